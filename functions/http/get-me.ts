@@ -1,0 +1,5 @@
+import { roles } from '../../shared/auth/identity';
+import { httpRoute } from '../../shared/middleware/http-route';
+
+/** Who the token says the caller is: lets a client check its sign-in before opening a socket. */
+export const handler = httpRoute({ auth: roles }, async ({ identity }) => ({ body: identity }));

@@ -1,0 +1,31 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { identityToAuthorizerContext } from '../../shared/auth/identity';
+import { consumeConnectTicket } from '../../shared/store/connect-tickets';
+import { logger } from '../../shared/runtime/observability';
+
+/**
+ * $connect authorizer. Browsers cannot set headers on a WebSocket, and query strings reach access logs,
+ * so the socket URL carries a short-lived single-use ticket (POST /v1/connect-tickets), never a JWT.
+ * Consuming the ticket is one conditional delete; a bad, expired or reused ticket is denied and the
+ * ticket itself is never logged.
+ */
+export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event) => {
+    const ticket = event.queryStringParameters?.ticket ?? '';
+    const identity = ticket ? await consumeConnectTicket(ticket) : undefined;
+    if (!identity) {
+      logger.info('connect refused', { reason: ticket ? 'invalid, expired or used ticket' : 'no ticket' });
+      return policy('anonymous', 'Deny', event.methodArn);
+    }
+    return { ...policy(identity.userId, 'Allow', event.methodArn), context: identityToAuthorizerContext(identity) };
+  });
+
+function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string): APIGatewayAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
+  };
+}

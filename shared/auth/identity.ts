@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+export const roles = ['buyer', 'agent', 'supervisor', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/**
+ * Who is calling, taken only from a verified token (HTTP) or the $connect authorizer's context
+ * (WebSocket); never from a request body.
+ */
+export interface Identity {
+  tenantId: string;
+  userId: string;
+  role: Role;
+  /** Shops an agent or supervisor serves; for a buyer, empty (a buyer may write to any shop of the tenant). */
+  shopIds: string[];
+}
+
+const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+export const idSchema = z.string().regex(idPattern, 'must be 1-64 letters, digits, _ or -');
+
+/**
+ * Claims kefu reads from an access token. Cognito custom attributes are strings, so shops arrive as a
+ * space- or comma-separated string as well as an array.
+ */
+export const tokenClaimsSchema = z.object({
+  sub: idSchema,
+  tenant_id: idSchema,
+  role: z.enum(roles),
+  shop_ids: z
+    .union([z.array(idSchema), z.string()])
+    .optional()
+    .transform((value) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : (value ?? [])))
+    .pipe(z.array(idSchema).max(500)),
+});
+
+export function identityFromClaims(claims: unknown): Identity | undefined {
+  const result = tokenClaimsSchema.safeParse(claims);
+  if (!result.success) return undefined;
+  const { sub, tenant_id, role, shop_ids } = result.data;
+  return { tenantId: tenant_id, userId: sub, role, shopIds: shop_ids };
+}
+
+/** The flat string map API Gateway keeps as a WebSocket authorizer context. */
+export function identityToAuthorizerContext(identity: Identity): Record<string, string> {
+  return {
+    tenantId: identity.tenantId,
+    userId: identity.userId,
+    role: identity.role,
+    shopIds: identity.shopIds.join(','),
+  };
+}
+
+export function identityFromAuthorizerContext(context: unknown): Identity | undefined {
+  const parsed = z
+    .object({ tenantId: idSchema, userId: idSchema, role: z.enum(roles), shopIds: z.string() })
+    .safeParse(context);
+  if (!parsed.success) return undefined;
+  const { tenantId, userId, role, shopIds } = parsed.data;
+  return { tenantId, userId, role, shopIds: shopIds.split(',').filter(Boolean) };
+}

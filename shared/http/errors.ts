@@ -1,0 +1,74 @@
+/**
+ * The error hierarchy. Domain code throws these; the HTTP and WebSocket middleware turn them into a
+ * response or an error frame in one place. Anything else is a 500 whose details never leave the server.
+ */
+export interface ErrorDetail {
+  /** Dotted path of the offending field, e.g. `body.text` or `variants.2`. */
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(400, 'VALIDATION_FAILED', message, details);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or invalid credentials') {
+    super(401, 'UNAUTHORIZED', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'not allowed') {
+    super(403, 'FORBIDDEN', message);
+  }
+}
+
+/**
+ * Also what callers get for another tenant's or shop's object: the same shape whether it exists or not,
+ * so ids cannot be enumerated (OWASP API1).
+ */
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(404, 'NOT_FOUND', `${what} not found`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(413, 'PAYLOAD_TOO_LARGE', `body exceeds ${limitBytes} bytes`);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message = 'too many requests') {
+    super(429, 'RATE_LIMITED', message);
+  }
+}
+
+/** A dependency (DynamoDB, SQS) throttled or timed out after the SDK's own retries: the client may retry. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'service busy, retry shortly') {
+    super(503, 'SERVICE_UNAVAILABLE', message);
+  }
+}

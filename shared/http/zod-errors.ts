@@ -1,0 +1,19 @@
+import type { z } from 'zod';
+import { ValidationError, type ErrorDetail } from './errors';
+
+/** Turns zod issues into field-level details a client can show next to the offending input. */
+export function toValidationError(error: z.ZodError, prefix?: string): ValidationError {
+  const details: ErrorDetail[] = error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || (prefix ?? '(root)'),
+    message: issue.message,
+  }));
+  const first = details[0];
+  return new ValidationError(first ? `${first.field}: ${first.message}` : 'invalid input', details);
+}
+
+/** Parses with a schema, throwing a ValidationError that names the field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix?: string): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw toValidationError(result.error, prefix);
+  return result.data;
+}

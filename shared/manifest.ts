@@ -1,0 +1,103 @@
+/**
+ * The one declaration of kefu's entry points: HTTP routes, WebSocket routes, queue consumers, schedules
+ * and event rules. The CDK app stack (infra/app-stack.ts) and the local stack (infra/local/) both read
+ * this file, and test/infra checks the synthesized template against it, so the two cannot drift.
+ *
+ * `handler` is the module path from the repo root; the module exports `handler`.
+ * `access` lists what the function may touch, from which the CDK stack derives least-privilege grants.
+ */
+export type Access =
+  | 'table:read'
+  | 'table:write'
+  | 'queue:delivery:send'
+  | 'queue:routing:send'
+  | 'websocket:post'
+  | 'events:put';
+
+export interface FunctionSpec {
+  /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
+  name: string;
+  handler: string;
+  access: readonly Access[];
+  timeoutSeconds?: number;
+  memoryMb?: number;
+}
+
+export interface HttpRouteSpec extends FunctionSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax: /v1/quick-replies/{shortcut} */
+  path: string;
+}
+
+export interface WebSocketRouteSpec extends FunctionSpec {
+  /** $connect, $disconnect, $default, or a value of the frame's `action` field. */
+  route: string;
+  /** Two-way route: the handler's return body is sent back to the sender (acks, error frames). */
+  returnResponse: boolean;
+}
+
+export interface QueueSpec {
+  /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
+  name: 'delivery' | 'routing';
+  fifo: boolean;
+  /** At least 5, so throttled retries don't push good messages to the DLQ. */
+  maxReceiveCount: number;
+  retentionDays: number;
+}
+
+export interface QueueConsumerSpec extends FunctionSpec {
+  queue: QueueSpec['name'];
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  /** Caps concurrent consumers, so throttling does not burn receive counts. */
+  maxConcurrency: number;
+}
+
+export interface ScheduleSpec extends FunctionSpec {
+  /** EventBridge Scheduler expression: rate(...), cron(...) or at(...). */
+  expression: string;
+  input?: Record<string, unknown>;
+}
+
+export const queues: readonly QueueSpec[] = [
+  { name: 'delivery', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
+  { name: 'routing', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
+];
+
+/** The WebSocket $connect authorizer: consumes a single-use connect ticket. */
+export const webSocketAuthorizer: FunctionSpec = {
+  name: 'AuthorizeConnect',
+  handler: 'functions/ws/authorize-connect.ts',
+  access: ['table:write'],
+};
+
+export const httpRoutes: readonly HttpRouteSpec[] = [
+  { name: 'Health', method: 'GET', path: '/health', handler: 'functions/http/health.ts', access: ['table:read'] },
+  { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: [] },
+  {
+    name: 'CreateConnectTicket',
+    method: 'POST',
+    path: '/v1/connect-tickets',
+    handler: 'functions/http/create-connect-ticket.ts',
+    access: ['table:write'],
+  },
+];
+
+export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
+  { name: 'WsConnect', route: '$connect', handler: 'functions/ws/connect.ts', access: ['table:write'], returnResponse: false },
+  { name: 'WsDisconnect', route: '$disconnect', handler: 'functions/ws/disconnect.ts', access: ['table:write'], returnResponse: false },
+  { name: 'WsDefault', route: '$default', handler: 'functions/ws/unknown-action.ts', access: [], returnResponse: true },
+  { name: 'WsPing', route: 'ping', handler: 'functions/ws/ping.ts', access: [], returnResponse: true },
+];
+
+export const queueConsumers: readonly QueueConsumerSpec[] = [];
+
+export const schedules: readonly ScheduleSpec[] = [];
+
+export const allFunctions = (): FunctionSpec[] => [
+  webSocketAuthorizer,
+  ...httpRoutes,
+  ...webSocketRoutes,
+  ...queueConsumers,
+  ...schedules,
+];

@@ -1,0 +1,33 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import { parseOrThrow } from '../http/zod-errors';
+import { logger } from '../runtime/observability';
+
+/**
+ * The SQS consumer factory: Powertools' BatchProcessor reports only failed records back to the event
+ * source mapping (ReportBatchItemFailures), so one poison record is retried alone and reaches the DLQ
+ * after maxReceiveCount; if every record fails, the whole batch is retried. Record bodies are parsed with
+ * zod before the domain function sees them. The domain function must be idempotent: SQS delivers at
+ * least once.
+ */
+export function queueConsumer<S extends z.ZodType>(
+  schema: S,
+  handleRecord: (body: z.infer<S>, record: SQSRecord) => Promise<void>,
+) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const recordHandler = async (record: SQSRecord) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(record.body);
+    } catch {
+      throw new Error(`record ${record.messageId} is not JSON`);
+    }
+    await handleRecord(parseOrThrow(schema, json, 'record'), record);
+  };
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger))
+    .handler(async (event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }));
+}

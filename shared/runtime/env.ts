@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * Handler configuration, read once at cold start. The CDK app and the local stack both set exactly these
+ * variables (see infra/app-stack.ts and infra/local/environment.ts).
+ */
+const envSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  DELIVERY_QUEUE_URL: z.string().min(1).optional(),
+  ROUTING_QUEUE_URL: z.string().min(1).optional(),
+  /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} in the cloud; the local stack's URL locally. */
+  WS_MANAGEMENT_ENDPOINT: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1),
+  JWT_AUDIENCE: z.string().min(1),
+  JWKS_URI: z.string().url(),
+  STAGE: z.string().default('dev'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+/** Fails fast, naming the missing variable, instead of letting an undefined table name reach the SDK. */
+export function env(): Env {
+  if (!cached) {
+    const result = envSchema.safeParse(process.env);
+    if (!result.success) {
+      const names = result.error.issues.map((issue) => issue.path.join('.')).join(', ');
+      throw new Error(`handler environment is incomplete: ${names}`);
+    }
+    cached = result.data;
+  }
+  return cached;
+}
+
+/** Tests change process.env between cases; this forgets the parsed copy. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

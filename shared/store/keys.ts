@@ -1,0 +1,65 @@
+/**
+ * Every DynamoDB key kefu writes or reads is built here and nowhere else. Every key starts with the
+ * tenant, so a bug elsewhere cannot reach across tenants by forgetting a prefix. Access patterns, with
+ * the index each uses and the handlers that use them, are listed in docs/access-patterns.md.
+ */
+export type Key = { pk: string; sk: string };
+
+const tenantPrefix = (tenantId: string) => `T#${tenantId}`;
+/** Sequence numbers are zero-padded so the sort key orders them numerically. */
+export const padSeq = (seq: number) => String(seq).padStart(12, '0');
+
+export const keys = {
+  tenant: (tenantId: string): Key => ({ pk: tenantPrefix(tenantId), sk: 'TENANT' }),
+  shop: (tenantId: string, shopId: string): Key => ({ pk: tenantPrefix(tenantId), sk: `SHOP#${shopId}` }),
+  shopsOfTenant: (tenantId: string) => ({ pk: tenantPrefix(tenantId), skPrefix: 'SHOP#' }),
+
+  agent: (tenantId: string, agentId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}`, sk: 'AGENT' }),
+  /** Membership of an agent in a routing group; gsi1 lists a group's agents. */
+  agentGroupMembership: (tenantId: string, agentId: string, groupId: string) => ({
+    pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}`,
+    sk: `GROUP#${groupId}`,
+    gsi1pk: `${tenantPrefix(tenantId)}#GROUP#${groupId}`,
+    gsi1sk: `AGENT#${agentId}`,
+  }),
+  agentsOfGroup: (tenantId: string, groupId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#GROUP#${groupId}`, gsi1skPrefix: 'AGENT#' }),
+
+  /** One live WebSocket connection of a user; expires on its own because $disconnect may never arrive. */
+  connection: (tenantId: string, userId: string, connectionId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#USER#${userId}`,
+    sk: `CONN#${connectionId}`,
+  }),
+  connectionsOfUser: (tenantId: string, userId: string) => ({ pk: `${tenantPrefix(tenantId)}#USER#${userId}`, skPrefix: 'CONN#' }),
+
+  /** A single-use connect ticket; its random id is the secret, so it needs no tenant prefix to be found. */
+  connectTicket: (ticketId: string): Key => ({ pk: `TICKET#${ticketId}`, sk: 'TICKET' }),
+
+  conversation: (tenantId: string, conversationId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}`,
+    sk: 'CONV',
+  }),
+  message: (tenantId: string, conversationId: string, seq: number): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}`,
+    sk: `MSG#${padSeq(seq)}`,
+  }),
+  messagesOfConversation: (tenantId: string, conversationId: string) => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}`,
+    skPrefix: 'MSG#',
+  }),
+  /** Claims a client message id for one sender, so a resend maps to the original sequence number. */
+  clientMessageClaim: (tenantId: string, conversationId: string, senderId: string, clientMessageId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}`,
+    sk: `CMID#${senderId}#${clientMessageId}`,
+  }),
+  /** At most one open conversation per buyer and shop: this pointer item is created with attribute_not_exists. */
+  openConversationOfBuyer: (tenantId: string, shopId: string, buyerId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#BUYER#${buyerId}`,
+    sk: 'OPEN_CONV',
+  }),
+
+  quickReply: (tenantId: string, scope: string, shortcut: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#QR#${scope}`,
+    sk: `QR#${shortcut}`,
+  }),
+  quickRepliesOfScope: (tenantId: string, scope: string) => ({ pk: `${tenantPrefix(tenantId)}#QR#${scope}`, skPrefix: 'QR#' }),
+} as const;
