@@ -51,10 +51,13 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}`,
     sk: `CMID#${senderId}#${clientMessageId}`,
   }),
-  /** At most one open conversation per buyer and shop: this pointer item is created with attribute_not_exists. */
-  openConversationOfBuyer: (tenantId: string, shopId: string, buyerId: string): Key => ({
+  /**
+   * A buyer as seen by one shop: the open conversation (at most one: set with a condition) and the agent
+   * who served them last, for stickiness.
+   */
+  buyerAtShop: (tenantId: string, shopId: string, buyerId: string): Key => ({
     pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#BUYER#${buyerId}`,
-    sk: 'OPEN_CONV',
+    sk: 'BUYER',
   }),
 
   quickReply: (tenantId: string, scope: string, shortcut: string): Key => ({

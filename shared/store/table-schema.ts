@@ -10,9 +10,13 @@ export const tableSchema = {
   /** Every item says what it is, so a scan of a partition stays readable. */
   entityAttribute: 'entity',
   indexes: {
-    /** Owner index: agents by group, conversations by assigned agent, waiting conversations by group. */
-    gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
-    /** Lookup index: open conversation by buyer and shop, connections by user. */
+    /**
+     * Owner index: agents by group, open conversations by assigned agent, waiting conversations by shop
+     * and stage. Keys only: a conversation head changes on every message, and an ALL projection would
+     * double its write cost; readers BatchGet the few items they need.
+     */
+    gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
+    /** Day index: conversations an agent served on a day (response-time facts, KPIs). */
     gsi2: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
   },
 } as const;
