@@ -1,0 +1,75 @@
+import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { WebSocketEvent } from '../../shared/middleware/ws-route';
+
+/** Minimal Lambda context for calling handler modules directly in tests. */
+export const lambdaContext = {
+  functionName: 'test',
+  awsRequestId: 'test-request',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+
+/** An HTTP API payload 2.0 event, as API Gateway (and the local stack) build it. */
+export function httpEvent(options: {
+  method: string;
+  path: string;
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+}): APIGatewayProxyEventV2 {
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return {
+    version: '2.0',
+    routeKey: `${options.method} ${options.path}`,
+    rawPath: options.path,
+    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    queryStringParameters: options.query,
+    pathParameters: options.pathParameters,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      http: { method: options.method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+    },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+export function authorizerEvent(ticket?: string): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: 'arn:aws:execute-api:us-east-1:000000000000:api/dev/$connect',
+    queryStringParameters: ticket === undefined ? {} : { ticket },
+    requestContext: { routeKey: '$connect', eventType: 'CONNECT', connectionId: 'c1' },
+  } as unknown as APIGatewayRequestAuthorizerEvent;
+}
+
+/** A WebSocket message event carrying an authorizer context, as API Gateway attaches it after $connect. */
+export function wsEvent(options: { body?: string; connectionId?: string; authorizer?: Record<string, string>; routeKey?: string }): WebSocketEvent {
+  return {
+    body: options.body,
+    isBase64Encoded: false,
+    requestContext: {
+      routeKey: options.routeKey ?? '$default',
+      eventType: 'MESSAGE',
+      connectionId: options.connectionId ?? 'conn-1',
+      requestId: randomUUID(),
+      messageId: randomUUID(),
+      domainName: 'localhost',
+      stage: 'local',
+      apiId: 'local',
+      requestTimeEpoch: Date.now(),
+      connectedAt: Date.now(),
+      extendedRequestId: randomUUID(),
+      messageDirection: 'IN',
+      authorizer: options.authorizer,
+    },
+  } as unknown as WebSocketEvent;
+}
