@@ -59,6 +59,34 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#BUYER#${buyerId}`,
     sk: 'BUYER',
   }),
+  /**
+   * Conversation head gsi1 (one of the two at a time): the assignee's open list while assigned, the
+   * shop's waiting line for a stage while waiting; removed on close. gsi1sk orders by opening time.
+   */
+  conversationInAssigneeList: (tenantId: string, agentId: string, openedAt: string, conversationId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#OPEN`,
+    gsi1sk: `${openedAt}#${conversationId}`,
+  }),
+  openConversationsOfAgent: (tenantId: string, agentId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#OPEN` }),
+  conversationInWaitingLine: (tenantId: string, shopId: string, stage: string, openedAt: string, conversationId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#WAIT#${shopId}#${stage}`,
+    gsi1sk: `${openedAt}#${conversationId}`,
+  }),
+  waitingLine: (tenantId: string, shopId: string, stage: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#WAIT#${shopId}#${stage}` }),
+  /** Conversation head gsi2: the agent-day (service day, see serviceDay()) its response facts count towards. */
+  conversationOnAgentDay: (tenantId: string, agentId: string, day: string, conversationId: string) => ({
+    gsi2pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#DAY#${day}`,
+    gsi2sk: `CONV#${conversationId}`,
+  }),
+  conversationsOfAgentDay: (tenantId: string, agentId: string, day: string) => ({
+    gsi2pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#DAY#${day}`,
+  }),
+  /** A buyer's conversations across shops, newest last (append-only; the head says whether it is open). */
+  buyerConversation: (tenantId: string, buyerId: string, openedAt: string, conversationId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#BUYER#${buyerId}`,
+    sk: `CONV#${openedAt}#${conversationId}`,
+  }),
+  conversationsOfBuyer: (tenantId: string, buyerId: string) => ({ pk: `${tenantPrefix(tenantId)}#BUYER#${buyerId}`, skPrefix: 'CONV#' }),
 
   quickReply: (tenantId: string, scope: string, shortcut: string): Key => ({
     pk: `${tenantPrefix(tenantId)}#QR#${scope}`,

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { idSchema, roles } from '../auth/identity';
+
+/**
+ * The conversation aggregate as stored: the head item (`T#t#CONV#c` / `CONV`) and its message items
+ * (`T#t#CONV#c` / `MSG#<seq>`). See docs/conversation-design.md. Other engineers' code (routing,
+ * transfer, close, auto-close) reads and updates the head through these names: keep them stable.
+ */
+
+/** Pre-sale (inquiries), in-sale (after the order: address, size, shipping), after-sale (returns, complaints). */
+export const stages = ['pre-sale', 'in-sale', 'after-sale'] as const;
+export type Stage = (typeof stages)[number];
+export const stageSchema = z.enum(stages);
+
+export const conversationStatuses = ['waiting', 'assigned', 'closed'] as const;
+export type ConversationStatus = (typeof conversationStatuses)[number];
+
+const count = z.number().int().nonnegative();
+const isoTime = z.string().datetime({ offset: true });
+
+/**
+ * Response-time facts, updated on the head as messages are written (never recomputed from the log):
+ * a buyer message while no question is pending starts the clock (`pendingQuestionSince`); the next agent
+ * reply stops it and adds the wait to `responseMsTotal` / `responseCount`.
+ */
+export const responseFactsSchema = z.object({
+  /** Buyer messages. */
+  questions: count,
+  /** Agent or supervisor messages. */
+  replies: count,
+  /** Wait of the first answered question (首响). */
+  firstResponseMs: count.optional(),
+  responseMsTotal: count,
+  responseCount: count,
+});
+export type ResponseFacts = z.infer<typeof responseFactsSchema>;
+
+export const emptyResponseFacts = (): ResponseFacts => ({ questions: 0, replies: 0, responseMsTotal: 0, responseCount: 0 });
+
+export const conversationSchema = z.object({
+  conversationId: idSchema,
+  tenantId: idSchema,
+  shopId: idSchema,
+  buyerId: idSchema,
+  stage: stageSchema,
+  status: z.enum(conversationStatuses),
+  /** The agent serving it while `assigned`. */
+  assigneeId: idSchema.optional(),
+  /** The routing group it was routed through. */
+  groupId: idSchema.optional(),
+  openedAt: isoTime,
+  /** Sequence number of the newest message; 0 before the first. Only moves forward. */
+  lastSeq: count,
+  lastMessageAt: isoTime,
+  /** Newest seq the buyer / the agent side has read; unread = lastSeq - readSeq. */
+  buyerReadSeq: count,
+  agentReadSeq: count,
+  /** When the oldest unanswered buyer message arrived; absent when nothing is pending. */
+  pendingQuestionSince: isoTime.optional(),
+  responseFacts: responseFactsSchema,
+  closedAt: isoTime.optional(),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+/** Who wrote a message; `role` is the sender's role at write time, from the verified identity. */
+export const senderRoles = roles;
+export type SenderRole = (typeof senderRoles)[number];
+
+export const clientMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
+
+export const messageSchema = z.object({
+  conversationId: idSchema,
+  seq: z.number().int().positive(),
+  senderId: idSchema,
+  senderRole: z.enum(senderRoles),
+  clientMessageId: clientMessageIdSchema,
+  text: z.string(),
+  createdAt: isoTime,
+});
+export type Message = z.infer<typeof messageSchema>;
+
+/** Entity names written to the table's entity attribute. */
+export const conversationEntity = 'Conversation';
+export const messageEntity = 'Message';
+export const clientMessageClaimEntity = 'ClientMessageClaim';
+export const buyerConversationEntity = 'BuyerConversation';
+
+/**
+ * The service day an agent's work counts towards (gsi2, KPIs). Shops and shifts run on China Standard
+ * Time (the 00:00-08:00 night shift belongs to its calendar day there), hence the +08:00 default.
+ */
+export function serviceDay(at: Date, utcOffsetMinutes = 480): string {
+  return new Date(at.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
+}
+
+export const serviceDaySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+  .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)) && new Date(`${day}T00:00:00Z`).toISOString().startsWith(day), 'not a calendar day');
+
+/** Who may read a conversation: its buyer, or an agent/supervisor serving its shop. */
+export function canRead(
+  conversation: Pick<Conversation, 'buyerId' | 'shopId'>,
+  identity: { userId: string; role: string; shopIds: readonly string[] },
+): boolean {
+  if (identity.role === 'buyer') return conversation.buyerId === identity.userId;
+  if (identity.role === 'agent' || identity.role === 'supervisor') return identity.shopIds.includes(conversation.shopId);
+  return false;
+}
+
+/**
+ * Who may write: a reader who is the buyer, the assignee, or a supervisor of the shop. Agents who merely
+ * serve the shop may read (history after a transfer) but not reply to someone else's buyer.
+ */
+export function canWrite(
+  conversation: Pick<Conversation, 'buyerId' | 'shopId' | 'assigneeId'>,
+  identity: { userId: string; role: string; shopIds: readonly string[] },
+): boolean {
+  if (!canRead(conversation, identity)) return false;
+  if (identity.role === 'agent') return conversation.assigneeId === identity.userId;
+  return true;
+}

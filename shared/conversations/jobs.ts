@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { idSchema } from '../auth/identity';
+import { messageSchema } from './conversation';
+
+/**
+ * Queue job bodies, shared by the producers (the sendMessage handler) and the consumers. Jobs carry only
+ * ids and the stored message; consumers re-read anything that could have changed since.
+ */
+
+/**
+ * ROUTING_QUEUE: a conversation needs an agent (a buyer opened it, or it is waiting again). Routing is
+ * idempotent (assignment is conditional on `status = waiting`), so a job may arrive twice or late.
+ */
+export const routeJobSchema = z
+  .object({
+    type: z.literal('route'),
+    tenantId: idSchema,
+    conversationId: idSchema,
+  })
+  .strict();
+export type RouteJob = z.infer<typeof routeJobSchema>;
+
+/**
+ * DELIVERY_QUEUE: post a stored message to the recipients' live connections. At least once: the frame
+ * carries conversationId + seq, by which clients drop duplicates.
+ */
+export const messageDeliveryJobSchema = z
+  .object({
+    type: z.literal('message'),
+    tenantId: idSchema,
+    conversationId: idSchema,
+    shopId: idSchema,
+    recipients: z.array(idSchema).max(20),
+    message: messageSchema,
+  })
+  .strict();
+export type MessageDeliveryJob = z.infer<typeof messageDeliveryJobSchema>;
+
+/** Every delivery job type; one today, a union so more (read receipts, typing) can join. */
+export const deliveryJobSchema = z.discriminatedUnion('type', [messageDeliveryJobSchema]);
+export type DeliveryJob = z.infer<typeof deliveryJobSchema>;

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  buyerConversationEntity,
+  conversationEntity,
+  conversationSchema,
+  emptyResponseFacts,
+  type Conversation,
+  type Stage,
+} from '../conversations/conversation';
+import { dynamo } from '../runtime/clients';
+import { env } from '../runtime/env';
+import { keys } from './keys';
+import { tableSchema } from './table-schema';
+
+/**
+ * The conversation head repository. Messages live in messages.ts. Heads are parsed on read, so a
+ * malformed item surfaces here, not in a handler.
+ */
+
+/** A buyer has at most one open conversation per shop: the pointer is only set when empty. */
+const noOpenConversation = 'attribute_not_exists(openConversationId)';
+const itemIsNew = 'attribute_not_exists(pk)';
+
+export function parseConversation(item: Record<string, unknown> | undefined): Conversation | undefined {
+  if (!item) return undefined;
+  return conversationSchema.parse(item);
+}
+
+/**
+ * Reads a head. Eventually consistent by default (half the read cost, used on the message hot path where
+ * a stale lastSeq only costs a retry); `consistent` for read-modify-write decisions.
+ */
+export async function getConversation(
+  tenantId: string,
+  conversationId: string,
+  options: { consistent?: boolean } = {},
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<Conversation | undefined> {
+  const result = await client.send(
+    new GetCommand({
+      TableName: env().TABLE_NAME,
+      Key: keys.conversation(tenantId, conversationId),
+      ConsistentRead: options.consistent ?? false,
+    }),
+  );
+  return parseConversation(result.Item);
+}
+
+/** BatchGets heads (100 per call, unprocessed keys retried); missing ones are left out, order kept. */
+export async function getConversations(
+  tenantId: string,
+  conversationIds: readonly string[],
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<Conversation[]> {
+  const table = env().TABLE_NAME;
+  const found = new Map<string, Conversation>();
+  const unique = [...new Set(conversationIds)];
+  for (let start = 0; start < unique.length; start += 100) {
+    let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map((id) => keys.conversation(tenantId, id));
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      if (attempt > 8) throw Object.assign(new Error('BatchGet left keys unprocessed'), { name: 'ThrottlingException' });
+      const result = await client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+      for (const item of result.Responses?.[table] ?? []) {
+        const conversation = parseConversation(item);
+        if (conversation && conversation.tenantId === tenantId) found.set(conversation.conversationId, conversation);
+      }
+      pending = result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return conversationIds.flatMap((id) => {
+    const conversation = found.get(id);
+    return conversation ? [conversation] : [];
+  });
+}
+
+/** The id of the buyer's open conversation with a shop, if any (strongly consistent: decides opening). */
+export async function findOpenConversationId(
+  tenantId: string,
+  shopId: string,
+  buyerId: string,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<string | undefined> {
+  const result = await client.send(
+    new GetCommand({
+      TableName: env().TABLE_NAME,
+      Key: keys.buyerAtShop(tenantId, shopId, buyerId),
+      ConsistentRead: true,
+      ProjectionExpression: 'openConversationId',
+    }),
+  );
+  const id = result.Item?.openConversationId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The head item as written at opening: waiting, in the shop's waiting line for its stage. */
+export function newConversationItem(conversation: Conversation): Record<string, unknown> {
+  return {
+    ...keys.conversation(conversation.tenantId, conversation.conversationId),
+    ...keys.conversationInWaitingLine(
+      conversation.tenantId,
+      conversation.shopId,
+      conversation.stage,
+      conversation.openedAt,
+      conversation.conversationId,
+    ),
+    [tableSchema.entityAttribute]: conversationEntity,
+    ...conversation,
+  };
+}
+
+export interface OpenConversationInput {
+  tenantId: string;
+  shopId: string;
+  buyerId: string;
+  stage: Stage;
+  now?: Date;
+  /** Tests pass one; otherwise random. */
+  conversationId?: string;
+}
+
+export interface OpenedConversation {
+  conversation: Conversation;
+  /** False when the buyer already had an open conversation with the shop (or won a race to open one). */
+  created: boolean;
+}
+
+/**
+ * Returns the buyer's open conversation with a shop, opening one if there is none. Opening is one
+ * transaction: the buyer-at-shop pointer is set only if empty, the head is put only if new, and the
+ * buyer's conversation list gets an entry. Two concurrent first messages: one transaction wins, the
+ * other re-reads the pointer and continues the winner's conversation.
+ */
+export async function openConversation(
+  input: OpenConversationInput,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<OpenedConversation> {
+  const { tenantId, shopId, buyerId, stage } = input;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existingId = await findOpenConversationId(tenantId, shopId, buyerId, client);
+    if (existingId) {
+      const existing = await getConversation(tenantId, existingId, { consistent: true }, client);
+      if (existing && existing.status !== 'closed') return { conversation: existing, created: false };
+    }
+    const now = input.now ?? new Date();
+    const openedAt = now.toISOString();
+    const conversation: Conversation = {
+      conversationId: input.conversationId ?? randomUUID(),
+      tenantId,
+      shopId,
+      buyerId,
+      stage,
+      status: 'waiting',
+      openedAt,
+      lastSeq: 0,
+      lastMessageAt: openedAt,
+      buyerReadSeq: 0,
+      agentReadSeq: 0,
+      responseFacts: emptyResponseFacts(),
+    };
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: env().TABLE_NAME,
+                Key: keys.buyerAtShop(tenantId, shopId, buyerId),
+                // A pointer left by a conversation that was closed without clearing it is replaced.
+                ConditionExpression: existingId ? 'openConversationId = :stale' : noOpenConversation,
+                UpdateExpression: 'SET openConversationId = :id, #entity = :entity, shopId = :shop, buyerId = :buyer',
+                ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute },
+                ExpressionAttributeValues: {
+                  ':id': conversation.conversationId,
+                  ':entity': 'BuyerAtShop',
+                  ':shop': shopId,
+                  ':buyer': buyerId,
+                  ...(existingId ? { ':stale': existingId } : {}),
+                },
+              },
+            },
+            { Put: { TableName: env().TABLE_NAME, Item: newConversationItem(conversation), ConditionExpression: itemIsNew } },
+            {
+              Put: {
+                TableName: env().TABLE_NAME,
+                Item: {
+                  ...keys.buyerConversation(tenantId, buyerId, openedAt, conversation.conversationId),
+                  [tableSchema.entityAttribute]: buyerConversationEntity,
+                  conversationId: conversation.conversationId,
+                  shopId,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return { conversation, created: true };
+    } catch (error) {
+      // Lost the race: someone else set the pointer first; loop to read theirs.
+      if ((error as Error).name !== 'TransactionCanceledException') throw error;
+    }
+  }
+  throw Object.assign(new Error('could not open or find the open conversation'), { name: 'ThrottlingException' });
+}
+
+/**
+ * Ids of a buyer's most recent conversations (any shop, any status), newest first. Readers BatchGet the
+ * heads and keep the ones still open.
+ */
+export async function listRecentConversationIdsOfBuyer(
+  tenantId: string,
+  buyerId: string,
+  limit = 20,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<string[]> {
+  const { pk, skPrefix } = keys.conversationsOfBuyer(tenantId, buyerId);
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []).map((item) => String(item.conversationId));
+}
+
+/** Conversation ids on an agent's open list (gsi1, oldest first), one page. */
+export async function listOpenConversationIdsOfAgent(
+  tenantId: string,
+  agentId: string,
+  options: { limit?: number; after?: string } = {},
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ conversationIds: string[]; next?: string }> {
+  const { gsi1pk } = keys.openConversationsOfAgent(tenantId, agentId);
+  const after = options.after ? conversationIdOfIndexSortKey(options.after) : undefined;
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': gsi1pk },
+      Limit: options.limit ?? 100,
+      ...(options.after && after
+        ? { ExclusiveStartKey: { gsi1pk, gsi1sk: options.after, ...keys.conversation(tenantId, after) } }
+        : {}),
+    }),
+  );
+  const items = result.Items ?? [];
+  const conversationIds = items.flatMap((item) => {
+    const id = conversationIdOfIndexSortKey(String(item.gsi1sk));
+    return id ? [id] : [];
+  });
+  const last = items.at(-1);
+  return { conversationIds, ...(result.LastEvaluatedKey && last ? { next: String(last.gsi1sk) } : {}) };
+}
+
+/** gsi1sk is `<openedAt>#<conversationId>`; ids never contain `#`. */
+export function conversationIdOfIndexSortKey(sortKey: string): string | undefined {
+  const id = sortKey.slice(sortKey.lastIndexOf('#') + 1);
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : undefined;
+}
+
+/** Conversation ids on an agent-day (gsi2), all pages. */
+export async function listConversationIdsOfAgentDay(
+  tenantId: string,
+  agentId: string,
+  day: string,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<string[]> {
+  const { gsi2pk } = keys.conversationsOfAgentDay(tenantId, agentId, day);
+  const ids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await client.send(
+      new QueryCommand({
+        TableName: env().TABLE_NAME,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': gsi2pk },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of result.Items ?? []) {
+      const sk = String(item.gsi2sk);
+      if (sk.startsWith('CONV#')) ids.push(sk.slice('CONV#'.length));
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return ids;
+}
