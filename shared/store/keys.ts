@@ -93,4 +93,17 @@ export const keys = {
     sk: `QR#${shortcut}`,
   }),
   quickRepliesOfScope: (tenantId: string, scope: string) => ({ pk: `${tenantPrefix(tenantId)}#QR#${scope}`, skPrefix: 'QR#' }),
+  /** The scope segment of a quick-reply library key: tenant-wide, one shop's, or one agent's own. */
+  quickReplyScope: (scope: { kind: 'tenant' } | { kind: 'shop'; shopId: string } | { kind: 'agent'; agentId: string }): string =>
+    scope.kind === 'tenant' ? 'TENANT' : scope.kind === 'shop' ? `SHOP#${scope.shopId}` : `AGENT#${scope.agentId}`,
+  /** A library's head: how many replies it holds, so a library cannot grow without bound (OWASP API4). */
+  quickReplyLibrary: (tenantId: string, scope: string): Key => ({ pk: `${tenantPrefix(tenantId)}#QR#${scope}`, sk: 'LIBRARY' }),
+  /**
+   * The variant of a quick reply last sent in a conversation. Its own partition, so queries of the
+   * conversation's partition (messages newest first) never meet it.
+   */
+  quickReplyRotation: (tenantId: string, conversationId: string, shortcut: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#QRROT`,
+    sk: `QR#${shortcut}`,
+  }),
 } as const;
