@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { idSchema } from '../auth/identity';
+import { humanText } from './text';
+
+/** The stages a shop's service splits into (售前 / 售中 / 售后). */
+export const conversationStages = ['pre-sale', 'in-sale', 'after-sale'] as const;
+export type ConversationStage = (typeof conversationStages)[number];
+export const conversationStageSchema = z.enum(conversationStages);
+
+/**
+ * `by-stage`: each stage has its own group, the last agent is kept when they serve that stage.
+ * `owner`: one agent owns the buyer end to end (Xueli's model); groups are the fallback when the owner is
+ * away or full.
+ */
+export const routingModes = ['by-stage', 'owner'] as const;
+export type RoutingMode = (typeof routingModes)[number];
+
+/** One Handu agent held 2,000 chats at the Double 11 peak; 5,000 leaves headroom without being unbounded. */
+export const maxAgentCap = 5000;
+export const defaultIdleCloseMinutes = 30;
+export const defaultAgentCap = 200;
+
+export const shopRoutingSchema = z.strictObject({
+  mode: z.enum(routingModes),
+  groups: z.strictObject({ 'pre-sale': idSchema, 'in-sale': idSchema, 'after-sale': idSchema }),
+  /** Borrowed from when the stage's group is full (after-sale lends to pre-sale at a promo's start). */
+  backupGroup: idSchema.optional(),
+  idleCloseMinutes: z.number().int().min(1).max(24 * 60).default(defaultIdleCloseMinutes),
+  /** Cap given to an agent whose profile does not set one. */
+  defaultAgentCap: z.number().int().min(1).max(maxAgentCap).default(defaultAgentCap),
+});
+export type ShopRouting = z.infer<typeof shopRoutingSchema>;
+
+export const shopPersonaSchema = z.strictObject({
+  /** How replies should sound: "warm", "artsy" for a retro brand. */
+  tone: humanText(200),
+  /** What agents call themselves in this shop's chats. */
+  nickname: humanText(32).optional(),
+});
+
+/** A shop as stored and returned: its routing configuration plus what agents need to sound like it. */
+export const shopSchema = z.object({
+  shopId: idSchema,
+  name: z.string(),
+  category: z.string(),
+  persona: z.object({ tone: z.string(), nickname: z.string().optional() }).optional(),
+  routing: shopRoutingSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Shop = z.infer<typeof shopSchema>;
+
+/** Every group a shop routes to: the stage groups and the backup group. */
+export function groupsOfShop(routing: ShopRouting): string[] {
+  const groups = new Set<string>(Object.values(routing.groups));
+  if (routing.backupGroup) groups.add(routing.backupGroup);
+  return [...groups];
+}
