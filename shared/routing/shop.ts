@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
+import { stageSchema, stages, type Stage } from '../conversations/conversation';
 import { humanText } from './text';
 
-/** The stages a shop's service splits into (售前 / 售中 / 售后). */
-export const conversationStages = ['pre-sale', 'in-sale', 'after-sale'] as const;
-export type ConversationStage = (typeof conversationStages)[number];
-export const conversationStageSchema = z.enum(conversationStages);
+/** The stages a shop's service splits into (售前 / 售中 / 售后): the conversation's own stage names. */
+export const conversationStages = stages;
+export type ConversationStage = Stage;
+export const conversationStageSchema = stageSchema;
 
 /**
  * `by-stage`: each stage has its own group, the last agent is kept when they serve that stage.

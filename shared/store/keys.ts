@@ -88,6 +88,36 @@ export const keys = {
   }),
   conversationsOfBuyer: (tenantId: string, buyerId: string) => ({ pk: `${tenantPrefix(tenantId)}#BUYER#${buyerId}`, skPrefix: 'CONV#' }),
 
+  /** A supervisor watching a conversation live. Own partition: message queries of the head's partition never meet it. */
+  conversationWatcher: (tenantId: string, conversationId: string, userId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#WATCH`,
+    sk: `WATCH#${userId}`,
+  }),
+  watchersOfConversation: (tenantId: string, conversationId: string) => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#WATCH`,
+    skPrefix: 'WATCH#',
+  }),
+  /** A transfer or reassignment of a conversation, with its note, in order. */
+  conversationTransfer: (tenantId: string, conversationId: string, at: string, transferId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#XFER`,
+    sk: `XFER#${at}#${transferId}`,
+  }),
+  transfersOfConversation: (tenantId: string, conversationId: string) => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#XFER`,
+    skPrefix: 'XFER#',
+  }),
+  /**
+   * Idle-close timer of an assigned conversation, due at `dueAt` (ISO). The one key family that does not
+   * start with the tenant: the idle-close schedule sweeps every tenant's due timers, so the partition is a
+   * shard (0..idleCheckShards-1, from a hash of tenant and conversation) and the tenant is in the sort key.
+   * Never reachable from a client request.
+   */
+  idleCheck: (shard: number, dueAt: string, tenantId: string, conversationId: string): Key => ({
+    pk: `IDLE#${shard}`,
+    sk: `${dueAt}#${tenantPrefix(tenantId)}#CONV#${conversationId}`,
+  }),
+  idleChecksOfShard: (shard: number) => ({ pk: `IDLE#${shard}` }),
+
   quickReply: (tenantId: string, scope: string, shortcut: string): Key => ({
     pk: `${tenantPrefix(tenantId)}#QR#${scope}`,
     sk: `QR#${shortcut}`,

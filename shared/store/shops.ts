@@ -1,0 +1,98 @@
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../http/errors';
+import type { PutShopBody } from '../routing/frames';
+import { shopSchema, type Shop } from '../routing/shop';
+import { dynamo } from '../runtime/clients';
+import { env } from '../runtime/env';
+import { keys } from './keys';
+import { tableSchema } from './table-schema';
+
+export const shopEntity = 'Shop';
+/** Supervisors configure shops an admin onboarded; only admins create them. */
+const shopExists = 'attribute_exists(pk)';
+
+export function parseShop(item: Record<string, unknown> | undefined): Shop | undefined {
+  return item ? shopSchema.parse(item) : undefined;
+}
+
+export async function getShop(
+  tenantId: string,
+  shopId: string,
+  options: { consistent?: boolean } = {},
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<Shop | undefined> {
+  const result = await client.send(
+    new GetCommand({ TableName: env().TABLE_NAME, Key: keys.shop(tenantId, shopId), ConsistentRead: options.consistent ?? false }),
+  );
+  return parseShop(result.Item);
+}
+
+/** Shops by id (BatchGet, unprocessed keys retried); missing ones are left out. */
+export async function getShops(
+  tenantId: string,
+  shopIds: readonly string[],
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<Map<string, Shop>> {
+  const table = env().TABLE_NAME;
+  const found = new Map<string, Shop>();
+  const unique = [...new Set(shopIds)];
+  for (let start = 0; start < unique.length; start += 100) {
+    let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map((id) => keys.shop(tenantId, id));
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 8) throw Object.assign(new Error('BatchGet left keys unprocessed'), { name: 'ThrottlingException' });
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const result = await client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+      for (const item of result.Responses?.[table] ?? []) {
+        const shop = parseShop(item);
+        if (shop) found.set(shop.shopId, shop);
+      }
+      pending = result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return found;
+}
+
+/**
+ * Creates or replaces a shop's configuration. `createdAt` survives updates. With `mustExist` (a
+ * supervisor's update) a missing shop is a NotFoundError and nothing is written.
+ */
+export async function saveShop(
+  tenantId: string,
+  shopId: string,
+  config: PutShopBody & { routing: Shop['routing'] },
+  options: { mustExist: boolean; now?: Date },
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<Shop> {
+  const now = (options.now ?? new Date()).toISOString();
+  const persona = config.persona;
+  try {
+    const result = await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.shop(tenantId, shopId),
+        UpdateExpression: [
+          'SET #entity = :entity, shopId = :shopId, #name = :name, category = :category, routing = :routing',
+          'updatedAt = :now, createdAt = if_not_exists(createdAt, :now)',
+          ...(persona ? ['persona = :persona'] : []),
+        ].join(', ') + (persona ? '' : ' REMOVE persona'),
+        ConditionExpression: options.mustExist ? shopExists : undefined,
+        ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute, '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':entity': shopEntity,
+          ':shopId': shopId,
+          ':name': config.name,
+          ':category': config.category,
+          ':routing': config.routing,
+          ':now': now,
+          ...(persona ? { ':persona': persona } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return shopSchema.parse(result.Attributes);
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') throw new NotFoundError('shop');
+    throw error;
+  }
+}
