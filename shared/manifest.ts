@@ -81,6 +81,9 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/create-connect-ticket.ts',
     access: ['table:write'],
   },
+  { name: 'ListQuickReplies', method: 'GET', path: '/v1/quick-replies', handler: 'functions/http/list-quick-replies.ts', access: ['table:read'] },
+  { name: 'PutQuickReply', method: 'PUT', path: '/v1/quick-replies/{shortcut}', handler: 'functions/http/put-quick-reply.ts', access: ['table:write'] },
+  { name: 'DeleteQuickReply', method: 'DELETE', path: '/v1/quick-replies/{shortcut}', handler: 'functions/http/delete-quick-reply.ts', access: ['table:write'] },
 ];
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [

@@ -1,0 +1,46 @@
+import type { Identity, Role } from '../auth/identity';
+import { ForbiddenError, NotFoundError } from '../http/errors';
+import type { LibraryScopeName } from './schemas';
+
+/** A quick-reply library: tenant-wide, one shop's, or one agent's own. */
+export type LibraryScope = { kind: 'tenant' } | { kind: 'shop'; shopId: string } | { kind: 'agent'; agentId: string };
+
+/** Staff use quick replies; buyers never see a library. */
+export const libraryRoles: readonly Role[] = ['agent', 'supervisor', 'admin'];
+
+/**
+ * Which library the caller may open, and whether to write it:
+ * - `agent`: always the caller's own (there is no way to name another agent's library);
+ * - `shop`: read by anyone serving the shop, written by its supervisors and admins;
+ * - `tenant`: read by all staff of the tenant, written by admins.
+ * A shop the caller does not serve is NOT_FOUND, the same answer as for a missing reply, so shop ids of
+ * other shops or tenants cannot be probed (OWASP API1). The tenant always comes from the identity.
+ */
+export function authorizeLibrary(
+  identity: Identity,
+  requested: { scope: LibraryScopeName; shopId?: string },
+  intent: 'read' | 'write',
+): LibraryScope {
+  if (!libraryRoles.includes(identity.role)) throw new ForbiddenError('quick replies are for staff');
+  switch (requested.scope) {
+    case 'agent':
+      return { kind: 'agent', agentId: identity.userId };
+    case 'shop': {
+      const shopId = requested.shopId;
+      if (!shopId || !identity.shopIds.includes(shopId)) throw new NotFoundError('quick reply');
+      if (intent === 'write' && identity.role === 'agent') throw new ForbiddenError('only supervisors and admins edit a shop library');
+      return { kind: 'shop', shopId };
+    }
+    case 'tenant':
+      if (intent === 'write' && identity.role !== 'admin') throw new ForbiddenError('only admins edit the tenant library');
+      return { kind: 'tenant' };
+  }
+}
+
+/**
+ * Where a shortcut is looked up when an agent sends it: their own phrasing first, then the shop's, then
+ * the tenant's.
+ */
+export function resolutionOrder(agentId: string, shopId: string): LibraryScope[] {
+  return [{ kind: 'agent', agentId }, { kind: 'shop', shopId }, { kind: 'tenant' }];
+}

@@ -1,0 +1,284 @@
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { idSchema } from '../auth/identity';
+import { stageSchema, type Stage } from '../conversations/conversation';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors';
+import type { LibraryScope } from '../quick-replies/library-access';
+import { dynamo } from '../runtime/clients';
+import { env } from '../runtime/env';
+import { keys } from './keys';
+import { tableSchema } from './table-schema';
+
+/**
+ * The quick-reply repository: one partition per library (`T#t#QR#<scope>`), one item per shortcut
+ * (`QR#<shortcut>`) and a library head (`LIBRARY`) counting them; plus the tiny rotation items that
+ * remember which variant a conversation got last. Items are parsed on read.
+ */
+
+/** Agents keep 100-200 phrases; the cap leaves room and stops a runaway client from growing a library forever. */
+export const maxRepliesPerLibrary = 500;
+/** A rotation item outlives any conversation that still uses it; after that the next send starts afresh. */
+export const rotationLifetimeSeconds = 30 * 24 * 3600;
+
+const replyIsNew = 'attribute_not_exists(pk)';
+const replyExists = 'attribute_exists(pk)';
+const libraryHasRoom = 'attribute_not_exists(#count) OR #count < :max';
+
+export const quickReplyEntity = 'QuickReply';
+const libraryEntity = 'QuickReplyLibrary';
+const rotationEntity = 'QuickReplyRotation';
+
+export interface QuickReplyContent {
+  title: string;
+  variants: string[];
+  tags: string[];
+  stage?: Stage;
+}
+
+const storedQuickReplySchema = z.object({
+  shortcut: z.string(),
+  title: z.string(),
+  variants: z.array(z.string()).min(1),
+  tags: z.array(z.string()).default([]),
+  stage: stageSchema.optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  updatedBy: idSchema,
+});
+export type StoredQuickReply = z.infer<typeof storedQuickReplySchema>;
+
+function parseQuickReply(item: Record<string, unknown>): StoredQuickReply {
+  return storedQuickReplySchema.parse(item);
+}
+
+const scopeSegment = (scope: LibraryScope) => keys.quickReplyScope(scope);
+
+/** One page of a library, ordered by shortcut; `lastShortcut` is set when more may follow. */
+export async function listQuickReplies(
+  tenantId: string,
+  scope: LibraryScope,
+  page: { limit: number; after?: string },
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ replies: StoredQuickReply[]; lastShortcut?: string }> {
+  const segment = scopeSegment(scope);
+  const { pk, skPrefix } = keys.quickRepliesOfScope(tenantId, segment);
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      Limit: page.limit,
+      ...(page.after ? { ExclusiveStartKey: keys.quickReply(tenantId, segment, page.after) } : {}),
+    }),
+  );
+  const replies = (result.Items ?? []).map(parseQuickReply);
+  const last = replies.at(-1);
+  return { replies, ...(result.LastEvaluatedKey && last ? { lastShortcut: last.shortcut } : {}) };
+}
+
+/**
+ * Creates or replaces a reply. Creating is one transaction with the library head (reply must be new,
+ * library must have room), so the count never drifts; replacing keeps createdAt and needs no room. Two
+ * concurrent creates of one shortcut: one transaction wins, the other becomes a replace (last writer wins).
+ */
+export async function putQuickReply(
+  tenantId: string,
+  scope: LibraryScope,
+  shortcut: string,
+  content: QuickReplyContent,
+  actorId: string,
+  now = new Date(),
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ reply: StoredQuickReply; created: boolean }> {
+  const segment = scopeSegment(scope);
+  const at = now.toISOString();
+  const reply: StoredQuickReply = { shortcut, ...content, createdAt: at, updatedAt: at, updatedBy: actorId };
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: env().TABLE_NAME,
+                Item: { ...keys.quickReply(tenantId, segment, shortcut), [tableSchema.entityAttribute]: quickReplyEntity, ...reply },
+                ConditionExpression: replyIsNew,
+              },
+            },
+            {
+              Update: {
+                TableName: env().TABLE_NAME,
+                Key: keys.quickReplyLibrary(tenantId, segment),
+                UpdateExpression: 'SET #count = if_not_exists(#count, :zero) + :one, #entity = :entity',
+                ConditionExpression: libraryHasRoom,
+                ExpressionAttributeNames: { '#count': 'replyCount', '#entity': tableSchema.entityAttribute },
+                ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxRepliesPerLibrary, ':entity': libraryEntity },
+              },
+            },
+          ],
+        }),
+      );
+      return { reply, created: true };
+    } catch (error) {
+      const [replyReason, libraryReason] = cancellationCodes(error);
+      if (replyReason === 'ConditionalCheckFailed') {
+        const replaced = await replaceQuickReply(tenantId, segment, shortcut, content, actorId, at, client);
+        if (replaced) return { reply: replaced, created: false };
+        continue; // deleted between the two writes: create again
+      }
+      if (libraryReason === 'ConditionalCheckFailed') {
+        throw new ConflictError('QUICK_REPLY_LIMIT', `a library holds at most ${maxRepliesPerLibrary} quick replies`);
+      }
+      if (replyReason !== 'TransactionConflict' && libraryReason !== 'TransactionConflict') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    }
+  }
+  throw new ServiceUnavailableError();
+}
+
+/** Replaces an existing reply's content; undefined if it no longer exists. */
+async function replaceQuickReply(
+  tenantId: string,
+  segment: string,
+  shortcut: string,
+  content: QuickReplyContent,
+  actorId: string,
+  at: string,
+  client: DynamoDBDocumentClient,
+): Promise<StoredQuickReply | undefined> {
+  try {
+    const result = await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.quickReply(tenantId, segment, shortcut),
+        UpdateExpression: `SET title = :title, variants = :variants, tags = :tags, updatedAt = :at, updatedBy = :by${
+          content.stage ? ', stage = :stage' : ''
+        }${content.stage ? '' : ' REMOVE stage'}`,
+        ConditionExpression: replyExists,
+        ExpressionAttributeValues: {
+          ':title': content.title,
+          ':variants': content.variants,
+          ':tags': content.tags,
+          ':at': at,
+          ':by': actorId,
+          ...(content.stage ? { ':stage': content.stage } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return result.Attributes ? parseQuickReply(result.Attributes) : undefined;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+    throw error;
+  }
+}
+
+/** Deletes a reply and gives its slot back to the library, in one transaction; NOT_FOUND if it is not there. */
+export async function deleteQuickReply(
+  tenantId: string,
+  scope: LibraryScope,
+  shortcut: string,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<void> {
+  const segment = scopeSegment(scope);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: env().TABLE_NAME, Key: keys.quickReply(tenantId, segment, shortcut), ConditionExpression: replyExists } },
+            {
+              Update: {
+                TableName: env().TABLE_NAME,
+                Key: keys.quickReplyLibrary(tenantId, segment),
+                UpdateExpression: 'SET #count = if_not_exists(#count, :one) - :one',
+                ExpressionAttributeNames: { '#count': 'replyCount' },
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+          ],
+        }),
+      );
+      return;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes[0] === 'ConditionalCheckFailed') throw new NotFoundError('quick reply');
+      if (!codes.includes('TransactionConflict')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    }
+  }
+  throw new ServiceUnavailableError();
+}
+
+/**
+ * The reply a shortcut names in the first of `scopes` that has it. The few libraries are read in parallel
+ * (eventually consistent): a reply saved a moment ago may take a second to resolve, which is fine for
+ * a phrase library and halves the read cost on the send path.
+ */
+export async function findQuickReply(
+  tenantId: string,
+  scopes: readonly LibraryScope[],
+  shortcut: string,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ scope: LibraryScope; reply: StoredQuickReply } | undefined> {
+  const found = await Promise.all(
+    scopes.map(async (scope) => {
+      const result = await client.send(
+        new GetCommand({ TableName: env().TABLE_NAME, Key: keys.quickReply(tenantId, scopeSegment(scope), shortcut) }),
+      );
+      return result.Item ? { scope, reply: parseQuickReply(result.Item) } : undefined;
+    }),
+  );
+  return found.find((entry) => entry !== undefined);
+}
+
+/**
+ * Records the next variant of a reply sent in a conversation and returns its index. `pick` chooses from
+ * the last index (undefined on first use). The write is conditional on the use count read, so two
+ * concurrent sends cannot both pick from the same last index: the loser re-reads and picks again.
+ */
+export async function claimNextVariant(
+  tenantId: string,
+  conversationId: string,
+  shortcut: string,
+  pick: (lastIndex: number | undefined) => number,
+  now = new Date(),
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<number> {
+  const key = keys.quickReplyRotation(tenantId, conversationId, shortcut);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = (await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
+    const uses = typeof current?.uses === 'number' ? current.uses : undefined;
+    const lastIndex = typeof current?.lastIndex === 'number' ? current.lastIndex : undefined;
+    const next = pick(lastIndex);
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: env().TABLE_NAME,
+          Item: {
+            ...key,
+            [tableSchema.entityAttribute]: rotationEntity,
+            lastIndex: next,
+            uses: (uses ?? 0) + 1,
+            [tableSchema.timeToLiveAttribute]: Math.floor(now.getTime() / 1000) + rotationLifetimeSeconds,
+          },
+          ...(uses === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: '#uses = :uses', ExpressionAttributeNames: { '#uses': 'uses' }, ExpressionAttributeValues: { ':uses': uses } }),
+        }),
+      );
+      return next;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+  throw new ServiceUnavailableError('quick reply is being sent concurrently, retry');
+}
+
+/** Per-item reasons of a cancelled transaction ('ConditionalCheckFailed', 'TransactionConflict', 'None'); [] otherwise. */
+function cancellationCodes(error: unknown): (string | undefined)[] {
+  if ((error as Error)?.name !== 'TransactionCanceledException') return [];
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code);
+}
