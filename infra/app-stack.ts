@@ -1,0 +1,366 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CfnOutput,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  Stack,
+  Token,
+  Validations,
+  type CfnElement,
+  type StackProps,
+} from 'aws-cdk-lib';
+import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Construct } from 'constructs';
+import type { FunctionSpec, HttpRouteSpec } from '../shared/manifest';
+import { queueUrlVariable } from '../shared/queue-settings';
+import type { Env } from '../shared/runtime/env';
+import { defaultManifest, type Manifest } from './config/manifest';
+import { activeCapacity, type CapacityPreset, type RegionConfig } from './config/regions';
+import { ALARM_PERIOD, alarmToTopic } from './constructs/alarms';
+import { KefuFunction } from './constructs/kefu-function';
+import type { DataStack, QueueName } from './data-stack';
+
+export interface AppStackProps extends StackProps {
+  region: RegionConfig;
+  /** The region's stateful resources, passed as constructs (CDK turns the references into exports). */
+  data: DataStack;
+  /** Defaults to shared/manifest.ts; tests pass a small one. */
+  manifest?: Manifest;
+  /** Defaults to this repository; handler paths in the manifest are relative to it. */
+  repoRoot?: string;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * HTTP routes that answer without a token. Everything else needs a valid JWT at the API, and the
+ * handlers verify it again (aws-jwt-verify) as defence in depth.
+ */
+const PUBLIC_HTTP_PATHS: ReadonlySet<string> = new Set(['/health']);
+
+/** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
+type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL`>;
+
+/** What a function is for decides its capacity settings. */
+type FunctionKind = 'interactive' | 'consumer' | 'schedule';
+
+/**
+ * The stateless half of a region, built entirely from the manifest: one Lambda per manifest function with
+ * least-privilege grants from its `access` list, the HTTP API (JWT authorizer), the WebSocket API
+ * ($connect ticket authorizer), SQS event source mappings and EventBridge Scheduler schedules. Nothing
+ * here is per route: a new manifest entry appears on the next synth.
+ */
+export class AppStack extends Stack {
+  private readonly data: DataStack;
+  private readonly manifest: Manifest;
+  private readonly capacity: CapacityPreset;
+  private readonly logRetention: logs.RetentionDays;
+  private readonly functions = new Map<string, KefuFunction>();
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props);
+    // Imports (not stack outputs) from the data stack: CloudFormation then refuses to delete a table or
+    // queue that this stack still uses. Removing one takes two deploys (see docs/deploy.md).
+    CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
+    this.data = props.data;
+    this.manifest = props.manifest ?? defaultManifest;
+    this.capacity = activeCapacity(props.region);
+    this.logRetention = props.region.stage === 'dev' ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.ONE_MONTH;
+
+    // The WebSocket stage comes first: every handler's WS_MANAGEMENT_ENDPOINT names it.
+    const webSocket = this.createWebSocketApi(props.region);
+    const environment = this.handlerEnvironment(props.region, webSocket.stage);
+    const kinds = functionKinds(this.manifest);
+    for (const spec of this.manifest.allFunctions()) {
+      const fn = this.createFunction(spec, kinds.get(spec.name), environment, props);
+      this.grantAccess(fn, spec, webSocket.stage);
+    }
+
+    const httpApi = this.createHttpApi(props.region);
+    this.addWebSocketRoutes(webSocket.api);
+    this.addQueueConsumers();
+    this.addSchedules();
+
+    new CfnOutput(this, 'HttpApiUrl', { value: httpApi.apiEndpoint });
+    new CfnOutput(this, 'WebSocketUrl', { value: webSocket.stage.url });
+  }
+
+  /** Exactly the variables shared/runtime/env.ts reads, the same for every function. */
+  private handlerEnvironment(region: RegionConfig, webSocketStage: apigw.WebSocketStage): Record<string, string> {
+    const fixed: FixedHandlerEnvironment = {
+      TABLE_NAME: this.data.table.tableName,
+      WS_MANAGEMENT_ENDPOINT: webSocketStage.callbackUrl,
+      JWT_ISSUER: region.jwt.issuer,
+      JWT_AUDIENCE: region.jwt.audience,
+      JWKS_URI: region.jwt.jwksUri,
+      STAGE: region.stage,
+    };
+    const queueUrls = [...this.data.queues].map(([name, queue]) => [queueUrlVariable({ name }), queue.queueUrl]);
+    return { ...fixed, ...Object.fromEntries(queueUrls) };
+  }
+
+  private createFunction(
+    spec: FunctionSpec,
+    kind: FunctionKind | undefined,
+    environment: Record<string, string>,
+    props: AppStackProps,
+  ): KefuFunction {
+    if (!kind) {
+      // A new kind of manifest entry (an event rule, say) would otherwise deploy a function nothing invokes.
+      throw new Error(`function ${spec.name} has no trigger infra/app-stack.ts knows how to wire`);
+    }
+    const fn = new KefuFunction(this, spec.name, {
+      spec,
+      repoRoot: props.repoRoot ?? REPO_ROOT,
+      stage: props.region.stage,
+      environment,
+      alarmTopic: this.data.alarmTopic,
+      provisionedConcurrency: kind === 'interactive' ? this.capacity.interactiveProvisionedConcurrency : undefined,
+      reservedConcurrency: kind === 'consumer' ? this.capacity.consumerReservedConcurrency || undefined : undefined,
+      deadLetterQueue: kind === 'schedule' ? this.data.scheduleDeadLetterQueue : undefined,
+    });
+    this.functions.set(spec.name, fn);
+    return fn;
+  }
+
+  /** Least privilege from the manifest's `access` list; an access kind this stack does not know fails the synth. */
+  private grantAccess(fn: KefuFunction, spec: FunctionSpec, webSocketStage: apigw.WebSocketStage): void {
+    const grantee = fn.function;
+    for (const access of spec.access) {
+      const queueSend = /^queue:(.+):send$/.exec(access);
+      if (access === 'table:read') {
+        this.data.grantTableRead(grantee);
+      } else if (access === 'table:write') {
+        this.data.grantTableReadWrite(grantee);
+      } else if (queueSend) {
+        this.queue(queueSend[1] as QueueName, spec.name).grantSendMessages(grantee);
+      } else if (access === 'websocket:post') {
+        webSocketStage.grantManagementApiAccess(grantee);
+      } else if (access === 'events:put') {
+        this.data.eventBus.grantPutEventsTo(grantee);
+      } else {
+        throw new Error(`function ${spec.name}: unknown access "${access}"`);
+      }
+    }
+    if (spec.access.includes('websocket:post')) {
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${this.connectionsArnAsNagPrintsIt(webSocketStage)}]`,
+        reason: "Connection ids are minted per socket at runtime; the grant is scoped to this API stage's @connections.",
+      });
+    }
+  }
+
+  /**
+   * The resource of `grantManagementApiAccess`, spelled the way cdk-nag prints it in an IAM5 finding
+   * (tokens as <LogicalId> or <AWS::Pseudo>): acknowledgments must name the finding exactly.
+   */
+  private connectionsArnAsNagPrintsIt(stage: apigw.WebSocketStage): string {
+    const literalOr = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+    const apiId = `<${this.getLogicalId(stage.api.node.defaultChild as CfnElement)}>`;
+    const region = literalOr(this.region, 'AWS::Region');
+    const account = literalOr(this.account, 'AWS::AccountId');
+    return `arn:<AWS::Partition>:execute-api:${region}:${account}:${apiId}/${stage.stageName}/*/@connections/*`;
+  }
+
+  private fn(name: string): KefuFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`no function named ${name}`);
+    return fn;
+  }
+
+  private queue(name: QueueName, user: string) {
+    const queue = this.data.queues.get(name);
+    if (!queue) throw new Error(`${user} uses queue "${name}", which the manifest does not declare`);
+    return queue;
+  }
+
+  /** An access log group per API; the formats log ids and outcomes but never query strings (connect tickets). */
+  private accessLog(id: string, format: Record<string, string>): apigw.IAccessLogSettings {
+    const logGroup = new logs.LogGroup(this, id, { retention: this.logRetention });
+    return {
+      destination: new apigw.LogGroupLogDestination(logGroup),
+      format: AccessLogFormat.custom(JSON.stringify(format)),
+    };
+  }
+
+  private throttle(): apigw.ThrottleSettings {
+    return { rateLimit: this.capacity.apiRateLimit, burstLimit: this.capacity.apiBurstLimit };
+  }
+
+  private createHttpApi(region: RegionConfig): apigw.HttpApi {
+    const api = new apigw.HttpApi(this, 'HttpApi', { createDefaultStage: false });
+    new apigw.HttpStage(this, 'HttpStage', {
+      httpApi: api,
+      autoDeploy: true,
+      throttle: this.throttle(),
+      accessLogSettings: this.accessLog('HttpAccessLogs', {
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        requestTime: '$context.requestTime',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        responseLength: '$context.responseLength',
+        integrationLatency: '$context.integrationLatency',
+        integrationError: '$context.integrationErrorMessage',
+        authorizerError: '$context.authorizer.error',
+      }),
+    });
+    const jwtAuthorizer = new HttpJwtAuthorizer('JwtAuthorizer', region.jwt.issuer, { jwtAudience: [region.jwt.audience] });
+    for (const spec of this.manifest.httpRoutes) this.addHttpRoute(api, spec, jwtAuthorizer);
+
+    alarmToTopic(this, 'HttpApiServerErrorsAlarm', this.data.alarmTopic, {
+      metric: api.metricServerError({ period: ALARM_PERIOD, statistic: 'Sum' }),
+      threshold: 0,
+      description: 'The HTTP API answered 5xx: a handler failed or timed out, or /health found the table down.',
+    });
+    return api;
+  }
+
+  private addHttpRoute(api: apigw.HttpApi, spec: HttpRouteSpec, jwtAuthorizer: HttpJwtAuthorizer): void {
+    const isPublic = PUBLIC_HTTP_PATHS.has(spec.path);
+    const [route] = api.addRoutes({
+      path: spec.path,
+      methods: [apigw.HttpMethod[spec.method]],
+      integration: new HttpLambdaIntegration(`${spec.name}Integration`, this.fn(spec.name).alias),
+      authorizer: isPublic ? new apigw.HttpNoneAuthorizer() : jwtAuthorizer,
+    });
+    if (isPublic && route) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: `${spec.method} ${spec.path} is a public liveness probe: it returns component status only, no tenant data.`,
+      });
+    }
+  }
+
+  /**
+   * The WebSocket API and its stage. Browsers cannot send headers on a WebSocket, so $connect is
+   * authorized by a Lambda that consumes a single-use ticket from the query string (never a JWT, which
+   * would end up in logs). Routes are added once the functions exist.
+   */
+  private createWebSocketApi(region: RegionConfig): { api: apigw.WebSocketApi; stage: apigw.WebSocketStage } {
+    const api = new apigw.WebSocketApi(this, 'WebSocketApi', { routeSelectionExpression: '$request.body.action' });
+    const stage = new apigw.WebSocketStage(this, 'WebSocketStage', {
+      webSocketApi: api,
+      stageName: region.stage,
+      autoDeploy: true,
+      throttle: this.throttle(),
+      accessLogSettings: this.accessLog('WebSocketAccessLogs', {
+        requestId: '$context.requestId',
+        connectionId: '$context.connectionId',
+        eventType: '$context.eventType',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        ip: '$context.identity.sourceIp',
+        requestTime: '$context.requestTime',
+        integrationLatency: '$context.integrationLatency',
+        error: '$context.error.message',
+        authorizerError: '$context.authorizer.error',
+      }),
+    });
+    stage.node.addDependency(this.apiGatewayLoggingRole());
+    return { api, stage };
+  }
+
+  /**
+   * WebSocket APIs (unlike HTTP APIs) log through the account's API Gateway CloudWatch role, a regional
+   * account setting; without it the stage's access logs are silently dropped.
+   */
+  private apiGatewayLoggingRole(): CfnAccount {
+    const role = new iam.Role(this, 'ApiGatewayLoggingRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'The AWS-documented policy for the API Gateway account logging role; API Gateway names the log groups it ' +
+        'writes, so a hand-written policy would need the same log-group wildcard.',
+    });
+    return new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+  }
+
+  private addWebSocketRoutes(api: apigw.WebSocketApi): void {
+    const authorizerSpec = this.manifest.webSocketAuthorizer;
+    const connectAuthorizer = new WebSocketLambdaAuthorizer('ConnectAuthorizer', this.fn(authorizerSpec.name).alias, {
+      identitySource: ['route.request.querystring.ticket'],
+    });
+    for (const spec of this.manifest.webSocketRoutes) {
+      const isConnect = spec.route === '$connect';
+      const route = api.addRoute(spec.route, {
+        integration: new WebSocketLambdaIntegration(`${spec.name}Integration`, this.fn(spec.name).alias),
+        authorizer: isConnect ? connectAuthorizer : undefined,
+        returnResponse: spec.returnResponse,
+      });
+      if (!isConnect) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'API Gateway authorizes a WebSocket once, at $connect (ticket authorizer); other routes accept no ' +
+            'authorizer and run with the identity the authorizer attached to the connection.',
+        });
+      }
+    }
+  }
+
+  private addQueueConsumers(): void {
+    for (const spec of this.manifest.queueConsumers) {
+      const queue = this.queue(spec.queue, spec.name);
+      this.fn(spec.name).alias.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: spec.batchSize,
+          // FIFO mappings accept no batching window; a FIFO consumer declares 0.
+          maxBatchingWindow: spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
+          // The lower of what the consumer's downstream bears and what this region dedicates to consumers.
+          maxConcurrency: Math.min(spec.maxConcurrency, this.capacity.consumerMaxConcurrency),
+          reportBatchItemFailures: true,
+        }),
+      );
+    }
+  }
+
+  /**
+   * Schedules invoke the function asynchronously. Scheduler retries failed invocations for an hour (a
+   * job older than that is stale; the next run will catch up), then both it and Lambda's own async
+   * retries dead-letter to the data stack's schedule DLQ.
+   */
+  private addSchedules(): void {
+    for (const spec of this.manifest.schedules) {
+      new scheduler.Schedule(this, `${spec.name}Schedule`, {
+        schedule: scheduler.ScheduleExpression.expression(spec.expression),
+        scheduleGroup: this.data.scheduleGroup,
+        description: `kefu ${spec.name} (${spec.expression})`,
+        target: new LambdaInvoke(this.fn(spec.name).alias, {
+          input: spec.input ? scheduler.ScheduleTargetInput.fromObject(spec.input) : undefined,
+          retryAttempts: 10,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: this.data.scheduleDeadLetterQueue,
+        }),
+      });
+    }
+  }
+}
+
+/** Each function's kind; a name declared twice is refused, since it becomes a construct id. */
+function functionKinds(manifest: Manifest): Map<string, FunctionKind> {
+  const kinds = new Map<string, FunctionKind>();
+  const declare = (specs: readonly FunctionSpec[], kind: FunctionKind) => {
+    for (const spec of specs) {
+      if (kinds.has(spec.name)) throw new Error(`manifest declares function ${spec.name} twice`);
+      kinds.set(spec.name, kind);
+    }
+  };
+  declare([manifest.webSocketAuthorizer, ...manifest.httpRoutes, ...manifest.webSocketRoutes], 'interactive');
+  declare(manifest.queueConsumers, 'consumer');
+  declare(manifest.schedules, 'schedule');
+  return kinds;
+}

@@ -1,0 +1,31 @@
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { SANDBOX_ACCOUNT, selectRegions, type RegionConfig } from './config/regions';
+import { AppStack } from './app-stack';
+import { DataStack } from './data-stack';
+
+/**
+ * The CDK app: a data stack and an app stack per configured region (infra/config/regions.ts), or for the
+ * one region named by `-c region=NAME`. The environment is read here and nowhere else.
+ */
+const app = new App();
+const deployingAccount = process.env.CDK_DEFAULT_ACCOUNT;
+
+for (const region of selectRegions(app.node.tryGetContext('region'))) {
+  const env = { account: accountFor(region), region: region.awsRegion };
+  const prefix = `Kefu-${region.name}`;
+  const data = new DataStack(app, `${prefix}-Data`, { env, region, description: `kefu ${region.name}: table, queues, bus, alarm topic` });
+  const stack = new AppStack(app, `${prefix}-App`, { env, region, data, description: `kefu ${region.name}: functions and APIs` });
+  for (const scope of [data, stack]) {
+    Tags.of(scope).add('app', 'kefu');
+    Tags.of(scope).add('stage', region.stage);
+  }
+}
+
+// cdk-nag v3 runs as a policy validation plugin: synth fails on any unacknowledged error.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+/** A dev entry with the sandbox placeholder deploys into whatever account the developer is signed in to. */
+function accountFor(region: RegionConfig): string | undefined {
+  return region.account === SANDBOX_ACCOUNT ? (deployingAccount ?? region.account) : region.account;
+}

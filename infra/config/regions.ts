@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * Where kefu runs: one entry per deployed copy (an AWS region and a stage). Checked in, so a change of
+ * capacity or alarm target is a reviewed commit, and validated with zod when the app starts, so a typo
+ * fails `cdk synth` instead of a deploy. The CDK app reads process.env (CDK_DEFAULT_ACCOUNT) only in
+ * infra/app.ts; everything else comes from here.
+ */
+
+/** Dev entries may use this account: it means "the account of whoever deploys" (a developer's sandbox). */
+export const SANDBOX_ACCOUNT = '000000000000';
+
+/**
+ * How much concurrency a region dedicates to kefu in one mode. A promo (Double 11, 618) multiplies chat
+ * volume for weeks, so the promo preset is switched on ahead of it by changing `capacityMode` below.
+ */
+const capacityPresetSchema = z
+  .object({
+    /**
+     * Provisioned concurrency on each interactive entry point (HTTP routes, WebSocket routes and the
+     * $connect authorizer), so a login wave does not queue on cold starts. 0: none.
+     */
+    interactiveProvisionedConcurrency: z.number().int().min(0),
+    /**
+     * Ceiling on every SQS event source mapping's maxConcurrency in this region. The manifest's own
+     * maxConcurrency (what the consumer's downstream can bear) still applies: the lower one wins.
+     */
+    consumerMaxConcurrency: z.number().int().min(2).max(1000),
+    /**
+     * Reserved concurrency of each queue consumer, so consumers and the chat API cannot starve each
+     * other. 0: unreserved (sandbox accounts have too little concurrency to reserve any).
+     */
+    consumerReservedConcurrency: z.number().int().min(0),
+    /** Steady-state requests per second and burst of the HTTP and WebSocket stages (API4: rate limits). */
+    apiRateLimit: z.number().int().positive(),
+    apiBurstLimit: z.number().int().positive(),
+  })
+  .refine((preset) => preset.consumerReservedConcurrency === 0 || preset.consumerReservedConcurrency >= preset.consumerMaxConcurrency, {
+    // Pollers beyond the reserved concurrency get throttled, and throttled receives burn receive counts.
+    message: 'consumerReservedConcurrency must be 0 or at least consumerMaxConcurrency',
+  });
+
+const regionSchema = z
+  .object({
+    /** Stack name prefix and the value of `-c region=NAME`: `<aws region>-<stage>`. */
+    name: z.string().regex(/^[a-z0-9-]+$/),
+    awsRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/),
+    account: z.string().regex(/^\d{12}$/),
+    stage: z.enum(['dev', 'prod']),
+    alarmEmail: z.email(),
+    capacityMode: z.enum(['normal', 'promo']),
+    capacity: z.object({ normal: capacityPresetSchema, promo: capacityPresetSchema }),
+    /** The token issuer the HTTP API's JWT authorizer and the handlers (aws-jwt-verify) trust. */
+    jwt: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUri: z.url() }),
+  })
+  .refine((region) => region.name === `${region.awsRegion}-${region.stage}`, {
+    message: 'name must be `<awsRegion>-<stage>`',
+  })
+  .refine((region) => region.stage === 'dev' || region.account !== SANDBOX_ACCOUNT, {
+    message: 'a prod region must name its account; only dev may use the sandbox placeholder',
+  })
+  .refine((region) => region.stage === 'dev' || isCognitoIssuerOf(region.awsRegion, region.jwt.issuer), {
+    message: 'a prod region must trust a Cognito user pool of its own region',
+  })
+  .refine((region) => region.stage === 'dev' || region.jwt.jwksUri === `${region.jwt.issuer}/.well-known/jwks.json`, {
+    message: "a prod region's jwksUri must be its Cognito pool's /.well-known/jwks.json",
+  });
+
+export type RegionConfig = z.infer<typeof regionSchema>;
+export type CapacityPreset = z.infer<typeof capacityPresetSchema>;
+export type Stage = RegionConfig['stage'];
+
+function isCognitoIssuerOf(awsRegion: string, issuer: string): boolean {
+  const suffix = awsRegion.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return new RegExp(`^https://cognito-idp\\.${awsRegion}\\.${suffix.replace(/\./g, '\\.')}/${awsRegion}_[0-9A-Za-z]+$`).test(issuer);
+}
+
+const sandboxCapacity: CapacityPreset = {
+  interactiveProvisionedConcurrency: 0,
+  consumerMaxConcurrency: 2,
+  consumerReservedConcurrency: 0,
+  apiRateLimit: 50,
+  apiBurstLimit: 100,
+};
+
+const regions: readonly RegionConfig[] = z.array(regionSchema).min(1).parse([
+  {
+    name: 'ap-southeast-1-dev',
+    awsRegion: 'ap-southeast-1',
+    account: SANDBOX_ACCOUNT,
+    stage: 'dev',
+    alarmEmail: 'kefu-dev-alarms@example.com',
+    capacityMode: 'normal',
+    // A sandbox has no headroom to reserve or provision: both presets stay small.
+    capacity: { normal: sandboxCapacity, promo: { ...sandboxCapacity, consumerMaxConcurrency: 5 } },
+    // Placeholders: a developer points these at their own Cognito pool or the local token issuer's tunnel.
+    jwt: {
+      issuer: 'https://issuer.kefu.invalid/dev',
+      audience: 'kefu-dev',
+      jwksUri: 'https://issuer.kefu.invalid/dev/.well-known/jwks.json',
+    },
+  },
+  {
+    name: 'ap-southeast-1-prod',
+    awsRegion: 'ap-southeast-1',
+    // TODO(ops): the production account id and the user pool below are placeholders until the prod
+    // account exists; deploying with them fails at the account check, never against a wrong account.
+    account: '111111111111',
+    stage: 'prod',
+    alarmEmail: 'kefu-oncall@example.com',
+    capacityMode: 'normal',
+    capacity: {
+      normal: {
+        interactiveProvisionedConcurrency: 2,
+        consumerMaxConcurrency: 20,
+        consumerReservedConcurrency: 20,
+        apiRateLimit: 500,
+        apiBurstLimit: 1000,
+      },
+      // Double 11 peak: ~2,000 open chats per agent across hundreds of agents (docs: shared/domain.md).
+      promo: {
+        interactiveProvisionedConcurrency: 20,
+        consumerMaxConcurrency: 100,
+        consumerReservedConcurrency: 100,
+        apiRateLimit: 5000,
+        apiBurstLimit: 10000,
+      },
+    },
+    jwt: {
+      issuer: 'https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_KefuProd',
+      audience: 'kefu-prod-app-client-id',
+      jwksUri: 'https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_KefuProd/.well-known/jwks.json',
+    },
+  },
+]);
+
+/** Every configured region, or only the one `-c region=NAME` asks for; an unknown name lists the known ones. */
+export function selectRegions(name?: string): readonly RegionConfig[] {
+  if (name === undefined) return regions;
+  const region = regions.find((candidate) => candidate.name === name);
+  if (!region) throw new Error(`unknown region "${name}"; configured: ${regions.map((r) => r.name).join(', ')}`);
+  return [region];
+}
+
+/** The capacity preset a region runs with now. */
+export function activeCapacity(region: RegionConfig): CapacityPreset {
+  return region.capacity[region.capacityMode];
+}
+
+/** The schema, for tests that check a hand-made entry is refused. */
+export { regionSchema };
