@@ -88,6 +88,20 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { name: 'ListQuickReplies', method: 'GET', path: '/v1/quick-replies', handler: 'functions/http/list-quick-replies.ts', access: ['table:read'] },
   { name: 'PutQuickReply', method: 'PUT', path: '/v1/quick-replies/{shortcut}', handler: 'functions/http/put-quick-reply.ts', access: ['table:write'] },
   { name: 'DeleteQuickReply', method: 'DELETE', path: '/v1/quick-replies/{shortcut}', handler: 'functions/http/delete-quick-reply.ts', access: ['table:write'] },
+  {
+    name: 'ListMessages',
+    method: 'GET',
+    path: '/v1/conversations/{conversationId}/messages',
+    handler: 'functions/http/list-messages.ts',
+    access: ['table:read'],
+  },
+  {
+    name: 'GetResponseStats',
+    method: 'GET',
+    path: '/v1/agents/{agentId}/response-stats',
+    handler: 'functions/http/get-response-stats.ts',
+    access: ['table:read'],
+  },
 ];
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
@@ -95,9 +109,30 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
   { name: 'WsDisconnect', route: '$disconnect', handler: 'functions/ws/disconnect.ts', access: ['table:write'], returnResponse: false },
   { name: 'WsDefault', route: '$default', handler: 'functions/ws/unknown-action.ts', access: [], returnResponse: true },
   { name: 'WsPing', route: 'ping', handler: 'functions/ws/ping.ts', access: [], returnResponse: true },
+  {
+    name: 'WsSendMessage',
+    route: 'sendMessage',
+    handler: 'functions/ws/send-message.ts',
+    access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
+    returnResponse: true,
+  },
+  { name: 'WsHello', route: 'hello', handler: 'functions/ws/hello.ts', access: ['table:read'], returnResponse: true },
+  { name: 'WsResume', route: 'resume', handler: 'functions/ws/resume.ts', access: ['table:read'], returnResponse: true },
+  { name: 'WsMarkRead', route: 'markRead', handler: 'functions/ws/mark-read.ts', access: ['table:write'], returnResponse: true },
 ];
 
-export const queueConsumers: readonly QueueConsumerSpec[] = [];
+export const queueConsumers: readonly QueueConsumerSpec[] = [
+  {
+    name: 'DeliverMessages',
+    queue: 'delivery',
+    handler: 'functions/queue/deliver-messages.ts',
+    access: ['table:read', 'table:write', 'websocket:post'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 10,
+    timeoutSeconds: 10,
+  },
+];
 
 export const schedules: readonly ScheduleSpec[] = [];
 

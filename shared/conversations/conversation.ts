@@ -98,18 +98,23 @@ export const serviceDaySchema = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
   .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)) && new Date(`${day}T00:00:00Z`).toISOString().startsWith(day), 'not a calendar day');
 
-/** Who may read a conversation: its buyer, or an agent/supervisor serving its shop. */
+/**
+ * Who may read a conversation: its buyer, an agent or supervisor serving its shop, or a tenant admin
+ * (who acts on every shop of the tenant, as in shared/routing/access.ts). The tenant itself is never
+ * compared here: every key is built from the caller's tenant.
+ */
 export function canRead(
   conversation: Pick<Conversation, 'buyerId' | 'shopId'>,
   identity: { userId: string; role: string; shopIds: readonly string[] },
 ): boolean {
   if (identity.role === 'buyer') return conversation.buyerId === identity.userId;
+  if (identity.role === 'admin') return true;
   if (identity.role === 'agent' || identity.role === 'supervisor') return identity.shopIds.includes(conversation.shopId);
   return false;
 }
 
 /**
- * Who may write: a reader who is the buyer, the assignee, or a supervisor of the shop. Agents who merely
+ * Who may write: a reader who is the buyer, the assignee, a supervisor of the shop or an admin. Agents who merely
  * serve the shop may read (history after a transfer) but not reply to someone else's buyer.
  */
 export function canWrite(

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   buyerConversationEntity,
   conversationEntity,
   conversationSchema,
   emptyResponseFacts,
+  serviceDay,
   type Conversation,
+  type Message,
   type Stage,
 } from '../conversations/conversation';
+import { headEffectOf } from '../conversations/response-facts';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
@@ -291,4 +295,113 @@ export async function listConversationIdsOfAgentDay(
     startKey = result.LastEvaluatedKey;
   } while (startKey);
   return ids;
+}
+
+/** A head update is applied once per seq and never moves the head back. */
+const headIsBehind = '#lastSeq < :seq';
+
+export type HeadUpdateResult = 'applied' | 'superseded';
+
+/**
+ * Records a stored message on its head: lastSeq, lastMessageAt, the sender side's read pointer and the
+ * response-time facts, in one conditional update (1 write unit while the head stays under 1 KB).
+ * `known` is the head as read before the append; if its pending question turns out stale, the update is
+ * recomputed from a consistent read. If a later seq already reached the head (concurrent senders), this
+ * message's update is skipped: lastSeq must not move back, so its facts are not counted (rare: both
+ * sides writing in the same instant).
+ */
+export async function recordMessageOnHead(
+  tenantId: string,
+  message: Message,
+  known: Pick<Conversation, 'pendingQuestionSince' | 'responseFacts'>,
+  options: { client?: DynamoDBDocumentClient; onCapacity?: (consumed: ConsumedCapacity | undefined) => void } = {},
+): Promise<HeadUpdateResult> {
+  const client = options.client ?? dynamo();
+  let pending = known.pendingQuestionSince;
+  let firstReply = known.responseFacts.replies === 0;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const effect = headEffectOf(message, pending);
+    const names: Record<string, string> = { '#lastSeq': 'lastSeq', '#lastAt': 'lastMessageAt', '#rf': 'responseFacts', '#pending': 'pendingQuestionSince' };
+    const values: Record<string, unknown> = { ':seq': message.seq, ':at': message.createdAt, ':one': 1 };
+    const set = ['#lastSeq = :seq', '#lastAt = :at'];
+    const remove: string[] = [];
+    const conditions = [headIsBehind];
+    if (effect.kind === 'question') {
+      names['#read'] = 'buyerReadSeq';
+      names['#questions'] = 'questions';
+      set.push('#read = :seq', '#pending = if_not_exists(#pending, :at)', '#rf.#questions = #rf.#questions + :one');
+    } else {
+      names['#read'] = 'agentReadSeq';
+      names['#replies'] = 'replies';
+      set.push('#read = :seq', '#rf.#replies = #rf.#replies + :one');
+      if (effect.answers) {
+        Object.assign(names, { '#total': 'responseMsTotal', '#count': 'responseCount', '#first': 'firstResponseMs' });
+        values[':ms'] = effect.answers.responseMs;
+        values[':pendingSince'] = effect.answers.pendingSince;
+        set.push('#rf.#total = #rf.#total + :ms', '#rf.#count = #rf.#count + :one', '#rf.#first = if_not_exists(#rf.#first, :ms)');
+        remove.push('#pending');
+        conditions.push('#pending = :pendingSince');
+      } else {
+        conditions.push('attribute_not_exists(#pending)');
+      }
+      if (firstReply) {
+        // The conversation counts towards the day of whoever answers first, unless routing already set it.
+        const day = keys.conversationOnAgentDay(tenantId, message.senderId, serviceDay(new Date(message.createdAt)), message.conversationId);
+        Object.assign(names, { '#g2pk': 'gsi2pk', '#g2sk': 'gsi2sk' });
+        Object.assign(values, { ':g2pk': day.gsi2pk, ':g2sk': day.gsi2sk });
+        set.push('#g2pk = if_not_exists(#g2pk, :g2pk)', '#g2sk = if_not_exists(#g2sk, :g2sk)');
+      }
+    }
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: env().TABLE_NAME,
+          Key: keys.conversation(tenantId, message.conversationId),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ...(options.onCapacity ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
+        }),
+      );
+      options.onCapacity?.(result.ConsumedCapacity);
+      return 'applied';
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+    const current = await getConversation(tenantId, message.conversationId, { consistent: true }, client);
+    if (!current || current.lastSeq >= message.seq) return 'superseded';
+    pending = current.pendingQuestionSince;
+    firstReply = current.responseFacts.replies === 0;
+  }
+  throw Object.assign(new Error('conversation head kept changing'), { name: 'ThrottlingException' });
+}
+
+/**
+ * Moves one side's read pointer forward to `seq` (never back, never past lastSeq). Returns the pointer
+ * afterwards.
+ */
+export async function markConversationRead(
+  tenantId: string,
+  conversationId: string,
+  side: 'buyer' | 'agent',
+  seq: number,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ updated: boolean }> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.conversation(tenantId, conversationId),
+        UpdateExpression: 'SET #read = :seq',
+        ConditionExpression: '#read < :seq AND #lastSeq >= :seq',
+        ExpressionAttributeNames: { '#read': side === 'buyer' ? 'buyerReadSeq' : 'agentReadSeq', '#lastSeq': 'lastSeq' },
+        ExpressionAttributeValues: { ':seq': seq },
+      }),
+    );
+    return { updated: true };
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return { updated: false };
+    throw error;
+  }
 }

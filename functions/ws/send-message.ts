@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { RateLimitedError } from '../../shared/http/errors';
+import { parseOrThrow } from '../../shared/http/zod-errors';
+import { wsRoute } from '../../shared/middleware/ws-route';
+import { buyerSendMessageFrameSchema, staffSendMessageFrameSchema } from '../../shared/conversations/frames';
+import { sendMessageFloodControl } from '../../shared/conversations/flood-control';
+import { sendMessage } from '../../shared/conversations/send-message';
+
+/**
+ * sendMessage: a buyer writes to a shop (opening a conversation if needed), or staff reply in one.
+ * The frame shape depends on the caller's role, so it is parsed after the role is known. Replies with an
+ * ack carrying the stored seq, or an error frame.
+ */
+export const handler = wsRoute({ frame: z.unknown(), roles: ['buyer', 'agent', 'supervisor', 'admin'] }, async ({ frame, identity, connectionId }) => {
+  if (!sendMessageFloodControl.take(connectionId)) throw new RateLimitedError('too many messages on this connection; slow down');
+  const parsed =
+    identity.role === 'buyer' ? parseOrThrow(buyerSendMessageFrameSchema, frame) : parseOrThrow(staffSendMessageFrameSchema, frame);
+  return sendMessage(identity, parsed);
+});

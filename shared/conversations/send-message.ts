@@ -1,0 +1,115 @@
+import type { Identity } from '../auth/identity';
+import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
+import { sendDeliveryJob, sendRouteJob } from '../notify/job-queues';
+import { getConversation, openConversation } from '../store/conversations';
+import { getShop } from '../store/shops';
+import { appendMessage, dynamoAppendSteps, type AppendSteps } from './append-message';
+import { canRead, canWrite, type Conversation } from './conversation';
+import type { AckFrame, BuyerSendMessageFrame, StaffSendMessageFrame } from './frames';
+import type { DeliveryJob, RouteJob } from './jobs';
+
+export interface SendMessageDeps {
+  getConversation: typeof getConversation;
+  openConversation: typeof openConversation;
+  shopExists: (tenantId: string, shopId: string) => Promise<boolean>;
+  append: AppendSteps;
+  sendDeliveryJob: (job: DeliveryJob) => Promise<void>;
+  sendRouteJob: (job: RouteJob) => Promise<void>;
+}
+
+export const awsSendMessageDeps: SendMessageDeps = {
+  getConversation,
+  openConversation,
+  shopExists: async (tenantId, shopId) => (await getShop(tenantId, shopId)) !== undefined,
+  append: dynamoAppendSteps,
+  sendDeliveryJob: (job) => sendDeliveryJob(job),
+  sendRouteJob: (job) => sendRouteJob(job),
+};
+
+type SendFrame = BuyerSendMessageFrame | StaffSendMessageFrame;
+
+/**
+ * One chat message from the caller: find (or, for a buyer, open) the conversation, check the caller
+ * may write to it, append, then hand the stored message to delivery and a new conversation to routing.
+ * Tenant, sender, role, seq and time come from the verified identity and the server, never the frame.
+ */
+export async function sendMessage(
+  identity: Identity,
+  frame: SendFrame,
+  now = new Date(),
+  deps: SendMessageDeps = awsSendMessageDeps,
+): Promise<AckFrame> {
+  const { conversation, created } =
+    identity.role === 'buyer' ? await buyerConversation(identity, frame as BuyerSendMessageFrame, now, deps) : { conversation: await staffConversation(identity, frame, deps), created: false };
+
+  const appended = await appendMessage(
+    {
+      tenantId: identity.tenantId,
+      conversation,
+      sender: { userId: identity.userId, role: identity.role },
+      clientMessageId: frame.clientMessageId,
+      text: frame.text,
+      now,
+    },
+    deps.append,
+  );
+  const { message } = appended;
+
+  if (identity.role === 'buyer' && conversation.status === 'waiting' && (created || message.seq === 1 || appended.duplicate)) {
+    // Also on a resend or the first message: the call that opened the conversation may have died before routing it.
+    await deps.sendRouteJob({ type: 'route', tenantId: identity.tenantId, conversationId: conversation.conversationId });
+  }
+  const recipients = [conversation.buyerId, conversation.assigneeId].filter(
+    (userId): userId is string => userId !== undefined && userId !== identity.userId,
+  );
+  if (appended.fanOut && recipients.length > 0) {
+    await deps.sendDeliveryJob({
+      type: 'message',
+      tenantId: identity.tenantId,
+      conversationId: conversation.conversationId,
+      shopId: conversation.shopId,
+      recipients: [...new Set(recipients)],
+      message,
+    });
+  }
+  return {
+    type: 'ack',
+    ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
+    conversationId: conversation.conversationId,
+    seq: message.seq,
+    clientMessageId: message.clientMessageId,
+    duplicate: appended.duplicate,
+    createdAt: message.createdAt,
+  };
+}
+
+async function buyerConversation(
+  identity: Identity,
+  frame: BuyerSendMessageFrame,
+  now: Date,
+  deps: SendMessageDeps,
+): Promise<{ conversation: Conversation; created: boolean }> {
+  if (frame.conversationId) {
+    const named = await deps.getConversation(identity.tenantId, frame.conversationId);
+    // Another buyer's conversation, or one at another shop, is reported exactly like a missing one.
+    if (!named || !canRead(named, identity) || named.shopId !== frame.shopId) throw new NotFoundError('conversation');
+    if (named.status !== 'closed') return { conversation: named, created: false };
+    // Writing to a closed conversation starts (or continues) the buyer's next one with the shop.
+  }
+  if (!(await deps.shopExists(identity.tenantId, frame.shopId))) throw new NotFoundError('shop');
+  return deps.openConversation({
+    tenantId: identity.tenantId,
+    shopId: frame.shopId,
+    buyerId: identity.userId,
+    stage: frame.stage ?? 'pre-sale',
+    now,
+  });
+}
+
+async function staffConversation(identity: Identity, frame: SendFrame, deps: SendMessageDeps): Promise<Conversation> {
+  const conversation = frame.conversationId ? await deps.getConversation(identity.tenantId, frame.conversationId) : undefined;
+  if (!conversation || !canRead(conversation, identity)) throw new NotFoundError('conversation');
+  if (!canWrite(conversation, identity)) throw new ForbiddenError('the conversation is not assigned to you');
+  if (conversation.status === 'closed') throw new ConflictError('CONVERSATION_CLOSED', 'the conversation is closed');
+  return conversation;
+}

@@ -1,0 +1,32 @@
+import { PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { connectionsApi } from '../runtime/clients';
+import { env } from '../runtime/env';
+
+export type PostOutcome = 'sent' | 'gone';
+
+function managementEndpoint(): string {
+  const endpoint = env().WS_MANAGEMENT_ENDPOINT;
+  if (!endpoint) throw new Error('WS_MANAGEMENT_ENDPOINT is not set for this handler');
+  return endpoint;
+}
+
+/**
+ * Posts one frame to one WebSocket connection. A closed connection answers 410 (GoneException): that is
+ * reported as 'gone' so the caller removes that connection's record; any other error is thrown.
+ */
+export async function postToConnection(
+  connectionId: string,
+  frame: unknown,
+  client: ApiGatewayManagementApiClient = connectionsApi(managementEndpoint()),
+): Promise<PostOutcome> {
+  try {
+    await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame), 'utf8') }));
+    return 'sent';
+  } catch (error) {
+    // SDK v3 sets the error name; the v2-era `statusCode` field the AWS sample checks no longer exists.
+    if ((error as Error).name === 'GoneException' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
+      return 'gone';
+    }
+    throw error;
+  }
+}
