@@ -12,6 +12,8 @@ export interface PrepareQuickReplyInput {
   /** The conversation's shop, from its stored head (never from the frame), after the caller authorized the agent for it. */
   shopId: string;
   conversationId: string;
+  /** The client's id for the message: a resend gets the same variant. */
+  clientMessageId: string;
   shortcut: string;
   values: PlaceholderValues;
 }
@@ -60,6 +62,7 @@ export async function prepareQuickReply(
     input.tenantId,
     input.conversationId,
     input.shortcut,
+    input.clientMessageId,
     (lastIndex) => chooseVariant(variants, lastIndex, deps.random),
     deps.now(),
   );

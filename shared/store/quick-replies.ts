@@ -236,12 +236,15 @@ export async function findQuickReply(
 /**
  * Records the next variant of a reply sent in a conversation and returns its index. `pick` chooses from
  * the last index (undefined on first use). The write is conditional on the use count read, so two
- * concurrent sends cannot both pick from the same last index: the loser re-reads and picks again.
+ * concurrent sends cannot both pick from the same last index: the loser re-reads and picks again. A
+ * resend of the same client message gets the index it got the first time, so a retry does not move the
+ * rotation past the wording the buyer actually saw.
  */
 export async function claimNextVariant(
   tenantId: string,
   conversationId: string,
   shortcut: string,
+  clientMessageId: string,
   pick: (lastIndex: number | undefined) => number,
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
@@ -251,6 +254,7 @@ export async function claimNextVariant(
     const current = (await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
     const uses = typeof current?.uses === 'number' ? current.uses : undefined;
     const lastIndex = typeof current?.lastIndex === 'number' ? current.lastIndex : undefined;
+    if (lastIndex !== undefined && current?.lastClientMessageId === clientMessageId) return lastIndex;
     const next = pick(lastIndex);
     try {
       await client.send(
@@ -260,6 +264,7 @@ export async function claimNextVariant(
             ...key,
             [tableSchema.entityAttribute]: rotationEntity,
             lastIndex: next,
+            lastClientMessageId: clientMessageId,
             uses: (uses ?? 0) + 1,
             [tableSchema.timeToLiveAttribute]: Math.floor(now.getTime() / 1000) + rotationLifetimeSeconds,
           },

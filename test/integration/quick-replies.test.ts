@@ -199,7 +199,8 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
     expect((await put(adminT, '/secret', { scope: 'shop', shopId: 'shop-a' }, greeting)).statusCode).toBe(201);
     expect((await put(adminT, '/secret', { scope: 'tenant' }, greeting)).statusCode).toBe(201);
     expect((await put(adminT, '/secret', { scope: 'agent' }, greeting)).statusCode).toBe(201);
-    for (const query of [{ scope: 'shop', shopId: 'shop-a' }, { scope: 'tenant' }, { scope: 'agent' }]) {
+    const queries: Record<string, string>[] = [{ scope: 'shop', shopId: 'shop-a' }, { scope: 'tenant' }, { scope: 'agent' }];
+    for (const query of queries) {
       expect(await shortcutsOf(otherAdmin, query)).toEqual([]);
       const response = await remove(otherAdmin, '/secret', query);
       expect(response.statusCode).toBe(404);
@@ -262,11 +263,13 @@ describe('prepareQuickReply (DynamoDB Local)', () => {
         },
       }),
     );
-  const input = (shortcut: string, conversationId = 'conv-1') => ({
+  let messageNumber = 0;
+  const input = (shortcut: string, conversationId = 'conv-1', clientMessageId = `m-${++messageNumber}`) => ({
     tenantId: tenant,
     agentId: 'agent-1',
     shopId: 'shop-1',
     conversationId,
+    clientMessageId,
     shortcut,
     values: { buyerName: '小王', shopName: '韩都衣舍' },
   });
@@ -297,6 +300,14 @@ describe('prepareQuickReply (DynamoDB Local)', () => {
     expect(texts.map((prepared) => prepared.text).sort()).toEqual(['A 小王', 'B 小王']);
   });
 
+  it('gives a resent client message the variant it got first, without moving the rotation', async () => {
+    const first = await prepareQuickReply(input('/hi', 'conv-resend', 'same-id'));
+    const resent = await prepareQuickReply(input('/hi', 'conv-resend', 'same-id'));
+    expect(resent.variantIndex).toBe(first.variantIndex);
+    const next = await prepareQuickReply(input('/hi', 'conv-resend', 'next-id'));
+    expect(next.variantIndex).not.toBe(first.variantIndex);
+  });
+
   it('makes concurrent sends that read the same last variant pick again instead of repeating it', async () => {
     // Every sender reads the rotation item before any of them writes (a barrier on the first reads), so
     // only the conditional write keeps them apart. With two variants the serialized picks must alternate.
@@ -322,7 +333,7 @@ describe('prepareQuickReply (DynamoDB Local)', () => {
     } as unknown as DynamoDBDocumentClient;
     const picks = await Promise.all(
       Array.from({ length: senders }, () =>
-        claimNextVariant(tenant, 'conv-race', '/hi', (last) => chooseVariant(['A', 'B'], last), now, racingClient),
+        claimNextVariant(tenant, 'conv-race', '/hi', `race-${Math.random()}`, (last) => chooseVariant(['A', 'B'], last), now, racingClient),
       ),
     );
     expect(picks.sort()).toEqual([0, 0, 1, 1]);

@@ -214,7 +214,7 @@ describe('prepareQuickReply', () => {
     updatedAt: '2026-11-11T00:00:00.000Z',
     updatedBy: 'a1',
   };
-  const input = { tenantId: 't', agentId: 'a1', shopId: 's1', conversationId: 'c1', shortcut: '/hi', values: { buyerName: '小王' } };
+  const input = { tenantId: 't', agentId: 'a1', shopId: 's1', conversationId: 'c1', clientMessageId: 'm1', shortcut: '/hi', values: { buyerName: '小王' } };
 
   function deps(overrides: Partial<PrepareQuickReplyDeps> = {}): PrepareQuickReplyDeps & { calls: unknown[][] } {
     const calls: unknown[][] = [];
@@ -225,7 +225,7 @@ describe('prepareQuickReply', () => {
         calls.push(['find', ...args]);
         return { scope: { kind: 'shop', shopId: 's1' }, reply };
       },
-      claimNextVariant: async (_t, _c, _s, pick) => {
+      claimNextVariant: async (_t, _c, _s, _m, pick) => {
         last = pick(last);
         return last;
       },
