@@ -83,7 +83,12 @@ const sandboxCapacity: CapacityPreset = {
   apiBurstLimit: 100,
 };
 
-const regions: readonly RegionConfig[] = z.array(regionSchema).min(1).parse([
+const regionsSchema = z
+  .array(regionSchema)
+  .min(1)
+  .refine((entries) => new Set(entries.map((entry) => entry.name)).size === entries.length, { message: 'region names must be unique' });
+
+const regions: readonly RegionConfig[] = regionsSchema.parse([
   {
     name: 'ap-southeast-1-dev',
     awsRegion: 'ap-southeast-1',

@@ -1,0 +1,321 @@
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AppStack } from '../../infra/app-stack';
+import { defaultManifest, type Manifest } from '../../infra/config/manifest';
+import { activeCapacity, selectRegions, type RegionConfig } from '../../infra/config/regions';
+import { DataStack } from '../../infra/data-stack';
+import { queueUrlVariable } from '../../shared/queue-settings';
+import { syntheticManifest } from './support/synthetic-manifest';
+import { logicalIdsOf, referencedId, resourcesOf, unacknowledgedNagFindings, type CfnResource } from './support/template';
+
+/**
+ * The stateless stack, synthesized once per manifest: `real` is shared/manifest.ts in the dev region;
+ * `synthetic` (test/infra/support/synthetic-manifest.ts) declares a queue consumer and a schedule the
+ * real manifest may not have yet, in the prod region so capacity presets and retention differ. Both
+ * live in one app, so a handler bundled for one is reused by the other (esbuild runs once per entry).
+ */
+interface Case {
+  stack: AppStack;
+  template: Template;
+  manifest: Manifest;
+  region: RegionConfig;
+}
+
+let cases: Record<'real' | 'synthetic', Case>;
+
+beforeAll(() => {
+  const app = new App();
+  const make = (prefix: string, regionName: string, manifest: Manifest) => {
+    const region = selectRegions(regionName)[0]!;
+    const env = { account: region.account, region: region.awsRegion };
+    const data = new DataStack(app, `${prefix}Data`, { env, region, manifest });
+    return { stack: new AppStack(app, `${prefix}App`, { env, region, data, manifest }), manifest, region };
+  };
+  const real = make('Real', 'ap-southeast-1-dev', defaultManifest);
+  const synthetic = make('Synthetic', 'ap-southeast-1-prod', syntheticManifest);
+  cases = {
+    real: { ...real, template: Template.fromStack(real.stack) },
+    synthetic: { ...synthetic, template: Template.fromStack(synthetic.stack) },
+  };
+}, 90_000);
+
+const eachCase = ['real', 'synthetic'] as const;
+
+/** The Lambda function (not alias or version) built for a manifest entry; construct ids are the spec names. */
+function functionOf(template: Template, name: string): [string, CfnResource] {
+  const found = resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => id.startsWith(`${name}Function`));
+  expect(found, `function ${name}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** The `live` alias a manifest entry is invoked through. */
+function aliasOf(template: Template, name: string): [string, CfnResource] {
+  const [functionId] = functionOf(template, name);
+  const alias = resourcesOf(template, 'AWS::Lambda::Alias').find(([, candidate]) => referencedId(candidate.Properties!.FunctionName) === functionId);
+  expect(alias, `alias of ${name}`).toBeDefined();
+  return alias!;
+}
+
+/** Every IAM action granted to a manifest entry's role. */
+function actionsOf(template: Template, name: string): string[] {
+  const [, fn] = functionOf(template, name);
+  const roleId = referencedId(fn.Properties!.Role);
+  return resourcesOf(template, 'AWS::IAM::Policy')
+    .filter(([, policy]) => policy.Properties!.Roles.some((role: unknown) => referencedId(role) === roleId))
+    .flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement)
+    .flatMap((statement: { Action: string | string[] }) => [statement.Action].flat());
+}
+
+function routesOf(template: Template, apiType: 'HTTP' | 'WEBSOCKET'): Record<string, any>[] {
+  const [apiId] = resourcesOf(template, 'AWS::ApiGatewayV2::Api').find(([, api]) => api.Properties!.ProtocolType === apiType)!;
+  return resourcesOf(template, 'AWS::ApiGatewayV2::Route')
+    .map(([, route]) => route.Properties!)
+    .filter((route) => referencedId(route.ApiId) === apiId);
+}
+
+describe('the template matches the manifest', () => {
+  it.each(eachCase)('%s: one Lambda per manifest function', (name) => {
+    const { template, manifest } = cases[name];
+    const specs = manifest.allFunctions();
+    template.resourceCountIs('AWS::Lambda::Function', specs.length);
+    for (const spec of specs) functionOf(template, spec.name);
+  });
+
+  it.each(eachCase)('%s: one HTTP route per httpRoutes entry, JWT-authorized except /health', (name) => {
+    const { template, manifest } = cases[name];
+    const routes = routesOf(template, 'HTTP');
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(manifest.httpRoutes.map((spec) => `${spec.method} ${spec.path}`).sort());
+    for (const route of routes) {
+      expect(route.AuthorizationType, route.RouteKey).toBe(route.RouteKey === 'GET /health' ? 'NONE' : 'JWT');
+    }
+  });
+
+  it.each(eachCase)('%s: the JWT authorizer trusts the region’s issuer and audience', (name) => {
+    const { template, region } = cases[name];
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: region.jwt.issuer, Audience: [region.jwt.audience] },
+    });
+  });
+
+  it.each(eachCase)('%s: one WebSocket route per webSocketRoutes entry; only $connect is authorized, by the ticket', (name) => {
+    const { template, manifest } = cases[name];
+    const routes = routesOf(template, 'WEBSOCKET');
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(manifest.webSocketRoutes.map((spec) => spec.route).sort());
+    for (const spec of manifest.webSocketRoutes) {
+      const route = routes.find((candidate) => candidate.RouteKey === spec.route)!;
+      expect(route.AuthorizationType, spec.route).toBe(spec.route === '$connect' ? 'CUSTOM' : 'NONE');
+      expect(route.RouteResponseSelectionExpression, spec.route).toBe(spec.returnResponse ? '$default' : undefined);
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.ticket'],
+    });
+  });
+
+  it.each(eachCase)('%s: one schedule per schedules entry, with its expression, input, retries and DLQ', (name) => {
+    const { template, manifest } = cases[name];
+    const schedules = resourcesOf(template, 'AWS::Scheduler::Schedule').map(([, schedule]) => schedule.Properties!);
+    expect(schedules.map((schedule) => schedule.ScheduleExpression).sort()).toEqual(manifest.schedules.map((spec) => spec.expression).sort());
+    for (const spec of manifest.schedules) {
+      const schedule = schedules.find((candidate) => candidate.ScheduleExpression === spec.expression)!;
+      expect(schedule.GroupName).toBeDefined();
+      expect(schedule.Target.Input === undefined ? undefined : JSON.parse(schedule.Target.Input)).toEqual(spec.input);
+      expect(schedule.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 });
+      expect(schedule.Target.DeadLetterConfig.Arn).toBeDefined();
+    }
+  });
+
+  it('the synthetic manifest really exercises consumers and schedules', () => {
+    expect(cases.synthetic.manifest.queueConsumers.length).toBeGreaterThan(0);
+    expect(cases.synthetic.manifest.schedules.length).toBeGreaterThan(0);
+  });
+});
+
+describe('queue consumers', () => {
+  it.each(eachCase)('%s: every event source mapping caps concurrency and reports batch item failures', (name) => {
+    const { template, manifest, region } = cases[name];
+    const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties!);
+    expect(mappings).toHaveLength(manifest.queueConsumers.length);
+    for (const mapping of mappings) {
+      expect(mapping.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+    for (const spec of manifest.queueConsumers) {
+      const [aliasId] = aliasOf(template, spec.name);
+      // The mapping names the alias as `<function name>:live`, built from the alias ARN.
+      const mapping = mappings.find((candidate) => JSON.stringify(candidate.FunctionName).includes(`{"Ref":"${aliasId}"}`));
+      expect(mapping, spec.name).toMatchObject({
+        BatchSize: spec.batchSize,
+        ScalingConfig: { MaximumConcurrency: Math.min(spec.maxConcurrency, activeCapacity(region).consumerMaxConcurrency) },
+      });
+      // 0 means "no batching window" (the only choice on FIFO queues), which CloudFormation spells as absent.
+      expect(mapping!.MaximumBatchingWindowInSeconds).toBe(spec.maxBatchingWindowSeconds || undefined);
+    }
+  });
+
+  it('reserve the preset concurrency, at least their mapping’s maximum', () => {
+    const { template, manifest, region } = cases.synthetic;
+    const preset = activeCapacity(region);
+    for (const spec of manifest.queueConsumers) {
+      const [, fn] = functionOf(template, spec.name);
+      expect(fn.Properties!.ReservedConcurrentExecutions).toBe(preset.consumerReservedConcurrency);
+      expect(fn.Properties!.ReservedConcurrentExecutions).toBeGreaterThanOrEqual(preset.consumerMaxConcurrency);
+      expect(fn.Properties!.Timeout).toBe(spec.timeoutSeconds);
+    }
+  });
+});
+
+describe('capacity presets', () => {
+  it('keep the region’s provisioned concurrency warm on every interactive entry point', () => {
+    const { template, manifest, region } = cases.synthetic;
+    const expected = activeCapacity(region).interactiveProvisionedConcurrency;
+    expect(expected).toBeGreaterThan(0);
+    for (const spec of [manifest.webSocketAuthorizer, ...manifest.httpRoutes, ...manifest.webSocketRoutes]) {
+      expect(aliasOf(template, spec.name)[1].Properties!.ProvisionedConcurrencyConfig, spec.name).toEqual({
+        ProvisionedConcurrentExecutions: expected,
+      });
+    }
+    for (const spec of [...manifest.queueConsumers, ...manifest.schedules]) {
+      expect(aliasOf(template, spec.name)[1].Properties!.ProvisionedConcurrencyConfig, spec.name).toBeUndefined();
+    }
+  });
+
+  it('set the API stages’ throttling', () => {
+    const { template, region } = cases.synthetic;
+    const preset = activeCapacity(region);
+    const stages = resourcesOf(template, 'AWS::ApiGatewayV2::Stage').map(([, stage]) => stage.Properties!);
+    expect(stages).toHaveLength(2);
+    for (const stage of stages) {
+      expect(stage.AutoDeploy).toBe(true);
+      expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: preset.apiRateLimit, ThrottlingBurstLimit: preset.apiBurstLimit });
+      expect(stage.AccessLogSettings.DestinationArn).toBeDefined();
+      // Connect tickets travel in the query string: the access log must never record it.
+      expect(stage.AccessLogSettings.Format).not.toMatch(/querystring|\$context\.path/i);
+    }
+  });
+
+  it('send failed scheduled runs to the schedule DLQ', () => {
+    const { template, manifest } = cases.synthetic;
+    for (const spec of manifest.schedules) {
+      const [, fn] = functionOf(template, spec.name);
+      expect(fn.Properties!.DeadLetterConfig.TargetArn).toBeDefined();
+    }
+  });
+});
+
+describe('every Lambda', () => {
+  it.each(eachCase)('%s: runs Node 22 on arm64 with source maps, tracing and a log group with retention', (name) => {
+    const { template, region } = cases[name];
+    const logGroups = new Map(resourcesOf(template, 'AWS::Logs::LogGroup'));
+    const retention = region.stage === 'dev' ? 7 : 30;
+    for (const [id, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+      const props = fn.Properties!;
+      expect(props.Runtime, id).toBe('nodejs22.x');
+      expect(props.Architectures, id).toEqual(['arm64']);
+      expect(props.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(props.Environment.Variables.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      expect(logGroups.get(referencedId(props.LoggingConfig.LogGroup)!)?.Properties?.RetentionInDays, id).toBe(retention);
+    }
+  });
+
+  it.each(eachCase)('%s: gets exactly the handler variables of shared/runtime/env.ts, plus Node and Powertools', (name) => {
+    const { template, manifest } = cases[name];
+    const expected = [
+      'TABLE_NAME',
+      ...manifest.queues.map(queueUrlVariable),
+      'WS_MANAGEMENT_ENDPOINT',
+      'JWT_ISSUER',
+      'JWT_AUDIENCE',
+      'JWKS_URI',
+      'STAGE',
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_LOG_LEVEL',
+    ].sort();
+    for (const [id, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+      expect(Object.keys(fn.Properties!.Environment.Variables).sort(), id).toEqual(expected);
+    }
+  });
+
+  it.each(eachCase)('%s: alarms on its errors and throttles', (name) => {
+    const { template } = cases[name];
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties!);
+    for (const functionId of logicalIdsOf(template, 'AWS::Lambda::Function')) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const alarm = alarms.find(
+          (candidate) => candidate.MetricName === metric && referencedId(candidate.Dimensions?.[0]?.Value) === functionId,
+        );
+        expect(alarm, `${metric} alarm of ${functionId}`).toMatchObject({ Threshold: 0, AlarmActions: [expect.anything()] });
+      }
+    }
+  });
+});
+
+describe('least privilege from the access list', () => {
+  const baseline = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
+  it('grants nothing beyond logs and tracing to a function that declares no access', () => {
+    const { template, manifest } = cases.real;
+    const noAccess = manifest.allFunctions().filter((spec) => spec.access.length === 0);
+    expect(noAccess.length).toBeGreaterThan(0);
+    for (const spec of noAccess) expect(actionsOf(template, spec.name).sort(), spec.name).toEqual([...baseline].sort());
+  });
+
+  it('grants reads without writes for table:read', () => {
+    const actions = actionsOf(cases.synthetic.template, 'ListThings');
+    expect(actions).toContain('dynamodb:Query');
+    expect(actions).not.toContain('dynamodb:PutItem');
+  });
+
+  it('maps every other access kind to its grant', () => {
+    const { template } = cases.synthetic;
+    expect(actionsOf(template, 'Send')).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'sqs:SendMessage']));
+    expect(actionsOf(template, 'DeliverMessages')).toContain('execute-api:ManageConnections');
+    expect(actionsOf(template, 'CloseIdleConversations')).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem', 'sqs:SendMessage', 'events:PutEvents']),
+    );
+  });
+
+  it('names the table indexes instead of index/*', () => {
+    const { template } = cases.real;
+    const resources = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(resources).not.toContain('/index/*');
+    expect(resources).toContain('/index/gsi1');
+  });
+});
+
+describe('cdk-nag', () => {
+  it.each(eachCase)('%s: AwsSolutions reports no unacknowledged error or warning', (name) => {
+    expect(unacknowledgedNagFindings(cases[name].stack)).toEqual([]);
+  });
+
+  it.each(eachCase)('%s: CDK itself warns about nothing', (name) => {
+    const annotations = Annotations.fromStack(cases[name].stack);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('manifest guards', () => {
+  const region = selectRegions('ap-southeast-1-dev')[0]!;
+  const build = (manifest: Manifest) => () => {
+    const app = new App();
+    const data = new DataStack(app, 'Data', { region, manifest });
+    return new AppStack(app, 'App', { region, data, manifest });
+  };
+
+  it('refuses a function nothing would trigger', () => {
+    const orphan = { name: 'Orphan', handler: 'test/infra/support/noop-handler.ts', access: [] };
+    expect(build({ ...syntheticManifest, allFunctions: () => [orphan] })).toThrow(/Orphan has no trigger/);
+  });
+
+  it('refuses a function name declared twice', () => {
+    const twice = { ...syntheticManifest, schedules: [{ ...syntheticManifest.schedules[0]!, name: 'Health' }] };
+    expect(build(twice)).toThrow(/declares function Health twice/);
+  });
+});
