@@ -119,6 +119,13 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
   { name: 'WsHello', route: 'hello', handler: 'functions/ws/hello.ts', access: ['table:read'], returnResponse: true },
   { name: 'WsResume', route: 'resume', handler: 'functions/ws/resume.ts', access: ['table:read'], returnResponse: true },
   { name: 'WsMarkRead', route: 'markRead', handler: 'functions/ws/mark-read.ts', access: ['table:write'], returnResponse: true },
+  {
+    name: 'WsSendQuickReply',
+    route: 'sendQuickReply',
+    handler: 'functions/ws/send-quick-reply.ts',
+    access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
+    returnResponse: true,
+  },
 ];
 
 export const queueConsumers: readonly QueueConsumerSpec[] = [

@@ -3,6 +3,7 @@ import { idSchema } from '../auth/identity';
 import { stageSchema } from '../conversations/conversation';
 import { decodeCursor } from './cursor';
 import { placeholderNames, unknownPlaceholders } from './placeholders';
+import { renderQuickReply } from './render-quick-reply';
 
 /**
  * Request and response schemas of the quick-reply routes. The handlers parse with these, and
@@ -69,6 +70,10 @@ const variantSchema = text(maxVariantLength, { multiline: true })
         code: 'custom',
         message: `unknown placeholder {${unknown[0]}}; use ${placeholderNames.map((name) => `{${name}}`).join(', ')}`,
       });
+    }
+    // Sent without an order number, "{orderNumber}" alone would be an empty message.
+    else if (value.trim() !== '' && renderQuickReply(value, {}).trim() === '') {
+      ctx.addIssue({ code: 'custom', message: 'must have text besides {orderNumber}' });
     }
   })
   .meta({

@@ -113,6 +113,7 @@ describe('placeholders and the body schema', () => {
     expect(fieldsOf({ ...body, variants: ['a', ' \n '] })).toEqual(['body.variants.1']);
     expect(fieldsOf({ ...body, variants: ['a', 'b', 'a'] })).toEqual(['body.variants.2']);
     expect(fieldsOf({ ...body, variants: ['bell\u0007'] })).toEqual(['body.variants.0']);
+    expect(fieldsOf({ ...body, variants: ['ok', ' {orderNumber} '] })).toEqual(['body.variants.1']);
   });
 
   it('bounds counts and sizes', () => {

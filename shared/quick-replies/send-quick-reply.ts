@@ -1,0 +1,74 @@
+import type { Identity } from '../auth/identity';
+import { canRead, canWrite, type Conversation } from '../conversations/conversation';
+import { messageTextSchema } from '../conversations/frames';
+import { awsSendMessageDeps, sendMessage, type SendMessageDeps } from '../conversations/send-message';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors';
+import { getConversation } from '../store/conversations';
+import { getShop } from '../store/shops';
+import type { QuickReplyAckFrame, SendQuickReplyFrame } from './frames';
+import { prepareQuickReply } from './prepare-quick-reply';
+
+export interface SendQuickReplyDeps {
+  getConversation: typeof getConversation;
+  shopName: (tenantId: string, shopId: string) => Promise<string | undefined>;
+  prepareQuickReply: typeof prepareQuickReply;
+  sendMessage: typeof sendMessage;
+  sendMessageDeps: SendMessageDeps;
+}
+
+const productionDeps: SendQuickReplyDeps = {
+  getConversation,
+  shopName: async (tenantId, shopId) => (await getShop(tenantId, shopId))?.name,
+  prepareQuickReply: (input) => prepareQuickReply(input),
+  sendMessage,
+  sendMessageDeps: awsSendMessageDeps,
+};
+
+/**
+ * An agent sends a quick reply by its shortcut: the conversation is authorized first (so a refused call
+ * resolves nothing and moves no rotation), the text is prepared (library lookup, variant rotation,
+ * placeholders), then it goes through sendMessage like typed text: same append, ack, fan-out and dedupe
+ * by clientMessageId.
+ */
+export async function sendQuickReply(
+  identity: Identity,
+  frame: SendQuickReplyFrame,
+  now = new Date(),
+  deps: SendQuickReplyDeps = productionDeps,
+): Promise<QuickReplyAckFrame> {
+  const conversation = await deps.getConversation(identity.tenantId, frame.conversationId);
+  assertMayReply(conversation, identity);
+
+  const prepared = await deps.prepareQuickReply({
+    tenantId: identity.tenantId,
+    agentId: identity.userId,
+    shopId: conversation.shopId,
+    conversationId: conversation.conversationId,
+    clientMessageId: frame.clientMessageId,
+    shortcut: frame.shortcut,
+    values: { shopName: await deps.shopName(identity.tenantId, conversation.shopId), orderNumber: frame.orderNumber },
+  });
+  const text = messageTextSchema.safeParse(prepared.text);
+  if (!text.success) {
+    throw new ValidationError('the quick reply renders to no sendable text', [{ field: 'shortcut', message: 'renders empty' }]);
+  }
+
+  // sendMessage re-checks with the head read above instead of reading it again.
+  const ack = await deps.sendMessage(
+    identity,
+    { action: 'sendMessage', ref: frame.ref, conversationId: conversation.conversationId, clientMessageId: frame.clientMessageId, text: text.data },
+    now,
+    { ...deps.sendMessageDeps, getConversation: async () => conversation },
+  );
+  return { ...ack, shortcut: frame.shortcut, text: text.data };
+}
+
+/**
+ * The staff checks sendMessage applies (shared/conversations/send-message.ts), using its canRead and
+ * canWrite rules: another shop's or tenant's conversation is NOT_FOUND like a missing one.
+ */
+function assertMayReply(conversation: Conversation | undefined, identity: Identity): asserts conversation is Conversation {
+  if (!conversation || !canRead(conversation, identity)) throw new NotFoundError('conversation');
+  if (!canWrite(conversation, identity)) throw new ForbiddenError('the conversation is not assigned to you');
+  if (conversation.status === 'closed') throw new ConflictError('CONVERSATION_CLOSED', 'the conversation is closed');
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { onEndpoint } from '../../infra/local/engines';
+import { handler as sendQuickReplyHandler } from '../../functions/ws/send-quick-reply';
+import { identityToAuthorizerContext, type Identity } from '../../shared/auth/identity';
+import { dynamo, sqs } from '../../shared/runtime/clients';
+import { env, resetEnvForTests } from '../../shared/runtime/env';
+import { openConversation } from '../../shared/store/conversations';
+import { keys } from '../../shared/store/keys';
+import { lambdaContext, wsEvent } from '../support/events';
+
+const tenantId = 'tenant-quick-reply-send';
+const otherTenantId = 'tenant-quick-reply-send-other';
+const agent: Identity = { tenantId, userId: 'qrs-agent', role: 'agent', shopIds: ['shop-1'] };
+const colleague: Identity = { tenantId, userId: 'qrs-colleague', role: 'agent', shopIds: ['shop-1'] };
+const strangerAgent: Identity = { tenantId, userId: 'qrs-stranger', role: 'agent', shopIds: ['shop-2'] };
+/** Same user and shop ids as `agent`, in another tenant. */
+const otherTenantAgent: Identity = { ...agent, tenantId: otherTenantId };
+const buyer: Identity = { tenantId, userId: 'qrs-buyer', role: 'buyer', shopIds: [] };
+
+async function send(identity: Identity, frame: unknown) {
+  const body = typeof frame === 'string' ? frame : JSON.stringify(frame);
+  const result = (await sendQuickReplyHandler(
+    wsEvent({ body, connectionId: `conn-${randomUUID()}`, authorizer: identityToAuthorizerContext(identity) }),
+    lambdaContext,
+  )) as { body: string };
+  return JSON.parse(result.body) as Record<string, unknown>;
+}
+
+async function partition(pk: string) {
+  const result = await dynamo().send(
+    new QueryCommand({ TableName: env().TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true }),
+  );
+  return result.Items ?? [];
+}
+const messagesOf = async (conversationId: string) =>
+  (await partition(keys.conversation(tenantId, conversationId).pk)).filter((item) => String(item.sk).startsWith('MSG#'));
+const rotationsOf = async (tenant: string, conversationId: string) => partition(keys.quickReplyRotation(tenant, conversationId, '/x').pk);
+
+async function drain(queueUrl: string): Promise<Record<string, unknown>[]> {
+  const bodies: Record<string, unknown>[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (Messages.length === 0) return bodies;
+    for (const message of Messages) {
+      bodies.push(JSON.parse(message.Body ?? 'null'));
+      await sqs().send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+  }
+}
+
+describe('sendQuickReply (DynamoDB Local + SQS)', () => {
+  let deliveryQueue: string;
+  let conversationId: string;
+
+  async function openAssigned(assigneeId: string, buyerId = `buyer-${randomUUID().slice(0, 8)}`): Promise<string> {
+    const { conversation } = await openConversation({ tenantId, shopId: 'shop-1', buyerId, stage: 'pre-sale' });
+    // Assigned as the router would leave it; load bookkeeping is the router's business, not this test's.
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.conversation(tenantId, conversation.conversationId),
+        UpdateExpression: 'SET #status = :assigned, assigneeId = :agent',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':assigned': 'assigned', ':agent': assigneeId },
+      }),
+    );
+    return conversation.conversationId;
+  }
+
+  async function saveReply(scope: Parameters<typeof keys.quickReplyScope>[0], shortcut: string, variants: string[]) {
+    const at = new Date().toISOString();
+    await dynamo().send(
+      new PutCommand({
+        TableName: env().TABLE_NAME,
+        Item: {
+          ...keys.quickReply(tenantId, keys.quickReplyScope(scope), shortcut),
+          entity: 'QuickReply',
+          shortcut,
+          title: shortcut,
+          variants,
+          tags: [],
+          createdAt: at,
+          updatedAt: at,
+          updatedBy: 'seed',
+        },
+      }),
+    );
+  }
+
+  beforeAll(async () => {
+    // This file's own queues: a receive on the shared ones could take another file's job.
+    const suffix = randomUUID().slice(0, 8);
+    const createQueue = async (name: string) =>
+      onEndpoint((await sqs().send(new CreateQueueCommand({ QueueName: `${name}-${suffix}` }))).QueueUrl!, inject('engines').sqsEndpoint);
+    deliveryQueue = await createQueue('qr-delivery');
+    process.env.DELIVERY_QUEUE_URL = deliveryQueue;
+    process.env.ROUTING_QUEUE_URL = await createQueue('qr-routing');
+    resetEnvForTests();
+
+    const at = new Date().toISOString();
+    await dynamo().send(
+      new PutCommand({
+        TableName: env().TABLE_NAME,
+        Item: {
+          ...keys.shop(tenantId, 'shop-1'),
+          entity: 'Shop',
+          shopId: 'shop-1',
+          name: '韩都衣舍',
+          category: 'apparel',
+          routing: { mode: 'by-stage', groups: { 'pre-sale': 'g1', 'in-sale': 'g2', 'after-sale': 'g3' }, idleCloseMinutes: 30, defaultAgentCap: 200 },
+          createdAt: at,
+          updatedAt: at,
+        },
+      }),
+    );
+    await saveReply({ kind: 'agent', agentId: agent.userId }, '/x', ['{buyerName}您好，欢迎光临{shopName}', '亲，在的，订单{orderNumber}已发货']);
+    // Written before the write-time rule existed: renders to nothing without an order number.
+    await saveReply({ kind: 'tenant' }, '/order', ['{orderNumber}']);
+    conversationId = await openAssigned(agent.userId);
+  });
+
+  it('sends the rendered, rotated phrase through the message path and acks with its text', async () => {
+    const first = await send(agent, { action: 'sendQuickReply', ref: 'r1', conversationId, clientMessageId: 'qr-1', shortcut: '/x', orderNumber: '2316' });
+    expect(first).toMatchObject({ type: 'ack', ref: 'r1', conversationId, seq: 1, clientMessageId: 'qr-1', duplicate: false, shortcut: '/x' });
+    const second = await send(agent, { action: 'sendQuickReply', conversationId, clientMessageId: 'qr-2', shortcut: '/x', orderNumber: '2316' });
+    expect(second).toMatchObject({ type: 'ack', seq: 2, duplicate: false });
+    expect([first.text, second.text].sort()).toEqual(['亲，在的，订单2316已发货', '亲您好，欢迎光临韩都衣舍'].sort());
+
+    const stored = await messagesOf(conversationId);
+    expect(stored.map((item) => [item.seq, item.text, item.senderId])).toEqual([
+      [1, first.text, agent.userId],
+      [2, second.text, agent.userId],
+    ]);
+    const jobs = await drain(deliveryQueue);
+    expect(jobs.map((job) => (job.message as { text: string }).text)).toEqual([first.text, second.text]);
+    expect(jobs[0]).toMatchObject({ type: 'message', tenantId, recipients: [expect.stringMatching(/^buyer-/)] });
+  });
+
+  it('stores a resend once and acks it with the same seq and text', async () => {
+    const id = await openAssigned(agent.userId);
+    const frame = { action: 'sendQuickReply', conversationId: id, clientMessageId: 'qr-resend', shortcut: '/x' };
+    const first = await send(agent, frame);
+    const again = await send(agent, frame);
+    expect(again).toMatchObject({ seq: first.seq, duplicate: true, text: first.text });
+    expect(await messagesOf(id)).toHaveLength(1);
+    await drain(deliveryQueue);
+  });
+
+  it('refuses a colleague who is not assigned, and moves no rotation', async () => {
+    const id = await openAssigned(agent.userId);
+    expect(await send(colleague, { action: 'sendQuickReply', conversationId: id, clientMessageId: 'c1', shortcut: '/x' })).toMatchObject({
+      type: 'error',
+      code: 'FORBIDDEN',
+    });
+    expect(await rotationsOf(tenantId, id)).toEqual([]);
+    expect(await messagesOf(id)).toEqual([]);
+  });
+
+  it('answers another shop\'s or tenant\'s conversation exactly like a missing one, with no side effect (rows 14, 15)', async () => {
+    const id = await openAssigned(agent.userId);
+    const missing = await send(strangerAgent, { action: 'sendQuickReply', conversationId: 'no-such-conversation', clientMessageId: 'm', shortcut: '/x' });
+    expect(missing).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+    const shape = { type: missing.type, code: missing.code, message: missing.message };
+    expect(await send(strangerAgent, { action: 'sendQuickReply', conversationId: id, clientMessageId: 'm', shortcut: '/x' })).toMatchObject(shape);
+    expect(await send(otherTenantAgent, { action: 'sendQuickReply', conversationId: id, clientMessageId: 'm', shortcut: '/x' })).toMatchObject(shape);
+    expect(await rotationsOf(tenantId, id)).toEqual([]);
+    expect(await rotationsOf(otherTenantId, id)).toEqual([]);
+    expect(await messagesOf(id)).toEqual([]);
+  });
+
+  it('refuses buyers (row 15), closed conversations, and unknown shortcuts', async () => {
+    expect(await send(buyer, { action: 'sendQuickReply', conversationId, clientMessageId: 'b1', shortcut: '/x' })).toMatchObject({ code: 'FORBIDDEN' });
+    const unknown = await send(agent, { action: 'sendQuickReply', conversationId, clientMessageId: 'u1', shortcut: '/nope' });
+    expect(unknown).toMatchObject({ type: 'error', code: 'NOT_FOUND', field: 'shortcut' });
+    expect(await send(agent, { action: 'sendQuickReply', conversationId, clientMessageId: 'o1', shortcut: '/order' })).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'shortcut',
+    });
+    expect(await send(agent, { action: 'sendQuickReply', conversationId, clientMessageId: 'o2', shortcut: '/order', orderNumber: '88' })).toMatchObject({
+      type: 'ack',
+      text: '88',
+    });
+
+    const closed = await openAssigned(agent.userId);
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.conversation(tenantId, closed),
+        UpdateExpression: 'SET #status = :closed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':closed': 'closed' },
+      }),
+    );
+    expect(await send(agent, { action: 'sendQuickReply', conversationId: closed, clientMessageId: 'c1', shortcut: '/x' })).toMatchObject({
+      code: 'CONVERSATION_CLOSED',
+    });
+  });
+
+  it('refuses bad frames naming the field, before touching anything (rows 16, 20)', async () => {
+    const cases: [unknown, string][] = [
+      [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: '/x', tenantId: otherTenantId }, '(root)'],
+      [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: '/x', text: 'free text' }, '(root)'],
+      [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: 'has space' }, 'shortcut'],
+      [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: '/x', orderNumber: '1'.repeat(65) }, 'orderNumber'],
+      [{ action: 'sendQuickReply', conversationId: '../x', clientMessageId: 'f1', shortcut: '/x' }, 'conversationId'],
+      [{ action: 'sendQuickReply', conversationId, shortcut: '/x' }, 'clientMessageId'],
+    ];
+    const before = await messagesOf(conversationId);
+    for (const [frame, field] of cases) {
+      const reply = await send(agent, frame);
+      expect(reply, field).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED', field });
+    }
+    expect(await send(agent, '{"action":"sendQuickReply",')).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await messagesOf(conversationId)).toEqual(before);
+  });
+});
