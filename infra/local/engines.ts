@@ -4,8 +4,15 @@ import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createTableInput } from '../../shared/store/create-table-input';
 import { tableSchema } from '../../shared/store/table-schema';
 import { queues, type QueueSpec } from '../../shared/manifest';
@@ -67,7 +74,14 @@ export async function startEngines(options: EngineOptions = {}): Promise<LocalEn
   }
 
   const dynamoProcess = spawnDynamoDbLocal({ port: dynamoPort, path: dynamoDataPath, sharedDb: true, stdio: 'ignore' });
-  const sqsServer = await startFauxqs({ port: sqsPort, logger: false, ...(sqsDataDir ? { dataDir: sqsDataDir } : {}) });
+  let sqsServer: Awaited<ReturnType<typeof startFauxqs>>;
+  try {
+    sqsServer = await startFauxqs({ port: sqsPort, logger: false, ...(sqsDataDir ? { dataDir: sqsDataDir } : {}) });
+  } catch (error) {
+    // Java is already running: never leave it behind when the SQS server cannot start (port taken).
+    await stopProcess(dynamoProcess);
+    throw error;
+  }
 
   const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
   const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
@@ -84,8 +98,8 @@ export async function startEngines(options: EngineOptions = {}): Promise<LocalEn
     const deadLetterQueueUrls = {} as Record<QueueSpec['name'], string>;
     for (const queue of queues) {
       const { url, deadLetterUrl } = await ensureQueue(sqsClient, queue);
-      queueUrls[queue.name] = url;
-      deadLetterQueueUrls[queue.name] = deadLetterUrl;
+      queueUrls[queue.name] = onEndpoint(url, sqsEndpoint);
+      deadLetterQueueUrls[queue.name] = onEndpoint(deadLetterUrl, sqsEndpoint);
     }
     dynamoClient.destroy();
     sqsClient.destroy();
@@ -110,9 +124,20 @@ async function waitForDynamo(client: DynamoDBClient, process: ChildProcess): Pro
   }
 }
 
+/**
+ * The SQS server names its queues `http://sqs.<region>.localhost:<port>/…`, which does not resolve
+ * everywhere, and the SDK sends each call to its QueueUrl's host when that differs from the configured
+ * endpoint (AWS_ENDPOINT_URL_SQS is not a configured endpoint in that sense). Handlers reading
+ * *_QUEUE_URL would fail with ENOTFOUND; a URL on the endpoint's own origin works for every client.
+ * A persisted queue also keeps the port it was created on, which changes between runs.
+ */
+export function onEndpoint(queueUrl: string, sqsEndpoint: string): string {
+  return `${sqsEndpoint}${new URL(queueUrl).pathname}`;
+}
+
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const existing = await client.send(new ListTablesCommand({}));
-  if (existing.TableNames?.includes(tableName)) return;
+  if (existing.TableNames?.includes(tableName)) return addMissingIndexes(client, tableName);
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   await client.send(
     new UpdateTimeToLiveCommand({
@@ -122,28 +147,59 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
   );
 }
 
+/**
+ * A table kept in a data folder predates indexes added to the schema since; add them, as a CloudFormation
+ * update would. Existing indexes are never changed or dropped.
+ */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const wanted = createTableInput(tableName);
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    const names = new Set(index.KeySchema?.map((key) => key.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: wanted.AttributeDefinitions?.filter((definition) => names.has(definition.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+  }
+}
+
+/**
+ * CreateQueue, or, for a queue kept in a data folder whose settings changed in the manifest (a consumer's
+ * timeout moves the visibility timeout), an update of its attributes, as CloudFormation would do.
+ */
+async function createOrUpdateQueue(client: SQSClient, name: string, attributes: Record<string, string>): Promise<string> {
+  try {
+    const created = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    return created.QueueUrl!;
+  } catch (error) {
+    if (!['QueueNameExists', 'QueueAlreadyExists'].includes((error as Error).name)) throw error;
+    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: name }));
+    const { FifoQueue: _fixedAtCreation, ...changeable } = attributes;
+    await client.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: changeable }));
+    return QueueUrl!;
+  }
+}
+
 async function ensureQueue(client: SQSClient, queue: QueueSpec): Promise<{ url: string; deadLetterUrl: string }> {
   const suffix = queue.fifo ? '.fifo' : '';
   const fifoAttributes: Record<string, string> = queue.fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'false' } : {};
-  const dlq = await client.send(
-    new CreateQueueCommand({
-      QueueName: `kefu-${queue.name}-dlq${suffix}`,
-      Attributes: { ...fifoAttributes, MessageRetentionPeriod: String(deadLetterRetentionDays * 86400) },
-    }),
-  );
-  const dlqArn = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
-  const source = await client.send(
-    new CreateQueueCommand({
-      QueueName: `kefu-${queue.name}${suffix}`,
-      Attributes: {
-        ...fifoAttributes,
-        MessageRetentionPeriod: String(queue.retentionDays * 86400),
-        VisibilityTimeout: String(visibilityTimeoutSeconds(queue)),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn.Attributes?.QueueArn, maxReceiveCount: queue.maxReceiveCount }),
-      },
-    }),
-  );
-  return { url: source.QueueUrl!, deadLetterUrl: dlq.QueueUrl! };
+  const deadLetterUrl = await createOrUpdateQueue(client, `kefu-${queue.name}-dlq${suffix}`, {
+    ...fifoAttributes,
+    MessageRetentionPeriod: String(deadLetterRetentionDays * 86400),
+  });
+  const dlqArn = await client.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterUrl, AttributeNames: ['QueueArn'] }));
+  const url = await createOrUpdateQueue(client, `kefu-${queue.name}${suffix}`, {
+    ...fifoAttributes,
+    MessageRetentionPeriod: String(queue.retentionDays * 86400),
+    VisibilityTimeout: String(visibilityTimeoutSeconds(queue)),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn.Attributes?.QueueArn, maxReceiveCount: queue.maxReceiveCount }),
+  });
+  return { url, deadLetterUrl };
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

@@ -1,0 +1,134 @@
+import type { Role } from '../../shared/auth/identity';
+
+/**
+ * The demo world `npm start` seeds on first start: one outsourcing firm serving three shops of different
+ * categories and brand personas, agents split by stage (pre-sale, in-sale, after-sale) with some serving
+ * several brands at once, a backup "militia" group any shop can borrow from at a promo's start, a
+ * supervisor and two buyers. Plain data, so the seeding code can move to the store modules unchanged.
+ */
+export type Stage = 'pre-sale' | 'in-sale' | 'after-sale';
+
+export interface DemoShop {
+  shopId: string;
+  name: string;
+  category: 'cosmetics' | 'appliances' | 'apparel';
+  /** How replies should sound: quick-reply variants and the robot follow it. */
+  persona: { tone: string; addressBuyerAs: string; signature: string; greetings: string[]; closing: string };
+  routing: {
+    mode: 'by-stage' | 'owner';
+    groups: Record<Stage, string>;
+    backupGroup: string;
+    idleCloseMinutes: number;
+    defaultAgentCap: number;
+  };
+}
+
+export interface DemoAgent {
+  agentId: string;
+  name: string;
+  shopIds: string[];
+  groupIds: string[];
+  cap: number;
+}
+
+export interface DemoUser {
+  userId: string;
+  name: string;
+  role: Role;
+  shopIds: string[];
+  /** What the user does in the demo, printed next to the token. */
+  description: string;
+}
+
+export const demoTenant = { tenantId: 'demo-firm', name: '心悦客服外包 Xinyue Service Outsourcing' } as const;
+
+const backupGroup = 'militia';
+
+export const demoShops: readonly DemoShop[] = [
+  {
+    shopId: 'peach-glow',
+    name: '桃气美妆 Peach Glow Cosmetics',
+    category: 'cosmetics',
+    persona: {
+      tone: 'sweet',
+      addressBuyerAs: '小仙女',
+      signature: '桃桃',
+      greetings: ['亲爱的小仙女~桃桃在呢，有什么可以帮你的呀 ♡', '哈喽小仙女！今天想了解哪款宝贝呀~', '来啦来啦~小仙女请吩咐 (๑•̀ㅂ•́)و✧'],
+      closing: '么么哒，祝小仙女越来越美~',
+    },
+    routing: {
+      mode: 'by-stage',
+      groups: { 'pre-sale': 'peach-pre', 'in-sale': 'peach-in', 'after-sale': 'peach-after' },
+      backupGroup,
+      idleCloseMinutes: 30,
+      defaultAgentCap: 8,
+    },
+  },
+  {
+    shopId: 'henggong-appliances',
+    name: '恒工家电旗舰店 Henggong Appliances',
+    category: 'appliances',
+    persona: {
+      tone: 'professional',
+      addressBuyerAs: '您',
+      signature: '恒工官方客服',
+      greetings: ['您好，恒工家电官方客服为您服务，请问有什么可以帮您？', '您好，欢迎光临恒工旗舰店，请问您想咨询哪款产品的参数或安装？'],
+      closing: '感谢您的咨询，祝您生活愉快。',
+    },
+    routing: {
+      mode: 'by-stage',
+      groups: { 'pre-sale': 'henggong-pre', 'in-sale': 'henggong-in', 'after-sale': 'henggong-after' },
+      backupGroup,
+      idleCloseMinutes: 20,
+      defaultAgentCap: 6,
+    },
+  },
+  {
+    shopId: 'old-time-apparel',
+    name: '旧时光 Old Time Apparel',
+    category: 'apparel',
+    persona: {
+      tone: 'artsy',
+      addressBuyerAs: '旅人',
+      signature: '掌柜',
+      greetings: ['旅人你好，风从旧时光吹来，想看看哪一件？', '你来了。这里的每一件衣服，都有一段故事。'],
+      closing: '愿你穿着它，走过每一个好天气。',
+    },
+    routing: {
+      mode: 'by-stage',
+      groups: { 'pre-sale': 'oldtime-pre', 'in-sale': 'oldtime-in', 'after-sale': 'oldtime-after' },
+      backupGroup,
+      idleCloseMinutes: 45,
+      defaultAgentCap: 10,
+    },
+  },
+];
+
+const allShops = demoShops.map((shop) => shop.shopId);
+
+export const demoAgents: readonly DemoAgent[] = [
+  { agentId: 'xiaomei', name: '小美', shopIds: ['peach-glow', 'old-time-apparel'], groupIds: ['peach-pre', 'oldtime-pre'], cap: 8 },
+  { agentId: 'ajie', name: '阿杰', shopIds: ['henggong-appliances'], groupIds: ['henggong-pre'], cap: 6 },
+  { agentId: 'lili', name: '莉莉', shopIds: allShops, groupIds: ['peach-in', 'henggong-in', 'oldtime-in'], cap: 10 },
+  { agentId: 'dawei', name: '大伟', shopIds: ['henggong-appliances', 'peach-glow'], groupIds: ['henggong-after', 'peach-after'], cap: 6 },
+  { agentId: 'xiaoyu', name: '小雨', shopIds: ['old-time-apparel', 'peach-glow'], groupIds: ['oldtime-after', 'peach-after'], cap: 6 },
+  { agentId: 'laozhang', name: '老张', shopIds: allShops, groupIds: [backupGroup], cap: 5 },
+];
+
+const stageOf = (agent: DemoAgent) =>
+  agent.groupIds.includes(backupGroup)
+    ? 'backup group (militia) for every shop'
+    : [...new Set(agent.groupIds.map((group) => (group.endsWith('-pre') ? 'pre-sale' : group.endsWith('-in') ? 'in-sale' : 'after-sale')))].join(', ');
+
+export const demoUsers: readonly DemoUser[] = [
+  ...demoAgents.map((agent) => ({
+    userId: agent.agentId,
+    name: agent.name,
+    role: 'agent' as const,
+    shopIds: agent.shopIds,
+    description: `agent, ${stageOf(agent)}: ${agent.shopIds.join(', ')}`,
+  })),
+  { userId: 'supervisor-wang', name: '王主管', role: 'supervisor', shopIds: allShops, description: 'supervisor of all three shops' },
+  { userId: 'buyer-taotao', name: '淘淘', role: 'buyer', shopIds: [], description: 'buyer' },
+  { userId: 'buyer-lin', name: '林同学', role: 'buyer', shopIds: [], description: 'buyer' },
+];

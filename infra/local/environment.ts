@@ -1,0 +1,59 @@
+import { queueUrlVariable } from '../../shared/queue-settings';
+import type { QueueSpec } from '../../shared/manifest';
+import { localCredentials, localRegion, type LocalEngines } from './engines';
+
+/** The issuer the local stack signs dev tokens as; it lives under the HTTP API's own origin. */
+export const localIssuerPath = '/local-issuer';
+export const jwksPath = '/.well-known/jwks.json';
+export const localAudience = 'kefu';
+
+export interface HandlerEnvironmentInput {
+  engines: Pick<LocalEngines, 'dynamoEndpoint' | 'sqsEndpoint' | 'tableName'> & { queueUrls: Partial<Record<QueueSpec['name'], string>> };
+  /** http://127.0.0.1:PORT: the HTTP API, which also serves @connections and the JWKS. */
+  httpUrl: string;
+}
+
+/**
+ * The variables the CDK stack gives every function (shared/runtime/env.ts validates them), with local
+ * values: the same names, so handlers never branch on "local". The SDK's own AWS_ENDPOINT_URL_* variables
+ * point the handlers' clients at DynamoDB Local and the SQS server.
+ */
+export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<string, string> {
+  const { engines, httpUrl } = input;
+  const vars: Record<string, string> = {
+    TABLE_NAME: engines.tableName,
+    WS_MANAGEMENT_ENDPOINT: httpUrl,
+    JWT_ISSUER: localIssuerUrl(httpUrl),
+    JWT_AUDIENCE: localAudience,
+    JWKS_URI: `${httpUrl}${jwksPath}`,
+    STAGE: 'local',
+    AWS_REGION: localRegion,
+    AWS_DEFAULT_REGION: localRegion,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: engines.sqsEndpoint,
+    // What infra/constructs/kefu-function.ts adds for Powertools; the log level may be overridden.
+    POWERTOOLS_SERVICE_NAME: 'kefu',
+    POWERTOOLS_METRICS_NAMESPACE: 'kefu',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+  };
+  for (const [name, url] of Object.entries(engines.queueUrls)) {
+    if (url) vars[queueUrlVariable({ name: name as QueueSpec['name'] })] = url;
+  }
+  return vars;
+}
+
+export function localIssuerUrl(httpUrl: string): string {
+  return `${httpUrl}${localIssuerPath}`;
+}
+
+/**
+ * Handlers run in this process and read process.env at cold start, so this must run before the first
+ * handler module is imported. A developer's own AWS profile or session token must never reach the
+ * engines' dummy-credential clients (or, worse, a real account), so those are removed.
+ */
+export function applyHandlerEnvironment(vars: Record<string, string>, target: NodeJS.ProcessEnv = process.env): void {
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete target[name];
+  Object.assign(target, vars);
+}

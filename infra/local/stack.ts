@@ -1,0 +1,210 @@
+import { join, resolve } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { FunctionSpec } from '../../shared/manifest';
+import { formatDevTokens, signDevTokens, type DevToken } from './dev-tokens';
+import { localCredentials, localRegion, startEngines, type LocalEngines } from './engines';
+import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl } from './environment';
+import { createHttpApi, listenHttp, startingListener, type LocalHealth, type RequestListener } from './http-server';
+import { invokeHandler, loadHandler, repoRoot } from './invoke-handler';
+import { defaultLocalManifest, type LocalManifest } from './local-manifest';
+import { createLocalLog, type LocalLog } from './log';
+import { startQueuePoller, type QueuePoller } from './queue-poller';
+import { startScheduler, type LocalScheduler } from './scheduler';
+import { seedDemoData } from './seed';
+import { createTokenIssuer, type TokenIssuer } from './token-issuer';
+import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
+
+export interface LocalStackOptions {
+  /** 0 picks a free port. Defaults: HTTP 3000, WebSocket 3001, engines on free ports. */
+  ports?: { http?: number; ws?: number; dynamo?: number; sqs?: number };
+  /** Nothing is written to disk; the issuer key is new on every start. */
+  inMemory?: boolean;
+  /** Where DynamoDB Local, the SQS server and the issuer key keep their files; default `<repo>/.local-data`. */
+  dataDir?: string;
+  /** Seed the demo firm and sign dev tokens (default true). */
+  seed?: boolean;
+  /** Only warnings and errors on the console. */
+  quiet?: boolean;
+  /** Defaults to shared/manifest.ts. */
+  manifest?: LocalManifest;
+  /** API Gateway's WebSocket limits, shortened in tests. */
+  websocket?: { idleTimeoutMs?: number; maxLifetimeMs?: number; maxMessageBytes?: number };
+}
+
+export interface LocalStack {
+  httpUrl: string;
+  wsUrl: string;
+  issuer: TokenIssuer;
+  engines: LocalEngines;
+  /** One per demo user when seeded; empty otherwise. */
+  devTokens: DevToken[];
+  /** The dev-token block main.ts prints: tokens and ready-to-paste curl commands. */
+  devTokenHelp: string;
+  dataDir: string | undefined;
+  /** Stops everything, servers first and DynamoDB Local's Java process last. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const tableName = 'kefu-local';
+
+/**
+ * The whole backend on this machine: DynamoDB Local and the SQS server (table and queues from the CDK's
+ * definitions), the HTTP API with @connections and the dev issuer's JWKS, the WebSocket API, one poller
+ * per queue consumer, the scheduler, and demo data. Every entry point comes from the manifest.
+ *
+ * Handlers run in this process and read process.env, so one stack per process.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = createLocalLog({ quiet: options.quiet });
+  const manifest = options.manifest ?? defaultLocalManifest;
+  const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? join(repoRoot, '.local-data'));
+  const stops: { name: string; stop: () => Promise<void> | void }[] = [];
+  const stopAll = async () => {
+    for (const { name, stop } of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log.warn(`stopping ${name} failed`, error);
+      }
+    }
+    stops.length = 0;
+  };
+
+  try {
+    // The HTTP port is bound first: the handlers' environment (JWKS URI, @connections endpoint) names it.
+    let listener: RequestListener = startingListener;
+    const http = await listenHttp(options.ports?.http ?? 3000, () => listener);
+    stops.push({ name: 'HTTP server', stop: () => http.stop() });
+
+    const [engines, issuer] = await Promise.all([
+      startEngines({ dataDir, dynamoPort: options.ports?.dynamo || undefined, sqsPort: options.ports?.sqs || undefined, tableName }),
+      createTokenIssuer({
+        issuer: localIssuerUrl(http.url),
+        audience: localAudience,
+        keyFile: dataDir ? join(dataDir, 'issuer-key.json') : undefined,
+      }),
+    ]);
+    stops.splice(0, 0, { name: 'DynamoDB Local and the SQS server', stop: () => engines.stop() });
+
+    applyHandlerEnvironment(localHandlerEnvironment({ engines, httpUrl: http.url }));
+    const invoke = (spec: FunctionSpec, event: unknown, requestId?: string) => invokeHandler(spec, event, { requestId });
+
+    const gateway = await startWebSocketGateway({
+      port: options.ports?.ws ?? 3001,
+      authorizer: manifest.webSocketAuthorizer,
+      routes: manifest.webSocketRoutes,
+      invoke,
+      log,
+      ...options.websocket,
+    });
+    stops.push({ name: 'WebSocket server', stop: () => gateway.stop() });
+
+    const dynamoClient = new DynamoDBClient({ endpoint: engines.dynamoEndpoint, region: localRegion, credentials: localCredentials });
+    const sqsClient = new SQSClient({ endpoint: engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
+    stops.push({ name: 'probe clients', stop: () => (dynamoClient.destroy(), sqsClient.destroy()) });
+
+    let devTokens: DevToken[] = [];
+    if (options.seed ?? true) {
+      const seeded = await seedDemoData(DynamoDBDocumentClient.from(dynamoClient), engines.tableName);
+      log.info(`demo data: ${seeded.created} items written, ${seeded.kept} already there`);
+      devTokens = await signDevTokens(issuer);
+    }
+
+    const pollers: QueuePoller[] = [];
+    stops.push({ name: 'queue pollers', stop: () => Promise.all(pollers.map((p) => p.stop())).then(() => undefined) });
+    for (const consumer of manifest.queueConsumers) {
+      const queueUrl = engines.queueUrls[consumer.queue];
+      if (!queueUrl) throw new Error(`consumer ${consumer.name} reads queue "${consumer.queue}", which the manifest does not declare`);
+      pollers.push(await startQueuePoller({ consumer, queueUrl, sqsEndpoint: engines.sqsEndpoint, invoke, log }));
+    }
+
+    const scheduler: LocalScheduler = startScheduler({ schedules: manifest.schedules, invoke, log });
+    stops.push({ name: 'scheduler', stop: () => scheduler.stop() });
+
+    listener = createHttpApi({
+      routes: manifest.httpRoutes,
+      invoke,
+      connections: gateway,
+      jwks: () => issuer.jwks,
+      localHealth: () => localHealth({ dynamoClient, sqsClient, gateway, pollers, scheduler }),
+      log,
+    });
+    warmHandlers(manifest, log);
+
+    const ticketRoute = manifest.httpRoutes.find((route) => route.name === 'CreateConnectTicket');
+    const devTokenHelp = formatDevTokens(devTokens, { httpUrl: http.url, wsUrl: gateway.url, ticketPath: ticketRoute?.path ?? '/v1/connect-tickets' });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      httpUrl: http.url,
+      wsUrl: gateway.url,
+      issuer,
+      engines,
+      devTokens,
+      devTokenHelp,
+      dataDir,
+      stop: () => {
+        listener = startingListener;
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Each local component's status for GET /health; DynamoDB and SQS are probed with a short timeout. */
+async function localHealth(parts: {
+  dynamoClient: DynamoDBClient;
+  sqsClient: SQSClient;
+  gateway: WebSocketGateway;
+  pollers: QueuePoller[];
+  scheduler: LocalScheduler;
+}): Promise<LocalHealth> {
+  const probe = async (call: (signal: AbortSignal) => Promise<unknown>) => {
+    const started = Date.now();
+    try {
+      await call(AbortSignal.timeout(2000));
+      return { status: 'ok', latencyMs: Date.now() - started };
+    } catch (error) {
+      return { status: 'down', latencyMs: Date.now() - started, error: (error as Error).message };
+    }
+  };
+  const [dynamodb, sqs] = await Promise.all([
+    probe((abortSignal) => parts.dynamoClient.send(new ListTablesCommand({ Limit: 1 }), { abortSignal })),
+    probe((abortSignal) => parts.sqsClient.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal })),
+  ]);
+  const pollerStatuses = Object.fromEntries(parts.pollers.map((poller) => [poller.name, poller.status()]));
+  const components = {
+    dynamodb,
+    sqs,
+    websocket: { status: parts.gateway.isListening() ? 'ok' : 'down', url: parts.gateway.url, connections: parts.gateway.connectionCount() },
+    queuePollers: {
+      status: Object.values(pollerStatuses).every((p) => p.status === 'ok') ? 'ok' : 'degraded',
+      pollers: pollerStatuses,
+    },
+    scheduler: parts.scheduler.status(),
+  };
+  const ok = Object.values(components).every((component) => component.status === 'ok');
+  return { ok, components };
+}
+
+/**
+ * Imports every handler module in the background once the stack is up, so the first request to each
+ * route is not slowed by its cold start, and a manifest entry pointing at a missing module is reported
+ * at startup rather than at its first call.
+ */
+function warmHandlers(manifest: LocalManifest, log: LocalLog): void {
+  const specs: FunctionSpec[] = [
+    manifest.webSocketAuthorizer,
+    ...manifest.httpRoutes,
+    ...manifest.webSocketRoutes,
+    ...manifest.queueConsumers,
+    ...manifest.schedules,
+  ];
+  for (const spec of specs) loadHandler(spec).catch((error: unknown) => log.error(`handler ${spec.name} (${spec.handler}) cannot be loaded`, error));
+}
