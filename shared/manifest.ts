@@ -139,6 +139,16 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxConcurrency: 10,
     timeoutSeconds: 10,
   },
+  {
+    name: 'RouteConversations',
+    queue: 'routing',
+    handler: 'functions/queue/route-conversations.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:delivery:send'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
+    timeoutSeconds: 20,
+  },
 ];
 
 export const schedules: readonly ScheduleSpec[] = [];

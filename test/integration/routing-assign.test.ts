@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import type { SQSEvent } from 'aws-lambda';
+import { handler as routeHandler } from '../../functions/queue/route-conversations';
+import { getAgent, updatePresence } from '../../shared/store/agents';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../../shared/runtime/clients';
+import { env } from '../../shared/runtime/env';
+import { getBuyerAtShop, getRoutableConversation, idleCheckShard, waitingPosition } from '../../shared/store/conversation-assignment';
+import { keys } from '../../shared/store/keys';
+import { routeConversation, routingDependencies, type RoutingDependencies } from '../../shared/routing/route-conversation';
+import { lambdaContext } from '../support/events';
+import { createAgent, createShop, frameRecorder, head, openListCount, openWaiting, rawItem, routingConfig } from './routing-fixtures';
+
+const tenant = 'tenant-routing-assign';
+
+function deps(overrides: Partial<RoutingDependencies> = {}) {
+  const recorder = frameRecorder();
+  return { recorder, deps: { ...routingDependencies, notify: recorder.notify, ...overrides } };
+}
+
+/** `load` must equal the conversations on the agent's open list: the invariant every transaction keeps. */
+async function expectLoadsTrue(agentIds: string[]) {
+  for (const agentId of agentIds) {
+    const agent = await getAgent(tenant, agentId, { consistent: true });
+    expect(agent?.load, `load of ${agentId}`).toBe(await openListCount(tenant, agentId));
+  }
+}
+
+async function idleTimersOf(conversationId: string) {
+  const { pk } = keys.idleChecksOfShard(idleCheckShard(tenant, conversationId));
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'conversationId = :c AND tenantId = :t',
+      ExpressionAttributeValues: { ':pk': pk, ':c': conversationId, ':t': tenant },
+    }),
+  );
+  return result.Items ?? [];
+}
+
+describe('routing a waiting conversation (DynamoDB Local)', () => {
+  it('assigns to the least-loaded online agent in one transaction: head, open list, agent-day, load, last agent, idle timer', async () => {
+    await createShop(tenant, 'shop-basic');
+    await createAgent(tenant, 'basic-busy', { shopIds: ['shop-basic'], groupIds: ['pre'] });
+    await createAgent(tenant, 'basic-free', { shopIds: ['shop-basic'], groupIds: ['pre'] });
+    const { deps: d0 } = deps();
+    // Give basic-busy one conversation first, so basic-free is the least loaded.
+    const first = await openWaiting(tenant, 'shop-basic', 'buyer-0');
+    expect(await routeConversation(first, d0)).toMatchObject({ kind: 'assigned', agentId: 'basic-busy' });
+
+    const conversation = await openWaiting(tenant, 'shop-basic', 'buyer-1');
+    const { deps: d, recorder } = deps();
+    const outcome = await routeConversation(conversation, d);
+    expect(outcome).toEqual({ kind: 'assigned', agentId: 'basic-free', reason: 'group', attempts: 1 });
+
+    const item = await head(tenant, conversation.conversationId);
+    expect(item).toMatchObject({
+      status: 'assigned',
+      assigneeId: 'basic-free',
+      groupId: 'pre',
+      assignmentVersion: 1,
+      ...keys.conversationInAssigneeList(tenant, 'basic-free', conversation.openedAt, conversation.conversationId),
+    });
+    expect(item?.gsi2pk).toMatch(new RegExp(`^T#${tenant}#AGENT#basic-free#DAY#\\d{4}-\\d{2}-\\d{2}$`));
+    expect((await getBuyerAtShop(tenant, 'shop-basic', 'buyer-1')).lastAgentId).toBe('basic-free');
+    expect(recorder.of('basic-free')).toEqual([
+      { type: 'assigned', conversationId: conversation.conversationId, shopId: 'shop-basic', buyerId: 'buyer-1', stage: 'pre-sale' },
+    ]);
+    await expectLoadsTrue(['basic-busy', 'basic-free']);
+    const timers = await idleTimersOf(conversation.conversationId);
+    expect(timers).toHaveLength(1);
+    const dueInMs = Date.parse(String(timers[0]?.dueAt)) - Date.parse(String(item?.assignedAt));
+    expect(dueInMs).toBe(30 * 60_000);
+  });
+
+  it('does nothing for a duplicate or late job (idempotent)', async () => {
+    await createShop(tenant, 'shop-dup');
+    await createAgent(tenant, 'dup-1', { shopIds: ['shop-dup'], groupIds: ['pre'] });
+    const conversation = await openWaiting(tenant, 'shop-dup', 'buyer-dup');
+    const { deps: d, recorder } = deps();
+    expect((await routeConversation(conversation, d)).kind).toBe('assigned');
+    expect(await routeConversation(conversation, d)).toEqual({ kind: 'skipped', reason: 'not-waiting' });
+    expect(await routeConversation({ tenantId: tenant, conversationId: 'no-such-conversation' }, d)).toEqual({ kind: 'skipped', reason: 'not-found' });
+    expect(recorder.frames).toHaveLength(1);
+    expect((await getAgent(tenant, 'dup-1'))?.load).toBe(1);
+  });
+
+  it('two (and three) routers racing on the same conversation: one assignment, loads stay true (row 10)', async () => {
+    await createShop(tenant, 'shop-race');
+    const agents = ['race-a', 'race-b', 'race-c'];
+    for (const agentId of agents) await createAgent(tenant, agentId, { shopIds: ['shop-race'], groupIds: ['pre'], cap: 100 });
+    for (let round = 0; round < 25; round++) {
+      const conversation = await openWaiting(tenant, 'shop-race', `buyer-race-${round}`);
+      const routers = round % 2 === 0 ? 2 : 3;
+      const outcomes = await Promise.all(Array.from({ length: routers }, () => routeConversation(conversation, deps().deps)));
+      expect(outcomes.filter((o) => o.kind === 'assigned'), `round ${round}`).toHaveLength(1);
+      expect(outcomes.filter((o) => o.kind === 'skipped')).toHaveLength(routers - 1);
+      const item = await head(tenant, conversation.conversationId);
+      expect(item?.status).toBe('assigned');
+      expect(item?.assignmentVersion).toBe(1);
+    }
+    await expectLoadsTrue(agents);
+    const total = (await Promise.all(agents.map((a) => getAgent(tenant, a, { consistent: true })))).reduce((sum, a) => sum + (a?.load ?? 0), 0);
+    expect(total).toBe(25);
+  });
+
+  it('respects caps under concurrency: 50 conversations, 3 agents of cap 10 → 30 assigned, 20 waiting in order', async () => {
+    await createShop(tenant, 'shop-cap');
+    const agents = ['cap-a', 'cap-b', 'cap-c'];
+    for (const agentId of agents) await createAgent(tenant, agentId, { shopIds: ['shop-cap'], groupIds: ['pre'], cap: 10 });
+    const conversations = [];
+    for (let i = 0; i < 50; i++) conversations.push(await openWaiting(tenant, 'shop-cap', `buyer-cap-${i}`));
+    const { deps: d, recorder } = deps();
+    // Each conversation routed twice at once, everything in parallel: duplicates and contention together.
+    const outcomes = await Promise.all([...conversations, ...conversations].map((c) => routeConversation(c, d)));
+    expect(outcomes.filter((o) => o.kind === 'assigned')).toHaveLength(30);
+
+    for (const agentId of agents) {
+      const agent = await getAgent(tenant, agentId, { consistent: true });
+      expect(agent?.load).toBe(10);
+    }
+    await expectLoadsTrue(agents);
+    const heads = await Promise.all(conversations.map((c) => getRoutableConversation(tenant, c.conversationId)));
+    expect(heads.filter((h) => h?.status === 'assigned')).toHaveLength(30);
+    const waiting = heads.filter((h) => h?.status === 'waiting');
+    expect(waiting).toHaveLength(20);
+    // Positions count from 1 along the line, oldest first.
+    const positions = await Promise.all(waiting.map((h) => waitingPosition(h!)));
+    expect(positions).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const told = recorder.frames.filter((f) => f.frame.type === 'queuePosition');
+    expect(told.length).toBeGreaterThanOrEqual(20);
+    for (const { frame } of told) expect(frame).toMatchObject({ type: 'queuePosition', position: expect.any(Number) });
+  });
+
+  it('tries the next agent when the chosen one filled up after the read (bounded retries)', async () => {
+    await createShop(tenant, 'shop-stale');
+    await createAgent(tenant, 'stale-a', { shopIds: ['shop-stale'], groupIds: ['pre'], cap: 1 });
+    await createAgent(tenant, 'stale-b', { shopIds: ['shop-stale'], groupIds: ['pre'], cap: 5 });
+    // stale-a is full, but the router's first read says it is empty.
+    const filler = await openWaiting(tenant, 'shop-stale', 'buyer-stale-0');
+    expect(await routeConversation(filler, deps().deps)).toMatchObject({ agentId: 'stale-a' });
+    let reads = 0;
+    const { deps: d } = deps({
+      getAgents: async (tenantId, ids) => {
+        const agents = await routingDependencies.getAgents(tenantId, ids);
+        return reads++ === 0 ? agents.map((a) => (a.agentId === 'stale-a' ? { ...a, load: 0 } : a)) : agents;
+      },
+    });
+    const conversation = await openWaiting(tenant, 'shop-stale', 'buyer-stale-1');
+    expect(await routeConversation(conversation, d)).toMatchObject({ kind: 'assigned', agentId: 'stale-b', attempts: 2 });
+    await expectLoadsTrue(['stale-a', 'stale-b']);
+  });
+
+  it('never assigns to an agent who went away between the read and the transaction', async () => {
+    await createShop(tenant, 'shop-away');
+    await createAgent(tenant, 'away-a', { shopIds: ['shop-away'], groupIds: ['pre'] });
+    const conversation = await openWaiting(tenant, 'shop-away', 'buyer-away');
+    const { deps: d } = deps({
+      assign: async (input) => {
+        await updatePresence(tenant, 'away-a', 'away');
+        return routingDependencies.assign(input);
+      },
+    });
+    expect(await routeConversation(conversation, d)).toEqual({ kind: 'waiting', position: 1 });
+    expect((await head(tenant, conversation.conversationId))?.status).toBe('waiting');
+    expect((await getAgent(tenant, 'away-a', { consistent: true }))?.load).toBe(0);
+  });
+
+  it('borrows from the backup group, keeps the last agent, and makes the first agent the owner in owner mode', async () => {
+    await createShop(tenant, 'shop-modes', routingConfig({ mode: 'owner', backupGroup: 'after' }));
+    await createAgent(tenant, 'modes-pre', { shopIds: ['shop-modes'], groupIds: ['pre'], presence: 'offline' });
+    await createAgent(tenant, 'modes-after', { shopIds: ['shop-modes'], groupIds: ['after'] });
+    const first = await openWaiting(tenant, 'shop-modes', 'buyer-modes');
+    expect(await routeConversation(first, deps().deps)).toMatchObject({ agentId: 'modes-after', reason: 'backup' });
+    expect(await getBuyerAtShop(tenant, 'shop-modes', 'buyer-modes')).toMatchObject({ lastAgentId: 'modes-after', ownerAgentId: 'modes-after' });
+  });
+
+  it('tells a buyer their place in line when nobody can take the conversation', async () => {
+    await createShop(tenant, 'shop-line');
+    await createAgent(tenant, 'line-off', { shopIds: ['shop-line'], groupIds: ['pre'], presence: 'offline' });
+    const { deps: d, recorder } = deps();
+    const line = [];
+    for (let i = 0; i < 3; i++) line.push(await openWaiting(tenant, 'shop-line', `buyer-line-${i}`));
+    for (const conversation of line) await routeConversation(conversation, d);
+    expect(line.map((c) => recorder.of(c.buyerId))).toEqual(
+      line.map((c, i) => [{ type: 'queuePosition', conversationId: c.conversationId, position: i + 1 }]),
+    );
+  });
+
+  it('the queue consumer reports only the malformed record failed and routes the good one (rows 4-5)', async () => {
+    await createShop(tenant, 'shop-consumer');
+    await createAgent(tenant, 'consumer-a', { shopIds: ['shop-consumer'], groupIds: ['pre'] });
+    const conversation = await openWaiting(tenant, 'shop-consumer', 'buyer-consumer');
+    const record = (messageId: string, body: string) => ({ messageId, body, receiptHandle: messageId, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:0:routing', awsRegion: 'us-east-1' });
+    const event = {
+      Records: [
+        record('good', JSON.stringify({ type: 'route', tenantId: tenant, conversationId: conversation.conversationId })),
+        record('bad-json', '{'),
+        record('bad-id', JSON.stringify({ type: 'route', tenantId: tenant, conversationId: '../x' })),
+        record('extra-key', JSON.stringify({ type: 'route', tenantId: tenant, conversationId: conversation.conversationId, agentId: 'x' })),
+      ],
+    } as unknown as SQSEvent;
+    const response = await routeHandler(event, lambdaContext);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad-id', 'bad-json', 'extra-key']);
+    expect((await head(tenant, conversation.conversationId))?.assigneeId).toBe('consumer-a');
+    expect(await rawItem(keys.buyerAtShop(tenant, 'shop-consumer', 'buyer-consumer'))).toMatchObject({ lastAgentId: 'consumer-a' });
+  });
+});
