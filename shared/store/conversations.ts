@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   buyerConversationEntity,
   conversationEntity,
   conversationSchema,
   emptyResponseFacts,
-  serviceDay,
   type Conversation,
   type Message,
   type Stage,
@@ -304,7 +302,8 @@ export type HeadUpdateResult = 'applied' | 'superseded';
 
 /**
  * Records a stored message on its head: lastSeq, lastMessageAt, the sender side's read pointer and the
- * response-time facts, in one conditional update (1 write unit while the head stays under 1 KB).
+ * response-time facts, in one conditional update (1 write unit while the head stays under 1 KB; no index
+ * key changes, so no index write: the agent-day (gsi2) is set by routing when it assigns).
  * `known` is the head as read before the append; if its pending question turns out stale, the update is
  * recomputed from a consistent read. If a later seq already reached the head (concurrent senders), this
  * message's update is skipped: lastSeq must not move back, so its facts are not counted (rare: both
@@ -313,12 +312,10 @@ export type HeadUpdateResult = 'applied' | 'superseded';
 export async function recordMessageOnHead(
   tenantId: string,
   message: Message,
-  known: Pick<Conversation, 'pendingQuestionSince' | 'responseFacts'>,
-  options: { client?: DynamoDBDocumentClient; onCapacity?: (consumed: ConsumedCapacity | undefined) => void } = {},
+  known: Pick<Conversation, 'pendingQuestionSince'>,
+  client: DynamoDBDocumentClient = dynamo(),
 ): Promise<HeadUpdateResult> {
-  const client = options.client ?? dynamo();
   let pending = known.pendingQuestionSince;
-  let firstReply = known.responseFacts.replies === 0;
   for (let attempt = 0; attempt < 5; attempt++) {
     const effect = headEffectOf(message, pending);
     const names: Record<string, string> = { '#lastSeq': 'lastSeq', '#lastAt': 'lastMessageAt', '#rf': 'responseFacts', '#pending': 'pendingQuestionSince' };
@@ -344,16 +341,9 @@ export async function recordMessageOnHead(
       } else {
         conditions.push('attribute_not_exists(#pending)');
       }
-      if (firstReply) {
-        // The conversation counts towards the day of whoever answers first, unless routing already set it.
-        const day = keys.conversationOnAgentDay(tenantId, message.senderId, serviceDay(new Date(message.createdAt)), message.conversationId);
-        Object.assign(names, { '#g2pk': 'gsi2pk', '#g2sk': 'gsi2sk' });
-        Object.assign(values, { ':g2pk': day.gsi2pk, ':g2sk': day.gsi2sk });
-        set.push('#g2pk = if_not_exists(#g2pk, :g2pk)', '#g2sk = if_not_exists(#g2sk, :g2sk)');
-      }
     }
     try {
-      const result = await client.send(
+      await client.send(
         new UpdateCommand({
           TableName: env().TABLE_NAME,
           Key: keys.conversation(tenantId, message.conversationId),
@@ -361,10 +351,8 @@ export async function recordMessageOnHead(
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ...(options.onCapacity ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
         }),
       );
-      options.onCapacity?.(result.ConsumedCapacity);
       return 'applied';
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -372,7 +360,6 @@ export async function recordMessageOnHead(
     const current = await getConversation(tenantId, message.conversationId, { consistent: true }, client);
     if (!current || current.lastSeq >= message.seq) return 'superseded';
     pending = current.pendingQuestionSince;
-    firstReply = current.responseFacts.replies === 0;
   }
   throw Object.assign(new Error('conversation head kept changing'), { name: 'ThrottlingException' });
 }

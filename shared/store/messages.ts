@@ -1,6 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { clientMessageClaimEntity, messageEntity, messageSchema, type Message } from '../conversations/conversation';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
@@ -21,19 +20,11 @@ const claimStillAt = 'seq = :from';
  */
 export const claimLifetimeSeconds = 7 * 86400;
 
-/** Lets tests (and the budget check) see what each call consumed. */
-export type CapacityListener = (consumed: ConsumedCapacity | undefined) => void;
-
 export interface MessageStoreOptions {
   client?: DynamoDBDocumentClient;
-  onCapacity?: CapacityListener;
 }
 
 const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
-
-function capacityMode(options: MessageStoreOptions) {
-  return options.onCapacity ? ({ ReturnConsumedCapacity: 'TOTAL' } as const) : {};
-}
 
 export type ClaimResult = { claimed: true } | { claimed: false; seq: number };
 
@@ -53,7 +44,7 @@ export async function claimClientMessageId(
   const client = options.client ?? dynamo();
   const key = keys.clientMessageClaim(tenantId, conversationId, senderId, clientMessageId);
   try {
-    const result = await client.send(
+    await client.send(
       new PutCommand({
         TableName: env().TABLE_NAME,
         Item: {
@@ -63,10 +54,8 @@ export async function claimClientMessageId(
           [tableSchema.timeToLiveAttribute]: Math.floor(now.getTime() / 1000) + claimLifetimeSeconds,
         },
         ConditionExpression: itemIsNew,
-        ...capacityMode(options),
       }),
     );
-    options.onCapacity?.(result.ConsumedCapacity);
     return { claimed: true };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -114,15 +103,9 @@ export function messageItem(tenantId: string, message: Message): Record<string, 
 export async function putMessage(tenantId: string, message: Message, options: MessageStoreOptions = {}): Promise<boolean> {
   const client = options.client ?? dynamo();
   try {
-    const result = await client.send(
-      new PutCommand({
-        TableName: env().TABLE_NAME,
-        Item: messageItem(tenantId, message),
-        ConditionExpression: itemIsNew,
-        ...capacityMode(options),
-      }),
+    await client.send(
+      new PutCommand({ TableName: env().TABLE_NAME, Item: messageItem(tenantId, message), ConditionExpression: itemIsNew }),
     );
-    options.onCapacity?.(result.ConsumedCapacity);
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
