@@ -126,6 +126,35 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
     returnResponse: true,
   },
+  {
+    name: 'WsSetPresence',
+    route: 'setPresence',
+    handler: 'functions/ws/set-presence.ts',
+    access: ['table:read', 'table:write', 'queue:routing:send'],
+    returnResponse: true,
+  },
+  {
+    name: 'WsTransfer',
+    route: 'transfer',
+    handler: 'functions/ws/transfer.ts',
+    access: ['table:read', 'table:write', 'queue:routing:send', 'websocket:post'],
+    returnResponse: true,
+  },
+  {
+    name: 'WsReassign',
+    route: 'reassign',
+    handler: 'functions/ws/reassign.ts',
+    access: ['table:read', 'table:write', 'queue:routing:send', 'websocket:post'],
+    returnResponse: true,
+  },
+  {
+    name: 'WsCloseConversation',
+    route: 'closeConversation',
+    handler: 'functions/ws/close-conversation.ts',
+    access: ['table:read', 'table:write', 'queue:routing:send', 'websocket:post'],
+    returnResponse: true,
+  },
+  { name: 'WsWatch', route: 'watch', handler: 'functions/ws/watch.ts', access: ['table:read', 'table:write'], returnResponse: true },
 ];
 
 export const queueConsumers: readonly QueueConsumerSpec[] = [

@@ -92,14 +92,34 @@ export type WatchFrame = z.infer<typeof watchFrame>;
 
 // ---- Server-sent frames ----
 
-/** Reply to a request frame on the same connection. */
-export const ackFrame = z.object({
-  type: z.literal('ack'),
-  action: z.string(),
-  ref: z.string().optional(),
-  result: z.record(z.string(), z.unknown()),
+const ackBase = { type: z.literal('ack'), ref: z.string().optional() };
+
+/** Reply to `setPresence`: the stored presence, and how many waiting conversations were sent to routing. */
+export const presenceAckFrame = z.object({
+  ...ackBase,
+  action: z.literal('setPresence'),
+  presence: z.enum(presences),
+  load: z.number().int(),
+  cap: z.number().int(),
+  routed: z.number().int().nonnegative(),
 });
-export type AckFrame = z.infer<typeof ackFrame>;
+export type PresenceAckFrame = z.infer<typeof presenceAckFrame>;
+
+/** Reply to `transfer`, `reassign` and `closeConversation`: where the conversation is now. */
+export const ownershipAckFrame = z.object({
+  ...ackBase,
+  action: z.enum(['transfer', 'reassign', 'closeConversation']),
+  conversationId: idSchema,
+  status: z.enum(['waiting', 'assigned', 'closed']),
+  assigneeId: idSchema.optional(),
+  /** A transfer to a group: the conversation waits for that group's next free agent. */
+  requestedGroupId: idSchema.optional(),
+});
+export type OwnershipAckFrame = z.infer<typeof ownershipAckFrame>;
+
+/** Reply to `watch`: the supervisor now receives the conversation's live messages until this time. */
+export const watchAckFrame = z.object({ ...ackBase, action: z.literal('watch'), conversationId: idSchema, watchingUntil: z.string() });
+export type WatchAckFrame = z.infer<typeof watchAckFrame>;
 
 /** To an agent: a conversation is now theirs. */
 export const assignedFrame = z.object({
@@ -134,5 +154,22 @@ export const conversationClosedFrame = z.object({
 });
 export type ConversationClosedFrame = z.infer<typeof conversationClosedFrame>;
 
-export const routingFrames = { assignedFrame, unassignedFrame, queuePositionFrame, conversationClosedFrame, ackFrame } as const;
+/** Every frame the server sends for routing, by name, for the AsyncAPI generator. */
+export const routingServerFrames = {
+  assignedFrame,
+  unassignedFrame,
+  queuePositionFrame,
+  conversationClosedFrame,
+  presenceAckFrame,
+  ownershipAckFrame,
+  watchAckFrame,
+} as const;
+/** Every request frame of routing, by action. */
+export const routingClientFrames = {
+  setPresence: setPresenceFrame,
+  transfer: transferFrame,
+  reassign: reassignFrame,
+  closeConversation: closeConversationFrame,
+  watch: watchFrame,
+} as const;
 export type RoutingFrame = AssignedFrame | UnassignedFrame | QueuePositionFrame | ConversationClosedFrame;

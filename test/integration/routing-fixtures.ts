@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { setClientsForTests, sqs } from '../../shared/runtime/clients';
+import { resetEnvForTests } from '../../shared/runtime/env';
 import type { Presence } from '../../shared/routing/agent';
 import type { RoutingFrame } from '../../shared/routing/frames';
 import type { ShopRouting, ConversationStage } from '../../shared/routing/shop';
@@ -81,4 +85,29 @@ export function frameRecorder() {
     },
     of: (userId: string) => frames.filter((f) => f.userId === userId).map((f) => f.frame),
   };
+}
+
+/**
+ * A routing queue of this test file alone (the global one is shared by files running at once). fauxqs
+ * queue URLs use a *.localhost host that does not resolve here, so the client's endpoint is pinned.
+ */
+export async function ownRoutingQueue(name: string): Promise<string> {
+  setClientsForTests({ sqs: new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS, maxAttempts: 4 }) });
+  const url = (await sqs().send(new CreateQueueCommand({ QueueName: `routing-${name}-${randomUUID().slice(0, 8)}` }))).QueueUrl!;
+  process.env.ROUTING_QUEUE_URL = url;
+  resetEnvForTests();
+  return url;
+}
+
+/** Receives (and deletes) every message on a queue. */
+export async function receiveAll(queueUrl: string): Promise<unknown[]> {
+  const bodies: unknown[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (Messages.length === 0) return bodies;
+    for (const message of Messages) {
+      bodies.push(JSON.parse(message.Body ?? 'null'));
+      await sqs().send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+  }
 }

@@ -1,0 +1,9 @@
+import { wsRoute } from '../../shared/middleware/ws-route';
+import { closeConversationFrame } from '../../shared/routing/frames';
+import { closeConversationByUser } from '../../shared/routing/ownership';
+
+/** The assignee or a shop supervisor closes a conversation; the buyer's next message opens a new one. */
+export const handler = wsRoute({ frame: closeConversationFrame, roles: ['agent', 'supervisor', 'admin'] }, async ({ frame, identity }) => ({
+  ...(await closeConversationByUser(identity, frame.conversationId)),
+  ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
+}));
