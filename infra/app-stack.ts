@@ -25,9 +25,9 @@ import type { FunctionSpec, HttpRouteSpec } from '../shared/manifest';
 import { queueUrlVariable } from '../shared/queue-settings';
 import type { Env } from '../shared/runtime/env';
 import { defaultManifest, type Manifest } from './config/manifest';
-import { activeCapacity, type CapacityPreset, type RegionConfig } from './config/regions';
+import { activeCapacity, consumerMaxConcurrency, type CapacityPreset, type RegionConfig } from './config/regions';
 import { ALARM_PERIOD, alarmToTopic } from './constructs/alarms';
-import { KefuFunction } from './constructs/kefu-function';
+import { KefuFunction, type KefuFunctionProps } from './constructs/kefu-function';
 import type { DataStack, QueueName } from './data-stack';
 
 export interface AppStackProps extends StackProps {
@@ -51,8 +51,8 @@ const PUBLIC_HTTP_PATHS: ReadonlySet<string> = new Set(['/health']);
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
 type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL`>;
 
-/** What a function is for decides its capacity settings. */
-type FunctionKind = 'interactive' | 'consumer' | 'schedule';
+/** The settings a function gets from how it is triggered. */
+type TriggerSettings = Pick<KefuFunctionProps, 'provisionedConcurrency' | 'reservedConcurrency' | 'deadLetterQueue'>;
 
 /**
  * The stateless half of a region, built entirely from the manifest: one Lambda per manifest function with
@@ -80,9 +80,9 @@ export class AppStack extends Stack {
     // The WebSocket stage comes first: every handler's WS_MANAGEMENT_ENDPOINT names it.
     const webSocket = this.createWebSocketApi(props.region);
     const environment = this.handlerEnvironment(props.region, webSocket.stage);
-    const kinds = functionKinds(this.manifest);
+    const triggers = this.triggerSettings();
     for (const spec of this.manifest.allFunctions()) {
-      const fn = this.createFunction(spec, kinds.get(spec.name), environment, props);
+      const fn = this.createFunction(spec, triggers.get(spec.name), environment, props);
       this.grantAccess(fn, spec, webSocket.stage);
     }
 
@@ -109,13 +109,36 @@ export class AppStack extends Stack {
     return { ...fixed, ...Object.fromEntries(queueUrls) };
   }
 
+  /**
+   * Capacity and failure handling by trigger: interactive entry points keep the preset's warm instances,
+   * queue consumers may reserve exactly the concurrency their mapping may use, and asynchronously
+   * invoked schedules dead-letter what fails. A name declared twice is refused: it becomes a construct id.
+   */
+  private triggerSettings(): Map<string, TriggerSettings> {
+    const settings = new Map<string, TriggerSettings>();
+    const declare = (spec: FunctionSpec, value: TriggerSettings) => {
+      if (settings.has(spec.name)) throw new Error(`manifest declares function ${spec.name} twice`);
+      settings.set(spec.name, value);
+    };
+    const { webSocketAuthorizer, httpRoutes, webSocketRoutes, queueConsumers, schedules } = this.manifest;
+    for (const spec of [webSocketAuthorizer, ...httpRoutes, ...webSocketRoutes]) {
+      declare(spec, { provisionedConcurrency: this.capacity.interactiveProvisionedConcurrency });
+    }
+    for (const spec of queueConsumers) {
+      const reserved = this.capacity.reserveConsumerConcurrency ? consumerMaxConcurrency(spec.maxConcurrency, this.capacity) : undefined;
+      declare(spec, { reservedConcurrency: reserved });
+    }
+    for (const spec of schedules) declare(spec, { deadLetterQueue: this.data.scheduleDeadLetterQueue });
+    return settings;
+  }
+
   private createFunction(
     spec: FunctionSpec,
-    kind: FunctionKind | undefined,
+    trigger: TriggerSettings | undefined,
     environment: Record<string, string>,
     props: AppStackProps,
   ): KefuFunction {
-    if (!kind) {
+    if (!trigger) {
       // A new kind of manifest entry (an event rule, say) would otherwise deploy a function nothing invokes.
       throw new Error(`function ${spec.name} has no trigger infra/app-stack.ts knows how to wire`);
     }
@@ -125,9 +148,7 @@ export class AppStack extends Stack {
       stage: props.region.stage,
       environment,
       alarmTopic: this.data.alarmTopic,
-      provisionedConcurrency: kind === 'interactive' ? this.capacity.interactiveProvisionedConcurrency : undefined,
-      reservedConcurrency: kind === 'consumer' ? this.capacity.consumerReservedConcurrency || undefined : undefined,
-      deadLetterQueue: kind === 'schedule' ? this.data.scheduleDeadLetterQueue : undefined,
+      ...trigger,
     });
     this.functions.set(spec.name, fn);
     return fn;
@@ -320,8 +341,8 @@ export class AppStack extends Stack {
           batchSize: spec.batchSize,
           // FIFO mappings accept no batching window; a FIFO consumer declares 0.
           maxBatchingWindow: spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
-          // The lower of what the consumer's downstream bears and what this region dedicates to consumers.
-          maxConcurrency: Math.min(spec.maxConcurrency, this.capacity.consumerMaxConcurrency),
+          // Equal to the function's reserved concurrency when the preset reserves: pollers are never throttled.
+          maxConcurrency: consumerMaxConcurrency(spec.maxConcurrency, this.capacity),
           reportBatchItemFailures: true,
         }),
       );
@@ -348,19 +369,4 @@ export class AppStack extends Stack {
       });
     }
   }
-}
-
-/** Each function's kind; a name declared twice is refused, since it becomes a construct id. */
-function functionKinds(manifest: Manifest): Map<string, FunctionKind> {
-  const kinds = new Map<string, FunctionKind>();
-  const declare = (specs: readonly FunctionSpec[], kind: FunctionKind) => {
-    for (const spec of specs) {
-      if (kinds.has(spec.name)) throw new Error(`manifest declares function ${spec.name} twice`);
-      kinds.set(spec.name, kind);
-    }
-  };
-  declare([manifest.webSocketAuthorizer, ...manifest.httpRoutes, ...manifest.webSocketRoutes], 'interactive');
-  declare(manifest.queueConsumers, 'consumer');
-  declare(manifest.schedules, 'schedule');
-  return kinds;
 }

@@ -22,23 +22,22 @@ const capacityPresetSchema = z
      */
     interactiveProvisionedConcurrency: z.number().int().min(0),
     /**
-     * Ceiling on every SQS event source mapping's maxConcurrency in this region. The manifest's own
-     * maxConcurrency (what the consumer's downstream can bear) still applies: the lower one wins.
+     * Multiplies each queue consumer's manifest maxConcurrency (its share relative to the other
+     * consumers) into its event source mapping's maxConcurrency here: below 1 in a sandbox, above 1 in a
+     * promo. See {@link consumerMaxConcurrency}.
      */
-    consumerMaxConcurrency: z.number().int().min(2).max(1000),
+    consumerConcurrencyScale: z.number().positive().max(100),
     /**
-     * Reserved concurrency of each queue consumer, so consumers and the chat API cannot starve each
-     * other. 0: unreserved (sandbox accounts have too little concurrency to reserve any).
+     * Reserve each consumer's maxConcurrency for it, so its pollers are never throttled (throttled
+     * receives burn receive counts and dead-letter good messages) and consumers cannot starve the chat
+     * API. Off in sandboxes, whose accounts have too little concurrency to reserve any.
      */
-    consumerReservedConcurrency: z.number().int().min(0),
+    reserveConsumerConcurrency: z.boolean(),
     /** Steady-state requests per second and burst of the HTTP and WebSocket stages (API4: rate limits). */
     apiRateLimit: z.number().int().positive(),
     apiBurstLimit: z.number().int().positive(),
   })
-  .refine((preset) => preset.consumerReservedConcurrency === 0 || preset.consumerReservedConcurrency >= preset.consumerMaxConcurrency, {
-    // Pollers beyond the reserved concurrency get throttled, and throttled receives burn receive counts.
-    message: 'consumerReservedConcurrency must be 0 or at least consumerMaxConcurrency',
-  });
+  .refine((preset) => preset.apiBurstLimit >= preset.apiRateLimit, { message: 'apiBurstLimit must be at least apiRateLimit' });
 
 const regionSchema = z
   .object({
@@ -77,8 +76,8 @@ function isCognitoIssuerOf(awsRegion: string, issuer: string): boolean {
 
 const sandboxCapacity: CapacityPreset = {
   interactiveProvisionedConcurrency: 0,
-  consumerMaxConcurrency: 2,
-  consumerReservedConcurrency: 0,
+  consumerConcurrencyScale: 0.2,
+  reserveConsumerConcurrency: false,
   apiRateLimit: 50,
   apiBurstLimit: 100,
 };
@@ -97,7 +96,8 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
     alarmEmail: 'kefu-dev-alarms@example.com',
     capacityMode: 'normal',
     // A sandbox has no headroom to reserve or provision: both presets stay small.
-    capacity: { normal: sandboxCapacity, promo: { ...sandboxCapacity, consumerMaxConcurrency: 5 } },
+    // A sandbox has no headroom to reserve or provision; promo mode only lets a developer try the switch.
+    capacity: { normal: sandboxCapacity, promo: { ...sandboxCapacity, consumerConcurrencyScale: 0.5 } },
     // Placeholders: a developer points these at their own Cognito pool or the local token issuer's tunnel.
     jwt: {
       issuer: 'https://issuer.kefu.invalid/dev',
@@ -116,17 +116,18 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
     capacityMode: 'normal',
     capacity: {
       normal: {
-        interactiveProvisionedConcurrency: 2,
-        consumerMaxConcurrency: 20,
-        consumerReservedConcurrency: 20,
+        interactiveProvisionedConcurrency: 1,
+        consumerConcurrencyScale: 1,
+        reserveConsumerConcurrency: true,
         apiRateLimit: 500,
         apiBurstLimit: 1000,
       },
-      // Double 11 peak: ~2,000 open chats per agent across hundreds of agents (docs: shared/domain.md).
+      // Double 11 / 618: chat volume grows several-fold for weeks (shared/domain.md); the account's
+      // Lambda concurrency quota must be raised to cover it first (docs/deploy.md).
       promo: {
-        interactiveProvisionedConcurrency: 20,
-        consumerMaxConcurrency: 100,
-        consumerReservedConcurrency: 100,
+        interactiveProvisionedConcurrency: 10,
+        consumerConcurrencyScale: 5,
+        reserveConsumerConcurrency: true,
         apiRateLimit: 5000,
         apiBurstLimit: 10000,
       },
@@ -150,6 +151,14 @@ export function selectRegions(name?: string): readonly RegionConfig[] {
 /** The capacity preset a region runs with now. */
 export function activeCapacity(region: RegionConfig): CapacityPreset {
   return region.capacity[region.capacityMode];
+}
+
+/**
+ * An SQS event source mapping's maxConcurrency in a region: the consumer's manifest value scaled by the
+ * active preset, within what Lambda accepts (2 to 1,000).
+ */
+export function consumerMaxConcurrency(manifestMaxConcurrency: number, preset: CapacityPreset): number {
+  return Math.min(1000, Math.max(2, Math.round(manifestMaxConcurrency * preset.consumerConcurrencyScale)));
 }
 
 /** The schema, for tests that check a hand-made entry is refused. */

@@ -1,13 +1,13 @@
 import { App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppStack } from '../../infra/app-stack';
 import { defaultManifest, type Manifest } from '../../infra/config/manifest';
-import { activeCapacity, selectRegions, type RegionConfig } from '../../infra/config/regions';
+import { activeCapacity, consumerMaxConcurrency, selectRegions, type RegionConfig } from '../../infra/config/regions';
 import { DataStack } from '../../infra/data-stack';
 import { queueUrlVariable } from '../../shared/queue-settings';
 import { syntheticManifest } from './support/synthetic-manifest';
-import { logicalIdsOf, referencedId, resourcesOf, unacknowledgedNagFindings, type CfnResource } from './support/template';
+import { cdkWarningsAndErrors, logicalIdsOf, referencedId, resourcesOf, unacknowledgedNagFindings, type CfnResource } from './support/template';
 
 /**
  * The stateless stack, synthesized once per manifest: `real` is shared/manifest.ts in the dev region;
@@ -150,21 +150,26 @@ describe('queue consumers', () => {
       const mapping = mappings.find((candidate) => JSON.stringify(candidate.FunctionName).includes(`{"Ref":"${aliasId}"}`));
       expect(mapping, spec.name).toMatchObject({
         BatchSize: spec.batchSize,
-        ScalingConfig: { MaximumConcurrency: Math.min(spec.maxConcurrency, activeCapacity(region).consumerMaxConcurrency) },
+        ScalingConfig: { MaximumConcurrency: consumerMaxConcurrency(spec.maxConcurrency, activeCapacity(region)) },
       });
       // 0 means "no batching window" (the only choice on FIFO queues), which CloudFormation spells as absent.
       expect(mapping!.MaximumBatchingWindowInSeconds).toBe(spec.maxBatchingWindowSeconds || undefined);
     }
   });
 
-  it('reserve the preset concurrency, at least their mapping’s maximum', () => {
+  it('reserve exactly what their mapping may use when the preset says so, and nothing in a sandbox', () => {
     const { template, manifest, region } = cases.synthetic;
     const preset = activeCapacity(region);
+    expect(preset.reserveConsumerConcurrency).toBe(true);
     for (const spec of manifest.queueConsumers) {
       const [, fn] = functionOf(template, spec.name);
-      expect(fn.Properties!.ReservedConcurrentExecutions).toBe(preset.consumerReservedConcurrency);
-      expect(fn.Properties!.ReservedConcurrentExecutions).toBeGreaterThanOrEqual(preset.consumerMaxConcurrency);
+      expect(fn.Properties!.ReservedConcurrentExecutions).toBe(consumerMaxConcurrency(spec.maxConcurrency, preset));
       expect(fn.Properties!.Timeout).toBe(spec.timeoutSeconds);
+    }
+    const real = cases.real;
+    expect(activeCapacity(real.region).reserveConsumerConcurrency).toBe(false);
+    for (const spec of real.manifest.queueConsumers) {
+      expect(functionOf(real.template, spec.name)[1].Properties!.ReservedConcurrentExecutions).toBeUndefined();
     }
   });
 });
@@ -295,9 +300,7 @@ describe('cdk-nag', () => {
   });
 
   it.each(eachCase)('%s: CDK itself warns about nothing', (name) => {
-    const annotations = Annotations.fromStack(cases[name].stack);
-    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
-    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+    expect(cdkWarningsAndErrors(cases[name].stack)).toEqual([]);
   });
 });
 

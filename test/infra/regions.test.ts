@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_ACCOUNT, activeCapacity, regionSchema, selectRegions, type RegionConfig } from '../../infra/config/regions';
+import {
+  SANDBOX_ACCOUNT,
+  activeCapacity,
+  consumerMaxConcurrency,
+  regionSchema,
+  selectRegions,
+  type RegionConfig,
+} from '../../infra/config/regions';
 
 /** The checked-in region config: no synthesis here, only the rules a config change must keep. */
 describe('region config', () => {
@@ -22,6 +29,22 @@ describe('region config', () => {
     expect(activeCapacity({ ...prod, capacityMode: 'normal' })).toBe(prod.capacity.normal);
   });
 
+  it('scales a consumer’s manifest concurrency by the preset, within what Lambda accepts', () => {
+    const preset = (consumerConcurrencyScale: number) => ({ ...prod.capacity.normal, consumerConcurrencyScale });
+    expect(consumerMaxConcurrency(10, preset(1))).toBe(10);
+    expect(consumerMaxConcurrency(10, preset(5))).toBe(50);
+    expect(consumerMaxConcurrency(10, preset(0.2))).toBe(2);
+    expect(consumerMaxConcurrency(5, preset(0.2))).toBe(2);
+    expect(consumerMaxConcurrency(400, preset(5))).toBe(1000);
+  });
+
+  it('gives consumers more room in promo mode than in normal mode, everywhere', () => {
+    for (const region of regions) {
+      expect(region.capacity.promo.consumerConcurrencyScale, region.name).toBeGreaterThan(region.capacity.normal.consumerConcurrencyScale);
+      expect(region.capacity.promo.apiRateLimit, region.name).toBeGreaterThanOrEqual(region.capacity.normal.apiRateLimit);
+    }
+  });
+
   const refused: [string, (region: RegionConfig) => unknown][] = [
     ['a prod region on the sandbox account', (region) => ({ ...region, account: SANDBOX_ACCOUNT })],
     ['a prod region trusting a non-Cognito issuer', (region) => ({ ...region, jwt: { ...region.jwt, issuer: 'https://example.com' } })],
@@ -29,11 +52,8 @@ describe('region config', () => {
     ['a name that is not <awsRegion>-<stage>', (region) => ({ ...region, name: 'singapore' })],
     ['a malformed alarm e-mail', (region) => ({ ...region, alarmEmail: 'oncall' })],
     [
-      'consumers reserving less than their mappings may use',
-      (region) => ({
-        ...region,
-        capacity: { ...region.capacity, promo: { ...region.capacity.promo, consumerReservedConcurrency: 10, consumerMaxConcurrency: 50 } },
-      }),
+      'a burst limit below the rate limit',
+      (region) => ({ ...region, capacity: { ...region.capacity, promo: { ...region.capacity.promo, apiBurstLimit: 1 } } }),
     ],
   ];
 

@@ -30,7 +30,7 @@ export const syntheticManifest: Manifest = {
       timeoutSeconds: 40,
       batchSize: 10,
       maxBatchingWindowSeconds: 2,
-      maxConcurrency: 1000,
+      maxConcurrency: 30,
     },
   ],
   schedules: [

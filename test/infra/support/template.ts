@@ -1,4 +1,4 @@
-import type { Stack } from 'aws-cdk-lib';
+import { Stage, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
@@ -41,4 +41,17 @@ export function unacknowledgedNagFindings(stack: Stack): string[] {
   return report.violations.flatMap((violation) =>
     violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`),
   );
+}
+
+/**
+ * Warnings and errors CDK attached to a stack while synthesizing (deprecations, cross-stack reference
+ * advice, validation). Read from the app's cached assembly: `Annotations.fromStack` would re-synthesize
+ * the whole app on every call.
+ */
+export function cdkWarningsAndErrors(stack: Stack): string[] {
+  const assembly = Stage.of(stack)!.synth();
+  return assembly
+    .getStackArtifact(stack.artifactId)
+    .messages.filter((message) => message.level !== 'info')
+    .map((message) => `${message.level} at ${message.id}: ${String(message.entry.data)}`);
 }
