@@ -62,10 +62,11 @@ export async function handleConnectionsRequest(
       }
       return { statusCode: 200, headers: {}, cookies: [], body: Buffer.alloc(0) };
     case 'GET':
+      // The wire format is camelCase; the SDK presents it as ConnectedAt, Identity.SourceIp, LastActiveAt.
       return json(200, {
-        ConnectedAt: connection.connectedAt.toISOString(),
-        Identity: { SourceIp: connection.sourceIp, ...(connection.userAgent ? { UserAgent: connection.userAgent } : {}) },
-        LastActiveAt: connection.lastActiveAt.toISOString(),
+        connectedAt: connection.connectedAt.toISOString(),
+        identity: { sourceIp: connection.sourceIp, ...(connection.userAgent ? { userAgent: connection.userAgent } : {}) },
+        lastActiveAt: connection.lastActiveAt.toISOString(),
       });
     case 'DELETE':
       connection.delete();
