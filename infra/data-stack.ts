@@ -31,9 +31,9 @@ const OLDEST_MESSAGE_ALARM_SECONDS = 300;
 
 /**
  * The stateful half of a region: the table, the queues and their dead-letter queues, the event bus, the
- * schedule group and the alarm topic. Everything here keeps data or identity across deploys, so its
- * logical IDs are pinned by test/infra and it is retained (and termination-protected) outside dev. The
- * app stack receives these constructs as properties; names are generated, never hard-coded.
+ * schedule group and the alarm topic. These keep data or identity across deploys, so their logical IDs
+ * are pinned by test/infra, and outside dev the stack is termination-protected and the stores are
+ * retained. The app stack receives these constructs as properties; names are generated, never hard-coded.
  */
 export class DataStack extends Stack {
   readonly table: dynamodb.Table;

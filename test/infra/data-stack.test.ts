@@ -145,7 +145,7 @@ describe('the queues', () => {
 });
 
 describe('the rest of the stateful stack', () => {
-  it('has an event bus, a schedule group and a schedule DLQ that outlives nothing it serves', () => {
+  it('has one event bus and one schedule group, retained outside dev', () => {
     const { template } = cases.prod;
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
