@@ -33,7 +33,9 @@ const encodedShortcut = z.preprocess((value) => {
   }
 }, shortcutSchema);
 
-export const shortcutPathSchema = z.object({ shortcut: encodedShortcut });
+export const shortcutPathSchema = z.object({
+  shortcut: encodedShortcut.meta({ description: 'The shortcut, URL-encoded as a path segment: `/hi` → `%2Fhi`.', examples: ['/hi'] }),
+});
 
 const noControlCharacters = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
 const codePoints = (text: string) => [...text].length;

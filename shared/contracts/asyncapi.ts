@@ -1,0 +1,141 @@
+import type { WebSocketRouteSpec } from '../manifest';
+import { maxFrameBytes } from '../middleware/ws-route';
+import { SchemaComponents } from './json-schema';
+import { errorFrame, pushedFrames, type FrameContract, type WebSocketRouteContract } from './websocket-contracts';
+
+const channel = 'socket';
+const channelRef = { $ref: `#/channels/${channel}` };
+const messageRef = (name: string) => ({ $ref: `#/channels/${channel}/messages/${name}` });
+
+const description = `kefu's WebSocket API: live chat between buyers and the agents of a shop.
+
+**Operations are written from kefu's side**, as AsyncAPI 3 does: \`receive\` operations are frames your client sends (with the frames kefu replies with on the same socket), \`send\` operations are frames kefu pushes on its own.
+
+## Connection lifecycle
+1. Sign in with the identity provider; call \`POST /v1/connect-tickets\` (HTTP API, bearer JWT) to get \`{ticket, expiresAt}\`. The ticket is single use and valid about 60 seconds; never put the JWT itself on the URL (URLs reach access logs).
+2. Open \`wss://<host>/<stage>?ticket=<ticket>\`. A missing, expired or already used ticket fails the handshake (HTTP 401/403); get a new ticket and retry.
+3. Send \`{"action":"hello"}\`: the reply \`inbox\` lists your open conversations with unread counts (kefu cannot push during the handshake).
+4. Every client frame is JSON with an \`action\` and an optional \`ref\` (≤ 64 chars) that the reply echoes, so replies can be matched to requests. Frames are at most ${maxFrameBytes / 1024} KB. A frame that fails gets an \`error\` frame; the socket stays open.
+5. **Idle limit: 10 minutes.** API Gateway closes a socket with no traffic for 10 minutes: send \`ping\` every few minutes (at most every 9).
+6. **Hard limit: 2 hours.** Every socket is closed after 2 hours, and networks drop sockets at any time. Reconnect with a fresh ticket (step 1), send \`hello\`, then \`resume\` with, per open conversation, the last \`seq\` you hold: you get every message after it, in order. Back off exponentially between failed reconnects.
+7. **At-least-once delivery.** A pushed \`message\` frame may arrive twice or after a reconnect's \`resume\` returned it: keep the highest seq per conversation and drop any frame whose (conversationId, seq) you already have. A gap in seq means you missed frames: send \`resume\`.
+8. **Sending is idempotent** by \`clientMessageId\` (unique per sender and conversation, e.g. a UUID): if the ack is lost, resend the same frame; the ack then says \`duplicate: true\` with the original seq.
+9. Roles are fixed by the token behind the ticket; frames carrying \`tenantId\`, \`role\`, \`seq\`, \`createdAt\` or any undeclared field are refused (VALIDATION_FAILED). Another tenant's or shop's conversation is NOT_FOUND, exactly like a missing one.
+10. Flooding gets RATE_LIMITED error frames (sendMessage and sendQuickReply: 20 a second per connection, bursts of 40).`;
+
+/**
+ * The AsyncAPI 3.0 document of the manifest's WebSocket routes and the frames kefu pushes. Routes
+ * without a contract are left out (the contract test names them).
+ */
+export function buildAsyncApiDocument(
+  routes: readonly WebSocketRouteSpec[],
+  contracts: Record<string, WebSocketRouteContract>,
+  version: string,
+): Record<string, unknown> {
+  const components = new SchemaComponents('#/components/schemas/', 'draft-7');
+  const messages: Record<string, unknown> = {};
+  const addMessage = (frame: FrameContract, io: 'input' | 'output') => {
+    const existing = messages[frame.name];
+    const payload = components.named(`${upperFirst(frame.name)}Frame`, frame.schema, io);
+    const message = {
+      name: frame.name,
+      title: frame.title,
+      ...(frame.description ? { description: frame.description } : {}),
+      payload,
+      ...(frame.examples ? { examples: frame.examples.map((example) => ({ payload: example })) } : {}),
+    };
+    if (existing && JSON.stringify(existing) !== JSON.stringify(message)) throw new Error(`two different frames are named ${frame.name}`);
+    messages[frame.name] = message;
+  };
+
+  const operations: Record<string, unknown> = {};
+  for (const route of routes) {
+    const contract = contracts[route.route];
+    if (!contract) continue;
+    for (const frame of contract.frames) addMessage(frame, 'input');
+    const replies = route.returnResponse ? [...contract.replies, errorFrame] : [];
+    for (const reply of replies) addMessage(reply, 'output');
+    operations[operationId(route.route)] = {
+      action: 'receive',
+      channel: channelRef,
+      title: contract.summary,
+      summary: contract.summary,
+      description: `${contract.description ?? contract.summary}\n\nRoles: ${contract.roles.join(', ')}.`,
+      messages: contract.frames.map((frame) => messageRef(frame.name)),
+      ...(replies.length > 0 ? { reply: { channel: channelRef, messages: replies.map((reply) => messageRef(reply.name)) } } : {}),
+      'x-kefu-route': route.route,
+      'x-kefu-roles': [...contract.roles],
+    };
+  }
+  for (const frame of pushedFrames) {
+    addMessage(frame, 'output');
+    operations[`push${upperFirst(frame.name)}`] = {
+      action: 'send',
+      channel: channelRef,
+      title: frame.title,
+      summary: `${frame.title}, pushed to ${frame.to}`,
+      messages: [messageRef(frame.name)],
+    };
+  }
+
+  return {
+    asyncapi: '3.0.0',
+    info: { title: 'kefu WebSocket API', version, description },
+    defaultContentType: 'application/json',
+    servers: {
+      production: {
+        host: '{apiId}.execute-api.{region}.amazonaws.com',
+        pathname: '/{stage}',
+        protocol: 'wss',
+        description: 'A deployed region (the stack output WebSocketUrl).',
+        variables: { apiId: { default: 'abc123defg' }, region: { default: 'ap-east-1' }, stage: { default: 'prod' } },
+        security: [{ $ref: '#/components/securitySchemes/connectTicket' }],
+      },
+      local: {
+        host: '127.0.0.1:3001',
+        protocol: 'ws',
+        description: 'The local stack (`npm start`).',
+        security: [{ $ref: '#/components/securitySchemes/connectTicket' }],
+      },
+    },
+    channels: {
+      [channel]: {
+        address: '/',
+        title: 'The socket',
+        description: 'One socket per browser tab or device; every frame of every action travels on it.',
+        messages: Object.fromEntries(Object.keys(messages).map((name) => [name, { $ref: `#/components/messages/${name}` }])),
+        bindings: {
+          ws: {
+            method: 'GET',
+            query: {
+              type: 'object',
+              properties: { ticket: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$', description: 'From POST /v1/connect-tickets; single use.' } },
+              required: ['ticket'],
+            },
+            bindingVersion: '0.1.0',
+          },
+        },
+      },
+    },
+    operations,
+    components: {
+      securitySchemes: {
+        connectTicket: {
+          type: 'httpApiKey',
+          in: 'query',
+          name: 'ticket',
+          description: 'A single-use ticket minted by POST /v1/connect-tickets for the bearer of a verified JWT; valid about 60 seconds.',
+        },
+      },
+      messages,
+      schemas: components.schemas,
+    },
+  };
+}
+
+/** `$connect` → `connect`: AsyncAPI ids are plain names; `x-kefu-route` keeps the route key. */
+export function operationId(route: string): string {
+  return route.startsWith('$') ? route.slice(1) : route;
+}
+
+const upperFirst = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);

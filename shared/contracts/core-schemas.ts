@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { idSchema, roles } from '../auth/identity';
+
+/**
+ * Wire schemas of the scaffold's routes (health, me, connect tickets, ping, unknown actions) and of the
+ * error body every route shares. Those handlers build their replies without a zod schema; these describe
+ * exactly what they return, and test/unit/contracts.test.ts checks real handler output against them.
+ */
+
+export const errorCodes = {
+  VALIDATION_FAILED: 'a field is missing, malformed or not allowed; `details` names each field (dotted path, e.g. `body.variants.2`)',
+  UNAUTHORIZED: 'no token, or it is expired, not signed by the issuer, or for another audience',
+  FORBIDDEN: 'the caller\'s role may not do this (an object the caller may not see is NOT_FOUND instead)',
+  NOT_FOUND: 'no such object for this caller: missing, or another tenant\'s or shop\'s (the two are indistinguishable)',
+  PAYLOAD_TOO_LARGE: 'the body is over 64 KB (a WebSocket frame over 32 KB)',
+  RATE_LIMITED: 'too many requests or frames; slow down and retry',
+  SERVICE_UNAVAILABLE: 'a dependency is busy; retry with backoff',
+  INTERNAL: 'a bug; quote `requestId` to support',
+} as const;
+
+const errorDetailSchema = z.object({
+  field: z.string().meta({ description: 'Dotted path of the offending input: `body.title`, `query.shopId`, `path.shortcut`, `headers.content-type`.' }),
+  message: z.string(),
+});
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({
+        description: `Stable, machine-readable. Common codes: ${Object.entries(errorCodes)
+          .map(([code, meaning]) => `\`${code}\` (${meaning})`)
+          .join('; ')}. Conflicts (409) have their own codes, listed per operation.`,
+      }),
+      message: z.string().meta({ description: 'For people; may change.' }),
+      details: z.array(errorDetailSchema).optional(),
+      requestId: z.string().optional().meta({ description: 'Quote it to support.' }),
+    }),
+  })
+  .meta({ id: 'ErrorBody', description: 'The body of every 4xx and 5xx response.' });
+
+export const healthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    components: z.object({
+      table: z.object({ status: z.enum(['ok', 'down']), latencyMs: z.number().int().nonnegative() }),
+    }),
+  })
+  .meta({ id: 'Health' });
+
+export const meSchema = z
+  .object({
+    tenantId: idSchema,
+    userId: idSchema,
+    role: z.enum(roles),
+    shopIds: z.array(idSchema).meta({ description: 'Shops an agent or supervisor serves; empty for buyers.' }),
+  })
+  .meta({ id: 'Identity' });
+
+export const connectTicketSchema = z
+  .object({
+    ticket: z.string().regex(/^[A-Za-z0-9_-]{43}$/).meta({ description: 'Put it on the WebSocket URL: `?ticket=…`. Single use.' }),
+    expiresAt: z.string().datetime({ offset: true }).meta({ description: 'About 60 seconds from now; open the socket before then.' }),
+  })
+  .meta({ id: 'ConnectTicket' });
+
+/** The ping frame functions/ws/ping.ts accepts (its handler declares the same shape inline). */
+export const pingFrameSchema = z.object({ action: z.literal('ping'), ref: z.string().max(64).optional() });
+
+export const pongFrameSchema = z.object({
+  type: z.literal('pong'),
+  ref: z.string().optional(),
+  serverTime: z.string().datetime({ offset: true }),
+});
+
+/** Whatever reaches $default: a frame without an action, or with one kefu does not know. Always answered with an error frame. */
+export const unknownActionFrameSchema = z.object({ action: z.string().optional() }).passthrough();

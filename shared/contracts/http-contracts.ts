@@ -1,0 +1,202 @@
+import type { z } from 'zod';
+import { roles, type Role } from '../auth/identity';
+import {
+  agentPathSchema,
+  conversationPathSchema,
+  listMessagesQuerySchema,
+  listMessagesResponseSchema,
+  responseStatsQuerySchema,
+  responseStatsSchema,
+} from '../conversations/frames';
+import { libraryRoles } from '../quick-replies/library-access';
+import {
+  libraryQuerySchema,
+  listQuickRepliesQuerySchema,
+  quickReplyBodySchema,
+  quickReplyPageSchema,
+  quickReplySchema,
+  shortcutPathSchema,
+} from '../quick-replies/schemas';
+import { agentSchema } from '../routing/agent';
+import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../routing/frames';
+import { shopSchema } from '../routing/shop';
+import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
+
+/**
+ * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
+ * the objects the handlers validate with; docs/openapi.json is generated from this map by
+ * scripts/generate-contracts.ts, and test/unit/contracts.test.ts fails while a manifest route has no
+ * entry here.
+ *
+ * Implied by the generator, so not repeated per route: 400 VALIDATION_FAILED for routes with input,
+ * 401 and 403 for authenticated routes, 413 for routes with a body, 500 and 503 everywhere.
+ */
+export interface HttpContract {
+  summary: string;
+  description?: string;
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies';
+  /** Who may call; mirrors the handler's httpRoute `auth` option. */
+  auth: 'public' | readonly Role[];
+  path?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Success responses by status; no schema means no body. */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Route-specific errors (404, 409…), with the codes a client can branch on. */
+  errors?: { status: number; codes: string[]; description: string }[];
+  /** Real requests; the contract test checks them against the schemas and the generated document. */
+  examples?: { path?: Record<string, string>; query?: Record<string, string>; body?: unknown }[];
+}
+
+const notFound = (what: string) => ({
+  status: 404,
+  codes: ['NOT_FOUND'],
+  description: `No such ${what} for this caller. Another tenant's or shop's ${what} gets exactly this answer too.`,
+});
+
+const greeting = {
+  title: '问候',
+  variants: ['{buyerName}您好，欢迎光临{shopName}，有什么可以帮您？', '亲，在的哦，请问有什么可以帮您？'],
+  tags: ['售前'],
+  stage: 'pre-sale',
+};
+
+export const httpContracts: Record<string, HttpContract> = {
+  'GET /health': {
+    summary: 'Liveness of the API and its table',
+    tag: 'system',
+    auth: 'public',
+    responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'The table does not answer.', schema: healthSchema } },
+  },
+  'GET /v1/me': {
+    summary: 'Who the token says the caller is',
+    description: 'Lets a client check its sign-in (tenant, role, shops) before opening a socket.',
+    tag: 'session',
+    auth: roles,
+    responses: { 200: { description: 'The verified identity.', schema: meSchema } },
+  },
+  'POST /v1/connect-tickets': {
+    summary: 'Mint a single-use WebSocket connect ticket',
+    description:
+      'Browsers cannot set headers on a WebSocket and URLs reach access logs, so the socket URL carries this ticket instead of the JWT: `wss://…?ticket=<ticket>`. Valid about 60 seconds, consumed by the first connect. No request body.',
+    tag: 'session',
+    auth: roles,
+    responses: { 201: { description: 'A ticket for the caller.', schema: connectTicketSchema } },
+  },
+  'PUT /v1/shops/{shopId}': {
+    summary: 'Create or update a shop',
+    description: 'Name, persona and routing configuration. Admins create shops; supervisors update shops they serve.',
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    body: putShopBody,
+    responses: { 200: { description: 'The shop as stored.', schema: shopSchema } },
+    errors: [notFound('shop')],
+    examples: [
+      {
+        path: { shopId: 'handu-flagship' },
+        body: {
+          name: '韩都衣舍旗舰店',
+          category: 'apparel',
+          persona: { tone: 'warm', nickname: '小韩' },
+          routing: { mode: 'by-stage', groups: { 'pre-sale': 'g-pre', 'in-sale': 'g-in', 'after-sale': 'g-after' } },
+        },
+      },
+    ],
+  },
+  'GET /v1/shops/{shopId}': {
+    summary: 'Read a shop',
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    responses: { 200: { description: 'The shop.', schema: shopSchema } },
+    errors: [notFound('shop')],
+  },
+  'PUT /v1/agents/{agentId}': {
+    summary: "Create or update an agent's profile",
+    description: 'Name, shops, routing groups and cap. Presence and load are never taken from a body.',
+    tag: 'agents',
+    auth: ['admin', 'supervisor'],
+    path: agentPathParams,
+    body: putAgentBody,
+    responses: { 200: { description: 'The agent as stored.', schema: agentSchema } },
+    errors: [
+      notFound('agent or shop'),
+      { status: 409, codes: ['AGENT_CHANGED'], description: 'Someone else changed the agent meanwhile; read it again and retry.' },
+    ],
+    examples: [{ path: { agentId: 'agent-1' }, body: { name: '小美', shopIds: ['handu-flagship'], groupIds: ['g-pre'], cap: 200 } }],
+  },
+  'GET /v1/agents/{agentId}': {
+    summary: 'Read an agent: profile, presence, load and cap',
+    tag: 'agents',
+    auth: ['admin', 'supervisor'],
+    path: agentPathParams,
+    responses: { 200: { description: 'The agent.', schema: agentSchema } },
+    errors: [notFound('agent')],
+  },
+  'GET /v1/conversations/{conversationId}/messages': {
+    summary: 'A page of a conversation\'s messages, oldest first',
+    description: 'Messages with seq > afterSeq. Buyers read their own conversations; agents and supervisors those of shops they serve.',
+    tag: 'conversations',
+    auth: roles,
+    path: conversationPathSchema,
+    query: listMessagesQuerySchema,
+    responses: { 200: { description: 'One page; pass nextAfterSeq as afterSeq for the next.', schema: listMessagesResponseSchema } },
+    errors: [notFound('conversation')],
+    examples: [{ path: { conversationId: 'c-1' }, query: { afterSeq: '41', limit: '50' } }],
+  },
+  'GET /v1/agents/{agentId}/response-stats': {
+    summary: "An agent's response figures for one service day",
+    description: '首响 (first response), 平均响应 (average response) and 答问比 (reply/question ratio) for a day in China Standard Time.',
+    tag: 'agents',
+    auth: ['agent', 'supervisor', 'admin'],
+    path: agentPathSchema,
+    query: responseStatsQuerySchema,
+    responses: { 200: { description: 'The day\'s figures.', schema: responseStatsSchema } },
+    errors: [notFound('agent')],
+    examples: [{ path: { agentId: 'agent-1' }, query: { day: '2026-11-11' } }],
+  },
+  'GET /v1/quick-replies': {
+    summary: 'List a quick-reply library',
+    description:
+      '`scope=agent` is the caller\'s own library; `scope=shop&shopId=` a shop the caller serves (agents read, supervisors and admins write); `scope=tenant` the tenant-wide library (all staff read, admins write). Ordered by shortcut, paged with an opaque cursor.',
+    tag: 'quick replies',
+    auth: libraryRoles,
+    query: listQuickRepliesQuerySchema,
+    responses: { 200: { description: 'One page of the library.', schema: quickReplyPageSchema } },
+    errors: [notFound('shop library')],
+    examples: [{ query: { scope: 'agent' } }, { query: { scope: 'shop', shopId: 'handu-flagship', limit: '20' } }],
+  },
+  'PUT /v1/quick-replies/{shortcut}': {
+    summary: 'Create or replace a quick reply',
+    description:
+      'The shortcut goes URL-encoded in the path (`/hi` → `%2Fhi`). Variants rotate when sent, so a buyer never gets the same wording twice in a row. Placeholders `{buyerName}`, `{shopName}`, `{orderNumber}` are filled when sent; unknown values become 亲, 本店 and nothing. Any other `{identifier}` is refused naming the variant (`body.variants.2`). A library holds at most 500 replies.',
+    tag: 'quick replies',
+    auth: libraryRoles,
+    path: shortcutPathSchema,
+    query: libraryQuerySchema,
+    body: quickReplyBodySchema,
+    responses: {
+      200: { description: 'Replaced; createdAt kept.', schema: quickReplySchema },
+      201: { description: 'Created.', schema: quickReplySchema },
+    },
+    errors: [
+      notFound('shop library'),
+      { status: 409, codes: ['QUICK_REPLY_LIMIT'], description: 'The library already holds 500 replies; delete some first.' },
+    ],
+    examples: [
+      { path: { shortcut: '/hi' }, query: { scope: 'agent' }, body: greeting },
+      { path: { shortcut: 'ship' }, query: { scope: 'shop', shopId: 'handu-flagship' }, body: { title: '发货', variants: ['亲，您的订单{orderNumber}今天发出哦'] } },
+    ],
+  },
+  'DELETE /v1/quick-replies/{shortcut}': {
+    summary: 'Delete a quick reply',
+    tag: 'quick replies',
+    auth: libraryRoles,
+    path: shortcutPathSchema,
+    query: libraryQuerySchema,
+    responses: { 204: { description: 'Deleted.' } },
+    errors: [notFound('quick reply')],
+    examples: [{ path: { shortcut: '/hi' }, query: { scope: 'tenant' } }],
+  },
+};
