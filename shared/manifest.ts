@@ -180,7 +180,15 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
   },
 ];
 
-export const schedules: readonly ScheduleSpec[] = [];
+export const schedules: readonly ScheduleSpec[] = [
+  {
+    name: 'CloseIdleConversations',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/close-idle-conversations.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    timeoutSeconds: 60,
+  },
+];
 
 export const allFunctions = (): FunctionSpec[] => [
   webSocketAuthorizer,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
@@ -470,6 +470,54 @@ export async function listWaitingConversationIds(
     const id = sk.slice(sk.lastIndexOf('#') + 1);
     return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? [id] : [];
   });
+}
+
+export interface IdleCheck {
+  key: { pk: string; sk: string };
+  tenantId: string;
+  conversationId: string;
+  dueAt: string;
+}
+
+/**
+ * Idle-close timers of one shard due at or before `now`, oldest first: one page of at most `limit`,
+ * continuing after `after` (the last timer of the previous page).
+ */
+export async function listDueIdleChecks(
+  shard: number,
+  now: Date,
+  limit: number,
+  after?: IdleCheck['key'],
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ checks: IdleCheck[]; more: boolean }> {
+  const { pk } = keys.idleChecksOfShard(shard);
+  // Sort keys are `<dueAt ISO>#T#…`; '$' sorts right after '#', so this takes every timer due up to now.
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND sk < :upper',
+      ExpressionAttributeValues: { ':pk': pk, ':upper': `${now.toISOString()}$` },
+      Limit: limit,
+      ...(after ? { ExclusiveStartKey: after } : {}),
+    }),
+  );
+  const checks = (result.Items ?? []).map((item) => ({
+    key: { pk: String(item.pk), sk: String(item.sk) },
+    tenantId: String(item.tenantId),
+    conversationId: String(item.conversationId),
+    dueAt: String(item.dueAt),
+  }));
+  return { checks, more: result.LastEvaluatedKey !== undefined };
+}
+
+/** Moves a timer to a later due time (put the new one first: a crash in between leaves two, not none). */
+export async function rescheduleIdleCheck(check: IdleCheck, dueAt: Date, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(new PutCommand({ TableName: env().TABLE_NAME, Item: idleCheckItem(check.tenantId, check.conversationId, dueAt) }));
+  if (dueAt.toISOString() !== check.dueAt) await deleteIdleCheck(check, client);
+}
+
+export async function deleteIdleCheck(check: IdleCheck, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(new DeleteCommand({ TableName: env().TABLE_NAME, Key: check.key }));
 }
 
 /** `{gsi1pk: 'x'}` → `{':gsi1pk': 'x'}` for ExpressionAttributeValues. */
