@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as deleteQuickReplyHandler } from '../../functions/http/delete-quick-reply';
 import { handler as listQuickRepliesHandler } from '../../functions/http/list-quick-replies';
@@ -230,6 +231,22 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
     expect((await remove(adminT, '/last', { scope: 'shop', shopId: 'shop-b' })).statusCode).toBe(204);
     expect((await put(adminT, '/one-too-many', { scope: 'shop', shopId: 'shop-b' }, greeting)).statusCode).toBe(201);
     expect(await shortcutsOf(adminT, { scope: 'shop', shopId: 'shop-b' })).not.toContain('/last');
+  });
+
+  it('answers any text or shortcut with a stored reply or a 400, never a 500, and stores text exactly (row 20)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constantFrom('\u200b', '\u202e', '😀'.repeat(600))),
+        fc.oneof(fc.stringMatching(/^[A-Za-z0-9/_-]{1,32}$/), fc.string({ maxLength: 40 })),
+        async (variant, shortcut) => {
+          const response = await put(agentB, shortcut, { scope: 'agent' }, { title: 'fuzz', variants: [variant] });
+          expect([200, 201, 400], response.body).toContain(response.statusCode);
+          if (response.statusCode === 400) expect(JSON.parse(response.body).error.details[0].field).toMatch(/^(body|path)\./);
+          else expect(JSON.parse(response.body).variants).toEqual([variant]);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('counts concurrent creates of one shortcut once', async () => {
