@@ -1,15 +1,19 @@
 import type { MessageDeliveryJob } from './jobs';
 import type { MessageFrame } from './frames';
 import { deleteConnection, listConnectionsOfUser } from '../store/connections';
+import { listWatchers } from '../store/watchers';
 import { postToConnection } from '../notify/post-to-connection';
 
 export interface DeliverySteps {
+  /** Supervisors watching the conversation live (routing's watch action): they receive every message too. */
+  listWatchers: (tenantId: string, conversationId: string) => Promise<string[]>;
   listConnections: (tenantId: string, userId: string) => ReturnType<typeof listConnectionsOfUser>;
   post: (connectionId: string, frame: unknown) => ReturnType<typeof postToConnection>;
   deleteConnection: (tenantId: string, userId: string, connectionId: string) => Promise<void>;
 }
 
 export const awsDeliverySteps: DeliverySteps = {
+  listWatchers: async (tenantId, conversationId) => (await listWatchers(tenantId, conversationId)).map((watcher) => watcher.userId),
   listConnections: (tenantId, userId) => listConnectionsOfUser(tenantId, userId),
   post: (connectionId, frame) => postToConnection(connectionId, frame),
   deleteConnection: (tenantId, userId, connectionId) => deleteConnection(tenantId, userId, connectionId),
@@ -22,7 +26,8 @@ export interface DeliveryReport {
 }
 
 /**
- * Posts a stored message to every live connection of every recipient. A closed connection is removed
+ * Posts a stored message to every live connection of every recipient (the job's, plus current watchers,
+ * never the sender: looked up here, off the send path's budget). A closed connection is removed
  * and the others still receive; any other failure is raised after every connection was tried, so the
  * queue retries the job (recipients who already got it drop the repeat by conversationId + seq).
  */
@@ -30,8 +35,11 @@ export async function deliverMessage(job: MessageDeliveryJob, steps: DeliverySte
   const frame: MessageFrame = { type: 'message', conversationId: job.conversationId, seq: job.message.seq, message: job.message };
   const report: DeliveryReport = { sent: 0, removed: 0 };
   const failures: unknown[] = [];
+  const watchers = await steps.listWatchers(job.tenantId, job.conversationId);
+  const recipients = new Set([...job.recipients, ...watchers]);
+  recipients.delete(job.message.senderId);
   await Promise.all(
-    [...new Set(job.recipients)].map(async (recipientId) => {
+    [...recipients].map(async (recipientId) => {
       const connections = await steps.listConnections(job.tenantId, recipientId);
       await Promise.all(
         connections.map(async ({ connectionId }) => {

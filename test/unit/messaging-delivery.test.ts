@@ -33,10 +33,12 @@ const record = (body: string, messageId: string): SQSRecord =>
   ({ messageId, receiptHandle: `rh-${messageId}`, body, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:kefu-delivery', awsRegion: 'us-east-1' }) as SQSRecord;
 const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
-/** Connections by user, as the connection repository's Query returns them. */
-function connections(byUser: Record<string, string[]>) {
+/** Connections by user and the conversation's watchers, as the repositories' Queries return them. */
+function connections(byUser: Record<string, string[]>, watchers: string[] = []) {
   dynamoMock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':pk': string } }) => {
-    const userId = input.ExpressionAttributeValues[':pk'].replace('T#t1#USER#', '');
+    const pk = input.ExpressionAttributeValues[':pk'];
+    if (pk === 'T#t1#CONV#conv-1#WATCH') return { Items: watchers.map((userId) => ({ userId, since: 'x' })) };
+    const userId = pk.replace('T#t1#USER#', '');
     return { Items: (byUser[userId] ?? []).map((connectionId) => ({ connectionId, userId, role: 'buyer', connectedAt: 'x' })) };
   });
 }
@@ -64,19 +66,32 @@ describe('delivery consumer (unit, aws-sdk-client-mock)', () => {
     expect(result).toEqual({ batchItemFailures: [] });
 
     const queries = dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input);
-    expect(queries).toHaveLength(2);
+    expect(queries).toHaveLength(3);
     expect(queries[0]).toMatchObject({
+      TableName: 'kefu-test',
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'T#t1#CONV#conv-1#WATCH', ':prefix': 'WATCH#' },
+    });
+    expect(queries[1]).toMatchObject({
       TableName: 'kefu-test',
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       FilterExpression: '#expiresAt > :now',
       ExpressionAttributeValues: { ':pk': 'T#t1#USER#buyer-1', ':prefix': 'CONN#' },
     });
-    expect(queries[1]?.ExpressionAttributeValues?.[':pk']).toBe('T#t1#USER#agent-1');
+    expect(queries[2]?.ExpressionAttributeValues?.[':pk']).toBe('T#t1#USER#agent-1');
 
     expect(postedTo().sort()).toEqual(['a-tab', 'b-laptop', 'b-phone']);
     const data = apiMock.commandCalls(PostToConnectionCommand)[0]!.args[0].input.Data as Uint8Array;
     expect(JSON.parse(Buffer.from(data).toString('utf8'))).toEqual({ type: 'message', conversationId: 'conv-1', seq: 7, message: job(7).message });
     expect(dynamoMock.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it('adds the watching supervisors to the recipients, never the sender', async () => {
+    connections({ 'buyer-1': ['b1'], 'sup-2': ['s2'], 'sup-1': ['s1-own-tab'] }, ['sup-2', 'sup-1']);
+    apiMock.on(PostToConnectionCommand).resolves({});
+    await handler(event(record(toQueueBody(job(3, ['buyer-1'])), 'm1')), lambdaContext);
+    // sup-1 sent the message: its own tab gets the ack, not a copy.
+    expect(postedTo().sort()).toEqual(['b1', 's2']);
   });
 
   it('removes only the recipient connection that is gone; the others still receive (row 11)', async () => {
