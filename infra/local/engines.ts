@@ -166,7 +166,8 @@ async function createOrUpdateQueue(client: SQSClient, name: string, attributes: 
     const created = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     return created.QueueUrl!;
   } catch (error) {
-    if (!['QueueNameExists', 'QueueAlreadyExists'].includes((error as Error).name)) throw error;
+    // Real SQS names it QueueNameExists; the SQS server, AWS.SimpleQueueService.QueueNameExists.
+    if (!/(QueueNameExists|QueueAlreadyExists)$/.test((error as Error).name)) throw error;
     const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: name }));
     const { FifoQueue: _fixedAtCreation, ...changeable } = attributes;
     await client.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: changeable }));
