@@ -42,12 +42,6 @@ export interface AppStackProps extends StackProps {
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/**
- * HTTP routes that answer without a token. Everything else needs a valid JWT at the API, and the
- * handlers verify it again (aws-jwt-verify) as defence in depth.
- */
-const PUBLIC_HTTP_PATHS: ReadonlySet<string> = new Set(['/health']);
-
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
 type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL`>;
 
@@ -248,7 +242,7 @@ export class AppStack extends Stack {
   }
 
   private addHttpRoute(api: apigw.HttpApi, spec: HttpRouteSpec, jwtAuthorizer: HttpJwtAuthorizer): void {
-    const isPublic = PUBLIC_HTTP_PATHS.has(spec.path);
+    const isPublic = spec.public === true;
     const [route] = api.addRoutes({
       path: spec.path,
       methods: [apigw.HttpMethod[spec.method]],

@@ -27,6 +27,11 @@ export interface HttpRouteSpec extends FunctionSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway path syntax: /v1/quick-replies/{shortcut} */
   path: string;
+  /**
+   * Answers without a token (no JWT authorizer at the API). The handler must say the same
+   * (`httpRoute({ auth: 'public' })`); test/unit/manifest.test.ts checks the two agree.
+   */
+  public?: boolean;
 }
 
 export interface WebSocketRouteSpec extends FunctionSpec {
@@ -72,7 +77,7 @@ export const webSocketAuthorizer: FunctionSpec = {
 };
 
 export const httpRoutes: readonly HttpRouteSpec[] = [
-  { name: 'Health', method: 'GET', path: '/health', handler: 'functions/http/health.ts', access: ['table:read'] },
+  { name: 'Health', method: 'GET', path: '/health', handler: 'functions/http/health.ts', access: ['table:read'], public: true },
   { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: [] },
   {
     name: 'CreateConnectTicket',
