@@ -19,7 +19,9 @@ export function dynamo(): DynamoDBDocumentClient {
 }
 
 export function sqs(): SQSClient {
-  sqsClient ??= new SQSClient({ maxAttempts: 4 });
+  // Send to the configured endpoint, not the queue URL's host: locally that host (sqs.<region>.localhost)
+  // does not resolve; in the cloud both are the same regional endpoint.
+  sqsClient ??= new SQSClient({ maxAttempts: 4, useQueueUrlAsEndpoint: false });
   return sqsClient;
 }
 

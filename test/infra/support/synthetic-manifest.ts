@@ -14,7 +14,7 @@ export const syntheticManifest: Manifest = {
   ],
   webSocketAuthorizer: { name: 'Authorize', handler, access: ['table:write'] },
   httpRoutes: [
-    { name: 'Health', method: 'GET', path: '/health', handler, access: ['table:read'] },
+    { name: 'Health', method: 'GET', path: '/health', handler, access: ['table:read'], public: true },
     { name: 'ListThings', method: 'GET', path: '/v1/things/{thingId}', handler, access: ['table:read'] },
   ],
   webSocketRoutes: [
