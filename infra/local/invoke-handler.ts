@@ -92,6 +92,21 @@ function release(pool: FunctionPool, environment: Environment, discard: boolean)
 }
 
 /**
+ * An optional wrapper around every handler call, for the benchmark (bench/meters.ts): it counts and times
+ * invocations and attributes the SDK calls made inside them. It must call `call` once and return its
+ * result. Unset (the default), handlers run exactly as before.
+ */
+export type InvocationObserver = (
+  spec: Pick<FunctionSpec, 'name' | 'memoryMb'>,
+  event: unknown,
+  call: () => Promise<unknown>,
+) => Promise<unknown>;
+let invocationObserver: InvocationObserver | undefined;
+export function observeInvocations(observer: InvocationObserver | undefined): void {
+  invocationObserver = observer;
+}
+
+/**
  * Imports the handler module of a manifest entry once (a warm environment), so a missing file or a
  * module without a `handler` export is reported at startup, naming the entry.
  */
@@ -124,7 +139,8 @@ export async function invokeHandler(
   let timedOut = false;
   let result: unknown;
   try {
-    result = await Promise.race([Promise.resolve().then(() => environment.handler(payload, context)), timeout]);
+    const call = () => Promise.resolve().then(() => environment.handler(payload, context));
+    result = await Promise.race([invocationObserver ? invocationObserver(spec, payload, call) : call(), timeout]);
   } catch (error) {
     timedOut = error instanceof HandlerTimeoutError;
     throw error;
