@@ -161,8 +161,8 @@ function isTextContentType(contentType: string | undefined): boolean {
 
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** `25/Nov/2025:12:22:01 +0000`, the format of requestContext.time. */
-function formatRequestTime(date: Date): string {
+/** `25/Nov/2025:12:22:01 +0000`, the format of requestContext.time (HTTP) and requestTime (WebSocket). */
+export function formatRequestTime(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }

@@ -155,11 +155,13 @@ export async function listenHttp(port: number, listener: () => RequestListener):
   };
 }
 
-/** While the stack starts, every request (the benchmark's health polls included) gets a 503. */
-export const startingListener: RequestListener = (req, res) => {
-  req.resume();
-  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ status: 'starting' }));
-};
+/** While the stack starts or stops, every request (the benchmark's health polls included) gets a 503. */
+export function unavailableListener(status: 'starting' | 'stopping'): RequestListener {
+  return (req, res) => {
+    req.resume();
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ status }));
+  };
+}
 
 function write(res: ServerResponse, response: GatewayResponse, requestId: string): void {
   if (res.headersSent) return;

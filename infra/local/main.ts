@@ -29,7 +29,37 @@ function numberFromEnv(name: string, fallback: number | undefined, max = 65535):
 
 async function main(): Promise<void> {
   const inMemory = args.has('--in-memory') || ['1', 'true', 'yes'].includes((process.env.KEFU_IN_MEMORY ?? '').toLowerCase());
-  let stack: LocalStack;
+
+  // Signals are handled from the first moment: a Ctrl-C while Java is starting must still stop it.
+  let stack: LocalStack | undefined;
+  let stoppingSince: number | undefined;
+  const stopAndExit = () => {
+    const stopping = stack ? stack.stop() : Promise.resolve();
+    stopping.then(
+      () => {
+        console.log('[local] stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error('[local] stopping failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: string) => {
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C can arrive twice: from the terminal's process group and relayed by tsx's parent process.
+      if (Date.now() - stoppingSince < 1000) return;
+      console.error('[local] second signal: exiting without waiting (DynamoDB Local may be left running)');
+      process.exit(130);
+    }
+    stoppingSince = Date.now();
+    console.log(`\n[local] ${signal}: stopping${stack ? '' : ' once startup finishes'}…`);
+    if (stack) stopAndExit();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
   try {
     stack = await startLocalStack({
       ports: {
@@ -47,37 +77,20 @@ async function main(): Promise<void> {
       },
     });
   } catch (error) {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C reached DynamoDB Local too, which is why startup failed: that is the stop asked for.
+      console.log('[local] stopped during startup');
+      process.exit(0);
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') console.error(`[local] a port is taken (${(error as Error).message}); set PORT / WS_PORT to free ones`);
     else console.error('[local] the local stack failed to start:', error);
     process.exit(1);
   }
-
-  let stoppingSince: number | undefined;
-  const shutdown = (signal: string) => {
-    if (stoppingSince !== undefined) {
-      // One Ctrl-C can arrive twice: from the terminal's process group and relayed by tsx's parent process.
-      if (Date.now() - stoppingSince < 1000) return;
-      console.error('[local] second signal: exiting without waiting (DynamoDB Local may be left running)');
-      process.exit(130);
-    }
-    stoppingSince = Date.now();
-    console.log(`\n[local] ${signal}: stopping…`);
-    stack.stop().then(
-      () => {
-        console.log('[local] stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error('[local] stopping failed', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  if (stoppingSince !== undefined) return stopAndExit();
 
   const health = await waitForHealth(stack.httpUrl);
+  if (stoppingSince !== undefined) return;
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   console.log(stack.devTokenHelp);
   console.log(

@@ -6,7 +6,7 @@ import type { FunctionSpec } from '../../shared/manifest';
 import { formatDevTokens, signDevTokens, type DevToken } from './dev-tokens';
 import { localCredentials, localRegion, startEngines, type LocalEngines } from './engines';
 import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl } from './environment';
-import { createHttpApi, listenHttp, startingListener, type LocalHealth, type RequestListener } from './http-server';
+import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
 import { invokeHandler, loadHandler, repoRoot } from './invoke-handler';
 import { defaultLocalManifest, type LocalManifest } from './local-manifest';
 import { createLocalLog, type LocalLog } from './log';
@@ -74,7 +74,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     // The HTTP port is bound first: the handlers' environment (JWKS URI, @connections endpoint) names it.
-    let listener: RequestListener = startingListener;
+    let listener: RequestListener = unavailableListener('starting');
     const http = await listenHttp(options.ports?.http ?? 3000, () => listener);
     stops.push({ name: 'HTTP server', stop: () => http.stop() });
 
@@ -146,7 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       devTokenHelp,
       dataDir,
       stop: () => {
-        listener = startingListener;
+        listener = unavailableListener('stopping');
         stopping ??= stopAll();
         return stopping;
       },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { localRegion } from './engines';
+import { formatRequestTime } from './http-api-event';
 
 /**
  * The events API Gateway's WebSocket API sends to Lambda: the $connect REQUEST authorizer event, and the
@@ -64,7 +65,7 @@ function baseRequestContext(facts: ConnectionFacts, routeKey: string, eventType:
     routeKey,
     eventType,
     extendedRequestId: gatewayId(),
-    requestTime: now.toUTCString().replace('GMT', '+0000'),
+    requestTime: formatRequestTime(now),
     messageDirection: 'IN',
     stage: localStage,
     connectedAt: facts.connectedAt,
