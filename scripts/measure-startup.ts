@@ -137,7 +137,6 @@ async function main(): Promise<void> {
     persistent: { ...summary(results.persistent), firstStartMs: results.persistent[0]?.healthyMs, dataKeptAcrossRestarts: persisted },
     leftoverProcesses: leftovers,
   };
-  report.persistent.medianHealthyMs = median(results.persistent.map((r) => r.healthyMs));
 
   const out = resolve(repoRoot, 'bench/results/startup.json');
   mkdirSync(resolve(out, '..'), { recursive: true });
