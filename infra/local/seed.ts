@@ -1,75 +1,61 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../shared/store/keys';
-import { tableSchema } from '../../shared/store/table-schema';
-import { demoAgents, demoShops, demoTenant, type DemoAgent, type DemoShop } from './demo-data';
-
-/** Seeding never overwrites: what a developer changed in the demo data survives every restart. */
-const onlyIfAbsent = 'attribute_not_exists(pk)';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { getShop, saveShop } from '../../shared/store/shops';
+import { getAgent, saveAgentProfile } from '../../shared/store/agents';
+import { findQuickReply, putQuickReply } from '../../shared/store/quick-replies';
+import { demoAgents, demoShops, demoTenant, type DemoShop } from './demo-data';
 
 export interface SeedResult {
   created: number;
   kept: number;
 }
 
+/** Who the seed writes as, in quick replies' `updatedBy`. */
+const seedActor = 'kefu-seed';
+
 /**
- * Writes the demo firm, its shops, agents and group memberships with the item shapes of
- * docs/conversation-design.md. Idempotent: each item is put only if absent. Kept in this one module so it
- * can switch to the shop and agent store functions once they exist.
+ * Writes the demo firm's shops, agents (with their group memberships) and each shop's greeting and
+ * closing quick replies through the same store functions the admin routes use, so seeded items have
+ * exactly the shape handlers read. Idempotent: what already exists is kept, so whatever a developer
+ * changed in the demo data survives every restart. Needs the handler environment (TABLE_NAME) applied.
  */
-export async function seedDemoData(client: DynamoDBDocumentClient, tableName: string, now = new Date()): Promise<SeedResult> {
+export async function seedDemoData(client: DynamoDBDocumentClient, now = new Date()): Promise<SeedResult> {
   const tenantId = demoTenant.tenantId;
-  const createdAt = now.toISOString();
-  const items: Record<string, unknown>[] = [
-    { ...keys.tenant(tenantId), [tableSchema.entityAttribute]: 'Tenant', tenantId, name: demoTenant.name, createdAt },
-    ...demoShops.map((shop) => shopItem(tenantId, shop, createdAt)),
-    ...demoAgents.flatMap((agent) => [
-      agentItem(tenantId, agent, createdAt),
-      ...agent.groupIds.map((groupId) => ({
-        ...keys.agentGroupMembership(tenantId, agent.agentId, groupId),
-        [tableSchema.entityAttribute]: 'AgentGroupMembership',
-        agentId: agent.agentId,
-        groupId,
-      })),
-    ]),
-  ];
-  const outcomes = await Promise.all(
-    items.map(async (item) => {
-      try {
-        await client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: onlyIfAbsent }));
-        return 'created' as const;
-      } catch (error) {
-        if ((error as Error).name === 'ConditionalCheckFailedException') return 'kept' as const;
-        throw error;
-      }
+  const outcomes = await Promise.all([
+    ...demoShops.map(async (shop) => {
+      if (await getShop(tenantId, shop.shopId, { consistent: true }, client)) return 'kept';
+      await saveShop(tenantId, shop.shopId, shopConfig(shop), { mustExist: false, now }, client);
+      return 'created';
     }),
-  );
+    ...demoAgents.map(async ({ agentId, name, shopIds, groupIds, cap }) => {
+      if (await getAgent(tenantId, agentId, { consistent: true }, client)) return 'kept';
+      await saveAgentProfile(tenantId, agentId, { name, shopIds, groupIds, cap }, undefined, now, client);
+      return 'created';
+    }),
+    ...demoShops.flatMap((shop) =>
+      personaQuickReplies(shop).map(async ({ shortcut, ...content }) => {
+        const scope = { kind: 'shop', shopId: shop.shopId } as const;
+        if (await findQuickReply(tenantId, [scope], shortcut, client)) return 'kept';
+        await putQuickReply(tenantId, scope, shortcut, content, seedActor, now, client);
+        return 'created';
+      }),
+    ),
+  ]);
   return { created: outcomes.filter((o) => o === 'created').length, kept: outcomes.filter((o) => o === 'kept').length };
 }
 
-function shopItem(tenantId: string, shop: DemoShop, createdAt: string) {
+function shopConfig(shop: DemoShop) {
   return {
-    ...keys.shop(tenantId, shop.shopId),
-    [tableSchema.entityAttribute]: 'Shop',
-    shopId: shop.shopId,
     name: shop.name,
     category: shop.category,
-    persona: shop.persona,
+    persona: { tone: shop.persona.tone, nickname: shop.persona.signature },
     routing: shop.routing,
-    createdAt,
   };
 }
 
-function agentItem(tenantId: string, agent: DemoAgent, createdAt: string) {
-  return {
-    ...keys.agent(tenantId, agent.agentId),
-    [tableSchema.entityAttribute]: 'Agent',
-    agentId: agent.agentId,
-    name: agent.name,
-    shopIds: agent.shopIds,
-    groupIds: agent.groupIds,
-    presence: 'offline',
-    load: 0,
-    cap: agent.cap,
-    createdAt,
-  };
+/** The brand persona's greetings become the shop's `/hi` reply (one variant each), its closing `/bye`. */
+function personaQuickReplies(shop: DemoShop) {
+  return [
+    { shortcut: '/hi', title: 'Greeting', variants: [...shop.persona.greetings], tags: ['greeting'] },
+    { shortcut: '/bye', title: 'Closing', variants: [shop.persona.closing], tags: ['closing'] },
+  ];
 }

@@ -8,6 +8,7 @@ import { localCredentials, localRegion, startEngines, type LocalEngines } from '
 import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl } from './environment';
 import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
 import { invokeHandler, loadHandler, repoRoot } from './invoke-handler';
+import { createJwtAuthorizer } from './jwt-authorizer';
 import { defaultLocalManifest, type LocalManifest } from './local-manifest';
 import { createLocalLog, type LocalLog } from './log';
 import { startQueuePoller, type QueuePoller } from './queue-poller';
@@ -107,7 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     let devTokens: DevToken[] = [];
     if (options.seed ?? true) {
-      const seeded = await seedDemoData(DynamoDBDocumentClient.from(dynamoClient), engines.tableName);
+      const seeded = await seedDemoData(DynamoDBDocumentClient.from(dynamoClient));
       log.info(`demo data: ${seeded.created} items written, ${seeded.kept} already there`);
       devTokens = await signDevTokens(issuer);
     }
@@ -128,6 +129,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       invoke,
       connections: gateway,
       jwks: () => issuer.jwks,
+      issuer: issuer.issuer,
+      authorizeJwt: createJwtAuthorizer({ issuer: issuer.issuer, audience: issuer.audience, jwks: () => issuer.jwks }),
       localHealth: () => localHealth({ dynamoClient, sqsClient, gateway, pollers, scheduler }),
       log,
     });
