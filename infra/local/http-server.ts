@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { FunctionSpec, HttpRouteSpec } from '../../shared/manifest';
 import { connectionIdFromPath, handleConnectionsRequest, type ManagedConnections } from './connections-endpoint';
-import { jwksPath } from './environment';
+import { jwksPath, localIssuerPath } from './environment';
 import {
   fromHandlerResult,
   gatewayError,
@@ -11,6 +11,7 @@ import {
   type GatewayResponse,
 } from './http-api-event';
 import { HandlerTimeoutError } from './invoke-handler';
+import type { JwtAuthorizer } from './jwt-authorizer';
 import type { LocalLog } from './log';
 import { createRouteMatcher } from './route-matcher';
 
@@ -28,6 +29,10 @@ export interface HttpApiOptions {
   invoke: (spec: FunctionSpec, event: unknown, requestId: string) => Promise<unknown>;
   connections: ManagedConnections;
   jwks: () => unknown;
+  /** Runs before every route not marked `public`, as the CDK stack's JWT authorizer does. */
+  authorizeJwt: JwtAuthorizer;
+  /** OpenID discovery for the local issuer, where API Gateway's JWT authorizer would look. */
+  issuer: string;
   localHealth: () => Promise<LocalHealth>;
   log: LocalLog;
 }
@@ -57,13 +62,26 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
     if (connectionId !== undefined) {
       return handleConnectionsRequest({ method, connectionId, headers: req.headers, body }, options.connections);
     }
-    if (method === 'GET' && path === jwksPath) {
-      return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(JSON.stringify(options.jwks())) };
+    if (method === 'GET' && (path === jwksPath || path === `${localIssuerPath}${jwksPath}`)) return json(200, options.jwks());
+    if (method === 'GET' && path === `${localIssuerPath}/.well-known/openid-configuration`) {
+      return json(200, { issuer: options.issuer, jwks_uri: `${options.issuer}${jwksPath}`, id_token_signing_alg_values_supported: ['RS256'] });
     }
     if (method === 'GET' && path === '/health' && !declaresHealth) return withLocalHealth(undefined);
 
     const match = matcher.match(method, path);
     if (!match) return gatewayError(404, 'NOT_FOUND', `no route for ${method} ${path}`, requestId);
+
+    let authorizer: Record<string, unknown> | undefined;
+    if (match.route.public !== true) {
+      const decision = await options.authorizeJwt(headerValue(req.headers.authorization));
+      if (!decision.allowed) {
+        // API Gateway's own refusal: its shape, not kefu's, because that is what clients get in the cloud.
+        const refusal = json(401, { message: 'Unauthorized' });
+        refusal.headers['www-authenticate'] = decision.wwwAuthenticate;
+        return refusal;
+      }
+      authorizer = decision.authorizer;
+    }
 
     const event = toHttpApiEvent(
       {
@@ -78,6 +96,7 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
       match,
       requestId,
     );
+    if (authorizer) (event.requestContext as { authorizer?: unknown }).authorizer = authorizer;
     let response: GatewayResponse;
     try {
       response = fromHandlerResult(await options.invoke(match.route, event, requestId));
@@ -161,6 +180,14 @@ export function unavailableListener(status: 'starting' | 'stopping'): RequestLis
     req.resume();
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ status }));
   };
+}
+
+function json(statusCode: number, body: unknown): GatewayResponse {
+  return { statusCode, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(JSON.stringify(body)) };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function write(res: ServerResponse, response: GatewayResponse, requestId: string): void {

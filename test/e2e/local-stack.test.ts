@@ -160,9 +160,17 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual({ tenantId, userId: user.userId, role: 'supervisor', shopIds: ['peach-glow'] });
 
+    // The API's JWT authorizer refuses before the handler runs, with API Gateway's own body and header.
     const wrongAudience = await stack.issuer.sign(user, { audience: 'not-kefu' });
-    expect((await fetch(`${stack.httpUrl}/v1/me`, { headers: { authorization: `Bearer ${wrongAudience}` } })).status).toBe(401);
-    expect((await fetch(`${stack.httpUrl}/v1/me`)).status).toBe(401);
+    const refused = await fetch(`${stack.httpUrl}/v1/me`, { headers: { authorization: `Bearer ${wrongAudience}` } });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ message: 'Unauthorized' });
+    expect(refused.headers.get('www-authenticate')).toContain('invalid_token');
+    const tokenless = await fetch(`${stack.httpUrl}/v1/me`);
+    expect(tokenless.status).toBe(401);
+    expect(tokenless.headers.get('www-authenticate')).toBe('Bearer');
+    // A public route needs no token.
+    expect((await fetch(`${stack.httpUrl}/health`)).status).toBe(200);
   });
 
   it('signs a working 12-hour token for every demo user', async () => {
@@ -176,9 +184,11 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
   });
 
   it('turns a real request into the API Gateway payload 2.0 event and maps the result back', async () => {
+    const user = newUser();
+    const authorization = `Bearer ${await stack.issuer.sign(user)}`;
     const response = await fetch(`${stack.httpUrl}/e2e/echo/a%20b?x=1&x=2&y=z`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-Custom-Header': 'Hi', cookie: 'c1=v1; c2=v2' },
+      headers: { authorization, 'content-type': 'application/json', 'X-Custom-Header': 'Hi', cookie: 'c1=v1; c2=v2' },
       body: JSON.stringify({ hello: '世界' }),
     });
     expect(response.status).toBe(200);
@@ -203,12 +213,20 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
       },
     });
     expect(event.headers['x-custom-header']).toBe('Hi');
+    // What the JWT authorizer verified, in API Gateway's string forms.
+    expect((event.requestContext as unknown as { authorizer: { jwt: { claims: Record<string, string> } } }).authorizer.jwt.claims).toMatchObject({
+      sub: user.userId,
+      tenant_id: tenantId,
+      role: 'agent',
+      shop_ids: '[peach-glow]',
+      aud: 'kefu',
+    });
     expect(event.headers.cookie).toBeUndefined();
     expect(Math.abs(event.requestContext.timeEpoch - Date.now())).toBeLessThan(5000);
 
     const binary = await fetch(`${stack.httpUrl}/e2e/echo/bin`, {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: { authorization, 'content-type': 'application/octet-stream' },
       body: new Uint8Array([0, 255, 1]),
     });
     const binaryEvent = (await binary.json()) as APIGatewayProxyEventV2;
