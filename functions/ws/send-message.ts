@@ -5,6 +5,8 @@ import { wsRoute } from '../../shared/middleware/ws-route';
 import { buyerSendMessageFrameSchema, staffSendMessageFrameSchema } from '../../shared/conversations/frames';
 import { sendMessageFloodControl } from '../../shared/conversations/flood-control';
 import { sendMessage } from '../../shared/conversations/send-message';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from '../../shared/runtime/observability';
 
 /**
  * sendMessage: a buyer writes to a shop (opening a conversation if needed), or staff reply in one.
@@ -15,5 +17,7 @@ export const handler = wsRoute({ frame: z.unknown(), roles: ['buyer', 'agent', '
   if (!sendMessageFloodControl.take(connectionId)) throw new RateLimitedError('too many messages on this connection; slow down');
   const parsed =
     identity.role === 'buyer' ? parseOrThrow(buyerSendMessageFrameSchema, frame) : parseOrThrow(staffSendMessageFrameSchema, frame);
-  return sendMessage(identity, parsed);
+  const ack = await sendMessage(identity, parsed);
+  metrics.addMetric(ack.duplicate ? 'DuplicateSends' : 'MessagesStored', MetricUnit.Count, 1);
+  return ack;
 });

@@ -7,6 +7,7 @@ import type { Identity, Role } from '../auth/identity';
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../http/errors';
 import { parseOrThrow } from '../http/zod-errors';
 import { logger } from '../runtime/observability';
+import { publishMetrics } from './publish-metrics';
 import { toErrorResponse } from './error-response';
 
 /** API Gateway's own payload limit is 10 MB; kefu's bodies are small, so refuse big ones early. */
@@ -76,7 +77,7 @@ export function httpRoute<
       logger.removeKeys(['correlationId']);
     }
   };
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>().use(injectLambdaContext(logger)).handler(base);
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>().use(injectLambdaContext(logger)).use(publishMetrics()).handler(base);
 }
 
 async function authenticate(event: APIGatewayProxyEventV2, auth: 'public' | readonly Role[]): Promise<Identity | undefined> {

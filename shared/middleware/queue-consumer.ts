@@ -5,6 +5,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod';
 import { parseOrThrow } from '../http/zod-errors';
 import { logger } from '../runtime/observability';
+import { publishMetrics } from './publish-metrics';
 
 /**
  * The SQS consumer factory: Powertools' BatchProcessor reports only failed records back to the event
@@ -29,5 +30,6 @@ export function queueConsumer<S extends z.ZodType>(
   };
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger))
+    .use(publishMetrics())
     .handler(async (event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }));
 }

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { logger } from '../runtime/observability';
+import { publishMetrics } from './publish-metrics';
 
 /** What EventBridge Scheduler passes as input for kefu's schedules (see the manifest's `input`). */
 export interface ScheduledInvocation {
@@ -15,5 +16,6 @@ export interface ScheduledInvocation {
 export function scheduledJob(run: (invocation: ScheduledInvocation, now: Date) => Promise<unknown>) {
   return middy<ScheduledInvocation, unknown>()
     .use(injectLambdaContext(logger))
+    .use(publishMetrics())
     .handler(async (invocation: ScheduledInvocation, _context: Context) => run(invocation, new Date()));
 }

@@ -6,6 +6,7 @@ import { identityFromAuthorizerContext, type Identity, type Role } from '../auth
 import { AppError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../http/errors';
 import { parseOrThrow } from '../http/zod-errors';
 import { logger } from '../runtime/observability';
+import { publishMetrics } from './publish-metrics';
 import { toErrorResponse } from './error-response';
 
 /** API Gateway refuses WebSocket messages over 128 KB; kefu's frames are far smaller. */
@@ -62,7 +63,7 @@ export function wsRoute<F extends z.ZodType>(
       logger.removeKeys(['correlationId', 'connectionId']);
     }
   };
-  return middy<WebSocketEvent, APIGatewayProxyResultV2>().use(injectLambdaContext(logger)).handler(base);
+  return middy<WebSocketEvent, APIGatewayProxyResultV2>().use(injectLambdaContext(logger)).use(publishMetrics()).handler(base);
 }
 
 export function parseFrameJson(body: string | undefined | null): unknown {
