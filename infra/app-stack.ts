@@ -1,3 +1,4 @@
+import { scheduledInvocationInput } from '../shared/schedule-input';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -24,7 +25,7 @@ import type { Construct } from 'constructs';
 import type { FunctionSpec, HttpRouteSpec } from '../shared/manifest';
 import { queueUrlVariable } from '../shared/queue-settings';
 import type { Env } from '../shared/runtime/env';
-import { defaultManifest, type Manifest } from './config/manifest';
+import { functionsOf, manifest as defaultManifest, type Manifest } from '../shared/manifest';
 import { activeCapacity, consumerMaxConcurrency, type CapacityPreset, type RegionConfig } from './config/regions';
 import { ALARM_PERIOD, alarmToTopic } from './constructs/alarms';
 import { KefuFunction, type KefuFunctionProps } from './constructs/kefu-function';
@@ -75,7 +76,7 @@ export class AppStack extends Stack {
     const webSocket = this.createWebSocketApi(props.region);
     const environment = this.handlerEnvironment(props.region, webSocket.stage);
     const triggers = this.triggerSettings();
-    for (const spec of this.manifest.allFunctions()) {
+    for (const spec of functionsOf(this.manifest)) {
       const fn = this.createFunction(spec, triggers.get(spec.name), environment, props);
       this.grantAccess(fn, spec, webSocket.stage);
     }
@@ -355,7 +356,7 @@ export class AppStack extends Stack {
         scheduleGroup: this.data.scheduleGroup,
         description: `kefu ${spec.name} (${spec.expression})`,
         target: new LambdaInvoke(this.fn(spec.name).alias, {
-          input: spec.input ? scheduler.ScheduleTargetInput.fromObject(spec.input) : undefined,
+          input: scheduler.ScheduleTargetInput.fromObject(scheduledInvocationInput(spec, scheduler.ContextAttribute.scheduledTime)),
           retryAttempts: 10,
           maxEventAge: Duration.hours(1),
           deadLetterQueue: this.data.scheduleDeadLetterQueue,

@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { QueueSpec } from '../shared/manifest';
 import { deadLetterRetentionDays, visibilityTimeoutSeconds } from '../shared/queue-settings';
 import { tableSchema } from '../shared/store/table-schema';
-import { defaultManifest, type Manifest } from './config/manifest';
+import { manifest as defaultManifest, type Manifest } from '../shared/manifest';
 import type { RegionConfig } from './config/regions';
 import { ALARM_PERIOD, alarmToTopic } from './constructs/alarms';
 

@@ -195,10 +195,24 @@ export const schedules: readonly ScheduleSpec[] = [
   },
 ];
 
-export const allFunctions = (): FunctionSpec[] => [
-  webSocketAuthorizer,
-  ...httpRoutes,
-  ...webSocketRoutes,
-  ...queueConsumers,
-  ...schedules,
-];
+/**
+ * The whole manifest as one value. The CDK stacks and the local stack take a Manifest (this one by
+ * default), so tests can hand them a small one with a probe consumer or schedule.
+ */
+export interface Manifest {
+  readonly queues: readonly QueueSpec[];
+  readonly webSocketAuthorizer: FunctionSpec;
+  readonly httpRoutes: readonly HttpRouteSpec[];
+  readonly webSocketRoutes: readonly WebSocketRouteSpec[];
+  readonly queueConsumers: readonly QueueConsumerSpec[];
+  readonly schedules: readonly ScheduleSpec[];
+}
+
+/** Every function of a manifest, each once; the app stack builds one Lambda per entry. */
+export function functionsOf(m: Manifest): FunctionSpec[] {
+  return [m.webSocketAuthorizer, ...m.httpRoutes, ...m.webSocketRoutes, ...m.queueConsumers, ...m.schedules];
+}
+
+export const manifest: Manifest = { queues, webSocketAuthorizer, httpRoutes, webSocketRoutes, queueConsumers, schedules };
+
+export const allFunctions = (): FunctionSpec[] => functionsOf(manifest);

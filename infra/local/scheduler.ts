@@ -1,3 +1,4 @@
+import { scheduledInvocationInput } from '../../shared/schedule-input';
 import type { FunctionSpec, ScheduleSpec } from '../../shared/manifest';
 import type { LocalLog } from './log';
 import { nextFireTime, parseScheduleExpression, type ScheduleExpression } from './schedule-expression';
@@ -72,7 +73,7 @@ export function startScheduler(options: SchedulerOptions): LocalScheduler {
     entry.state.lastRunAt = new Date().toISOString();
     entry.state.runs += 1;
     const run = options
-      .invoke(entry.spec, { ...entry.spec.input, scheduledTime: scheduledTime.toISOString() })
+      .invoke(entry.spec, scheduledInvocationInput(entry.spec, scheduledTime.toISOString()))
       .then(
         () => {
           entry.state.lastOutcome = 'ok';

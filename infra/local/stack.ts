@@ -9,7 +9,7 @@ import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localI
 import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
 import { invokeHandler, loadHandler, repoRoot } from './invoke-handler';
 import { createJwtAuthorizer } from './jwt-authorizer';
-import { defaultLocalManifest, type LocalManifest } from './local-manifest';
+import { manifest as defaultManifest, type Manifest } from '../../shared/manifest';
 import { createLocalLog, type LocalLog } from './log';
 import { startQueuePoller, type QueuePoller } from './queue-poller';
 import { startScheduler, type LocalScheduler } from './scheduler';
@@ -29,7 +29,7 @@ export interface LocalStackOptions {
   /** Only warnings and errors on the console. */
   quiet?: boolean;
   /** Defaults to shared/manifest.ts. */
-  manifest?: LocalManifest;
+  manifest?: Manifest;
   /** API Gateway's WebSocket limits, shortened in tests. */
   websocket?: { idleTimeoutMs?: number; maxLifetimeMs?: number; maxMessageBytes?: number };
 }
@@ -59,7 +59,7 @@ const tableName = 'kefu-local';
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = createLocalLog({ quiet: options.quiet });
-  const manifest = options.manifest ?? defaultLocalManifest;
+  const manifest = options.manifest ?? defaultManifest;
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? join(repoRoot, '.local-data'));
   const stops: { name: string; stop: () => Promise<void> | void }[] = [];
   const stopAll = async () => {
@@ -201,7 +201,7 @@ async function localHealth(parts: {
  * route is not slowed by its cold start, and a manifest entry pointing at a missing module is reported
  * at startup rather than at its first call.
  */
-function warmHandlers(manifest: LocalManifest, log: LocalLog): void {
+function warmHandlers(manifest: Manifest, log: LocalLog): void {
   const specs: FunctionSpec[] = [
     manifest.webSocketAuthorizer,
     ...manifest.httpRoutes,

@@ -3,14 +3,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { logger } from '../runtime/observability';
 import { publishMetrics } from './publish-metrics';
+import type { ScheduledInvocation } from '../schedule-input';
 
-/** What EventBridge Scheduler passes as input for kefu's schedules (see the manifest's `input`). */
-export interface ScheduledInvocation {
-  schedule: string;
-  /** ISO time the schedule fired, set by the scheduler's <aws.scheduler.scheduled-time> placeholder. */
-  scheduledTime?: string;
-  [key: string]: unknown;
-}
+export type { ScheduledInvocation } from '../schedule-input';
 
 /** The schedule handler factory: logging, then the job. A thrown error lets Scheduler retry, then DLQ. */
 export function scheduledJob(run: (invocation: ScheduledInvocation, now: Date) => Promise<unknown>) {

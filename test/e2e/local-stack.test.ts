@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { defaultLocalManifest } from '../../infra/local/local-manifest';
+import { manifest as defaultLocalManifest } from '../../shared/manifest';
 import { startQueuePoller } from '../../infra/local/queue-poller';
 import { invokeHandler, loadHandler } from '../../infra/local/invoke-handler';
 import { localCredentials, localRegion, onEndpoint } from '../../infra/local/engines';

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultManifest, type Manifest } from '../../infra/config/manifest';
+import { manifest as defaultManifest, type Manifest } from '../../shared/manifest';
 import { selectRegions, type RegionConfig } from '../../infra/config/regions';
 import { DataStack } from '../../infra/data-stack';
 import { deadLetterRetentionDays, defaultConsumerTimeoutSeconds } from '../../shared/queue-settings';

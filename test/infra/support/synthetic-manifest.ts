@@ -1,4 +1,4 @@
-import type { Manifest } from '../../../infra/config/manifest';
+import type { Manifest } from '../../../shared/manifest';
 import type { FunctionSpec } from '../../../shared/manifest';
 
 const handler = 'test/infra/support/noop-handler.ts';
@@ -42,7 +42,4 @@ export const syntheticManifest: Manifest = {
       access: ['table:write', 'queue:routing:send', 'events:put'],
     },
   ],
-  allFunctions(): FunctionSpec[] {
-    return [this.webSocketAuthorizer, ...this.httpRoutes, ...this.webSocketRoutes, ...this.queueConsumers, ...this.schedules];
-  },
 };
