@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { connectionLifetimeSeconds, deleteConnection, listConnectionsOfUser, saveConnection } from '../../shared/store/connections';
+import { deliverMessage, awsDeliverySteps } from '../../shared/conversations/deliver-message';
+import { keys } from '../../shared/store/keys';
+import { dynamo } from '../../shared/runtime/clients';
+import { env } from '../../shared/runtime/env';
+
+const tenantId = 'tenant-connections';
+const agent = { tenantId, userId: 'agent-conn', role: 'agent' as const, shopIds: ['shop-1'] };
+
+describe('connection records (DynamoDB Local)', () => {
+  it('expire on their own: the TTL is 2 h 5 min after connecting, past API Gateway’s 2 h cut-off', async () => {
+    const connectedAt = new Date('2026-11-11T00:00:00Z');
+    await saveConnection(agent, 'conn-ttl', connectedAt);
+    const item = await dynamo().send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.connection(tenantId, agent.userId, 'conn-ttl') }));
+    expect(item.Item?.expiresAt).toBe(connectedAt.getTime() / 1000 + connectionLifetimeSeconds);
+    expect(connectionLifetimeSeconds).toBeGreaterThan(2 * 3600);
+  });
+
+  // Row 13: $disconnect never arrived and DynamoDB's TTL sweep (which can lag by hours) has not run yet.
+  it('are not posted to once past their expiry, even before TTL deletes them', async () => {
+    const now = new Date();
+    const threeHoursAgo = new Date(now.getTime() - 3 * 3600 * 1000);
+    await saveConnection(agent, 'conn-stale', threeHoursAgo);
+    await saveConnection(agent, 'conn-live', now);
+    expect((await listConnectionsOfUser(tenantId, agent.userId, now)).map((c) => c.connectionId)).toEqual(['conn-live']);
+
+    const posted: string[] = [];
+    const report = await deliverMessage(
+      {
+        type: 'message',
+        tenantId,
+        conversationId: 'conv-ttl',
+        shopId: 'shop-1',
+        recipients: [agent.userId],
+        message: {
+          conversationId: 'conv-ttl',
+          seq: 1,
+          senderId: 'buyer-ttl',
+          senderRole: 'buyer',
+          clientMessageId: 'c1',
+          text: '在吗',
+          createdAt: now.toISOString(),
+        },
+      } as Parameters<typeof deliverMessage>[0],
+      { ...awsDeliverySteps, listWatchers: async () => [], post: async (connectionId) => (posted.push(connectionId), 'sent') },
+    );
+    expect(posted).toEqual(['conn-live']);
+    expect(report).toEqual({ sent: 1, removed: 0 });
+  });
+
+  it('are removed by $disconnect when it does arrive, only the one that closed', async () => {
+    await saveConnection(agent, 'tab-1');
+    await saveConnection(agent, 'tab-2');
+    await deleteConnection(tenantId, agent.userId, 'tab-1');
+    const left = (await listConnectionsOfUser(tenantId, agent.userId)).map((c) => c.connectionId);
+    expect(left).toContain('tab-2');
+    expect(left).not.toContain('tab-1');
+  });
+});
