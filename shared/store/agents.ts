@@ -1,10 +1,11 @@
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../http/errors';
 import { agentSchema, type Agent, type Presence } from '../routing/agent';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
+import { batchGetAll, queryPages } from './read-all';
 import { tableSchema } from './table-schema';
 
 export const agentEntity = 'Agent';
@@ -15,10 +16,6 @@ const agentIsNew = 'attribute_not_exists(pk)';
 const agentUnchanged = 'version = :expectedVersion';
 const agentExists = 'attribute_exists(pk)';
 
-export function parseAgent(item: Record<string, unknown> | undefined): Agent | undefined {
-  return item ? agentSchema.parse(item) : undefined;
-}
-
 export async function getAgent(
   tenantId: string,
   agentId: string,
@@ -28,7 +25,7 @@ export async function getAgent(
   const result = await client.send(
     new GetCommand({ TableName: env().TABLE_NAME, Key: keys.agent(tenantId, agentId), ConsistentRead: options.consistent ?? false }),
   );
-  return parseAgent(result.Item);
+  return result.Item ? agentSchema.parse(result.Item) : undefined;
 }
 
 /**
@@ -42,45 +39,27 @@ export async function getAgents(
   options: { consistent?: boolean } = {},
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<Agent[]> {
-  const table = env().TABLE_NAME;
-  const found: Agent[] = [];
-  const unique = [...new Set(agentIds)];
-  for (let start = 0; start < unique.length; start += 100) {
-    let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map((id) => keys.agent(tenantId, id));
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 8) throw Object.assign(new Error('BatchGet left keys unprocessed'), { name: 'ThrottlingException' });
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const result = await client.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent ?? false } } }),
-      );
-      for (const item of result.Responses?.[table] ?? []) {
-        const agent = parseAgent(item);
-        if (agent) found.push(agent);
-      }
-      pending = result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
-    }
-  }
-  return found;
+  const items = await batchGetAll(
+    client,
+    [...new Set(agentIds)].map((id) => keys.agent(tenantId, id)),
+    { consistentRead: options.consistent ?? false },
+  );
+  return items.map((item) => agentSchema.parse(item));
 }
 
 /** Ids of a group's agents (gsi1, keys only, every page). */
 export async function listAgentIdsOfGroup(tenantId: string, groupId: string, client: DynamoDBDocumentClient = dynamo()): Promise<string[]> {
   const { gsi1pk, gsi1skPrefix } = keys.agentsOfGroup(tenantId, groupId);
   const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await client.send(
-      new QueryCommand({
-        TableName: env().TABLE_NAME,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': gsi1pk, ':prefix': gsi1skPrefix },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of result.Items ?? []) ids.push(String(item.gsi1sk).slice(gsi1skPrefix.length));
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  const pages = queryPages(client, {
+    TableName: env().TABLE_NAME,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': gsi1pk, ':prefix': gsi1skPrefix },
+  });
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) ids.push(String(item.gsi1sk).slice(gsi1skPrefix.length));
+  }
   return ids;
 }
 

@@ -6,7 +6,9 @@ import { idSchema } from '../auth/identity';
 import { conversationSchema, serviceDay } from '../conversations/conversation';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
+import { conversationIdOfIndexSortKey } from './conversations';
 import { keys } from './keys';
+import { queryPages } from './read-all';
 import { tableSchema } from './table-schema';
 
 /**
@@ -429,21 +431,14 @@ export async function waitingPosition(conversation: RoutableConversation, client
   const c = conversation;
   const { gsi1pk, gsi1sk } = keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId);
   let ahead = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await client.send(
-      new QueryCommand({
-        TableName: env().TABLE_NAME,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :sk',
-        ExpressionAttributeValues: { ':pk': gsi1pk, ':sk': gsi1sk },
-        Select: 'COUNT',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    ahead += result.Count ?? 0;
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  const pages = queryPages(client, {
+    TableName: env().TABLE_NAME,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :sk',
+    ExpressionAttributeValues: { ':pk': gsi1pk, ':sk': gsi1sk },
+    Select: 'COUNT',
+  });
+  for await (const page of pages) ahead += page.Count ?? 0;
   return ahead + 1;
 }
 
@@ -466,9 +461,8 @@ export async function listWaitingConversationIds(
     }),
   );
   return (result.Items ?? []).flatMap((item) => {
-    const sk = String(item.gsi1sk);
-    const id = sk.slice(sk.lastIndexOf('#') + 1);
-    return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? [id] : [];
+    const id = conversationIdOfIndexSortKey(String(item.gsi1sk));
+    return id ? [id] : [];
   });
 }
 

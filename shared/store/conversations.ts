@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   buyerConversationEntity,
@@ -14,6 +14,7 @@ import { headEffectOf } from '../conversations/response-facts';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
+import { batchGetAll, queryPages } from './read-all';
 import { tableSchema } from './table-schema';
 
 /**
@@ -24,11 +25,6 @@ import { tableSchema } from './table-schema';
 /** A buyer has at most one open conversation per shop: the pointer is only set when empty. */
 const noOpenConversation = 'attribute_not_exists(openConversationId)';
 const itemIsNew = 'attribute_not_exists(pk)';
-
-export function parseConversation(item: Record<string, unknown> | undefined): Conversation | undefined {
-  if (!item) return undefined;
-  return conversationSchema.parse(item);
-}
 
 /**
  * Reads a head. Eventually consistent by default (half the read cost, used on the message hot path where
@@ -47,7 +43,7 @@ export async function getConversation(
       ConsistentRead: options.consistent ?? false,
     }),
   );
-  return parseConversation(result.Item);
+  return result.Item ? conversationSchema.parse(result.Item) : undefined;
 }
 
 /** BatchGets heads (100 per call, unprocessed keys retried); missing ones are left out, order kept. */
@@ -56,21 +52,11 @@ export async function getConversations(
   conversationIds: readonly string[],
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<Conversation[]> {
-  const table = env().TABLE_NAME;
   const found = new Map<string, Conversation>();
-  const unique = [...new Set(conversationIds)];
-  for (let start = 0; start < unique.length; start += 100) {
-    let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map((id) => keys.conversation(tenantId, id));
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      if (attempt > 8) throw Object.assign(new Error('BatchGet left keys unprocessed'), { name: 'ThrottlingException' });
-      const result = await client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
-      for (const item of result.Responses?.[table] ?? []) {
-        const conversation = parseConversation(item);
-        if (conversation && conversation.tenantId === tenantId) found.set(conversation.conversationId, conversation);
-      }
-      pending = result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
-    }
+  const items = await batchGetAll(client, [...new Set(conversationIds)].map((id) => keys.conversation(tenantId, id)));
+  for (const item of items) {
+    const conversation = conversationSchema.parse(item);
+    if (conversation.tenantId === tenantId) found.set(conversation.conversationId, conversation);
   }
   return conversationIds.flatMap((id) => {
     const conversation = found.get(id);
@@ -275,23 +261,18 @@ export async function listConversationIdsOfAgentDay(
 ): Promise<string[]> {
   const { gsi2pk } = keys.conversationsOfAgentDay(tenantId, agentId, day);
   const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await client.send(
-      new QueryCommand({
-        TableName: env().TABLE_NAME,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': gsi2pk },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of result.Items ?? []) {
+  const pages = queryPages(client, {
+    TableName: env().TABLE_NAME,
+    IndexName: 'gsi2',
+    KeyConditionExpression: 'gsi2pk = :pk',
+    ExpressionAttributeValues: { ':pk': gsi2pk },
+  });
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
       const sk = String(item.gsi2sk);
       if (sk.startsWith('CONV#')) ids.push(sk.slice('CONV#'.length));
     }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  }
   return ids;
 }
 

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '../http/errors';
 import type { PutShopBody } from '../routing/frames';
@@ -6,15 +6,12 @@ import { shopSchema, type Shop } from '../routing/shop';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
+import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
 
 export const shopEntity = 'Shop';
 /** Supervisors configure shops an admin onboarded; only admins create them. */
 const shopExists = 'attribute_exists(pk)';
-
-export function parseShop(item: Record<string, unknown> | undefined): Shop | undefined {
-  return item ? shopSchema.parse(item) : undefined;
-}
 
 export async function getShop(
   tenantId: string,
@@ -25,7 +22,7 @@ export async function getShop(
   const result = await client.send(
     new GetCommand({ TableName: env().TABLE_NAME, Key: keys.shop(tenantId, shopId), ConsistentRead: options.consistent ?? false }),
   );
-  return parseShop(result.Item);
+  return result.Item ? shopSchema.parse(result.Item) : undefined;
 }
 
 /** Shops by id (BatchGet, unprocessed keys retried); missing ones are left out. */
@@ -34,23 +31,9 @@ export async function getShops(
   shopIds: readonly string[],
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<Map<string, Shop>> {
-  const table = env().TABLE_NAME;
-  const found = new Map<string, Shop>();
-  const unique = [...new Set(shopIds)];
-  for (let start = 0; start < unique.length; start += 100) {
-    let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map((id) => keys.shop(tenantId, id));
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 8) throw Object.assign(new Error('BatchGet left keys unprocessed'), { name: 'ThrottlingException' });
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const result = await client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
-      for (const item of result.Responses?.[table] ?? []) {
-        const shop = parseShop(item);
-        if (shop) found.set(shop.shopId, shop);
-      }
-      pending = result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
-    }
-  }
-  return found;
+  const items = await batchGetAll(client, [...new Set(shopIds)].map((id) => keys.shop(tenantId, id)));
+  const shops = items.map((item) => shopSchema.parse(item));
+  return new Map(shops.map((shop) => [shop.shopId, shop]));
 }
 
 /**

@@ -1,0 +1,60 @@
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { env } from '../runtime/env';
+
+/**
+ * The two reads that must loop to see everything: a Query past DynamoDB's 1 MB page, and a BatchGet
+ * past its 100 keys a call and the keys it leaves unprocessed under load.
+ */
+
+/**
+ * Every page of a Query, in order: each next page starts after the previous page's LastEvaluatedKey.
+ *
+ * @example
+ * let count = 0;
+ * for await (const page of queryPages(client, { TableName, KeyConditionExpression, Select: 'COUNT' })) count += page.Count ?? 0;
+ */
+export async function* queryPages(
+  client: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+): AsyncGenerator<QueryCommandOutput> {
+  let startKey: QueryCommandInput['ExclusiveStartKey'];
+  do {
+    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    yield page;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/** BatchGet's limit on keys per call. */
+const keysPerBatch = 100;
+/** Rounds of unprocessed keys retried (with backoff) before the read counts as throttled. */
+const maxRetries = 8;
+
+/**
+ * The items of the table at `keys` (BatchGet, 100 keys a call, unprocessed keys retried with exponential
+ * backoff), in no particular order; missing items are left out. Throws a ThrottlingException (a 503 for
+ * the client, a retry for a queue) if keys are still unprocessed after 8 retries.
+ */
+export async function batchGetAll(
+  client: DynamoDBDocumentClient,
+  keys: readonly Record<string, unknown>[],
+  options: { consistentRead?: boolean } = {},
+): Promise<Record<string, unknown>[]> {
+  const table = env().TABLE_NAME;
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keys.length; start += keysPerBatch) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + keysPerBatch);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > maxRetries) throw Object.assign(new Error('BatchGet left keys unprocessed'), { name: 'ThrottlingException' });
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const result = await client.send(
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: pending, ...(options.consistentRead === undefined ? {} : { ConsistentRead: options.consistentRead }) } },
+        }),
+      );
+      items.push(...(result.Responses?.[table] ?? []));
+      pending = result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return items;
+}

@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { env } from '../../shared/runtime/env';
+import { batchGetAll, queryPages } from '../../shared/store/read-all';
+
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const mock = mockClient(client);
+const key = (n: number) => ({ pk: `P#${n}`, sk: 'S' });
+
+describe('queryPages (unit, exact command input)', () => {
+  beforeEach(() => mock.reset());
+
+  it('follows LastEvaluatedKey until the last page, starting each page after the previous one', async () => {
+    mock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [key(1)], LastEvaluatedKey: key(1) })
+      .resolvesOnce({ Items: [key(2)], LastEvaluatedKey: key(2) })
+      .resolvesOnce({ Items: [key(3)] });
+    const input = { TableName: 't', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'P' } };
+    const items: unknown[] = [];
+    for await (const page of queryPages(client, input)) items.push(...(page.Items ?? []));
+    expect(items).toEqual([key(1), key(2), key(3)]);
+    expect(mock.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
+      { ...input, ExclusiveStartKey: undefined },
+      { ...input, ExclusiveStartKey: key(1) },
+      { ...input, ExclusiveStartKey: key(2) },
+    ]);
+  });
+});
+
+describe('batchGetAll (unit, exact command input)', () => {
+  beforeEach(() => mock.reset());
+  afterEach(() => vi.useRealTimers());
+
+  it('asks for 100 keys a call, retries the unprocessed ones, and passes ConsistentRead only when given', async () => {
+    const table = env().TABLE_NAME;
+    const keys = Array.from({ length: 150 }, (_, n) => key(n));
+    mock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { [table]: keys.slice(0, 99) }, UnprocessedKeys: { [table]: { Keys: [key(99)] } } })
+      .resolvesOnce({ Responses: { [table]: [key(99)] } })
+      .resolvesOnce({ Responses: { [table]: keys.slice(100) } });
+    expect(await batchGetAll(client, keys, { consistentRead: true })).toEqual(keys);
+    const requests = mock.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems?.[table]);
+    expect(requests).toEqual([
+      { Keys: keys.slice(0, 100), ConsistentRead: true },
+      { Keys: [key(99)], ConsistentRead: true },
+      { Keys: keys.slice(100), ConsistentRead: true },
+    ]);
+
+    mock.reset();
+    mock.on(BatchGetCommand).resolves({ Responses: { [table]: [key(1)] } });
+    await batchGetAll(client, [key(1)]);
+    expect(mock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems?.[table]).toEqual({ Keys: [key(1)] });
+  });
+
+  it('gives up as throttled when keys stay unprocessed after 8 retries', async () => {
+    vi.useFakeTimers();
+    const table = env().TABLE_NAME;
+    mock.on(BatchGetCommand).resolves({ Responses: { [table]: [] }, UnprocessedKeys: { [table]: { Keys: [key(1)] } } });
+    const result = batchGetAll(client, [key(1)]);
+    const settled = expect(result).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await vi.runAllTimersAsync();
+    await settled;
+    expect(mock.commandCalls(BatchGetCommand)).toHaveLength(9);
+  });
+});
