@@ -7,6 +7,7 @@ import { env } from '../runtime/env';
 import { keys } from './keys';
 import { batchGetAll, queryPages } from './read-all';
 import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
 
 export const agentEntity = 'Agent';
 export const agentGroupMembershipEntity = 'AgentGroupMembership';
@@ -139,7 +140,7 @@ export async function saveAgentProfile(
       }),
     );
   } catch (error) {
-    if ((error as Error).name === 'TransactionCanceledException') {
+    if (isTransactionCanceled(error)) {
       throw new ConflictError('AGENT_CHANGED', 'the agent was changed by someone else; read it again and retry');
     }
     throw error;
@@ -170,7 +171,7 @@ export async function updatePresence(
     );
     return agentSchema.parse(result.Attributes);
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') throw new NotFoundError('agent');
+    if (isConditionalCheckFailed(error)) throw new NotFoundError('agent');
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
 import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed } from './write-failures';
 
 /** Long enough to open a socket after fetching it, short enough that a leaked URL is useless. */
 export const connectTicketTtlSeconds = 60;
@@ -64,7 +65,7 @@ export async function consumeConnectTicket(
     );
     return identityFromAuthorizerContext(result.Attributes?.identity);
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+    if (isConditionalCheckFailed(error)) return undefined;
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import { env } from '../runtime/env';
 import { conversationIdOfIndexSortKey } from './conversations';
 import { keys } from './keys';
 import { queryPages } from './read-all';
+import { cancellationCodes, isTransactionCanceled } from './write-failures';
 import { tableSchema } from './table-schema';
 
 /**
@@ -94,13 +95,12 @@ export type ChangeOutcome =
   /** Another transaction touched the same items at the same moment: re-read and try again. */
   | 'conflict';
 
-type Reason = { Code?: string };
-
+/** Runs one ownership transaction; `classify` reads its cancellation codes (TransactItems order). */
 async function transact(
   client: DynamoDBDocumentClient,
   items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
   token: string,
-  classify: (reasons: Reason[]) => ChangeOutcome,
+  classify: (codes: (string | undefined)[]) => ChangeOutcome,
 ): Promise<ChangeOutcome> {
   try {
     await client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
@@ -109,13 +109,13 @@ async function transact(
     const name = (error as Error).name;
     // Same token still in flight, or reused with other parameters: re-read and decide again.
     if (name === 'IdempotentParameterMismatchException' || name === 'TransactionInProgressException') return 'conflict';
-    if (name !== 'TransactionCanceledException') throw error;
-    const reasons = ((error as { CancellationReasons?: Reason[] }).CancellationReasons ?? []) as Reason[];
-    return classify(reasons);
+    if (!isTransactionCanceled(error)) throw error;
+    return classify(cancellationCodes(error));
   }
 }
 
-const failed = (reasons: Reason[], index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
+/** The condition of the item at `index` is what cancelled the transaction. */
+const failed = (codes: (string | undefined)[], index: number) => codes[index] === 'ConditionalCheckFailed';
 
 /**
  * ClientRequestToken (≤ 36 chars): the SDK resends the same input after a lost response or timeout, and
@@ -237,7 +237,7 @@ export async function assignConversation(input: AssignInput, client: DynamoDBDoc
       { Put: { TableName: table, Item: idleCheckItem(c.tenantId, c.conversationId, input.idleCheckAt) } },
     ],
     changeToken('assign', c.tenantId, c.conversationId, version ?? 0, input.runId, input.attempt, agentId),
-    (reasons) => (failed(reasons, 1) ? 'conversation-changed' : failed(reasons, 0) ? 'agent-unavailable' : 'conflict'),
+    (codes) => (failed(codes, 1) ? 'conversation-changed' : failed(codes, 0) ? 'agent-unavailable' : 'conflict'),
   );
 }
 
@@ -315,7 +315,7 @@ export async function transferToAgent(
       transferPut(c.tenantId, c.conversationId, record),
     ],
     changeToken('transfer', c.tenantId, c.conversationId, version ?? 0, record.transferId),
-    (reasons) => (failed(reasons, 1) ? 'conversation-changed' : failed(reasons, 0) ? 'agent-unavailable' : 'conflict'),
+    (codes) => (failed(codes, 1) ? 'conversation-changed' : failed(codes, 0) ? 'agent-unavailable' : 'conflict'),
   );
 }
 
@@ -357,7 +357,7 @@ export async function requeueToGroup(
       transferPut(c.tenantId, c.conversationId, record),
     ],
     changeToken('requeue', c.tenantId, c.conversationId, version ?? 0, record.transferId),
-    (reasons) => (failed(reasons, 0) ? 'conversation-changed' : 'conflict'),
+    (codes) => (failed(codes, 0) ? 'conversation-changed' : 'conflict'),
   );
 }
 
@@ -415,12 +415,12 @@ export async function closeConversation(input: CloseInput, client: DynamoDBDocum
   };
   const load = c.status === 'assigned' && c.assigneeId ? [loadChange(c.tenantId, c.assigneeId, -1, c.shopId)] : [];
   const token = (withPointer: boolean) => changeToken('close', c.tenantId, c.conversationId, version ?? 0, input.closeId, withPointer ? 'p' : '-');
-  const outcome = await transact(client, [head, pointer, ...load], token(true), (reasons) =>
-    failed(reasons, 0) ? 'conversation-changed' : failed(reasons, 1) ? 'agent-unavailable' : 'conflict',
+  const outcome = await transact(client, [head, pointer, ...load], token(true), (codes) =>
+    failed(codes, 0) ? 'conversation-changed' : failed(codes, 1) ? 'agent-unavailable' : 'conflict',
   );
   // 'agent-unavailable' here means only that the buyer's pointer moved on: close without it.
   if (outcome !== 'agent-unavailable') return outcome;
-  return transact(client, [head, ...load], token(false), (reasons) => (failed(reasons, 0) ? 'conversation-changed' : 'conflict'));
+  return transact(client, [head, ...load], token(false), (codes) => (failed(codes, 0) ? 'conversation-changed' : 'conflict'));
 }
 
 /**

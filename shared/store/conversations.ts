@@ -16,6 +16,7 @@ import { env } from '../runtime/env';
 import { keys } from './keys';
 import { batchGetAll, queryPages } from './read-all';
 import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
 
 /**
  * The conversation head repository. Messages live in messages.ts. Heads are parsed on read, so a
@@ -187,7 +188,7 @@ export async function openConversation(
       return { conversation, created: true };
     } catch (error) {
       // Lost the race: someone else set the pointer first; loop to read theirs.
-      if ((error as Error).name !== 'TransactionCanceledException') throw error;
+      if (!isTransactionCanceled(error)) throw error;
     }
   }
   throw Object.assign(new Error('could not open or find the open conversation'), { name: 'ThrottlingException' });
@@ -336,7 +337,7 @@ export async function recordMessageOnHead(
       );
       return 'applied';
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     const current = await getConversation(tenantId, message.conversationId, { consistent: true }, client);
     if (!current || current.lastSeq >= message.seq) return 'superseded';
@@ -369,7 +370,7 @@ export async function markConversationRead(
     );
     return { updated: true };
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return { updated: false };
+    if (isConditionalCheckFailed(error)) return { updated: false };
     throw error;
   }
 }

@@ -5,6 +5,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys, padSeq } from './keys';
 import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed } from './write-failures';
 
 /**
  * Message items and client-message-id claims of a conversation (one partition per conversation). The
@@ -23,8 +24,6 @@ export const claimLifetimeSeconds = 7 * 86400;
 export interface MessageStoreOptions {
   client?: DynamoDBDocumentClient;
 }
-
-const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 export type ClaimResult = { claimed: true } | { claimed: false; seq: number };
 
@@ -58,7 +57,7 @@ export async function claimClientMessageId(
     );
     return { claimed: true };
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
+    if (!isConditionalCheckFailed(error)) throw error;
   }
   const existing = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: true }));
   const existingSeq = existing.Item?.seq;
@@ -90,7 +89,7 @@ export async function moveClaim(
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionalCheckFailed(error)) return false;
     throw error;
   }
 }
@@ -108,7 +107,7 @@ export async function putMessage(tenantId: string, message: Message, options: Me
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionalCheckFailed(error)) return false;
     throw error;
   }
 }

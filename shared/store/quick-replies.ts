@@ -9,6 +9,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
 import { tableSchema } from './table-schema';
+import { cancellationCodes, isConditionalCheckFailed } from './write-failures';
 
 /**
  * The quick-reply repository: one partition per library (`T#t#QR#<scope>`), one item per shortcut
@@ -169,7 +170,7 @@ async function replaceQuickReply(
     );
     return result.Attributes ? parseQuickReply(result.Attributes) : undefined;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+    if (isConditionalCheckFailed(error)) return undefined;
     throw error;
   }
 }
@@ -275,15 +276,8 @@ export async function claimNextVariant(
       );
       return next;
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
   throw new ServiceUnavailableError('quick reply is being sent concurrently, retry');
-}
-
-/** Per-item reasons of a cancelled transaction ('ConditionalCheckFailed', 'TransactionConflict', 'None'); [] otherwise. */
-function cancellationCodes(error: unknown): (string | undefined)[] {
-  if ((error as Error)?.name !== 'TransactionCanceledException') return [];
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.map((reason) => reason.Code);
 }

@@ -8,6 +8,7 @@ import { env } from '../runtime/env';
 import { keys } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed } from './write-failures';
 
 export const shopEntity = 'Shop';
 /** Supervisors configure shops an admin onboarded; only admins create them. */
@@ -75,7 +76,7 @@ export async function saveShop(
     );
     return shopSchema.parse(result.Attributes);
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') throw new NotFoundError('shop');
+    if (isConditionalCheckFailed(error)) throw new NotFoundError('shop');
     throw error;
   }
 }
