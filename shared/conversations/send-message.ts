@@ -108,8 +108,18 @@ async function buyerConversation(
 
 async function staffConversation(identity: Identity, frame: SendFrame, deps: SendMessageDeps): Promise<Conversation> {
   const conversation = frame.conversationId ? await deps.getConversation(identity.tenantId, frame.conversationId) : undefined;
+  assertMayReply(conversation, identity);
+  return conversation;
+}
+
+/**
+ * May this staff member reply in the conversation? Only if they may read it (another tenant's or shop's
+ * conversation is NOT_FOUND, exactly like a missing one), may write in it (an agent only as its
+ * assignee; supervisors of the shop and admins always) and it is not closed. sendMessage and
+ * sendQuickReply both check with this, before anything is stored or a quick-reply rotation moves.
+ */
+export function assertMayReply(conversation: Conversation | undefined, identity: Identity): asserts conversation is Conversation {
   if (!conversation || !canRead(conversation, identity)) throw new NotFoundError('conversation');
   if (!canWrite(conversation, identity)) throw new ForbiddenError('the conversation is not assigned to you');
   if (conversation.status === 'closed') throw new ConflictError('CONVERSATION_CLOSED', 'the conversation is closed');
-  return conversation;
 }

@@ -1,8 +1,7 @@
 import type { Identity } from '../auth/identity';
-import { canRead, canWrite, type Conversation } from '../conversations/conversation';
 import { messageTextSchema } from '../conversations/frames';
-import { awsSendMessageDeps, sendMessage, type SendMessageDeps } from '../conversations/send-message';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors';
+import { assertMayReply, awsSendMessageDeps, sendMessage, type SendMessageDeps } from '../conversations/send-message';
+import { ValidationError } from '../http/errors';
 import { getConversation } from '../store/conversations';
 import { getShop } from '../store/shops';
 import type { QuickReplyAckFrame, SendQuickReplyFrame } from './frames';
@@ -61,14 +60,4 @@ export async function sendQuickReply(
     { ...deps.sendMessageDeps, getConversation: async () => conversation },
   );
   return { ...ack, shortcut: frame.shortcut, text: text.data };
-}
-
-/**
- * The staff checks sendMessage applies (shared/conversations/send-message.ts), using its canRead and
- * canWrite rules: another shop's or tenant's conversation is NOT_FOUND like a missing one.
- */
-function assertMayReply(conversation: Conversation | undefined, identity: Identity): asserts conversation is Conversation {
-  if (!conversation || !canRead(conversation, identity)) throw new NotFoundError('conversation');
-  if (!canWrite(conversation, identity)) throw new ForbiddenError('the conversation is not assigned to you');
-  if (conversation.status === 'closed') throw new ConflictError('CONVERSATION_CLOSED', 'the conversation is closed');
 }
