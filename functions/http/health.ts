@@ -1,4 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Health } from '../../shared/contracts/core-schemas';
 import { httpRoute } from '../../shared/middleware/http-route';
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
@@ -6,7 +7,7 @@ import { env } from '../../shared/runtime/env';
 /** Liveness of the handler and its table; the local stack adds its own components to this report. */
 export const handler = httpRoute({ auth: 'public' }, async () => {
   const started = Date.now();
-  let table: { status: 'ok' | 'down'; latencyMs: number };
+  let table: Health['components']['table'];
   try {
     await dynamo().send(new GetCommand({ TableName: env().TABLE_NAME, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
     table = { status: 'ok', latencyMs: Date.now() - started };
@@ -14,5 +15,6 @@ export const handler = httpRoute({ auth: 'public' }, async () => {
     table = { status: 'down', latencyMs: Date.now() - started };
   }
   const ok = table.status === 'ok';
-  return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', components: { table } } };
+  const body: Health = { status: ok ? 'ok' : 'degraded', components: { table } };
+  return { status: ok ? 200 : 503, body };
 });

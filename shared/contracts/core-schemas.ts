@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { idSchema, roles } from '../auth/identity';
+import { refSchema } from '../conversations/frames';
 
 /**
  * Wire schemas of the scaffold's routes (health, me, connect tickets, ping, unknown actions) and of the
- * error body every route shares. Those handlers build their replies without a zod schema; these describe
- * exactly what they return, and test/unit/contracts.test.ts checks real handler output against them.
+ * error body every route shares. The ping handler validates with pingFrameSchema; the others type their
+ * replies with these schemas' types, and test/unit/contracts.test.ts checks real handler output against
+ * them.
  */
 
 export const errorCodes = {
@@ -46,6 +48,7 @@ export const healthSchema = z
     }),
   })
   .meta({ id: 'Health' });
+export type Health = z.infer<typeof healthSchema>;
 
 export const meSchema = z
   .object({
@@ -55,6 +58,7 @@ export const meSchema = z
     shopIds: z.array(idSchema).meta({ description: 'Shops an agent or supervisor serves; empty for buyers.' }),
   })
   .meta({ id: 'Identity' });
+export type Me = z.infer<typeof meSchema>;
 
 export const connectTicketSchema = z
   .object({
@@ -62,15 +66,17 @@ export const connectTicketSchema = z
     expiresAt: z.string().datetime({ offset: true }).meta({ description: 'About 60 seconds from now; open the socket before then.' }),
   })
   .meta({ id: 'ConnectTicket' });
+export type ConnectTicketReply = z.infer<typeof connectTicketSchema>;
 
-/** The ping frame functions/ws/ping.ts accepts (its handler declares the same shape inline). */
-export const pingFrameSchema = z.object({ action: z.literal('ping'), ref: z.string().max(64).optional() });
+/** The ping frame functions/ws/ping.ts accepts. */
+export const pingFrameSchema = z.object({ action: z.literal('ping'), ref: refSchema });
 
 export const pongFrameSchema = z.object({
   type: z.literal('pong'),
   ref: z.string().optional(),
   serverTime: z.string().datetime({ offset: true }),
 });
+export type PongFrame = z.infer<typeof pongFrameSchema>;
 
 /** Whatever reaches $default: a frame without an action, or with one kefu does not know. Always answered with an error frame. */
 export const unknownActionFrameSchema = z.object({ action: z.string().optional() }).passthrough();

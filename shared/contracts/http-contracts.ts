@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import { roles, type Role } from '../auth/identity';
 import {
-  agentPathSchema,
   conversationPathSchema,
   listMessagesQuerySchema,
   listMessagesResponseSchema,
@@ -150,7 +149,7 @@ export const httpContracts: Record<string, HttpContract> = {
     description: '首响 (first response), 平均响应 (average response) and 答问比 (reply/question ratio) for a day in China Standard Time.',
     tag: 'agents',
     auth: ['agent', 'supervisor', 'admin'],
-    path: agentPathSchema,
+    path: agentPathParams,
     query: responseStatsQuerySchema,
     responses: { 200: { description: 'The day\'s figures.', schema: responseStatsSchema } },
     errors: [notFound('agent')],

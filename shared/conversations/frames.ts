@@ -206,7 +206,6 @@ export const listMessagesQuerySchema = z
   .strict();
 export const listMessagesResponseSchema = messagesPageSchema.omit({ type: true });
 
-export const agentPathSchema = z.object({ agentId: idSchema }).strict();
 export const responseStatsQuerySchema = z.object({ day: serviceDaySchema }).strict();
 export const responseStatsSchema = z.object({
   agentId: idSchema,

@@ -6,12 +6,11 @@
  */
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
+import { refSchema } from '../conversations/frames';
 import { presences } from './agent';
 import { conversationStageSchema, maxAgentCap, shopPersonaSchema, shopRoutingSchema } from './shop';
 import { humanText } from './text';
 
-/** Echoed on the ack or error frame so a client can match replies to requests. */
-const ref = z.string().max(64).optional();
 const uniqueIds = (max: number) =>
   z
     .array(idSchema)
@@ -48,7 +47,7 @@ export type PutAgentBody = z.infer<typeof putAgentBody>;
 
 // ---- WebSocket requests ----
 
-export const setPresenceFrame = z.strictObject({ action: z.literal('setPresence'), presence: z.enum(presences), ref });
+export const setPresenceFrame = z.strictObject({ action: z.literal('setPresence'), presence: z.enum(presences), ref: refSchema });
 export type SetPresenceFrame = z.infer<typeof setPresenceFrame>;
 
 const noteText = humanText(500);
@@ -67,7 +66,7 @@ export const transferFrame = z
     toAgentId: idSchema.optional(),
     toGroupId: idSchema.optional(),
     note: noteText,
-    ref,
+    ref: refSchema,
   })
   .superRefine(transferTarget);
 export type TransferFrame = z.infer<typeof transferFrame>;
@@ -79,15 +78,15 @@ export const reassignFrame = z
     toAgentId: idSchema.optional(),
     toGroupId: idSchema.optional(),
     note: noteText.optional(),
-    ref,
+    ref: refSchema,
   })
   .superRefine(transferTarget);
 export type ReassignFrame = z.infer<typeof reassignFrame>;
 
-export const closeConversationFrame = z.strictObject({ action: z.literal('closeConversation'), conversationId: idSchema, ref });
+export const closeConversationFrame = z.strictObject({ action: z.literal('closeConversation'), conversationId: idSchema, ref: refSchema });
 export type CloseConversationFrame = z.infer<typeof closeConversationFrame>;
 
-export const watchFrame = z.strictObject({ action: z.literal('watch'), conversationId: idSchema, ref });
+export const watchFrame = z.strictObject({ action: z.literal('watch'), conversationId: idSchema, ref: refSchema });
 export type WatchFrame = z.infer<typeof watchFrame>;
 
 // ---- Server-sent frames ----
