@@ -6,7 +6,9 @@ import { handler as markReadHandler } from '../../functions/ws/mark-read';
 import { getConversation } from '../../shared/store/conversations';
 import { listOpenConversationIdsOfAgent } from '../../shared/store/conversations';
 import { appendMessage } from '../../shared/conversations/append-message';
-import { assign, callWs, closeConversation, drain, ownQueues, partitionOf, seedShop, uniqueTenant, who } from './messaging-fixtures';
+import { callWs } from '../support/events';
+import { ownQueues, receiveAll } from '../support/queues';
+import { assign, closeConversation, partitionOf, seedShop, uniqueTenant, who } from './messaging-fixtures';
 
 const tenant = uniqueTenant('actions');
 const otherTenant = uniqueTenant('actions-b');
@@ -47,7 +49,7 @@ describe('message actions (DynamoDB Local, fauxqs)', () => {
 
   describe('sendMessage', () => {
     it("opens a waiting pre-sale conversation on a buyer's first message and asks routing for an agent", async () => {
-      await drain(queues.routing);
+      await receiveAll(queues.routing);
       const buyer = newBuyer();
       const ack = await callWs(sendMessageHandler, buyer, { action: 'sendMessage', ref: 'r1', shopId: shopX, clientMessageId: 'first', text: '  在吗？  ' });
       expect(ack).toEqual({
@@ -61,7 +63,7 @@ describe('message actions (DynamoDB Local, fauxqs)', () => {
       });
       const head = await getConversation(tenant, ack.conversationId, { consistent: true });
       expect(head).toMatchObject({ tenantId: tenant, shopId: shopX, buyerId: buyer.userId, stage: 'pre-sale', status: 'waiting', lastSeq: 1, pendingQuestionSince: ack.createdAt });
-      expect(await drain(queues.routing)).toEqual([{ type: 'route', tenantId: tenant, conversationId: ack.conversationId }]);
+      expect(await receiveAll(queues.routing)).toEqual([{ type: 'route', tenantId: tenant, conversationId: ack.conversationId }]);
       // Stored trimmed.
       const [message] = (await partitionOf(tenant, ack.conversationId)).filter((i) => String(i.sk).startsWith('MSG#'));
       expect(message).toMatchObject({ text: '在吗？', senderId: buyer.userId, senderRole: 'buyer', seq: 1 });
@@ -95,11 +97,11 @@ describe('message actions (DynamoDB Local, fauxqs)', () => {
 
     it('delivers to the buyer and the assignee, never back to the sender', async () => {
       const { buyer, conversationId } = await assignedConversation();
-      await drain(queues.delivery);
+      await receiveAll(queues.delivery);
       const reply = await staffSays(agent, conversationId, '亲，今天下午发货哦 🚚');
       const question = await buyerSays(buyer, 'thanks', { conversationId });
       const supervisorNote = await staffSays(supervisor, conversationId, 'Supervisor here');
-      const jobs = (await drain(queues.delivery)) as { recipients: string[]; message: { seq: number; text: string } }[];
+      const jobs = (await receiveAll(queues.delivery)) as { recipients: string[]; message: { seq: number; text: string } }[];
       const bySeq = new Map(jobs.map((job) => [job.message.seq, job]));
       expect(bySeq.get(reply.seq)).toMatchObject({ type: 'message', tenantId: tenant, conversationId, shopId: shopX, recipients: [buyer.userId], message: { text: '亲，今天下午发货哦 🚚' } });
       expect(bySeq.get(question.seq)?.recipients).toEqual([agent.userId]);

@@ -10,7 +10,9 @@ import { sendMessage } from '../../shared/conversations/send-message';
 import { dynamo, setClientsForTests } from '../../shared/runtime/clients';
 import { getConversation, openConversation } from '../../shared/store/conversations';
 import { listMessagesAfter } from '../../shared/store/messages';
-import { assign, callWs, drain, ownQueues, partitionOf, seedShop, uniqueTenant, who } from './messaging-fixtures';
+import { callWs } from '../support/events';
+import { ownQueues, receiveAll } from '../support/queues';
+import { assign, partitionOf, seedShop, uniqueTenant, who } from './messaging-fixtures';
 
 const tenant = uniqueTenant('append');
 const shop = 'shop-append';
@@ -160,7 +162,7 @@ describe('appending messages (DynamoDB Local)', () => {
   }
 
   it('answers a resend with the original seq, stores nothing and fans out once (row 1)', async () => {
-    await drain(queues.delivery);
+    await receiveAll(queues.delivery);
     const buyer = newBuyer();
     const first = await callWs(sendMessageHandler, buyer, { action: 'sendMessage', shopId: shop, clientMessageId: 'same', text: 'hi' });
     await assign(tenant, first.conversationId, agent.userId);
@@ -171,7 +173,7 @@ describe('appending messages (DynamoDB Local)', () => {
     expect(resend).toMatchObject({ seq: 2, duplicate: true, createdAt: original.createdAt, conversationId: first.conversationId });
     const items = await partitionOf(tenant, first.conversationId);
     expect(messagesOf(items).map((m) => m.text)).toEqual(['hi', 'anyone?']);
-    const jobs = (await drain(queues.delivery)) as { message: Message }[];
+    const jobs = (await receiveAll(queues.delivery)) as { message: Message }[];
     expect(jobs.filter((job) => job.message.clientMessageId === 'again')).toHaveLength(1);
   });
 

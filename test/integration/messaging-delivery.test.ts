@@ -19,8 +19,9 @@ import { toQueueBody } from '../../shared/notify/job-queues';
 import { sqs } from '../../shared/runtime/clients';
 import { resetEnvForTests } from '../../shared/runtime/env';
 import { listConnectionsOfUser, saveConnection } from '../../shared/store/connections';
-import { lambdaContext } from '../support/events';
-import { assign, callWs, ownQueues, partitionOf, seedShop, uniqueTenant, who } from './messaging-fixtures';
+import { callWs, lambdaContext } from '../support/events';
+import { ownQueues } from '../support/queues';
+import { assign, partitionOf, seedShop, uniqueTenant, who } from './messaging-fixtures';
 
 /**
  * The delivery consumer against the real SQS server (fauxqs) and a stand-in for API Gateway's

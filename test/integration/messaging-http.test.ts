@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as listMessagesHandler } from '../../functions/http/list-messages';
 import { handler as responseStatsHandler } from '../../functions/http/get-response-stats';
 import type { Identity } from '../../shared/auth/identity';
 import { serviceDay } from '../../shared/conversations/conversation';
 import { sendMessage } from '../../shared/conversations/send-message';
-import { dynamo } from '../../shared/runtime/clients';
-import { env } from '../../shared/runtime/env';
-import { keys } from '../../shared/store/keys';
 import { startTestIssuer, type TestIssuer } from '../support/token-issuer';
 import { httpEvent, lambdaContext } from '../support/events';
-import { assign, ownQueues, seedShop, uniqueTenant, who } from './messaging-fixtures';
+import { ownQueues } from '../support/queues';
+import { assign, seedShop, uniqueTenant, who } from './messaging-fixtures';
+import { createAgent } from './routing-fixtures';
 
 const tenant = uniqueTenant('http');
 const otherTenant = uniqueTenant('http-b');
@@ -28,29 +26,6 @@ const foreignAdmin = who(otherTenant, 'admin', 'admin-1');
 
 type Response = { statusCode: number; body: string };
 
-async function seedAgent(tenantId: string, agentId: string, shopIds: string[]) {
-  const now = new Date().toISOString();
-  await dynamo().send(
-    new PutCommand({
-      TableName: env().TABLE_NAME,
-      Item: {
-        ...keys.agent(tenantId, agentId),
-        entity: 'Agent',
-        agentId,
-        name: agentId,
-        shopIds,
-        groupIds: [],
-        presence: 'online',
-        load: 0,
-        cap: 200,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      },
-    }),
-  );
-}
-
 describe('message HTTP routes (DynamoDB Local)', () => {
   let issuer: TestIssuer;
   let conversationId: string;
@@ -67,9 +42,9 @@ describe('message HTTP routes (DynamoDB Local)', () => {
     issuer = await startTestIssuer();
     await ownQueues('http');
     for (const shop of [shopX, shopY]) await seedShop(tenant, shop);
-    await seedAgent(tenant, agent.userId, [shopX]);
-    await seedAgent(tenant, agentOfY.userId, [shopY]);
-    await seedAgent(otherTenant, agent.userId, [shopX]);
+    await createAgent(tenant, agent.userId, { shopIds: [shopX], groupIds: [], cap: 200 });
+    await createAgent(tenant, agentOfY.userId, { shopIds: [shopY], groupIds: [], cap: 200 });
+    await createAgent(otherTenant, agent.userId, { shopIds: [shopX], groupIds: [], cap: 200 });
 
     // Two conversations served by agent-1 today, with known waits.
     const t0 = Date.now() - 60_000;

@@ -4,7 +4,9 @@ import { handler as sendMessageHandler } from '../../functions/ws/send-message';
 import { handler as helloHandler } from '../../functions/ws/hello';
 import { handler as resumeHandler } from '../../functions/ws/resume';
 import { handler as markReadHandler } from '../../functions/ws/mark-read';
-import { callWs, countTenantItems, ownQueues, seedShop, uniqueTenant, who } from './messaging-fixtures';
+import { callWs } from '../support/events';
+import { ownQueues } from '../support/queues';
+import { countTenantItems, seedShop, uniqueTenant, who } from './messaging-fixtures';
 
 /** Rows 20 and 22: hostile and broken frames get error frames before any AWS call; floods are throttled. */
 const tenant = uniqueTenant('input');

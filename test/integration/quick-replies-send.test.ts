@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { onEndpoint } from '../../infra/local/engines';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as sendQuickReplyHandler } from '../../functions/ws/send-quick-reply';
-import { identityToAuthorizerContext, type Identity } from '../../shared/auth/identity';
-import { dynamo, sqs } from '../../shared/runtime/clients';
-import { env, resetEnvForTests } from '../../shared/runtime/env';
+import type { Identity } from '../../shared/auth/identity';
 import { openConversation } from '../../shared/store/conversations';
 import { keys } from '../../shared/store/keys';
-import { lambdaContext, wsEvent } from '../support/events';
+import { callWs } from '../support/events';
+import { ownQueues, receiveAll } from '../support/queues';
+import { itemsOfPartition } from '../support/table';
+import { assign, closeConversation, seedShop } from './messaging-fixtures';
+import { seedQuickReply } from './quick-replies-fixtures';
 
 const tenantId = 'tenant-quick-reply-send';
 const otherTenantId = 'tenant-quick-reply-send-other';
@@ -20,36 +19,12 @@ const strangerAgent: Identity = { tenantId, userId: 'qrs-stranger', role: 'agent
 const otherTenantAgent: Identity = { ...agent, tenantId: otherTenantId };
 const buyer: Identity = { tenantId, userId: 'qrs-buyer', role: 'buyer', shopIds: [] };
 
-async function send(identity: Identity, frame: unknown) {
-  const body = typeof frame === 'string' ? frame : JSON.stringify(frame);
-  const result = (await sendQuickReplyHandler(
-    wsEvent({ body, connectionId: `conn-${randomUUID()}`, authorizer: identityToAuthorizerContext(identity) }),
-    lambdaContext,
-  )) as { body: string };
-  return JSON.parse(result.body) as Record<string, unknown>;
-}
+/** A fresh connection per call, so flood control stays out of these checks. */
+const send = (identity: Identity, frame: unknown) => callWs(sendQuickReplyHandler, identity, frame, `conn-${randomUUID()}`);
 
-async function partition(pk: string) {
-  const result = await dynamo().send(
-    new QueryCommand({ TableName: env().TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true }),
-  );
-  return result.Items ?? [];
-}
 const messagesOf = async (conversationId: string) =>
-  (await partition(keys.conversation(tenantId, conversationId).pk)).filter((item) => String(item.sk).startsWith('MSG#'));
-const rotationsOf = async (tenant: string, conversationId: string) => partition(keys.quickReplyRotation(tenant, conversationId, '/x').pk);
-
-async function drain(queueUrl: string): Promise<Record<string, unknown>[]> {
-  const bodies: Record<string, unknown>[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    if (Messages.length === 0) return bodies;
-    for (const message of Messages) {
-      bodies.push(JSON.parse(message.Body ?? 'null'));
-      await sqs().send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
-}
+  (await itemsOfPartition(keys.conversation(tenantId, conversationId).pk)).filter((item) => String(item.sk).startsWith('MSG#'));
+const rotationsOf = async (tenant: string, conversationId: string) => itemsOfPartition(keys.quickReplyRotation(tenant, conversationId, '/x').pk);
 
 describe('sendQuickReply (DynamoDB Local + SQS)', () => {
   let deliveryQueue: string;
@@ -58,67 +33,16 @@ describe('sendQuickReply (DynamoDB Local + SQS)', () => {
   async function openAssigned(assigneeId: string, buyerId = `buyer-${randomUUID().slice(0, 8)}`): Promise<string> {
     const { conversation } = await openConversation({ tenantId, shopId: 'shop-1', buyerId, stage: 'pre-sale' });
     // Assigned as the router would leave it; load bookkeeping is the router's business, not this test's.
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: env().TABLE_NAME,
-        Key: keys.conversation(tenantId, conversation.conversationId),
-        UpdateExpression: 'SET #status = :assigned, assigneeId = :agent',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':assigned': 'assigned', ':agent': assigneeId },
-      }),
-    );
+    await assign(tenantId, conversation.conversationId, assigneeId);
     return conversation.conversationId;
   }
 
-  async function saveReply(scope: Parameters<typeof keys.quickReplyScope>[0], shortcut: string, variants: string[]) {
-    const at = new Date().toISOString();
-    await dynamo().send(
-      new PutCommand({
-        TableName: env().TABLE_NAME,
-        Item: {
-          ...keys.quickReply(tenantId, keys.quickReplyScope(scope), shortcut),
-          entity: 'QuickReply',
-          shortcut,
-          title: shortcut,
-          variants,
-          tags: [],
-          createdAt: at,
-          updatedAt: at,
-          updatedBy: 'seed',
-        },
-      }),
-    );
-  }
-
   beforeAll(async () => {
-    // This file's own queues: a receive on the shared ones could take another file's job.
-    const suffix = randomUUID().slice(0, 8);
-    const createQueue = async (name: string) =>
-      onEndpoint((await sqs().send(new CreateQueueCommand({ QueueName: `${name}-${suffix}` }))).QueueUrl!, inject('engines').sqsEndpoint);
-    deliveryQueue = await createQueue('qr-delivery');
-    process.env.DELIVERY_QUEUE_URL = deliveryQueue;
-    process.env.ROUTING_QUEUE_URL = await createQueue('qr-routing');
-    resetEnvForTests();
-
-    const at = new Date().toISOString();
-    await dynamo().send(
-      new PutCommand({
-        TableName: env().TABLE_NAME,
-        Item: {
-          ...keys.shop(tenantId, 'shop-1'),
-          entity: 'Shop',
-          shopId: 'shop-1',
-          name: '韩都衣舍',
-          category: 'apparel',
-          routing: { mode: 'by-stage', groups: { 'pre-sale': 'g1', 'in-sale': 'g2', 'after-sale': 'g3' }, idleCloseMinutes: 30, defaultAgentCap: 200 },
-          createdAt: at,
-          updatedAt: at,
-        },
-      }),
-    );
-    await saveReply({ kind: 'agent', agentId: agent.userId }, '/x', ['{buyerName}您好，欢迎光临{shopName}', '亲，在的，订单{orderNumber}已发货']);
+    deliveryQueue = (await ownQueues('qr')).delivery;
+    await seedShop(tenantId, 'shop-1', '韩都衣舍');
+    await seedQuickReply(tenantId, { kind: 'agent', agentId: agent.userId }, '/x', ['{buyerName}您好，欢迎光临{shopName}', '亲，在的，订单{orderNumber}已发货']);
     // Written before the write-time rule existed: renders to nothing without an order number.
-    await saveReply({ kind: 'tenant' }, '/order', ['{orderNumber}']);
+    await seedQuickReply(tenantId, { kind: 'tenant' }, '/order', ['{orderNumber}']);
     conversationId = await openAssigned(agent.userId);
   });
 
@@ -134,7 +58,7 @@ describe('sendQuickReply (DynamoDB Local + SQS)', () => {
       [1, first.text, agent.userId],
       [2, second.text, agent.userId],
     ]);
-    const jobs = await drain(deliveryQueue);
+    const jobs = await receiveAll(deliveryQueue);
     expect(jobs.map((job) => (job.message as { text: string }).text)).toEqual([first.text, second.text]);
     expect(jobs[0]).toMatchObject({ type: 'message', tenantId, recipients: [expect.stringMatching(/^buyer-/)] });
   });
@@ -146,7 +70,7 @@ describe('sendQuickReply (DynamoDB Local + SQS)', () => {
     const again = await send(agent, frame);
     expect(again).toMatchObject({ seq: first.seq, duplicate: true, text: first.text });
     expect(await messagesOf(id)).toHaveLength(1);
-    await drain(deliveryQueue);
+    await receiveAll(deliveryQueue);
   });
 
   it('refuses a colleague who is not assigned, and moves no rotation', async () => {
@@ -185,15 +109,7 @@ describe('sendQuickReply (DynamoDB Local + SQS)', () => {
     });
 
     const closed = await openAssigned(agent.userId);
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: env().TABLE_NAME,
-        Key: keys.conversation(tenantId, closed),
-        UpdateExpression: 'SET #status = :closed',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':closed': 'closed' },
-      }),
-    );
+    await closeConversation(tenantId, closed);
     expect(await send(agent, { action: 'sendQuickReply', conversationId: closed, clientMessageId: 'c1', shortcut: '/x' })).toMatchObject({
       code: 'CONVERSATION_CLOSED',
     });

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as deleteQuickReplyHandler } from '../../functions/http/delete-quick-reply';
@@ -12,7 +12,9 @@ import { claimNextVariant, maxRepliesPerLibrary } from '../../shared/store/quick
 import { chooseVariant } from '../../shared/quick-replies/choose-variant';
 import type { DevUser } from '../../infra/local/token-issuer';
 import { httpEvent, lambdaContext } from '../support/events';
+import { itemsOfPartition } from '../support/table';
 import { startTestIssuer, type TestIssuer } from '../support/token-issuer';
+import { seedQuickReply } from './quick-replies-fixtures';
 
 const tenantId = 'tenant-quick-replies';
 const otherTenantId = 'tenant-quick-replies-other';
@@ -57,11 +59,7 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
     (JSON.parse((await list(user, query)).body) as { items: { shortcut: string }[] }).items.map((item) => item.shortcut);
   /** Everything stored under a library partition, head included: proves "no partial write". */
   async function rawLibrary(tenant: string, scope: Parameters<typeof keys.quickReplyScope>[0]) {
-    const { pk } = keys.quickRepliesOfScope(tenant, keys.quickReplyScope(scope));
-    const result = await dynamo().send(
-      new QueryCommand({ TableName: env().TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true }),
-    );
-    return result.Items ?? [];
+    return itemsOfPartition(keys.quickRepliesOfScope(tenant, keys.quickReplyScope(scope)).pk);
   }
 
   it('creates, replaces, lists and deletes a reply in the agent\'s own library', async () => {
@@ -264,22 +262,7 @@ describe('prepareQuickReply (DynamoDB Local)', () => {
   const tenant = 'tenant-quick-replies-send';
   const now = new Date('2026-11-11T00:00:00Z');
   const save = (scope: Parameters<typeof keys.quickReplyScope>[0], shortcut: string, variants: string[]) =>
-    dynamo().send(
-      new PutCommand({
-        TableName: env().TABLE_NAME,
-        Item: {
-          ...keys.quickReply(tenant, keys.quickReplyScope(scope), shortcut),
-          entity: 'QuickReply',
-          shortcut,
-          title: shortcut,
-          variants,
-          tags: [],
-          createdAt: now.toISOString(),
-          updatedAt: now.toISOString(),
-          updatedBy: 'seed',
-        },
-      }),
-    );
+    seedQuickReply(tenant, scope, shortcut, variants, now);
   let messageNumber = 0;
   const input = (shortcut: string, conversationId = 'conv-1', clientMessageId = `m-${++messageNumber}`) => ({
     tenantId: tenant,

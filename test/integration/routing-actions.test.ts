@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../shared/auth/identity';
-import { identityToAuthorizerContext } from '../../shared/auth/identity';
 import { handler as setPresenceHandler } from '../../functions/ws/set-presence';
 import { handler as transferHandler } from '../../functions/ws/transfer';
 import { handler as reassignHandler } from '../../functions/ws/reassign';
@@ -20,8 +19,9 @@ import { ownershipDependencies, transferConversation, closeConversationByUser } 
 import { presenceDependencies, setPresence } from '../../shared/routing/presence';
 import type { RouteJob } from '../../shared/conversations/jobs';
 import { transferFrame } from '../../shared/routing/frames';
-import { lambdaContext, wsEvent } from '../support/events';
-import { createAgent, createShop, frameRecorder, head, openListCount, openWaiting, ownRoutingQueue, receiveAll, routingConfig } from './routing-fixtures';
+import { callWs } from '../support/events';
+import { ownQueues, receiveAll } from '../support/queues';
+import { createAgent, createShop, frameRecorder, head, openListCount, openWaiting, routingConfig } from './routing-fixtures';
 
 const tenant = 'tenant-routing-actions';
 const otherTenant = 'tenant-routing-actions-other';
@@ -36,13 +36,7 @@ const buyer = user('buyer-x', 'buyer', []);
 const foreignAgent = user('ag-1', 'agent', ['shop-a'], otherTenant);
 const foreignSupervisor = user('sup-a', 'supervisor', ['shop-a'], otherTenant);
 
-type Handler = (event: ReturnType<typeof wsEvent>, context: typeof lambdaContext) => Promise<unknown>;
-async function send(handler: Handler, identity: Identity, frame: unknown): Promise<Record<string, unknown>> {
-  const body = typeof frame === 'string' ? frame : JSON.stringify(frame);
-  const response = (await handler(wsEvent({ body, authorizer: identityToAuthorizerContext(identity) }), lambdaContext)) as { statusCode: number; body: string };
-  expect(response.statusCode).toBe(200);
-  return JSON.parse(response.body);
-}
+const send = (handler: Parameters<typeof callWs>[0], identity: Identity, frame: unknown): Promise<Record<string, unknown>> => callWs(handler, identity, frame);
 const withoutRequestId = (frame: Record<string, unknown>) => ({ ...frame, requestId: undefined });
 
 const quiet = () => {
@@ -74,7 +68,7 @@ async function assignedTo(agentId: string, buyerId: string) {
 describe('agent and supervisor actions (DynamoDB Local)', () => {
   let routingQueue: string;
   beforeAll(async () => {
-    routingQueue = await ownRoutingQueue('actions');
+    routingQueue = (await ownQueues('routing-actions')).routing;
     await createShop(tenant, 'shop-a', routingConfig({ backupGroup: 'after' }));
     await createShop(tenant, 'shop-b');
     await createAgent(tenant, 'ag-1', { shopIds: ['shop-a'], groupIds: ['pre'], cap: 50 });

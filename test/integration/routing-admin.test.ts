@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as putShopHandler } from '../../functions/http/put-shop';
 import { handler as getShopHandler } from '../../functions/http/get-shop';
 import { handler as putAgentHandler } from '../../functions/http/put-agent';
 import { handler as getAgentHandler } from '../../functions/http/get-agent';
-import { dynamo } from '../../shared/runtime/clients';
-import { env } from '../../shared/runtime/env';
 import { keys } from '../../shared/store/keys';
 import { listAgentIdsOfGroup } from '../../shared/store/agents';
 import { startTestIssuer, type TestIssuer } from '../support/token-issuer';
 import { httpEvent, lambdaContext } from '../support/events';
+import { storedItem } from '../support/table';
 import type { DevUser } from '../../infra/local/token-issuer';
 
 const tenant = 'tenant-routing-admin';
@@ -53,8 +51,6 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
     )) as Response;
   const getAgent = async (user: DevUser, agentId: string) =>
     (await getAgentHandler(httpEvent({ method: 'GET', path: `/v1/agents/${agentId}`, token: await token(user), pathParameters: { agentId } }), lambdaContext)) as Response;
-  const stored = async (key: { pk: string; sk: string }) =>
-    (await dynamo().send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
 
   beforeAll(async () => {
     issuer = await startTestIssuer();
@@ -91,7 +87,7 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
         expect(json(response).error).toMatchObject({ code: 'NOT_FOUND', message: 'shop not found' });
       }
       expect(json(await getShop(admin, 'shop-b')).name).toBe('shop shop-b');
-      expect(await stored(keys.shop(tenant, 'shop-new'))).toBeUndefined();
+      expect(await storedItem(keys.shop(tenant, 'shop-new'))).toBeUndefined();
       const readOther = await getShop(supervisorA, 'shop-b');
       expect(readOther.statusCode).toBe(404);
       expect(withoutRequestId(readOther.body)).toBe(withoutRequestId((await getShop(supervisorA, 'shop-zzz')).body));
@@ -133,7 +129,7 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
       const error = json(response).error;
       expect(error.code).toBe('VALIDATION_FAILED');
       expect(error.details.map((d: { field: string }) => d.field)).toContain(field);
-      expect(await stored(keys.shop(tenant, 'shop-bad'))).toBeUndefined();
+      expect(await storedItem(keys.shop(tenant, 'shop-bad'))).toBeUndefined();
     });
 
     it('rejects invalid JSON, a missing content type and a bad path id before any write (row 20)', async () => {
@@ -142,7 +138,7 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
       const badPath = await putShop(admin, '..%2F', shopBody());
       expect(badPath.statusCode).toBe(400);
       expect(json(badPath).error.details[0].field).toBe('path.shopId');
-      expect(await stored(keys.shop(tenant, 'shop-bad'))).toBeUndefined();
+      expect(await storedItem(keys.shop(tenant, 'shop-bad'))).toBeUndefined();
     });
   });
 
@@ -180,7 +176,7 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
       expect(withoutRequestId(outside.body)).toBe(withoutRequestId(missing.body));
       expect(foreignShop.statusCode).toBe(404);
       expect(json(await getAgent(admin, 'agent-b-only')).name).toBe('B');
-      expect(await stored(keys.agent(tenant, 'agent-none'))).toBeUndefined();
+      expect(await storedItem(keys.agent(tenant, 'agent-none'))).toBeUndefined();
       const read = await getAgent(supervisorA, 'agent-b-only');
       expect(withoutRequestId(read.body)).toBe(withoutRequestId((await getAgent(supervisorA, 'agent-none')).body));
     });
@@ -197,7 +193,7 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
     it('refuses an admin a shop that does not exist and stores nothing', async () => {
       const response = await putAgent(admin, 'agent-ghost', { name: 'x', shopIds: ['shop-ghost'], groupIds: ['g-pre'] });
       expect(response.statusCode).toBe(404);
-      expect(await stored(keys.agent(tenant, 'agent-ghost'))).toBeUndefined();
+      expect(await storedItem(keys.agent(tenant, 'agent-ghost'))).toBeUndefined();
       expect(await listAgentIdsOfGroup(tenant, 'g-pre')).not.toContain('agent-ghost');
     });
 
@@ -214,7 +210,7 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
       const response = await putAgent(admin, 'agent-bad', body);
       expect([400, 413]).toContain(response.statusCode);
       if (response.statusCode === 400) expect(json(response).error.details.map((d: { field: string }) => d.field)).toContain(field);
-      expect(await stored(keys.agent(tenant, 'agent-bad'))).toBeUndefined();
+      expect(await storedItem(keys.agent(tenant, 'agent-bad'))).toBeUndefined();
     });
 
     it('refuses agents and buyers (row 15)', async () => {

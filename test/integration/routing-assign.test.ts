@@ -2,14 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { handler as routeHandler } from '../../functions/queue/route-conversations';
 import { getAgent, updatePresence } from '../../shared/store/agents';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../shared/runtime/clients';
-import { env } from '../../shared/runtime/env';
-import { getBuyerAtShop, getRoutableConversation, idleCheckShard, waitingPosition } from '../../shared/store/conversation-assignment';
+import { getBuyerAtShop, getRoutableConversation, waitingPosition } from '../../shared/store/conversation-assignment';
 import { keys } from '../../shared/store/keys';
 import { routeConversation, routingDependencies, type RoutingDependencies } from '../../shared/routing/route-conversation';
 import { lambdaContext } from '../support/events';
-import { createAgent, createShop, frameRecorder, head, openListCount, openWaiting, rawItem, routingConfig } from './routing-fixtures';
+import { storedItem } from '../support/table';
+import { createAgent, createShop, frameRecorder, head, idleTimersOf, openListCount, openWaiting, routingConfig } from './routing-fixtures';
 
 const tenant = 'tenant-routing-assign';
 
@@ -24,19 +22,6 @@ async function expectLoadsTrue(agentIds: string[]) {
     const agent = await getAgent(tenant, agentId, { consistent: true });
     expect(agent?.load, `load of ${agentId}`).toBe(await openListCount(tenant, agentId));
   }
-}
-
-async function idleTimersOf(conversationId: string) {
-  const { pk } = keys.idleChecksOfShard(idleCheckShard(tenant, conversationId));
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk',
-      FilterExpression: 'conversationId = :c AND tenantId = :t',
-      ExpressionAttributeValues: { ':pk': pk, ':c': conversationId, ':t': tenant },
-    }),
-  );
-  return result.Items ?? [];
 }
 
 describe('routing a waiting conversation (DynamoDB Local)', () => {
@@ -68,7 +53,7 @@ describe('routing a waiting conversation (DynamoDB Local)', () => {
       { type: 'assigned', conversationId: conversation.conversationId, shopId: 'shop-basic', buyerId: 'buyer-1', stage: 'pre-sale' },
     ]);
     await expectLoadsTrue(['basic-busy', 'basic-free']);
-    const timers = await idleTimersOf(conversation.conversationId);
+    const timers = await idleTimersOf(tenant, conversation.conversationId);
     expect(timers).toHaveLength(1);
     const dueInMs = Date.parse(String(timers[0]?.dueAt)) - Date.parse(String(item?.assignedAt));
     expect(dueInMs).toBe(30 * 60_000);
@@ -204,6 +189,6 @@ describe('routing a waiting conversation (DynamoDB Local)', () => {
     const response = await routeHandler(event, lambdaContext);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad-id', 'bad-json', 'extra-key']);
     expect((await head(tenant, conversation.conversationId))?.assigneeId).toBe('consumer-a');
-    expect(await rawItem(keys.buyerAtShop(tenant, 'shop-consumer', 'buyer-consumer'))).toMatchObject({ lastAgentId: 'consumer-a' });
+    expect(await storedItem(keys.buyerAtShop(tenant, 'shop-consumer', 'buyer-consumer'))).toMatchObject({ lastAgentId: 'consumer-a' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as closeIdleHandler } from '../../functions/schedule/close-idle-conversations';
 import { closeIdleConversations, idleCloseDependencies, idleCloser, type IdleCloseDependencies } from '../../shared/routing/close-idle';
 import { closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
@@ -7,11 +7,11 @@ import { routeConversation, routingDependencies } from '../../shared/routing/rou
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
 import { getAgent } from '../../shared/store/agents';
-import { getBuyerAtShop, idleCheckShard } from '../../shared/store/conversation-assignment';
+import { getBuyerAtShop } from '../../shared/store/conversation-assignment';
 import { openConversation } from '../../shared/store/conversations';
 import { keys } from '../../shared/store/keys';
 import { lambdaContext } from '../support/events';
-import { createAgent, createShop, frameRecorder, head, openListCount, routingConfig } from './routing-fixtures';
+import { createAgent, createShop, frameRecorder, head, idleTimersOf, openListCount, routingConfig } from './routing-fixtures';
 
 const tenant = 'tenant-routing-idle';
 const minutes = (n: number) => n * 60_000;
@@ -39,17 +39,7 @@ async function messageAt(conversationId: string, at: Date) {
 }
 
 async function timersOf(conversationId: string) {
-  const { pk } = keys.idleChecksOfShard(idleCheckShard(tenant, conversationId));
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk',
-      FilterExpression: 'conversationId = :c',
-      ExpressionAttributeValues: { ':pk': pk, ':c': conversationId },
-      ConsistentRead: true,
-    }),
-  );
-  return (result.Items ?? []).map((item) => String(item.dueAt));
+  return (await idleTimersOf(tenant, conversationId)).map((item) => String(item.dueAt));
 }
 
 function sweeper(overrides: Partial<IdleCloseDependencies> = {}) {

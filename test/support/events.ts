@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { identityToAuthorizerContext, type Identity } from '../../shared/auth/identity';
 import type { WebSocketEvent } from '../../shared/middleware/ws-route';
 
 /** Minimal Lambda context for calling handler modules directly in tests. */
@@ -72,4 +74,23 @@ export function wsEvent(options: { body?: string; connectionId?: string; authori
       authorizer: options.authorizer,
     },
   } as unknown as WebSocketEvent;
+}
+
+type WsHandler = (event: WebSocketEvent, context: Context) => Promise<unknown>;
+
+/**
+ * Calls a WebSocket route handler as API Gateway would after $connect (the identity in the authorizer
+ * context) and parses the frame it replies with. Flood control counts per connection: pass a fresh
+ * `connectionId` to keep it out of a test.
+ */
+export async function callWs(handler: WsHandler, identity: Identity, frame: unknown, connectionId = `conn-${identity.userId}`) {
+  const body = typeof frame === 'string' ? frame : JSON.stringify(frame);
+  const result = (await handler(wsEvent({ body, connectionId, authorizer: identityToAuthorizerContext(identity) }), lambdaContext)) as {
+    statusCode: number;
+    body: string;
+  };
+  // A two-way route answers every frame with 200, errors included (as error frames).
+  expect(result.statusCode).toBe(200);
+  // Reply frames are asserted field by field; typing every shape here would add nothing.
+  return JSON.parse(result.body) as any;
 }
