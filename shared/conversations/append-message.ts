@@ -3,8 +3,8 @@ import * as messageStore from '../store/messages';
 import { recordMessageOnHead } from '../store/conversations';
 
 /**
- * The storage steps the append protocol needs; production uses DynamoDB (shared/store/messages.ts and
- * conversations.ts), tests may wrap them to inject faults.
+ * The storage steps the append protocol needs: `appendSteps` are the message and head stores
+ * (shared/store/messages.ts and conversations.ts); tests wrap them to inject faults and interleavings.
  */
 export interface AppendSteps {
   claim: typeof messageStore.claimClientMessageId;
@@ -15,7 +15,7 @@ export interface AppendSteps {
   recordOnHead: typeof recordMessageOnHead;
 }
 
-export const dynamoAppendSteps: AppendSteps = {
+export const appendSteps: AppendSteps = {
   claim: messageStore.claimClientMessageId,
   moveClaim: messageStore.moveClaim,
   putMessage: messageStore.putMessage,
@@ -58,7 +58,7 @@ const maxRounds = 50;
  *
  * Hot path cost: claim Put + message Put + head Update, 1 write unit each for messages and heads under 1 KB.
  */
-export async function appendMessage(input: AppendInput, steps: AppendSteps = dynamoAppendSteps): Promise<AppendResult> {
+export async function appendMessage(input: AppendInput, steps: AppendSteps = appendSteps): Promise<AppendResult> {
   const { tenantId, conversation, sender, clientMessageId, now } = input;
   const conversationId = conversation.conversationId;
   const isOurs = (message: Message | undefined): message is Message =>

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { idSchema, roles } from '../auth/identity';
 
 /**
- * The conversation aggregate as stored: the head item (`T#t#CONV#c` / `CONV`) and its message items
- * (`T#t#CONV#c` / `MSG#<seq>`). See docs/conversation-design.md. Other engineers' code (routing,
- * transfer, close, auto-close) reads and updates the head through these names: keep them stable.
+ * The conversation aggregate: its head (status, assignee, lastSeq, read pointers, response facts) and its
+ * messages, and who may read and write it. See docs/conversation-design.md. The head is stored with
+ * these field names (shared/store/conversations.ts), and routing's ownership changes
+ * (shared/store/conversation-assignment.ts) extend and update the same item: renaming a field here
+ * renames it in the table.
  */
 
 /** Pre-sale (inquiries), in-sale (after the order: address, size, shipping), after-sale (returns, complaints). */
@@ -78,12 +80,6 @@ export const messageSchema = z.object({
   createdAt: isoTime,
 });
 export type Message = z.infer<typeof messageSchema>;
-
-/** Entity names written to the table's entity attribute. */
-export const conversationEntity = 'Conversation';
-export const messageEntity = 'Message';
-export const clientMessageClaimEntity = 'ClientMessageClaim';
-export const buyerConversationEntity = 'BuyerConversation';
 
 /**
  * The service day an agent's work counts towards (gsi2, KPIs). Shops and shifts run on China Standard

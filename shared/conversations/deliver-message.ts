@@ -12,7 +12,7 @@ export interface DeliverySteps {
   deleteConnection: (tenantId: string, userId: string, connectionId: string) => Promise<void>;
 }
 
-export const awsDeliverySteps: DeliverySteps = {
+export const deliverySteps: DeliverySteps = {
   listWatchers: async (tenantId, conversationId) => (await listWatchers(tenantId, conversationId)).map((watcher) => watcher.userId),
   listConnections: (tenantId, userId) => listConnectionsOfUser(tenantId, userId),
   post: (connectionId, frame) => postToConnection(connectionId, frame),
@@ -31,7 +31,7 @@ export interface DeliveryReport {
  * and the others still receive; any other failure is raised after every connection was tried, so the
  * queue retries the job (recipients who already got it drop the repeat by conversationId + seq).
  */
-export async function deliverMessage(job: MessageDeliveryJob, steps: DeliverySteps = awsDeliverySteps): Promise<DeliveryReport> {
+export async function deliverMessage(job: MessageDeliveryJob, steps: DeliverySteps = deliverySteps): Promise<DeliveryReport> {
   const frame: MessageFrame = { type: 'message', conversationId: job.conversationId, seq: job.message.seq, message: job.message };
   const report: DeliveryReport = { sent: 0, removed: 0 };
   const failures: unknown[] = [];

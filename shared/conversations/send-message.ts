@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
 import { sendDeliveryJob, sendRouteJob } from '../notify/job-queues';
 import { getConversation, openConversation } from '../store/conversations';
 import { getShop } from '../store/shops';
-import { appendMessage, dynamoAppendSteps, type AppendSteps } from './append-message';
+import { appendMessage, appendSteps, type AppendSteps } from './append-message';
 import { canRead, canWrite, type Conversation } from './conversation';
 import type { AckFrame, BuyerSendMessageFrame, StaffSendMessageFrame } from './frames';
 import type { DeliveryJob, RouteJob } from './jobs';
@@ -17,11 +17,11 @@ export interface SendMessageDeps {
   sendRouteJob: (job: RouteJob) => Promise<void>;
 }
 
-export const awsSendMessageDeps: SendMessageDeps = {
+export const sendMessageDependencies: SendMessageDeps = {
   getConversation,
   openConversation,
   shopExists: async (tenantId, shopId) => (await getShop(tenantId, shopId)) !== undefined,
-  append: dynamoAppendSteps,
+  append: appendSteps,
   sendDeliveryJob: (job) => sendDeliveryJob(job),
   sendRouteJob: (job) => sendRouteJob(job),
 };
@@ -37,7 +37,7 @@ export async function sendMessage(
   identity: Identity,
   frame: SendFrame,
   now = new Date(),
-  deps: SendMessageDeps = awsSendMessageDeps,
+  deps: SendMessageDeps = sendMessageDependencies,
 ): Promise<AckFrame> {
   const { conversation, created } =
     identity.role === 'buyer' ? await buyerConversation(identity, frame as BuyerSendMessageFrame, now, deps) : { conversation: await staffConversation(identity, frame, deps), created: false };

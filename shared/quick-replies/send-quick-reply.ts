@@ -1,6 +1,6 @@
 import type { Identity } from '../auth/identity';
 import { messageTextSchema } from '../conversations/frames';
-import { assertMayReply, awsSendMessageDeps, sendMessage, type SendMessageDeps } from '../conversations/send-message';
+import { assertMayReply, sendMessage, sendMessageDependencies, type SendMessageDeps } from '../conversations/send-message';
 import { ValidationError } from '../http/errors';
 import { getConversation } from '../store/conversations';
 import { getShop } from '../store/shops';
@@ -20,7 +20,7 @@ const productionDeps: SendQuickReplyDeps = {
   shopName: async (tenantId, shopId) => (await getShop(tenantId, shopId))?.name,
   prepareQuickReply: (input) => prepareQuickReply(input),
   sendMessage,
-  sendMessageDeps: awsSendMessageDeps,
+  sendMessageDeps: sendMessageDependencies,
 };
 
 /**

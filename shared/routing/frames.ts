@@ -153,22 +153,5 @@ export const conversationClosedFrame = z.object({
 });
 export type ConversationClosedFrame = z.infer<typeof conversationClosedFrame>;
 
-/** Every frame the server sends for routing, by name, for the AsyncAPI generator. */
-export const routingServerFrames = {
-  assignedFrame,
-  unassignedFrame,
-  queuePositionFrame,
-  conversationClosedFrame,
-  presenceAckFrame,
-  ownershipAckFrame,
-  watchAckFrame,
-} as const;
-/** Every request frame of routing, by action. */
-export const routingClientFrames = {
-  setPresence: setPresenceFrame,
-  transfer: transferFrame,
-  reassign: reassignFrame,
-  closeConversation: closeConversationFrame,
-  watch: watchFrame,
-} as const;
+/** What routing pushes to users (shared/routing/notify.ts); the AsyncAPI document lists them in shared/contracts. */
 export type RoutingFrame = AssignedFrame | UnassignedFrame | QueuePositionFrame | ConversationClosedFrame;

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  buyerConversationEntity,
-  conversationEntity,
-  conversationSchema,
-  emptyResponseFacts,
-  type Conversation,
-  type Message,
-  type Stage,
-} from '../conversations/conversation';
+import { conversationSchema, emptyResponseFacts, type Conversation, type Message, type Stage } from '../conversations/conversation';
 import { headEffectOf } from '../conversations/response-facts';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
@@ -22,6 +14,10 @@ import { isConditionalCheckFailed, isTransactionCanceled } from './write-failure
  * The conversation head repository. Messages live in messages.ts. Heads are parsed on read, so a
  * malformed item surfaces here, not in a handler.
  */
+
+const conversationEntity = 'Conversation';
+const buyerAtShopEntity = 'BuyerAtShop';
+const buyerConversationEntity = 'BuyerConversation';
 
 /** A buyer has at most one open conversation per shop: the pointer is only set when empty. */
 const noOpenConversation = 'attribute_not_exists(openConversationId)';
@@ -163,7 +159,7 @@ export async function openConversation(
                 ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute },
                 ExpressionAttributeValues: {
                   ':id': conversation.conversationId,
-                  ':entity': 'BuyerAtShop',
+                  ':entity': buyerAtShopEntity,
                   ':shop': shopId,
                   ':buyer': buyerId,
                   ...(existingId ? { ':stale': existingId } : {}),

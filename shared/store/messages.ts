@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { clientMessageClaimEntity, messageEntity, messageSchema, type Message } from '../conversations/conversation';
+import { messageSchema, type Message } from '../conversations/conversation';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys, padSeq } from './keys';
@@ -11,6 +11,9 @@ import { isConditionalCheckFailed } from './write-failures';
  * Message items and client-message-id claims of a conversation (one partition per conversation). The
  * append protocol that uses these is shared/conversations/append-message.ts.
  */
+
+const messageEntity = 'Message';
+const clientMessageClaimEntity = 'ClientMessageClaim';
 
 const itemIsNew = 'attribute_not_exists(pk)';
 const claimStillAt = 'seq = :from';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { connectionLifetimeSeconds, deleteConnection, listConnectionsOfUser, saveConnection } from '../../shared/store/connections';
-import { deliverMessage, awsDeliverySteps } from '../../shared/conversations/deliver-message';
+import { deliverMessage, deliverySteps } from '../../shared/conversations/deliver-message';
 import { keys } from '../../shared/store/keys';
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
@@ -44,7 +44,7 @@ describe('connection records (DynamoDB Local)', () => {
           createdAt: now.toISOString(),
         },
       } as Parameters<typeof deliverMessage>[0],
-      { ...awsDeliverySteps, listWatchers: async () => [], post: async (connectionId) => (posted.push(connectionId), 'sent') },
+      { ...deliverySteps, listWatchers: async () => [], post: async (connectionId) => (posted.push(connectionId), 'sent') },
     );
     expect(posted).toEqual(['conn-live']);
     expect(report).toEqual({ sent: 1, removed: 0 });

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { handler as sendMessageHandler } from '../../functions/ws/send-message';
-import { appendMessage, dynamoAppendSteps, type AppendSteps } from '../../shared/conversations/append-message';
+import { appendMessage, appendSteps, type AppendSteps } from '../../shared/conversations/append-message';
 import type { Message } from '../../shared/conversations/conversation';
 import { sendMessage } from '../../shared/conversations/send-message';
 import { dynamo, setClientsForTests } from '../../shared/runtime/clients';
@@ -107,7 +107,7 @@ describe('appending messages (DynamoDB Local)', () => {
           const senders = [buyer, agent, who(tenant, 'supervisor', 'sup-1', [shop])];
           // Every DynamoDB step of every append is released in an order fast-check picks.
           const steps = Object.fromEntries(
-            Object.entries(dynamoAppendSteps).map(([name, step]) => [name, s.scheduleFunction(step as (...args: never[]) => Promise<unknown>)]),
+            Object.entries(appendSteps).map(([name, step]) => [name, s.scheduleFunction(step as (...args: never[]) => Promise<unknown>)]),
           ) as unknown as AppendSteps;
           const all = Promise.all(
             sends.map(({ sender, id }) => {
@@ -194,9 +194,9 @@ describe('appending messages (DynamoDB Local)', () => {
       ['the process died after claiming, before the message put', 'claim', 'after', { duplicate: false, fanOut: true }],
     ] as const)('stores one message and one seq when %s', async (_case, step, when, expected) => {
       const { buyer, conversation } = await freshConversation();
-      const real = dynamoAppendSteps[step] as (...a: unknown[]) => Promise<unknown>;
+      const real = appendSteps[step] as (...a: unknown[]) => Promise<unknown>;
       const failing: AppendSteps = {
-        ...dynamoAppendSteps,
+        ...appendSteps,
         [step]: async (...args: unknown[]) => {
           if (when === 'after') await real(...args);
           throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
