@@ -1,0 +1,296 @@
+/**
+ * npm run bench [-- --scenario steady|double11|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ *
+ * Boots the whole local stack in memory on free ports, measures this machine's ceilings, then drives
+ * each scenario over real WebSockets from a worker thread and prints what it measured. JSON goes to
+ * bench/results/<scenario>.json and bench/results/summary.json. See bench/README.md.
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { localCredentials, localRegion } from '../infra/local/engines';
+import { repoRoot } from '../infra/local/invoke-handler';
+import { startLocalStack, type LocalStack } from '../infra/local/stack';
+import { connectionsApi, dynamo, sqs } from '../shared/runtime/clients';
+import { measureDynamoWriteRate, measureWsEchoRate } from './ceilings';
+import type { LoadReport, WorkerMessage } from './load-plan';
+import { Meters, type MeterSnapshot } from './meters';
+import { buildResult, formatSummary, summaryEntry, type Ceilings, type QueueTrace, type ScenarioResult, type StackThreadStats } from './report';
+import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
+
+const resultsDir = join(repoRoot, 'bench/results');
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'all' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      'whale-buyers': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log('npm run bench -- [--scenario steady|double11|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>]');
+    process.exit(0);
+  }
+  const scenario = values.scenario ?? 'all';
+  if (scenario !== 'all' && !scenarioNames.includes(scenario as ScenarioName)) throw new Error(`--scenario must be steady, double11 or all, not ${scenario}`);
+  const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be between ${min} and ${max}`);
+    return value;
+  };
+  return {
+    scenarios: scenario === 'all' ? [...scenarioNames] : [scenario as ScenarioName],
+    // Bounded so one run stays within the machine's share: ≤ 60 s windows, ≤ 1,000 msgs/s, ≤ 4,000 buyers.
+    rate: bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
+    seconds: bounded('seconds', values.seconds, defaultOptions.seconds, 3, 60),
+    whaleBuyers: bounded('whale-buyers', values['whale-buyers'], defaultOptions.whaleBuyers, 10, 4000),
+  };
+}
+
+function fdLimit(): number | undefined {
+  try {
+    const value = execSync('ulimit -n', { shell: '/bin/sh', encoding: 'utf8' }).trim();
+    return value === 'unlimited' ? undefined : Number(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls the queues' depth (visible + in flight) every 200 ms with a client the meters ignore. */
+class QueueMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private samples: { at: number; delivery: number; routing: number }[] = [];
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly urls: { delivery: string; routing: string },
+  ) {}
+
+  start(): void {
+    this.stop();
+    this.samples = [];
+    const poll = async () => {
+      const depth = async (url: string) => {
+        const { Attributes = {} } = await this.client.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        );
+        return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+      };
+      try {
+        const [delivery, routing] = await Promise.all([depth(this.urls.delivery), depth(this.urls.routing)]);
+        this.samples.push({ at: Date.now(), delivery, routing });
+      } catch {
+        // a missed sample is fine
+      }
+      if (this.timer) this.timer = setTimeout(poll, 200);
+    };
+    this.timer = setTimeout(poll, 0);
+  }
+
+  stop(): QueueTrace {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    return { samples: this.samples };
+  }
+}
+
+interface PhaseCapture {
+  steps: MeterSnapshot[];
+  connect?: MeterSnapshot;
+  routing?: MeterSnapshot;
+  measure?: MeterSnapshot;
+  disconnect?: MeterSnapshot;
+  routingQueue?: QueueTrace;
+  measureQueue?: QueueTrace;
+  stackThread?: StackThreadStats;
+}
+
+async function runScenario(stack: LocalStack, meters: Meters, monitor: QueueMonitor, name: ScenarioName, opts: ReturnType<typeof options>, ceilings: Ceilings): Promise<ScenarioResult> {
+  const definition = defineScenario(name, { ...opts, fdLimit: fdLimit() });
+  for (const note of definition.notes) console.log(`  note: ${note}`);
+  console.log(`\n[${name}] ${definition.description}`);
+  const started = Date.now();
+  const load = [loadavg()[0]!];
+  const seeded = await seedScenario(stack, definition);
+  const capture: PhaseCapture = { steps: [] };
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  let elu0 = performance.eventLoopUtilization();
+
+  const report = await new Promise<LoadReport>((resolve, reject) => {
+    const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: seeded.plan });
+    // Bounded: a scenario that hangs is stopped rather than left running on a shared machine.
+    const watchdog = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`${name}: no result within 150 s; worker stopped`));
+    }, 150_000);
+    worker.on('message', (message: WorkerMessage) => {
+      switch (message.kind) {
+        case 'log':
+          console.log(`  ${message.text}`);
+          return;
+        case 'failed':
+          clearTimeout(watchdog);
+          reject(new Error(`${name}: load generator failed: ${message.error}`));
+          return;
+        case 'result':
+          clearTimeout(watchdog);
+          resolve(message.report);
+          return;
+        case 'phase':
+          switch (message.name) {
+            case 'connect-start':
+            case 'disconnect-start':
+            case 'step-start':
+              meters.reset();
+              break;
+            case 'step-end':
+              capture.steps.push(meters.snapshot());
+              break;
+            case 'connect-end':
+              capture.connect = meters.snapshot();
+              break;
+            case 'routing-start':
+              meters.reset();
+              monitor.start();
+              break;
+            case 'routing-end':
+              capture.routing = meters.snapshot();
+              capture.routingQueue = monitor.stop();
+              break;
+            case 'measure-start':
+              meters.reset();
+              monitor.start();
+              delay.reset();
+              delay.enable();
+              elu0 = performance.eventLoopUtilization();
+              break;
+            case 'drained':
+              capture.measure = meters.snapshot();
+              capture.measureQueue = monitor.stop();
+              delay.disable();
+              capture.stackThread = {
+                utilization: performance.eventLoopUtilization(elu0).utilization,
+                eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+              };
+              load.push(loadavg()[0]!);
+              break;
+            case 'disconnect-end': {
+              // $disconnect runs after the client saw its close: wait (bounded) until every socket's has run.
+              const sockets = seeded.plan.agents.length + seeded.plan.buyers.length;
+              const deadline = Date.now() + 15_000;
+              const settle = () => {
+                if (meters.invocationCount('WsDisconnect') < sockets && Date.now() < deadline) return void setTimeout(settle, 100);
+                capture.disconnect = meters.snapshot();
+                worker.postMessage({ kind: 'ack', id: message.id });
+              };
+              settle();
+              return;
+            }
+          }
+          worker.postMessage({ kind: 'ack', id: message.id });
+          return;
+      }
+    });
+    worker.on('error', (error) => {
+      clearTimeout(watchdog);
+      reject(error);
+    });
+  });
+
+  if (!capture.measure || !capture.connect || !capture.routing || !capture.disconnect) throw new Error(`${name}: a phase was not captured`);
+  return buildResult({
+    definition,
+    tenantId: seeded.tenantId,
+    report,
+    measure: capture.measure,
+    connect: capture.connect,
+    routing: capture.routing,
+    disconnect: capture.disconnect,
+    steps: capture.steps,
+    routingQueue: capture.routingQueue ?? { samples: [] },
+    measureQueue: capture.measureQueue ?? { samples: [] },
+    stackThread: capture.stackThread!,
+    ceilings,
+    loadAverage: load,
+    elapsedSeconds: (Date.now() - started) / 1000,
+    fdLimit: fdLimit(),
+  });
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  // Handlers log through Powertools at the level the stack passes on; the benchmark keeps them to warnings.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // Powertools Metrics prints one EMF line per stored message to stdout; in Lambda that goes to CloudWatch Logs.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const runStarted = Date.now();
+  console.log(`kefu message benchmark: ${opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
+  const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, seed: false, quiet: true });
+  const meters = new Meters();
+  const monitorClient = new SQSClient({ endpoint: stack.engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
+  meters.ignoredClients.add(monitorClient);
+  try {
+    console.log(`local stack up in ${((Date.now() - runStarted) / 1000).toFixed(1)} s (HTTP ${stack.httpUrl}, WebSocket ${stack.wsUrl})`);
+    const endpoint = process.env.WS_MANAGEMENT_ENDPOINT;
+    if (!endpoint) throw new Error('the local stack did not set WS_MANAGEMENT_ENDPOINT');
+    meters.instrumentDynamo(dynamo());
+    meters.instrumentSqs(sqs());
+    meters.instrumentConnections(connectionsApi(endpoint));
+    meters.instrumentInvocations();
+
+    const dynamoWritesPerSecond = await measureDynamoWriteRate(stack.engines.dynamoEndpoint, stack.engines.tableName, 3, 32);
+    const wsEchoRoundTripsPerSecond = await measureWsEchoRate(3, 32);
+    const ceilings: Ceilings = { dynamoWritesPerSecond, wsEchoRoundTripsPerSecond, measuredAt: new Date().toISOString() };
+    console.log(`ceilings: DynamoDB Local ${Math.round(dynamoWritesPerSecond)} PutItem/s, raw ws echo ${Math.round(wsEchoRoundTripsPerSecond)} round trips/s (32 in flight, 3 s each)`);
+
+    const monitor = new QueueMonitor(monitorClient, stack.engines.queueUrls);
+    const results: ScenarioResult[] = [];
+    for (const name of opts.scenarios) {
+      const result = await runScenario(stack, meters, monitor, name, opts, ceilings);
+      results.push(result);
+      mkdirSync(resultsDir, { recursive: true });
+      writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    }
+
+    const summaryPath = join(resultsDir, 'summary.json');
+    let previous: { scenarios?: Record<string, unknown> } = {};
+    try {
+      previous = JSON.parse(readFileSync(summaryPath, 'utf8')) as typeof previous;
+    } catch {
+      // first run
+    }
+    const summary = {
+      measuredAt: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version },
+      ceilings,
+      // Scenarios not run this time keep their previous entry (each carries its own measuredAt).
+      scenarios: { ...previous.scenarios, ...Object.fromEntries(results.map((r) => [r.scenario, summaryEntry(r)])) },
+      runSeconds: Math.round((Date.now() - runStarted) / 1000),
+    };
+    writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`\n${formatSummary(results, ceilings)}`);
+    console.log(`\nJSON: ${join('bench/results', '<scenario>.json')} and bench/results/summary.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+  } finally {
+    meters.uninstall();
+    monitorClient.destroy();
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
