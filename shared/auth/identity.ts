@@ -22,7 +22,7 @@ export const idSchema = z.string().regex(idPattern, 'must be 1-64 letters, digit
  * Claims kefu reads from an access token. Cognito custom attributes are strings, so shops arrive as a
  * space- or comma-separated string as well as an array.
  */
-export const tokenClaimsSchema = z.object({
+const tokenClaimsSchema = z.object({
   sub: idSchema,
   tenant_id: idSchema,
   role: z.enum(roles),

@@ -12,7 +12,7 @@ let verifier: Verifier | undefined;
  * serves its JWKS over plain HTTP on loopback, so loopback addresses (and only those) are fetched with
  * the platform's fetch; every other URI goes through the library's own HTTPS fetcher.
  */
-export const loopbackAwareFetcher: Fetcher = {
+const loopbackAwareFetcher: Fetcher = {
   async fetch(uri, requestOptions, data) {
     const url = new URL(uri);
     const loopback = url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);

@@ -77,7 +77,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** A copy with object keys sorted, so equal schemas compare equal and documents are stable. */
-export function sortKeys(value: unknown): unknown {
+function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(

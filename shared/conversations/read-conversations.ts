@@ -66,14 +66,14 @@ export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'ref' 
 }
 
 /** Reads a head the caller may read, or throws the not-found every refusal looks like. */
-export async function readableConversation(identity: Identity, conversationId: string): Promise<Conversation> {
+async function readableConversation(identity: Identity, conversationId: string): Promise<Conversation> {
   const conversation = await getConversation(identity.tenantId, conversationId);
   if (!conversation || !canRead(conversation, identity)) throw new NotFoundError('conversation');
   return conversation;
 }
 
 /** Messages after `afterSeq`, oldest first, at most `limit` and `maxBytes` of them. */
-export async function messagesPageOf(
+async function messagesPageOf(
   tenantId: string,
   conversationId: string,
   afterSeq: number,

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ValidationError, type ErrorDetail } from './errors';
 
 /** Turns zod issues into field-level details a client can show next to the offending input. */
-export function toValidationError(error: z.ZodError, prefix?: string): ValidationError {
+function toValidationError(error: z.ZodError, prefix?: string): ValidationError {
   const details: ErrorDetail[] = error.issues.map((issue) => ({
     field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || (prefix ?? '(root)'),
     message: issue.message,

@@ -66,7 +66,7 @@ export function wsRoute<F extends z.ZodType>(
   return middy<WebSocketEvent, APIGatewayProxyResultV2>().use(injectLambdaContext(logger)).use(publishMetrics()).handler(base);
 }
 
-export function parseFrameJson(body: string | undefined | null): unknown {
+function parseFrameJson(body: string | undefined | null): unknown {
   if (!body) throw new ValidationError('empty frame', [{ field: '(frame)', message: 'required' }]);
   if (Buffer.byteLength(body, 'utf8') > maxFrameBytes) throw new PayloadTooLargeError(maxFrameBytes);
   try {
@@ -76,7 +76,7 @@ export function parseFrameJson(body: string | undefined | null): unknown {
   }
 }
 
-export function toErrorFrame(error: unknown, ref: string | undefined, requestId: string): ErrorFrame {
+function toErrorFrame(error: unknown, ref: string | undefined, requestId: string): ErrorFrame {
   const { body } = toErrorResponse(error, requestId);
   const frame: ErrorFrame = { type: 'error', code: body.error.code, message: body.error.message };
   if (error instanceof AppError && error.details.length > 0) {

@@ -23,7 +23,7 @@ const productionDeps: LibraryDeps = {
   now: () => new Date(),
 };
 
-export function toView(reply: StoredQuickReply, scope: LibraryScope): QuickReplyView {
+function toView(reply: StoredQuickReply, scope: LibraryScope): QuickReplyView {
   return {
     shortcut: reply.shortcut,
     title: reply.title,

@@ -80,7 +80,7 @@ export function chooseAgent(input: RoutingInput): RoutingChoice {
 }
 
 /** The available member of a group with the lowest load; ties go to the smallest agent id. */
-export function leastLoaded(
+function leastLoaded(
   candidates: readonly AgentCandidate[],
   groupId: string,
   shopId: string,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const forbiddenCharacters = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 /** True when the string holds an unpaired UTF-16 surrogate, which DynamoDB cannot store as UTF-8. */
-export function hasLoneSurrogate(value: string): boolean {
+function hasLoneSurrogate(value: string): boolean {
   return !value.isWellFormed();
 }
 

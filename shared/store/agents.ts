@@ -9,8 +9,8 @@ import { batchGetAll, queryPages } from './read-all';
 import { tableSchema } from './table-schema';
 import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
 
-export const agentEntity = 'Agent';
-export const agentGroupMembershipEntity = 'AgentGroupMembership';
+const agentEntity = 'Agent';
+const agentGroupMembershipEntity = 'AgentGroupMembership';
 
 /** Optimistic lock: the profile is replaced only if nobody changed it since it was read. */
 const agentIsNew = 'attribute_not_exists(pk)';

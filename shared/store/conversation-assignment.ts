@@ -35,8 +35,8 @@ export interface BuyerAtShop {
   ownerAgentId?: string;
 }
 
-export const transferEntity = 'ConversationTransfer';
-export const idleCheckEntity = 'IdleCheck';
+const transferEntity = 'ConversationTransfer';
+const idleCheckEntity = 'IdleCheck';
 /** Spreads the idle-close timers so a Double 11 burst of assignments never crowds one partition. */
 export const idleCheckShards = 16;
 /** Timers the sweeper somehow never reached still disappear. */
@@ -123,7 +123,7 @@ const failed = (codes: (string | undefined)[], index: number) => codes[index] ==
  * routers racing never share a token (the loser must see its condition fail, not the winner's success),
  * and a later change of the same conversation never reuses one.
  */
-export function changeToken(...parts: (string | number)[]): string {
+function changeToken(...parts: (string | number)[]): string {
   return createHash('sha256').update(parts.join('|')).digest('base64url').slice(0, 36);
 }
 
@@ -137,7 +137,7 @@ export function idleCheckShard(tenantId: string, conversationId: string): number
   return hash % idleCheckShards;
 }
 
-export function idleCheckItem(tenantId: string, conversationId: string, dueAt: Date): Record<string, unknown> {
+function idleCheckItem(tenantId: string, conversationId: string, dueAt: Date): Record<string, unknown> {
   const due = dueAt.toISOString();
   return {
     ...keys.idleCheck(idleCheckShard(tenantId, conversationId), due, tenantId, conversationId),

@@ -62,7 +62,7 @@ export async function getConversations(
 }
 
 /** The id of the buyer's open conversation with a shop, if any (strongly consistent: decides opening). */
-export async function findOpenConversationId(
+async function findOpenConversationId(
   tenantId: string,
   shopId: string,
   buyerId: string,
@@ -81,7 +81,7 @@ export async function findOpenConversationId(
 }
 
 /** The head item as written at opening: waiting, in the shop's waiting line for its stage. */
-export function newConversationItem(conversation: Conversation): Record<string, unknown> {
+function newConversationItem(conversation: Conversation): Record<string, unknown> {
   return {
     ...keys.conversation(conversation.tenantId, conversation.conversationId),
     ...keys.conversationInWaitingLine(

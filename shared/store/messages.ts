@@ -97,7 +97,7 @@ export async function moveClaim(
   }
 }
 
-export function messageItem(tenantId: string, message: Message): Record<string, unknown> {
+function messageItem(tenantId: string, message: Message): Record<string, unknown> {
   return { ...keys.message(tenantId, message.conversationId, message.seq), [tableSchema.entityAttribute]: messageEntity, ...message };
 }
 

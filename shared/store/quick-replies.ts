@@ -26,7 +26,7 @@ const replyIsNew = 'attribute_not_exists(pk)';
 const replyExists = 'attribute_exists(pk)';
 const libraryHasRoom = 'attribute_not_exists(#count) OR #count < :max';
 
-export const quickReplyEntity = 'QuickReply';
+const quickReplyEntity = 'QuickReply';
 const libraryEntity = 'QuickReplyLibrary';
 const rotationEntity = 'QuickReplyRotation';
 

@@ -10,7 +10,7 @@ import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
 import { isConditionalCheckFailed } from './write-failures';
 
-export const shopEntity = 'Shop';
+const shopEntity = 'Shop';
 /** Supervisors configure shops an admin onboarded; only admins create them. */
 const shopExists = 'attribute_exists(pk)';
 

@@ -5,7 +5,7 @@ import { env } from '../runtime/env';
 import { keys } from './keys';
 import { tableSchema } from './table-schema';
 
-export const watcherEntity = 'ConversationWatcher';
+const watcherEntity = 'ConversationWatcher';
 /** A watch lasts a long shift; watching again renews it. Expired watches stop receiving without cleanup. */
 export const watchLifetimeSeconds = 12 * 3600;
 
