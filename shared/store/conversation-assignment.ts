@@ -29,6 +29,7 @@ export const routableConversationSchema = conversationSchema.extend({
 });
 export type RoutableConversation = z.infer<typeof routableConversationSchema>;
 
+/** The buyer as one shop knows them (keys.buyerAtShop): what routing's stickiness reads. */
 export interface BuyerAtShop {
   openConversationId?: string;
   lastAgentId?: string;
@@ -73,15 +74,11 @@ export async function getBuyerAtShop(
   const result = await client.send(
     new GetCommand({ TableName: env().TABLE_NAME, Key: keys.buyerAtShop(tenantId, shopId, buyerId), ConsistentRead: true }),
   );
-  const item = result.Item ?? {};
-  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   const buyer: BuyerAtShop = {};
-  const open = text(item.openConversationId);
-  const last = text(item.lastAgentId);
-  const owner = text(item.ownerAgentId);
-  if (open) buyer.openConversationId = open;
-  if (last) buyer.lastAgentId = last;
-  if (owner) buyer.ownerAgentId = owner;
+  for (const field of ['openConversationId', 'lastAgentId', 'ownerAgentId'] as const) {
+    const value = result.Item?.[field];
+    if (typeof value === 'string' && value !== '') buyer[field] = value;
+  }
   return buyer;
 }
 
@@ -149,31 +146,33 @@ function idleCheckItem(tenantId: string, conversationId: string, dueAt: Date): R
   };
 }
 
-const agentKey = (tenantId: string, agentId: string) => keys.agent(tenantId, agentId);
-const loadChange = (tenantId: string, agentId: string, delta: 1 | -1, shopId: string) => {
-  const table = env().TABLE_NAME;
-  return delta === 1
-    ? {
-        Update: {
-          TableName: table,
-          Key: agentKey(tenantId, agentId),
-          UpdateExpression: 'ADD #load :one',
-          ConditionExpression: agentCanTake,
-          ExpressionAttributeNames: { '#load': 'load' },
-          ExpressionAttributeValues: { ':one': 1, ':online': 'online', ':shop': shopId },
-        },
-      }
-    : {
-        Update: {
-          TableName: table,
-          Key: agentKey(tenantId, agentId),
-          UpdateExpression: 'ADD #load :minusOne',
-          ConditionExpression: agentExists,
-          ExpressionAttributeNames: { '#load': 'load' },
-          ExpressionAttributeValues: { ':minusOne': -1 },
-        },
-      };
-};
+/** The receiving agent's `load + 1`, only if they can take the conversation (agentCanTake). */
+function takeLoad(tenantId: string, agentId: string, shopId: string) {
+  return {
+    Update: {
+      TableName: env().TABLE_NAME,
+      Key: keys.agent(tenantId, agentId),
+      UpdateExpression: 'ADD #load :one',
+      ConditionExpression: agentCanTake,
+      ExpressionAttributeNames: { '#load': 'load' },
+      ExpressionAttributeValues: { ':one': 1, ':online': 'online', ':shop': shopId },
+    },
+  };
+}
+
+/** The releasing agent's `load - 1`, whatever their presence (an agent who went offline still hands back). */
+function releaseLoad(tenantId: string, agentId: string) {
+  return {
+    Update: {
+      TableName: env().TABLE_NAME,
+      Key: keys.agent(tenantId, agentId),
+      UpdateExpression: 'ADD #load :minusOne',
+      ConditionExpression: agentExists,
+      ExpressionAttributeNames: { '#load': 'load' },
+      ExpressionAttributeValues: { ':minusOne': -1 },
+    },
+  };
+}
 
 export interface AssignInput {
   conversation: RoutableConversation;
@@ -201,7 +200,7 @@ export async function assignConversation(input: AssignInput, client: DynamoDBDoc
   return transact(
     client,
     [
-      loadChange(c.tenantId, agentId, 1, c.shopId),
+      takeLoad(c.tenantId, agentId, c.shopId),
       {
         Update: {
           TableName: table,
@@ -282,7 +281,7 @@ export async function transferToAgent(
   return transact(
     client,
     [
-      loadChange(c.tenantId, record.toAgentId, 1, c.shopId),
+      takeLoad(c.tenantId, record.toAgentId, c.shopId),
       {
         Update: {
           TableName: env().TABLE_NAME,
@@ -303,7 +302,7 @@ export async function transferToAgent(
           },
         },
       },
-      loadChange(c.tenantId, record.fromAgentId, -1, c.shopId),
+      releaseLoad(c.tenantId, record.fromAgentId),
       {
         Update: {
           TableName: env().TABLE_NAME,
@@ -353,7 +352,7 @@ export async function requeueToGroup(
           },
         },
       },
-      loadChange(c.tenantId, record.fromAgentId, -1, c.shopId),
+      releaseLoad(c.tenantId, record.fromAgentId),
       transferPut(c.tenantId, c.conversationId, record),
     ],
     changeToken('requeue', c.tenantId, c.conversationId, version ?? 0, record.transferId),
@@ -413,13 +412,16 @@ export async function closeConversation(input: CloseInput, client: DynamoDBDocum
       ExpressionAttributeValues: { ':conversationId': c.conversationId },
     },
   };
-  const load = c.status === 'assigned' && c.assigneeId ? [loadChange(c.tenantId, c.assigneeId, -1, c.shopId)] : [];
+  const load = c.status === 'assigned' && c.assigneeId ? [releaseLoad(c.tenantId, c.assigneeId)] : [];
   const token = (withPointer: boolean) => changeToken('close', c.tenantId, c.conversationId, version ?? 0, input.closeId, withPointer ? 'p' : '-');
-  const outcome = await transact(client, [head, pointer, ...load], token(true), (codes) =>
-    failed(codes, 0) ? 'conversation-changed' : failed(codes, 1) ? 'agent-unavailable' : 'conflict',
-  );
-  // 'agent-unavailable' here means only that the buyer's pointer moved on: close without it.
-  if (outcome !== 'agent-unavailable') return outcome;
+  let pointerMoved = false;
+  const outcome = await transact(client, [head, pointer, ...load], token(true), (codes) => {
+    if (failed(codes, 0)) return 'conversation-changed';
+    pointerMoved = failed(codes, 1);
+    return 'conflict';
+  });
+  if (!pointerMoved) return outcome;
+  // The head still holds but the buyer's pointer moved on: close without touching the pointer.
   return transact(client, [head, ...load], token(false), (codes) => (failed(codes, 0) ? 'conversation-changed' : 'conflict'));
 }
 
@@ -507,6 +509,7 @@ export async function listDueIdleChecks(
 /** Moves a timer to a later due time (put the new one first: a crash in between leaves two, not none). */
 export async function rescheduleIdleCheck(check: IdleCheck, dueAt: Date, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
   await client.send(new PutCommand({ TableName: env().TABLE_NAME, Item: idleCheckItem(check.tenantId, check.conversationId, dueAt) }));
+  // The same due time is the same key: the put above already replaced it, and a delete would remove it.
   if (dueAt.toISOString() !== check.dueAt) await deleteIdleCheck(check, client);
 }
 
