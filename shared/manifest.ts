@@ -1,7 +1,8 @@
 /**
- * The one declaration of kefu's entry points: HTTP routes, WebSocket routes, queue consumers, schedules
- * and event rules. The CDK app stack (infra/app-stack.ts) and the local stack (infra/local/) both read
- * this file, and test/infra checks the synthesized template against it, so the two cannot drift.
+ * The one declaration of kefu's entry points: HTTP routes, WebSocket routes and their $connect
+ * authorizer, queue consumers and schedules, plus the queues. The CDK app stack (infra/app-stack.ts) and
+ * the local stack (infra/local/) both read this file, and test/infra checks the synthesized template
+ * against it, so the two cannot drift.
  *
  * `handler` is the module path from the repo root; the module exports `handler`.
  * `access` lists what the function may touch, from which the CDK stack derives least-privilege grants.
@@ -12,6 +13,7 @@ export type Access =
   | 'queue:delivery:send'
   | 'queue:routing:send'
   | 'websocket:post'
+  /** PutEvents on the data stack's event bus; no function needs it yet. */
   | 'events:put';
 
 export interface FunctionSpec {

@@ -10,8 +10,9 @@ import { metrics } from '../../shared/runtime/observability';
 
 /**
  * sendMessage: a buyer writes to a shop (opening a conversation if needed), or staff reply in one.
- * The frame shape depends on the caller's role, so it is parsed after the role is known. Replies with an
- * ack carrying the stored seq, or an error frame.
+ * Flood control comes first, so malformed frames spend the connection's tokens too. The frame shape
+ * depends on the caller's role, so it is parsed after the role is known. Replies with an ack carrying the
+ * stored seq, or an error frame.
  */
 export const handler = wsRoute({ frame: z.unknown(), roles: ['buyer', 'agent', 'supervisor', 'admin'] }, async ({ frame, identity, connectionId }) => {
   if (!sendMessageFloodControl.take(connectionId)) throw new RateLimitedError('too many messages on this connection; slow down');

@@ -105,6 +105,7 @@ export async function appendMessage(input: AppendInput, steps: AppendSteps = app
     }
     seq = next;
   }
+  // A 503 for the client, who resends with the same clientMessageId: the claim keeps that resend on one seq.
   throw Object.assign(new Error('too many concurrent senders on one conversation'), { name: 'ThrottlingException' });
 
   async function finishResend(original: Message): Promise<AppendResult> {

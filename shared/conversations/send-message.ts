@@ -56,9 +56,12 @@ export async function sendMessage(
   const { message } = appended;
 
   if (identity.role === 'buyer' && conversation.status === 'waiting' && (created || message.seq === 1 || appended.duplicate)) {
-    // Also on a resend or the first message: the call that opened the conversation may have died before routing it.
+    // Not only when this call opened it: on its first message or a resend too, because the call that
+    // opened it may have died before routing it. An extra job is harmless: routing skips a conversation
+    // that is no longer waiting.
     await deps.sendRouteJob({ type: 'route', tenantId: identity.tenantId, conversationId: conversation.conversationId });
   }
+  // The other side as the head knows it; delivery adds watching supervisors, off this hot path.
   const recipients = [conversation.buyerId, conversation.assigneeId].filter(
     (userId): userId is string => userId !== undefined && userId !== identity.userId,
   );

@@ -33,7 +33,10 @@ export type RouteOutcome =
   /** Nothing to do: gone, already assigned or closed (another router won, or a duplicate job). */
   | { kind: 'skipped'; reason: 'not-found' | 'not-waiting' | 'no-shop' };
 
-/** Tries per job: each failed try excludes an agent who filled up or went away since the read. */
+/**
+ * Tries per job. After a failed try everything is read again: an agent who filled up or went away is
+ * excluded, a conversation someone else assigned is skipped, a contended transaction is simply retried.
+ */
 export const maxRoutingAttempts = 8;
 
 /**
@@ -74,7 +77,7 @@ export async function routeConversation(job: Pick<RouteJob, 'tenantId' | 'conver
     };
     const known = [buyer.ownerAgentId, buyer.lastAgentId].filter((id): id is string => id !== undefined);
 
-    // The backup group is only read when the stage's group has nobody: the common case reads one group.
+    // The backup group is only read when nobody of the stage's group can take it: the common case reads one group.
     let candidates: Agent[] = await deps.getAgents(job.tenantId, [...known, ...(await membersOf(primaryGroupOf(input)))]);
     let choice: RoutingChoice = chooseAgent({ ...input, candidates });
     const backup = shop.routing.backupGroup;
@@ -112,6 +115,7 @@ export async function routeConversation(job: Pick<RouteJob, 'tenantId' | 'conver
     }
     if (outcome === 'agent-unavailable') exclude.push(choice.agentId);
     // 'conversation-changed' and 'conflict': re-read; the next loop skips if someone else assigned it.
+    // A random, growing pause, so two routers that collided do not collide again on the next try.
     if (outcome === 'conflict') await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
   }
   // Still contended: let SQS redeliver later rather than report a success that did not happen.
