@@ -1,9 +1,10 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Identity, Role } from '../auth/identity';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
+import { liveItemsOf } from './read-all';
 import { tableSchema } from './table-schema';
 
 /**
@@ -50,27 +51,15 @@ export async function deleteConnection(
   await client.send(new DeleteCommand({ TableName: env().TABLE_NAME, Key: keys.connection(tenantId, userId, connectionId) }));
 }
 
-/**
- * A user's live connections (an agent may have several tabs). TTL deletion can lag, so records past
- * their expiry are filtered out here rather than posted to.
- */
+/** A user's live connections (an agent may have several tabs); records past their expiry are left out, never posted to. */
 export async function listConnectionsOfUser(
   tenantId: string,
   userId: string,
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<ConnectionRecord[]> {
-  const { pk, skPrefix } = keys.connectionsOfUser(tenantId, userId);
-  const result = await client.send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: '#expiresAt > :now',
-      ExpressionAttributeNames: { '#expiresAt': tableSchema.timeToLiveAttribute },
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix, ':now': Math.floor(now.getTime() / 1000) },
-    }),
-  );
-  return (result.Items ?? []).map((item) => ({
+  const items = await liveItemsOf(client, keys.connectionsOfUser(tenantId, userId), now);
+  return items.map((item) => ({
     connectionId: String(item.connectionId),
     userId: String(item.userId),
     role: item.role as Role,

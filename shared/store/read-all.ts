@@ -1,9 +1,10 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { env } from '../runtime/env';
+import { tableSchema } from './table-schema';
 
 /**
- * The two reads that must loop to see everything: a Query past DynamoDB's 1 MB page, and a BatchGet
- * past its 100 keys a call and the keys it leaves unprocessed under load.
+ * The reads that must loop to see everything: a Query past DynamoDB's 1 MB page (or a filtered page that
+ * came back short), and a BatchGet past its 100 keys a call and the keys it leaves unprocessed under load.
  */
 
 /**
@@ -23,6 +24,28 @@ export async function* queryPages(
     yield page;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+}
+
+/**
+ * Every item under a partition's sort key prefix whose time to live is still ahead. DynamoDB deletes
+ * expired items only some time after they expire (it can take days), so readers that must not act on
+ * one (a closed connection, an ended watch) get them filtered out here.
+ */
+export async function liveItemsOf(
+  client: DynamoDBDocumentClient,
+  prefix: { pk: string; skPrefix: string },
+  now: Date,
+): Promise<NonNullable<QueryCommandOutput['Items']>> {
+  const items: NonNullable<QueryCommandOutput['Items']> = [];
+  const pages = queryPages(client, {
+    TableName: env().TABLE_NAME,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: '#expiresAt > :now',
+    ExpressionAttributeNames: { '#expiresAt': tableSchema.timeToLiveAttribute },
+    ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.skPrefix, ':now': Math.floor(now.getTime() / 1000) },
+  });
+  for await (const page of pages) items.push(...(page.Items ?? []));
+  return items;
 }
 
 /** BatchGet's limit on keys per call. */

@@ -1,8 +1,9 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
+import { liveItemsOf } from './read-all';
 import { tableSchema } from './table-schema';
 
 const watcherEntity = 'ConversationWatcher';
@@ -39,25 +40,13 @@ export async function addWatcher(
   return { userId, since };
 }
 
-/**
- * The users watching a conversation now, for delivery to add to a message's recipients. TTL deletion
- * lags, so expired watches are filtered out here.
- */
+/** The users watching a conversation now (expired watches left out), for delivery to add to a message's recipients. */
 export async function listWatchers(
   tenantId: string,
   conversationId: string,
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<Watcher[]> {
-  const { pk, skPrefix } = keys.watchersOfConversation(tenantId, conversationId);
-  const result = await client.send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: '#expiresAt > :now',
-      ExpressionAttributeNames: { '#expiresAt': tableSchema.timeToLiveAttribute },
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix, ':now': Math.floor(now.getTime() / 1000) },
-    }),
-  );
-  return (result.Items ?? []).map((item) => ({ userId: String(item.userId), since: String(item.since) }));
+  const items = await liveItemsOf(client, keys.watchersOfConversation(tenantId, conversationId), now);
+  return items.map((item) => ({ userId: String(item.userId), since: String(item.since) }));
 }

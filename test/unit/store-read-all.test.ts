@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { env } from '../../shared/runtime/env';
-import { batchGetAll, queryPages } from '../../shared/store/read-all';
+import { batchGetAll, liveItemsOf, queryPages } from '../../shared/store/read-all';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const mock = mockClient(client);
@@ -27,6 +27,28 @@ describe('queryPages (unit, exact command input)', () => {
       { ...input, ExclusiveStartKey: key(1) },
       { ...input, ExclusiveStartKey: key(2) },
     ]);
+  });
+});
+
+describe('liveItemsOf (unit, exact command input)', () => {
+  beforeEach(() => mock.reset());
+
+  it('asks only for items whose expiresAt (epoch seconds) is after now, on every page', async () => {
+    mock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [], LastEvaluatedKey: key(1) })
+      .resolvesOnce({ Items: [key(2)] });
+    const now = new Date('2026-11-11T00:00:00.900Z');
+    expect(await liveItemsOf(client, { pk: 'P', skPrefix: 'CONN#' }, now)).toEqual([key(2)]);
+    const inputs = mock.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(inputs[0]).toEqual({
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#expiresAt > :now',
+      ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+      ExpressionAttributeValues: { ':pk': 'P', ':prefix': 'CONN#', ':now': Date.parse('2026-11-11T00:00:00Z') / 1000 },
+    });
+    expect(inputs[1]?.ExclusiveStartKey).toEqual(key(1));
   });
 });
 
