@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, roles } from '../auth/identity';
-import { refSchema } from '../conversations/frames';
+import { echoedRefSchema, refSchema } from '../conversations/frames';
 
 /**
  * Wire schemas of the scaffold's routes (health, me, connect tickets, ping, unknown actions) and of the
@@ -73,7 +73,7 @@ export const pingFrameSchema = z.object({ action: z.literal('ping'), ref: refSch
 
 export const pongFrameSchema = z.object({
   type: z.literal('pong'),
-  ref: z.string().optional(),
+  ref: echoedRefSchema,
   serverTime: z.string().datetime({ offset: true }),
 });
 export type PongFrame = z.infer<typeof pongFrameSchema>;

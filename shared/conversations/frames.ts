@@ -36,6 +36,8 @@ export const messageTextSchema = z
 
 /** Echoed in the reply so a client can match it to its frame. */
 export const refSchema = z.string().max(64).optional();
+/** The request frame's ref, on its reply (ack or error). */
+export const echoedRefSchema = z.string().optional();
 const seqSchema = z.number().int().nonnegative().max(999_999_999_999);
 
 // ---- client → server ----
@@ -104,7 +106,7 @@ export type MarkReadFrame = z.infer<typeof markReadFrameSchema>;
 
 export const ackFrameSchema = z.object({
   type: z.literal('ack'),
-  ref: z.string().optional(),
+  ref: echoedRefSchema,
   conversationId: idSchema,
   seq: z.number().int().positive(),
   clientMessageId: clientMessageIdSchema,
@@ -145,7 +147,7 @@ export type InboxEntry = z.infer<typeof inboxEntrySchema>;
 
 export const inboxFrameSchema = z.object({
   type: z.literal('inbox'),
-  ref: z.string().optional(),
+  ref: echoedRefSchema,
   conversations: z.array(inboxEntrySchema),
   /** Agents with more open conversations than one page: send hello again with this cursor. */
   nextCursor: z.string().optional(),
@@ -165,14 +167,14 @@ export type MessagesPage = z.infer<typeof messagesPageSchema>;
 /** The reply to resume: one page per requested conversation, in request order. */
 export const resumedFrameSchema = z.object({
   type: z.literal('resumed'),
-  ref: z.string().optional(),
+  ref: echoedRefSchema,
   pages: z.array(messagesPageSchema),
 });
 export type ResumedFrame = z.infer<typeof resumedFrameSchema>;
 
 export const readFrameSchema = z.object({
   type: z.literal('read'),
-  ref: z.string().optional(),
+  ref: echoedRefSchema,
   conversationId: idSchema,
   /** The caller side's read pointer after the call. */
   readSeq: z.number().int().nonnegative(),
@@ -185,7 +187,7 @@ export const errorFrameSchema = z.object({
   message: z.string(),
   field: z.string().optional(),
   details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  ref: z.string().optional(),
+  ref: echoedRefSchema,
 });
 
 // ---- HTTP ----

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
-import { refSchema } from '../conversations/frames';
+import { echoedRefSchema, refSchema } from '../conversations/frames';
 import { presences } from './agent';
 import { conversationStageSchema, maxAgentCap, shopPersonaSchema, shopRoutingSchema } from './shop';
 import { humanText } from './text';
@@ -91,7 +91,7 @@ export type WatchFrame = z.infer<typeof watchFrame>;
 
 // ---- Server-sent frames ----
 
-const ackBase = { type: z.literal('ack'), ref: z.string().optional() };
+const ackBase = { type: z.literal('ack'), ref: echoedRefSchema };
 
 /** Reply to `setPresence`: the stored presence, and how many waiting conversations were sent to routing. */
 export const presenceAckFrame = z.object({
