@@ -1,8 +1,11 @@
 /**
- * Every DynamoDB key kefu writes or reads is built here and nowhere else. Every key starts with the
- * tenant, so a bug elsewhere cannot reach across tenants by forgetting a prefix. Access patterns, with
+ * Every DynamoDB key kefu writes or reads is built here and nowhere else. Every key a tenant's data
+ * lives under starts with the tenant, so a bug elsewhere cannot reach across tenants by forgetting a
+ * prefix; the two exceptions (connect tickets, idle-close timers) say why below. Access patterns, with
  * the index each uses and the handlers that use them, are listed in docs/access-patterns.md.
  */
+import type { LibraryScope } from '../quick-replies/library-access';
+
 export type Key = { pk: string; sk: string };
 
 const tenantPrefix = (tenantId: string) => `T#${tenantId}`;
@@ -124,7 +127,7 @@ export const keys = {
   }),
   quickRepliesOfScope: (tenantId: string, scope: string) => ({ pk: `${tenantPrefix(tenantId)}#QR#${scope}`, skPrefix: 'QR#' }),
   /** The scope segment of a quick-reply library key: tenant-wide, one shop's, or one agent's own. */
-  quickReplyScope: (scope: { kind: 'tenant' } | { kind: 'shop'; shopId: string } | { kind: 'agent'; agentId: string }): string =>
+  quickReplyScope: (scope: LibraryScope): string =>
     scope.kind === 'tenant' ? 'TENANT' : scope.kind === 'shop' ? `SHOP#${scope.shopId}` : `AGENT#${scope.agentId}`,
   /** A library's head: how many replies it holds, so a library cannot grow without bound (OWASP API4). */
   quickReplyLibrary: (tenantId: string, scope: string): Key => ({ pk: `${tenantPrefix(tenantId)}#QR#${scope}`, sk: 'LIBRARY' }),

@@ -53,8 +53,6 @@ function parseQuickReply(item: Record<string, unknown>): StoredQuickReply {
   return storedQuickReplySchema.parse(item);
 }
 
-const scopeSegment = (scope: LibraryScope) => keys.quickReplyScope(scope);
-
 /** One page of a library, ordered by shortcut; `lastShortcut` is set when more may follow. */
 export async function listQuickReplies(
   tenantId: string,
@@ -62,7 +60,7 @@ export async function listQuickReplies(
   page: { limit: number; after?: string },
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<{ replies: StoredQuickReply[]; lastShortcut?: string }> {
-  const segment = scopeSegment(scope);
+  const segment = keys.quickReplyScope(scope);
   const { pk, skPrefix } = keys.quickRepliesOfScope(tenantId, segment);
   const result = await client.send(
     new QueryCommand({
@@ -92,7 +90,7 @@ export async function putQuickReply(
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<{ reply: StoredQuickReply; created: boolean }> {
-  const segment = scopeSegment(scope);
+  const segment = keys.quickReplyScope(scope);
   const at = now.toISOString();
   const reply: StoredQuickReply = { shortcut, ...content, createdAt: at, updatedAt: at, updatedBy: actorId };
   for (let attempt = 0; attempt < 4; attempt++) {
@@ -182,7 +180,7 @@ export async function deleteQuickReply(
   shortcut: string,
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<void> {
-  const segment = scopeSegment(scope);
+  const segment = keys.quickReplyScope(scope);
   for (let attempt = 0; attempt < 4; attempt++) {
     try {
       await client.send(
@@ -226,7 +224,7 @@ export async function findQuickReply(
   const found = await Promise.all(
     scopes.map(async (scope) => {
       const result = await client.send(
-        new GetCommand({ TableName: env().TABLE_NAME, Key: keys.quickReply(tenantId, scopeSegment(scope), shortcut) }),
+        new GetCommand({ TableName: env().TABLE_NAME, Key: keys.quickReply(tenantId, keys.quickReplyScope(scope), shortcut) }),
       );
       return result.Item ? { scope, reply: parseQuickReply(result.Item) } : undefined;
     }),
