@@ -115,10 +115,10 @@ async function waitForDynamo(client: DynamoDBClient, process: ChildProcess): Pro
 
 /**
  * The SQS server names its queues `http://sqs.<region>.localhost:<port>/…`, which does not resolve
- * everywhere, and the SDK sends each call to its QueueUrl's host when that differs from the configured
- * endpoint (AWS_ENDPOINT_URL_SQS is not a configured endpoint in that sense). Handlers reading
- * *_QUEUE_URL would fail with ENOTFOUND; a URL on the endpoint's own origin works for every client.
- * A persisted queue also keeps the port it was created on, which changes between runs.
+ * everywhere, and an SQS client sends each call to its QueueUrl's host unless it has an explicit
+ * endpoint or `useQueueUrlAsEndpoint: false` (the handlers' sqs() sets it; AWS_ENDPOINT_URL_SQS alone
+ * does not count). A URL on the endpoint's own origin works for every client, and a persisted queue
+ * keeps the port it was created on, which changes between runs.
  */
 export function onEndpoint(queueUrl: string, sqsEndpoint: string): string {
   return `${sqsEndpoint}${new URL(queueUrl).pathname}`;

@@ -34,7 +34,7 @@ export function connectionsApi(endpoint: string): ApiGatewayManagementApiClient 
   return client;
 }
 
-/** Tests swap in clients pointed at their own engines. */
+/** Tests swap in clients of their own (one that meters consumed capacity, say) and put the default back. */
 export function setClientsForTests(clients: { dynamo?: DynamoDBDocumentClient; sqs?: SQSClient }): void {
   if (clients.dynamo) documentClient = clients.dynamo;
   if (clients.sqs) sqsClient = clients.sqs;
