@@ -15,6 +15,16 @@ export interface Identity {
   shopIds: string[];
 }
 
+/**
+ * Whether a staff member acts for a shop: a tenant admin acts for every shop of the tenant, agents and
+ * supervisors for the shops their token lists, buyers for none. The tenant is never compared here:
+ * every key is built from the caller's own tenant.
+ */
+export function servesShop(identity: { role: string; shopIds: readonly string[] }, shopId: string): boolean {
+  if (identity.role === 'admin') return true;
+  return (identity.role === 'agent' || identity.role === 'supervisor') && identity.shopIds.includes(shopId);
+}
+
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 export const idSchema = z.string().regex(idPattern, 'must be 1-64 letters, digits, _ or -');
 

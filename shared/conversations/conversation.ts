@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, roles } from '../auth/identity';
+import { idSchema, roles, servesShop } from '../auth/identity';
 
 /**
  * The conversation aggregate: its head (status, assignee, lastSeq, read pointers, response facts) and its
@@ -104,9 +104,7 @@ export function canRead(
   identity: { userId: string; role: string; shopIds: readonly string[] },
 ): boolean {
   if (identity.role === 'buyer') return conversation.buyerId === identity.userId;
-  if (identity.role === 'admin') return true;
-  if (identity.role === 'agent' || identity.role === 'supervisor') return identity.shopIds.includes(conversation.shopId);
-  return false;
+  return servesShop(identity, conversation.shopId);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Identity, Role } from '../auth/identity';
+import { servesShop, type Identity, type Role } from '../auth/identity';
 import { ForbiddenError, NotFoundError } from '../http/errors';
 import type { LibraryScopeName } from './schemas';
 
@@ -11,7 +11,7 @@ export const libraryRoles: readonly Role[] = ['agent', 'supervisor', 'admin'];
 /**
  * Which library the caller may open, and whether to write it:
  * - `agent`: always the caller's own (there is no way to name another agent's library);
- * - `shop`: read by anyone serving the shop, written by its supervisors and admins;
+ * - `shop`: read by anyone serving the shop (admins serve every shop), written by its supervisors and admins;
  * - `tenant`: read by all staff of the tenant, written by admins.
  * A shop the caller does not serve is NOT_FOUND, the same answer as for a missing reply, so shop ids of
  * other shops or tenants cannot be probed (OWASP API1). The tenant always comes from the identity.
@@ -27,7 +27,7 @@ export function authorizeLibrary(
       return { kind: 'agent', agentId: identity.userId };
     case 'shop': {
       const shopId = requested.shopId;
-      if (!shopId || !identity.shopIds.includes(shopId)) throw new NotFoundError('quick reply');
+      if (!shopId || !servesShop(identity, shopId)) throw new NotFoundError('quick reply');
       if (intent === 'write' && identity.role === 'agent') throw new ForbiddenError('only supervisors and admins edit a shop library');
       return { kind: 'shop', shopId };
     }

@@ -170,6 +170,13 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
     expect((await put(adminT, '/ship2', { scope: 'shop', shopId: 'shop-a' }, greeting)).statusCode).toBe(201);
   });
 
+  it('lets a tenant admin open any shop library of the tenant, even one their token does not list', async () => {
+    const adminNoShops: DevUser = { userId: 'qr-admin-2', tenantId, role: 'admin', shopIds: [] };
+    tokens.set(adminNoShops, await issuer.sign(adminNoShops));
+    expect((await put(adminNoShops, '/any-shop', { scope: 'shop', shopId: 'shop-unlisted' }, greeting)).statusCode).toBe(201);
+    expect(await shortcutsOf(adminNoShops, { scope: 'shop', shopId: 'shop-unlisted' })).toContain('/any-shop');
+  });
+
   it('lets admins alone write the tenant library, and all staff read it', async () => {
     expect((await put(supervisorA, '/t', { scope: 'tenant' }, greeting)).statusCode).toBe(403);
     expect((await put(agentA, '/t', { scope: 'tenant' }, greeting)).statusCode).toBe(403);
