@@ -101,6 +101,8 @@ export interface CorrectnessReport {
   /** Acks with duplicate: true (a resend matched a stored message): the bench never resends, so 0. */
   ackedAsDuplicate: number;
   errorsByCode: Record<string, number>;
+  /** Senders with the most refused frames, any phase (top 10). */
+  refusedBySender: Record<string, number>;
   /** Sent but neither acked nor refused within the drain timeout. */
   unacked: number;
   /** Acked (conversationId, seq) pairs that had a recipient connected. */
@@ -148,6 +150,8 @@ export interface LoadReport {
     queuePositionFrames: number;
     /** First opening message sent → last conversation assigned (the agent's `assigned` frame). */
     openToAllAssignedMs: number;
+    /** The agent holding the most conversations after opening (double11: the one agent with 2,000). */
+    mostConversationsOneAgent: { agentId: string; conversations: number };
     /** Per conversation: the opening message's ack → the agent's `assigned` frame. */
     assignLatency: LatencySamples;
   };

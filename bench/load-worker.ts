@@ -58,6 +58,7 @@ const receivedSeqsOfMessage = new Map<string, Set<number>>();
 const assignedTo = new Map<string, { agentId: string; at: number }>();
 const openAckAt = new Map<string, number>();
 let queuePositionFrames = 0;
+const refusedBySender = new Map<string, number>();
 let socketsClosedUnexpectedly = 0;
 let stopping = false;
 
@@ -211,7 +212,10 @@ function onError(frame: Record<string, unknown>, type: string): void {
   const ref = typeof frame.ref === 'string' ? frame.ref : undefined;
   const message = ref ? sent.get(ref) : undefined;
   const code = type === 'gateway-error' ? `gateway: ${String(frame.message)}` : String(frame.code);
-  if (message && message.ackAt === undefined && message.error === undefined) message.error = `${message.kind}: ${code}`;
+  if (message && message.ackAt === undefined && message.error === undefined) {
+    message.error = `${message.kind}: ${code}`;
+    refusedBySender.set(message.senderId, (refusedBySender.get(message.senderId) ?? 0) + 1);
+  }
   else if (!message) log(`error frame without a known ref: ${JSON.stringify(frame).slice(0, 200)}`);
 }
 
@@ -516,6 +520,7 @@ function correctness(stored: StoredCheck): CorrectnessReport {
     deliveredOnce: 0,
     lost: 0,
     ...correctnessCounters,
+    refusedBySender: Object.fromEntries([...refusedBySender].sort((a, b) => b[1] - a[1]).slice(0, 10)),
     stored,
   };
   for (const message of sent.values()) {
@@ -563,6 +568,14 @@ function throughput(loadEnd: number): { ackedPerSecond: number; deliveredPerSeco
     firstSend,
     lastAck,
   };
+}
+
+function mostAssigned(): { agentId: string; conversations: number } {
+  const counts = new Map<string, number>();
+  for (const { agentId } of assignedTo.values()) counts.set(agentId, (counts.get(agentId) ?? 0) + 1);
+  let best = { agentId: '', conversations: 0 };
+  for (const [agentId, conversations] of counts) if (conversations > best.conversations) best = { agentId, conversations };
+  return best;
 }
 
 const wallAt = (perfMs: number) => Math.round(performance.timeOrigin + perfMs);
@@ -678,6 +691,7 @@ async function main(): Promise<LoadReport> {
       conversationsAssigned: opened.assigned,
       queuePositionFrames,
       openToAllAssignedMs: opened.ms,
+      mostConversationsOneAgent: mostAssigned(),
       assignLatency: latency.assign,
     },
     window: {
