@@ -39,11 +39,11 @@ export interface AppendResult {
   /** The client message id was stored before: nothing new was stored. */
   duplicate: boolean;
   /**
-   * This call made the message visible on the head, so it is the one that fans it out. False for a
-   * plain resend (the first call fanned out), true when a resend completes an append that crashed
-   * before its head update.
+   * This call recorded the message on the head (lastSeq, read pointer, response facts). False for a plain
+   * resend, true when a resend completes an append that crashed before its head update. Delivery does not
+   * depend on it: sendMessage sends the delivery job for a resend as well.
    */
-  fanOut: boolean;
+  recordedOnHead: boolean;
 }
 
 /** Rounds of collisions before giving up; each round means another sender took the seq. */
@@ -54,7 +54,7 @@ const maxRounds = 50;
  * claim the client message id at lastSeq + 1, put the message at that seq if free, then move the head.
  * On a collision the true newest seq is read, the claim moves to the next one, and the put is retried;
  * so seq n + 1 is only ever written once n exists. A resend (same sender and client message id) returns
- * the original message; if the original crashed after its claim, the resend finishes its work.
+ * the original message; if the original crashed after its claim, the resend finishes its storage work.
  *
  * Hot path cost: claim Put + message Put + head Update, 1 write unit each for messages and heads under 1 KB.
  */
@@ -85,7 +85,7 @@ export async function appendMessage(input: AppendInput, steps: AppendSteps = app
     };
     if (await steps.putMessage(tenantId, message)) {
       await steps.recordOnHead(tenantId, message, conversation);
-      return { message, duplicate: false, fanOut: true };
+      return { message, duplicate: false, recordedOnHead: true };
     }
     const occupant = await steps.getMessage(tenantId, conversationId, seq);
     // A concurrent resend of this very message got there first.
@@ -109,8 +109,8 @@ export async function appendMessage(input: AppendInput, steps: AppendSteps = app
   throw Object.assign(new Error('too many concurrent senders on one conversation'), { name: 'ThrottlingException' });
 
   async function finishResend(original: Message): Promise<AppendResult> {
-    // Only a head still behind the message means the first attempt died before fanning out.
-    const fanOut = conversation.lastSeq < original.seq && (await steps.recordOnHead(tenantId, original, conversation)) === 'applied';
-    return { message: original, duplicate: true, fanOut };
+    // Only a head still behind the message means the first attempt died before its head update.
+    const recordedOnHead = conversation.lastSeq < original.seq && (await steps.recordOnHead(tenantId, original, conversation)) === 'applied';
+    return { message: original, duplicate: true, recordedOnHead };
   }
 }

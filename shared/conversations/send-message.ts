@@ -30,8 +30,9 @@ type SendFrame = BuyerSendMessageFrame | StaffSendMessageFrame;
 
 /**
  * One chat message from the caller: find (or, for a buyer, open) the conversation, check the caller
- * may write to it, append, then hand the stored message to delivery and a new conversation to routing.
- * Tenant, sender, role, seq and time come from the verified identity and the server, never the frame.
+ * may write to it, append, then hand the stored message to delivery (a resend's too) and a new
+ * conversation to routing. Tenant, sender, role, seq and time come from the verified identity and the
+ * server, never the frame.
  */
 export async function sendMessage(
   identity: Identity,
@@ -65,7 +66,10 @@ export async function sendMessage(
   const recipients = [conversation.buyerId, conversation.assigneeId].filter(
     (userId): userId is string => userId !== undefined && userId !== identity.userId,
   );
-  if (appended.fanOut && recipients.length > 0) {
+  // A resend is delivered again too: the first call may have died after storing the message but before
+  // this job was sent, and nothing records whether it was. Recipients who already have the message drop
+  // the repeat by conversationId + seq (delivery is at least once anyway).
+  if (recipients.length > 0) {
     await deps.sendDeliveryJob({
       type: 'message',
       tenantId: identity.tenantId,

@@ -13,6 +13,7 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { handler as deliverMessages } from '../../functions/queue/deliver-messages';
 import { handler as sendMessageHandler } from '../../functions/ws/send-message';
+import { sendMessage, sendMessageDependencies, type SendMessageDeps } from '../../shared/conversations/send-message';
 import type { MessageDeliveryJob } from '../../shared/conversations/jobs';
 import type { MessageFrame } from '../../shared/conversations/frames';
 import { toQueueBody } from '../../shared/notify/job-queues';
@@ -169,6 +170,44 @@ describe('delivery through the SQS server (fauxqs)', () => {
     expect(fake.received('agent-tab')).toEqual([]);
     expect((await listConnectionsOfUser(tenant, buyer.userId)).map((c) => c.connectionId)).toEqual(['buyer-phone']);
     expect((await listConnectionsOfUser(tenant, agent.userId)).map((c) => c.connectionId)).toEqual(['agent-tab']);
+  });
+
+  it('pushes a message whose first send died before its delivery job once the client resends it (rows 1, 8)', async () => {
+    const crashAgent = who(tenant, 'agent', 'agent-crash', [shop]);
+    const crashBuyer = who(tenant, 'buyer', 'buyer-crash');
+    await saveConnection(crashAgent, 'crash-agent-tab');
+    await saveConnection(crashBuyer, 'crash-buyer-phone');
+    const opened = await callWs(sendMessageHandler, crashBuyer, { action: 'sendMessage', shopId: shop, clientMessageId: 'hello', text: '你好' }, 'crash-buyer-phone');
+    await assign(tenant, opened.conversationId, crashAgent.userId);
+    while ((await pollOnce(queues.delivery)).received > 0);
+
+    // The handler stores the message (claim, message, head) and dies sending the delivery job.
+    let jobSends = 0;
+    const crashingOnce: SendMessageDeps = {
+      ...sendMessageDependencies,
+      sendDeliveryJob: async (deliveryJob) => {
+        if (jobSends++ === 0) throw Object.assign(new Error('Task timed out after 6.00 seconds'), { name: 'TimeoutError' });
+        await sendMessageDependencies.sendDeliveryJob(deliveryJob);
+      },
+    };
+    const frame = { action: 'sendMessage', shopId: shop, conversationId: opened.conversationId, clientMessageId: 'lost-job', text: '发货了吗？' } as const;
+    await expect(sendMessage(crashBuyer, frame, new Date(), crashingOnce)).rejects.toThrow('Task timed out');
+    expect(await pollOnce(queues.delivery)).toEqual({ received: 0, failed: [] });
+    expect(fake.received('crash-agent-tab')).toEqual([]);
+
+    // No ack reached the client, so it resends: acked as a duplicate with the original seq, and delivered.
+    const resend = await sendMessage(crashBuyer, { ...frame, text: 'a resent text is not stored' }, new Date(), crashingOnce);
+    expect(resend).toMatchObject({ type: 'ack', conversationId: opened.conversationId, seq: 2, clientMessageId: 'lost-job', duplicate: true });
+    expect(await pollOnce(queues.delivery)).toEqual({ received: 1, failed: [] });
+    expect(fake.received('crash-agent-tab')).toEqual([
+      { type: 'message', conversationId: opened.conversationId, seq: 2, message: expect.objectContaining({ text: '发货了吗？', senderId: crashBuyer.userId, seq: 2 }) },
+    ]);
+    expect(fake.received('crash-buyer-phone')).toEqual([]);
+    const stored = (await partitionOf(tenant, opened.conversationId)).filter((item) => String(item.sk).startsWith('MSG#'));
+    expect(stored.map((m) => [m.seq, m.clientMessageId, m.text])).toEqual([
+      [1, 'hello', '你好'],
+      [2, 'lost-job', '发货了吗？'],
+    ]);
   });
 
   it('redelivers a job as the same frame, so the client drops it by (conversationId, seq), and stores nothing (rows 1, 3)', async () => {

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import type { Identity } from '../../shared/auth/identity';
+import type { AppendSteps } from '../../shared/conversations/append-message';
+import { emptyResponseFacts, type Conversation, type Message } from '../../shared/conversations/conversation';
+import type { DeliveryJob, RouteJob } from '../../shared/conversations/jobs';
+import { sendMessage, type SendMessageDeps } from '../../shared/conversations/send-message';
+
+/**
+ * sendMessage with the storage steps in memory: which delivery jobs a send and its resends produce.
+ * The same protocol against DynamoDB Local and the SQS server is in test/integration/messaging-*.test.ts.
+ */
+
+const buyer: Identity = { tenantId: 't1', userId: 'buyer-1', role: 'buyer', shopIds: [] };
+const agent: Identity = { tenantId: 't1', userId: 'agent-1', role: 'agent', shopIds: ['shop-1'] };
+const now = new Date('2026-11-11T00:00:00.000Z');
+
+const headOf = (overrides: Partial<Conversation> = {}): Conversation => ({
+  conversationId: 'conv-1',
+  tenantId: 't1',
+  shopId: 'shop-1',
+  buyerId: buyer.userId,
+  stage: 'pre-sale',
+  status: 'assigned',
+  assigneeId: agent.userId,
+  openedAt: '2026-11-10T23:59:00.000Z',
+  lastSeq: 0,
+  lastMessageAt: '2026-11-10T23:59:00.000Z',
+  buyerReadSeq: 0,
+  agentReadSeq: 0,
+  responseFacts: emptyResponseFacts(),
+  ...overrides,
+});
+
+/** One conversation's claims, messages and head lastSeq, with the append protocol's conditions. */
+function memoryConversation(head: Partial<Conversation> = {}) {
+  const claims = new Map<string, number>();
+  const messages = new Map<number, Message>();
+  let lastSeq = 0;
+  const steps: AppendSteps = {
+    claim: async (_tenantId, _conversationId, senderId, clientMessageId, seq) => {
+      const key = `${senderId}/${clientMessageId}`;
+      const claimed = claims.get(key);
+      if (claimed !== undefined) return { claimed: false, seq: claimed };
+      claims.set(key, seq);
+      return { claimed: true };
+    },
+    moveClaim: async (_tenantId, _conversationId, senderId, clientMessageId, fromSeq, toSeq) => {
+      const key = `${senderId}/${clientMessageId}`;
+      if (claims.get(key) !== fromSeq) return false;
+      claims.set(key, toSeq);
+      return true;
+    },
+    putMessage: async (_tenantId, message) => !messages.has(message.seq) && (messages.set(message.seq, message), true),
+    getMessage: async (_tenantId, _conversationId, seq) => messages.get(seq),
+    latestSeq: async () => Math.max(0, ...messages.keys()),
+    recordOnHead: async (_tenantId, message) => {
+      if (lastSeq >= message.seq) return 'superseded';
+      lastSeq = message.seq;
+      return 'applied';
+    },
+  };
+  const deliveryJobs: DeliveryJob[] = [];
+  const routeJobs: RouteJob[] = [];
+  const deps: SendMessageDeps = {
+    getConversation: async () => headOf({ ...head, lastSeq }),
+    openConversation: async () => {
+      throw new Error('not opened in these tests');
+    },
+    shopExists: async () => true,
+    append: steps,
+    sendDeliveryJob: async (job) => {
+      deliveryJobs.push(job);
+    },
+    sendRouteJob: async (job) => {
+      routeJobs.push(job);
+    },
+  };
+  return { deps, messages, deliveryJobs, routeJobs };
+}
+
+const buyerFrame = (clientMessageId: string, text: string) =>
+  ({ action: 'sendMessage', shopId: 'shop-1', conversationId: 'conv-1', clientMessageId, text }) as const;
+
+describe('sendMessage: delivery jobs (unit, storage in memory)', () => {
+  it('sends one delivery job for a first send, to the other side only, carrying the stored message', async () => {
+    const { deps, deliveryJobs } = memoryConversation();
+    const ack = await sendMessage(buyer, buyerFrame('m-1', '在吗'), now, deps);
+    expect(ack).toMatchObject({ type: 'ack', conversationId: 'conv-1', seq: 1, duplicate: false });
+    expect(deliveryJobs).toEqual([
+      {
+        type: 'message',
+        tenantId: 't1',
+        conversationId: 'conv-1',
+        shopId: 'shop-1',
+        recipients: [agent.userId],
+        message: { conversationId: 'conv-1', seq: 1, senderId: buyer.userId, senderRole: 'buyer', clientMessageId: 'm-1', text: '在吗', createdAt: now.toISOString() },
+      },
+    ]);
+  });
+
+  it('sends the delivery job when a resend is answered as a duplicate after the first send died before its job', async () => {
+    const { deps, messages, deliveryJobs } = memoryConversation();
+    const dying: SendMessageDeps = {
+      ...deps,
+      sendDeliveryJob: async () => {
+        throw Object.assign(new Error('Task timed out'), { name: 'TimeoutError' });
+      },
+    };
+    await expect(sendMessage(buyer, buyerFrame('m-1', '发货了吗？'), now, dying)).rejects.toThrow('Task timed out');
+    expect([...messages.values()].map((m) => m.text)).toEqual(['发货了吗？']);
+    expect(deliveryJobs).toEqual([]);
+
+    const resend = await sendMessage(buyer, buyerFrame('m-1', 'a resent text is not stored'), new Date(now.getTime() + 5000), deps);
+    expect(resend).toMatchObject({ seq: 1, duplicate: true, createdAt: now.toISOString() });
+    expect(messages.size).toBe(1);
+    expect(deliveryJobs).toHaveLength(1);
+    expect(deliveryJobs[0]).toMatchObject({ recipients: [agent.userId], message: { seq: 1, clientMessageId: 'm-1', text: '发货了吗？', createdAt: now.toISOString() } });
+  });
+
+  it('repeats the same delivery job for a plain resend: recipients drop it by (conversationId, seq)', async () => {
+    const { deps, messages, deliveryJobs } = memoryConversation();
+    const first = await sendMessage(agent, { action: 'sendMessage', conversationId: 'conv-1', clientMessageId: 'r-1', text: '亲，有货的' }, now, deps);
+    const resend = await sendMessage(agent, { action: 'sendMessage', conversationId: 'conv-1', clientMessageId: 'r-1', text: '亲，有货的' }, now, deps);
+    expect([first.duplicate, resend.duplicate]).toEqual([false, true]);
+    expect(resend.seq).toBe(first.seq);
+    expect(messages.size).toBe(1);
+    expect(deliveryJobs).toHaveLength(2);
+    expect(deliveryJobs[1]).toEqual(deliveryJobs[0]);
+    expect(deliveryJobs[0]?.recipients).toEqual([buyer.userId]);
+  });
+
+  it('sends no delivery job when nobody but the sender is in the conversation', async () => {
+    const { deps, deliveryJobs } = memoryConversation({ status: 'waiting', assigneeId: undefined });
+    await sendMessage(buyer, buyerFrame('m-1', '有人吗'), now, deps);
+    await sendMessage(buyer, buyerFrame('m-1', '有人吗'), now, deps);
+    expect(deliveryJobs).toEqual([]);
+  });
+});
