@@ -113,7 +113,10 @@ export const httpContracts: Record<string, HttpContract> = {
   },
   'PUT /v1/agents/{agentId}': {
     summary: "Create or update an agent's profile",
-    description: 'Name, shops, routing groups and cap. Presence and load are never taken from a body.',
+    description:
+      'Name, shops, routing groups and cap. Presence and load are never taken from a body. An admin sets shops and groups ' +
+      "as given. A supervisor's body names only shops they supervise and routing groups of those shops (the stage and " +
+      "backup groups their routing configs name); the agent's other shops and group memberships are kept as they were.",
     tag: 'agents',
     auth: ['admin', 'supervisor'],
     path: agentPathParams,
@@ -121,6 +124,11 @@ export const httpContracts: Record<string, HttpContract> = {
     responses: { 200: { description: 'The agent as stored.', schema: agentSchema } },
     errors: [
       notFound('agent or shop'),
+      {
+        status: 403,
+        codes: ['FORBIDDEN'],
+        description: 'The role may not call this, or a supervisor named a routing group of no shop they supervise (details name `body.groupIds`); nothing is changed.',
+      },
       { status: 409, codes: ['AGENT_CHANGED'], description: 'Someone else changed the agent meanwhile; read it again and retry.' },
     ],
     examples: [{ path: { agentId: 'agent-1' }, body: { name: '小美', shopIds: ['handu-flagship'], groupIds: ['g-pre'], cap: 200 } }],

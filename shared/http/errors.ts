@@ -33,8 +33,8 @@ export class UnauthorizedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = 'not allowed') {
-    super(403, 'FORBIDDEN', message);
+  constructor(message = 'not allowed', details: ErrorDetail[] = []) {
+    super(403, 'FORBIDDEN', message, details);
   }
 }
 

@@ -190,6 +190,62 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
       expect(json(await getAgent(admin, 'agent-1')).name).toBe('Xiao Li');
     });
 
+    describe("a supervisor changes only their shops' routing groups", () => {
+      /** shop-c routes to its own groups; supervisor A supervises shop-a (groups g-pre, g-in, g-after) only. */
+      const shopC = { ...shopBody('shop C'), routing: { ...shopBody().routing, groups: { 'pre-sale': 'c-pre', 'in-sale': 'c-in', 'after-sale': 'c-after' }, backupGroup: 'c-backup' } };
+      const supervisorAC: DevUser = { ...supervisorA, userId: 'sup-ac', shopIds: ['shop-a', 'shop-c'] };
+      const foreignSupervisor: DevUser = { ...supervisorA, tenantId: otherTenant };
+      const members = async (groupId: string) => listAgentIdsOfGroup(tenant, groupId);
+
+      beforeAll(async () => {
+        expect((await putShop(admin, 'shop-c', shopC)).statusCode).toBe(200);
+        const created = await putAgent(admin, 'agent-ac', { name: 'AC', shopIds: ['shop-a', 'shop-c'], groupIds: ['g-pre', 'c-pre', 'c-backup'] });
+        expect(created.statusCode).toBe(200);
+      });
+
+      it("keeps shop C's memberships when supervisor A leaves them out, and changes shop A's", async () => {
+        const response = await putAgent(supervisorA, 'agent-ac', { name: 'AC', shopIds: ['shop-a'], groupIds: ['g-in'] });
+        expect(response.statusCode).toBe(200);
+        expect(json(response)).toMatchObject({ shopIds: ['shop-c', 'shop-a'], groupIds: ['c-pre', 'c-backup', 'g-in'] });
+        expect(await members('c-pre')).toContain('agent-ac');
+        expect(await members('c-backup')).toContain('agent-ac');
+        expect(await members('g-in')).toContain('agent-ac');
+        expect(await members('g-pre')).not.toContain('agent-ac');
+      });
+
+      it("refuses supervisor A adding or naming a group of shop C (or of no shop) with 403 on body.groupIds, changing nothing", async () => {
+        const before = json(await getAgent(admin, 'agent-ac'));
+        for (const groupIds of [['g-pre', 'c-in'], ['c-pre'], ['c-backup', 'g-in'], ['no-shop-routes-here']]) {
+          const response = await putAgent(supervisorA, 'agent-ac', { name: 'AC', shopIds: ['shop-a'], groupIds });
+          expect(response.statusCode, groupIds.join()).toBe(403);
+          const error = json(response).error;
+          expect(error.code).toBe('FORBIDDEN');
+          expect(error.details).toEqual([{ field: 'body.groupIds', message: expect.stringContaining(groupIds.find((g) => !g.startsWith('g-'))!) }]);
+        }
+        expect(json(await getAgent(admin, 'agent-ac'))).toEqual(before);
+        expect(await members('c-in')).not.toContain('agent-ac');
+        expect(await members('c-pre')).toContain('agent-ac');
+      });
+
+      it("lets a supervisor of shops A and C change both shops' groups; an admin still sets them wholesale", async () => {
+        const bySupervisor = await putAgent(supervisorAC, 'agent-ac', { name: 'AC', shopIds: ['shop-a', 'shop-c'], groupIds: ['c-in'] });
+        expect(bySupervisor.statusCode).toBe(200);
+        expect(json(bySupervisor).groupIds).toEqual(['c-in']);
+        expect(await members('c-pre')).not.toContain('agent-ac');
+        const byAdmin = await putAgent(admin, 'agent-ac', { name: 'AC', shopIds: ['shop-a', 'shop-c'], groupIds: ['c-pre', 'g-after', 'no-shop-routes-here'] });
+        expect(byAdmin.statusCode).toBe(200);
+        expect(json(byAdmin).groupIds).toEqual(['c-pre', 'g-after', 'no-shop-routes-here']);
+        expect(await members('c-in')).not.toContain('agent-ac');
+      });
+
+      it("gives another tenant's supervisor of a same-named shop a 404 and leaves the agent alone (row 14)", async () => {
+        const before = json(await getAgent(admin, 'agent-ac'));
+        const response = await putAgent(foreignSupervisor, 'agent-ac', { name: 'x', shopIds: ['shop-a'], groupIds: ['g-pre'] });
+        expect(response.statusCode).toBe(404);
+        expect(json(await getAgent(admin, 'agent-ac'))).toEqual(before);
+      });
+    });
+
     it('refuses an admin a shop that does not exist and stores nothing', async () => {
       const response = await putAgent(admin, 'agent-ghost', { name: 'x', shopIds: ['shop-ghost'], groupIds: ['g-pre'] });
       expect(response.statusCode).toBe(404);
