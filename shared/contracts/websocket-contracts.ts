@@ -215,6 +215,15 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
   },
   { name: 'assigned', title: 'Conversation assigned to you', schema: assignedFrame, to: 'the agent' },
   { name: 'unassigned', title: 'Conversation taken from you', schema: unassignedFrame, to: 'the agent who had it' },
-  { name: 'queuePosition', title: 'Your place in line', schema: queuePositionFrame, to: 'a waiting buyer' },
+  {
+    name: 'queuePosition',
+    title: 'Your place in line',
+    schema: queuePositionFrame,
+    to: 'a waiting buyer',
+    description:
+      'Sent when routing finds nobody free for the conversation, and again each time a conversation ahead of it leaves the line ' +
+      '(assigned, or closed while waiting) while it is among the first 50 of the line. A position, not a change: show the latest; ' +
+      'the same position may arrive twice.',
+  },
   { name: 'conversationClosed', title: 'Conversation closed', schema: conversationClosedFrame, to: 'the buyer' },
 ];

@@ -13,6 +13,7 @@ import { getShop } from '../store/shops';
 import type { Agent } from './agent';
 import { chooseAgent, primaryGroupOf, type RoutingChoice } from './choose-agent';
 import { notifyUser, type NotifyUser } from './notify';
+import { tellBuyersBehind, waitingLineDependencies } from './waiting-line';
 
 export const routingDependencies = {
   getConversation: (tenantId: string, conversationId: string) => getRoutableConversation(tenantId, conversationId),
@@ -22,6 +23,9 @@ export const routingDependencies = {
   getAgents: (tenantId: string, agentIds: readonly string[]) => getAgents(tenantId, agentIds, { consistent: true }),
   assign: (input: Parameters<typeof assignConversation>[0]) => assignConversation(input),
   waitingPosition: (conversation: RoutableConversation) => waitingPosition(conversation),
+  /** Position updates for the buyers behind a conversation that left the line (waiting-line.ts). */
+  listWaitingLine: waitingLineDependencies.listWaitingLine,
+  getConversations: waitingLineDependencies.getConversations,
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
 };
@@ -44,8 +48,11 @@ export const maxRoutingAttempts = 8;
  * is skipped, so a duplicate or late job does nothing, and two routers racing end with one assignment
  * (the loser's transaction fails on the head's `status = waiting` condition). The agent is chosen by the
  * pure policy (choose-agent.ts) from strongly consistent reads; the assignment transaction re-checks
- * presence, cap and shop, and if the agent filled up meanwhile the next best is tried. Nobody available:
- * the conversation stays in its waiting line and the buyer is told their position.
+ * presence, cap and shop, and if the agent filled up meanwhile the next best is tried. Once assigned,
+ * the agent is told, and so are the buyers who were behind it in its waiting line (their new positions,
+ * see tellBuyersBehind). Nobody available: the conversation stays in its waiting line and the buyer is
+ * told their position. A redelivered job finds the conversation assigned and does nothing, so neither the
+ * agent nor the line hears twice from it.
  */
 export async function routeConversation(job: Pick<RouteJob, 'tenantId' | 'conversationId'>, deps: RoutingDependencies = routingDependencies): Promise<RouteOutcome> {
   const runId = randomUUID();
@@ -104,13 +111,16 @@ export async function routeConversation(job: Pick<RouteJob, 'tenantId' | 'conver
       now,
     });
     if (outcome === 'applied') {
-      await deps.notify(job.tenantId, choice.agentId, {
-        type: 'assigned',
-        conversationId: conversation.conversationId,
-        shopId: conversation.shopId,
-        buyerId: conversation.buyerId,
-        stage: conversation.stage,
-      });
+      await Promise.all([
+        deps.notify(job.tenantId, choice.agentId, {
+          type: 'assigned',
+          conversationId: conversation.conversationId,
+          shopId: conversation.shopId,
+          buyerId: conversation.buyerId,
+          stage: conversation.stage,
+        }),
+        tellBuyersBehind(conversation, deps),
+      ]);
       return { kind: 'assigned', agentId: choice.agentId, reason: choice.reason, attempts: attempt + 1 };
     }
     if (outcome === 'agent-unavailable') exclude.push(choice.agentId);

@@ -8,7 +8,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { conversationIdOfIndexSortKey } from './conversations';
 import { keys } from './keys';
-import { queryPages } from './read-all';
+import { batchGetAll, queryPages } from './read-all';
 import { cancellationCodes, isTransactionCanceled } from './write-failures';
 import { tableSchema } from './table-schema';
 
@@ -444,14 +444,28 @@ export async function waitingPosition(conversation: RoutableConversation, client
   return ahead + 1;
 }
 
-/** Ids of the oldest conversations in a shop's waiting line for a stage (gsi1, one page). */
-export async function listWaitingConversationIds(
+/**
+ * One entry of a waiting line: the conversation and its sort key there (`<openedAt>#<conversationId>`),
+ * which orders the line and says who is behind whom.
+ */
+export interface WaitingLineEntry {
+  conversationId: string;
+  lineKey: string;
+}
+
+/** Where a conversation stands (or stood, before it left) in its shop's waiting line for its stage. */
+export function waitingLineEntryOf(c: Pick<RoutableConversation, 'tenantId' | 'shopId' | 'stage' | 'openedAt' | 'conversationId'>): WaitingLineEntry {
+  return { conversationId: c.conversationId, lineKey: keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId).gsi1sk };
+}
+
+/** The first `limit` entries of a shop's waiting line for a stage, oldest first (gsi1, keys only, one page). */
+export async function listWaitingLine(
   tenantId: string,
   shopId: string,
   stage: string,
   limit: number,
   client: DynamoDBDocumentClient = dynamo(),
-): Promise<string[]> {
+): Promise<WaitingLineEntry[]> {
   const { gsi1pk } = keys.waitingLine(tenantId, shopId, stage);
   const result = await client.send(
     new QueryCommand({
@@ -463,9 +477,34 @@ export async function listWaitingConversationIds(
     }),
   );
   return (result.Items ?? []).flatMap((item) => {
-    const id = conversationIdOfIndexSortKey(String(item.gsi1sk));
-    return id ? [id] : [];
+    const lineKey = String(item.gsi1sk);
+    const conversationId = conversationIdOfIndexSortKey(lineKey);
+    return conversationId ? [{ conversationId, lineKey }] : [];
   });
+}
+
+/** Ids of the oldest conversations in a shop's waiting line for a stage (gsi1, one page). */
+export async function listWaitingConversationIds(
+  tenantId: string,
+  shopId: string,
+  stage: string,
+  limit: number,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<string[]> {
+  return (await listWaitingLine(tenantId, shopId, stage, limit, client)).map((entry) => entry.conversationId);
+}
+
+/**
+ * Heads by id, strongly consistent (BatchGet, 100 a call, unprocessed keys retried): what routing needs
+ * to act on now. Missing ones and other tenants' are left out; no particular order.
+ */
+export async function getRoutableConversations(
+  tenantId: string,
+  conversationIds: readonly string[],
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<RoutableConversation[]> {
+  const items = await batchGetAll(client, [...new Set(conversationIds)].map((id) => keys.conversation(tenantId, id)), { consistentRead: true });
+  return items.map((item) => routableConversationSchema.parse(item)).filter((conversation) => conversation.tenantId === tenantId);
 }
 
 export interface IdleCheck {

@@ -5,6 +5,10 @@ import { getAgent, updatePresence } from '../../shared/store/agents';
 import { getBuyerAtShop, getRoutableConversation, waitingPosition } from '../../shared/store/conversation-assignment';
 import { keys } from '../../shared/store/keys';
 import { routeConversation, routingDependencies, type RoutingDependencies } from '../../shared/routing/route-conversation';
+import { closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
+import { presenceDependencies, setPresence } from '../../shared/routing/presence';
+import { closeMovesWaitingLine, maxPositionUpdatesPerMove } from '../../shared/routing/waiting-line';
+import type { RouteJob } from '../../shared/conversations/jobs';
 import { lambdaContext } from '../support/events';
 import { storedItem } from '../support/table';
 import { createAgent, createShop, frameRecorder, head, idleTimersOf, openListCount, openWaiting, routingConfig } from './routing-fixtures';
@@ -190,5 +194,78 @@ describe('routing a waiting conversation (DynamoDB Local)', () => {
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad-id', 'bad-json', 'extra-key']);
     expect((await head(tenant, conversation.conversationId))?.assigneeId).toBe('consumer-a');
     expect(await storedItem(keys.buyerAtShop(tenant, 'shop-consumer', 'buyer-consumer'))).toMatchObject({ lastAgentId: 'consumer-a' });
+  });
+});
+
+describe('waiting-line position updates (DynamoDB Local)', () => {
+  const positionsOf = (recorder: ReturnType<typeof frameRecorder>, buyerId: string) =>
+    recorder.of(buyerId).flatMap((frame) => (frame.type === 'queuePosition' ? [frame.position] : []));
+
+  it('5 waiting, an agent comes online with room for 2: the 3 still waiting are told positions 1, 2, 3; a redelivered job tells nobody again', async () => {
+    await createShop(tenant, 'shop-moves');
+    await createAgent(tenant, 'moves-a', { shopIds: ['shop-moves'], groupIds: ['pre'], cap: 2, presence: 'offline' });
+    const line = [];
+    for (let i = 0; i < 5; i++) line.push(await openWaiting(tenant, 'shop-moves', `buyer-moves-${i}`));
+    const buyers = line.map((c) => c.buyerId);
+
+    // Going online drains the two oldest into routing jobs; the router runs them one after the other.
+    const jobs: RouteJob[] = [];
+    const online = await setPresence({ tenantId: tenant, userId: 'moves-a', role: 'agent', shopIds: ['shop-moves'] }, 'online', {
+      ...presenceDependencies,
+      sendRouteJob: async (job) => void jobs.push(job),
+    });
+    expect(online.routed).toBe(2);
+    expect(jobs.map((j) => j.conversationId)).toEqual([line[0]!.conversationId, line[1]!.conversationId]);
+    const { deps: d, recorder } = deps();
+    for (const job of jobs) expect(await routeConversation(job, d)).toMatchObject({ kind: 'assigned', agentId: 'moves-a' });
+
+    // Each assignment moved the line once: everyone behind the leaver got their new place.
+    expect(buyers.map((b) => positionsOf(recorder, b))).toEqual([[], [1], [2, 1], [3, 2], [4, 3]]);
+    expect(buyers.slice(2).map((b) => recorder.of(b).at(-1))).toEqual(
+      line.slice(2).map((c, i) => ({ type: 'queuePosition', conversationId: c.conversationId, position: i + 1 })),
+    );
+    // The positions told are the ones the line now has.
+    const heads = await Promise.all(line.slice(2).map((c) => getRoutableConversation(tenant, c.conversationId)));
+    expect(await Promise.all(heads.map((h) => waitingPosition(h!)))).toEqual([1, 2, 3]);
+
+    // SQS redelivers both jobs: the conversations are assigned already, so nothing is sent again.
+    const framesBefore = recorder.frames.length;
+    for (const job of jobs) expect(await routeConversation(job, d)).toEqual({ kind: 'skipped', reason: 'not-waiting' });
+    expect(recorder.frames).toHaveLength(framesBefore);
+  });
+
+  it('a waiting conversation closed from the middle of the line: only the buyers behind it are told', async () => {
+    await createShop(tenant, 'shop-close-line');
+    const line = [];
+    for (let i = 0; i < 4; i++) line.push(await openWaiting(tenant, 'shop-close-line', `buyer-close-line-${i}`));
+    const recorder = frameRecorder();
+    const supervisor = { tenantId: tenant, userId: 'sup-close-line', role: 'supervisor' as const, shopIds: ['shop-close-line'] };
+    const closing = closeMovesWaitingLine({ ...ownershipDependencies, notify: recorder.notify });
+    expect(await closeConversationByUser(supervisor, line[1]!.conversationId, closing)).toMatchObject({ status: 'closed' });
+    expect(line.map((c) => recorder.of(c.buyerId))).toEqual([
+      [],
+      [{ type: 'conversationClosed', conversationId: line[1]!.conversationId, reason: 'closed' }],
+      [{ type: 'queuePosition', conversationId: line[2]!.conversationId, position: 2 }],
+      [{ type: 'queuePosition', conversationId: line[3]!.conversationId, position: 3 }],
+    ]);
+    // Closing it again is acknowledged without another movement.
+    await closeConversationByUser(supervisor, line[1]!.conversationId, closing);
+    expect(recorder.frames).toHaveLength(3);
+  });
+
+  it(`tells at most the first ${maxPositionUpdatesPerMove} of a long line; the rest learn theirs from their own routing job`, async () => {
+    await createShop(tenant, 'shop-long-line');
+    await createAgent(tenant, 'long-a', { shopIds: ['shop-long-line'], groupIds: ['pre'], cap: 1, presence: 'offline' });
+    const line = [];
+    for (let i = 0; i < maxPositionUpdatesPerMove + 4; i++) line.push(await openWaiting(tenant, 'shop-long-line', `buyer-long-${i}`));
+    await updatePresence(tenant, 'long-a', 'online');
+    const { deps: d, recorder } = deps();
+    expect(await routeConversation(line[0]!, d)).toMatchObject({ kind: 'assigned', agentId: 'long-a' });
+    const told = recorder.frames.filter((f) => f.frame.type === 'queuePosition');
+    expect(told.map((f) => f.userId)).toEqual(line.slice(1, maxPositionUpdatesPerMove + 1).map((c) => c.buyerId));
+    expect(told.map((f) => (f.frame.type === 'queuePosition' ? f.frame.position : 0))).toEqual(Array.from({ length: maxPositionUpdatesPerMove }, (_, i) => i + 1));
+    // Further back: the buyer's own routing job (nobody free now) tells them.
+    const back = line.at(-1)!;
+    expect(await routeConversation(back, d)).toEqual({ kind: 'waiting', position: maxPositionUpdatesPerMove + 3 });
   });
 });

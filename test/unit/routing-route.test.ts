@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { routeConversation, maxRoutingAttempts, type RoutingDependencies } from '../../shared/routing/route-conversation';
+import { closeMovesWaitingLine, maxPositionUpdatesPerMove, tellBuyersBehind } from '../../shared/routing/waiting-line';
+import { ownershipDependencies } from '../../shared/routing/ownership';
 import type { RoutableConversation } from '../../shared/store/conversation-assignment';
 import type { Agent } from '../../shared/routing/agent';
 import type { Shop } from '../../shared/routing/shop';
@@ -50,6 +52,8 @@ function fakeDeps(overrides: Partial<RoutingDependencies> = {}): RoutingDependen
     getAgents: vi.fn(async (_t: string, ids: readonly string[]) => agents.filter((a) => ids.includes(a.agentId))),
     assign: vi.fn(async () => 'applied' as const),
     waitingPosition: vi.fn(async () => 7),
+    listWaitingLine: vi.fn(async () => []),
+    getConversations: vi.fn(async () => []),
     notify: vi.fn(async () => undefined),
     now: () => new Date('2026-11-11T00:01:00.000Z'),
     ...overrides,
@@ -98,5 +102,87 @@ describe('routeConversation (unit, fake dependencies)', () => {
 
   it('leaves a conversation of an unconfigured shop waiting without failing the job', async () => {
     expect(await routeConversation(conversation, fakeDeps({ getShop: vi.fn(async () => undefined) }))).toEqual({ kind: 'skipped', reason: 'no-shop' });
+  });
+});
+
+/** A waiting line of conversations w0..w(n-1), opened a second apart; c1 (the one routed above) opened before them all. */
+function line(n: number) {
+  const heads = Array.from({ length: n }, (_, i): RoutableConversation => ({
+    ...conversation,
+    conversationId: `w${i}`,
+    buyerId: `buyer-w${i}`,
+    openedAt: new Date(Date.parse(conversation.openedAt) + (i + 1) * 1000).toISOString(),
+  }));
+  const entry = (c: RoutableConversation) => ({ conversationId: c.conversationId, lineKey: `${c.openedAt}#${c.conversationId}` });
+  return { heads, entries: heads.map(entry), entry };
+}
+
+describe('position updates when a conversation leaves its waiting line (unit, fake dependencies)', () => {
+  const positions = (notify: ReturnType<typeof vi.fn>) => notify.mock.calls.map((call) => [call[1], call[2].position]);
+
+  it('after an assignment, tells the buyers behind it their new places, in the same notify as the agent', async () => {
+    const { heads, entries } = line(3);
+    const deps = fakeDeps({ listWaitingLine: vi.fn(async () => entries), getConversations: vi.fn(async () => heads) });
+    expect(await routeConversation(conversation, deps)).toMatchObject({ kind: 'assigned' });
+    expect(deps.listWaitingLine).toHaveBeenCalledWith('t1', 's1', 'pre-sale', maxPositionUpdatesPerMove + 1);
+    expect(deps.notify).toHaveBeenCalledWith('t1', 'buyer-w0', { type: 'queuePosition', conversationId: 'w0', position: 1 });
+    expect(positions(deps.notify as ReturnType<typeof vi.fn>).slice(1)).toEqual([['buyer-w0', 1], ['buyer-w1', 2], ['buyer-w2', 3]]);
+  });
+
+  it('does not read the line when the job is a duplicate or nobody is free', async () => {
+    const skipped = fakeDeps({ getConversation: vi.fn(async () => ({ ...conversation, status: 'assigned' as const })) });
+    await routeConversation(conversation, skipped);
+    const waiting = fakeDeps({ getAgents: vi.fn(async () => []) });
+    await routeConversation(conversation, waiting);
+    for (const deps of [skipped, waiting]) expect(deps.listWaitingLine).not.toHaveBeenCalled();
+  });
+
+  it('tells only buyers behind the leaver, counting the ones ahead, skipping the leaver and heads no longer waiting (index lag)', async () => {
+    const { heads, entries, entry } = line(5);
+    const left = heads[1]!;
+    const notify = vi.fn(async () => undefined);
+    const getConversations = vi.fn(async (_t: string, ids: readonly string[]) =>
+      heads.filter((h) => ids.includes(h.conversationId)).map((h) => (h.conversationId === 'w3' ? { ...h, status: 'assigned' as const } : h)),
+    );
+    // The index still lists the leaver (w1) and w3, which the table already shows assigned.
+    const told = await tellBuyersBehind(left, { listWaitingLine: vi.fn(async () => entries), getConversations, notify });
+    expect(getConversations).toHaveBeenCalledWith('t1', ['w2', 'w3', 'w4']);
+    expect(positions(notify)).toEqual([['buyer-w2', 2], ['buyer-w4', 3]]);
+    expect(told).toBe(2);
+    expect(entry(left).lineKey < entry(heads[2]!).lineKey).toBe(true);
+  });
+
+  it('tells at most the first 50 of the line, and reads nothing more when nobody is behind', async () => {
+    const { heads, entries } = line(maxPositionUpdatesPerMove + 1);
+    const notify = vi.fn(async () => undefined);
+    const getConversations = vi.fn(async (_t: string, ids: readonly string[]) => heads.filter((h) => ids.includes(h.conversationId)));
+    // The leaver (c1, the front) already dropped from the index: the Query returns 51 others, 50 are told.
+    expect(await tellBuyersBehind(conversation, { listWaitingLine: vi.fn(async () => entries), getConversations, notify })).toBe(maxPositionUpdatesPerMove);
+    expect(positions(notify).at(-1)).toEqual([`buyer-w${maxPositionUpdatesPerMove - 1}`, maxPositionUpdatesPerMove]);
+    const last = heads.at(-1)!;
+    const nobodyBehind = { listWaitingLine: vi.fn(async () => entries.slice(0, 3)), getConversations: vi.fn(), notify: vi.fn() };
+    expect(await tellBuyersBehind(last, nobodyBehind)).toBe(0);
+    expect(nobodyBehind.getConversations).not.toHaveBeenCalled();
+  });
+
+  it('logs and carries on when the line cannot be read: the movement is committed already', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const deps = fakeDeps({ listWaitingLine: vi.fn().mockRejectedValue(throttled) });
+    expect(await routeConversation(conversation, deps)).toMatchObject({ kind: 'assigned' });
+    expect(deps.notify).toHaveBeenCalledTimes(1);
+  });
+
+  it('closing a waiting conversation tells the line; closing an assigned one or a failed close does not', async () => {
+    const { heads, entries } = line(2);
+    const notify = vi.fn(async () => undefined);
+    const lineDeps = { listWaitingLine: vi.fn(async () => entries), getConversations: vi.fn(async () => heads) };
+    const input = { conversation, closeId: 'x', closedBy: 'sup', reason: 'closed' as const, now: new Date() };
+    const close = vi.fn().mockResolvedValueOnce('applied').mockResolvedValueOnce('conversation-changed').mockResolvedValue('applied');
+    const deps = closeMovesWaitingLine({ ...ownershipDependencies, close, notify }, lineDeps);
+    expect(await deps.close(input)).toBe('applied');
+    expect(positions(notify)).toEqual([['buyer-w0', 1], ['buyer-w1', 2]]);
+    expect(await deps.close(input)).toBe('conversation-changed');
+    expect(await deps.close({ ...input, conversation: { ...conversation, status: 'assigned', assigneeId: 'a' } })).toBe('applied');
+    expect(lineDeps.listWaitingLine).toHaveBeenCalledTimes(1);
   });
 });
