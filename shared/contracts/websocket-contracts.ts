@@ -13,6 +13,7 @@ import {
   resumeFrameSchema,
   staffSendMessageFrameSchema,
 } from '../conversations/frames';
+import { maxWatchers, watchLifetimeSeconds } from '../conversations/conversation';
 import { quickReplyAckFrameSchema, sendQuickReplyFrameSchema } from '../quick-replies/frames';
 import {
   assignedFrame,
@@ -197,7 +198,8 @@ export const webSocketContracts: Record<string, WebSocketRouteContract> = {
   },
   watch: {
     summary: 'Supervisor: follow a conversation live',
-    description: 'Until `watchingUntil`, the supervisor also receives the conversation\'s `message` frames (QC, coaching).',
+    description:
+      `Until \`watchingUntil\` (${watchLifetimeSeconds / 3600} h; watching again renews it), the supervisor also receives the conversation's \`message\` frames (QC, coaching). At most ${maxWatchers} supervisors watch a conversation at once: beyond that a WATCHER_LIMIT error (409); a closed conversation is CONVERSATION_CLOSED (409). A watch starting while a message is being sent may miss that one message (\`resume\` has it).`,
     roles: ['supervisor', 'admin'],
     frames: [{ name: 'watch', title: 'Watch', schema: watchFrame, examples: [{ action: 'watch', conversationId: 'c-1' }] }],
     replies: [{ name: 'watchAck', title: 'Watching', schema: watchAckFrame }],

@@ -61,8 +61,27 @@ export const conversationSchema = z.object({
   pendingQuestionSince: isoTime.optional(),
   responseFacts: responseFactsSchema,
   closedAt: isoTime.optional(),
+  /**
+   * Supervisors watching the conversation live: user id → when the watch ends (epoch seconds). At most
+   * `maxWatchers` entries, written only by the watch action (store/conversations.ts addWatcher), which
+   * also drops ended ones; the message path reads it with the head it reads anyway (docs/messaging.md).
+   */
+  watchers: z.record(idSchema, count).optional(),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
+
+/** Supervisors who may watch one conversation at once: bounds the head's size and a delivery job's recipients. */
+export const maxWatchers = 20;
+/** A watch lasts a long shift; watching again renews it. An ended watch stops receiving without cleanup. */
+export const watchLifetimeSeconds = 12 * 3600;
+
+/** Whether a watch ending at `until` (epoch seconds) still runs at `now`. */
+export const watchIsLive = (until: number, now: Date): boolean => until * 1000 > now.getTime();
+
+/** The users watching a conversation at `now`, as its head says. */
+export function liveWatchers(conversation: Pick<Conversation, 'watchers'>, now: Date): string[] {
+  return Object.entries(conversation.watchers ?? {}).flatMap(([userId, until]) => (watchIsLive(until, now) ? [userId] : []));
+}
 
 /** Who wrote a message; `role` is the sender's role at write time, from the verified identity. */
 export const senderRoles = roles;

@@ -1,19 +1,15 @@
 import type { MessageDeliveryJob } from './jobs';
 import type { MessageFrame } from './frames';
 import { deleteConnection, listConnectionsOfUser } from '../store/connections';
-import { listWatchers } from '../store/watchers';
 import { postToConnection } from '../notify/post-to-connection';
 
 export interface DeliverySteps {
-  /** Supervisors watching the conversation live (routing's watch action): they receive every message too. */
-  listWatchers: (tenantId: string, conversationId: string) => Promise<string[]>;
   listConnections: (tenantId: string, userId: string) => ReturnType<typeof listConnectionsOfUser>;
   post: (connectionId: string, frame: unknown) => ReturnType<typeof postToConnection>;
   deleteConnection: (tenantId: string, userId: string, connectionId: string) => Promise<void>;
 }
 
 export const deliverySteps: DeliverySteps = {
-  listWatchers: async (tenantId, conversationId) => (await listWatchers(tenantId, conversationId)).map((watcher) => watcher.userId),
   listConnections: (tenantId, userId) => listConnectionsOfUser(tenantId, userId),
   post: (connectionId, frame) => postToConnection(connectionId, frame),
   deleteConnection: (tenantId, userId, connectionId) => deleteConnection(tenantId, userId, connectionId),
@@ -26,17 +22,17 @@ export interface DeliveryReport {
 }
 
 /**
- * Posts a stored message to every live connection of every recipient (the job's, plus current watchers,
- * never the sender: looked up here, off the send path's budget). A closed connection is removed
- * and the others still receive; any other failure is raised after every connection was tried, so the
- * queue retries the job (recipients who already got it drop the repeat by conversationId + seq).
+ * Posts a stored message to every live connection of every recipient of the job (the other side and the
+ * supervisors watching, as the sender's head read saw them; never the sender). The only reads are the
+ * recipients' connections: 0.5 read units per recipient. A closed connection is removed and the others
+ * still receive; any other failure is raised after every connection was tried, so the queue retries the
+ * job (recipients who already got it drop the repeat by conversationId + seq).
  */
 export async function deliverMessage(job: MessageDeliveryJob, steps: DeliverySteps = deliverySteps): Promise<DeliveryReport> {
   const frame: MessageFrame = { type: 'message', conversationId: job.conversationId, seq: job.message.seq, message: job.message };
   const report: DeliveryReport = { sent: 0, removed: 0 };
   const failures: unknown[] = [];
-  const watchers = await steps.listWatchers(job.tenantId, job.conversationId);
-  const recipients = new Set([...job.recipients, ...watchers]);
+  const recipients = new Set(job.recipients);
   recipients.delete(job.message.senderId);
   await Promise.all(
     [...recipients].map(async (recipientId) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
-import { messageSchema } from './conversation';
+import { maxWatchers, messageSchema } from './conversation';
 
 /**
  * Queue job bodies, shared by the producers (the sendMessage handler) and the consumers. Jobs carry only
@@ -22,7 +22,8 @@ export type RouteJob = z.infer<typeof routeJobSchema>;
 
 /**
  * DELIVERY_QUEUE: post a stored message to the recipients' live connections. At least once: the frame
- * carries conversationId + seq, by which clients drop duplicates.
+ * carries conversationId + seq, by which clients drop duplicates. Recipients are final (the buyer or the
+ * assignee, and the supervisors watching when it was sent): the consumer reads only their connections.
  */
 export const messageDeliveryJobSchema = z
   .object({
@@ -30,7 +31,8 @@ export const messageDeliveryJobSchema = z
     tenantId: idSchema,
     conversationId: idSchema,
     shopId: idSchema,
-    recipients: z.array(idSchema).max(20),
+    /** The other side (buyer, assignee) plus every watcher: at most 2 + maxWatchers. */
+    recipients: z.array(idSchema).max(2 + maxWatchers),
     message: messageSchema,
   })
   .strict();

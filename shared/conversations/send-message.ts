@@ -4,7 +4,7 @@ import { sendDeliveryJob, sendRouteJob } from '../notify/job-queues';
 import { getConversation, openConversation } from '../store/conversations';
 import { getShop } from '../store/shops';
 import { appendMessage, appendSteps, type AppendSteps } from './append-message';
-import { canRead, canWrite, type Conversation } from './conversation';
+import { canRead, canWrite, liveWatchers, type Conversation } from './conversation';
 import type { AckFrame, BuyerSendMessageFrame, StaffSendMessageFrame } from './frames';
 import type { DeliveryJob, RouteJob } from './jobs';
 
@@ -62,8 +62,10 @@ export async function sendMessage(
     // that is no longer waiting.
     await deps.sendRouteJob({ type: 'route', tenantId: identity.tenantId, conversationId: conversation.conversationId });
   }
-  // The other side as the head knows it; delivery adds watching supervisors, off this hot path.
-  const recipients = [conversation.buyerId, conversation.assigneeId].filter(
+  // The other side and the supervisors watching, as the head read above knows them: no extra read, and
+  // the consumer reads nothing but their connections. A watch stored after that read misses this message
+  // (it gets the next one; `resume` has this one).
+  const recipients = [conversation.buyerId, conversation.assigneeId, ...liveWatchers(conversation, now)].filter(
     (userId): userId is string => userId !== undefined && userId !== identity.userId,
   );
   // A resend is delivered again too: the first call may have died after storing the message but before

@@ -14,7 +14,8 @@ import {
 } from '../store/conversation-assignment';
 import { getShop } from '../store/shops';
 import { logger } from '../runtime/observability';
-import { addWatcher, watchLifetimeSeconds } from '../store/watchers';
+import { addWatcher } from '../store/conversations';
+import { liveWatchers, maxWatchers, watchLifetimeSeconds } from '../conversations/conversation';
 import { assertMayHandleConversation, supervisesShop } from './access';
 import type { OwnershipAckFrame } from './frames';
 import { notifyUser, type NotifyUser } from './notify';
@@ -29,7 +30,7 @@ export const ownershipDependencies = {
   requeueToGroup: (c: RoutableConversation, record: Parameters<typeof requeueToGroup>[1]) => requeueToGroup(c, record),
   close: (input: Parameters<typeof closeConversation>[0]) => closeConversation(input),
   sendRouteJob: (job: RouteJob) => sendRouteJob(job),
-  addWatcher: (tenantId: string, conversationId: string, userId: string, now: Date) => addWatcher(tenantId, conversationId, userId, now),
+  addWatcher: (c: RoutableConversation, userId: string, until: number, now: Date) => addWatcher(c, userId, until, now),
   /** Capacity freed for an agent in a shop: route that shop's waiting conversations their way. */
   drain: async (tenantId: string, agentId: string, shopId: string) => {
     const agent = await getAgent(tenantId, agentId, { consistent: true });
@@ -186,17 +187,30 @@ async function bestEffort(what: string, run: () => Promise<unknown>): Promise<vo
 }
 
 /**
- * A supervisor of the shop subscribes to a conversation's live messages. Delivery adds the watchers
- * (store/watchers.ts listWatchers) to each message's recipients.
+ * A supervisor of the shop subscribes to a conversation's live messages for `watchLifetimeSeconds`
+ * (watching again renews it). The watch is an entry on the head's watcher map, so the message path,
+ * which reads the head anyway, adds the watchers to each message's recipients with no extra read
+ * (docs/messaging.md). Refused on a closed conversation, and beyond `maxWatchers` watching at once.
  */
 export async function watchConversation(
   identity: Identity,
   conversationId: string,
   deps: OwnershipDependencies = ownershipDependencies,
 ): Promise<{ conversationId: string; watchingUntil: string }> {
-  const conversation = await deps.getConversation(identity.tenantId, conversationId);
-  if (!conversation || !supervisesShop(identity, conversation.shopId)) throw new NotFoundError('conversation');
-  const now = deps.now();
-  await deps.addWatcher(identity.tenantId, conversationId, identity.userId, now);
-  return { conversationId, watchingUntil: new Date(now.getTime() + watchLifetimeSeconds * 1000).toISOString() };
+  for (let attempt = 0; attempt < maxTries; attempt++) {
+    const conversation = await deps.getConversation(identity.tenantId, conversationId);
+    if (!conversation || !supervisesShop(identity, conversation.shopId)) throw new NotFoundError('conversation');
+    if (conversation.status === 'closed') throw new ConflictError('CONVERSATION_CLOSED', 'the conversation is closed');
+    const now = deps.now();
+    const others = liveWatchers(conversation, now).filter((userId) => userId !== identity.userId);
+    if (others.length >= maxWatchers) {
+      throw new ConflictError('WATCHER_LIMIT', `${maxWatchers} supervisors are watching this conversation already, the most allowed`);
+    }
+    const until = Math.floor(now.getTime() / 1000) + watchLifetimeSeconds;
+    // A conflict: the head changed since the read (closed, another watch, a renewal): read it again.
+    if ((await deps.addWatcher(conversation, identity.userId, until, now)) === 'applied') {
+      return { conversationId, watchingUntil: new Date(until * 1000).toISOString() };
+    }
+  }
+  throw new ServiceUnavailableError();
 }

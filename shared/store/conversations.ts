@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conversationSchema, emptyResponseFacts, type Conversation, type Message, type Stage } from '../conversations/conversation';
+import {
+  conversationSchema,
+  emptyResponseFacts,
+  maxWatchers,
+  watchIsLive,
+  type Conversation,
+  type Message,
+  type Stage,
+} from '../conversations/conversation';
 import { headEffectOf } from '../conversations/response-facts';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
@@ -367,6 +375,63 @@ export async function markConversationRead(
     return { updated: true };
   } catch (error) {
     if (isConditionalCheckFailed(error)) return { updated: false };
+    throw error;
+  }
+}
+
+export type AddWatcherResult = 'applied' | 'conflict';
+
+/**
+ * Puts a supervisor on the head's watcher map until `until` (epoch seconds), renewing their entry if
+ * present, and drops the entries that had ended when `known` was read. One conditional update: the head
+ * is not closed, an entry it drops still holds the value read (a renewal meanwhile is not dropped), and
+ * the map stays within `maxWatchers` (a new entry needs room after the drops). 'conflict' when any of
+ * that failed or the map appeared or vanished since the read: the caller re-reads and decides again.
+ * Only this writes `watchers`; the message path's head update never names it.
+ */
+export async function addWatcher(
+  known: Pick<Conversation, 'tenantId' | 'conversationId' | 'watchers'>,
+  userId: string,
+  until: number,
+  now: Date,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<AddWatcherResult> {
+  const names: Record<string, string> = { '#status': 'status', '#w': 'watchers' };
+  const values: Record<string, unknown> = { ':closed': 'closed' };
+  const conditions = ['attribute_exists(pk)', '#status <> :closed'];
+  let update: string;
+  if (known.watchers === undefined) {
+    values[':map'] = { [userId]: until };
+    conditions.push('attribute_not_exists(#w)');
+    update = 'SET #w = :map';
+  } else {
+    names['#me'] = userId;
+    values[':until'] = until;
+    const ended = Object.entries(known.watchers).filter(([watcher, at]) => watcher !== userId && !watchIsLive(at, now));
+    ended.forEach(([watcher, at], i) => {
+      names[`#x${i}`] = watcher;
+      values[`:x${i}`] = at;
+      conditions.push(`#w.#x${i} = :x${i}`);
+    });
+    // After the update the map holds size - ended + 1 entries when this supervisor is new.
+    values[':room'] = maxWatchers + ended.length;
+    conditions.push('(attribute_exists(#w.#me) OR size(#w) < :room)');
+    update = `SET #w.#me = :until${ended.length > 0 ? ` REMOVE ${ended.map((_, i) => `#w.#x${i}`).join(', ')}` : ''}`;
+  }
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.conversation(known.tenantId, known.conversationId),
+        UpdateExpression: update,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return 'applied';
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return 'conflict';
     throw error;
   }
 }

@@ -91,15 +91,6 @@ export const keys = {
   }),
   conversationsOfBuyer: (tenantId: string, buyerId: string) => ({ pk: `${tenantPrefix(tenantId)}#BUYER#${buyerId}`, skPrefix: 'CONV#' }),
 
-  /** A supervisor watching a conversation live. Own partition: message queries of the head's partition never meet it. */
-  conversationWatcher: (tenantId: string, conversationId: string, userId: string): Key => ({
-    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#WATCH`,
-    sk: `WATCH#${userId}`,
-  }),
-  watchersOfConversation: (tenantId: string, conversationId: string) => ({
-    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#WATCH`,
-    skPrefix: 'WATCH#',
-  }),
   /** A transfer or reassignment of a conversation, with its note, in order. */
   conversationTransfer: (tenantId: string, conversationId: string, at: string, transferId: string): Key => ({
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#XFER`,

@@ -29,7 +29,7 @@ export async function* queryPages(
 /**
  * Every item under a partition's sort key prefix whose time to live is still ahead. DynamoDB deletes
  * expired items only some time after they expire (it can take days), so readers that must not act on
- * one (a closed connection, an ended watch) get them filtered out here.
+ * one (a closed connection) get them filtered out here.
  */
 export async function liveItemsOf(
   client: DynamoDBDocumentClient,

@@ -44,7 +44,7 @@ describe('connection records (DynamoDB Local)', () => {
           createdAt: now.toISOString(),
         },
       } as Parameters<typeof deliverMessage>[0],
-      { ...deliverySteps, listWatchers: async () => [], post: async (connectionId) => (posted.push(connectionId), 'sent') },
+      { ...deliverySteps, post: async (connectionId) => (posted.push(connectionId), 'sent') },
     );
     expect(posted).toEqual(['conn-live']);
     expect(report).toEqual({ sent: 1, removed: 0 });

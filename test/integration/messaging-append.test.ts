@@ -8,6 +8,10 @@ import { appendMessage, appendSteps, type AppendSteps } from '../../shared/conve
 import type { Message } from '../../shared/conversations/conversation';
 import { sendMessage } from '../../shared/conversations/send-message';
 import { dynamo, setClientsForTests } from '../../shared/runtime/clients';
+import { deliverMessage, deliverySteps } from '../../shared/conversations/deliver-message';
+import { deliveryJobSchema } from '../../shared/conversations/jobs';
+import { watchConversation } from '../../shared/routing/ownership';
+import { saveConnection } from '../../shared/store/connections';
 import { getConversation, openConversation } from '../../shared/store/conversations';
 import { listMessagesAfter } from '../../shared/store/messages';
 import { callWs } from '../support/events';
@@ -39,6 +43,7 @@ describe('appending messages (DynamoDB Local)', () => {
 
   describe('cost per message (hot path budget: 3 write units, 1 read unit)', () => {
     const consumed: { command: string; units: number }[] = [];
+    const singleReads = new Set(['GetItemCommand', 'QueryCommand']);
     const production = dynamo();
     beforeAll(() => {
       // The same client the handlers use, with every call asked to report what it consumed, indexes included.
@@ -48,8 +53,12 @@ describe('appending messages (DynamoDB Local)', () => {
           (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
           const result = await next(args);
           const capacity = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
+          const command = String(context.commandName);
+          // DynamoDB bills every GetItem and Query at least 0.5 read units (1 if strongly consistent), even
+          // when nothing matches; DynamoDB Local reports 0 for an empty Query, so the floor is applied here.
+          const floor = singleReads.has(command) ? ((args.input as { ConsistentRead?: boolean }).ConsistentRead ? 1 : 0.5) : 0;
           for (const c of Array.isArray(capacity) ? capacity : capacity ? [capacity] : []) {
-            consumed.push({ command: String(context.commandName), units: c.CapacityUnits ?? 0 });
+            consumed.push({ command, units: Math.max(c.CapacityUnits ?? 0, floor) });
           }
           return result;
         },
@@ -88,6 +97,48 @@ describe('appending messages (DynamoDB Local)', () => {
       }
       const head = await getConversation(tenant, first.conversationId, { consistent: true });
       expect(head).toMatchObject({ lastSeq: 3, responseFacts: { questions: 2, replies: 1, responseCount: 1 } });
+    });
+
+    it('costs at most 3 write units and 1 read unit end to end, delivery to one recipient with one connection included', async () => {
+      const buyer = newBuyer();
+      const first = await callWs(sendMessageHandler, buyer, { action: 'sendMessage', shopId: shop, clientMessageId: 'e2e-1', text: '在吗' });
+      await assign(tenant, first.conversationId, agent.userId);
+      await saveConnection(agent, 'agent-e2e-tab');
+      await receiveAll(queues.delivery);
+
+      const send = await measure(() =>
+        callWs(sendMessageHandler, buyer, { action: 'sendMessage', shopId: shop, conversationId: first.conversationId, clientMessageId: 'e2e-2', text: '这件有现货吗？' }),
+      );
+      const jobs = (await receiveAll(queues.delivery)).map((body) => deliveryJobSchema.parse(body));
+      expect(jobs.map((job) => [job.recipients, job.message.seq])).toEqual([[[agent.userId], 2]]);
+      const posted: string[] = [];
+      const delivery = await measure(() => deliverMessage(jobs[0]!, { ...deliverySteps, post: async (connectionId) => (posted.push(connectionId), 'sent') }));
+      expect(posted).toEqual(['agent-e2e-tab']);
+      // The consumer reads only the recipient's connections (one Query, 0.5 read units): no watcher lookup.
+      expect(send).toEqual({ commands: ['GetItemCommand', 'PutItemCommand', 'PutItemCommand', 'UpdateItemCommand'], read: 0.5, write: 3 });
+      expect(delivery).toEqual({ commands: ['QueryCommand'], read: 0.5, write: 0 });
+      expect(send.read + delivery.read).toBeLessThanOrEqual(1);
+      expect(send.write + delivery.write).toBeLessThanOrEqual(3);
+    });
+
+    it('costs a watched conversation no more on the send path: the head update leaves the watcher map alone', async () => {
+      const buyer = newBuyer();
+      const first = await callWs(sendMessageHandler, buyer, { action: 'sendMessage', shopId: shop, clientMessageId: 'w-1', text: '在吗' });
+      await assign(tenant, first.conversationId, agent.userId);
+      const supervisor = who(tenant, 'supervisor', 'sup-watching-cost', [shop]);
+      await watchConversation(supervisor, first.conversationId);
+      const watchers = (await getConversation(tenant, first.conversationId, { consistent: true }))?.watchers;
+      expect(Object.keys(watchers ?? {})).toEqual([supervisor.userId]);
+      await receiveAll(queues.delivery);
+
+      const send = await measure(() =>
+        callWs(sendMessageHandler, buyer, { action: 'sendMessage', shopId: shop, conversationId: first.conversationId, clientMessageId: 'w-2', text: '还有黑色吗 🖤' }),
+      );
+      expect(send).toEqual({ commands: ['GetItemCommand', 'PutItemCommand', 'PutItemCommand', 'UpdateItemCommand'], read: 0.5, write: 3 });
+      // The watcher rides in the job from the head read; each recipient's delivery is one connection Query.
+      const jobs = (await receiveAll(queues.delivery)).map((body) => deliveryJobSchema.parse(body));
+      expect(jobs.map((job) => job.recipients)).toEqual([[agent.userId, supervisor.userId]]);
+      expect((await getConversation(tenant, first.conversationId, { consistent: true }))?.watchers).toEqual(watchers);
     });
 
     it('reads the head with one eventually consistent GetItem (0.5 read units)', async () => {

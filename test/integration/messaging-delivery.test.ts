@@ -13,6 +13,7 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { handler as deliverMessages } from '../../functions/queue/deliver-messages';
 import { handler as sendMessageHandler } from '../../functions/ws/send-message';
+import { handler as watchHandler } from '../../functions/ws/watch';
 import { sendMessage, sendMessageDependencies, type SendMessageDeps } from '../../shared/conversations/send-message';
 import type { MessageDeliveryJob } from '../../shared/conversations/jobs';
 import type { MessageFrame } from '../../shared/conversations/frames';
@@ -208,6 +209,35 @@ describe('delivery through the SQS server (fauxqs)', () => {
       [1, 'hello', '你好'],
       [2, 'lost-job', '发货了吗？'],
     ]);
+  });
+
+  it('pushes every message to a supervisor watching, never their own; once the watch has ended, nothing (head watchers, no delivery read)', async () => {
+    const watchAgent = who(tenant, 'agent', 'agent-w', [shop]);
+    const watchBuyer = who(tenant, 'buyer', 'buyer-w');
+    const supervisor = who(tenant, 'supervisor', 'sup-w', [shop]);
+    await saveConnection(watchAgent, 'w-agent-tab');
+    await saveConnection(watchBuyer, 'w-buyer-phone');
+    await saveConnection(supervisor, 'w-sup-tab');
+    const opened = await callWs(sendMessageHandler, watchBuyer, { action: 'sendMessage', shopId: shop, clientMessageId: 'w-1', text: '在吗' }, 'w-buyer-phone');
+    await assign(tenant, opened.conversationId, watchAgent.userId);
+    const conversationId = opened.conversationId as string;
+    expect(await callWs(watchHandler, supervisor, { action: 'watch', conversationId }, 'w-sup-tab')).toMatchObject({ type: 'ack', action: 'watch' });
+
+    await callWs(sendMessageHandler, watchBuyer, { action: 'sendMessage', shopId: shop, conversationId, clientMessageId: 'w-2', text: '尺码偏大吗' }, 'w-buyer-phone');
+    await callWs(sendMessageHandler, watchAgent, { action: 'sendMessage', conversationId, clientMessageId: 'w-3', text: '正常尺码亲' }, 'w-agent-tab');
+    await callWs(sendMessageHandler, supervisor, { action: 'sendMessage', conversationId, clientMessageId: 'w-4', text: '补充：可以参考尺码表' }, 'w-sup-tab');
+    while ((await pollOnce(queues.delivery)).received > 0);
+    const seqs = (connectionId: string) => fake.received(connectionId).map((f) => f.seq).sort((a, b) => a - b);
+    expect(seqs('w-sup-tab')).toEqual([2, 3]);
+    expect(seqs('w-buyer-phone')).toEqual([3, 4]);
+    expect(seqs('w-agent-tab')).toEqual([2, 4]);
+
+    // Thirteen hours later the watch (12 h) has ended: the buyer's next message reaches the agent only.
+    const later = new Date(Date.now() + 13 * 3600_000);
+    await sendMessage(watchBuyer, { action: 'sendMessage', shopId: shop, conversationId, clientMessageId: 'w-5', text: '还在吗' }, later);
+    while ((await pollOnce(queues.delivery)).received > 0);
+    expect(seqs('w-sup-tab')).toEqual([2, 3]);
+    expect(seqs('w-agent-tab')).toEqual([2, 4, 5]);
   });
 
   it('redelivers a job as the same frame, so the client drops it by (conversationId, seq), and stores nothing (rows 1, 3)', async () => {

@@ -12,10 +12,10 @@ import { env } from '../../shared/runtime/env';
 import { getAgent } from '../../shared/store/agents';
 import { getBuyerAtShop } from '../../shared/store/conversation-assignment';
 import { keys } from '../../shared/store/keys';
-import { listWatchers } from '../../shared/store/watchers';
 import { openConversation } from '../../shared/store/conversations';
 import { routeConversation, routingDependencies } from '../../shared/routing/route-conversation';
-import { ownershipDependencies, transferConversation, closeConversationByUser } from '../../shared/routing/ownership';
+import { ownershipDependencies, transferConversation, closeConversationByUser, watchConversation } from '../../shared/routing/ownership';
+import { liveWatchers, maxWatchers, watchLifetimeSeconds } from '../../shared/conversations/conversation';
 import { presenceDependencies, setPresence } from '../../shared/routing/presence';
 import type { RouteJob } from '../../shared/conversations/jobs';
 import { transferFrame } from '../../shared/routing/frames';
@@ -307,13 +307,60 @@ describe('agent and supervisor actions (DynamoDB Local)', () => {
   });
 
   describe('watch', () => {
-    it('subscribes a supervisor of the shop; listWatchers returns them', async () => {
+    /** The supervisors the head lists as watching at `at`: what sendMessage adds to a message's recipients. */
+    const watchingAt = async (conversationId: string, at = new Date()) =>
+      liveWatchers((await head(tenant, conversationId)) as { watchers?: Record<string, number> }, at).sort();
+    const hoursLater = (hours: number) => new Date(Date.now() + hours * 3600_000);
+
+    it('subscribes a supervisor of the shop: the head lists them as watching until the watch ends', async () => {
       const conversation = await assignedTo('ag-1', 'buyer-w1');
       const reply = await send(watchHandler, supervisorA, { action: 'watch', conversationId: conversation.conversationId, ref: 'w' });
       expect(reply).toMatchObject({ type: 'ack', action: 'watch', conversationId: conversation.conversationId, ref: 'w', watchingUntil: expect.any(String) });
-      expect((await listWatchers(tenant, conversation.conversationId)).map((w) => w.userId)).toEqual(['sup-a']);
-      // Expired watches are not listed.
-      expect(await listWatchers(tenant, conversation.conversationId, new Date(Date.now() + 13 * 3600_000))).toEqual([]);
+      const until = Date.parse(String(reply.watchingUntil));
+      expect(until).toBeGreaterThan(Date.now() + (watchLifetimeSeconds - 60) * 1000);
+      expect((await head(tenant, conversation.conversationId))?.watchers).toEqual({ 'sup-a': until / 1000 });
+      expect(await watchingAt(conversation.conversationId)).toEqual(['sup-a']);
+      // Ended watches are not listed.
+      expect(await watchingAt(conversation.conversationId, hoursLater(13))).toEqual([]);
+    });
+
+    it('renews a watch when the supervisor watches again, keeping one entry', async () => {
+      const conversation = await assignedTo('ag-1', 'buyer-w-renew');
+      const first = await watchConversation(supervisorA, conversation.conversationId);
+      const later = await watchConversation(supervisorA, conversation.conversationId, { ...ownershipDependencies, now: () => hoursLater(11) });
+      expect(Date.parse(later.watchingUntil)).toBeGreaterThan(Date.parse(first.watchingUntil));
+      expect(Object.keys((await head(tenant, conversation.conversationId))?.watchers as object)).toEqual(['sup-a']);
+      expect(await watchingAt(conversation.conversationId, hoursLater(13))).toEqual(['sup-a']);
+    });
+
+    it(`lets at most ${maxWatchers} supervisors watch at once, even when they all ask at the same time; ended watches make room`, async () => {
+      const conversation = await assignedTo('ag-1', 'buyer-w-many');
+      const supervisors = Array.from({ length: maxWatchers + 5 }, (_, i) => user(`sup-many-${i}`, 'supervisor'));
+      const replies = await Promise.all(supervisors.map((s) => send(watchHandler, s, { action: 'watch', conversationId: conversation.conversationId })));
+      expect(replies.filter((r) => r.type === 'ack')).toHaveLength(maxWatchers);
+      const refused = replies.filter((r) => r.type === 'error');
+      expect(refused).toHaveLength(5);
+      for (const r of refused) expect(r).toMatchObject({ code: 'WATCHER_LIMIT', message: expect.stringContaining(`${maxWatchers} supervisors`) });
+      const watching = await watchingAt(conversation.conversationId);
+      expect(watching).toHaveLength(maxWatchers);
+      // One of the twenty renewing is no new watcher; a twenty-first is refused.
+      const oneOfThem = supervisors.find((s) => watching.includes(s.userId))!;
+      expect(await send(watchHandler, oneOfThem, { action: 'watch', conversationId: conversation.conversationId })).toMatchObject({ type: 'ack' });
+      const late = user('sup-late', 'supervisor');
+      expect(await send(watchHandler, late, { action: 'watch', conversationId: conversation.conversationId })).toMatchObject({ code: 'WATCHER_LIMIT' });
+      // Thirteen hours on, every watch has ended: the next one drops them all and the head holds just it.
+      await watchConversation(late, conversation.conversationId, { ...ownershipDependencies, now: () => hoursLater(13) });
+      expect(Object.keys((await head(tenant, conversation.conversationId))?.watchers as object)).toEqual(['sup-late']);
+    });
+
+    it('refuses a closed conversation (409), storing nothing', async () => {
+      const conversation = await assignedTo('ag-1', 'buyer-w-closed');
+      await closeConversationByUser(agent1, conversation.conversationId, quiet().ownership);
+      expect(await send(watchHandler, supervisorA, { action: 'watch', conversationId: conversation.conversationId })).toMatchObject({
+        type: 'error',
+        code: 'CONVERSATION_CLOSED',
+      });
+      expect((await head(tenant, conversation.conversationId))?.watchers).toBeUndefined();
     });
 
     it('refuses agents and buyers (403), supervisors of other shops and tenants (404 like a missing id), storing nothing (rows 14-15, 20)', async () => {
@@ -325,7 +372,8 @@ describe('agent and supervisor actions (DynamoDB Local)', () => {
       for (const caller of [supervisorB, foreignSupervisor]) expect(withoutRequestId(await send(watchHandler, caller, frame))).toEqual(withoutRequestId(missing));
       expect(await send(watchHandler, supervisorA, { ...frame, userId: 'someone-else' })).toMatchObject({ code: 'VALIDATION_FAILED' });
       expect(await send(watchHandler, supervisorA, { action: 'watch' })).toMatchObject({ field: 'conversationId' });
-      expect(await listWatchers(tenant, conversation.conversationId)).toEqual([]);
+      expect(await watchingAt(conversation.conversationId)).toEqual([]);
+      expect((await head(tenant, conversation.conversationId))?.watchers).toBeUndefined();
     });
   });
 });

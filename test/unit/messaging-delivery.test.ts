@@ -33,11 +33,11 @@ const record = (body: string, messageId: string): SQSRecord =>
   ({ messageId, receiptHandle: `rh-${messageId}`, body, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:kefu-delivery', awsRegion: 'us-east-1' }) as SQSRecord;
 const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
-/** Connections by user and the conversation's watchers, as the repositories' Queries return them. */
-function connections(byUser: Record<string, string[]>, watchers: string[] = []) {
+/** Connections by user, as the connection repository's Query returns them. */
+function connections(byUser: Record<string, string[]>) {
   dynamoMock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':pk': string } }) => {
     const pk = input.ExpressionAttributeValues[':pk'];
-    if (pk === 'T#t1#CONV#conv-1#WATCH') return { Items: watchers.map((userId) => ({ userId, since: 'x' })) };
+    if (!pk.startsWith('T#t1#USER#')) throw new Error(`unexpected Query of ${pk}`);
     const userId = pk.replace('T#t1#USER#', '');
     return { Items: (byUser[userId] ?? []).map((connectionId) => ({ connectionId, userId, role: 'buyer', connectedAt: 'x' })) };
   });
@@ -65,20 +65,17 @@ describe('delivery consumer (unit, aws-sdk-client-mock)', () => {
     const result = await handler(event(record(toQueueBody(job(7)), 'm1')), lambdaContext);
     expect(result).toEqual({ batchItemFailures: [] });
 
+    // One Query per recipient, of its connections: nothing else is read (watchers come in the job).
     const queries = dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input);
-    expect(queries).toHaveLength(3);
+    expect(queries).toHaveLength(2);
     expect(queries[0]).toMatchObject({
-      TableName: 'kefu-test',
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': 'T#t1#CONV#conv-1#WATCH', ':prefix': 'WATCH#' },
-    });
-    expect(queries[1]).toMatchObject({
       TableName: 'kefu-test',
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       FilterExpression: '#expiresAt > :now',
       ExpressionAttributeValues: { ':pk': 'T#t1#USER#buyer-1', ':prefix': 'CONN#' },
     });
-    expect(queries[2]?.ExpressionAttributeValues?.[':pk']).toBe('T#t1#USER#agent-1');
+    expect(queries[1]?.ExpressionAttributeValues?.[':pk']).toBe('T#t1#USER#agent-1');
+    expect(dynamoMock.calls()).toHaveLength(2);
 
     expect(postedTo().sort()).toEqual(['a-tab', 'b-laptop', 'b-phone']);
     const data = apiMock.commandCalls(PostToConnectionCommand)[0]!.args[0].input.Data as Uint8Array;
@@ -86,12 +83,18 @@ describe('delivery consumer (unit, aws-sdk-client-mock)', () => {
     expect(dynamoMock.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
-  it('adds the watching supervisors to the recipients, never the sender', async () => {
-    connections({ 'buyer-1': ['b1'], 'sup-2': ['s2'], 'sup-1': ['s1-own-tab'] }, ['sup-2', 'sup-1']);
+  it('posts to the watching supervisors the job names, never the sender', async () => {
+    connections({ 'buyer-1': ['b1'], 'sup-2': ['s2'], 'sup-1': ['s1-own-tab'] });
     apiMock.on(PostToConnectionCommand).resolves({});
-    await handler(event(record(toQueueBody(job(3, ['buyer-1'])), 'm1')), lambdaContext);
+    // sendMessage put the watchers in the job (test/unit/messaging-send.test.ts) and leaves the sender
+    // out; should a job name the sender anyway, the consumer still skips it.
+    await handler(event(record(toQueueBody(job(3, ['buyer-1', 'sup-2', 'sup-1'])), 'm1')), lambdaContext);
     // sup-1 sent the message: its own tab gets the ack, not a copy.
     expect(postedTo().sort()).toEqual(['b1', 's2']);
+    expect(dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':pk']).sort()).toEqual([
+      'T#t1#USER#buyer-1',
+      'T#t1#USER#sup-2',
+    ]);
   });
 
   it('removes only the recipient connection that is gone; the others still receive (row 11)', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../shared/auth/identity';
 import type { AppendSteps } from '../../shared/conversations/append-message';
-import { emptyResponseFacts, type Conversation, type Message } from '../../shared/conversations/conversation';
-import type { DeliveryJob, RouteJob } from '../../shared/conversations/jobs';
+import { emptyResponseFacts, maxWatchers, type Conversation, type Message } from '../../shared/conversations/conversation';
+import { deliveryJobSchema, type DeliveryJob, type RouteJob } from '../../shared/conversations/jobs';
 import { sendMessage, type SendMessageDeps } from '../../shared/conversations/send-message';
 
 /**
@@ -12,7 +12,9 @@ import { sendMessage, type SendMessageDeps } from '../../shared/conversations/se
 
 const buyer: Identity = { tenantId: 't1', userId: 'buyer-1', role: 'buyer', shopIds: [] };
 const agent: Identity = { tenantId: 't1', userId: 'agent-1', role: 'agent', shopIds: ['shop-1'] };
+const supervisor: Identity = { tenantId: 't1', userId: 'sup-1', role: 'supervisor', shopIds: ['shop-1'] };
 const now = new Date('2026-11-11T00:00:00.000Z');
+const nowSeconds = now.getTime() / 1000;
 
 const headOf = (overrides: Partial<Conversation> = {}): Conversation => ({
   conversationId: 'conv-1',
@@ -134,5 +136,53 @@ describe('sendMessage: delivery jobs (unit, storage in memory)', () => {
     await sendMessage(buyer, buyerFrame('m-1', '有人吗'), now, deps);
     await sendMessage(buyer, buyerFrame('m-1', '有人吗'), now, deps);
     expect(deliveryJobs).toEqual([]);
+  });
+});
+
+describe('sendMessage: supervisors watching (unit, storage in memory)', () => {
+  it('adds the supervisors watching at send time to the job, from the head it read: never the sender, never an ended watch', async () => {
+    const watchers = { 'sup-1': nowSeconds + 3600, 'sup-ended': nowSeconds - 1, 'sup-3': nowSeconds + 60 };
+    const { deps, deliveryJobs } = memoryConversation({ watchers });
+    let reads = 0;
+    const counting: SendMessageDeps = { ...deps, getConversation: async (...args) => (reads++, deps.getConversation(...args)) };
+    await sendMessage(buyer, buyerFrame('m-1', '在吗'), now, counting);
+    await sendMessage(supervisor, { action: 'sendMessage', conversationId: 'conv-1', clientMessageId: 's-1', text: '我来跟进' }, now, counting);
+    expect(deliveryJobs.map((job) => job.recipients)).toEqual([
+      [agent.userId, 'sup-1', 'sup-3'],
+      [buyer.userId, agent.userId, 'sup-3'],
+    ]);
+    // One head read per send, the same one authorisation uses.
+    expect(reads).toBe(2);
+  });
+
+  it('stops delivering to a watch once it has ended', async () => {
+    const { deps, deliveryJobs } = memoryConversation({ watchers: { 'sup-1': nowSeconds + 10 } });
+    await sendMessage(buyer, buyerFrame('m-1', '第一条'), new Date(now.getTime() + 9_999), deps);
+    await sendMessage(buyer, buyerFrame('m-2', '第二条'), new Date(now.getTime() + 10_000), deps);
+    expect(deliveryJobs.map((job) => job.recipients)).toEqual([[agent.userId, 'sup-1'], [agent.userId]]);
+  });
+
+  it('names each recipient once, an assignee who also watches included', async () => {
+    const { deps, deliveryJobs } = memoryConversation({ watchers: { [agent.userId]: nowSeconds + 60 } });
+    await sendMessage(buyer, buyerFrame('m-1', '在吗'), now, deps);
+    expect(deliveryJobs[0]?.recipients).toEqual([agent.userId]);
+  });
+
+  it('delivers to watchers of a conversation nobody is assigned to yet, and to them again on a resend', async () => {
+    const { deps, deliveryJobs } = memoryConversation({ status: 'waiting', assigneeId: undefined, watchers: { 'sup-1': nowSeconds + 60 } });
+    await sendMessage(buyer, buyerFrame('m-1', '有人吗'), now, deps);
+    await sendMessage(buyer, buyerFrame('m-1', '有人吗'), now, deps);
+    expect(deliveryJobs.map((job) => [job.recipients, job.message.seq])).toEqual([
+      [['sup-1'], 1],
+      [['sup-1'], 1],
+    ]);
+  });
+
+  it('fits the most watchers a head may hold, plus buyer and assignee, in one delivery job', async () => {
+    const watchers = Object.fromEntries(Array.from({ length: maxWatchers }, (_, i) => [`sup-${i + 100}`, nowSeconds + 60]));
+    const { deps, deliveryJobs } = memoryConversation({ watchers });
+    await sendMessage(supervisor, { action: 'sendMessage', conversationId: 'conv-1', clientMessageId: 's-1', text: '质检' }, now, deps);
+    expect(deliveryJobs[0]?.recipients).toHaveLength(maxWatchers + 2);
+    expect(() => deliveryJobSchema.parse(deliveryJobs[0])).not.toThrow();
   });
 });
