@@ -554,7 +554,7 @@ function evaluateTargets(input: {
       why:
         top('readUnitsPerMessage') +
         collisionNote +
-        '; delivery reads 1 RRU per message: listWatchers (a Query that finds no watcher, billed at the 0.5 RRU minimum) and listConnections (0.5)',
+        '; by design the send handler reads the conversation head (0.5, eventually consistent) and delivery reads each recipient\'s connections (0.5 per recipient; watchers ride on the head)',
     },
     {
       target: '< US$10 per million messages',
