@@ -1,21 +1,23 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError } from '../http/errors';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors';
 import { agentSchema, type Agent, type Presence } from '../routing/agent';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
 import { batchGetAll, queryPages } from './read-all';
 import { tableSchema } from './table-schema';
-import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
+import { cancellationCodes, isTransactionCanceled } from './write-failures';
 
 const agentEntity = 'Agent';
 const agentGroupMembershipEntity = 'AgentGroupMembership';
 
-/** Optimistic lock: the profile is replaced only if nobody changed it since it was read. */
+/**
+ * Optimistic lock: the profile is replaced only if nobody changed it since it was read, nor the presence
+ * its memberships are written with.
+ */
 const agentIsNew = 'attribute_not_exists(pk)';
-const agentUnchanged = 'version = :expectedVersion';
-const agentExists = 'attribute_exists(pk)';
+const agentUnchanged = 'version = :expectedVersion AND presence = :presence';
 
 export async function getAgent(
   tenantId: string,
@@ -30,9 +32,9 @@ export async function getAgent(
 }
 
 /**
- * Agents by id (BatchGet, 100 a call, unprocessed keys retried); missing ones are left out. Routing reads
- * them strongly consistent: a stale load would only cost a failed transaction, but a stale presence would
- * keep routing to someone who just went away until the transaction says otherwise.
+ * Agents by id (BatchGet, 100 a call, unprocessed keys retried); missing ones are left out. The router
+ * reads its candidates eventually consistent (half the cost): a stale load or presence only costs a
+ * failed assignment transaction, whose conditions are the truth, and its retry reads strongly consistent.
  */
 export async function getAgents(
   tenantId: string,
@@ -48,20 +50,61 @@ export async function getAgents(
   return items.map((item) => agentSchema.parse(item));
 }
 
-/** Ids of a group's agents (gsi1, keys only, every page). */
+/** The agent of a membership index entry: its gsi1sk ends in `AGENT#<id>`, and ids hold no '#'. */
+const agentIdOfMembership = (item: Record<string, unknown>) => {
+  const sortKey = String(item.gsi1sk);
+  return sortKey.slice(sortKey.lastIndexOf('AGENT#') + 'AGENT#'.length);
+};
+
+/** Ids of every agent of a group, whatever their presence (gsi1, keys only, every page). No handler needs it today. */
 export async function listAgentIdsOfGroup(tenantId: string, groupId: string, client: DynamoDBDocumentClient = dynamo()): Promise<string[]> {
-  const { gsi1pk, gsi1skPrefix } = keys.agentsOfGroup(tenantId, groupId);
+  const { gsi1pk } = keys.agentsOfGroup(tenantId, groupId);
   const ids: string[] = [];
   const pages = queryPages(client, {
     TableName: env().TABLE_NAME,
     IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': gsi1pk, ':prefix': gsi1skPrefix },
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': gsi1pk },
   });
   for await (const page of pages) {
-    for (const item of page.Items ?? []) ids.push(String(item.gsi1sk).slice(gsi1skPrefix.length));
+    for (const item of page.Items ?? []) ids.push(agentIdOfMembership(item));
   }
   return ids;
+}
+
+/**
+ * Up to `limit` online members of a group, going round the group's member ring from `from` (0 ≤ from < 1,
+ * how far round; keys.onlineAgentsOfGroup). A window starting at a random place is a random sample of
+ * the online members, and all of them when the group has at most `limit` online. At most two keys-only
+ * Queries of at most `limit` entries (~100 bytes an entry: 0.5 read units for up to ~40), whatever the
+ * size of the group. gsi1 is eventually consistent: an agent who came online a moment ago may be missing,
+ * one who left may still be listed (the agent item, read next, says which).
+ */
+export async function listOnlineAgentIdsOfGroup(
+  tenantId: string,
+  groupId: string,
+  from: number,
+  limit: number,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<string[]> {
+  const range = keys.onlineAgentsOfGroup(tenantId, groupId, from);
+  const page = async (lower: string, upper: string, pageLimit: number) => {
+    const result = await client.send(
+      new QueryCommand({
+        TableName: env().TABLE_NAME,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :lower AND :upper',
+        ExpressionAttributeValues: { ':pk': range.gsi1pk, ':lower': lower, ':upper': upper },
+        Limit: pageLimit,
+      }),
+    );
+    return (result.Items ?? []).map(agentIdOfMembership);
+  };
+  // From `from` to the end of the ring, then, if that was fewer than `limit`, from the start up to `from`
+  // (no member's key equals `from` itself: member keys continue with `#AGENT#…`, so none is read twice).
+  const ids = await page(range.from, range.end, limit);
+  if (ids.length < limit) ids.push(...(await page(range.start, range.from, limit - ids.length)));
+  return [...new Set(ids)];
 }
 
 export interface AgentProfile {
@@ -73,15 +116,17 @@ export interface AgentProfile {
 
 /**
  * Creates or replaces an agent's profile and group memberships in one transaction: the agent item (load
- * and presence are kept; a new agent starts offline with load 0), a membership item per added group and
- * a delete per removed group. `previous` is the agent as read; if it changed since, nothing is written
- * and a 409 tells the caller to re-read.
+ * and presence are kept; a new agent starts offline with load 0), a membership item per group, written
+ * with the agent's presence (so the router's listing of online members is right from the start, and a
+ * membership written before presence was on its key is repaired), and a delete per removed group.
+ * `previous` is the agent as read; if it changed since (its profile, or its presence, which the
+ * memberships carry), nothing is written and a 409 tells the caller to re-read.
  */
 export async function saveAgentProfile(
   tenantId: string,
   agentId: string,
   profile: AgentProfile,
-  previous: Pick<Agent, 'version' | 'groupIds'> | undefined,
+  previous: Pick<Agent, 'version' | 'groupIds' | 'presence'> | undefined,
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<Agent> {
@@ -89,8 +134,8 @@ export async function saveAgentProfile(
   const at = now.toISOString();
   const before = new Set(previous?.groupIds ?? []);
   const after = new Set(profile.groupIds);
-  const added = profile.groupIds.filter((g) => !before.has(g));
   const removed = [...before].filter((g) => !after.has(g));
+  const presence = previous?.presence ?? 'offline';
   const version = (previous?.version ?? 0) + 1;
   try {
     await client.send(
@@ -117,23 +162,13 @@ export async function saveAgentProfile(
                 ':now': at,
                 ':zero': 0,
                 ':offline': 'offline',
-                ...(previous ? { ':expectedVersion': previous.version } : {}),
+                ...(previous ? { ':expectedVersion': previous.version, ':presence': previous.presence } : {}),
               },
             },
           },
-          ...added.map((groupId) => ({
-            Put: {
-              TableName: table,
-              Item: {
-                ...keys.agentGroupMembership(tenantId, agentId, groupId),
-                [tableSchema.entityAttribute]: agentGroupMembershipEntity,
-                agentId,
-                groupId,
-              },
-            },
-          })),
+          ...profile.groupIds.map((groupId) => membershipPut(tenantId, agentId, groupId, presence)),
           ...removed.map((groupId) => {
-            const { pk, sk } = keys.agentGroupMembership(tenantId, agentId, groupId);
+            const { pk, sk } = keys.agentGroupMembership(tenantId, agentId, groupId, presence);
             return { Delete: { TableName: table, Key: { pk, sk } } };
           }),
         ],
@@ -150,7 +185,34 @@ export async function saveAgentProfile(
   return saved;
 }
 
-/** Sets an agent's presence; a missing agent is a NotFoundError and nothing is written. */
+/** A group membership as stored, carrying the agent's presence on its gsi1 key. */
+function membershipPut(tenantId: string, agentId: string, groupId: string, presence: Presence) {
+  return {
+    Put: {
+      TableName: env().TABLE_NAME,
+      Item: {
+        ...keys.agentGroupMembership(tenantId, agentId, groupId, presence),
+        [tableSchema.entityAttribute]: agentGroupMembershipEntity,
+        agentId,
+        groupId,
+        presence,
+      },
+    },
+  };
+}
+
+/** Tries of a presence change that lost to a profile change or a concurrent transaction on the agent. */
+const maxPresenceTries = 4;
+
+/**
+ * Sets an agent's presence and moves every group membership to the matching gsi1 listing (ONLINE#,
+ * AWAY#, OFFLINE#), in ONE transaction: the router lists only online members, so the agent item and its
+ * memberships must never disagree (listed offline while online would hide the agent from their groups).
+ * The agent update is conditioned on the profile version read, so a group added or removed meanwhile
+ * makes it re-read and write the memberships the agent has now. A missing agent is a NotFoundError and
+ * nothing is written. Cost: a strongly consistent read and a transaction of 1 + groups items, a few times
+ * per agent and shift. Returns the agent with the new presence and the load as read.
+ */
 export async function updatePresence(
   tenantId: string,
   agentId: string,
@@ -158,20 +220,34 @@ export async function updatePresence(
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<Agent> {
-  try {
-    const result = await client.send(
-      new UpdateCommand({
-        TableName: env().TABLE_NAME,
-        Key: keys.agent(tenantId, agentId),
-        ConditionExpression: agentExists,
-        UpdateExpression: 'SET presence = :presence, presenceChangedAt = :now',
-        ExpressionAttributeValues: { ':presence': presence, ':now': now.toISOString() },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return agentSchema.parse(result.Attributes);
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) throw new NotFoundError('agent');
-    throw error;
+  for (let attempt = 0; attempt < maxPresenceTries; attempt++) {
+    const agent = await getAgent(tenantId, agentId, { consistent: true }, client);
+    if (!agent) throw new NotFoundError('agent');
+    const at = now.toISOString();
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: env().TABLE_NAME,
+                Key: keys.agent(tenantId, agentId),
+                ConditionExpression: '#version = :version',
+                UpdateExpression: 'SET presence = :presence, presenceChangedAt = :now',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':presence': presence, ':now': at, ':version': agent.version },
+              },
+            },
+            ...agent.groupIds.map((groupId) => membershipPut(tenantId, agentId, groupId, presence)),
+          ],
+        }),
+      );
+      return { ...agent, presence };
+    } catch (error) {
+      if (!isTransactionCanceled(error)) throw error;
+      // The profile changed (or the agent is gone), or another transaction held the agent: read again.
+      if (cancellationCodes(error)[0] !== 'ConditionalCheckFailed') await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
   }
+  throw new ServiceUnavailableError('the agent is being changed; try again');
 }

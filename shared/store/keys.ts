@@ -4,11 +4,25 @@
  * prefix; the two exceptions (connect tickets, idle-close timers) say why below. Access patterns, with
  * the index each uses and the handlers that use them, are listed in docs/access-patterns.md.
  */
+import { createHash } from 'node:crypto';
 import type { LibraryScope } from '../quick-replies/library-access';
+import type { Presence } from '../routing/agent';
 
 export type Key = { pk: string; sk: string };
 
 const tenantPrefix = (tenantId: string) => `T#${tenantId}`;
+
+/** Positions on a group's member ring: 0 … 2^32 - 1, written as 8 hex digits so they sort as numbers. */
+const memberRingSize = 2 ** 32;
+const ringPosition = (position: number) =>
+  Math.min(memberRingSize - 1, Math.max(0, Math.floor(position))).toString(16).padStart(8, '0');
+/**
+ * Where an agent sits on the ring of every group they belong to: the first 32 bits of SHA-256 of the id,
+ * so agents spread evenly whatever their ids look like (agent-001, agent-002, …) and a window read from a
+ * random position is a fair sample.
+ */
+export const memberRingPosition = (agentId: string): string => createHash('sha256').update(agentId).digest('hex').slice(0, 8);
+
 /** Sequence numbers are zero-padded so the sort key orders them numerically. */
 export const padSeq = (seq: number) => String(seq).padStart(12, '0');
 
@@ -18,14 +32,31 @@ export const keys = {
   shopsOfTenant: (tenantId: string) => ({ pk: tenantPrefix(tenantId), skPrefix: 'SHOP#' }),
 
   agent: (tenantId: string, agentId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}`, sk: 'AGENT' }),
-  /** Membership of an agent in a routing group; gsi1 lists a group's agents. */
-  agentGroupMembership: (tenantId: string, agentId: string, groupId: string) => ({
+  /**
+   * Membership of an agent in a routing group. gsi1 lists a group's agents by presence, then by their
+   * place on the group's ring (memberRingPosition), so the router reads a bounded window of the online
+   * ones from a random place: `ONLINE#<ring position>#AGENT#a` (`AWAY#…`, `OFFLINE#…`). Rewritten with the
+   * agent's presence whenever it changes (store/agents.ts).
+   */
+  agentGroupMembership: (tenantId: string, agentId: string, groupId: string, presence: Presence) => ({
     pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}`,
     sk: `GROUP#${groupId}`,
     gsi1pk: `${tenantPrefix(tenantId)}#GROUP#${groupId}`,
-    gsi1sk: `AGENT#${agentId}`,
+    gsi1sk: `${presence.toUpperCase()}#${memberRingPosition(agentId)}#AGENT#${agentId}`,
   }),
-  agentsOfGroup: (tenantId: string, groupId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#GROUP#${groupId}`, gsi1skPrefix: 'AGENT#' }),
+  /** Every member of a group, whatever their presence: gsi1sk ends in `AGENT#<agentId>`. */
+  agentsOfGroup: (tenantId: string, groupId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#GROUP#${groupId}` }),
+  /**
+   * The online members of a group from `from` (0 ≤ from < 1: how far round the ring) to the end of the
+   * ring (`from` … `end`), and from its start up to `from` (`start` … `from`): two ranges that together go
+   * once round the ring. '$' sorts right after '#', so `ONLINE$` is past every online member.
+   */
+  onlineAgentsOfGroup: (tenantId: string, groupId: string, from: number) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#GROUP#${groupId}`,
+    start: 'ONLINE#',
+    from: `ONLINE#${ringPosition(from * memberRingSize)}`,
+    end: 'ONLINE$',
+  }),
 
   /** One live WebSocket connection of a user; expires on its own because $disconnect may never arrive. */
   connection: (tenantId: string, userId: string, connectionId: string): Key => ({

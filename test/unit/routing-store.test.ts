@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  ConditionalCheckFailedException,
   DynamoDBClient,
   IdempotentParameterMismatchException,
   TransactionCanceledException,
@@ -18,6 +17,7 @@ import { saveAgentProfile, updatePresence } from '../../shared/store/agents';
 import { assertMayHandleConversation } from '../../shared/routing/access';
 import { emptyResponseFacts } from '../../shared/conversations/conversation';
 import { NotFoundError } from '../../shared/http/errors';
+import { memberRingPosition } from '../../shared/store/keys';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const mock = mockClient(client);
@@ -145,24 +145,64 @@ describe('close transaction (unit)', () => {
 describe('agent repository (unit)', () => {
   beforeEach(() => mock.reset());
 
-  it('adds and removes group memberships with the profile, under the version read', async () => {
+  it('writes every group membership with the presence read, removes dropped ones, under the version and presence read', async () => {
     mock.on(TransactWriteCommand).resolves({});
     // The saved agent is read back (strongly consistent) to return what is stored.
-    mock.on(GetCommand).resolves({ Item: { agentId: 'a1', name: 'n', shopIds: [], groupIds: ['g2', 'g3'], presence: 'offline', load: 0, cap: 5, version: 3, createdAt: 'x', updatedAt: 'y' } });
-    await saveAgentProfile('t1', 'a1', { name: 'n', shopIds: [], groupIds: ['g2', 'g3'], cap: 5 }, { version: 2, groupIds: ['g1', 'g2'] }, now, client);
+    mock.on(GetCommand).resolves({ Item: { agentId: 'a1', name: 'n', shopIds: [], groupIds: ['g2', 'g3'], presence: 'online', load: 0, cap: 5, version: 3, createdAt: 'x', updatedAt: 'y' } });
+    await saveAgentProfile('t1', 'a1', { name: 'n', shopIds: [], groupIds: ['g2', 'g3'], cap: 5 }, { version: 2, groupIds: ['g1', 'g2'], presence: 'online' }, now, client);
     const items = mock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(items[0]!.Update!.ConditionExpression).toBe('version = :expectedVersion');
-    expect(items[0]!.Update!.ExpressionAttributeValues).toMatchObject({ ':expectedVersion': 2, ':version': 3 });
+    expect(items[0]!.Update!.ConditionExpression).toBe('version = :expectedVersion AND presence = :presence');
+    expect(items[0]!.Update!.ExpressionAttributeValues).toMatchObject({ ':expectedVersion': 2, ':presence': 'online', ':version': 3 });
     expect(items[0]!.Update!.UpdateExpression).toContain('#load = if_not_exists(#load, :zero)');
-    expect(items[1]!.Put!.Item).toMatchObject({ pk: 'T#t1#AGENT#a1', sk: 'GROUP#g3', gsi1pk: 'T#t1#GROUP#g3', gsi1sk: 'AGENT#a1' });
-    expect(items[2]!.Delete!.Key).toEqual({ pk: 'T#t1#AGENT#a1', sk: 'GROUP#g1' });
-    expect(items).toHaveLength(3);
+    const ring = memberRingPosition('a1');
+    expect(items[1]!.Put!.Item).toMatchObject({ pk: 'T#t1#AGENT#a1', sk: 'GROUP#g2', gsi1pk: 'T#t1#GROUP#g2', gsi1sk: `ONLINE#${ring}#AGENT#a1` });
+    expect(items[2]!.Put!.Item).toMatchObject({ pk: 'T#t1#AGENT#a1', sk: 'GROUP#g3', gsi1pk: 'T#t1#GROUP#g3', gsi1sk: `ONLINE#${ring}#AGENT#a1` });
+    expect(items[3]!.Delete!.Key).toEqual({ pk: 'T#t1#AGENT#a1', sk: 'GROUP#g1' });
+    expect(items).toHaveLength(4);
   });
 
-  it('maps a presence update for a missing agent to NOT_FOUND', async () => {
-    mock.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {} }));
+  it('lists a new agent in its groups as offline', async () => {
+    mock.on(TransactWriteCommand).resolves({});
+    mock.on(GetCommand).resolves({ Item: { agentId: 'a1', name: 'n', shopIds: [], groupIds: ['g1'], presence: 'offline', load: 0, cap: 5, version: 1, createdAt: 'x', updatedAt: 'y' } });
+    await saveAgentProfile('t1', 'a1', { name: 'n', shopIds: [], groupIds: ['g1'], cap: 5 }, undefined, now, client);
+    const items = mock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items[0]!.Update!.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(items[1]!.Put!.Item!.gsi1sk).toBe(`OFFLINE#${memberRingPosition('a1')}#AGENT#a1`);
+  });
+
+  it('changes presence and every membership in one transaction, conditioned on the profile version read', async () => {
+    mock.on(GetCommand).resolves({ Item: { agentId: 'a1', name: 'n', shopIds: ['s1'], groupIds: ['g1', 'g2'], presence: 'offline', load: 2, cap: 5, version: 7, createdAt: 'x', updatedAt: 'y' } });
+    mock.on(TransactWriteCommand).resolves({});
+    expect(await updatePresence('t1', 'a1', 'online', now, client)).toMatchObject({ presence: 'online', load: 2, cap: 5 });
+    expect(mock.commandCalls(GetCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
+    const [agent, ...memberships] = mock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(agent!.Update).toMatchObject({
+      Key: { pk: 'T#t1#AGENT#a1', sk: 'AGENT' },
+      ConditionExpression: '#version = :version',
+      UpdateExpression: 'SET presence = :presence, presenceChangedAt = :now',
+      ExpressionAttributeValues: { ':presence': 'online', ':version': 7, ':now': now.toISOString() },
+    });
+    expect(memberships.map((item) => item.Put!.Item!.gsi1sk)).toEqual(['g1', 'g2'].map(() => `ONLINE#${memberRingPosition('a1')}#AGENT#a1`));
+    expect(memberships.map((item) => item.Put!.Item!.gsi1pk)).toEqual(['T#t1#GROUP#g1', 'T#t1#GROUP#g2']);
+  });
+
+  it('re-reads and writes the groups the agent has now when the profile changed meanwhile', async () => {
+    mock
+      .on(GetCommand)
+      .resolvesOnce({ Item: { agentId: 'a1', name: 'n', shopIds: [], groupIds: ['g1'], presence: 'online', load: 0, cap: 5, version: 1, createdAt: 'x', updatedAt: 'y' } })
+      .resolves({ Item: { agentId: 'a1', name: 'n', shopIds: [], groupIds: ['g2'], presence: 'online', load: 0, cap: 5, version: 2, createdAt: 'x', updatedAt: 'y' } });
+    mock.on(TransactWriteCommand).rejectsOnce(canceled('ConditionalCheckFailed', 'None')).resolves({});
+    await updatePresence('t1', 'a1', 'away', now, client);
+    const calls = mock.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.args[0].input.TransactItems!.map((item) => item.Put?.Item?.sk ?? item.Update!.ExpressionAttributeValues![':version'])).toEqual([2, 'GROUP#g2']);
+    expect(calls[1]!.args[0].input.TransactItems![1]!.Put!.Item!.gsi1sk).toMatch(/^AWAY#/);
+  });
+
+  it('maps a presence update for a missing agent to NOT_FOUND, writing nothing', async () => {
+    mock.on(GetCommand).resolves({});
     await expect(updatePresence('t1', 'ghost', 'online', now, client)).rejects.toBeInstanceOf(NotFoundError);
-    expect(mock.commandCalls(UpdateCommand)[0]!.args[0].input.ConditionExpression).toBe('attribute_exists(pk)');
+    expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 });
 
