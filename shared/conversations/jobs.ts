@@ -16,6 +16,13 @@ export const routeJobSchema = z
     type: z.literal('route'),
     tenantId: idSchema,
     conversationId: idSchema,
+    /**
+     * Capacity appeared at this agent (they came online, closed or handed over a conversation) and the
+     * job was sent to drain the waiting line their way: the router reads them besides its sample of the
+     * group, so the freed room is found whatever the size of the group. A hint, not an order: they are
+     * chosen only if the policy would (in the group, online, under cap) and the transaction agrees.
+     */
+    agentWithRoom: idSchema.optional(),
   })
   .strict();
 export type RouteJob = z.infer<typeof routeJobSchema>;

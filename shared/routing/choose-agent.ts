@@ -7,7 +7,11 @@ export interface RoutingInput {
   stage: ConversationStage;
   /** The buyer as this shop knows them (buyer-at-shop item). */
   buyer: { lastAgentId?: string; ownerAgentId?: string };
-  /** Agents that may be chosen: the members of the groups involved, and the owner and last agent. */
+  /**
+   * Agents that may be chosen: a sample of the online members of the groups involved (at most
+   * sampledMembersPerGroup per group, all of them when the group has no more online), the owner and last
+   * agent, and the agent with room a drain named. Group membership is read from each agent's groupIds.
+   */
   candidates: readonly AgentCandidate[];
   /** A transfer to a group replaces the stage's group and turns stickiness off: the sender wants another team. */
   requestedGroupId?: string;
@@ -21,6 +25,15 @@ export type RoutingChoice =
   | { kind: 'assign'; agentId: string; groupId: string; reason: RoutingReason }
   | { kind: 'wait'; groupId: string };
 
+/**
+ * Online members read per group and routing run: a window of at most this many from a random place on
+ * the group's member ring (store/agents.ts, listOnlineAgentIdsOfGroup), i.e. a random sample of the
+ * online members, or all of them when the group has no more. "Power of K choices": on average only 1 in
+ * 25 of the group's members is less loaded than the least-loaded of 24 random ones, while the read stays
+ * at most 24 agent items (12 read units, eventually consistent) however large the department.
+ */
+export const sampledMembersPerGroup = 24;
+
 /** Online, under cap, serving this shop and not excluded: the only agents a conversation may go to. */
 export function isAvailable(agent: AgentCandidate, shopId: string, exclude: readonly string[] = []): boolean {
   return agent.presence === 'online' && agent.load < agent.cap && agent.shopIds.includes(shopId) && !exclude.includes(agent.agentId);
@@ -32,15 +45,19 @@ export function primaryGroupOf(input: Pick<RoutingInput, 'routing' | 'stage' | '
 }
 
 /**
- * Picks the agent for a conversation, or says it must wait. In order:
+ * Picks the agent for a conversation from the candidates, or says it must wait. In order:
  * 1. `owner` mode: the buyer's owner, then the last agent, whatever their group (one agent owns the buyer
  *    end to end). `by-stage` mode: the last agent if they are in the stage's group (a pre-sale agent does
  *    not get the buyer's return request).
- * 2. The least-loaded available agent of the stage's group.
- * 3. The least-loaded available agent of the backup group (borrowing across departments).
+ * 2. The least-loaded available candidate of the stage's group.
+ * 3. The least-loaded available candidate of the backup group (borrowing across departments).
  * 4. Wait.
- * Ties on load go to the smallest agent id, so two routers given the same facts choose the same agent and
- * the loser's transaction fails on the head instead of double-assigning.
+ * The candidates of a group are a sample (see sampledMembersPerGroup): with at most that many online
+ * members the choice is the group's least-loaded available agent, with more it is the least-loaded of the
+ * sample, and "wait" means nobody in the samples (nor owner, last agent or named agent) is available.
+ * Pure: the randomness is in which candidates the caller read, so the same candidates give the same
+ * choice. Ties on load go to the smallest agent id, so two routers given the same facts choose the same
+ * agent and the loser's transaction fails on the head instead of double-assigning.
  *
  * @example
  * chooseAgent({ shopId: 's1', routing, stage: 'pre-sale', buyer: {}, candidates })
@@ -79,7 +96,7 @@ export function chooseAgent(input: RoutingInput): RoutingChoice {
   return { kind: 'wait', groupId: primaryGroup };
 }
 
-/** The available member of a group with the lowest load; ties go to the smallest agent id. */
+/** The available candidate of a group with the lowest load; ties go to the smallest agent id. */
 function leastLoaded(
   candidates: readonly AgentCandidate[],
   groupId: string,

@@ -37,7 +37,9 @@ export async function setPresence(
  * for the oldest waiting conversations of the agent's shops, at most as many per line as the agent has
  * room for. Jobs rather than routing here: the router stays the one place that assigns (its transaction
  * settles races with other routers), the WebSocket reply stays fast, and SQS retries what fails. A job
- * for a conversation that another agent takes first is skipped by the router.
+ * for a conversation that another agent takes first is skipped by the router. Each job names the agent
+ * (`agentWithRoom`): the router reads only a sample of a large group, which in a full department would
+ * rarely contain the one agent with room, so it reads the named agent too.
  *
  * @example
  * await drainWaitingLines('t1', agent, presenceDependencies, { shopIds: ['s1'] }) // → jobs sent
@@ -55,6 +57,8 @@ export async function drainWaitingLines(
   const lines = [...shops.keys()].flatMap((shopId) => conversationStages.map((stage) => ({ shopId, stage })));
   const ids = await Promise.all(lines.map(({ shopId, stage }) => deps.listWaiting(tenantId, shopId, stage, Math.min(room, maxDrainPerLine))));
   const conversationIds = [...new Set(ids.flat())];
-  await Promise.all(conversationIds.map((conversationId) => deps.sendRouteJob({ type: 'route', tenantId, conversationId })));
+  await Promise.all(
+    conversationIds.map((conversationId) => deps.sendRouteJob({ type: 'route', tenantId, conversationId, agentWithRoom: agent.agentId })),
+  );
   return conversationIds.length;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RouteJob } from '../conversations/jobs';
 import { logger } from '../runtime/observability';
-import { getAgents, listAgentIdsOfGroup } from '../store/agents';
+import { getAgents, listOnlineAgentIdsOfGroup } from '../store/agents';
 import {
   assignConversation,
   getBuyerAtShop,
@@ -11,7 +11,7 @@ import {
 } from '../store/conversation-assignment';
 import { getShop } from '../store/shops';
 import type { Agent } from './agent';
-import { chooseAgent, primaryGroupOf, type RoutingChoice } from './choose-agent';
+import { chooseAgent, primaryGroupOf, sampledMembersPerGroup, type RoutingChoice } from './choose-agent';
 import { notifyUser, type NotifyUser } from './notify';
 import { tellBuyersBehind, waitingLineDependencies } from './waiting-line';
 
@@ -19,8 +19,9 @@ export const routingDependencies = {
   getConversation: (tenantId: string, conversationId: string) => getRoutableConversation(tenantId, conversationId),
   getShop: (tenantId: string, shopId: string) => getShop(tenantId, shopId),
   getBuyerAtShop: (tenantId: string, shopId: string, buyerId: string) => getBuyerAtShop(tenantId, shopId, buyerId),
-  listAgentIdsOfGroup: (tenantId: string, groupId: string) => listAgentIdsOfGroup(tenantId, groupId),
-  getAgents: (tenantId: string, agentIds: readonly string[]) => getAgents(tenantId, agentIds, { consistent: true }),
+  /** A random sample of a group's online members: at most `limit`, going round the ring from `from` (0 ≤ from < 1). */
+  listOnlineMembers: (tenantId: string, groupId: string, from: number, limit: number) => listOnlineAgentIdsOfGroup(tenantId, groupId, from, limit),
+  getAgents: (tenantId: string, agentIds: readonly string[], options: { consistent?: boolean } = {}) => getAgents(tenantId, agentIds, options),
   assign: (input: Parameters<typeof assignConversation>[0]) => assignConversation(input),
   waitingPosition: (conversation: RoutableConversation) => waitingPosition(conversation),
   /** Position updates for the buyers behind a conversation that left the line (waiting-line.ts). */
@@ -28,6 +29,8 @@ export const routingDependencies = {
   getConversations: waitingLineDependencies.getConversations,
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
+  /** Where the sample of a group starts (0 ≤ x < 1); tests pass their own. */
+  random: () => Math.random(),
 };
 export type RoutingDependencies = typeof routingDependencies;
 
@@ -38,8 +41,9 @@ export type RouteOutcome =
   | { kind: 'skipped'; reason: 'not-found' | 'not-waiting' | 'no-shop' };
 
 /**
- * Tries per job. After a failed try everything is read again: an agent who filled up or went away is
- * excluded, a conversation someone else assigned is skipped, a contended transaction is simply retried.
+ * Tries per job. After a failed try everything is read again, strongly consistent: an agent who filled
+ * up or went away is excluded, a conversation someone else assigned is skipped, a contended transaction
+ * is simply retried.
  */
 export const maxRoutingAttempts = 8;
 
@@ -47,21 +51,41 @@ export const maxRoutingAttempts = 8;
  * Routes one waiting conversation (a routing job). Idempotent: a conversation that is no longer waiting
  * is skipped, so a duplicate or late job does nothing, and two routers racing end with one assignment
  * (the loser's transaction fails on the head's `status = waiting` condition). The agent is chosen by the
- * pure policy (choose-agent.ts) from strongly consistent reads; the assignment transaction re-checks
- * presence, cap and shop, and if the agent filled up meanwhile the next best is tried. Once assigned,
- * the agent is told, and so are the buyers who were behind it in its waiting line (their new positions,
- * see tellBuyersBehind). Nobody available: the conversation stays in its waiting line and the buyer is
- * told their position. A redelivered job finds the conversation assigned and does nothing, so neither the
- * agent nor the line hears twice from it.
+ * pure policy (choose-agent.ts) from a bounded set of candidates: a random sample of at most
+ * sampledMembersPerGroup online members of the stage's group (the backup group's only if nobody there
+ * can take it), the owner and last agent, and the agent with room a drain named. The first try reads the
+ * candidates eventually consistent: a stale load or presence costs only a failed transaction, whose
+ * conditions (presence, cap, shop, head still waiting) are the truth, and the retry reads strongly
+ * consistent and excludes the agent that failed. The named agent is always read strongly consistent: the
+ * job exists because their state just changed. Once assigned, the agent is told, and so are the buyers
+ * who were behind it in its waiting line (their new positions, see tellBuyersBehind). Nobody available:
+ * the conversation stays in its waiting line and the buyer is told their position. A redelivered job
+ * finds the conversation assigned and does nothing, so neither the agent nor the line hears twice from it.
  */
-export async function routeConversation(job: Pick<RouteJob, 'tenantId' | 'conversationId'>, deps: RoutingDependencies = routingDependencies): Promise<RouteOutcome> {
+export async function routeConversation(
+  job: Pick<RouteJob, 'tenantId' | 'conversationId' | 'agentWithRoom'>,
+  deps: RoutingDependencies = routingDependencies,
+): Promise<RouteOutcome> {
   const runId = randomUUID();
   const exclude: string[] = [];
-  const groupMembers = new Map<string, string[]>();
-  const membersOf = async (groupId: string) => {
-    let ids = groupMembers.get(groupId);
-    if (!ids) groupMembers.set(groupId, (ids = await deps.listAgentIdsOfGroup(job.tenantId, groupId)));
+  // One sample per group and run: a retry re-reads the same agents (consistently) rather than new ones.
+  const samples = new Map<string, Promise<string[]>>();
+  const sampleOf = (groupId: string) => {
+    let ids = samples.get(groupId);
+    if (!ids) samples.set(groupId, (ids = deps.listOnlineMembers(job.tenantId, groupId, deps.random(), sampledMembersPerGroup)));
     return ids;
+  };
+  // The agent a drain named is read strongly consistent even when the rest is not: their room is news.
+  const named = job.agentWithRoom;
+  const read = async (agentIds: readonly string[], consistent: boolean): Promise<Agent[]> => {
+    const ids = [...new Set(agentIds)].filter((id) => id !== named);
+    if (named === undefined) return deps.getAgents(job.tenantId, ids, { consistent });
+    if (consistent) return deps.getAgents(job.tenantId, [...ids, named], { consistent });
+    const [others, withRoom] = await Promise.all([
+      deps.getAgents(job.tenantId, ids, { consistent }),
+      deps.getAgents(job.tenantId, [named], { consistent: true }),
+    ]);
+    return [...others, ...withRoom];
   };
 
   for (let attempt = 0; attempt < maxRoutingAttempts; attempt++) {
@@ -83,13 +107,16 @@ export async function routeConversation(job: Pick<RouteJob, 'tenantId' | 'conver
       ...(conversation.requestedGroupId ? { requestedGroupId: conversation.requestedGroupId } : {}),
     };
     const known = [buyer.ownerAgentId, buyer.lastAgentId].filter((id): id is string => id !== undefined);
+    const consistent = attempt > 0;
 
     // The backup group is only read when nobody of the stage's group can take it: the common case reads one group.
-    let candidates: Agent[] = await deps.getAgents(job.tenantId, [...known, ...(await membersOf(primaryGroupOf(input)))]);
+    let candidates: Agent[] = await read([...known, ...(await sampleOf(primaryGroupOf(input)))], consistent);
     let choice: RoutingChoice = chooseAgent({ ...input, candidates });
     const backup = shop.routing.backupGroup;
     if (choice.kind === 'wait' && backup !== undefined && backup !== choice.groupId) {
-      candidates = await deps.getAgents(job.tenantId, [...new Set([...known, ...(await membersOf(choice.groupId)), ...(await membersOf(backup))])]);
+      const have = new Set(candidates.map((agent) => agent.agentId));
+      const more = (await sampleOf(backup)).filter((id) => !have.has(id) && id !== named);
+      candidates = [...candidates, ...(await deps.getAgents(job.tenantId, more, { consistent }))];
       choice = chooseAgent({ ...input, candidates });
     }
 

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AgentCandidate } from '../../shared/routing/agent';
-import { chooseAgent, isAvailable, type RoutingInput } from '../../shared/routing/choose-agent';
+import { chooseAgent, isAvailable, sampledMembersPerGroup, type RoutingInput } from '../../shared/routing/choose-agent';
 import { conversationStages, type ShopRouting } from '../../shared/routing/shop';
+import { windowModel } from '../support/member-ring';
 
 const routing: ShopRouting = {
   mode: 'by-stage',
@@ -225,6 +226,68 @@ describe('chooseAgent properties', () => {
         fc.pre(routingInput.candidates.length > 0);
         expect(chooseAgent(routingInput)).toMatchObject({ kind: 'assign', agentId: routingInput.buyer.ownerAgentId, reason: 'owner' });
       }),
+    );
+  });
+});
+
+// ---- the policy on a sample of the group ----
+
+describe('chooseAgent on the sample the router reads (properties)', () => {
+  const K = sampledMembersPerGroup;
+  const sampleRouting: ShopRouting = { ...routing, backupGroup: undefined };
+  /** A group of up to 2K + 8 members (m0, m1, …), any presence, load and cap; the sample starts anywhere. */
+  const groupArb = fc.record({
+    members: fc.array(
+      fc.record({
+        presence: fc.constantFrom('online' as const, 'online' as const, 'away' as const, 'offline' as const),
+        load: fc.nat({ max: 30 }),
+        cap: fc.integer({ min: 1, max: 30 }),
+        shopIds: fc.constantFrom(['s1'], ['s1'], ['s2']),
+      }),
+      { maxLength: 2 * K + 8, size: 'max' },
+    ),
+    from: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+  });
+  const setUp = ({ members, from }: { members: { presence: AgentCandidate['presence']; load: number; cap: number; shopIds: readonly string[] }[]; from: number }) => {
+    const all = members.map((m, i) => agent(`m${i}`, { ...m, shopIds: [...m.shopIds], groupIds: ['pre'] }));
+    const online = all.filter((a) => a.presence === 'online');
+    const sampled = new Set(windowModel(online.map((a) => a.agentId), from, K));
+    const sample = all.filter((a) => sampled.has(a.agentId));
+    return { all, online, sample };
+  };
+
+  it(`with at most ${K} online members, the sample is all of them wherever it starts: the choice is exactly the least loaded`, () => {
+    // Any group, with online members past the K-th taken offline.
+    const fewOnlineArb = groupArb.map(({ members, from }) => {
+      let online = 0;
+      return { from, members: members.map((m) => (m.presence === 'online' && ++online > K ? { ...m, presence: 'offline' as const } : m)) };
+    });
+    fc.assert(
+      fc.property(fewOnlineArb, (group) => {
+        const { all, online, sample } = setUp(group);
+        expect(online.length).toBeLessThanOrEqual(K);
+        expect(sample).toHaveLength(online.length);
+        expect(chooseAgent(input({ routing: sampleRouting, candidates: sample }))).toEqual(chooseAgent(input({ routing: sampleRouting, candidates: all })));
+      }),
+    );
+  });
+
+  it(`with more, the sample is ${K} online members and the choice the least loaded available one of them; it waits only if none is available`, () => {
+    fc.assert(
+      fc.property(groupArb, (group) => {
+        const { online, sample } = setUp(group);
+        expect(sample).toHaveLength(Math.min(K, online.length));
+        const choice = chooseAgent(input({ routing: sampleRouting, candidates: sample }));
+        const available = sample.filter((a) => isAvailable(a, 's1'));
+        if (choice.kind === 'wait') {
+          expect(available).toHaveLength(0);
+          return;
+        }
+        const chosen = sample.find((a) => a.agentId === choice.agentId)!;
+        for (const other of available) expect(chosen.load).toBeLessThanOrEqual(other.load);
+      }),
+      // About one run in ten has more than K members online: enough runs for a few dozen of those.
+      { numRuns: 400 },
     );
   });
 });

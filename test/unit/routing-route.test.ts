@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { routeConversation, maxRoutingAttempts, type RoutingDependencies } from '../../shared/routing/route-conversation';
+import { sampledMembersPerGroup } from '../../shared/routing/choose-agent';
 import { closeMovesWaitingLine, maxPositionUpdatesPerMove, tellBuyersBehind } from '../../shared/routing/waiting-line';
 import { ownershipDependencies } from '../../shared/routing/ownership';
 import type { RoutableConversation } from '../../shared/store/conversation-assignment';
@@ -48,7 +49,7 @@ function fakeDeps(overrides: Partial<RoutingDependencies> = {}): RoutingDependen
     getConversation: vi.fn(async () => conversation),
     getShop: vi.fn(async () => shop),
     getBuyerAtShop: vi.fn(async () => ({})),
-    listAgentIdsOfGroup: vi.fn(async (_t: string, groupId: string) => agents.filter((a) => a.groupIds.includes(groupId)).map((a) => a.agentId)),
+    listOnlineMembers: vi.fn(async (_t: string, groupId: string) => agents.filter((a) => a.groupIds.includes(groupId)).map((a) => a.agentId)),
     getAgents: vi.fn(async (_t: string, ids: readonly string[]) => agents.filter((a) => ids.includes(a.agentId))),
     assign: vi.fn(async () => 'applied' as const),
     waitingPosition: vi.fn(async () => 7),
@@ -56,6 +57,7 @@ function fakeDeps(overrides: Partial<RoutingDependencies> = {}): RoutingDependen
     getConversations: vi.fn(async () => []),
     notify: vi.fn(async () => undefined),
     now: () => new Date('2026-11-11T00:01:00.000Z'),
+    random: () => 0.25,
     ...overrides,
   };
 }
@@ -64,7 +66,7 @@ describe('routeConversation (unit, fake dependencies)', () => {
   it('reads only the stage group while it has someone, and assigns with the idle timer from the shop', async () => {
     const deps = fakeDeps();
     expect(await routeConversation(conversation, deps)).toMatchObject({ kind: 'assigned', agentId: 'p2' });
-    expect(deps.listAgentIdsOfGroup).toHaveBeenCalledTimes(1);
+    expect(deps.listOnlineMembers).toHaveBeenCalledTimes(1);
     expect(deps.assign).toHaveBeenCalledWith(expect.objectContaining({ agentId: 'p2', groupId: 'pre', idleCheckAt: new Date('2026-11-11T00:31:00.000Z'), attempt: 0 }));
   });
 
@@ -98,6 +100,41 @@ describe('routeConversation (unit, fake dependencies)', () => {
     expect(await routeConversation(conversation, offline)).toEqual({ kind: 'waiting', position: 7 });
     expect(offline.notify).toHaveBeenCalledWith('t1', 'b1', { type: 'queuePosition', conversationId: 'c1', position: 7 });
     expect(offline.assign).not.toHaveBeenCalled();
+  });
+
+  it('samples at most sampledMembersPerGroup online members from the injected random place, read eventually consistent', async () => {
+    const deps = fakeDeps({ getBuyerAtShop: vi.fn(async () => ({ lastAgentId: 'x-last', ownerAgentId: 'x-owner' })) });
+    await routeConversation(conversation, deps);
+    expect(deps.listOnlineMembers).toHaveBeenCalledWith('t1', 'pre', 0.25, sampledMembersPerGroup);
+    expect(deps.getAgents).toHaveBeenCalledTimes(1);
+    expect(deps.getAgents).toHaveBeenCalledWith('t1', ['x-owner', 'x-last', 'p1', 'p2'], { consistent: false });
+  });
+
+  it('a retry re-reads the same sample strongly consistent, without the agent whose transaction failed', async () => {
+    const assign = vi.fn().mockResolvedValueOnce('agent-unavailable').mockResolvedValue('applied');
+    const deps = fakeDeps({ assign });
+    expect(await routeConversation(conversation, deps)).toMatchObject({ kind: 'assigned', agentId: 'p1', attempts: 2 });
+    expect(deps.listOnlineMembers).toHaveBeenCalledTimes(1);
+    expect((deps.getAgents as ReturnType<typeof vi.fn>).mock.calls.map((call) => call[2])).toEqual([{ consistent: false }, { consistent: true }]);
+  });
+
+  it('reads the agent a drain named strongly consistent, and gives them the conversation when the sample is full', async () => {
+    const full = [agent('p1', ['pre'], 10), agent('p2', ['pre'], 10), agent('b1', ['after'], 10), agent('named', ['pre'], 9)];
+    const getAgents = vi.fn(async (_t: string, ids: readonly string[]) => full.filter((a) => ids.includes(a.agentId)));
+    const deps = fakeDeps({ getAgents });
+    expect(await routeConversation({ ...conversation, agentWithRoom: 'named' }, deps)).toMatchObject({ kind: 'assigned', agentId: 'named', reason: 'group' });
+    expect(getAgents).toHaveBeenCalledWith('t1', ['p1', 'p2'], { consistent: false });
+    expect(getAgents).toHaveBeenCalledWith('t1', ['named'], { consistent: true });
+    // Without the name, the full sample means waiting (and the backup group is full too).
+    expect(await routeConversation(conversation, fakeDeps({ getAgents }))).toMatchObject({ kind: 'waiting' });
+  });
+
+  it("reads only the backup sample's agents not read already when the stage group has nobody", async () => {
+    const agents = [agent('p1', ['pre', 'after'], 10), agent('b1', ['after'], 3)];
+    const getAgents = vi.fn(async (_t: string, ids: readonly string[]) => agents.filter((a) => ids.includes(a.agentId)));
+    const listOnlineMembers = vi.fn(async (_t: string, groupId: string) => agents.filter((a) => a.groupIds.includes(groupId)).map((a) => a.agentId));
+    expect(await routeConversation(conversation, fakeDeps({ getAgents, listOnlineMembers }))).toMatchObject({ agentId: 'b1', reason: 'backup' });
+    expect(getAgents.mock.calls.map((call) => call[1])).toEqual([['p1'], ['b1']]);
   });
 
   it('leaves a conversation of an unconfigured shop waiting without failing the job', async () => {
