@@ -1,15 +1,12 @@
 import { wsRoute } from '../../shared/middleware/ws-route';
 import { closeConversationFrame } from '../../shared/routing/frames';
 import { closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
-import { closeMovesWaitingLine } from '../../shared/routing/waiting-line';
-
-const dependencies = closeMovesWaitingLine(ownershipDependencies);
 
 /**
  * The assignee or a shop supervisor closes a conversation; the buyer's next message opens a new one. A
  * waiting conversation closed leaves its line: the buyers behind it are told their new places.
  */
 export const handler = wsRoute({ frame: closeConversationFrame, roles: ['agent', 'supervisor', 'admin'] }, async ({ frame, identity }) => ({
-  ...(await closeConversationByUser(identity, frame.conversationId, dependencies)),
+  ...(await closeConversationByUser(identity, frame.conversationId, ownershipDependencies)),
   ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
 }));

@@ -22,6 +22,7 @@ export const idleCloseDependencies = {
   deleteCheck: (check: IdleCheck) => deleteIdleCheck(check),
   notify: ownershipDependencies.notify,
   drain: ownershipDependencies.drain,
+  waitingLine: ownershipDependencies.waitingLine,
 };
 export type IdleCloseDependencies = typeof idleCloseDependencies;
 

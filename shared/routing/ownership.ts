@@ -20,6 +20,7 @@ import { assertMayHandleConversation, supervisesShop } from './access';
 import type { OwnershipAckFrame } from './frames';
 import { notifyUser, type NotifyUser } from './notify';
 import { drainWaitingLines, presenceDependencies } from './presence';
+import { tellBuyersBehind, waitingLineDependencies } from './waiting-line';
 import { groupsOfShop } from './shop';
 
 export const ownershipDependencies = {
@@ -36,6 +37,8 @@ export const ownershipDependencies = {
     const agent = await getAgent(tenantId, agentId, { consistent: true });
     if (agent) await drainWaitingLines(tenantId, agent, presenceDependencies, { shopIds: [shopId] });
   },
+  /** Reads a waiting line when a waiting conversation leaves it, so the buyers behind are told their places. */
+  waitingLine: { listWaitingLine: waitingLineDependencies.listWaitingLine, getConversations: waitingLineDependencies.getConversations },
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
 };
@@ -157,19 +160,23 @@ export async function closeConversationByUser(
   throw new ServiceUnavailableError();
 }
 
-/** Tell the buyer and (if someone else closed it) the agent; give the agent's room to the waiting line. */
+/**
+ * Tell the buyer and (if someone else closed it) the agent; give the agent's room to the waiting line; and
+ * if the conversation was itself waiting, tell the buyers behind it their new places.
+ */
 export async function afterClose(
   tenantId: string,
   conversation: RoutableConversation,
   reason: 'closed' | 'idle-closed',
   closedBy: string,
-  deps: Pick<OwnershipDependencies, 'notify' | 'drain'>,
+  deps: Pick<OwnershipDependencies, 'notify' | 'drain' | 'waitingLine'>,
 ): Promise<void> {
   const { conversationId, assigneeId, shopId } = conversation;
   await Promise.all([
     deps.notify(tenantId, conversation.buyerId, { type: 'conversationClosed', conversationId, reason }),
     assigneeId !== undefined && assigneeId !== closedBy ? deps.notify(tenantId, assigneeId, { type: 'unassigned', conversationId, reason }) : undefined,
     assigneeId !== undefined ? bestEffort('drain after close', () => deps.drain(tenantId, assigneeId, shopId)) : undefined,
+    conversation.status === 'waiting' ? tellBuyersBehind(conversation, { ...deps.waitingLine, notify: deps.notify }) : undefined,
   ]);
 }
 

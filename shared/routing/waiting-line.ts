@@ -8,7 +8,6 @@ import {
   type RoutableConversation,
 } from '../store/conversation-assignment';
 import { notifyUser, type NotifyUser } from './notify';
-import type { OwnershipDependencies } from './ownership';
 
 export const waitingLineDependencies = {
   listWaitingLine: (tenantId: string, shopId: string, stage: string, limit: number) => listWaitingLine(tenantId, shopId, stage, limit),
@@ -72,25 +71,4 @@ export async function tellBuyersBehind(
     logger.warn('waiting-line positions not updated', { error: error as Error });
     return 0;
   }
-}
-
-/**
- * The ownership dependencies with a close that, when it takes a conversation out of its waiting line
- * (a waiting conversation closed), tells the buyers behind it their new places, through the same notify.
- *
- * @example
- * await closeConversationByUser(identity, conversationId, closeMovesWaitingLine(ownershipDependencies))
- */
-export function closeMovesWaitingLine(
-  deps: OwnershipDependencies,
-  line: Pick<WaitingLineDependencies, 'listWaitingLine' | 'getConversations'> = waitingLineDependencies,
-): OwnershipDependencies {
-  return {
-    ...deps,
-    close: async (input: CloseInput): Promise<ChangeOutcome> => {
-      const outcome = await deps.close(input);
-      if (outcome === 'applied' && input.conversation.status === 'waiting') await tellBuyersBehind(input.conversation, { ...line, notify: deps.notify });
-      return outcome;
-    },
-  };
 }

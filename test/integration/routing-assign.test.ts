@@ -7,7 +7,7 @@ import { keys } from '../../shared/store/keys';
 import { routeConversation, routingDependencies, type RoutingDependencies } from '../../shared/routing/route-conversation';
 import { closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
 import { presenceDependencies, setPresence } from '../../shared/routing/presence';
-import { closeMovesWaitingLine, maxPositionUpdatesPerMove } from '../../shared/routing/waiting-line';
+import { maxPositionUpdatesPerMove } from '../../shared/routing/waiting-line';
 import type { RouteJob } from '../../shared/conversations/jobs';
 import { lambdaContext } from '../support/events';
 import { storedItem } from '../support/table';
@@ -240,7 +240,7 @@ describe('waiting-line position updates (DynamoDB Local)', () => {
     for (let i = 0; i < 4; i++) line.push(await openWaiting(tenant, 'shop-close-line', `buyer-close-line-${i}`));
     const recorder = frameRecorder();
     const supervisor = { tenantId: tenant, userId: 'sup-close-line', role: 'supervisor' as const, shopIds: ['shop-close-line'] };
-    const closing = closeMovesWaitingLine({ ...ownershipDependencies, notify: recorder.notify });
+    const closing = { ...ownershipDependencies, notify: recorder.notify };
     expect(await closeConversationByUser(supervisor, line[1]!.conversationId, closing)).toMatchObject({ status: 'closed' });
     expect(line.map((c) => recorder.of(c.buyerId))).toEqual([
       [],

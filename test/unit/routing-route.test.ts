@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { routeConversation, maxRoutingAttempts, type RoutingDependencies } from '../../shared/routing/route-conversation';
 import { sampledMembersPerGroup } from '../../shared/routing/choose-agent';
-import { closeMovesWaitingLine, maxPositionUpdatesPerMove, tellBuyersBehind } from '../../shared/routing/waiting-line';
-import { ownershipDependencies } from '../../shared/routing/ownership';
+import { maxPositionUpdatesPerMove, tellBuyersBehind } from '../../shared/routing/waiting-line';
+import { afterClose, closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
 import type { RoutableConversation } from '../../shared/store/conversation-assignment';
 import type { Agent } from '../../shared/routing/agent';
 import type { Shop } from '../../shared/routing/shop';
@@ -211,15 +211,24 @@ describe('position updates when a conversation leaves its waiting line (unit, fa
 
   it('closing a waiting conversation tells the line; closing an assigned one or a failed close does not', async () => {
     const { heads, entries } = line(2);
+    const waitingLine = { listWaitingLine: vi.fn(async () => entries), getConversations: vi.fn(async () => heads) };
+    const drain = vi.fn(async () => undefined);
+    const queuePositions = (notify: ReturnType<typeof vi.fn>) =>
+      notify.mock.calls.filter((call) => call[2].type === 'queuePosition').map((call) => [call[1], call[2].position]);
+
     const notify = vi.fn(async () => undefined);
-    const lineDeps = { listWaitingLine: vi.fn(async () => entries), getConversations: vi.fn(async () => heads) };
-    const input = { conversation, closeId: 'x', closedBy: 'sup', reason: 'closed' as const, now: new Date() };
-    const close = vi.fn().mockResolvedValueOnce('applied').mockResolvedValueOnce('conversation-changed').mockResolvedValue('applied');
-    const deps = closeMovesWaitingLine({ ...ownershipDependencies, close, notify }, lineDeps);
-    expect(await deps.close(input)).toBe('applied');
-    expect(positions(notify)).toEqual([['buyer-w0', 1], ['buyer-w1', 2]]);
-    expect(await deps.close(input)).toBe('conversation-changed');
-    expect(await deps.close({ ...input, conversation: { ...conversation, status: 'assigned', assigneeId: 'a' } })).toBe('applied');
-    expect(lineDeps.listWaitingLine).toHaveBeenCalledTimes(1);
+    await afterClose('t1', conversation, 'closed', 'sup', { notify, drain, waitingLine });
+    expect(queuePositions(notify)).toEqual([['buyer-w0', 1], ['buyer-w1', 2]]);
+
+    await afterClose('t1', { ...conversation, status: 'assigned', assigneeId: 'a' }, 'closed', 'sup', { notify, drain, waitingLine });
+    expect(waitingLine.listWaitingLine).toHaveBeenCalledTimes(1);
+
+    // A close that never applies never reaches afterClose: the line is not read again.
+    const supervisor = { tenantId: 't1', userId: 'sup', role: 'supervisor' as const, shopIds: ['s1'] };
+    const close = vi.fn(async () => 'conversation-changed' as const);
+    const deps = { ...ownershipDependencies, getConversation: vi.fn(async () => conversation), close, notify, drain, waitingLine };
+    await expect(closeConversationByUser(supervisor, 'c1', deps)).rejects.toThrow();
+    expect(close).toHaveBeenCalled();
+    expect(waitingLine.listWaitingLine).toHaveBeenCalledTimes(1);
   });
 });
