@@ -185,8 +185,9 @@ function setupUnits(connect: MeterSnapshot, routing: MeterSnapshot, disconnect: 
     sqsRequests: c.sqsRequests + x.sqsRequests + rq.billed / conversations,
     invocations: c.invocations + x.invocations + ri.invocations / conversations,
     gbSeconds: c.gbSeconds + x.gbSeconds + ri.gbSeconds / conversations,
-    // The opening frame, its ack, and the agent's `assigned` frame.
-    webSocketMessages: 3,
+    // The opening frame and its ack, plus routing's @connections posts: the agent's `assigned` frame and any
+    // `queuePosition` frames to buyers in a waiting line (each post is a billed WebSocket message).
+    webSocketMessages: 2 + rp.posts / conversations,
   };
   const round4 = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, 4)]));
   return {
