@@ -38,7 +38,11 @@ export const ownershipDependencies = {
     if (agent) await drainWaitingLines(tenantId, agent, presenceDependencies, { shopIds: [shopId] });
   },
   /** Reads a waiting line when a waiting conversation leaves it, so the buyers behind are told their places. */
-  waitingLine: { listWaitingLine: waitingLineDependencies.listWaitingLine, getConversations: waitingLineDependencies.getConversations },
+  waitingLine: {
+    listWaitingLine: waitingLineDependencies.listWaitingLine,
+    getConversations: waitingLineDependencies.getConversations,
+    settledWaitMs: waitingLineDependencies.settledWaitMs,
+  },
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
 };

@@ -27,6 +27,7 @@ export const routingDependencies = {
   /** Position updates for the buyers behind a conversation that left the line (waiting-line.ts). */
   listWaitingLine: waitingLineDependencies.listWaitingLine,
   getConversations: waitingLineDependencies.getConversations,
+  settledWaitMs: waitingLineDependencies.settledWaitMs,
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
   /** Where the sample of a group starts (0 ≤ x < 1); tests pass their own. */

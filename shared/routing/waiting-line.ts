@@ -9,8 +9,19 @@ import {
 } from '../store/conversation-assignment';
 import { notifyUser, type NotifyUser } from './notify';
 
+/**
+ * Every conversation is in its line from the moment it opens, but until its first routing job has run
+ * (well under a second normally, seconds in a Double 11 opening burst) nobody is really waiting for an
+ * agent. Position updates go only to buyers who have been in the line at least this long, so a burst of
+ * conversations opened and assigned within seconds costs no line reads and no frames; a buyer whose own
+ * routing job finds nobody free is told their position by that job either way.
+ */
+export const settledWaitMs = 5000;
+
 export const waitingLineDependencies = {
-  listWaitingLine: (tenantId: string, shopId: string, stage: string, limit: number) => listWaitingLine(tenantId, shopId, stage, limit),
+  listWaitingLine: (tenantId: string, shopId: string, stage: string, limit: number, openedBefore?: string) =>
+    listWaitingLine(tenantId, shopId, stage, limit, openedBefore),
+  settledWaitMs,
   getConversations: (tenantId: string, conversationIds: readonly string[]) => getRoutableConversations(tenantId, conversationIds),
   notify: notifyUser as NotifyUser,
 };
@@ -41,12 +52,15 @@ export const maxPositionUpdatesPerMove = 50;
  */
 export async function tellBuyersBehind(
   left: RoutableConversation,
-  deps: Pick<WaitingLineDependencies, 'listWaitingLine' | 'getConversations' | 'notify'> = waitingLineDependencies,
+  deps: Pick<WaitingLineDependencies, 'listWaitingLine' | 'getConversations' | 'notify'> & { settledWaitMs?: number; now?: () => Date } = waitingLineDependencies,
 ): Promise<number> {
   try {
     const { tenantId, shopId, stage } = left;
+    const settledBefore = new Date((deps.now?.() ?? new Date()).getTime() - (deps.settledWaitMs ?? settledWaitMs)).toISOString();
+    // Everyone behind a conversation that had not settled opened even later: nobody to tell, nothing to read.
+    if (left.openedAt >= settledBefore) return 0;
     const leftKey = waitingLineEntryOf(left).lineKey;
-    const line = (await deps.listWaitingLine(tenantId, shopId, stage, maxPositionUpdatesPerMove + 1))
+    const line = (await deps.listWaitingLine(tenantId, shopId, stage, maxPositionUpdatesPerMove + 1, settledBefore))
       .filter((entry) => entry.conversationId !== left.conversationId)
       .slice(0, maxPositionUpdatesPerMove);
     const behind = line.filter((entry) => entry.lineKey > leftKey);

@@ -464,6 +464,8 @@ export async function listWaitingLine(
   shopId: string,
   stage: string,
   limit: number,
+  /** Only conversations opened before this ISO time (the line is ordered by opening time). */
+  openedBefore?: string,
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<WaitingLineEntry[]> {
   const { gsi1pk } = keys.waitingLine(tenantId, shopId, stage);
@@ -471,8 +473,8 @@ export async function listWaitingLine(
     new QueryCommand({
       TableName: env().TABLE_NAME,
       IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': gsi1pk },
+      KeyConditionExpression: openedBefore === undefined ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND gsi1sk < :before',
+      ExpressionAttributeValues: { ':pk': gsi1pk, ...(openedBefore === undefined ? {} : { ':before': openedBefore }) },
       Limit: limit,
     }),
   );
@@ -491,7 +493,7 @@ export async function listWaitingConversationIds(
   limit: number,
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<string[]> {
-  return (await listWaitingLine(tenantId, shopId, stage, limit, client)).map((entry) => entry.conversationId);
+  return (await listWaitingLine(tenantId, shopId, stage, limit, undefined, client)).map((entry) => entry.conversationId);
 }
 
 /**

@@ -15,9 +15,10 @@ import { createAgent, createShop, frameRecorder, head, idleTimersOf, openListCou
 
 const tenant = 'tenant-routing-assign';
 
+/** Conversations here are opened a moment before they are routed: they count as settled in their line at once. */
 function deps(overrides: Partial<RoutingDependencies> = {}) {
   const recorder = frameRecorder();
-  return { recorder, deps: { ...routingDependencies, notify: recorder.notify, ...overrides } };
+  return { recorder, deps: { ...routingDependencies, notify: recorder.notify, settledWaitMs: 0, ...overrides } };
 }
 
 /** `load` must equal the conversations on the agent's open list: the invariant every transaction keeps. */
@@ -240,7 +241,7 @@ describe('waiting-line position updates (DynamoDB Local)', () => {
     for (let i = 0; i < 4; i++) line.push(await openWaiting(tenant, 'shop-close-line', `buyer-close-line-${i}`));
     const recorder = frameRecorder();
     const supervisor = { tenantId: tenant, userId: 'sup-close-line', role: 'supervisor' as const, shopIds: ['shop-close-line'] };
-    const closing = { ...ownershipDependencies, notify: recorder.notify };
+    const closing = { ...ownershipDependencies, notify: recorder.notify, waitingLine: { ...ownershipDependencies.waitingLine, settledWaitMs: 0 } };
     expect(await closeConversationByUser(supervisor, line[1]!.conversationId, closing)).toMatchObject({ status: 'closed' });
     expect(line.map((c) => recorder.of(c.buyerId))).toEqual([
       [],

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { routeConversation, maxRoutingAttempts, type RoutingDependencies } from '../../shared/routing/route-conversation';
 import { sampledMembersPerGroup } from '../../shared/routing/choose-agent';
-import { maxPositionUpdatesPerMove, tellBuyersBehind } from '../../shared/routing/waiting-line';
+import { maxPositionUpdatesPerMove, settledWaitMs, tellBuyersBehind } from '../../shared/routing/waiting-line';
 import { afterClose, closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
 import type { RoutableConversation } from '../../shared/store/conversation-assignment';
 import type { Agent } from '../../shared/routing/agent';
@@ -47,6 +47,7 @@ function fakeDeps(overrides: Partial<RoutingDependencies> = {}): RoutingDependen
   const agents = [agent('p1', ['pre'], 2), agent('p2', ['pre'], 1), agent('b1', ['after'])];
   return {
     getConversation: vi.fn(async () => conversation),
+    settledWaitMs,
     getShop: vi.fn(async () => shop),
     getBuyerAtShop: vi.fn(async () => ({})),
     listOnlineMembers: vi.fn(async (_t: string, groupId: string) => agents.filter((a) => a.groupIds.includes(groupId)).map((a) => a.agentId)),
@@ -161,7 +162,7 @@ describe('position updates when a conversation leaves its waiting line (unit, fa
     const { heads, entries } = line(3);
     const deps = fakeDeps({ listWaitingLine: vi.fn(async () => entries), getConversations: vi.fn(async () => heads) });
     expect(await routeConversation(conversation, deps)).toMatchObject({ kind: 'assigned' });
-    expect(deps.listWaitingLine).toHaveBeenCalledWith('t1', 's1', 'pre-sale', maxPositionUpdatesPerMove + 1);
+    expect(deps.listWaitingLine).toHaveBeenCalledWith('t1', 's1', 'pre-sale', maxPositionUpdatesPerMove + 1, expect.any(String));
     expect(deps.notify).toHaveBeenCalledWith('t1', 'buyer-w0', { type: 'queuePosition', conversationId: 'w0', position: 1 });
     expect(positions(deps.notify as ReturnType<typeof vi.fn>).slice(1)).toEqual([['buyer-w0', 1], ['buyer-w1', 2], ['buyer-w2', 3]]);
   });
@@ -209,9 +210,25 @@ describe('position updates when a conversation leaves its waiting line (unit, fa
     expect(deps.notify).toHaveBeenCalledTimes(1);
   });
 
+  it('reads and tells nothing when the leaver had not settled in the line, and never tells buyers who have not settled either', async () => {
+    const { heads, entries } = line(3);
+    const notify = vi.fn(async () => undefined);
+    const listWaitingLine = vi.fn(async () => entries);
+    const getConversations = vi.fn(async (_t: string, ids: readonly string[]) => heads.filter((h) => ids.includes(h.conversationId)));
+    // A Double 11 opening burst: the leaver opened a moment ago, so everyone behind it did too.
+    const justOpened = { ...conversation, openedAt: new Date(Date.now() - 1000).toISOString() };
+    expect(await tellBuyersBehind(justOpened, { listWaitingLine, getConversations, notify, settledWaitMs })).toBe(0);
+    expect(listWaitingLine).not.toHaveBeenCalled();
+    expect(notify).not.toHaveBeenCalled();
+    // A settled leaver: the line is read only up to the settled cut-off (now - settledWaitMs).
+    const now = new Date(Date.parse(conversation.openedAt) + 60_000);
+    await tellBuyersBehind(conversation, { listWaitingLine, getConversations, notify, settledWaitMs, now: () => now });
+    expect(listWaitingLine).toHaveBeenCalledWith('t1', 's1', conversation.stage, maxPositionUpdatesPerMove + 1, new Date(now.getTime() - settledWaitMs).toISOString());
+  });
+
   it('closing a waiting conversation tells the line; closing an assigned one or a failed close does not', async () => {
     const { heads, entries } = line(2);
-    const waitingLine = { listWaitingLine: vi.fn(async () => entries), getConversations: vi.fn(async () => heads) };
+    const waitingLine = { listWaitingLine: vi.fn(async () => entries), getConversations: vi.fn(async () => heads), settledWaitMs };
     const drain = vi.fn(async () => undefined);
     const queuePositions = (notify: ReturnType<typeof vi.fn>) =>
       notify.mock.calls.filter((call) => call[2].type === 'queuePosition').map((call) => [call[1], call[2].position]);
