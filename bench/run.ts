@@ -300,6 +300,7 @@ async function main(): Promise<void> {
       writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     }
 
+    if (results.length === 0) return;
     const summaryPath = join(resultsDir, 'summary.json');
     let previous: { scenarios?: Record<string, unknown> } = {};
     try {
