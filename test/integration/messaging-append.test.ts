@@ -212,8 +212,9 @@ describe('appending messages (DynamoDB Local)', () => {
               );
             }),
           );
-          await s.waitAll();
-          const results = await all;
+          // waitFor, not waitAll: it keeps releasing steps until every append has settled, however many
+          // promise hops an append takes between two steps.
+          const results = await s.waitFor(all);
           await checkLog(conversation.conversationId, sends.map(({ sender, id }) => `${senders[sender]!.userId}/c-${id}`), results.map((r) => r.message));
         },
       ),
