@@ -105,3 +105,20 @@ function mostSpecific(rules: readonly DeadlineRule[], current: Pick<AfterSalesCa
   }
   return best;
 }
+
+/**
+ * Sets the case's deadline for its current step, appending a `deadline` timeline entry when it changes
+ * (the same object comes back when it does not, so a redelivery writes nothing). Run after every state
+ * change and every refund update; a finished case loses its deadline.
+ */
+export function applyDeadline(current: AfterSalesCase, facts: DeadlineFacts, policy: DeadlinePolicy, at: string): AfterSalesCase {
+  const deadline = deadlineFor(current, facts, policy);
+  if (deadline?.dueAt === current.deadline?.dueAt && deadline?.slaDueAt === current.deadline?.slaDueAt && deadline?.source === current.deadline?.source) return current;
+  const { deadline: _old, ...rest } = current;
+  return {
+    ...rest,
+    ...(deadline ? { deadline } : {}),
+    updatedAt: at,
+    timeline: [...current.timeline, { at, actor: { kind: 'system' }, kind: 'deadline', ...(deadline ? { dueAt: deadline.dueAt, text: `${deadline.source}${deadline.ruleId ? ` ${deadline.ruleId}` : ''}` } : { text: 'no deadline' }) }],
+  };
+}

@@ -146,3 +146,12 @@ export function isSigned(order: OrderState): boolean {
   const parcels = latestLogistics(order);
   return parcels.length > 0 && parcels.every((parcel) => parcel.action === 'signed');
 }
+
+const shippedStatuses: ReadonlySet<OrderStatus> = new Set(['partly-shipped', 'shipped', 'signed', 'finished']);
+
+/** Whether the goods left the seller: refund clocks differ before and after (platforms.md §2). */
+export function hasShipped(order: OrderState): boolean {
+  const status = orderStatusOf(order);
+  if (status !== undefined && shippedStatuses.has(status)) return true;
+  return Object.values(order.parcels).some((parcel) => parcel.events.some((event) => event.action !== 'created'));
+}

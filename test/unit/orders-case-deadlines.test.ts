@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AfterSalesCase } from '../../shared/after-sales/case';
-import { deadlineFor, defaultDeadlineTable, deadlineTableSchema, type DeadlinePolicy } from '../../shared/after-sales/deadlines';
+import { openCaseByAgent } from '../../shared/after-sales/case-actions';
+import { transitionCase } from '../../shared/after-sales/transition-case';
+import { applyDeadline, deadlineFor, defaultDeadlineTable, deadlineTableSchema, type DeadlinePolicy } from '../../shared/after-sales/deadlines';
 import { defaultWarningPolicy, nextWarningAt, warningsDue } from '../../shared/after-sales/warnings-due';
 import type { RefundStatus } from '../../shared/orders/envelope';
 
@@ -128,5 +130,24 @@ describe('warningsDue', () => {
     expect(nextWarningAt(sentHalf, defaultWarningPolicy)).toBe(plus(16));
     const sentAll = caseAt('waiting-seller', [0.5, 0.8, 1].map((point) => `${deadline.dueAt}@${point}`));
     expect(nextWarningAt(sentAll, defaultWarningPolicy)).toBeUndefined();
+  });
+});
+
+describe('applyDeadline', () => {
+  const opened = openCaseByAgent({ tenantId: 't1', shopId: 'shop-1', platform: 'taobao', type: 'urge-shipping', conversationId: 'c1', buyerId: 'b1', clientRequestId: 'q1', actor: { kind: 'agent', userId: 'a1' }, at: start });
+
+  it('sets the step’s deadline once, with a timeline entry, and is a no-op when nothing changed', () => {
+    const withDeadline = applyDeadline(opened, { orderShipped: false }, policy, start);
+    expect(withDeadline.deadline).toMatchObject({ dueAt: plus(24), ruleId: 'any-urge-shipping' });
+    expect(withDeadline.timeline.at(-1)).toMatchObject({ kind: 'deadline', actor: { kind: 'system' }, dueAt: plus(24) });
+    expect(applyDeadline(withDeadline, { orderShipped: false }, policy, plus(1))).toBe(withDeadline);
+  });
+
+  it('drops the deadline when the case ends', () => {
+    const withDeadline = applyDeadline(opened, {}, policy, start);
+    const resolved = transitionCase(withDeadline, { to: 'resolved', actor: { kind: 'agent', userId: 'a1' }, at: plus(2), outcome: 'reshipped' });
+    const after = applyDeadline(resolved, {}, policy, plus(2));
+    expect(after.deadline).toBeUndefined();
+    expect(after.timeline.at(-1)).toMatchObject({ kind: 'deadline', text: 'no deadline' });
   });
 });

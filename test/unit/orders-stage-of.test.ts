@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyOrderEvent } from '../../shared/orders/apply-order-event';
 import type { Envelope, LogisticsAction, OrderStatus, RefundStatus } from '../../shared/orders/envelope';
-import { newOrderState, type OrderState } from '../../shared/orders/order';
+import { hasShipped, newOrderState, type OrderState } from '../../shared/orders/order';
 import { stageOf, type StageDecision } from '../../shared/orders/stage-of';
 
 const now = new Date('2026-11-20T12:00:00Z');
@@ -62,5 +62,18 @@ describe('stageOf', () => {
   it('does not depend on the order the store returns the orders in', () => {
     const orders = [build({ id: 'a', status: 'paid', age: 1 }), build({ id: 'b', status: 'shipped', age: 1 })];
     expect(stageOf(orders, now)).toEqual(stageOf([...orders].reverse(), now));
+  });
+});
+
+describe('hasShipped', () => {
+  it.each<[OrderSpec, boolean]>([
+    [{ id: 'o1', status: 'paid' }, false],
+    [{ id: 'o1', status: 'paid', parcel: 'created' }, false],
+    [{ id: 'o1', status: 'paid', parcel: 'collected' }, true],
+    [{ id: 'o1', status: 'partly-shipped' }, true],
+    [{ id: 'o1', status: 'finished' }, true],
+    [{ id: 'o1', status: 'cancelled' }, false],
+  ])('%j → %s', (spec, expected) => {
+    expect(hasShipped(build(spec))).toBe(expected);
   });
 });
