@@ -88,8 +88,13 @@ export const afterSalesCaseSchema = z.object({
       refundId: platformIdSchema,
       kind: z.enum(refundKinds),
       status: refundStatusSchema,
-      /** The refund version last applied to the case: older refund news never moves it back. */
+      /**
+       * The refund register last applied to the case (version, lifecycle rank, message id: the order's
+       * total order), so older refund news, or a loser of a version tie, never moves it back.
+       */
       version: z.number().int().nonnegative(),
+      rank: z.number().int().nonnegative(),
+      messageId: z.string(),
     })
     .optional(),
   parcelId: platformIdSchema.optional(),

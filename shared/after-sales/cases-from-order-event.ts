@@ -1,3 +1,4 @@
+import { compareRegisters } from '../orders/apply-order-event';
 import type { Envelope, RefundKind, RefundStatus } from '../orders/envelope';
 import type { OrderState } from '../orders/order';
 import { caseIdForParcelIncident, caseIdForRefund, terminalStates, type AfterSalesCase, type CaseOutcome, type CaseState, type CaseType } from './case';
@@ -66,7 +67,7 @@ export function caseForRefund(order: OrderState, refundId: string, existing: Aft
   const target = caseStateForRefund[refund.status];
   const outcomeFor = (current: AfterSalesCase | undefined): CaseOutcome | undefined =>
     refund.status === 'succeeded' ? successOutcome[refund.kind] : refund.status === 'closed' ? (current?.retentionBy ? 'refund-retained' : 'withdrawn') : undefined;
-  const refundRecord = { refundId, kind: refund.kind, status: refund.status, version: register.version };
+  const refundRecord = { refundId, kind: refund.kind, status: refund.status, version: register.version, rank: register.rank, messageId: register.messageId };
 
   if (!existing) {
     const outcome = outcomeFor(undefined);
@@ -89,12 +90,14 @@ export function caseForRefund(order: OrderState, refundId: string, existing: Aft
       timeline: [{ at, actor: platformActor, kind: 'opened', to: target, ...(outcome ? { outcome } : {}), text: `refund ${refundId}: ${refund.status}` }],
     };
   }
-  if (existing.refund && existing.refund.version >= register.version) return existing;
+  if (existing.refund && compareRegisters(existing.refund, register) >= 0) return existing;
 
   let next: AfterSalesCase = existing;
-  // A refund that comes back to life (a buyer revises after a close) reopens the case first.
-  if (terminalStates.has(next.state) && !terminalStates.has(target)) next = transitionCase(next, { to: 'open', actor: platformActor, at });
-  if (next.state !== target) next = transitionCase(next, { to: target, actor: platformActor, at, ...(terminalStates.has(target) ? { outcome: outcomeFor(next)! } : {}) });
+  const outcome = terminalStates.has(target) ? outcomeFor(next) : undefined;
+  // The platform has the last word: a refund that comes back to life (a buyer revises after a close), or
+  // one that ends differently than it seemed to, reopens the case first; finished cases only reopen.
+  if (terminalStates.has(next.state) && (next.state !== target || next.outcome !== outcome)) next = transitionCase(next, { to: 'open', actor: platformActor, at });
+  if (next.state !== target) next = transitionCase(next, { to: target, actor: platformActor, at, ...(outcome ? { outcome } : {}) });
   return { ...next, refund: refundRecord, updatedAt: at };
 }
 

@@ -16,7 +16,7 @@ const refundCase = (type: AfterSalesCase['type'], state: AfterSalesCase['state']
   type,
   state,
   stateSince: start,
-  refund: { refundId: 'R1', kind: type === 'exchange' ? 'exchange' : type === 'return-and-refund' ? 'return-and-refund' : 'refund-only', status, version: 1 },
+  refund: { refundId: 'R1', kind: type === 'exchange' ? 'exchange' : type === 'return-and-refund' ? 'return-and-refund' : 'refund-only', status, version: 1, rank: 0, messageId: 'm1' },
 });
 
 describe('deadlineFor', () => {
