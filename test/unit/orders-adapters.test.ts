@@ -144,6 +144,19 @@ describe('adaptTaobaoMessage', () => {
   });
 });
 
+describe('prototype keys as platform values (row 20)', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('treats %s as unknown everywhere', (name) => {
+    expect(adaptTaobaoMessage(tmc(`taobao_trade_${name}`, '{"tid":1}'), shopOfSeller)).toMatchObject({ kind: 'ignored', reason: 'UNKNOWN_TOPIC' });
+    expect(adaptTaobaoMessage(tmc(`taobao_refund_${name}`, '{"tid":1}'), shopOfSeller)).toMatchObject({ kind: 'ignored', reason: 'UNKNOWN_TOPIC' });
+    expect(adaptTaobaoMessage(tmc('taobao_trade_TradeChanged', JSON.stringify({ tid: 1, status: name })), shopOfSeller)).toMatchObject({ kind: 'rejected', field: 'message.content.status' });
+    expect(adaptTaobaoMessage(tmc('taobao_refund_RefundCreated', JSON.stringify({ tid: 1, refund_id: 2, bill_type: name })), shopOfSeller)).toMatchObject({ kind: 'rejected', field: 'message.content.bill_type' });
+    expect(adaptTaobaoMessage(tmc('taobao_logistics_LogsticDetailTrace', JSON.stringify({ tid: 1, out_sid: 'SF1', action: name })), shopOfSeller)).toMatchObject({ kind: 'accepted', envelope: { payload: { action: 'other' } } });
+    expect(adaptDouyinWebhook(bytes({ event: name, content: '{}' }), { 'msg-id': 'm' }, 'shop-dy')).toMatchObject({ kind: 'ignored', reason: 'UNKNOWN_TOPIC' });
+    const shopifyHeaders = { 'x-shopify-topic': name, 'x-shopify-event-id': 'e', 'x-shopify-triggered-at': '2026-11-11T00:00:00Z' };
+    expect(adaptShopifyWebhook(bytes('{}'), shopifyHeaders, 'shop-sh')).toMatchObject({ kind: 'ignored', reason: 'UNKNOWN_TOPIC' });
+  });
+});
+
 describe('adaptDouyinWebhook', () => {
   const headers = { 'msg-id': 'dy-msg-1' };
   it('turns a paid event (content as a JSON string, amounts in fen) into order.updated', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LogisticsAction, OrderStatus, RefundKind, RefundStatus } from '../envelope';
+import { lookupTable } from './lookup-table';
 import { fieldRejection, parseJson, reject, toEnvelope, type IngestResult } from './ingest-result';
 import type { Headers } from './signature';
 import { chinaTimeToEpochMs, toIso } from './platform-time';
@@ -18,15 +19,15 @@ const bodySchema = z.object({
   log_id: z.string().max(256).optional(),
 });
 
-const orderEvents: Record<string, OrderStatus> = {
+const orderEvents: Readonly<Record<string, OrderStatus>> = lookupTable({
   'trade.create': 'created',
   'trade.paid': 'paid',
   'trade.shipped': 'shipped',
   'trade.success': 'finished',
   'trade.cancel': 'cancelled',
   'trade.close': 'closed',
-};
-const refundEvents: Record<string, RefundStatus | ((kind: RefundKind) => RefundStatus)> = {
+});
+const refundEvents: Readonly<Record<string, RefundStatus | ((kind: RefundKind) => RefundStatus)>> = lookupTable({
   'refund.create': 'requested',
   'refund.agree': (kind) => (kind === 'refund-only' ? 'agreed' : 'waiting-return'),
   'refund.refuse': 'refused',
@@ -34,16 +35,16 @@ const refundEvents: Record<string, RefundStatus | ((kind: RefundKind) => RefundS
   'refund.arbitrate': 'platform-intervening',
   'refund.success': 'succeeded',
   'refund.close': 'closed',
-};
-const refundKinds: Record<string, RefundKind> = { refund: 'refund-only', return: 'return-and-refund', exchange: 'exchange' };
-const logisticsStatuses: Record<string, LogisticsAction> = {
+});
+const refundKinds: Readonly<Record<string, RefundKind>> = lookupTable({ refund: 'refund-only', return: 'return-and-refund', exchange: 'exchange' });
+const logisticsStatuses: Readonly<Record<string, LogisticsAction>> = lookupTable({
   collected: 'collected',
   in_transit: 'in-transit',
   delivering: 'out-for-delivery',
   signed: 'signed',
   rejected: 'failed',
   lost: 'lost',
-};
+});
 /** Douyin Open Platform's own URL-verification event; the handler answers its challenge before ingestion. */
 const notModelled = new Set(['verify_webhook']);
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LogisticsAction, OrderStatus, RefundStatus } from '../envelope';
 import { parseDecimalMoney } from '../money';
+import { lookupTable } from './lookup-table';
 import { fieldRejection, parseJson, reject, toEnvelope, type IngestResult } from './ingest-result';
 import type { Headers } from './signature';
 import { isoToEpochMs, toIso } from './platform-time';
@@ -42,14 +43,14 @@ const returnSchema = z.looseObject({ id: numericId, order: z.looseObject({ id: n
 const fulfillmentEventSchema = z.looseObject({ id: numericId, order_id: numericId, fulfillment_id: numericId, status: z.string(), happened_at: isoTime.nullish(), message: z.string().nullish() });
 
 const orderTopics = new Set(['orders/create', 'orders/updated', 'orders/paid', 'orders/fulfilled', 'orders/partially_fulfilled', 'orders/cancelled']);
-const returnTopics: Record<string, RefundStatus> = {
+const returnTopics: Readonly<Record<string, RefundStatus>> = lookupTable({
   'returns/request': 'requested',
   'returns/approve': 'waiting-return',
   'returns/decline': 'refused',
   'returns/close': 'succeeded',
   'returns/cancel': 'closed',
-};
-const fulfillmentStatuses: Record<string, LogisticsAction> = {
+});
+const fulfillmentStatuses: Readonly<Record<string, LogisticsAction>> = lookupTable({
   label_printed: 'created',
   label_purchased: 'created',
   confirmed: 'consigned',
@@ -60,7 +61,7 @@ const fulfillmentStatuses: Record<string, LogisticsAction> = {
   attempted_delivery: 'out-for-delivery',
   delivered: 'signed',
   failure: 'failed',
-};
+});
 
 /** Shopify has no single status: derive kefu's from the money and fulfilment states. */
 function orderStatusOf(order: z.infer<typeof orderSchema>): OrderStatus {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LogisticsAction, OrderStatus, RefundKind, RefundStatus } from '../envelope';
 import { parseDecimalMoney } from '../money';
+import { lookupTable } from './lookup-table';
 import { fieldRejection, parseJson, reject, toEnvelope, type IngestResult } from './ingest-result';
 import { chinaTimeToEpochMs, toIso } from './platform-time';
 
@@ -32,7 +33,7 @@ const TOPIC = {
 } as const;
 
 /** Trade `status` strings (platforms.md §1.1) → kefu statuses. */
-const tradeStatuses: Record<string, OrderStatus> = {
+const tradeStatuses: Readonly<Record<string, OrderStatus>> = lookupTable({
   TRADE_NO_CREATE_PAY: 'created',
   WAIT_BUYER_PAY: 'created',
   PAY_PENDING: 'created',
@@ -44,10 +45,10 @@ const tradeStatuses: Record<string, OrderStatus> = {
   TRADE_FINISHED: 'finished',
   TRADE_CLOSED: 'closed',
   TRADE_CLOSED_BY_TAOBAO: 'cancelled',
-};
+});
 
 /** Trade topics that move the order; `status` in the content wins when present, except for a deposit. */
-const tradeTopicStatus: Record<string, OrderStatus | undefined> = {
+const tradeTopicStatus: Readonly<Record<string, OrderStatus | undefined>> = lookupTable({
   TradeCreate: 'created',
   TradeBuyerPay: 'paid',
   TradeBuyerStepPay: 'deposit-paid',
@@ -60,7 +61,7 @@ const tradeTopicStatus: Record<string, OrderStatus | undefined> = {
   TradeModifyFee: undefined,
   TradeLogisticsAddressChanged: undefined,
   TradeDelayConfirmPay: undefined,
-};
+});
 
 /** Known trade/refund topics kefu deliberately does not turn into state (recorded as ignored). */
 const notModelled = new Set([
@@ -71,7 +72,7 @@ const notModelled = new Set([
   'RefundCreateMessage',
 ]);
 
-const refundTopicStatus: Record<string, RefundStatus | ((kind: RefundKind) => RefundStatus)> = {
+const refundTopicStatus: Readonly<Record<string, RefundStatus | ((kind: RefundKind) => RefundStatus)>> = lookupTable({
   RefundCreated: 'requested',
   RefundBuyerModifyAgreement: 'requested',
   RefundSellerAgreeAgreement: (kind) => (kind === 'refund-only' ? 'agreed' : 'waiting-return'),
@@ -81,11 +82,11 @@ const refundTopicStatus: Record<string, RefundStatus | ((kind: RefundKind) => Re
   TaobaoIntervened: 'platform-intervening',
   RefundSuccess: 'succeeded',
   RefundClosed: 'closed',
-};
+});
 
-const billTypes: Record<string, RefundKind> = { refund_bill: 'refund-only', return_bill: 'return-and-refund', replace_bill: 'exchange' };
+const billTypes: Readonly<Record<string, RefundKind>> = lookupTable({ refund_bill: 'refund-only', return_bill: 'return-and-refund', replace_bill: 'exchange' });
 
-const logisticsActions: Record<string, LogisticsAction> = {
+const logisticsActions: Readonly<Record<string, LogisticsAction>> = lookupTable({
   CREATE: 'created',
   CONSIGN: 'consigned',
   GOT: 'collected',
@@ -98,7 +99,7 @@ const logisticsActions: Record<string, LogisticsAction> = {
   FAILED: 'failed',
   LOST: 'lost',
   OTHER: 'other',
-};
+});
 
 const buyerOf = (content: Record<string, unknown>) => {
   const buyerId = content.buyer_open_uid ?? content.buyer_id;

@@ -7,6 +7,9 @@ import { verifyDouyinWebhook } from './verify-douyin-webhook';
 import { verifyKefuEvent } from './verify-kefu-event';
 import { verifyShopifyWebhook } from './verify-shopify-webhook';
 
+/** The shop an endpoint id resolves to (tenant checked by the handler); the body never names it. */
+export type WebhookEndpoint = KefuEndpoint;
+
 /** The three kinds of webhook endpoint kefu serves; Taobao's TMC is pulled instead (adapt-taobao-message.ts). */
 export type WebhookKind = 'shopify' | 'douyin' | 'kefu';
 
@@ -22,7 +25,7 @@ export interface WebhookRequest {
  * for a signature rejection, then enqueues accepted envelopes, records ignored ones and sends rejected
  * ones to the DLQ with their reason.
  */
-export function receiveWebhook(kind: WebhookKind, request: WebhookRequest, endpoint: KefuEndpoint, secrets: Secrets, now: Date): IngestResult[] {
+export function receiveWebhook(kind: WebhookKind, request: WebhookRequest, endpoint: WebhookEndpoint, secrets: Secrets, now: Date): IngestResult[] {
   const { rawBody, headers } = request;
   switch (kind) {
     case 'shopify': {
