@@ -11,7 +11,7 @@ import {
   transferToAgent,
   type ChangeOutcome,
   type RoutableConversation,
-} from '../store/conversation-assignment';
+} from '../store/conversation-ownership';
 import { getShop } from '../store/shops';
 import { logger } from '../runtime/observability';
 import { addWatcher } from '../store/conversations';

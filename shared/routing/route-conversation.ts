@@ -2,13 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { RouteJob } from '../conversations/jobs';
 import { logger } from '../runtime/observability';
 import { getAgents, listOnlineAgentIdsOfGroup } from '../store/agents';
-import {
-  assignConversation,
-  getBuyerAtShop,
-  getRoutableConversation,
-  waitingPosition,
-  type RoutableConversation,
-} from '../store/conversation-assignment';
+import { assignConversation, getBuyerAtShop, getRoutableConversation, type RoutableConversation } from '../store/conversation-ownership';
+import { waitingPosition } from '../store/waiting-line';
 import { getShop } from '../store/shops';
 import type { Agent } from './agent';
 import { chooseAgent, primaryGroupOf, sampledMembersPerGroup, type RoutingChoice } from './choose-agent';

@@ -4,7 +4,7 @@ import type { ShopRouting, ConversationStage } from '../../shared/routing/shop';
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
 import { getAgent, saveAgentProfile, updatePresence } from '../../shared/store/agents';
-import { idleCheckShard } from '../../shared/store/conversation-assignment';
+import { idleCheckShard } from '../../shared/store/idle-timers';
 import { openConversation } from '../../shared/store/conversations';
 import { keys } from '../../shared/store/keys';
 import { queryPages } from '../../shared/store/read-all';

@@ -3,7 +3,7 @@ import { routeConversation, maxRoutingAttempts, type RoutingDependencies } from 
 import { sampledMembersPerGroup } from '../../shared/routing/choose-agent';
 import { maxPositionUpdatesPerMove, settledWaitMs, tellBuyersBehind } from '../../shared/routing/waiting-line';
 import { afterClose, closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
-import type { RoutableConversation } from '../../shared/store/conversation-assignment';
+import type { RoutableConversation } from '../../shared/store/conversation-ownership';
 import type { Agent } from '../../shared/routing/agent';
 import type { Shop } from '../../shared/routing/shop';
 import { emptyResponseFacts } from '../../shared/conversations/conversation';
