@@ -21,10 +21,16 @@ import { tableSchema } from './table-schema';
  * are in waiting-line.ts, the idle-close timers in idle-timers.ts.
  */
 
+/** How a conversation was handed on: by its agent (transfer) or by a supervisor (reassign). */
+export const handovers = ['transferred', 'reassigned'] as const;
+export type Handover = (typeof handovers)[number];
+
 /** The head as the routing code sees it: the messaging schema plus the fields only routing writes. */
 export const routableConversationSchema = conversationSchema.extend({
   /** A transfer to a group asked for this group instead of the stage's. */
   requestedGroupId: idSchema.optional(),
+  /** Handed back to a group, and how: the buyer is told so when the next agent joins. */
+  handover: z.enum(handovers).optional(),
   /** Bumped by every ownership change: optimistic lock and part of the idempotency token. */
   assignmentVersion: z.number().int().nonnegative().optional(),
 });
@@ -196,7 +202,7 @@ export async function assignConversation(input: AssignInput, client: DynamoDBDoc
           ConditionExpression: headWaiting(version),
           UpdateExpression:
             'SET #status = :assigned, assigneeId = :agent, groupId = :group, assignedAt = :now, assignmentVersion = :next, ' +
-            'gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk REMOVE requestedGroupId',
+            'gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk REMOVE requestedGroupId, handover',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':waiting': 'waiting',
@@ -235,6 +241,8 @@ export interface TransferRecord {
   toAgentId?: string;
   toGroupId?: string;
   byUserId: string;
+  /** A transfer by the agent, or a supervisor's reassign. */
+  handover: Handover;
   note?: string;
   at: string;
 }
@@ -327,13 +335,14 @@ export async function requeueToGroup(
           Key: keys.conversation(c.tenantId, c.conversationId),
           ConditionExpression: headAssignedTo(version),
           UpdateExpression:
-            'SET #status = :waiting, requestedGroupId = :group, assignmentVersion = :next, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE assigneeId',
+            'SET #status = :waiting, requestedGroupId = :group, handover = :handover, assignmentVersion = :next, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE assigneeId',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':assigned': 'assigned',
             ':waiting': 'waiting',
             ':from': record.fromAgentId,
             ':group': record.toGroupId,
+            ':handover': record.handover,
             ':next': (version ?? 0) + 1,
             ...(version === undefined ? {} : { ':version': version }),
             ...prefixed(keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId)),
@@ -377,7 +386,7 @@ export async function closeConversation(input: CloseInput, client: DynamoDBDocum
         (input.requireLastSeq === undefined ? '' : ' AND lastSeq = :lastSeq'),
       UpdateExpression:
         'SET #status = :closed, closedAt = :now, closedBy = :by, closeReason = :reason, assignmentVersion = :next ' +
-        'REMOVE gsi1pk, gsi1sk, requestedGroupId',
+        'REMOVE gsi1pk, gsi1sk, requestedGroupId, handover',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':closed': 'closed',

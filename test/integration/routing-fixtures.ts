@@ -28,10 +28,10 @@ export async function createShop(tenantId: string, shopId: string, routing: Shop
 export async function createAgent(
   tenantId: string,
   agentId: string,
-  options: { shopIds: string[]; groupIds: string[]; cap?: number; presence?: Presence },
+  options: { shopIds: string[]; groupIds: string[]; cap?: number; presence?: Presence; name?: string },
 ) {
   const previous = await getAgent(tenantId, agentId, { consistent: true });
-  await saveAgentProfile(tenantId, agentId, { name: agentId, shopIds: options.shopIds, groupIds: options.groupIds, cap: options.cap ?? 10 }, previous);
+  await saveAgentProfile(tenantId, agentId, { name: options.name ?? agentId, shopIds: options.shopIds, groupIds: options.groupIds, cap: options.cap ?? 10 }, previous);
   return updatePresence(tenantId, agentId, options.presence ?? 'online');
 }
 
