@@ -21,7 +21,7 @@ export interface AnnounceDependencies {
   notify: NotifyUser;
 }
 
-export interface Handover {
+export interface Joining {
   kind: JoinKind;
   /** Who handed it over (transfer, reassign): the receiving agent sees it, the buyer never does. */
   transferredBy?: string;
@@ -62,7 +62,7 @@ export async function assignmentBrief(
 export async function announceAssignment(
   conversation: Pick<RoutableConversation, 'tenantId' | 'conversationId' | 'shopId' | 'buyerId' | 'stage' | 'lastSeq'>,
   agent: Pick<Agent, 'agentId' | 'name'>,
-  handover: Handover,
+  joining: Joining,
   deps: AnnounceDependencies,
 ): Promise<void> {
   const { tenantId, conversationId } = conversation;
@@ -75,8 +75,8 @@ export async function announceAssignment(
     stage: conversation.stage,
     lastSeq: brief.lastSeq,
     messages: brief.messages,
-    ...(handover.transferredBy !== undefined ? { transferredBy: handover.transferredBy } : {}),
-    ...(handover.note !== undefined ? { note: handover.note } : {}),
+    ...(joining.transferredBy !== undefined ? { transferredBy: joining.transferredBy } : {}),
+    ...(joining.note !== undefined ? { note: joining.note } : {}),
   };
   await Promise.all([
     deps.notify(tenantId, agent.agentId, assigned),
@@ -86,7 +86,7 @@ export async function announceAssignment(
       role: 'agent',
       agentId: agent.agentId,
       name: agent.name,
-      kind: handover.kind,
+      kind: joining.kind,
     }),
   ]);
 }
