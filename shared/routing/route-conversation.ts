@@ -59,9 +59,9 @@ export const maxRoutingAttempts = 8;
  * job exists because their state just changed. Once assigned, the agent is told with the conversation's
  * newest messages and the buyer is told who joined (announceAssignment: one bounded Query of the
  * messages), and so are the buyers who were behind it in its waiting line (their new positions, see
- * tellBuyersBehind). Nobody available:
- * the conversation stays in its waiting line and the buyer is told their position. A redelivered job
- * finds the conversation assigned and does nothing, so neither the agent nor the line hears twice from it.
+ * tellBuyersBehind). Nobody available: the conversation stays in its waiting line and the buyer is told
+ * their position. A redelivered job finds the conversation assigned and does nothing, so neither the
+ * agent, the buyer nor the line hears twice from it.
  */
 export async function routeConversation(
   job: Pick<RouteJob, 'tenantId' | 'conversationId' | 'agentWithRoom'>,
