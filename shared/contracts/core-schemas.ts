@@ -69,7 +69,7 @@ export const connectTicketSchema = z
 export type ConnectTicketReply = z.infer<typeof connectTicketSchema>;
 
 /** The ping frame functions/ws/ping.ts accepts. */
-export const pingFrameSchema = z.object({ action: z.literal('ping'), ref: refSchema });
+export const pingFrameSchema = z.strictObject({ action: z.literal('ping'), ref: refSchema });
 
 export const pongFrameSchema = z.object({
   type: z.literal('pong'),
