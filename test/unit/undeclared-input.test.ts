@@ -27,7 +27,7 @@ async function call(route: HttpRouteSpec, extra: { query?: Record<string, string
   if (!contract) throw new Error(`${routeKey(route)} has no contract`);
   const example = contract.examples?.[0] ?? {};
   const role = contract.auth === 'public' ? undefined : contract.auth.includes('admin') ? 'admin' : contract.auth[0]!;
-  const identity = { userId: 'sweep-user', tenantId: 'tenant-sweep', role: role ?? 'buyer', shopIds: ['handu-flagship'] } as const;
+  const identity = { userId: 'sweep-user', tenantId: 'tenant-sweep', role: role ?? 'buyer', shopIds: ['handu-flagship'] };
   const token = role ? await issuer.sign(identity) : undefined;
   const pathParameters = example.path ?? Object.fromEntries([...route.path.matchAll(/\{(\w+)\}/g)].map((match) => [match[1]!, 'x1']));
   const event = httpEvent({
