@@ -131,6 +131,12 @@ class SocketProbe {
     this.socket.send(data);
   }
 
+  /** Drops a socket whose handshake was refused: there was no connection for a server to close. */
+  abandon(): void {
+    this.closing = true;
+    this.socket.terminate();
+  }
+
   /** Closes from the client's side (its code is not the server's, so it is not checked). */
   close(code?: number): void {
     this.closing = true;
@@ -151,7 +157,7 @@ function openSocket(query: string): Promise<SocketProbe> {
         const body = Buffer.concat(chunks).toString('utf8');
         contractRecorder.recordHandshake(response.statusCode ?? 0, body);
         reject(Object.assign(new Error(`upgrade refused with ${response.statusCode}`), { status: response.statusCode, body }));
-        socket.terminate();
+        probe.abandon();
       });
     });
     socket.once('error', reject);

@@ -110,6 +110,31 @@ describe('checked-in contract documents', () => {
     expect(asyncApi.info.description).toMatch(/conversationId, seq/);
   });
 
+  it("documents API Gateway's own answers next to kefu's: 401, 404, 413, 429, 500, 503, the refused handshake and the close codes", () => {
+    const bodyOf = (response: any) => (response.$ref ? openApi.components.responses[response.$ref.split('/').pop()] : response).content['application/json'].schema;
+    const kefuError = { error: { code: 'INTERNAL', message: 'x', requestId: 'r' } };
+    for (const route of httpRoutes) {
+      const responses = operationOf(route.method, route.path).responses;
+      const accepts = (status: number, body: unknown) => openApiValidator(bodyOf(responses[String(status)]))(body);
+      expect(accepts(400, { error: { code: 'VALIDATION_FAILED', message: 'x', details: [{ field: 'query.tenantId', message: 'not allowed' }] } }), routeKey(route)).toBe(true);
+      if (route.path !== '/health') expect(accepts(401, { message: 'Unauthorized' }), routeKey(route)).toBe(true);
+      expect(accepts(413, { message: 'Request Entity Too Large' }), routeKey(route)).toBe(true);
+      expect(accepts(429, { message: 'Too Many Requests' }), routeKey(route)).toBe(true);
+      expect(accepts(500, { message: 'Internal Server Error' }) && accepts(500, kefuError), routeKey(route)).toBe(true);
+      expect(accepts(503, { message: 'Service Unavailable' }), routeKey(route)).toBe(true);
+      expect(accepts(500, { message: 'Internal Server Error', error: kefuError.error }), `${routeKey(route)}: one body or the other`).toBe(false);
+    }
+    expect(openApiValidator(bodyOf(openApi.components.responses.RouteNotFound))({ message: 'Not Found' })).toBe(true);
+    expect(openApi.paths['/health'].get.responses['503'].content['application/json'].schema.oneOf).toContainEqual({ $ref: '#/components/schemas/Health' });
+
+    const channel = asyncApi.channels.socket;
+    for (const [status, message] of [['401', 'Unauthorized'], ['403', 'Forbidden'], ['500', 'Internal server error']]) {
+      expect(asyncApiValidator(channel['x-kefu-handshake-responses'][status!].payload)({ message }), status).toBe(true);
+    }
+    expect(channel['x-kefu-close-codes'].map((close: { code: number }) => close.code)).toEqual([1000, 1001, 1003, 1007, 1009]);
+    expect(asyncApiValidator(payloadOf('gatewayError'))({ message: 'Internal server error', connectionId: 'c', requestId: 'r' })).toBe(true);
+  });
+
   it('compiles every component schema', () => {
     for (const [name, schema] of Object.entries(openApi.components.schemas)) expect(() => openApiValidator(schema), name).not.toThrow();
     for (const [name, schema] of Object.entries(asyncApi.components.schemas)) expect(() => asyncApiValidator(schema), name).not.toThrow();
