@@ -208,3 +208,34 @@ export async function listLogAfter(
   const entries = (result.Items ?? []).map(entryOf);
   return { entries: entries.slice(0, options.limit), hasMore: entries.length > options.limit };
 }
+
+export interface MessagePage {
+  messages: Message[];
+  /** True when entries after the last returned one exist (or may exist). */
+  hasMore: boolean;
+}
+
+/**
+ * A snapshot of the messages after `afterSeq`, oldest first (skipped seqs left out, seqs still being
+ * written absent), `maxBytes` capping the page's JSON: for frames that carry a few recent messages and
+ * send the client to `resume` for the rest (the assigned frame). Clients' own paging goes through
+ * shared/conversations/message-log.ts, which never steps past a message on its way.
+ */
+export async function listMessagesAfter(
+  tenantId: string,
+  conversationId: string,
+  afterSeq: number,
+  options: MessageStoreOptions & { limit: number; maxBytes?: number; consistent?: boolean },
+): Promise<MessagePage> {
+  const page = await listLogAfter(tenantId, conversationId, afterSeq, options);
+  const messages: Message[] = [];
+  let bytes = 0;
+  for (const entry of page.entries) {
+    if (entry.kind !== 'message') continue;
+    const size = Buffer.byteLength(JSON.stringify(entry.message), 'utf8');
+    if (options.maxBytes !== undefined && messages.length > 0 && bytes + size > options.maxBytes) return { messages, hasMore: true };
+    messages.push(entry.message);
+    bytes += size;
+  }
+  return { messages, hasMore: page.hasMore };
+}
