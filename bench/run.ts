@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *
  * Boots the whole local stack in memory on free ports, measures this machine's ceilings, then drives
  * each scenario over real WebSockets from a worker thread and prints what it measured. JSON goes to
@@ -21,6 +21,7 @@ import { measureDynamoWriteRate, measureWsEchoRate } from './ceilings';
 import type { LoadReport, WorkerMessage } from './load-plan';
 import { Meters, type MeterSnapshot } from './meters';
 import { buildResult, formatSummary, summaryEntry, type Ceilings, type QueueTrace, type ScenarioResult, type StackThreadStats } from './report';
+import { formatHot, runHot } from './hot';
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
 
 const resultsDir = join(repoRoot, 'bench/results');
@@ -37,11 +38,11 @@ function options() {
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
-  if (scenario !== 'all' && !scenarioNames.includes(scenario as ScenarioName)) throw new Error(`--scenario must be steady, double11 or all, not ${scenario}`);
+  if (scenario !== 'all' && !scenarioNames.includes(scenario as ScenarioName)) throw new Error(`--scenario must be ${scenarioNames.join(', ')} or all, not ${scenario}`);
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
     const value = Number(raw);
@@ -283,12 +284,23 @@ async function main(): Promise<void> {
         `\nceilings: DynamoDB Local ${Math.round(ceilings.dynamoWritesPerSecond)} PutItem/s, raw ws echo ${Math.round(ceilings.wsEchoRoundTripsPerSecond)} round trips/s ` +
           `(32 in flight; best of 3 x 1 s: ${ceilings.dynamoSamples.map(Math.round).join(', ')} / ${ceilings.wsEchoSamples.map(Math.round).join(', ')})`,
       );
+      if (name === 'hot') {
+        // Its own phases and report (bench/hot.ts); not part of the summary table.
+        const definition = defineScenario(name, { ...opts, fdLimit: fdLimit() });
+        console.log(`\n[hot] ${definition.description}`);
+        const hot = await runHot(stack, meters, definition, ceilings);
+        mkdirSync(resultsDir, { recursive: true });
+        writeFileSync(join(resultsDir, 'hot.json'), `${JSON.stringify(hot, null, 2)}\n`);
+        console.log(`\n${formatHot(hot)}`);
+        continue;
+      }
       const result = await runScenario(stack, meters, monitor, name, opts, ceilings);
       results.push(result);
       mkdirSync(resultsDir, { recursive: true });
       writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     }
 
+    if (results.length === 0) return;
     const summaryPath = join(resultsDir, 'summary.json');
     let previous: { scenarios?: Record<string, unknown> } = {};
     try {

@@ -124,7 +124,7 @@ export const webSocketContracts: Record<string, WebSocketRouteContract> = {
   sendMessage: {
     summary: 'Send a chat message',
     description:
-      'A buyer names the shop (and the conversation once known: the ack tells it); staff reply in a conversation assigned to them. Idempotent by `clientMessageId`: a resend returns the original seq with `duplicate: true`. At most 20 messages a second per connection (bursts of 40); beyond that RATE_LIMITED error frames.',
+      'A buyer names the shop (and the conversation once known: the ack tells it); staff reply in a conversation assigned to them. Idempotent by `clientMessageId`: a resend (same text) returns the original seq with `duplicate: true`; the same `clientMessageId` with another text is refused with CLIENT_MESSAGE_ID_REUSED (field `clientMessageId`) and nothing is stored. Seqs increase but may skip a number (see `skippedSeqs` in resume). At most 20 messages a second per connection (bursts of 40); beyond that RATE_LIMITED error frames.',
     roles,
     frames: [
       {

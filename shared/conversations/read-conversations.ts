@@ -7,8 +7,8 @@ import {
   listRecentConversationIdsOfBuyer,
   markConversationRead,
 } from '../store/conversations';
-import { listMessagesAfter } from '../store/messages';
 import { canRead, canWrite, type Conversation } from './conversation';
+import { readMessageLog } from './message-log';
 import type { HelloFrame, InboxEntry, InboxFrame, MarkReadFrame, MessagesPage, ReadFrame, ResumeFrame, ResumedFrame } from './frames';
 
 /**
@@ -72,30 +72,29 @@ async function readableConversation(identity: Identity, conversationId: string):
   return conversation;
 }
 
-/** Messages after `afterSeq`, oldest first, at most `limit` and `maxBytes` of them. */
+/** Messages after `afterSeq`, oldest first, at most `limit` and `maxBytes` of them (message-log.ts). */
 async function messagesPageOf(
   tenantId: string,
-  conversationId: string,
+  head: Conversation,
   afterSeq: number,
   limit: number,
   maxBytes?: number,
 ): Promise<MessagesPage> {
-  // Strongly consistent: a reconnecting client must not miss a message the head already counts.
-  const page = await listMessagesAfter(tenantId, conversationId, afterSeq, { limit, maxBytes, consistent: true });
-  const last = page.messages.at(-1)?.seq ?? afterSeq;
+  const page = await readMessageLog(tenantId, head, afterSeq, { limit, maxBytes });
   return {
     type: 'messages',
-    conversationId,
+    conversationId: head.conversationId,
     messages: page.messages,
-    ...(page.hasMore ? { nextAfterSeq: last } : {}),
+    ...(page.skippedSeqs.length > 0 ? { skippedSeqs: page.skippedSeqs } : {}),
+    ...(page.hasMore ? { nextAfterSeq: page.throughSeq } : {}),
     hasMore: page.hasMore,
   };
 }
 
 /** One page of a conversation's messages for a caller who may read it. */
 export async function listMessagesOf(identity: Identity, conversationId: string, afterSeq: number, limit: number): Promise<MessagesPage> {
-  await readableConversation(identity, conversationId);
-  return messagesPageOf(identity.tenantId, conversationId, afterSeq, limit);
+  const head = await readableConversation(identity, conversationId);
+  return messagesPageOf(identity.tenantId, head, afterSeq, limit);
 }
 
 /**
@@ -121,7 +120,7 @@ export async function resumeConversations(identity: Identity, frame: ResumeFrame
       pages.push({ type: 'messages', conversationId, messages: [], ...(hasMore ? { nextAfterSeq: afterSeq } : {}), hasMore });
       continue;
     }
-    const page = await messagesPageOf(identity.tenantId, conversationId, afterSeq, limit, budget);
+    const page = await messagesPageOf(identity.tenantId, heads.get(conversationId)!, afterSeq, limit, budget);
     budget -= Buffer.byteLength(JSON.stringify(page), 'utf8');
     pages.push(page);
   }
