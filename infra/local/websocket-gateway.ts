@@ -25,6 +25,20 @@ export const apiGatewayLimits = {
   maxLifetimeMs: 2 * 60 * 60 * 1000,
 } as const;
 
+/**
+ * Frames of one connection waiting for a handler or running in one, at most. API Gateway throttles with
+ * a token bucket per stage and route (the CDK stack sets it) and Lambda scales out; here every handler
+ * shares one machine and a pool of environments, so one connection's backlog is bounded instead: a frame
+ * past it is refused at once, with the frame API Gateway sends a throttled request, and never reaches a
+ * handler. A client that waits for its replies (as kefu's do) never meets it.
+ */
+export const maxPendingFramesPerConnection = 10;
+
+/** What API Gateway sends for a message it throttled (HTTP 429 Too Many Requests); the socket stays open. */
+export function throttledFrame(connectionId: string, requestId: string): string {
+  return JSON.stringify({ message: 'Too Many Requests', connectionId, requestId });
+}
+
 /** API Gateway closes idle and expired connections with 1001 "Going away". */
 const goingAway = { code: 1001, reason: 'Going away' } as const;
 
@@ -40,6 +54,7 @@ export interface WebSocketGatewayOptions {
   idleTimeoutMs?: number;
   maxLifetimeMs?: number;
   maxMessageBytes?: number;
+  maxPendingFrames?: number;
 }
 
 export interface WebSocketGateway extends ManagedConnections {
@@ -55,6 +70,8 @@ interface LiveConnection extends ConnectionFacts {
   socket: WebSocket;
   authorizer: Record<string, unknown> | undefined;
   lastActiveAt: number;
+  /** Frames waiting for or running in a handler. */
+  pendingFrames: number;
   idleTimer: NodeJS.Timeout;
   lifetimeTimer: NodeJS.Timeout;
 }
@@ -73,13 +90,15 @@ class HandshakeRejection extends Error {
  * handshake completes (as API Gateway does), so a refused client gets an HTTP status and no connection
  * exists; messages are routed by `$request.body.action`; two-way routes send the handler's body back;
  * close, idle timeout and lifetime end run `$disconnect`. Messages of one connection are handled
- * concurrently, as separate Lambda invocations would be: clients must not rely on reply order.
+ * concurrently, as separate Lambda invocations would be: clients must not rely on reply order. At most
+ * `maxPendingFramesPerConnection` of them wait or run at once; more are refused as throttled.
  */
 export async function startWebSocketGateway(options: WebSocketGatewayOptions): Promise<WebSocketGateway> {
   const limits = {
     idleTimeoutMs: options.idleTimeoutMs ?? apiGatewayLimits.idleTimeoutMs,
     maxLifetimeMs: options.maxLifetimeMs ?? apiGatewayLimits.maxLifetimeMs,
     maxMessageBytes: options.maxMessageBytes ?? apiGatewayLimits.maxMessageBytes,
+    maxPendingFrames: options.maxPendingFrames ?? maxPendingFramesPerConnection,
   };
   const { log, invoke } = options;
   const routesByKey = new Map(options.routes.map((route) => [route.route, route]));
@@ -173,6 +192,7 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       socket,
       authorizer,
       lastActiveAt: Date.now(),
+      pendingFrames: 0,
       idleTimer: setTimeout(() => socket.close(goingAway.code, goingAway.reason), limits.idleTimeoutMs),
       lifetimeTimer: setTimeout(() => socket.close(goingAway.code, goingAway.reason), limits.maxLifetimeMs),
     };
@@ -202,12 +222,16 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       // No matching route and no $default: API Gateway answers with this frame and keeps the socket.
       return sendFrame(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.connectionId, requestId }));
     }
+    if (connection.pendingFrames >= limits.maxPendingFrames) return sendFrame(connection, throttledFrame(connection.connectionId, requestId));
+    connection.pendingFrames += 1;
     let result: unknown;
     try {
       result = await invoke(route, event);
     } catch (error) {
       log.error(`route ${route.route} (${route.name}) failed`, error);
       return sendFrame(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.connectionId, requestId }));
+    } finally {
+      connection.pendingFrames -= 1;
     }
     if (!route.returnResponse) return;
     const reply = responseBody(result);

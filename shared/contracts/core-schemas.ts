@@ -80,3 +80,9 @@ export type PongFrame = z.infer<typeof pongFrameSchema>;
 
 /** Whatever reaches $default: a frame without an action, or with one kefu does not know. Always answered with an error frame. */
 export const unknownActionFrameSchema = z.object({ action: z.string().optional() }).passthrough();
+
+/**
+ * A frame API Gateway itself sends (not kefu's code): e.g. `{"message":"Too Many Requests",…}` for a
+ * throttled message. It carries no `ref` (API Gateway does not read the frame): one request got no reply.
+ */
+export const gatewayFrameSchema = z.object({ message: z.string(), connectionId: z.string(), requestId: z.string() });
