@@ -32,6 +32,8 @@ export type FloodWorkerMessage =
   | { kind: 'log'; text: string }
   | { kind: 'phase'; name: 'baseline-start' | 'flood-start' | 'flood-drained'; id: number }
   | { kind: 'result'; report: FloodReport }
+  /** What was measured up to the flood's drain, so a run that later runs out of time still reports it. */
+  | { kind: 'partial'; report: FloodReport }
   | { kind: 'failed'; error: string };
 
 export interface FloodReport {
@@ -45,13 +47,13 @@ export interface FloodReport {
     /** Last flood frame sent → last reply received (or the drain timeout). */
     drainMs: number;
     drained: boolean;
-    /** Messages of the flood stored in the flooder's conversation (read back after the drain). */
-    stored: number;
+    /** Messages of the flood stored in the flooder's conversation (read back after the drain); null if the read-back timed out. */
+    stored: number | null;
     /** Stored messages counted again 5 s after the flooder's socket closed: nothing may keep being stored. */
-    storedFiveSecondsAfterClose: number;
+    storedFiveSecondsAfterClose: number | null;
     socketClosedByServer: boolean;
   };
-  sockets: { attempted: number; opened: number; refusedByStatus: Record<string, number>; refusalBodies: string[]; ms: number };
+  sockets: { attempted: number; opened: number; refusedByStatus: Record<string, number>; refusalBodies: string[]; ms: number; completed: boolean };
 }
 
 const plan = workerData as FloodPlan;
@@ -167,6 +169,12 @@ function replyKind(frame: Record<string, unknown> | undefined): string {
   // API Gateway's own frames: {"message": "...", "connectionId", "requestId"}
   if (typeof frame.message === 'string') return `gateway: ${frame.message}`;
   return `other: ${String(frame.type)}`;
+}
+
+/** The flood's stored messages, or null when reading them back takes over 30 s (the stack still busy). */
+async function countStoredWithin(conversationId: string): Promise<number | null> {
+  const timeout = sleep(30_000).then(() => null);
+  return Promise.race([countStored(conversationId).then((count) => count - 1 /* the opening message */), timeout]).catch(() => null);
 }
 
 async function countStored(conversationId: string): Promise<number> {
@@ -296,25 +304,54 @@ async function main(): Promise<FloodReport> {
   await phase('flood-drained');
   log(`flood drained: ${drained} after ${Math.round(drainMs)} ms; replies ${JSON.stringify(replies)}`);
 
-  const stored = (await countStored(conversationId)) - 1; // less the opening message
-  flooder.close();
-  await sleep(5000);
-  const storedAfterClose = (await countStored(conversationId)) - 1;
-  for (const pending of flooder.pending.values()) pending.resolve(undefined);
-  await Promise.allSettled(floodReplies);
-  victim.close();
-
   const unloaded = victimSamples.filter((s) => s.sentAt >= baselineStart && s.sentAt < floodStart - 200);
   const during = victimSamples.filter((s) => s.sentAt >= floodStart && s.sentAt < duringEnd);
   const duringErrors: Record<string, number> = {};
   for (const sample of during) if (sample.kind !== 'ack') duringErrors[sample.kind] = (duringErrors[sample.kind] ?? 0) + 1;
+  const report: FloodReport = {
+    victim: {
+      unloadedAckMs: unloaded.filter((s) => s.kind === 'ack').map((s) => s.ms),
+      duringAckMs: during.filter((s) => s.kind === 'ack').map((s) => s.ms),
+      unloadedTimeouts: unloaded.filter((s) => s.kind === 'timeout').length,
+      duringTimeouts: during.filter((s) => s.kind === 'timeout').length,
+      duringErrors,
+    },
+    flood: {
+      framesSent: sent,
+      sendMs: floodEnd - floodStart,
+      replies: { ...replies },
+      unanswered: sent - answered,
+      drainMs,
+      drained,
+      stored: null,
+      storedFiveSecondsAfterClose: null,
+      socketClosedByServer: flooder.closedByServer,
+    },
+    sockets: { attempted: plan.sockets, opened: 0, refusedByStatus: {}, refusalBodies: [], ms: 0, completed: false },
+  };
+  port.postMessage({ kind: 'partial', report } satisfies FloodWorkerMessage);
+
+  report.flood.stored = await countStoredWithin(conversationId);
+  flooder.close();
+  await sleep(5000);
+  report.flood.storedFiveSecondsAfterClose = await countStoredWithin(conversationId);
+  for (const pending of flooder.pending.values()) pending.resolve(undefined);
+  await Promise.allSettled(floodReplies);
+  victim.close();
+  port.postMessage({ kind: 'partial', report } satisfies FloodWorkerMessage);
 
   // One user, one token, many sockets: how many does the stack accept?
   const socketsStarted = performance.now();
   const refusedByStatus: Record<string, number> = {};
   const refusalBodies = new Set<string>();
   const opened: WebSocket[] = [];
+  const socketsDeadline = performance.now() + 60_000;
+  let socketsCompleted = true;
   for (let batch = 0; batch < plan.sockets; batch += 20) {
+    if (performance.now() > socketsDeadline) {
+      socketsCompleted = false;
+      break;
+    }
     const results = await Promise.allSettled(Array.from({ length: Math.min(20, plan.sockets - batch) }, () => open(plan.socketUser.token)));
     for (const result of results) {
       if (result.status === 'rejected') {
@@ -332,27 +369,8 @@ async function main(): Promise<FloodReport> {
   for (const socket of opened) socket.close(1000);
   await sleep(1000);
 
-  return {
-    victim: {
-      unloadedAckMs: unloaded.filter((s) => s.kind === 'ack').map((s) => s.ms),
-      duringAckMs: during.filter((s) => s.kind === 'ack').map((s) => s.ms),
-      unloadedTimeouts: unloaded.filter((s) => s.kind === 'timeout').length,
-      duringTimeouts: during.filter((s) => s.kind === 'timeout').length,
-      duringErrors,
-    },
-    flood: {
-      framesSent: sent,
-      sendMs: floodEnd - floodStart,
-      replies,
-      unanswered: sent - answered,
-      drainMs,
-      drained,
-      stored,
-      storedFiveSecondsAfterClose: storedAfterClose,
-      socketClosedByServer: flooder.closedByServer,
-    },
-    sockets: { attempted: plan.sockets, opened: opened.length, refusedByStatus, refusalBodies: [...refusalBodies], ms: socketsMs },
-  };
+  report.sockets = { attempted: plan.sockets, opened: opened.length, refusedByStatus, refusalBodies: [...refusalBodies], ms: socketsMs, completed: socketsCompleted };
+  return report;
 }
 
 main().then(

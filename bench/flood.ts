@@ -37,6 +37,8 @@ export interface FloodResult {
   /** Everything the stack spent during the flood, per flood frame. */
   floodUnits: { frames: number; perFrame: UnitsPerMessage; invocations: Record<string, number> };
   elapsedSeconds: number;
+  /** Set when the run ran out of time: what is here was measured before that. */
+  incomplete?: string;
 }
 
 interface UnitsPerMessage {
@@ -83,15 +85,20 @@ export async function runFlood(stack: LocalStack, meters: Meters): Promise<Flood
 
   let baseline: MeterSnapshot | undefined;
   let flood: MeterSnapshot | undefined;
+  let partial: FloodReport | undefined;
+  let incomplete: string | undefined;
   const report = await new Promise<FloodReport>((resolve, reject) => {
     const worker = new Worker(new URL('./flood-worker.ts', import.meta.url), { workerData: plan });
-    // Bounded: the drain timeout plus setup, sockets and read-back.
+    // Bounded: the drain timeout plus setup, read-back and sockets; what was measured by then is kept.
     const watchdog = setTimeout(() => {
       void worker.terminate();
-      reject(new Error('flood: no result within 240 s; worker stopped'));
-    }, 240_000);
+      incomplete = 'no result within 300 s; worker stopped';
+      if (partial) resolve(partial);
+      else reject(new Error(`flood: ${incomplete}`));
+    }, 300_000);
     worker.on('message', (message: FloodWorkerMessage) => {
       if (message.kind === 'log') return console.log(`  ${message.text}`);
+      if (message.kind === 'partial') return void (partial = message.report);
       if (message.kind === 'failed') return (clearTimeout(watchdog), reject(new Error(`flood: ${message.error}`)));
       if (message.kind === 'result') return (clearTimeout(watchdog), resolve(message.report));
       if (message.name === 'baseline-start') meters.reset();
@@ -151,6 +158,7 @@ export async function runFlood(stack: LocalStack, meters: Meters): Promise<Flood
       invocations: Object.fromEntries(Object.entries(flood.invocations).map(([name, stats]) => [name, stats.invocations])),
     },
     elapsedSeconds: round((Date.now() - started) / 1000),
+    ...(incomplete ? { incomplete } : {}),
   };
 }
 
@@ -158,13 +166,13 @@ export function formatFlood(result: FloodResult): string {
   const f = result.flood;
   const v = result.victimAck;
   const lines = [
-    `flood (${result.measuredAt})`,
+    `flood (${result.measuredAt})${result.incomplete ? ` INCOMPLETE: ${result.incomplete}` : ''}`,
     `  flooder: ${f.framesSent} frames in ${Math.round(f.sendMs)} ms → ${Object.entries(f.replies).map(([k, n]) => `${k} ${n}`).join(', ')}${f.unanswered ? `, unanswered ${f.unanswered}` : ''}`,
     `  stored from the flood: ${f.stored} (5 s after the flooder closed: ${f.storedFiveSecondsAfterClose}); socket closed by the server: ${f.socketClosedByServer}`,
     `  backlog drain (last flood frame sent → last reply): ${f.drained ? `${round(f.drainMs / 1000, 2)} s` : `not drained within ${round(f.drainMs / 1000, 1)} s`}`,
     `  other tenant's ack: unloaded p50 ${v.unloaded.p50} / p99 ${v.unloaded.p99} ms (n=${v.unloaded.count}); during the flood p50 ${v.duringFlood.p50} / p99 ${v.duringFlood.p99} ms (n=${v.duringFlood.count}, timeouts ${result.victim.duringTimeouts}, errors ${JSON.stringify(result.victim.duringErrors)})`,
     `  p99 during / unloaded: ${v.p99Ratio}x → row 22 (≤ 2x, no timeouts) ${v.row22Met ? 'met' : 'NOT met'}`,
-    `  ${result.sockets.attempted} sockets from one token: ${result.sockets.opened} opened, refused ${JSON.stringify(result.sockets.refusedByStatus)}${result.sockets.refusalBodies.length ? ` (${result.sockets.refusalBodies.join(' | ')})` : ''}`,
+    `  ${result.sockets.attempted} sockets from one token${result.sockets.completed ? '' : ' (stopped after 60 s)'}: ${result.sockets.opened} opened, refused ${JSON.stringify(result.sockets.refusedByStatus)}${result.sockets.refusalBodies.length ? ` (${result.sockets.refusalBodies.join(' | ')})` : ''}`,
     `  send handler per unloaded message: ${result.unloadedUnits.sendHandler.writeUnits} WRU + ${result.unloadedUnits.sendHandler.readUnits} RRU (US$${result.unloadedUnits.sendHandler.usdPerMillion} per million); by operation ${JSON.stringify(result.unloadedUnits.byOperation)}`,
     `  during the flood, everything per flood frame: ${result.floodUnits.perFrame.writeUnits} WRU + ${result.floodUnits.perFrame.readUnits} RRU; invocations ${JSON.stringify(result.floodUnits.invocations)}`,
   ];

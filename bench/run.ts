@@ -279,11 +279,19 @@ async function main(): Promise<void> {
     await measureDynamoWriteRate(stack.engines.dynamoEndpoint, stack.engines.tableName, 2, 32);
     const monitor = new QueueMonitor(monitorClient, stack.engines.queueUrls);
     if (opts.flood) {
-      const result = await runFlood(stack, meters);
-      mkdirSync(resultsDir, { recursive: true });
-      writeFileSync(join(resultsDir, 'flood.json'), `${JSON.stringify(result, null, 2)}\n`);
-      console.log(`\n${formatFlood(result)}`);
-      console.log(`\nJSON: bench/results/flood.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+      try {
+        const result = await runFlood(stack, meters);
+        mkdirSync(resultsDir, { recursive: true });
+        writeFileSync(join(resultsDir, 'flood.json'), `${JSON.stringify(result, null, 2)}\n`);
+        console.log(`\n${formatFlood(result)}`);
+        console.log(`\nJSON: bench/results/flood.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+      } finally {
+        // A flooded stack may still be working off a backlog: never let stopping it hold the bench lock for long.
+        setTimeout(() => {
+          console.error('the local stack did not stop within 20 s; exiting');
+          process.exit(1);
+        }, 20_000).unref();
+      }
       return;
     }
     const results: ScenarioResult[] = [];
