@@ -12,7 +12,8 @@ export interface FloodPlan {
   httpUrl: string;
   wsUrl: string;
   flooder: { token: string; shopId: string };
-  victim: { token: string; shopId: string };
+  /** The other tenant's buyer writes to these shops in turn (one conversation each), as a buyer comparing shops does. */
+  victim: { token: string; shopIds: string[] };
   /** Reads the flooder's conversation back (an admin of the flooder's tenant). */
   flooderAdminToken: string;
   /** The user who opens `sockets` sockets with one token. */
@@ -199,11 +200,17 @@ async function main(): Promise<FloodReport> {
   let victimSeq = 0;
   const victimSend = () =>
     victim.request(
-      { action: 'sendMessage', ref: `v${++victimSeq}`, shopId: plan.victim.shopId, clientMessageId: `victim-${run}-${victimSeq}`, text: '请问这个什么时候发货？' },
+      {
+        action: 'sendMessage',
+        ref: `v${++victimSeq}`,
+        shopId: plan.victim.shopIds[victimSeq % plan.victim.shopIds.length]!,
+        clientMessageId: `victim-${run}-${victimSeq}`,
+        text: '请问这个什么时候发货？',
+      },
       plan.victimTimeoutMs,
     );
   // Opens the victim's conversation (and warms the handlers) before anything is measured.
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < plan.victim.shopIds.length; i++) {
     const { frame } = await victimSend();
     if (frame?.type !== 'ack') throw new Error(`victim warm-up: ${JSON.stringify(frame)}`);
   }
@@ -304,7 +311,7 @@ async function main(): Promise<FloodReport> {
   await phase('flood-drained');
   log(`flood drained: ${drained} after ${Math.round(drainMs)} ms; replies ${JSON.stringify(replies)}`);
 
-  const unloaded = victimSamples.filter((s) => s.sentAt >= baselineStart && s.sentAt < floodStart - 200);
+  const unloaded = victimSamples.filter((s) => s.sentAt >= baselineStart && s.sentAt < baselineStart + plan.baselineSeconds * 1000);
   const during = victimSamples.filter((s) => s.sentAt >= floodStart && s.sentAt < duringEnd);
   const duringErrors: Record<string, number> = {};
   for (const sample of during) if (sample.kind !== 'ack') duringErrors[sample.kind] = (duringErrors[sample.kind] ?? 0) + 1;

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LocalStack } from '../infra/local/stack';
 import { awsPrices } from './aws-prices';
@@ -16,6 +17,8 @@ export const floodDefaults = {
   frames: 2500,
   floodMs: 500,
   victimIntervalMs: 200,
+  /** 5 shops in turn: each of the buyer's conversations gets a message a second, a brisk human pace. */
+  victimShops: 5,
   baselineSeconds: 10,
   minDuringSeconds: 10,
   drainTimeoutSeconds: 90,
@@ -37,6 +40,8 @@ export interface FloodResult {
   /** Everything the stack spent during the flood, per flood frame. */
   floodUnits: { frames: number; perFrame: UnitsPerMessage; invocations: Record<string, number> };
   elapsedSeconds: number;
+  /** 1-minute load average at the start and at the end: this machine is shared. */
+  loadAverage: number[];
   /** Set when the run ran out of time: what is here was measured before that. */
   incomplete?: string;
 }
@@ -49,6 +54,7 @@ interface UnitsPerMessage {
 
 export async function runFlood(stack: LocalStack, meters: Meters): Promise<FloodResult> {
   const started = Date.now();
+  const loadAverage = [loadavg()[0]!];
   const suffix = Date.now().toString(36);
   const flooderTenant = `bench-flood-a-${suffix}`;
   const victimTenant = `bench-flood-b-${suffix}`;
@@ -67,20 +73,28 @@ export async function runFlood(stack: LocalStack, meters: Meters): Promise<Flood
     if (!response.ok) throw new Error(`PUT /v1/shops/${shopId}: HTTP ${response.status} ${await response.text()}`);
   };
   await seedShop(flooderTenant, 'flood-shop-a');
-  await seedShop(victimTenant, 'flood-shop-b');
+  const victimShops = Array.from({ length: floodDefaults.victimShops }, (_, i) => `flood-shop-b${i + 1}`);
+  for (const shopId of victimShops) await seedShop(victimTenant, shopId);
 
   const plan: FloodPlan = {
     httpUrl: stack.httpUrl,
     wsUrl: stack.wsUrl,
     flooder: { token: await sign(flooderTenant, 'flooder', 'buyer'), shopId: 'flood-shop-a' },
-    victim: { token: await sign(victimTenant, 'quiet-buyer', 'buyer'), shopId: 'flood-shop-b' },
+    victim: { token: await sign(victimTenant, 'quiet-buyer', 'buyer'), shopIds: victimShops },
     flooderAdminToken: await sign(flooderTenant, 'bench-admin', 'admin'),
     socketUser: { token: await sign(flooderTenant, 'many-tabs', 'buyer') },
-    ...floodDefaults,
+    frames: floodDefaults.frames,
+    floodMs: floodDefaults.floodMs,
+    victimIntervalMs: floodDefaults.victimIntervalMs,
+    baselineSeconds: floodDefaults.baselineSeconds,
+    minDuringSeconds: floodDefaults.minDuringSeconds,
+    drainTimeoutSeconds: floodDefaults.drainTimeoutSeconds,
+    victimTimeoutMs: floodDefaults.victimTimeoutMs,
+    sockets: floodDefaults.sockets,
   };
   const description =
-    `one buyer socket sends ${plan.frames} sendMessage frames in ${plan.floodMs} ms; a buyer of another tenant and shop sends every ` +
-    `${plan.victimIntervalMs} ms (${plan.baselineSeconds} s unloaded, then during the flood and its drain, ≥ ${plan.minDuringSeconds} s); then one token opens ${plan.sockets} sockets`;
+    `one buyer socket sends ${plan.frames} sendMessage frames in ${plan.floodMs} ms; a buyer of another tenant sends every ` +
+    `${plan.victimIntervalMs} ms to ${victimShops.length} shops in turn (${plan.baselineSeconds} s unloaded, then during the flood and its drain, ≥ ${plan.minDuringSeconds} s); then one token opens ${plan.sockets} sockets`;
   console.log(`\n[flood] ${description}`);
 
   let baseline: MeterSnapshot | undefined;
@@ -158,6 +172,7 @@ export async function runFlood(stack: LocalStack, meters: Meters): Promise<Flood
       invocations: Object.fromEntries(Object.entries(flood.invocations).map(([name, stats]) => [name, stats.invocations])),
     },
     elapsedSeconds: round((Date.now() - started) / 1000),
+    loadAverage: [...loadAverage, loadavg()[0]!].map((value) => round(value, 1)),
     ...(incomplete ? { incomplete } : {}),
   };
 }
@@ -166,7 +181,7 @@ export function formatFlood(result: FloodResult): string {
   const f = result.flood;
   const v = result.victimAck;
   const lines = [
-    `flood (${result.measuredAt})${result.incomplete ? ` INCOMPLETE: ${result.incomplete}` : ''}`,
+    `flood (${result.measuredAt}, load average ${result.loadAverage.join(' → ')})${result.incomplete ? ` INCOMPLETE: ${result.incomplete}` : ''}`,
     `  flooder: ${f.framesSent} frames in ${Math.round(f.sendMs)} ms → ${Object.entries(f.replies).map(([k, n]) => `${k} ${n}`).join(', ')}${f.unanswered ? `, unanswered ${f.unanswered}` : ''}`,
     `  stored from the flood: ${f.stored} (5 s after the flooder closed: ${f.storedFiveSecondsAfterClose}); socket closed by the server: ${f.socketClosedByServer}`,
     `  backlog drain (last flood frame sent → last reply): ${f.drained ? `${round(f.drainMs / 1000, 2)} s` : `not drained within ${round(f.drainMs / 1000, 1)} s`}`,
