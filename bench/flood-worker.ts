@@ -38,7 +38,15 @@ export type FloodWorkerMessage =
   | { kind: 'failed'; error: string };
 
 export interface FloodReport {
-  victim: { unloadedAckMs: number[]; duringAckMs: number[]; unloadedTimeouts: number; duringTimeouts: number; duringErrors: Record<string, number> };
+  victim: {
+    unloadedAckMs: number[];
+    duringAckMs: number[];
+    /** [ms after the flood started, ack ms or -1 for no ack] of every send from the flood's start: where the slow ones fall. */
+    duringTimeline: [number, number][];
+    unloadedTimeouts: number;
+    duringTimeouts: number;
+    duringErrors: Record<string, number>;
+  };
   flood: {
     framesSent: number;
     sendMs: number;
@@ -319,6 +327,7 @@ async function main(): Promise<FloodReport> {
     victim: {
       unloadedAckMs: unloaded.filter((s) => s.kind === 'ack').map((s) => s.ms),
       duringAckMs: during.filter((s) => s.kind === 'ack').map((s) => s.ms),
+      duringTimeline: during.map((s) => [Math.round(s.sentAt - floodStart), s.kind === 'ack' ? Math.round(s.ms) : -1]),
       unloadedTimeouts: unloaded.filter((s) => s.kind === 'timeout').length,
       duringTimeouts: during.filter((s) => s.kind === 'timeout').length,
       duringErrors,

@@ -17,10 +17,11 @@ export const floodDefaults = {
   frames: 2500,
   floodMs: 500,
   victimIntervalMs: 200,
-  /** 5 shops in turn: each of the buyer's conversations gets a message a second, a brisk human pace. */
+  /** 5 shops in turn: each of the buyer's conversations gets a message a second, a brisk human pace (faster, its own conversations collide on a loaded 2-core machine). */
   victimShops: 5,
-  baselineSeconds: 10,
-  minDuringSeconds: 10,
+  /** 75 samples per window; with fewer than 100, p99 is the slowest one, so compare medians over runs. */
+  baselineSeconds: 15,
+  minDuringSeconds: 15,
   drainTimeoutSeconds: 90,
   victimTimeoutMs: 30_000,
   sockets: 200,
@@ -33,6 +34,8 @@ export interface FloodResult {
   tenants: { flooder: string; victim: string };
   victimAck: { unloaded: ReturnType<typeof distribution>; duringFlood: ReturnType<typeof distribution>; p99Ratio: number; row22Met: boolean };
   victim: Omit<FloodReport['victim'], 'unloadedAckMs' | 'duringAckMs'>;
+  /** The other tenant's ack p99 in each 1-second slice from the flood's start (the flood lasts the first ~0.5 s). */
+  victimP99BySecond?: number[];
   flood: FloodReport['flood'];
   sockets: FloodReport['sockets'];
   /** What the send handler spent on the victim's unloaded messages: the limiter's price per message. */
@@ -158,7 +161,11 @@ export async function runFlood(stack: LocalStack, meters: Meters): Promise<Flood
     description,
     tenants: { flooder: flooderTenant, victim: victimTenant },
     victimAck: { unloaded, duringFlood: during, p99Ratio, row22Met: Number.isFinite(p99Ratio) && p99Ratio <= 2 && report.victim.duringTimeouts === 0 },
+    victimP99BySecond: Array.from({ length: Math.ceil(Math.max(0, ...report.victim.duringTimeline.map(([at]) => at + 1)) / 1000) }, (_, second) =>
+      distribution(report.victim.duringTimeline.filter(([at, ms]) => ms >= 0 && Math.floor(at / 1000) === second).map(([, ms]) => ms)).p99,
+    ),
     victim: {
+      duringTimeline: report.victim.duringTimeline,
       unloadedTimeouts: report.victim.unloadedTimeouts,
       duringTimeouts: report.victim.duringTimeouts,
       duringErrors: report.victim.duringErrors,
@@ -186,6 +193,7 @@ export function formatFlood(result: FloodResult): string {
     `  stored from the flood: ${f.stored} (5 s after the flooder closed: ${f.storedFiveSecondsAfterClose}); socket closed by the server: ${f.socketClosedByServer}`,
     `  backlog drain (last flood frame sent → last reply): ${f.drained ? `${round(f.drainMs / 1000, 2)} s` : `not drained within ${round(f.drainMs / 1000, 1)} s`}`,
     `  other tenant's ack: unloaded p50 ${v.unloaded.p50} / p99 ${v.unloaded.p99} ms (n=${v.unloaded.count}); during the flood p50 ${v.duringFlood.p50} / p99 ${v.duringFlood.p99} ms (n=${v.duringFlood.count}, timeouts ${result.victim.duringTimeouts}, errors ${JSON.stringify(result.victim.duringErrors)})`,
+    `  other tenant's ack p99 per second from the flood's start: ${(result.victimP99BySecond ?? []).join(', ')} ms`,
     `  p99 during / unloaded: ${v.p99Ratio}x → row 22 (≤ 2x, no timeouts) ${v.row22Met ? 'met' : 'NOT met'}`,
     `  ${result.sockets.attempted} sockets from one token${result.sockets.completed ? '' : ' (stopped after 60 s)'}: ${result.sockets.opened} opened, refused ${JSON.stringify(result.sockets.refusedByStatus)}${result.sockets.refusalBodies.length ? ` (${result.sockets.refusalBodies.join(' | ')})` : ''}`,
     `  send handler per unloaded message: ${result.unloadedUnits.sendHandler.writeUnits} WRU + ${result.unloadedUnits.sendHandler.readUnits} RRU (US$${result.unloadedUnits.sendHandler.usdPerMillion} per million); by operation ${JSON.stringify(result.unloadedUnits.byOperation)}`,

@@ -45,7 +45,7 @@ function inboxEntry(conversation: Conversation, side: 'buyer' | 'agent'): InboxE
  * The caller's open conversations with unread counts. Staff: the conversations assigned to them (gsi1
  * open list, a page of 100, then the heads). Buyers: their recent conversations still open.
  */
-export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'ref' | 'cursor'>): Promise<InboxFrame> {
+export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'cursor'>): Promise<InboxFrame> {
   if (identity.role === 'buyer') {
     const ids = await listRecentConversationIdsOfBuyer(identity.tenantId, identity.userId, buyerInboxSize);
     const heads = await getConversations(identity.tenantId, ids);
