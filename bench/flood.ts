@@ -17,8 +17,8 @@ export const floodDefaults = {
   frames: 2500,
   floodMs: 500,
   victimIntervalMs: 200,
-  /** 5 shops in turn: each of the buyer's conversations gets a message a second, a brisk human pace (faster, its own conversations collide on a loaded 2-core machine). */
-  victimShops: 5,
+  /** 10 shops in turn: each of the buyer's conversations gets a message every 2 s (faster, its own conversations collide on this loaded 2-core machine). */
+  victimShops: 10,
   /** 75 samples per window; with fewer than 100, p99 is the slowest one, so compare medians over runs. */
   baselineSeconds: 15,
   minDuringSeconds: 15,

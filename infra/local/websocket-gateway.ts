@@ -26,13 +26,14 @@ export const apiGatewayLimits = {
 } as const;
 
 /**
- * Frames of one connection waiting for a handler or running in one, at most. API Gateway throttles with
- * a token bucket per stage and route (the CDK stack sets it) and Lambda scales out; here every handler
- * shares one machine and a pool of environments, so one connection's backlog is bounded instead: a frame
- * past it is refused at once, with the frame API Gateway sends a throttled request, and never reaches a
- * handler. A client that waits for its replies (as kefu's do) never meets it.
+ * How one connection's frames reach handlers. API Gateway throttles with a token bucket per stage and
+ * route (the CDK stack sets it) and Lambda scales out; here every handler shares one machine and a pool
+ * of environments, so one connection runs at most `concurrent` frames at once and queues the next ones
+ * in order; past `pending` (running plus queued) a frame is refused at once with the frame API Gateway
+ * sends a throttled request, and never reaches a handler. A flooding socket thus holds a few handlers,
+ * not all of them, and its backlog stays bounded; a client that paces itself never meets the refusal.
  */
-export const maxPendingFramesPerConnection = 10;
+export const perConnectionFrameLimits = { concurrent: 4, pending: 32 } as const;
 
 /** What API Gateway sends for a message it throttled (HTTP 429 Too Many Requests); the socket stays open. */
 export function throttledFrame(connectionId: string, requestId: string): string {
@@ -54,6 +55,9 @@ export interface WebSocketGatewayOptions {
   idleTimeoutMs?: number;
   maxLifetimeMs?: number;
   maxMessageBytes?: number;
+  /** Frames of one connection running in handlers at once; more wait in its queue. */
+  maxConcurrentFrames?: number;
+  /** Frames of one connection running or queued; more are refused as throttled. */
   maxPendingFrames?: number;
 }
 
@@ -70,8 +74,10 @@ interface LiveConnection extends ConnectionFacts {
   socket: WebSocket;
   authorizer: Record<string, unknown> | undefined;
   lastActiveAt: number;
-  /** Frames waiting for or running in a handler. */
-  pendingFrames: number;
+  /** Frames running in a handler. */
+  runningFrames: number;
+  /** Frames waiting for one of the connection's handler slots, oldest first. */
+  queuedFrames: (() => void)[];
   idleTimer: NodeJS.Timeout;
   lifetimeTimer: NodeJS.Timeout;
 }
@@ -91,14 +97,16 @@ class HandshakeRejection extends Error {
  * exists; messages are routed by `$request.body.action`; two-way routes send the handler's body back;
  * close, idle timeout and lifetime end run `$disconnect`. Messages of one connection are handled
  * concurrently, as separate Lambda invocations would be: clients must not rely on reply order. At most
- * `maxPendingFramesPerConnection` of them wait or run at once; more are refused as throttled.
+ * `perConnectionFrameLimits.concurrent` of them run at once, up to `pending` wait or run; more are
+ * refused as throttled.
  */
 export async function startWebSocketGateway(options: WebSocketGatewayOptions): Promise<WebSocketGateway> {
   const limits = {
     idleTimeoutMs: options.idleTimeoutMs ?? apiGatewayLimits.idleTimeoutMs,
     maxLifetimeMs: options.maxLifetimeMs ?? apiGatewayLimits.maxLifetimeMs,
     maxMessageBytes: options.maxMessageBytes ?? apiGatewayLimits.maxMessageBytes,
-    maxPendingFrames: options.maxPendingFrames ?? maxPendingFramesPerConnection,
+    maxConcurrentFrames: options.maxConcurrentFrames ?? perConnectionFrameLimits.concurrent,
+    maxPendingFrames: options.maxPendingFrames ?? perConnectionFrameLimits.pending,
   };
   const { log, invoke } = options;
   const routesByKey = new Map(options.routes.map((route) => [route.route, route]));
@@ -192,7 +200,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       socket,
       authorizer,
       lastActiveAt: Date.now(),
-      pendingFrames: 0,
+      runningFrames: 0,
+      queuedFrames: [],
       idleTimer: setTimeout(() => socket.close(goingAway.code, goingAway.reason), limits.idleTimeoutMs),
       lifetimeTimer: setTimeout(() => socket.close(goingAway.code, goingAway.reason), limits.maxLifetimeMs),
     };
@@ -222,8 +231,11 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       // No matching route and no $default: API Gateway answers with this frame and keeps the socket.
       return sendFrame(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.connectionId, requestId }));
     }
-    if (connection.pendingFrames >= limits.maxPendingFrames) return sendFrame(connection, throttledFrame(connection.connectionId, requestId));
-    connection.pendingFrames += 1;
+    if (connection.runningFrames + connection.queuedFrames.length >= limits.maxPendingFrames) {
+      return sendFrame(connection, throttledFrame(connection.connectionId, requestId));
+    }
+    if (connection.runningFrames >= limits.maxConcurrentFrames) await new Promise<void>((run) => connection.queuedFrames.push(run));
+    connection.runningFrames += 1;
     let result: unknown;
     try {
       result = await invoke(route, event);
@@ -231,7 +243,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       log.error(`route ${route.route} (${route.name}) failed`, error);
       return sendFrame(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.connectionId, requestId }));
     } finally {
-      connection.pendingFrames -= 1;
+      connection.runningFrames -= 1;
+      connection.queuedFrames.shift()?.();
     }
     if (!route.returnResponse) return;
     const reply = responseBody(result);

@@ -74,8 +74,8 @@ export const throttledFrame: FrameContract = {
   description:
     "API Gateway's own reply to a frame it throttled (HTTP 429 Too Many Requests, the stage's route throttle), sent " +
     'instead of any reply from kefu: the frame was not handled. It has no `ref`. The connection stays open: slow down and ' +
-    'resend what has no reply yet (sendMessage is idempotent by clientMessageId). The local stack sends it when more than 10 ' +
-    "frames of one connection wait for a handler at once.",
+    'resend what has no reply yet (sendMessage is idempotent by clientMessageId). The local stack sends it when more than 32 ' +
+    'frames of one connection are running (4 at a time) or waiting for a handler.',
   examples: [{ message: 'Too Many Requests', connectionId: 'aBcD1234efGH5=', requestId: 'Zx9yW8vU7tS6rQ==' }],
 };
 

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe('local WebSocket gateway: bounded queue per connection', () => {
-  it('refuses frames past the bound with API Gateway’s throttle frame, never invoking a handler for them, and keeps the socket open', async () => {
+  it('runs a few frames of a connection at once, queues the next in order, and refuses past the bound with API Gateway’s throttle frame, invoking nothing for them', async () => {
     const started: string[] = [];
     const release: (() => void)[] = [];
     gateway = await startWebSocketGateway({
@@ -21,6 +21,7 @@ describe('local WebSocket gateway: bounded queue per connection', () => {
       authorizer: undefined,
       routes: [route('Echo', 'echo'), route('Default', '$default')],
       log: quietLog,
+      maxConcurrentFrames: 2,
       maxPendingFrames: 3,
       invoke: async (_spec, event) => {
         const body = JSON.parse((event as { body: string }).body) as { ref: string };
@@ -36,21 +37,26 @@ describe('local WebSocket gateway: bounded queue per connection', () => {
 
     for (let i = 1; i <= 5; i++) socket.send(JSON.stringify({ action: 'echo', ref: `r${i}` }));
     await waitFor(() => frames.length === 2);
-    // Three wait in handlers; the fourth and fifth were refused at once with the gateway's own frame.
-    expect(started).toEqual(['r1', 'r2', 'r3']);
+    // Two run, the third waits its turn; the fourth and fifth were refused at once with the gateway's own frame.
+    expect(started).toEqual(['r1', 'r2']);
     for (const frame of frames) {
       expect(frame).toEqual({ message: 'Too Many Requests', connectionId: expect.any(String), requestId: expect.any(String) });
       expect(JSON.stringify(frame)).toBe(throttledFrame(String(frame.connectionId), String(frame.requestId)));
     }
 
-    // Once a handler finishes, the connection has room again.
+    // Once a handler finishes, the queued frame runs, and the connection has room for one more.
     release.shift()!();
-    await waitFor(() => frames.some((frame) => frame.ref === 'r1'));
+    await waitFor(() => frames.some((frame) => frame.ref === 'r1') && started.includes('r3'));
     socket.send(JSON.stringify({ action: 'echo', ref: 'r6' }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started).toEqual(['r1', 'r2', 'r3']);
+    release.shift()!();
     await waitFor(() => started.includes('r6'));
     expect(socket.readyState).toBe(WebSocket.OPEN);
-    for (const done of release) done();
-    await waitFor(() => frames.filter((frame) => frame.type === 'ok').length === 4);
+    while (release.length > 0 || frames.filter((frame) => frame.type === 'ok').length < 4) {
+      for (const done of release.splice(0)) done();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     socket.close();
   });
 
@@ -61,6 +67,7 @@ describe('local WebSocket gateway: bounded queue per connection', () => {
       authorizer: undefined,
       routes: [route('Echo', 'echo')],
       log: quietLog,
+      maxConcurrentFrames: 2,
       maxPendingFrames: 2,
       invoke: async (_spec, event) => {
         const body = JSON.parse((event as { body: string }).body) as { ref: string };
