@@ -141,8 +141,11 @@ describe('flood control (row 22)', () => {
     // Sent at once, as a flood arrives, so the bucket does not refill in between.
     const replies = await Promise.all(frames.map((frame) => callWs(sendMessageHandler, flooder, frame, 'conn-flood')));
     const codes = replies.map((r) => r.code);
-    expect(codes.filter((code) => code === 'VALIDATION_FAILED')).toHaveLength(40);
-    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(20);
+    // The burst of 40, plus what the bucket refills (20/s) while a loaded machine spreads the 60 calls out.
+    const admitted = codes.filter((code) => code === 'VALIDATION_FAILED').length;
+    expect(admitted).toBeGreaterThanOrEqual(40);
+    expect(admitted).toBeLessThanOrEqual(50);
+    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(60 - admitted);
     expect(replies.find((r) => r.code === 'RATE_LIMITED')).toMatchObject({ type: 'error', message: expect.stringContaining('slow down') });
     const other = who(uniqueTenant('input-other'), 'buyer', 'calm');
     await seedShop(other.tenantId, shop);
