@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *
  * Boots the whole local stack in memory on free ports, measures this machine's ceilings, then drives
  * each scenario over real WebSockets from a worker thread and prints what it measured. JSON goes to
@@ -23,6 +23,7 @@ import { Meters, type MeterSnapshot } from './meters';
 import { buildResult, formatSummary, summaryEntry, type Ceilings, type QueueTrace, type ScenarioResult, type StackThreadStats } from './report';
 import { formatHot, runHot } from './hot';
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
+import { formatFlood, runFlood } from './flood';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -38,11 +39,14 @@ function options() {
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|hot|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|flood|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
-  if (scenario !== 'all' && !scenarioNames.includes(scenario as ScenarioName)) throw new Error(`--scenario must be ${scenarioNames.join(', ')} or all, not ${scenario}`);
+  // flood is a robustness run with its own driver (bench/flood.ts); `all` is the message-path scenarios.
+  if (scenario !== 'all' && scenario !== 'flood' && !scenarioNames.includes(scenario as ScenarioName)) {
+    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood or all, not ${scenario}`);
+  }
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
     const value = Number(raw);
@@ -50,7 +54,8 @@ function options() {
     return value;
   };
   return {
-    scenarios: scenario === 'all' ? [...scenarioNames] : [scenario as ScenarioName],
+    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' ? [] : [scenario as ScenarioName],
+    flood: scenario === 'flood',
     // Bounded so one run stays within the machine's share: ≤ 60 s windows, ≤ 1,000 msgs/s, ≤ 4,000 buyers.
     rate: bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
     seconds: bounded('seconds', values.seconds, defaultOptions.seconds, 3, 60),
@@ -257,7 +262,7 @@ async function main(): Promise<void> {
   // Powertools Metrics prints one EMF line per stored message to stdout; in Lambda that goes to CloudWatch Logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const runStarted = Date.now();
-  console.log(`kefu message benchmark: ${opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
+  console.log(`kefu message benchmark: ${opts.flood ? 'flood' : opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
   const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, seed: false, quiet: true });
   const meters = new Meters();
   const monitorClient = new SQSClient({ endpoint: stack.engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
@@ -274,6 +279,22 @@ async function main(): Promise<void> {
     // DynamoDB Local's JIT needs a few seconds of writes before its rate settles; warm it before the first ceiling.
     await measureDynamoWriteRate(stack.engines.dynamoEndpoint, stack.engines.tableName, 2, 32);
     const monitor = new QueueMonitor(monitorClient, stack.engines.queueUrls);
+    if (opts.flood) {
+      try {
+        const result = await runFlood(stack, meters);
+        mkdirSync(resultsDir, { recursive: true });
+        writeFileSync(join(resultsDir, 'flood.json'), `${JSON.stringify(result, null, 2)}\n`);
+        console.log(`\n${formatFlood(result)}`);
+        console.log(`\nJSON: bench/results/flood.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+      } finally {
+        // A flooded stack may still be working off a backlog: never let stopping it hold the bench lock for long.
+        setTimeout(() => {
+          console.error('the local stack did not stop within 20 s; exiting');
+          process.exit(1);
+        }, 20_000).unref();
+      }
+      return;
+    }
     const results: ScenarioResult[] = [];
     const allCeilings: Ceilings[] = [];
     for (const name of opts.scenarios) {
