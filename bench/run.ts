@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --scenario steady|double11|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ *                [--handler-threads 0,1,0,1]
  *
  * Boots the whole local stack in memory on free ports, measures this machine's ceilings, then drives
  * each scenario over real WebSockets from a worker thread and prints what it measured. JSON goes to
@@ -21,6 +22,7 @@ import { measureDynamoWriteRate, measureWsEchoRate } from './ceilings';
 import type { LoadReport, WorkerMessage } from './load-plan';
 import { Meters, type MeterSnapshot } from './meters';
 import { buildResult, formatSummary, summaryEntry, type Ceilings, type QueueTrace, type ScenarioResult, type StackThreadStats } from './report';
+import { compareHandlerThreads, formatHandlerThreadComparison } from './thread-comparison';
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
 
 const resultsDir = join(repoRoot, 'bench/results');
@@ -32,12 +34,13 @@ function options() {
       rate: { type: 'string' },
       seconds: { type: 'string' },
       'whale-buyers': { type: 'string' },
+      'handler-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>]');
+    console.log('npm run bench -- [--scenario steady|double11|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
@@ -48,7 +51,14 @@ function options() {
     if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be between ${min} and ${max}`);
     return value;
   };
+  // Each entry runs the scenarios once more on the same stack with handlers in that many threads (0: in the
+  // stack's thread), e.g. 0,1,0,1 to compare both modes in one run, alternating against drift in the machine's load.
+  const handlerThreads = values['handler-threads']?.split(',').map((raw) => bounded('handler-threads', raw.trim(), 0, 0, 8));
+  if (handlerThreads && (handlerThreads.length === 0 || handlerThreads.length > 8 || handlerThreads.some((n) => !Number.isInteger(n)))) {
+    throw new Error('--handler-threads takes 1-8 whole numbers, comma-separated, e.g. 0,1,0,1');
+  }
   return {
+    handlerThreads,
     scenarios: scenario === 'all' ? [...scenarioNames] : [scenario as ScenarioName],
     // Bounded so one run stays within the machine's share: ≤ 60 s windows, ≤ 1,000 msgs/s, ≤ 4,000 buyers.
     rate: bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
@@ -273,20 +283,29 @@ async function main(): Promise<void> {
     // DynamoDB Local's JIT needs a few seconds of writes before its rate settles; warm it before the first ceiling.
     await measureDynamoWriteRate(stack.engines.dynamoEndpoint, stack.engines.tableName, 2, 32);
     const monitor = new QueueMonitor(monitorClient, stack.engines.queueUrls);
-    const results: ScenarioResult[] = [];
+    const results: (ScenarioResult & { handlerThreads: number })[] = [];
     const allCeilings: Ceilings[] = [];
-    for (const name of opts.scenarios) {
-      // Measured right before each scenario on the same DynamoDB Local, so a ratio compares like with like on a noisy machine.
-      const ceilings = await measureCeilings(stack);
-      allCeilings.push(ceilings);
-      console.log(
-        `\nceilings: DynamoDB Local ${Math.round(ceilings.dynamoWritesPerSecond)} PutItem/s, raw ws echo ${Math.round(ceilings.wsEchoRoundTripsPerSecond)} round trips/s ` +
-          `(32 in flight; best of 3 x 1 s: ${ceilings.dynamoSamples.map(Math.round).join(', ')} / ${ceilings.wsEchoSamples.map(Math.round).join(', ')})`,
-      );
-      const result = await runScenario(stack, meters, monitor, name, opts, ceilings);
-      results.push(result);
-      mkdirSync(resultsDir, { recursive: true });
-      writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    for (const threads of opts.handlerThreads ?? [stack.handlerThreads]) {
+      if (threads !== stack.handlerThreads) await stack.setHandlerThreads(threads);
+      console.log(`\nhandlers ${threads === 0 ? "in the stack's thread" : `in ${threads} worker thread(s)`}`);
+      for (const name of opts.scenarios) {
+        // Measured right before each scenario on the same DynamoDB Local, so a ratio compares like with like on a noisy machine.
+        const ceilings = await measureCeilings(stack);
+        allCeilings.push(ceilings);
+        console.log(
+          `\nceilings: DynamoDB Local ${Math.round(ceilings.dynamoWritesPerSecond)} PutItem/s, raw ws echo ${Math.round(ceilings.wsEchoRoundTripsPerSecond)} round trips/s ` +
+            `(32 in flight; best of 3 x 1 s: ${ceilings.dynamoSamples.map(Math.round).join(', ')} / ${ceilings.wsEchoSamples.map(Math.round).join(', ')})`,
+        );
+        const result = { ...(await runScenario(stack, meters, monitor, name, opts, ceilings)), handlerThreads: threads };
+        results.push(result);
+        mkdirSync(resultsDir, { recursive: true });
+        writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      }
+    }
+    if (opts.handlerThreads && opts.handlerThreads.length > 1) {
+      const comparison = compareHandlerThreads(results);
+      writeFileSync(join(resultsDir, 'handler-threads.json'), `${JSON.stringify(comparison, null, 2)}\n`);
+      console.log(`\n${formatHandlerThreadComparison(comparison)}`);
     }
 
     const summaryPath = join(resultsDir, 'summary.json');
@@ -300,7 +319,7 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version },
       // Scenarios not run this time keep their previous entry (each carries its own measuredAt).
-      scenarios: { ...previous.scenarios, ...Object.fromEntries(results.map((r) => [r.scenario, summaryEntry(r)])) },
+      scenarios: { ...previous.scenarios, ...Object.fromEntries(results.map((r) => [r.scenario, { ...summaryEntry(r), handlerThreads: r.handlerThreads }])) },
       runSeconds: Math.round((Date.now() - runStarted) / 1000),
     };
     writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);

@@ -9,7 +9,7 @@ export const localAudience = 'kefu';
 
 export interface HandlerEnvironmentInput {
   engines: Pick<LocalEngines, 'dynamoEndpoint' | 'sqsEndpoint' | 'tableName'> & { queueUrls: Partial<Record<QueueSpec['name'], string>> };
-  /** http://127.0.0.1:PORT: the HTTP API, which also serves @connections and the JWKS. */
+  /** http://127.0.0.1:PORT: the HTTP API, which also serves @connections. */
   httpUrl: string;
 }
 
@@ -23,9 +23,6 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
   const vars: Record<string, string> = {
     TABLE_NAME: engines.tableName,
     WS_MANAGEMENT_ENDPOINT: httpUrl,
-    JWT_ISSUER: localIssuerUrl(httpUrl),
-    JWT_AUDIENCE: localAudience,
-    JWKS_URI: `${httpUrl}${jwksPath}`,
     STAGE: 'local',
     AWS_REGION: localRegion,
     AWS_DEFAULT_REGION: localRegion,

@@ -7,7 +7,7 @@ import { formatDevTokens, signDevTokens, type DevToken } from './dev-tokens';
 import { localCredentials, localRegion, startEngines, type LocalEngines } from './engines';
 import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl } from './environment';
 import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
-import { invokeHandler, loadHandler, repoRoot } from './invoke-handler';
+import { createHandlerRunner, handlerThreadsFromEnv, repoRoot, type HandlerRunner } from './invoke-handler';
 import { createJwtAuthorizer } from './jwt-authorizer';
 import { manifest as defaultManifest, type Manifest } from '../../shared/manifest';
 import { createLocalLog, type LocalLog } from './log';
@@ -30,6 +30,11 @@ export interface LocalStackOptions {
   quiet?: boolean;
   /** Defaults to shared/manifest.ts. */
   manifest?: Manifest;
+  /**
+   * Handler threads: 0 runs every handler in this thread; n > 0 in n worker threads, so the gateways and
+   * the SQS server keep this thread's event loop. Default: KEFU_HANDLER_THREADS, else cores - 1 (1 to 4).
+   */
+  handlerThreads?: number;
   /** API Gateway's WebSocket limits, shortened in tests. */
   websocket?: { idleTimeoutMs?: number; maxLifetimeMs?: number; maxMessageBytes?: number };
 }
@@ -44,6 +49,14 @@ export interface LocalStack {
   /** The dev-token block main.ts prints: tokens and ready-to-paste curl commands. */
   devTokenHelp: string;
   dataDir: string | undefined;
+  /** 0 when handlers run in the stack's thread, else the number of handler threads. */
+  readonly handlerThreads: number;
+  /**
+   * Switches how handlers run from the next invocation on (0: in the stack's thread), with every handler
+   * warmed, so the benchmark can compare both on the same engines in one run. Calls in flight finish
+   * where they started.
+   */
+  setHandlerThreads(threads: number): Promise<void>;
   /** Stops everything, servers first and DynamoDB Local's Java process last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -55,7 +68,7 @@ const tableName = 'kefu-local';
  * definitions), the HTTP API with @connections and the dev issuer's JWKS, the WebSocket API, one poller
  * per queue consumer, the scheduler, and demo data. Every entry point comes from the manifest.
  *
- * Handlers run in this process and read process.env, so one stack per process.
+ * Handlers run in this process (in worker threads by default) and read process.env, so one stack per process.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = createLocalLog({ quiet: options.quiet });
@@ -90,7 +103,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.splice(0, 0, { name: 'DynamoDB Local and the SQS server', stop: () => engines.stop() });
 
     applyHandlerEnvironment(localHandlerEnvironment({ engines, httpUrl: http.url }));
-    const invoke = (spec: FunctionSpec, event: unknown, requestId?: string) => invokeHandler(spec, event, { requestId });
+    let runner: HandlerRunner = createHandlerRunner({ threads: options.handlerThreads ?? handlerThreadsFromEnv() });
+    const retired: HandlerRunner[] = [];
+    stops.push({ name: 'handler threads', stop: () => Promise.all([runner, ...retired].map((r) => r.stop())).then(() => undefined) });
+    const invoke = (spec: FunctionSpec, event: unknown, requestId?: string) => runner.invoke(spec, event, requestId);
 
     const gateway = await startWebSocketGateway({
       port: options.ports?.ws ?? 3001,
@@ -134,13 +150,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localHealth: () => localHealth({ dynamoClient, sqsClient, gateway, pollers, scheduler }),
       log,
     });
-    warmHandlers(manifest, log);
+    void warmHandlers(manifest, runner, log);
 
     const ticketRoute = manifest.httpRoutes.find((route) => route.name === 'CreateConnectTicket');
     const devTokenHelp = formatDevTokens(devTokens, { httpUrl: http.url, wsUrl: gateway.url, ticketPath: ticketRoute?.path ?? '/v1/connect-tickets' });
 
     let stopping: Promise<void> | undefined;
     return {
+      get handlerThreads() {
+        return runner.threads;
+      },
+      async setHandlerThreads(threads) {
+        if (threads === runner.threads) return;
+        const next = createHandlerRunner({ threads });
+        await warmHandlers(manifest, next, log);
+        retired.push(runner);
+        runner = next;
+        // Calls still running in the old threads finish (a handler's timeout at most) before they end.
+        const previous = retired.at(-1)!;
+        setTimeout(() => void previous.stop(), 30_000).unref();
+      },
       httpUrl: http.url,
       wsUrl: gateway.url,
       issuer,
@@ -201,7 +230,7 @@ async function localHealth(parts: {
  * route is not slowed by its cold start, and a manifest entry pointing at a missing module is reported
  * at startup rather than at its first call.
  */
-function warmHandlers(manifest: Manifest, log: LocalLog): void {
+function warmHandlers(manifest: Manifest, runner: HandlerRunner, log: LocalLog): Promise<void> {
   const specs: FunctionSpec[] = [
     manifest.webSocketAuthorizer,
     ...manifest.httpRoutes,
@@ -209,5 +238,7 @@ function warmHandlers(manifest: Manifest, log: LocalLog): void {
     ...manifest.queueConsumers,
     ...manifest.schedules,
   ];
-  for (const spec of specs) loadHandler(spec).catch((error: unknown) => log.error(`handler ${spec.name} (${spec.handler}) cannot be loaded`, error));
+  return Promise.all(
+    specs.map((spec) => runner.load(spec).catch((error: unknown) => log.error(`handler ${spec.name} (${spec.handler}) cannot be loaded`, error))),
+  ).then(() => undefined);
 }

@@ -21,8 +21,9 @@ export interface TokenIssuer {
 
 /**
  * The local stack's identity provider, standing in for Cognito: an RS256 key pair whose public half is
- * served as a JWKS, so handlers verify local tokens exactly as they verify Cognito's (aws-jwt-verify,
- * issuer and audience checked). With a key file the key survives restarts, and so do printed tokens.
+ * served as a JWKS, so the local HTTP API's JWT authorizer verifies local tokens exactly as API Gateway
+ * verifies Cognito's (signature, issuer, audience, expiry). With a key file the key survives restarts,
+ * and so do printed tokens.
  */
 export async function createTokenIssuer(options: { issuer: string; audience: string; keyFile?: string }): Promise<TokenIssuer> {
   const { privateJwk, publicJwk } = await loadOrCreateKey(options.keyFile);
