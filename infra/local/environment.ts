@@ -2,10 +2,8 @@ import { queueUrlVariable } from '../../shared/queue-settings';
 import type { QueueSpec } from '../../shared/manifest';
 import { localCredentials, localRegion, type LocalEngines } from './engines';
 
-/** The issuer the local stack signs dev tokens as; it lives under the HTTP API's own origin. */
-export const localIssuerPath = '/local-issuer';
+export { localAudience, localIssuerPath, localIssuerUrl } from './token-issuer';
 export const jwksPath = '/.well-known/jwks.json';
-export const localAudience = 'kefu';
 
 export interface HandlerEnvironmentInput {
   engines: Pick<LocalEngines, 'dynamoEndpoint' | 'sqsEndpoint' | 'tableName'> & { queueUrls: Partial<Record<QueueSpec['name'], string>> };
@@ -39,10 +37,6 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
     if (url) vars[queueUrlVariable({ name: name as QueueSpec['name'] })] = url;
   }
   return vars;
-}
-
-export function localIssuerUrl(httpUrl: string): string {
-  return `${httpUrl}${localIssuerPath}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FunctionSpec } from '../../shared/manifest';
-import { formatDevTokens, signDevTokens, type DevToken } from './dev-tokens';
+import { formatDevTokens, issuerKeyFile, removeTokensFile, signDevTokens, tokensFile as tokensFileOf, writeTokensFile, type DevToken } from './dev-tokens';
 import { localCredentials, localRegion, startEngines, type LocalEngines } from './engines';
 import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl } from './environment';
 import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
@@ -24,7 +24,7 @@ export interface LocalStackOptions {
   inMemory?: boolean;
   /** Where DynamoDB Local, the SQS server and the issuer key keep their files; default `<repo>/.local-data`. */
   dataDir?: string;
-  /** Seed the demo firm and sign dev tokens (default true). */
+  /** Seed the demo firms and sign dev tokens, written to `tokensFile` (default true). */
   seed?: boolean;
   /** Only warnings and errors on the console. */
   quiet?: boolean;
@@ -48,6 +48,11 @@ export interface LocalStack {
   devTokens: DevToken[];
   /** The dev-token block main.ts prints: tokens and ready-to-paste curl commands. */
   devTokenHelp: string;
+  /**
+   * The demo tokens as JSON (issuer, URLs, and per user its tenant, role, shops and token): `<dataDir>/tokens.json`,
+   * or for an in-memory stack `<tmp>/kefu-local-<http port>/tokens.json`, removed when it stops. Undefined unseeded.
+   */
+  tokensFile: string | undefined;
   dataDir: string | undefined;
   /** 0 when handlers run in the stack's thread, else the number of handler threads. */
   readonly handlerThreads: number;
@@ -97,7 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       createTokenIssuer({
         issuer: localIssuerUrl(http.url),
         audience: localAudience,
-        keyFile: dataDir ? join(dataDir, 'issuer-key.json') : undefined,
+        keyFile: dataDir ? issuerKeyFile(dataDir) : undefined,
       }),
     ]);
     stops.splice(0, 0, { name: 'DynamoDB Local and the SQS server', stop: () => engines.stop() });
@@ -128,6 +133,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log.info(`demo data: ${seeded.created} items written, ${seeded.kept} already there`);
       devTokens = await signDevTokens(issuer);
     }
+    let tokensFile: string | undefined;
+    if (options.seed ?? true) {
+      tokensFile = tokensFileOf(dataDir, http.port);
+      writeTokensFile(tokensFile, devTokens, { issuer, httpUrl: http.url, wsUrl: gateway.url });
+      // In memory means nothing kept: the file goes with the stack (its tokens die with the key anyway).
+      const written = tokensFile;
+      if (!dataDir) stops.push({ name: 'tokens file', stop: () => removeTokensFile(written) });
+    }
 
     const pollers: QueuePoller[] = [];
     stops.push({ name: 'queue pollers', stop: () => Promise.all(pollers.map((p) => p.stop())).then(() => undefined) });
@@ -153,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     void warmHandlers(manifest, runner, log);
 
     const ticketRoute = manifest.httpRoutes.find((route) => route.name === 'CreateConnectTicket');
-    const devTokenHelp = formatDevTokens(devTokens, { httpUrl: http.url, wsUrl: gateway.url, ticketPath: ticketRoute?.path ?? '/v1/connect-tickets' });
+    const devTokenHelp = formatDevTokens(devTokens, { httpUrl: http.url, wsUrl: gateway.url, ticketPath: ticketRoute?.path ?? '/v1/connect-tickets', tokensFile });
 
     let stopping: Promise<void> | undefined;
     return {
@@ -176,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       engines,
       devTokens,
       devTokenHelp,
+      tokensFile,
       dataDir,
       stop: () => {
         listener = unavailableListener('stopping');

@@ -3,6 +3,13 @@ import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import type { Role } from '../../shared/auth/identity';
 
+/** The issuer the local stack signs dev tokens as; it lives under the HTTP API's own origin. */
+export const localIssuerPath = '/local-issuer';
+export const localAudience = 'kefu';
+export function localIssuerUrl(httpUrl: string): string {
+  return `${httpUrl}${localIssuerPath}`;
+}
+
 export interface DevUser {
   userId: string;
   tenantId: string;
