@@ -49,7 +49,8 @@ port.on('message', (message: ToHandlerThread) => {
         const installed = await instrumentation.catch(() => undefined);
         let reply: FromHandlerThread;
         try {
-          const result = await inThisThread.invokeParsed(message.spec, JSON.parse(message.event), message.requestId, data.root);
+          const started = () => answer({ kind: 'started', id: message.id });
+          const result = await inThisThread.invokeParsed(message.spec, JSON.parse(message.event), message.requestId, data.root, started);
           reply = { kind: 'done', id: message.id, result: result === undefined ? undefined : JSON.stringify(result) };
         } catch (error) {
           reply = { kind: 'done', id: message.id, error: describe(error) };

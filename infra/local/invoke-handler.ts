@@ -166,11 +166,16 @@ export async function invokeHandler(spec: InvokedSpec, event: unknown, options: 
   return result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
 }
 
-/** invokeHandler without the JSON copies: `payload` is already a fresh parse, the result is serialised by the caller. */
-async function invokeParsed(spec: InvokedSpec, payload: unknown, requestId: string, root: string): Promise<unknown> {
+/**
+ * invokeHandler without the JSON copies: `payload` is already a fresh parse, the result is serialised by
+ * the caller. `onStart` runs once an environment is ready: the timeout counts from there, as Lambda's
+ * excludes the cold start's init.
+ */
+async function invokeParsed(spec: InvokedSpec, payload: unknown, requestId: string, root: string, onStart?: () => void): Promise<unknown> {
   const store = await concurrentInvokeStore();
   const pool = poolOf(spec, root);
   const environment = await acquire(spec, pool);
+  onStart?.();
   const context = createLambdaContext(spec, requestId);
   const seconds = spec.timeoutSeconds ?? defaultTimeoutSeconds;
   let timer: NodeJS.Timeout | undefined;
@@ -231,6 +236,7 @@ export type ToHandlerThread =
   | { kind: 'load'; id: number; spec: Pick<FunctionSpec, 'name' | 'handler'> }
   | { kind: 'instrument'; module: string | undefined };
 export type FromHandlerThread =
+  | { kind: 'started'; id: number; usage?: undefined }
   | { kind: 'done'; id: number; result?: string; error?: { name: string; message: string; stack?: string }; usage?: unknown }
   | { kind: 'usage'; usage: unknown };
 export interface HandlerThreadData {
@@ -239,6 +245,7 @@ export interface HandlerThreadData {
 }
 
 interface Pending {
+  started(): void;
   resolve(result: string | undefined): void;
   reject(error: Error): void;
 }
@@ -296,9 +303,10 @@ class ThreadRunner implements HandlerRunner {
 
   private onMessage(thread: HandlerThread, message: FromHandlerThread): void {
     if (message.usage !== undefined) workerInstrumentation?.onUsage(message.usage);
-    if (message.kind !== 'done') return;
+    if (message.kind !== 'done' && message.kind !== 'started') return;
     const pending = thread.pending.get(message.id);
     if (!pending) return;
+    if (message.kind === 'started') return pending.started();
     thread.pending.delete(message.id);
     thread.inFlight -= 1;
     if (message.error) {
@@ -319,11 +327,15 @@ class ThreadRunner implements HandlerRunner {
     void thread.worker.terminate();
   }
 
-  private send(thread: HandlerThread, message: DistributiveOmit<Extract<ToHandlerThread, { id: number }>, 'id'>): Promise<string | undefined> {
+  private send(
+    thread: HandlerThread,
+    message: DistributiveOmit<Extract<ToHandlerThread, { id: number }>, 'id'>,
+    started: () => void = () => undefined,
+  ): Promise<string | undefined> {
     const id = ++this.nextId;
     thread.inFlight += 1;
     return new Promise<string | undefined>((resolveCall, rejectCall) => {
-      thread.pending.set(id, { resolve: resolveCall, reject: rejectCall });
+      thread.pending.set(id, { started, resolve: resolveCall, reject: rejectCall });
       thread.worker.postMessage({ ...message, id } as ToHandlerThread);
     });
   }
@@ -333,11 +345,15 @@ class ThreadRunner implements HandlerRunner {
     const thread = pool.reduce((least, candidate) => (candidate.inFlight < least.inFlight ? candidate : least));
     const seconds = spec.timeoutSeconds ?? defaultTimeoutSeconds;
     let timer: NodeJS.Timeout | undefined;
+    let startTimer = () => undefined as void;
+    // Started when the thread has an environment ready (a cold start's import does not count, as in Lambda).
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandlerTimeoutError(`kefu-local-${spec.name}`, seconds)), seconds * 1000);
+      startTimer = () => {
+        timer = setTimeout(() => reject(new HandlerTimeoutError(`kefu-local-${spec.name}`, seconds)), seconds * 1000);
+      };
     });
     try {
-      const result = await Promise.race([this.send(thread, { kind: 'invoke', spec, event: JSON.stringify(event), requestId }), timeout]);
+      const result = await Promise.race([this.send(thread, { kind: 'invoke', spec, event: JSON.stringify(event), requestId }, startTimer), timeout]);
       return result === undefined ? undefined : (JSON.parse(result) as unknown);
     } finally {
       clearTimeout(timer);
