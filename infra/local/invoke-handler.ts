@@ -60,7 +60,11 @@ function poolOf(spec: Pick<FunctionSpec, 'handler'>, root: string): FunctionPool
 }
 
 async function importHandler(spec: Pick<FunctionSpec, 'name' | 'handler'>, href: string): Promise<Handler> {
-  const module = (await import(href)) as { handler?: unknown };
+  // Module init runs in a context of its own: Powertools' BatchProcessor writes its per-invocation state
+  // into the InvokeStore from its constructor, which fails outside any context. What init writes there is
+  // dropped, as intended: shared state (log level, default dimensions) is kept outside the store.
+  const store = await concurrentInvokeStore();
+  const module = (await store.run({}, () => import(href))) as { handler?: unknown };
   if (typeof module.handler !== 'function') throw new Error(`${spec.name}: ${spec.handler} does not export a handler function`);
   return module.handler as Handler;
 }
