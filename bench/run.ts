@@ -285,6 +285,7 @@ async function main(): Promise<void> {
     const monitor = new QueueMonitor(monitorClient, stack.engines.queueUrls);
     const results: (ScenarioResult & { handlerThreads: number })[] = [];
     const allCeilings: Ceilings[] = [];
+    const failures: { scenario: string; handlerThreads: number; error: string }[] = [];
     for (const threads of opts.handlerThreads ?? [stack.handlerThreads]) {
       if (threads !== stack.handlerThreads) await stack.setHandlerThreads(threads);
       console.log(`\nhandlers ${threads === 0 ? "in the stack's thread" : `in ${threads} worker thread(s)`}`);
@@ -296,14 +297,29 @@ async function main(): Promise<void> {
           `\nceilings: DynamoDB Local ${Math.round(ceilings.dynamoWritesPerSecond)} PutItem/s, raw ws echo ${Math.round(ceilings.wsEchoRoundTripsPerSecond)} round trips/s ` +
             `(32 in flight; best of 3 x 1 s: ${ceilings.dynamoSamples.map(Math.round).join(', ')} / ${ceilings.wsEchoSamples.map(Math.round).join(', ')})`,
         );
-        const result = { ...(await runScenario(stack, meters, monitor, name, opts, ceilings)), handlerThreads: threads };
+        let result: ScenarioResult & { handlerThreads: number };
+        try {
+          result = { ...(await runScenario(stack, meters, monitor, name, opts, ceilings)), handlerThreads: threads };
+        } catch (error) {
+          // Comparing modes, a run that fails is a result of its mode: it is reported, and the next runs go on
+          // once the stack has drained what the failed run left behind.
+          if (!opts.handlerThreads || opts.handlerThreads.length < 2) throw error;
+          console.log(`  [${name}] failed with handlers in ${threads} thread(s): ${(error as Error).message}`);
+          failures.push({ scenario: name, handlerThreads: threads, error: (error as Error).message });
+          await new Promise((resolve) => setTimeout(resolve, 45_000));
+          continue;
+        }
         results.push(result);
         mkdirSync(resultsDir, { recursive: true });
         writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+        if (opts.handlerThreads && opts.handlerThreads.length > 1) {
+          const run = opts.handlerThreads.slice(0, results.length + failures.length).filter((n) => n === threads).length;
+          writeFileSync(join(resultsDir, `${name}.threads-${threads}.run-${run}.json`), `${JSON.stringify(result, null, 2)}\n`);
+        }
       }
     }
     if (opts.handlerThreads && opts.handlerThreads.length > 1) {
-      const comparison = compareHandlerThreads(results);
+      const comparison = compareHandlerThreads(results, failures);
       writeFileSync(join(resultsDir, 'handler-threads.json'), `${JSON.stringify(comparison, null, 2)}\n`);
       console.log(`\n${formatHandlerThreadComparison(comparison)}`);
     }

@@ -21,13 +21,18 @@ export interface ThreadRun {
 
 export interface ThreadComparison {
   runs: ThreadRun[];
+  /** Runs that produced no result (e.g. the load generator's 150 s watchdog), by mode. */
+  failures: { scenario: string; handlerThreads: number; error: string }[];
   /** scenario → handler threads → medians over that mode's runs */
   medians: Record<string, Record<string, Omit<ThreadRun, 'scenario' | 'handlerThreads'> & { runs: number }>>;
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function compareHandlerThreads(results: (ScenarioResult & { handlerThreads: number })[]): ThreadComparison {
+export function compareHandlerThreads(
+  results: (ScenarioResult & { handlerThreads: number })[],
+  failures: ThreadComparison['failures'] = [],
+): ThreadComparison {
   const runs: ThreadRun[] = results.map((result) => {
     const r = result as Json;
     const b2a = r.latencyMs.buyerToAgent;
@@ -65,7 +70,7 @@ export function compareHandlerThreads(results: (ScenarioResult & { handlerThread
       dynamoWritesPerSecondCeiling: m((r) => r.dynamoWritesPerSecondCeiling),
     };
   }
-  return { runs, medians };
+  return { runs, failures, medians };
 }
 
 export function formatHandlerThreadComparison(comparison: ThreadComparison): string {
@@ -84,5 +89,6 @@ export function formatHandlerThreadComparison(comparison: ThreadComparison): str
     }
   }
   lines.push('', 'Each run: ' + comparison.runs.map((r) => `${r.scenario}@${r.handlerThreads}: p99 ${r.buyerToAgent.p99} ms`).join(', '));
+  for (const failure of comparison.failures) lines.push(`Failed: ${failure.scenario}@${failure.handlerThreads}: ${failure.error}`);
   return lines.join('\n');
 }
