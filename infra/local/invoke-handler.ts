@@ -241,8 +241,7 @@ export type ToHandlerThread =
   | { kind: 'instrument'; module: string | undefined };
 export type FromHandlerThread =
   | { kind: 'started'; id: number; usage?: undefined }
-  | { kind: 'done'; id: number; result?: string; error?: { name: string; message: string; stack?: string }; usage?: unknown }
-  | { kind: 'usage'; usage: unknown };
+  | { kind: 'done'; id: number; result?: string; error?: { name: string; message: string; stack?: string }; usage?: unknown };
 export interface HandlerThreadData {
   root: string;
   environmentCap: number;
@@ -307,7 +306,6 @@ class ThreadRunner implements HandlerRunner {
 
   private onMessage(thread: HandlerThread, message: FromHandlerThread): void {
     if (message.usage !== undefined) workerInstrumentation?.onUsage(message.usage);
-    if (message.kind !== 'done' && message.kind !== 'started') return;
     const pending = thread.pending.get(message.id);
     if (!pending) return;
     if (message.kind === 'started') return pending.started();
