@@ -233,14 +233,16 @@ export class Meters {
         const input = args.input as Record<string, unknown>;
         const supported = capacityOperations.has(operation);
         const request = supported ? { ...args, input: { ...input, ReturnConsumedCapacity: 'INDEXES' } } : args;
-        const stats = this.dynamoStats(fn, operation);
-        stats.calls++;
+        this.dynamoStats(fn, operation).calls++;
         const isRead = readOperations.has(operation);
         try {
           const result = await next(request);
-          if (supported) this.addCapacity(stats, operation, isRead, input, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+          // Looked up again after the call, as every outcome below: a reset or a handler thread's drain while
+          // it ran must not drop its units into a window already reported.
+          if (supported) this.addCapacity(this.dynamoStats(fn, operation), operation, isRead, input, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
           return result;
         } catch (error) {
+          const stats = this.dynamoStats(fn, operation);
           stats.errors++;
           const name = (error as Error).name;
           if (name === 'ConditionalCheckFailedException') {
@@ -338,12 +340,14 @@ export class Meters {
     outputOf: (result: R) => unknown,
   ): Promise<R> {
     const queue = typeof input.QueueUrl === 'string' ? input.QueueUrl.split('/').pop() : undefined;
-    const stats = this.sqsStats(fn, queue ? `${operation} ${queue}` : operation);
-    stats.requests++;
+    const key = queue ? `${operation} ${queue}` : operation;
+    const started = this.sqsStats(fn, key);
+    started.requests++;
     const payloadBytes = sqsPayloadBytes(operation, input);
-    stats.billedRequests += Math.max(1, Math.ceil(payloadBytes / (64 * 1024)));
+    started.billedRequests += Math.max(1, Math.ceil(payloadBytes / (64 * 1024)));
     try {
       const result = await call();
+      const stats = this.sqsStats(fn, key);
       const output = outputOf(result) as { Messages?: unknown[]; Successful?: unknown[] } | undefined;
       if (operation === 'ReceiveMessage') {
         const received = output?.Messages?.length ?? 0;
@@ -353,7 +357,7 @@ export class Meters {
       else if (output?.Successful) stats.messages += output.Successful.length;
       return result;
     } catch (error) {
-      stats.errors++;
+      this.sqsStats(fn, key).errors++;
       throw error;
     }
   }
@@ -374,8 +378,8 @@ export class Meters {
         try {
           return await next(args);
         } catch (error) {
-          if ((error as Error).name === 'GoneException') stats.gone++;
-          else stats.errors++;
+          if ((error as Error).name === 'GoneException') this.postStats(fn).gone++;
+          else this.postStats(fn).errors++;
           throw error;
         }
       },
