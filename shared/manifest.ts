@@ -71,9 +71,15 @@ export const queues: readonly QueueSpec[] = [
   { name: 'routing', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
+export interface WebSocketAuthorizerSpec extends FunctionSpec {
+  /** API Gateway answers 401 without running the authorizer when one of these is missing or empty. */
+  identitySource?: readonly string[];
+}
+
 /** The WebSocket $connect authorizer: consumes a single-use connect ticket. */
-export const webSocketAuthorizer: FunctionSpec = {
+export const webSocketAuthorizer: WebSocketAuthorizerSpec = {
   name: 'AuthorizeConnect',
+  identitySource: ['route.request.querystring.ticket'],
   handler: 'functions/ws/authorize-connect.ts',
   access: ['table:write'],
 };
@@ -203,7 +209,7 @@ export const schedules: readonly ScheduleSpec[] = [
  */
 export interface Manifest {
   readonly queues: readonly QueueSpec[];
-  readonly webSocketAuthorizer: FunctionSpec;
+  readonly webSocketAuthorizer: WebSocketAuthorizerSpec;
   readonly httpRoutes: readonly HttpRouteSpec[];
   readonly webSocketRoutes: readonly WebSocketRouteSpec[];
   readonly queueConsumers: readonly QueueConsumerSpec[];

@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'n
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { FunctionSpec, WebSocketRouteSpec } from '../../shared/manifest';
+import type { FunctionSpec, WebSocketAuthorizerSpec, WebSocketRouteSpec } from '../../shared/manifest';
 import { evaluateAuthorizerResult } from './authorizer-policy';
 import { isTextPayload, type ManagedConnection, type ManagedConnections } from './connections-endpoint';
 import type { LocalLog } from './log';
@@ -27,13 +27,15 @@ export const apiGatewayLimits = {
 
 /** API Gateway closes idle and expired connections with 1001 "Going away". */
 const goingAway = { code: 1001, reason: 'Going away' } as const;
+/** API Gateway does not take binary frames: it closes with 1003 (Unsupported Data). */
+const unsupportedData = { code: 1003, reason: 'Binary frames are not supported' } as const;
 
 export type Invoke = (spec: FunctionSpec, event: unknown) => Promise<unknown>;
 
 export interface WebSocketGatewayOptions {
   /** 0 picks a free port. */
   port: number;
-  authorizer: FunctionSpec | undefined;
+  authorizer: WebSocketAuthorizerSpec | undefined;
   routes: readonly WebSocketRouteSpec[];
   invoke: Invoke;
   log: LocalLog;
@@ -141,6 +143,11 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
 
   async function authorize(facts: ReturnType<typeof handshakeFacts>): Promise<Record<string, unknown> | undefined> {
     if (!options.authorizer) return undefined;
+    // A missing identity source is API Gateway's own 401; the authorizer never runs.
+    for (const source of options.authorizer.identitySource ?? []) {
+      const name = /^route\.request\.querystring\.(.+)$/.exec(source)?.[1];
+      if (name !== undefined && !facts.queryStringParameters?.[name]) throw new HandshakeRejection(401, 'Unauthorized');
+    }
     let result: unknown;
     try {
       result = await invoke(options.authorizer, authorizerEvent(facts));
@@ -179,6 +186,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     connections.set(facts.connectionId, connection);
 
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      // API Gateway takes text frames only: a binary frame closes the connection with 1003.
+      if (isBinary) return socket.close(unsupportedData.code, unsupportedData.reason);
       touch(connection);
       void track(handleMessage(connection, toBuffer(data), isBinary));
     });
@@ -319,6 +328,7 @@ function normaliseIp(address: string | undefined): string {
 }
 
 function closeReason(code: number): string {
+  if (code === 1003) return unsupportedData.reason;
   return code === 1009 ? 'Message too big' : code === 1001 ? 'Going away' : code === 1005 ? 'Client closed without status' : 'Connection closed';
 }
 

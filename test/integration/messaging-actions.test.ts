@@ -138,8 +138,7 @@ describe('message actions (DynamoDB Local, fauxqs)', () => {
       const buyer = newBuyer();
       for (const extra of [{ tenantId: otherTenant }, { role: 'agent' }, { seq: 99 }, { createdAt: '2000-01-01T00:00:00Z' }, { senderId: 'agent-1' }, { buyerId: 'x' }]) {
         const reply = await buyerSays(buyer, 'x', extra);
-        expect(reply).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED', field: '(root)' });
-        expect(reply.details[0].message).toContain(Object.keys(extra)[0]);
+        expect(reply).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED', field: Object.keys(extra)[0] });
       }
       // A staff-shaped frame from a buyer (no shopId) is not accepted either.
       expect(await callWs(sendMessageHandler, buyer, { action: 'sendMessage', conversationId: 'c', clientMessageId: 'x', text: 'x' })).toMatchObject({

@@ -117,8 +117,8 @@ describe('sendQuickReply (DynamoDB Local + SQS)', () => {
 
   it('refuses bad frames naming the field, before touching anything (rows 16, 20)', async () => {
     const cases: [unknown, string][] = [
-      [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: '/x', tenantId: otherTenantId }, '(root)'],
-      [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: '/x', text: 'free text' }, '(root)'],
+      [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: '/x', tenantId: otherTenantId }, 'tenantId'],
+      [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: '/x', text: 'free text' }, 'text'],
       [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: 'has space' }, 'shortcut'],
       [{ action: 'sendQuickReply', conversationId, clientMessageId: 'f1', shortcut: '/x', orderNumber: '1'.repeat(65) }, 'orderNumber'],
       [{ action: 'sendQuickReply', conversationId: '../x', clientMessageId: 'f1', shortcut: '/x' }, 'conversationId'],
