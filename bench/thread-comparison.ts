@@ -1,4 +1,3 @@
-import { median } from './stats';
 import type { ScenarioResult } from './report';
 
 /**
@@ -28,6 +27,13 @@ export interface ThreadComparison {
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The middle value, or the mean of the middle two: with two runs per mode, both count. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 export function compareHandlerThreads(
   results: (ScenarioResult & { handlerThreads: number })[],
