@@ -176,7 +176,7 @@ export function buildOpenApiDocument(
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'RS256 JWT from the deployment\'s issuer (JWT_ISSUER; its JWKS at JWKS_URI), audience JWT_AUDIENCE. Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin), `shop_ids` (array or space/comma-separated string).',
+            'RS256 JWT from the deployment\'s issuer, verified once by API Gateway\'s JWT authorizer (issuer, audience, expiry, signature against the issuer\'s JWKS); handlers read the claims it passes. The scheme is case-insensitive (`bearer` works). Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin), `shop_ids` (array or space/comma-separated string).',
         },
       },
       responses: Object.fromEntries(Object.keys(commonErrors).map((name) => [name, commonResponse(name as keyof typeof commonErrors)])),

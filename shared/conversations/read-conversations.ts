@@ -45,13 +45,12 @@ function inboxEntry(conversation: Conversation, side: 'buyer' | 'agent'): InboxE
  * The caller's open conversations with unread counts. Staff: the conversations assigned to them (gsi1
  * open list, a page of 100, then the heads). Buyers: their recent conversations still open.
  */
-export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'ref' | 'cursor'>): Promise<InboxFrame> {
-  const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
+export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'cursor'>): Promise<InboxFrame> {
   if (identity.role === 'buyer') {
     const ids = await listRecentConversationIdsOfBuyer(identity.tenantId, identity.userId, buyerInboxSize);
     const heads = await getConversations(identity.tenantId, ids);
     const open = heads.filter((c) => c.status !== 'closed' && canRead(c, identity));
-    return { type: 'inbox', ...ref, conversations: open.map((c) => inboxEntry(c, 'buyer')) };
+    return { type: 'inbox', conversations: open.map((c) => inboxEntry(c, 'buyer')) };
   }
   const page = await listOpenConversationIdsOfAgent(identity.tenantId, identity.userId, { limit: inboxPageSize, after: frame.cursor });
   const heads = await getConversations(identity.tenantId, page.conversationIds);
@@ -59,7 +58,6 @@ export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'ref' 
   const mine = heads.filter((c) => c.status === 'assigned' && c.assigneeId === identity.userId && canRead(c, identity));
   return {
     type: 'inbox',
-    ...ref,
     conversations: mine.map((c) => inboxEntry(c, 'agent')),
     ...(page.next ? { nextCursor: page.next } : {}),
   };
@@ -124,7 +122,7 @@ export async function resumeConversations(identity: Identity, frame: ResumeFrame
     budget -= Buffer.byteLength(JSON.stringify(page), 'utf8');
     pages.push(page);
   }
-  return { type: 'resumed', ...(frame.ref !== undefined ? { ref: frame.ref } : {}), pages };
+  return { type: 'resumed', pages };
 }
 
 /**
@@ -141,7 +139,6 @@ export async function markRead(identity: Identity, frame: MarkReadFrame): Promis
   const { updated } = target > current ? await markConversationRead(identity.tenantId, frame.conversationId, side, target) : { updated: false };
   return {
     type: 'read',
-    ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
     conversationId: frame.conversationId,
     readSeq: updated ? target : Math.max(current, target),
   };
