@@ -72,21 +72,23 @@ describe('a buyer and an agent over the local stack', () => {
   it('answers a resend with the original sequence number and stores nothing new', async () => {
     const resend = await buyer.request({ action: 'sendMessage', shopId: 'peach-glow', conversationId, clientMessageId: 'q1', text: '这款面霜适合干皮吗？🧴' });
     expect(resend).toMatchObject({ type: 'ack', seq: 1, duplicate: true });
+    // The seq the resend took (4) will hold nothing: readers are told it is skipped.
   });
 
   it('lets a buyer who was away catch up on every missed message, in order, after reconnecting', async () => {
     await buyer.close();
     for (const [i, text] of ['敏感肌也可以用', '建议先在耳后试用', '有问题随时找我哦'].entries()) {
-      expect(await agent.request({ action: 'sendMessage', conversationId, clientMessageId: `a-away-${i}`, text })).toMatchObject({ seq: 4 + i });
+      expect(await agent.request({ action: 'sendMessage', conversationId, clientMessageId: `a-away-${i}`, text })).toMatchObject({ seq: 5 + i });
     }
     buyer = await connect('buyer-e2e', 'buyer');
     const inbox = await buyer.request({ action: 'hello' });
     expect(inbox.type).toBe('inbox');
-    expect(inbox.conversations).toEqual([expect.objectContaining({ conversationId, lastSeq: 6 })]);
+    expect(inbox.conversations).toEqual([expect.objectContaining({ conversationId, lastSeq: 7 })]);
 
     const resumed = await buyer.request({ action: 'resume', conversations: [{ conversationId, afterSeq: 3 }] });
-    const pages = resumed.pages as { messages: { seq: number }[] }[];
-    expect(pages[0]!.messages.map((m) => m.seq)).toEqual([4, 5, 6]);
+    const pages = resumed.pages as { messages: { seq: number }[]; skippedSeqs?: number[] }[];
+    expect(pages[0]!.messages.map((m) => m.seq)).toEqual([5, 6, 7]);
+    expect(pages[0]!.skippedSeqs).toEqual([4]);
   });
 
   it('serves the history over HTTP to the agent, and to nobody outside the tenant or the conversation', async () => {
@@ -95,8 +97,9 @@ describe('a buyer and an agent over the local stack', () => {
 
     const own = await get(await token('xiaomei', 'agent', ['peach-glow']));
     expect(own.status).toBe(200);
-    const body = (await own.json()) as { messages: { seq: number }[] };
-    expect(body.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    const body = (await own.json()) as { messages: { seq: number }[]; skippedSeqs?: number[] };
+    expect(body.messages.map((m) => m.seq)).toEqual([1, 2, 3, 5, 6, 7]);
+    expect(body.skippedSeqs).toEqual([4]);
 
     const otherTenant = await get(await token('xiaomei', 'agent', ['peach-glow'], 'another-firm'));
     const otherBuyer = await get(await token('buyer-lin', 'buyer'));
