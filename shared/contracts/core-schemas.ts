@@ -16,7 +16,7 @@ export const errorCodes = {
   NOT_FOUND: 'no such object for this caller: missing, or another tenant\'s or shop\'s (the two are indistinguishable)',
   PAYLOAD_TOO_LARGE: 'the body is over 64 KB (a WebSocket frame over 32 KB)',
   RATE_LIMITED: 'too many requests or frames; slow down and retry',
-  SERVICE_UNAVAILABLE: 'a dependency is busy; retry with backoff',
+  SERVICE_UNAVAILABLE: 'storage or a queue is throttled or down and nothing was done; retry after `Retry-After` (HTTP) or `retryAfterSeconds` (frame), then with backoff',
   INTERNAL: 'a bug; quote `requestId` to support',
 } as const;
 

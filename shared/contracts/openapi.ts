@@ -12,7 +12,7 @@ const commonErrors = {
   Forbidden: { status: 403, description: 'The caller\'s role may not do this. Code FORBIDDEN.' },
   PayloadTooLarge: { status: 413, description: 'Body over 64 KB. Code PAYLOAD_TOO_LARGE.' },
   Internal: { status: 500, description: 'A bug. Code INTERNAL; quote requestId to support. Never caused by client input.' },
-  ServiceUnavailable: { status: 503, description: 'A dependency is throttled or slow. Code SERVICE_UNAVAILABLE; retry with exponential backoff.' },
+  ServiceUnavailable: { status: 503, description: 'A dependency is throttled, slow or down; nothing was done. Code SERVICE_UNAVAILABLE; retry after the `Retry-After` header\'s seconds, then with exponential backoff.' },
 } as const;
 
 const description = `kefu's HTTP API: sessions, shops, agents, conversation history, response figures and quick replies.
@@ -127,7 +127,11 @@ export function buildOpenApiDocument(
       responses: Object.fromEntries(
         Object.entries(commonErrors).map(([name, error]) => [
           name,
-          { description: error.description, content: { 'application/json': { schema: errorBody } } },
+          {
+            description: error.description,
+            ...(error.status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 1 } } } } : {}),
+            content: { 'application/json': { schema: errorBody } },
+          },
         ]),
       ),
       schemas: components.schemas,

@@ -71,8 +71,8 @@ export function httpRoute<
         body: result.body === undefined ? '' : JSON.stringify(result.body),
       };
     } catch (error) {
-      const { status, body } = toErrorResponse(error, requestId);
-      return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      const { status, body, headers } = toErrorResponse(error, requestId);
+      return { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
     } finally {
       logger.removeKeys(['correlationId']);
     }

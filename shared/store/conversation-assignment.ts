@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
@@ -8,7 +8,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { conversationIdOfIndexSortKey } from './conversations';
 import { keys } from './keys';
-import { batchGetAll, queryPages } from './read-all';
+import { batchGetAll } from './read-all';
 import { cancellationCodes, isTransactionCanceled } from './write-failures';
 import { tableSchema } from './table-schema';
 
@@ -433,7 +433,7 @@ export async function waitingPosition(conversation: RoutableConversation, client
   const c = conversation;
   const { gsi1pk, gsi1sk } = keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId);
   let ahead = 0;
-  const pages = queryPages(client, {
+  const pages = paginateQuery({ client: client }, {
     TableName: env().TABLE_NAME,
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :sk',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   conversationSchema,
@@ -11,10 +11,11 @@ import {
   type Stage,
 } from '../conversations/conversation';
 import { headEffectOf } from '../conversations/response-facts';
+import { ServiceUnavailableError } from '../http/errors';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
-import { batchGetAll, queryPages } from './read-all';
+import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
 import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
 
@@ -195,7 +196,7 @@ export async function openConversation(
       if (!isTransactionCanceled(error)) throw error;
     }
   }
-  throw Object.assign(new Error('could not open or find the open conversation'), { name: 'ThrottlingException' });
+  throw new ServiceUnavailableError('could not open or find the open conversation');
 }
 
 /**
@@ -266,7 +267,7 @@ export async function listConversationIdsOfAgentDay(
 ): Promise<string[]> {
   const { gsi2pk } = keys.conversationsOfAgentDay(tenantId, agentId, day);
   const ids: string[] = [];
-  const pages = queryPages(client, {
+  const pages = paginateQuery({ client: client }, {
     TableName: env().TABLE_NAME,
     IndexName: 'gsi2',
     KeyConditionExpression: 'gsi2pk = :pk',
@@ -347,7 +348,7 @@ export async function recordMessageOnHead(
     if (!current || current.lastSeq >= message.seq) return 'superseded';
     pending = current.pendingQuestionSince;
   }
-  throw Object.assign(new Error('conversation head kept changing'), { name: 'ThrottlingException' });
+  throw new ServiceUnavailableError('conversation head kept changing');
 }
 
 /**
