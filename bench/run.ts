@@ -20,6 +20,7 @@ import { connectionsApi, dynamo, sqs } from '../shared/runtime/clients';
 import { measureDynamoWriteRate, measureWsEchoRate } from './ceilings';
 import type { LoadReport, WorkerMessage } from './load-plan';
 import { Meters, type MeterSnapshot } from './meters';
+import { partialResult } from './partial-result';
 import { buildResult, formatSummary, summaryEntry, type Ceilings, type QueueTrace, type ScenarioResult, type StackThreadStats } from './report';
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
 
@@ -32,12 +33,13 @@ function options() {
       rate: { type: 'string' },
       seconds: { type: 'string' },
       'whale-buyers': { type: 'string' },
+      'deadline-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>]');
+    console.log('npm run bench -- [--scenario steady|double11|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--deadline-seconds <150>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
@@ -54,6 +56,8 @@ function options() {
     rate: bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
     seconds: bounded('seconds', values.seconds, defaultOptions.seconds, 3, 60),
     whaleBuyers: bounded('whale-buyers', values['whale-buyers'], defaultOptions.whaleBuyers, 10, 4000),
+    // A scenario still running after this is stopped and written as not completed.
+    deadlineSeconds: bounded('deadline-seconds', values['deadline-seconds'], 150, 5, 600),
   };
 }
 
@@ -128,13 +132,15 @@ async function runScenario(stack: LocalStack, meters: Meters, monitor: QueueMoni
   const delay = monitorEventLoopDelay({ resolution: 5 });
   let elu0 = performance.eventLoopUtilization();
 
-  const report = await new Promise<LoadReport>((resolve, reject) => {
+  let phase = 'seed';
+  // Resolves with the stop reason when the scenario cannot finish: what it measured is still written.
+  const report = await new Promise<LoadReport | { stopped: string }>((resolve, reject) => {
     const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: seeded.plan });
     // Bounded: a scenario that hangs is stopped rather than left running on a shared machine.
     const watchdog = setTimeout(() => {
       void worker.terminate();
-      reject(new Error(`${name}: no result within 150 s; worker stopped`));
-    }, 150_000);
+      resolve({ stopped: `no result within ${opts.deadlineSeconds} s (in phase ${phase}); worker stopped` });
+    }, opts.deadlineSeconds * 1000);
     worker.on('message', (message: WorkerMessage) => {
       switch (message.kind) {
         case 'log':
@@ -142,13 +148,14 @@ async function runScenario(stack: LocalStack, meters: Meters, monitor: QueueMoni
           return;
         case 'failed':
           clearTimeout(watchdog);
-          reject(new Error(`${name}: load generator failed: ${message.error}`));
+          resolve({ stopped: `load generator failed (in phase ${phase}): ${message.error}` });
           return;
         case 'result':
           clearTimeout(watchdog);
           resolve(message.report);
           return;
         case 'phase':
+          if (message.name.endsWith('-start')) phase = message.name.slice(0, -'-start'.length);
           switch (message.name) {
             case 'connect-start':
             case 'disconnect-start':
@@ -213,6 +220,15 @@ async function runScenario(stack: LocalStack, meters: Meters, monitor: QueueMoni
     });
   });
 
+  if ('stopped' in report) {
+    const phases = Object.fromEntries(
+      Object.entries({ connect: capture.connect, routing: capture.routing, ...Object.fromEntries(capture.steps.map((step, i) => [`step-${i + 1}`, step])), measure: capture.measure, disconnect: capture.disconnect })
+        .filter((entry): entry is [string, MeterSnapshot] => entry[1] !== undefined),
+    );
+    load.push(loadavg()[0]!);
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    return partialResult({ scenario: name, description: definition.description, reason: report.stopped, phases, inProgress: { phase, snapshot: meters.snapshot() }, ceilings, loadAverage: load, elapsedSeconds });
+  }
   if (!capture.measure || !capture.connect || !capture.routing || !capture.disconnect) throw new Error(`${name}: a phase was not captured`);
   return buildResult({
     definition,
@@ -275,6 +291,7 @@ async function main(): Promise<void> {
     const monitor = new QueueMonitor(monitorClient, stack.engines.queueUrls);
     const results: ScenarioResult[] = [];
     const allCeilings: Ceilings[] = [];
+    const stoppedScenarios: string[] = [];
     for (const name of opts.scenarios) {
       // Measured right before each scenario on the same DynamoDB Local, so a ratio compares like with like on a noisy machine.
       const ceilings = await measureCeilings(stack);
@@ -284,9 +301,14 @@ async function main(): Promise<void> {
           `(32 in flight; best of 3 x 1 s: ${ceilings.dynamoSamples.map(Math.round).join(', ')} / ${ceilings.wsEchoSamples.map(Math.round).join(', ')})`,
       );
       const result = await runScenario(stack, meters, monitor, name, opts, ceilings);
-      results.push(result);
       mkdirSync(resultsDir, { recursive: true });
       writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      if (result.completed === false) {
+        stoppedScenarios.push(name);
+        console.error(`\n[${name}] NOT COMPLETED: ${String(result.reason)}; what it measured is in bench/results/${name}.json`);
+        continue;
+      }
+      results.push(result);
     }
 
     const summaryPath = join(resultsDir, 'summary.json');
@@ -306,6 +328,8 @@ async function main(): Promise<void> {
     writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`\n${formatSummary(results, allCeilings)}`);
     console.log(`\nJSON: ${join('bench/results', '<scenario>.json')} and bench/results/summary.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+    // A scenario that did not finish fails the run; the summary keeps its previous, complete entry.
+    if (stoppedScenarios.length > 0) throw new Error(`not completed: ${stoppedScenarios.join(', ')} (see their JSON for the reason and partial figures)`);
   } finally {
     meters.uninstall();
     monitorClient.destroy();

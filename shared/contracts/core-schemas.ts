@@ -40,11 +40,60 @@ export const errorBodySchema = z
   })
   .meta({ id: 'ErrorBody', description: 'The body of every 4xx and 5xx response.' });
 
+const probedComponentSchema = z.object({
+  status: z.enum(['ok', 'down']),
+  latencyMs: z.number().int().nonnegative().meta({ description: 'How long the probe took (it gives up after 2 s).' }),
+  error: z.string().optional().meta({ description: 'Local stack only: why the probe failed.' }),
+  engine: z
+    .object({
+      state: z.enum(['running', 'restarting', 'stopped', 'given-up']).meta({ description: '`restarting` while the stack brings a dead engine back (bounded backoff); `given-up` after repeated failed starts.' }),
+      restarts: z.number().int().nonnegative().meta({ description: 'Times the engine died and was started again since `npm start`.' }),
+      lastExit: z.string().optional().meta({ description: 'How it last died, e.g. `was killed by SIGKILL`.' }),
+    })
+    .optional()
+    .meta({ description: 'Local stack only: the supervised engine process (DynamoDB Local, the SQS server).' }),
+});
+
+const queuePollerStatusSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'stopped']).meta({ description: '`degraded` when a receive or an invocation failed in the last 30 s.' }),
+  queueUrl: z.string(),
+  batchesInFlight: z.number().int().nonnegative(),
+  batchesSucceeded: z.number().int().nonnegative(),
+  batchesFailed: z.number().int().nonnegative(),
+  recordsDeleted: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+});
+
+const scheduleStatusSchema = z.object({
+  expression: z.string(),
+  nextRunAt: z.string().nullable(),
+  lastRunAt: z.string().nullable(),
+  lastOutcome: z.enum(['ok', 'failed']).nullable(),
+  runs: z.number().int().nonnegative(),
+});
+
+/**
+ * GET /health. A deployed stack reports the table only; the local stack (`npm start`) adds its engines and
+ * workers. `status` is `degraded`, and the answer a 503, when any component is not `ok`.
+ */
 export const healthSchema = z
   .object({
     status: z.enum(['ok', 'degraded']),
     components: z.object({
-      table: z.object({ status: z.enum(['ok', 'down']), latencyMs: z.number().int().nonnegative() }),
+      dynamodb: probedComponentSchema.meta({ description: 'The table answers a read.' }),
+      sqs: probedComponentSchema.optional().meta({ description: 'Local stack only: the SQS server answers.' }),
+      websocket: z
+        .object({ status: z.enum(['ok', 'down']), url: z.string(), connections: z.number().int().nonnegative() })
+        .optional()
+        .meta({ description: 'Local stack only: the WebSocket API listens.' }),
+      queuePollers: z
+        .object({ status: z.enum(['ok', 'degraded']), pollers: z.record(z.string(), queuePollerStatusSchema) })
+        .optional()
+        .meta({ description: 'Local stack only: one poller per queue consumer, as Lambda\'s event source mappings.' }),
+      scheduler: z
+        .object({ status: z.enum(['ok', 'stopped']), schedules: z.record(z.string(), scheduleStatusSchema) })
+        .optional()
+        .meta({ description: 'Local stack only: the EventBridge Scheduler stand-in.' }),
     }),
   })
   .meta({ id: 'Health' });

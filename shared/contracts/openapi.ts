@@ -60,7 +60,8 @@ export function buildOpenApiDocument(
       'Internal',
       'ServiceUnavailable',
     ];
-    for (const name of implied) responses[String(commonErrors[name].status)] = { $ref: `#/components/responses/${name}` };
+    // A status the contract declares itself (GET /health's 503 carries a Health report) keeps its own body.
+    for (const name of implied) responses[String(commonErrors[name].status)] ??= { $ref: `#/components/responses/${name}` };
     for (const error of contract.errors ?? []) {
       responses[String(error.status)] = {
         description: `${error.description} Code${error.codes.length > 1 ? 's' : ''}: ${error.codes.join(', ')}.`,
