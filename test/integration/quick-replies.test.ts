@@ -15,6 +15,7 @@ import { httpEvent, lambdaContext } from '../support/events';
 import { itemsOfPartition } from '../support/table';
 import { startTestIssuer, type TestIssuer } from '../support/token-issuer';
 import { seedQuickReply } from './quick-replies-fixtures';
+import { createShop } from './routing-fixtures';
 
 const tenantId = 'tenant-quick-replies';
 const otherTenantId = 'tenant-quick-replies-other';
@@ -35,6 +36,8 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
   beforeAll(async () => {
     issuer = await startTestIssuer();
     for (const user of [agentA, agentB, supervisorA, adminT, otherAdmin, buyer]) tokens.set(user, await issuer.sign(user));
+    // Shop libraries exist only for shops the tenant has; the other tenant has none of these.
+    for (const shopId of ['shop-a', 'shop-b', 'shop-unlisted']) await createShop(tenantId, shopId);
   });
   afterAll(async () => issuer.close());
 
@@ -175,6 +178,16 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
     tokens.set(adminNoShops, await issuer.sign(adminNoShops));
     expect((await put(adminNoShops, '/any-shop', { scope: 'shop', shopId: 'shop-unlisted' }, greeting)).statusCode).toBe(201);
     expect(await shortcutsOf(adminNoShops, { scope: 'shop', shopId: 'shop-unlisted' })).toContain('/any-shop');
+  });
+
+  it('refuses a shop library for a shop the tenant does not have with 404, writing nothing', async () => {
+    const response = await put(adminT, '/ghost', { scope: 'shop', shopId: 'shop-never-created' }, greeting);
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body).error.code).toBe('NOT_FOUND');
+    expect(await rawLibrary(tenantId, { kind: 'shop', shopId: 'shop-never-created' })).toEqual([]);
+    // Another tenant's shop of the same id is not this tenant's shop.
+    expect((await put(otherAdmin, '/ghost', { scope: 'shop', shopId: 'shop-a' }, greeting)).statusCode).toBe(404);
+    expect(await rawLibrary(otherTenantId, { kind: 'shop', shopId: 'shop-a' })).toEqual([]);
   });
 
   it('lets admins alone write the tenant library, and all staff read it', async () => {
