@@ -311,6 +311,8 @@ async function main(): Promise<void> {
       results.push(result);
     }
 
+    // Nothing completed: the summary and the report stay as they were.
+    if (results.length === 0) throw new Error(`not completed: ${stoppedScenarios.join(', ')} (see their JSON for the reason and partial figures)`);
     const summaryPath = join(resultsDir, 'summary.json');
     let previous: { scenarios?: Record<string, unknown> } = {};
     try {
