@@ -42,7 +42,7 @@ beforeAll(() => {
     real: { ...real, template: Template.fromStack(real.stack), dataTemplate: dataTemplate(real.data) },
     synthetic: { ...synthetic, template: Template.fromStack(synthetic.stack), dataTemplate: dataTemplate(synthetic.data) },
   };
-}, 180_000);
+}, 300_000);
 
 const eachCase = ['real', 'synthetic'] as const;
 
