@@ -16,7 +16,9 @@ import {
 import { maxWatchers, watchLifetimeSeconds } from '../conversations/conversation';
 import { quickReplyAckFrameSchema, sendQuickReplyFrameSchema } from '../quick-replies/frames';
 import {
+  agentJoinedFrame,
   assignedFrame,
+  assignedRule,
   closeConversationFrame,
   conversationClosedFrame,
   ownershipAckFrame as ownershipAckFrameSchema,
@@ -215,7 +217,24 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
     to: 'the other side of the conversation (buyer or assignee) and watching supervisors, on every open connection',
     description: 'At least once: drop a frame whose (conversationId, seq) you already have. A gap in seq means missed frames: send `resume`.',
   },
-  { name: 'assigned', title: 'Conversation assigned to you', schema: assignedFrame, to: 'the agent' },
+  {
+    name: 'assigned',
+    title: 'Conversation assigned to you',
+    schema: assignedFrame,
+    to: 'the agent it was assigned, transferred or reassigned to',
+    description: assignedRule,
+  },
+  {
+    name: 'agentJoined',
+    title: 'An agent joined your conversation',
+    schema: agentJoinedFrame,
+    to: 'the buyer',
+    description:
+      'When routing (or a drain of the waiting line) assigns the conversation (`kind: assigned`), when an agent transfers it ' +
+      '(`transferred`) or a supervisor reassigns it (`reassigned`), to another agent or, through a group, to whoever the router ' +
+      'picks next. `name` is the display name to show; `agentId` is the `senderId` of that agent\'s messages. `role` is `agent` ' +
+      'today; the robot will join the same way.',
+  },
   { name: 'unassigned', title: 'Conversation taken from you', schema: unassignedFrame, to: 'the agent who had it' },
   {
     name: 'queuePosition',

@@ -5,7 +5,7 @@ import { idSchema, roles, servesShop } from '../auth/identity';
  * The conversation aggregate: its head (status, assignee, lastSeq, read pointers, response facts) and its
  * messages, and who may read and write it. See docs/conversation-design.md. The head is stored with
  * these field names (shared/store/conversations.ts), and routing's ownership changes
- * (shared/store/conversation-assignment.ts) extend and update the same item: renaming a field here
+ * (shared/store/conversation-ownership.ts) extend and update the same item: renaming a field here
  * renames it in the table.
  */
 

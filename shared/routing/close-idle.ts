@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { logger } from '../runtime/observability';
-import {
-  closeConversation,
-  deleteIdleCheck,
-  getRoutableConversation,
-  idleCheckShards,
-  listDueIdleChecks,
-  rescheduleIdleCheck,
-  type IdleCheck,
-} from '../store/conversation-assignment';
+import { closeConversation, getRoutableConversation } from '../store/conversation-ownership';
+import { deleteIdleCheck, idleCheckShards, listDueIdleChecks, rescheduleIdleCheck, type IdleCheck } from '../store/idle-timers';
 import { getShop } from '../store/shops';
 import { afterClose, ownershipDependencies } from './ownership';
 import { defaultIdleCloseMinutes, type Shop } from './shop';

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
+import { messageSchema } from '../conversations/conversation';
 import { echoedRefSchema, refSchema } from '../conversations/frames';
 import { presences } from './agent';
 import { conversationStageSchema, maxAgentCap, shopPersonaSchema, shopRoutingSchema } from './shop';
@@ -120,18 +121,74 @@ export type OwnershipAckFrame = z.infer<typeof ownershipAckFrame>;
 export const watchAckFrame = z.object({ ...ackBase, action: z.literal('watch'), conversationId: idSchema, watchingUntil: z.string() });
 export type WatchAckFrame = z.infer<typeof watchAckFrame>;
 
-/** To an agent: a conversation is now theirs. */
-export const assignedFrame = z.object({
-  type: z.literal('assigned'),
-  conversationId: idSchema,
-  shopId: idSchema,
-  buyerId: idSchema,
-  stage: conversationStageSchema,
-  /** Set when a colleague or supervisor handed it over. */
-  transferredBy: idSchema.optional(),
-  note: z.string().optional(),
-});
+/** Newest messages an `assigned` frame carries: enough to answer a typical opening at once. */
+export const maxMessagesOnAssignment = 20;
+/** Bytes of messages an `assigned` frame carries at most: the frame must fit one post (API Gateway: 128 KB). */
+export const maxMessageBytesOnAssignment = 96 * 1024;
+
+/**
+ * The rule a client follows on `assigned` (also in docs/conversation-design.md and docs/messaging.md).
+ * `messages` are the newest messages at the time of the assignment; anything newer arrives as `message`
+ * frames, and a gap is caught up with `resume` like any other.
+ */
+export const assignedRule =
+  'Show `messages` (the newest messages of the conversation, oldest first: at most ' +
+  `${maxMessagesOnAssignment}, about 96 KB in all). If \`lastSeq\` is beyond the last message included (or above 0 when ` +
+  '`messages` is empty), send `resume` with `afterSeq` = that last seq (0 if none) to get the rest. Earlier history: ' +
+  '`resume` from 0, or GET /v1/conversations/{id}/messages. Sent on routing (a new conversation, or one drained from ' +
+  'the waiting line), on a transfer or reassign to you, and when a conversation handed back to a group is routed to you.';
+
+/** To an agent: a conversation is now theirs, with what they need to answer it. */
+export const assignedFrame = z
+  .object({
+    type: z.literal('assigned'),
+    conversationId: idSchema,
+    shopId: idSchema,
+    buyerId: idSchema,
+    stage: conversationStageSchema,
+    /** Newest seq of the conversation known when the frame was made: beyond the last message included → `resume`. */
+    lastSeq: z.number().int().nonnegative().meta({
+      description: 'The newest seq known when the frame was made. Beyond the last of `messages`: send `resume` from that message.',
+    }),
+    messages: z.array(messageSchema).max(maxMessagesOnAssignment).meta({
+      description: `The newest messages (at most ${maxMessagesOnAssignment}, about 96 KB), oldest first; the opening message of a new conversation is among them.`,
+    }),
+    /** Set when a colleague or supervisor handed it over. */
+    transferredBy: idSchema.optional(),
+    note: z.string().optional(),
+  })
+  .meta({ description: assignedRule });
 export type AssignedFrame = z.infer<typeof assignedFrame>;
+
+/**
+ * Who joins a conversation on the service side. Only human agents today; the robot will join as
+ * `robot` through the same frame.
+ */
+export const joinerRoles = ['agent'] as const;
+/** How they came to join: routing, a transfer by the previous agent, or a supervisor's reassign. */
+export const joinKinds = ['assigned', 'transferred', 'reassigned'] as const;
+export type JoinKind = (typeof joinKinds)[number];
+
+/**
+ * To the buyer: someone of the shop joined their conversation. `agentId` is the id that already signs
+ * that agent's messages to the buyer (`senderId`), so it reveals nothing new; it lets the widget put
+ * `name` on those messages. Never the transfer note, the group or who handed it over.
+ */
+export const agentJoinedFrame = z
+  .object({
+    type: z.literal('agentJoined'),
+    conversationId: idSchema,
+    role: z.enum(joinerRoles),
+    agentId: idSchema.meta({ description: 'The same id as `senderId` on this agent\'s messages.' }),
+    name: z.string().meta({ description: "The agent's display name (their profile's `name`)." }),
+    kind: z.enum(joinKinds),
+  })
+  .meta({
+    description:
+      'Show "<name> joined" (assigned), or that the conversation was passed on (transferred, reassigned). ' +
+      'Label later messages whose `senderId` is `agentId` with `name`.',
+  });
+export type AgentJoinedFrame = z.infer<typeof agentJoinedFrame>;
 
 /** To an agent: a conversation was taken from them (transfer, reassign) or closed. */
 export const unassignedFrame = z.object({
@@ -154,4 +211,4 @@ export const conversationClosedFrame = z.object({
 export type ConversationClosedFrame = z.infer<typeof conversationClosedFrame>;
 
 /** What routing pushes to users (shared/routing/notify.ts); the AsyncAPI document lists them in shared/contracts. */
-export type RoutingFrame = AssignedFrame | UnassignedFrame | QueuePositionFrame | ConversationClosedFrame;
+export type RoutingFrame = AssignedFrame | AgentJoinedFrame | UnassignedFrame | QueuePositionFrame | ConversationClosedFrame;

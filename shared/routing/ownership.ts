@@ -11,12 +11,13 @@ import {
   transferToAgent,
   type ChangeOutcome,
   type RoutableConversation,
-} from '../store/conversation-assignment';
+} from '../store/conversation-ownership';
 import { getShop } from '../store/shops';
 import { logger } from '../runtime/observability';
 import { addWatcher } from '../store/conversations';
 import { liveWatchers, maxWatchers, watchLifetimeSeconds } from '../conversations/conversation';
 import { assertMayHandleConversation, supervisesShop } from './access';
+import { announceAssignment, readRecentMessages } from './announce-assignment';
 import type { OwnershipAckFrame } from './frames';
 import { notifyUser, type NotifyUser } from './notify';
 import { drainWaitingLines, presenceDependencies } from './presence';
@@ -43,6 +44,8 @@ export const ownershipDependencies = {
     getConversations: waitingLineDependencies.getConversations,
     settledWaitMs: waitingLineDependencies.settledWaitMs,
   },
+  /** The newest messages, for the receiving agent's `assigned` frame (announce-assignment.ts). */
+  readRecentMessages,
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
 };
@@ -76,7 +79,10 @@ function raiseFor(outcome: Exclude<ChangeOutcome, 'applied' | 'conflict'>): neve
  * in its original place in line, and a routing job is sent). Allowed to its assignee and the shop's
  * supervisors; `reassign` is the supervisor-only form. One transaction moves both agents' load and the
  * head and records the transfer with its note. The note stays internal (a transfer record, not a chat
- * message the buyer would see) and travels to the receiving agent in the `assigned` frame.
+ * message the buyer would see) and travels to the receiving agent in the `assigned` frame, with the
+ * conversation's newest messages; the buyer gets `agentJoined` (transferred or reassigned) with the new
+ * agent's display name. Handed back to a group, the conversation carries how (`handover`) until the
+ * router gives it to the next agent, who is announced the same way.
  */
 export async function transferConversation(
   identity: Identity,
@@ -95,6 +101,7 @@ export async function transferConversation(
       transferId: randomUUID(),
       fromAgentId,
       byUserId: identity.userId,
+      handover: options.action === 'reassign' ? ('reassigned' as const) : ('transferred' as const),
       at: deps.now().toISOString(),
       ...(request.note !== undefined ? { note: request.note } : {}),
     };
@@ -110,15 +117,12 @@ export async function transferConversation(
       if (outcome === 'conflict') continue;
       if (outcome !== 'applied') raiseFor(outcome);
       await Promise.all([
-        deps.notify(tenantId, toAgentId, {
-          type: 'assigned',
-          conversationId,
-          shopId,
-          buyerId: conversation.buyerId,
-          stage: conversation.stage,
-          transferredBy: identity.userId,
-          ...(request.note !== undefined ? { note: request.note } : {}),
-        }),
+        announceAssignment(
+          conversation,
+          target,
+          { kind: record.handover, transferredBy: identity.userId, ...(request.note !== undefined ? { note: request.note } : {}) },
+          deps,
+        ),
         fromAgentId !== identity.userId ? deps.notify(tenantId, fromAgentId, { type: 'unassigned', conversationId, reason: 'transferred' }) : undefined,
         bestEffort('drain after transfer', () => deps.drain(tenantId, fromAgentId, shopId)),
       ]);

@@ -2,7 +2,7 @@ import type { Identity } from '../auth/identity';
 import { sendRouteJob } from '../notify/job-queues';
 import type { RouteJob } from '../conversations/jobs';
 import { updatePresence } from '../store/agents';
-import { listWaitingConversationIds } from '../store/conversation-assignment';
+import { listWaitingConversationIds } from '../store/waiting-line';
 import { getShops } from '../store/shops';
 import type { Agent, Presence } from './agent';
 import { conversationStages } from './shop';

@@ -3,15 +3,11 @@ import type { RouteJob } from '../conversations/jobs';
 import { ServiceUnavailableError } from '../http/errors';
 import { logger } from '../runtime/observability';
 import { getAgents, listOnlineAgentIdsOfGroup } from '../store/agents';
-import {
-  assignConversation,
-  getBuyerAtShop,
-  getRoutableConversation,
-  waitingPosition,
-  type RoutableConversation,
-} from '../store/conversation-assignment';
+import { assignConversation, getBuyerAtShop, getRoutableConversation, type RoutableConversation } from '../store/conversation-ownership';
+import { waitingPosition } from '../store/waiting-line';
 import { getShop } from '../store/shops';
 import type { Agent } from './agent';
+import { announceAssignment, readRecentMessages } from './announce-assignment';
 import { chooseAgent, primaryGroupOf, sampledMembersPerGroup, type RoutingChoice } from './choose-agent';
 import { notifyUser, type NotifyUser } from './notify';
 import { tellBuyersBehind, waitingLineDependencies } from './waiting-line';
@@ -29,6 +25,8 @@ export const routingDependencies = {
   listWaitingLine: waitingLineDependencies.listWaitingLine,
   getConversations: waitingLineDependencies.getConversations,
   settledWaitMs: waitingLineDependencies.settledWaitMs,
+  /** The newest messages, for the agent's `assigned` frame (announce-assignment.ts). */
+  readRecentMessages,
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
   /** Where the sample of a group starts (0 ≤ x < 1); tests pass their own. */
@@ -59,10 +57,12 @@ export const maxRoutingAttempts = 8;
  * candidates eventually consistent: a stale load or presence costs only a failed transaction, whose
  * conditions (presence, cap, shop, head still waiting) are the truth, and the retry reads strongly
  * consistent and excludes the agent that failed. The named agent is always read strongly consistent: the
- * job exists because their state just changed. Once assigned, the agent is told, and so are the buyers
- * who were behind it in its waiting line (their new positions, see tellBuyersBehind). Nobody available:
- * the conversation stays in its waiting line and the buyer is told their position. A redelivered job
- * finds the conversation assigned and does nothing, so neither the agent nor the line hears twice from it.
+ * job exists because their state just changed. Once assigned, the agent is told with the conversation's
+ * newest messages and the buyer is told who joined (announceAssignment: one bounded Query of the
+ * messages), and so are the buyers who were behind it in its waiting line (their new positions, see
+ * tellBuyersBehind). Nobody available: the conversation stays in its waiting line and the buyer is told
+ * their position. A redelivered job finds the conversation assigned and does nothing, so neither the
+ * agent, the buyer nor the line hears twice from it.
  */
 export async function routeConversation(
   job: Pick<RouteJob, 'tenantId' | 'conversationId' | 'agentWithRoom'>,
@@ -140,14 +140,12 @@ export async function routeConversation(
       now,
     });
     if (outcome === 'applied') {
+      const agentId = choice.agentId;
+      // The policy chose among the candidates, so the profile (and its display name) is at hand.
+      const agent = candidates.find((candidate) => candidate.agentId === agentId) ?? { agentId, name: agentId };
       await Promise.all([
-        deps.notify(job.tenantId, choice.agentId, {
-          type: 'assigned',
-          conversationId: conversation.conversationId,
-          shopId: conversation.shopId,
-          buyerId: conversation.buyerId,
-          stage: conversation.stage,
-        }),
+        // A conversation handed back to a group joins its next agent as transferred (or reassigned).
+        announceAssignment(conversation, agent, { kind: conversation.handover ?? 'assigned' }, deps),
         tellBuyersBehind(conversation, deps),
       ]);
       return { kind: 'assigned', agentId: choice.agentId, reason: choice.reason, attempts: attempt + 1 };

@@ -1,12 +1,6 @@
 import { logger } from '../runtime/observability';
-import {
-  getRoutableConversations,
-  listWaitingLine,
-  waitingLineEntryOf,
-  type ChangeOutcome,
-  type CloseInput,
-  type RoutableConversation,
-} from '../store/conversation-assignment';
+import { getRoutableConversations, type RoutableConversation } from '../store/conversation-ownership';
+import { listWaitingLine, waitingLineEntryOf } from '../store/waiting-line';
 import { notifyUser, type NotifyUser } from './notify';
 
 /**

@@ -10,7 +10,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
 import { getAgent } from '../../shared/store/agents';
-import { getBuyerAtShop } from '../../shared/store/conversation-assignment';
+import { getBuyerAtShop } from '../../shared/store/conversation-ownership';
 import { keys } from '../../shared/store/keys';
 import { openConversation } from '../../shared/store/conversations';
 import { routeConversation, routingDependencies } from '../../shared/routing/route-conversation';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { handler as routeHandler } from '../../functions/queue/route-conversations';
 import { getAgent, updatePresence } from '../../shared/store/agents';
-import { getBuyerAtShop, getRoutableConversation, waitingPosition } from '../../shared/store/conversation-assignment';
+import { getBuyerAtShop, getRoutableConversation } from '../../shared/store/conversation-ownership';
+import { waitingPosition } from '../../shared/store/waiting-line';
 import { keys } from '../../shared/store/keys';
 import { routeConversation, routingDependencies, type RoutingDependencies } from '../../shared/routing/route-conversation';
 import { closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
@@ -54,8 +55,12 @@ describe('routing a waiting conversation (DynamoDB Local)', () => {
     });
     expect(item?.gsi2pk).toMatch(new RegExp(`^T#${tenant}#AGENT#basic-free#DAY#\\d{4}-\\d{2}-\\d{2}$`));
     expect((await getBuyerAtShop(tenant, 'shop-basic', 'buyer-1')).lastAgentId).toBe('basic-free');
+    // Opened without a message here (test/integration/routing-joins.test.ts routes real opening messages).
     expect(recorder.of('basic-free')).toEqual([
-      { type: 'assigned', conversationId: conversation.conversationId, shopId: 'shop-basic', buyerId: 'buyer-1', stage: 'pre-sale' },
+      { type: 'assigned', conversationId: conversation.conversationId, shopId: 'shop-basic', buyerId: 'buyer-1', stage: 'pre-sale', lastSeq: 0, messages: [] },
+    ]);
+    expect(recorder.of('buyer-1')).toEqual([
+      { type: 'agentJoined', conversationId: conversation.conversationId, role: 'agent', agentId: 'basic-free', name: 'basic-free', kind: 'assigned' },
     ]);
     await expectLoadsTrue(['basic-busy', 'basic-free']);
     const timers = await idleTimersOf(tenant, conversation.conversationId);
@@ -72,7 +77,8 @@ describe('routing a waiting conversation (DynamoDB Local)', () => {
     expect((await routeConversation(conversation, d)).kind).toBe('assigned');
     expect(await routeConversation(conversation, d)).toEqual({ kind: 'skipped', reason: 'not-waiting' });
     expect(await routeConversation({ tenantId: tenant, conversationId: 'no-such-conversation' }, d)).toEqual({ kind: 'skipped', reason: 'not-found' });
-    expect(recorder.frames).toHaveLength(1);
+    // Once: the agent's `assigned` and the buyer's `agentJoined`.
+    expect(recorder.frames.map((f) => f.frame.type)).toEqual(['assigned', 'agentJoined']);
     expect((await getAgent(tenant, 'dup-1'))?.load).toBe(1);
   });
 

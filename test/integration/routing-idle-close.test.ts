@@ -7,7 +7,7 @@ import { routeConversation, routingDependencies } from '../../shared/routing/rou
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
 import { getAgent } from '../../shared/store/agents';
-import { getBuyerAtShop } from '../../shared/store/conversation-assignment';
+import { getBuyerAtShop } from '../../shared/store/conversation-ownership';
 import { openConversation } from '../../shared/store/conversations';
 import { keys } from '../../shared/store/keys';
 import { lambdaContext } from '../support/events';

@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../shared/http/errors';
 import { sampledMembersPerGroup } from '../../shared/routing/choose-agent';
 import { routeConversation, routingDependencies, type RoutingDependencies } from '../../shared/routing/route-conversation';
-import { dynamo, setClientsForTests } from '../../shared/runtime/clients';
+import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
 import { getAgent, getAgents, listAgentIdsOfGroup, listOnlineAgentIdsOfGroup, saveAgentProfile, updatePresence } from '../../shared/store/agents';
 import { keys, memberRingPosition } from '../../shared/store/keys';
 import { windowModel } from '../support/member-ring';
 import { storedItem } from '../support/table';
-import { createAgent, createShop, frameRecorder, openWaiting, routingConfig } from './routing-fixtures';
+import { createAgent, createShop, frameRecorder, measure, openWaiting, routingConfig } from './routing-fixtures';
 
 /**
  * The router reads a bounded sample of a group: at most sampledMembersPerGroup online members from a
@@ -22,50 +21,6 @@ import { createAgent, createShop, frameRecorder, openWaiting, routingConfig } fr
 
 const tenant = 'tenant-routing-sample';
 const K = sampledMembersPerGroup;
-
-// ---- metering: every call reports the capacity it consumed, indexes included ----
-
-const consumed: { command: string; read: number; write: number }[] = [];
-const readCommands = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand']);
-const production = dynamo();
-const metered = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 4 }), { marshallOptions: { removeUndefinedValues: true } });
-metered.middlewareStack.add(
-  (next, context) => async (args) => {
-    (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
-    const result = await next(args);
-    const capacity = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
-    const command = String(context.commandName);
-    const isRead = readCommands.has(command);
-    // DynamoDB bills a GetItem or Query at least 0.5 read units (1 strongly consistent), even when nothing
-    // matches; DynamoDB Local reports 0 for an empty Query. Transactional writes are billed at twice the
-    // table's units (DynamoDB Local reports standard units); index writes once.
-    const floor = command === 'GetItemCommand' || command === 'QueryCommand' ? ((args.input as { ConsistentRead?: boolean }).ConsistentRead ? 1 : 0.5) : 0;
-    for (const c of Array.isArray(capacity) ? capacity : capacity ? [capacity] : []) {
-      if (isRead) {
-        consumed.push({ command, read: Math.max(c.CapacityUnits ?? 0, floor), write: 0 });
-      } else {
-        const table = c.Table?.CapacityUnits ?? c.CapacityUnits ?? 0;
-        const indexes = Object.values(c.GlobalSecondaryIndexes ?? {}).reduce((sum, index) => sum + (index.CapacityUnits ?? 0), 0);
-        consumed.push({ command, read: 0, write: command === 'TransactWriteItemsCommand' ? 2 * table + indexes : table + indexes });
-      }
-    }
-    return result;
-  },
-  { step: 'initialize', name: 'meterCapacity' },
-);
-
-async function measure<T>(run: () => Promise<T>): Promise<{ result: T; rru: number; wru: number; calls: string[] }> {
-  consumed.length = 0;
-  setClientsForTests({ dynamo: metered });
-  try {
-    const result = await run();
-    const rru = consumed.reduce((sum, c) => sum + c.read, 0);
-    const wru = consumed.reduce((sum, c) => sum + c.write, 0);
-    return { result, rru, wru, calls: consumed.map((c) => `${c.command.replace('Command', '')} ${c.read || c.write}`) };
-  } finally {
-    setClientsForTests({ dynamo: production });
-  }
-}
 
 // ---- helpers ----
 
@@ -120,7 +75,6 @@ describe('routing in a large group reads a bounded sample (DynamoDB Local)', () 
       await setLoad(agentId, 5 + ((37 * i) % 60));
     });
   }, 120_000);
-  afterAll(() => setClientsForTests({ dynamo: production }));
 
   it(`routes one conversation in a 60-agent group reading at most ${K} agents: ≤ ${K} × 0.5 + 5 read units`, async () => {
     const conversation = await openWaiting(tenant, 'shop-big', 'buyer-cost');

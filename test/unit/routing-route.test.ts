@@ -3,7 +3,7 @@ import { routeConversation, maxRoutingAttempts, type RoutingDependencies } from 
 import { sampledMembersPerGroup } from '../../shared/routing/choose-agent';
 import { maxPositionUpdatesPerMove, settledWaitMs, tellBuyersBehind } from '../../shared/routing/waiting-line';
 import { afterClose, closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
-import type { RoutableConversation } from '../../shared/store/conversation-assignment';
+import type { RoutableConversation } from '../../shared/store/conversation-ownership';
 import type { Agent } from '../../shared/routing/agent';
 import type { Shop } from '../../shared/routing/shop';
 import { emptyResponseFacts } from '../../shared/conversations/conversation';
@@ -56,6 +56,7 @@ function fakeDeps(overrides: Partial<RoutingDependencies> = {}): RoutingDependen
     waitingPosition: vi.fn(async () => 7),
     listWaitingLine: vi.fn(async () => []),
     getConversations: vi.fn(async () => []),
+    readRecentMessages: vi.fn(async () => ({ messages: [], hasMore: false })),
     notify: vi.fn(async () => undefined),
     now: () => new Date('2026-11-11T00:01:00.000Z'),
     random: () => 0.25,
@@ -164,7 +165,9 @@ describe('position updates when a conversation leaves its waiting line (unit, fa
     expect(await routeConversation(conversation, deps)).toMatchObject({ kind: 'assigned' });
     expect(deps.listWaitingLine).toHaveBeenCalledWith('t1', 's1', 'pre-sale', maxPositionUpdatesPerMove + 1, expect.any(String));
     expect(deps.notify).toHaveBeenCalledWith('t1', 'buyer-w0', { type: 'queuePosition', conversationId: 'w0', position: 1 });
-    expect(positions(deps.notify as ReturnType<typeof vi.fn>).slice(1)).toEqual([['buyer-w0', 1], ['buyer-w1', 2], ['buyer-w2', 3]]);
+    // Besides the agent's `assigned` and the buyer's `agentJoined`.
+    const queuePositions = (deps.notify as ReturnType<typeof vi.fn>).mock.calls.filter((call) => call[2].type === 'queuePosition');
+    expect(queuePositions.map((call) => [call[1], call[2].position])).toEqual([['buyer-w0', 1], ['buyer-w1', 2], ['buyer-w2', 3]]);
   });
 
   it('does not read the line when the job is a duplicate or nobody is free', async () => {
@@ -207,7 +210,8 @@ describe('position updates when a conversation leaves its waiting line (unit, fa
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     const deps = fakeDeps({ listWaitingLine: vi.fn().mockRejectedValue(throttled) });
     expect(await routeConversation(conversation, deps)).toMatchObject({ kind: 'assigned' });
-    expect(deps.notify).toHaveBeenCalledTimes(1);
+    // The agent's `assigned` and the buyer's `agentJoined`; no position updates.
+    expect((deps.notify as ReturnType<typeof vi.fn>).mock.calls.map((call) => call[2].type).sort()).toEqual(['agentJoined', 'assigned']);
   });
 
   it('reads and tells nothing when the leaver had not settled in the line, and never tells buyers who have not settled either', async () => {

@@ -6,18 +6,14 @@ import {
   IdempotentParameterMismatchException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import {
-  assignConversation,
-  closeConversation,
-  idleCheckShard,
-  idleCheckShards,
-  type RoutableConversation,
-} from '../../shared/store/conversation-assignment';
+import { assignConversation, closeConversation, type RoutableConversation } from '../../shared/store/conversation-ownership';
+import { idleCheckShard, idleCheckShards } from '../../shared/store/idle-timers';
 import { saveAgentProfile, updatePresence } from '../../shared/store/agents';
 import { assertMayHandleConversation } from '../../shared/routing/access';
 import { emptyResponseFacts } from '../../shared/conversations/conversation';
 import { NotFoundError } from '../../shared/http/errors';
 import { memberRingPosition } from '../../shared/store/keys';
+import { namedTransaction } from '../../shared/store/write-failures';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const mock = mockClient(client);
@@ -109,6 +105,23 @@ describe('assignment transaction (unit, exact command input)', () => {
     expect(await assignConversation(assignInput, client)).toBe('conflict');
     mock.on(TransactWriteCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     await expect(assignConversation(assignInput, client)).rejects.toThrow('slow down');
+  });
+});
+
+describe('named transactions (unit)', () => {
+  const put = (sk: string) => ({ Put: { TableName: 't', Item: { pk: 'p', sk } } });
+
+  it('sends items in the order they are named, leaves out an absent one, and reads each reason by its name', () => {
+    const transaction = namedTransaction({ head: put('CONV'), buyerPointer: undefined, releasingAgent: put('AGENT') });
+    expect(transaction.items.map((item) => item.Put!.Item!.sk)).toEqual(['CONV', 'AGENT']);
+    // The second reason belongs to the agent, not to the absent pointer that was named second.
+    expect(transaction.reasons(canceled('None', 'ConditionalCheckFailed'))).toEqual({ head: 'None', releasingAgent: 'ConditionalCheckFailed' });
+  });
+
+  it('has no reasons for an error that is not a cancelled transaction', () => {
+    const transaction = namedTransaction({ head: put('CONV') });
+    expect(transaction.reasons(new Error('ConditionalCheckFailed'))).toEqual({});
+    expect(transaction.reasons(Object.assign(new Error('x'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }))).toEqual({});
   });
 });
 

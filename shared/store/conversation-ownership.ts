@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
 import { conversationSchema, serviceDay } from '../conversations/conversation';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
-import { conversationIdOfIndexSortKey } from './conversations';
+import { idleCheckItem } from './idle-timers';
 import { keys } from './keys';
 import { batchGetAll } from './read-all';
-import { cancellationCodes, isTransactionCanceled } from './write-failures';
+import { isTransactionCanceled, isTransactionTokenBusy, namedTransaction, type TransactItem } from './write-failures';
 import { tableSchema } from './table-schema';
 
 /**
@@ -17,13 +17,20 @@ import { tableSchema } from './table-schema';
  * TransactWriteItems that moves the agents' `load` together with the head, so `load` always equals the
  * number of conversations assigned to the agent (docs/conversation-design.md, "Routing"). Every head
  * update is conditioned on the status and assignee it was decided on and bumps `assignmentVersion`, so a
- * decision taken on a stale read fails instead of overwriting someone else's.
+ * decision taken on a stale read fails instead of overwriting someone else's. The waiting line's reads
+ * are in waiting-line.ts, the idle-close timers in idle-timers.ts.
  */
+
+/** How a conversation was handed on: by its agent (transfer) or by a supervisor (reassign). */
+export const handovers = ['transferred', 'reassigned'] as const;
+export type Handover = (typeof handovers)[number];
 
 /** The head as the routing code sees it: the messaging schema plus the fields only routing writes. */
 export const routableConversationSchema = conversationSchema.extend({
   /** A transfer to a group asked for this group instead of the stage's. */
   requestedGroupId: idSchema.optional(),
+  /** Handed back to a group, and how: the buyer is told so when the next agent joins. */
+  handover: z.enum(handovers).optional(),
   /** Bumped by every ownership change: optimistic lock and part of the idempotency token. */
   assignmentVersion: z.number().int().nonnegative().optional(),
 });
@@ -37,11 +44,6 @@ export interface BuyerAtShop {
 }
 
 const transferEntity = 'ConversationTransfer';
-const idleCheckEntity = 'IdleCheck';
-/** Spreads the idle-close timers so a Double 11 burst of assignments never crowds one partition. */
-export const idleCheckShards = 16;
-/** Timers the sweeper somehow never reached still disappear. */
-const idleCheckTtlSeconds = 7 * 24 * 3600;
 
 const versionIs = (version: number | undefined) =>
   version === undefined ? 'attribute_not_exists(assignmentVersion)' : 'assignmentVersion = :version';
@@ -63,6 +65,19 @@ export async function getRoutableConversation(
   if (!result.Item) return undefined;
   const conversation = routableConversationSchema.parse(result.Item);
   return conversation.tenantId === tenantId ? conversation : undefined;
+}
+
+/**
+ * Heads by id, strongly consistent (BatchGet, 100 a call, unprocessed keys retried): what routing needs
+ * to act on now. Missing ones and other tenants' are left out; no particular order.
+ */
+export async function getRoutableConversations(
+  tenantId: string,
+  conversationIds: readonly string[],
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<RoutableConversation[]> {
+  const items = await batchGetAll(client, [...new Set(conversationIds)].map((id) => keys.conversation(tenantId, id)), { consistentRead: true });
+  return items.map((item) => routableConversationSchema.parse(item)).filter((conversation) => conversation.tenantId === tenantId);
 }
 
 export async function getBuyerAtShop(
@@ -92,27 +107,28 @@ export type ChangeOutcome =
   /** Another transaction touched the same items at the same moment: re-read and try again. */
   | 'conflict';
 
-/** Runs one ownership transaction; `classify` reads its cancellation codes (TransactItems order). */
-async function transact(
+/**
+ * Runs one ownership transaction of named items; `classify` is told which named items' conditions
+ * cancelled it (a name, never a position in TransactItems).
+ */
+async function transact<Name extends string>(
   client: DynamoDBDocumentClient,
-  items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+  named: { [N in Name]?: TransactItem | undefined },
   token: string,
-  classify: (codes: (string | undefined)[]) => ChangeOutcome,
+  classify: (conditionFailed: (name: Name) => boolean) => ChangeOutcome,
 ): Promise<ChangeOutcome> {
+  const transaction = namedTransaction(named);
   try {
-    await client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
+    await client.send(new TransactWriteCommand({ TransactItems: transaction.items, ClientRequestToken: token }));
     return 'applied';
   } catch (error) {
-    const name = (error as Error).name;
     // Same token still in flight, or reused with other parameters: re-read and decide again.
-    if (name === 'IdempotentParameterMismatchException' || name === 'TransactionInProgressException') return 'conflict';
+    if (isTransactionTokenBusy(error)) return 'conflict';
     if (!isTransactionCanceled(error)) throw error;
-    return classify(cancellationCodes(error));
+    const reasons = transaction.reasons(error);
+    return classify((name) => reasons[name] === 'ConditionalCheckFailed');
   }
 }
-
-/** The condition of the item at `index` is what cancelled the transaction. */
-const failed = (codes: (string | undefined)[], index: number) => codes[index] === 'ConditionalCheckFailed';
 
 /**
  * ClientRequestToken (≤ 36 chars): the SDK resends the same input after a lost response or timeout, and
@@ -124,30 +140,8 @@ function changeToken(...parts: (string | number)[]): string {
   return createHash('sha256').update(parts.join('|')).digest('base64url').slice(0, 36);
 }
 
-/** Which idle-check shard a conversation's timer lives in (FNV-1a of tenant and conversation). */
-export function idleCheckShard(tenantId: string, conversationId: string): number {
-  let hash = 0x811c9dc5;
-  for (const char of `${tenantId}#${conversationId}`) {
-    hash ^= char.codePointAt(0) ?? 0;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % idleCheckShards;
-}
-
-function idleCheckItem(tenantId: string, conversationId: string, dueAt: Date): Record<string, unknown> {
-  const due = dueAt.toISOString();
-  return {
-    ...keys.idleCheck(idleCheckShard(tenantId, conversationId), due, tenantId, conversationId),
-    [tableSchema.entityAttribute]: idleCheckEntity,
-    tenantId,
-    conversationId,
-    dueAt: due,
-    [tableSchema.timeToLiveAttribute]: Math.floor(dueAt.getTime() / 1000) + idleCheckTtlSeconds,
-  };
-}
-
 /** The receiving agent's `load + 1`, only if they can take the conversation (agentCanTake). */
-function takeLoad(tenantId: string, agentId: string, shopId: string) {
+function takeLoad(tenantId: string, agentId: string, shopId: string): TransactItem {
   return {
     Update: {
       TableName: env().TABLE_NAME,
@@ -161,7 +155,7 @@ function takeLoad(tenantId: string, agentId: string, shopId: string) {
 }
 
 /** The releasing agent's `load - 1`, whatever their presence (an agent who went offline still hands back). */
-function releaseLoad(tenantId: string, agentId: string) {
+function releaseLoad(tenantId: string, agentId: string): TransactItem {
   return {
     Update: {
       TableName: env().TABLE_NAME,
@@ -199,16 +193,16 @@ export async function assignConversation(input: AssignInput, client: DynamoDBDoc
   const version = c.assignmentVersion;
   return transact(
     client,
-    [
-      takeLoad(c.tenantId, agentId, c.shopId),
-      {
+    {
+      receivingAgent: takeLoad(c.tenantId, agentId, c.shopId),
+      head: {
         Update: {
           TableName: table,
           Key: keys.conversation(c.tenantId, c.conversationId),
           ConditionExpression: headWaiting(version),
           UpdateExpression:
             'SET #status = :assigned, assigneeId = :agent, groupId = :group, assignedAt = :now, assignmentVersion = :next, ' +
-            'gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk REMOVE requestedGroupId',
+            'gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk REMOVE requestedGroupId, handover',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':waiting': 'waiting',
@@ -223,7 +217,7 @@ export async function assignConversation(input: AssignInput, client: DynamoDBDoc
           },
         },
       },
-      {
+      buyerAtShop: {
         Update: {
           TableName: table,
           Key: keys.buyerAtShop(c.tenantId, c.shopId, c.buyerId),
@@ -233,10 +227,10 @@ export async function assignConversation(input: AssignInput, client: DynamoDBDoc
           ExpressionAttributeValues: { ':agent': agentId },
         },
       },
-      { Put: { TableName: table, Item: idleCheckItem(c.tenantId, c.conversationId, input.idleCheckAt) } },
-    ],
+      idleTimer: { Put: { TableName: table, Item: idleCheckItem(c.tenantId, c.conversationId, input.idleCheckAt) } },
+    },
     changeToken('assign', c.tenantId, c.conversationId, version ?? 0, input.runId, input.attempt, agentId),
-    (codes) => (failed(codes, 1) ? 'conversation-changed' : failed(codes, 0) ? 'agent-unavailable' : 'conflict'),
+    (failed) => (failed('head') ? 'conversation-changed' : failed('receivingAgent') ? 'agent-unavailable' : 'conflict'),
   );
 }
 
@@ -247,11 +241,13 @@ export interface TransferRecord {
   toAgentId?: string;
   toGroupId?: string;
   byUserId: string;
+  /** A transfer by the agent, or a supervisor's reassign. */
+  handover: Handover;
   note?: string;
   at: string;
 }
 
-function transferPut(tenantId: string, conversationId: string, record: TransferRecord) {
+function transferPut(tenantId: string, conversationId: string, record: TransferRecord): TransactItem {
   return {
     Put: {
       TableName: env().TABLE_NAME,
@@ -280,9 +276,9 @@ export async function transferToAgent(
   const now = new Date(record.at);
   return transact(
     client,
-    [
-      takeLoad(c.tenantId, record.toAgentId, c.shopId),
-      {
+    {
+      receivingAgent: takeLoad(c.tenantId, record.toAgentId, c.shopId),
+      head: {
         Update: {
           TableName: env().TABLE_NAME,
           Key: keys.conversation(c.tenantId, c.conversationId),
@@ -302,8 +298,8 @@ export async function transferToAgent(
           },
         },
       },
-      releaseLoad(c.tenantId, record.fromAgentId),
-      {
+      releasingAgent: releaseLoad(c.tenantId, record.fromAgentId),
+      buyerAtShop: {
         Update: {
           TableName: env().TABLE_NAME,
           Key: keys.buyerAtShop(c.tenantId, c.shopId, c.buyerId),
@@ -311,10 +307,10 @@ export async function transferToAgent(
           ExpressionAttributeValues: { ':to': record.toAgentId },
         },
       },
-      transferPut(c.tenantId, c.conversationId, record),
-    ],
+      transferRecord: transferPut(c.tenantId, c.conversationId, record),
+    },
     changeToken('transfer', c.tenantId, c.conversationId, version ?? 0, record.transferId),
-    (codes) => (failed(codes, 1) ? 'conversation-changed' : failed(codes, 0) ? 'agent-unavailable' : 'conflict'),
+    (failed) => (failed('head') ? 'conversation-changed' : failed('receivingAgent') ? 'agent-unavailable' : 'conflict'),
   );
 }
 
@@ -332,31 +328,32 @@ export async function requeueToGroup(
   const version = c.assignmentVersion;
   return transact(
     client,
-    [
-      {
+    {
+      head: {
         Update: {
           TableName: env().TABLE_NAME,
           Key: keys.conversation(c.tenantId, c.conversationId),
           ConditionExpression: headAssignedTo(version),
           UpdateExpression:
-            'SET #status = :waiting, requestedGroupId = :group, assignmentVersion = :next, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE assigneeId',
+            'SET #status = :waiting, requestedGroupId = :group, handover = :handover, assignmentVersion = :next, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE assigneeId',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':assigned': 'assigned',
             ':waiting': 'waiting',
             ':from': record.fromAgentId,
             ':group': record.toGroupId,
+            ':handover': record.handover,
             ':next': (version ?? 0) + 1,
             ...(version === undefined ? {} : { ':version': version }),
             ...prefixed(keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId)),
           },
         },
       },
-      releaseLoad(c.tenantId, record.fromAgentId),
-      transferPut(c.tenantId, c.conversationId, record),
-    ],
+      releasingAgent: releaseLoad(c.tenantId, record.fromAgentId),
+      transferRecord: transferPut(c.tenantId, c.conversationId, record),
+    },
     changeToken('requeue', c.tenantId, c.conversationId, version ?? 0, record.transferId),
-    (codes) => (failed(codes, 0) ? 'conversation-changed' : 'conflict'),
+    (failed) => (failed('head') ? 'conversation-changed' : 'conflict'),
   );
 }
 
@@ -380,7 +377,7 @@ export interface CloseInput {
 export async function closeConversation(input: CloseInput, client: DynamoDBDocumentClient = dynamo()): Promise<ChangeOutcome> {
   const c = input.conversation;
   const version = c.assignmentVersion;
-  const head = {
+  const head: TransactItem = {
     Update: {
       TableName: env().TABLE_NAME,
       Key: keys.conversation(c.tenantId, c.conversationId),
@@ -389,7 +386,7 @@ export async function closeConversation(input: CloseInput, client: DynamoDBDocum
         (input.requireLastSeq === undefined ? '' : ' AND lastSeq = :lastSeq'),
       UpdateExpression:
         'SET #status = :closed, closedAt = :now, closedBy = :by, closeReason = :reason, assignmentVersion = :next ' +
-        'REMOVE gsi1pk, gsi1sk, requestedGroupId',
+        'REMOVE gsi1pk, gsi1sk, requestedGroupId, handover',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':closed': 'closed',
@@ -403,7 +400,7 @@ export async function closeConversation(input: CloseInput, client: DynamoDBDocum
       },
     },
   };
-  const pointer = {
+  const buyerPointer: TransactItem = {
     Update: {
       TableName: env().TABLE_NAME,
       Key: keys.buyerAtShop(c.tenantId, c.shopId, c.buyerId),
@@ -412,154 +409,20 @@ export async function closeConversation(input: CloseInput, client: DynamoDBDocum
       ExpressionAttributeValues: { ':conversationId': c.conversationId },
     },
   };
-  const load = c.status === 'assigned' && c.assigneeId ? [releaseLoad(c.tenantId, c.assigneeId)] : [];
+  const releasingAgent = c.status === 'assigned' && c.assigneeId ? releaseLoad(c.tenantId, c.assigneeId) : undefined;
   const token = (withPointer: boolean) => changeToken('close', c.tenantId, c.conversationId, version ?? 0, input.closeId, withPointer ? 'p' : '-');
   let pointerMoved = false;
-  const outcome = await transact(client, [head, pointer, ...load], token(true), (codes) => {
-    if (failed(codes, 0)) return 'conversation-changed';
-    pointerMoved = failed(codes, 1);
+  const outcome = await transact(client, { head, buyerPointer, releasingAgent }, token(true), (failed) => {
+    if (failed('head')) return 'conversation-changed';
+    pointerMoved = failed('buyerPointer');
     return 'conflict';
   });
   if (!pointerMoved) return outcome;
   // The head still holds but the buyer's pointer moved on: close without touching the pointer.
-  return transact(client, [head, ...load], token(false), (codes) => (failed(codes, 0) ? 'conversation-changed' : 'conflict'));
-}
-
-/**
- * Position of a waiting conversation in its line, counting from 1: the entries opened before it
- * (gsi1 Select COUNT, keys only, every page).
- */
-export async function waitingPosition(conversation: RoutableConversation, client: DynamoDBDocumentClient = dynamo()): Promise<number> {
-  const c = conversation;
-  const { gsi1pk, gsi1sk } = keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId);
-  let ahead = 0;
-  const pages = paginateQuery({ client: client }, {
-    TableName: env().TABLE_NAME,
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :sk',
-    ExpressionAttributeValues: { ':pk': gsi1pk, ':sk': gsi1sk },
-    Select: 'COUNT',
-  });
-  for await (const page of pages) ahead += page.Count ?? 0;
-  return ahead + 1;
-}
-
-/**
- * One entry of a waiting line: the conversation and its sort key there (`<openedAt>#<conversationId>`),
- * which orders the line and says who is behind whom.
- */
-export interface WaitingLineEntry {
-  conversationId: string;
-  lineKey: string;
-}
-
-/** Where a conversation stands (or stood, before it left) in its shop's waiting line for its stage. */
-export function waitingLineEntryOf(c: Pick<RoutableConversation, 'tenantId' | 'shopId' | 'stage' | 'openedAt' | 'conversationId'>): WaitingLineEntry {
-  return { conversationId: c.conversationId, lineKey: keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId).gsi1sk };
-}
-
-/** The first `limit` entries of a shop's waiting line for a stage, oldest first (gsi1, keys only, one page). */
-export async function listWaitingLine(
-  tenantId: string,
-  shopId: string,
-  stage: string,
-  limit: number,
-  /** Only conversations opened before this ISO time (the line is ordered by opening time). */
-  openedBefore?: string,
-  client: DynamoDBDocumentClient = dynamo(),
-): Promise<WaitingLineEntry[]> {
-  const { gsi1pk } = keys.waitingLine(tenantId, shopId, stage);
-  const result = await client.send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      IndexName: 'gsi1',
-      KeyConditionExpression: openedBefore === undefined ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND gsi1sk < :before',
-      ExpressionAttributeValues: { ':pk': gsi1pk, ...(openedBefore === undefined ? {} : { ':before': openedBefore }) },
-      Limit: limit,
-    }),
-  );
-  return (result.Items ?? []).flatMap((item) => {
-    const lineKey = String(item.gsi1sk);
-    const conversationId = conversationIdOfIndexSortKey(lineKey);
-    return conversationId ? [{ conversationId, lineKey }] : [];
-  });
-}
-
-/** Ids of the oldest conversations in a shop's waiting line for a stage (gsi1, one page). */
-export async function listWaitingConversationIds(
-  tenantId: string,
-  shopId: string,
-  stage: string,
-  limit: number,
-  client: DynamoDBDocumentClient = dynamo(),
-): Promise<string[]> {
-  return (await listWaitingLine(tenantId, shopId, stage, limit, undefined, client)).map((entry) => entry.conversationId);
-}
-
-/**
- * Heads by id, strongly consistent (BatchGet, 100 a call, unprocessed keys retried): what routing needs
- * to act on now. Missing ones and other tenants' are left out; no particular order.
- */
-export async function getRoutableConversations(
-  tenantId: string,
-  conversationIds: readonly string[],
-  client: DynamoDBDocumentClient = dynamo(),
-): Promise<RoutableConversation[]> {
-  const items = await batchGetAll(client, [...new Set(conversationIds)].map((id) => keys.conversation(tenantId, id)), { consistentRead: true });
-  return items.map((item) => routableConversationSchema.parse(item)).filter((conversation) => conversation.tenantId === tenantId);
-}
-
-export interface IdleCheck {
-  key: { pk: string; sk: string };
-  tenantId: string;
-  conversationId: string;
-  dueAt: string;
-}
-
-/**
- * Idle-close timers of one shard due at or before `now`, oldest first: one page of at most `limit`,
- * continuing after `after` (the last timer of the previous page).
- */
-export async function listDueIdleChecks(
-  shard: number,
-  now: Date,
-  limit: number,
-  after?: IdleCheck['key'],
-  client: DynamoDBDocumentClient = dynamo(),
-): Promise<{ checks: IdleCheck[]; more: boolean }> {
-  const { pk } = keys.idleChecksOfShard(shard);
-  // Sort keys are `<dueAt ISO>#T#…`; '$' sorts right after '#', so this takes every timer due up to now.
-  const result = await client.send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND sk < :upper',
-      ExpressionAttributeValues: { ':pk': pk, ':upper': `${now.toISOString()}$` },
-      Limit: limit,
-      ...(after ? { ExclusiveStartKey: after } : {}),
-    }),
-  );
-  const checks = (result.Items ?? []).map((item) => ({
-    key: { pk: String(item.pk), sk: String(item.sk) },
-    tenantId: String(item.tenantId),
-    conversationId: String(item.conversationId),
-    dueAt: String(item.dueAt),
-  }));
-  return { checks, more: result.LastEvaluatedKey !== undefined };
-}
-
-/** Moves a timer to a later due time (put the new one first: a crash in between leaves two, not none). */
-export async function rescheduleIdleCheck(check: IdleCheck, dueAt: Date, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
-  await client.send(new PutCommand({ TableName: env().TABLE_NAME, Item: idleCheckItem(check.tenantId, check.conversationId, dueAt) }));
-  // The same due time is the same key: the put above already replaced it, and a delete would remove it.
-  if (dueAt.toISOString() !== check.dueAt) await deleteIdleCheck(check, client);
-}
-
-export async function deleteIdleCheck(check: IdleCheck, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
-  await client.send(new DeleteCommand({ TableName: env().TABLE_NAME, Key: check.key }));
+  return transact(client, { head, releasingAgent }, token(false), (failed) => (failed('head') ? 'conversation-changed' : 'conflict'));
 }
 
 /** `{gsi1pk: 'x'}` → `{':gsi1pk': 'x'}` for ExpressionAttributeValues. */
 function prefixed(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [`:${name}`, value]));
 }
-
