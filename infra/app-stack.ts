@@ -306,7 +306,7 @@ export class AppStack extends Stack {
   private addWebSocketRoutes(api: apigw.WebSocketApi): void {
     const authorizerSpec = this.manifest.webSocketAuthorizer;
     const connectAuthorizer = new WebSocketLambdaAuthorizer('ConnectAuthorizer', this.fn(authorizerSpec.name).alias, {
-      identitySource: ['route.request.querystring.ticket'],
+      identitySource: [...(authorizerSpec.identitySource ?? ['route.request.querystring.ticket'])],
     });
     for (const spec of this.manifest.webSocketRoutes) {
       const isConnect = spec.route === '$connect';

@@ -69,9 +69,15 @@ export const queues: readonly QueueSpec[] = [
   { name: 'routing', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
+export interface WebSocketAuthorizerSpec extends FunctionSpec {
+  /** API Gateway answers 401 without running the authorizer when one of these is missing or empty. */
+  identitySource?: readonly string[];
+}
+
 /** The WebSocket $connect authorizer: consumes a single-use connect ticket. */
-export const webSocketAuthorizer: FunctionSpec = {
+export const webSocketAuthorizer: WebSocketAuthorizerSpec = {
   name: 'AuthorizeConnect',
+  identitySource: ['route.request.querystring.ticket'],
   handler: 'functions/ws/authorize-connect.ts',
   access: ['table:write'],
 };
@@ -98,7 +104,8 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     method: 'GET',
     path: '/v1/conversations/{conversationId}/messages',
     handler: 'functions/http/list-messages.ts',
-    access: ['table:read'],
+    // Writes a skipped marker for a seq whose sender died (docs/conversation-design.md, "Skipped seqs").
+    access: ['table:write'],
   },
   {
     name: 'GetResponseStats',
@@ -122,7 +129,8 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     returnResponse: true,
   },
   { name: 'WsHello', route: 'hello', handler: 'functions/ws/hello.ts', access: ['table:read'], returnResponse: true },
-  { name: 'WsResume', route: 'resume', handler: 'functions/ws/resume.ts', access: ['table:read'], returnResponse: true },
+  // table:write: writes a skipped marker for a seq whose sender died (docs/conversation-design.md, "Skipped seqs").
+  { name: 'WsResume', route: 'resume', handler: 'functions/ws/resume.ts', access: ['table:write'], returnResponse: true },
   { name: 'WsMarkRead', route: 'markRead', handler: 'functions/ws/mark-read.ts', access: ['table:write'], returnResponse: true },
   {
     name: 'WsSendQuickReply',
@@ -201,7 +209,7 @@ export const schedules: readonly ScheduleSpec[] = [
  */
 export interface Manifest {
   readonly queues: readonly QueueSpec[];
-  readonly webSocketAuthorizer: FunctionSpec;
+  readonly webSocketAuthorizer: WebSocketAuthorizerSpec;
   readonly httpRoutes: readonly HttpRouteSpec[];
   readonly webSocketRoutes: readonly WebSocketRouteSpec[];
   readonly queueConsumers: readonly QueueConsumerSpec[];

@@ -121,13 +121,24 @@ export function fromHandlerResult(result: unknown): GatewayResponse {
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(body) };
 }
 
-/** What the gateway itself answers (unknown route, too large, handler crash), in kefu's error shape. */
-export function gatewayError(statusCode: number, code: string, message: string, requestId: string): GatewayResponse {
+/** API Gateway's wording for the errors it answers itself. */
+const gatewayMessages = {
+  404: 'Not Found',
+  413: 'Request Entity Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+} as const;
+
+/**
+ * An error API Gateway answers itself (no route, payload over its limit, the integration failed or timed
+ * out): its `{"message": …}` body, not kefu's error body, because that is what clients get in the cloud.
+ */
+export function gatewayError(statusCode: keyof typeof gatewayMessages): GatewayResponse {
   return {
     statusCode,
     headers: { 'content-type': 'application/json' },
     cookies: [],
-    body: Buffer.from(JSON.stringify({ error: { code, message, requestId } })),
+    body: Buffer.from(JSON.stringify({ message: gatewayMessages[statusCode] })),
   };
 }
 

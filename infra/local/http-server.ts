@@ -52,7 +52,7 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
 
   async function respond(req: IncomingMessage, requestId: string): Promise<GatewayResponse> {
     const body = await readBody(req, maxRequestBytes);
-    if (body === 'too-large') return gatewayError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${maxRequestBytes} bytes`, requestId);
+    if (body === 'too-large') return gatewayError(413);
 
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
@@ -69,7 +69,7 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
     if (method === 'GET' && path === '/health' && !declaresHealth) return withLocalHealth(undefined);
 
     const match = matcher.match(method, path);
-    if (!match) return gatewayError(404, 'NOT_FOUND', `no route for ${method} ${path}`, requestId);
+    if (!match) return gatewayError(404);
 
     let authorizer: Record<string, unknown> | undefined;
     if (match.route.public !== true) {
@@ -103,10 +103,10 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
     } catch (error) {
       if (error instanceof HandlerTimeoutError) {
         log.error(`${match.routeKey}: ${error.message}`);
-        return gatewayError(503, 'SERVICE_UNAVAILABLE', 'Service Unavailable', requestId);
+        return gatewayError(503);
       }
       log.error(`${match.routeKey} (${match.route.name}) threw`, error);
-      return gatewayError(500, 'INTERNAL', 'Internal Server Error', requestId);
+      return gatewayError(500);
     }
     if (method === 'GET' && path === '/health') return withLocalHealth(response);
     return response;
@@ -140,7 +140,7 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
     respond(req, requestId)
       .catch((error: unknown) => {
         log.error(`${req.method} ${req.url} failed in the local gateway`, error);
-        return gatewayError(500, 'INTERNAL', 'Internal Server Error', requestId);
+        return gatewayError(500);
       })
       .then((response) => {
         write(res, response, requestId);

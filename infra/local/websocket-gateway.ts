@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'n
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { FunctionSpec, WebSocketRouteSpec } from '../../shared/manifest';
+import type { FunctionSpec, WebSocketAuthorizerSpec, WebSocketRouteSpec } from '../../shared/manifest';
 import { evaluateAuthorizerResult } from './authorizer-policy';
 import { isTextPayload, type ManagedConnection, type ManagedConnections } from './connections-endpoint';
 import type { LocalLog } from './log';
@@ -25,21 +25,42 @@ export const apiGatewayLimits = {
   maxLifetimeMs: 2 * 60 * 60 * 1000,
 } as const;
 
+/**
+ * How one connection's frames reach handlers. API Gateway throttles with a token bucket per stage and
+ * route (the CDK stack sets it) and Lambda scales out; here every handler shares one machine and a pool
+ * of environments, so one connection runs at most `concurrent` frames at once and queues the next ones
+ * in order; past `pending` (running plus queued) a frame is refused at once with the frame API Gateway
+ * sends a throttled request, and never reaches a handler. A flooding socket thus holds a few handlers,
+ * not all of them, and its backlog stays bounded; a client that paces itself never meets the refusal.
+ */
+export const perConnectionFrameLimits = { concurrent: 4, pending: 32 } as const;
+
+/** What API Gateway sends for a message it throttled (HTTP 429 Too Many Requests); the socket stays open. */
+export function throttledFrame(connectionId: string, requestId: string): string {
+  return JSON.stringify({ message: 'Too Many Requests', connectionId, requestId });
+}
+
 /** API Gateway closes idle and expired connections with 1001 "Going away". */
 const goingAway = { code: 1001, reason: 'Going away' } as const;
+/** API Gateway does not take binary frames: it closes with 1003 (Unsupported Data). */
+const unsupportedData = { code: 1003, reason: 'Binary frames are not supported' } as const;
 
 export type Invoke = (spec: FunctionSpec, event: unknown) => Promise<unknown>;
 
 export interface WebSocketGatewayOptions {
   /** 0 picks a free port. */
   port: number;
-  authorizer: FunctionSpec | undefined;
+  authorizer: WebSocketAuthorizerSpec | undefined;
   routes: readonly WebSocketRouteSpec[];
   invoke: Invoke;
   log: LocalLog;
   idleTimeoutMs?: number;
   maxLifetimeMs?: number;
   maxMessageBytes?: number;
+  /** Frames of one connection running in handlers at once; more wait in its queue. */
+  maxConcurrentFrames?: number;
+  /** Frames of one connection running or queued; more are refused as throttled. */
+  maxPendingFrames?: number;
 }
 
 export interface WebSocketGateway extends ManagedConnections {
@@ -55,6 +76,10 @@ interface LiveConnection extends ConnectionFacts {
   socket: WebSocket;
   authorizer: Record<string, unknown> | undefined;
   lastActiveAt: number;
+  /** Frames running in a handler. */
+  runningFrames: number;
+  /** Frames waiting for one of the connection's handler slots, oldest first. */
+  queuedFrames: (() => void)[];
   idleTimer: NodeJS.Timeout;
   lifetimeTimer: NodeJS.Timeout;
 }
@@ -73,13 +98,17 @@ class HandshakeRejection extends Error {
  * handshake completes (as API Gateway does), so a refused client gets an HTTP status and no connection
  * exists; messages are routed by `$request.body.action`; two-way routes send the handler's body back;
  * close, idle timeout and lifetime end run `$disconnect`. Messages of one connection are handled
- * concurrently, as separate Lambda invocations would be: clients must not rely on reply order.
+ * concurrently, as separate Lambda invocations would be: clients must not rely on reply order. At most
+ * `perConnectionFrameLimits.concurrent` of them run at once, up to `pending` wait or run; more are
+ * refused as throttled.
  */
 export async function startWebSocketGateway(options: WebSocketGatewayOptions): Promise<WebSocketGateway> {
   const limits = {
     idleTimeoutMs: options.idleTimeoutMs ?? apiGatewayLimits.idleTimeoutMs,
     maxLifetimeMs: options.maxLifetimeMs ?? apiGatewayLimits.maxLifetimeMs,
     maxMessageBytes: options.maxMessageBytes ?? apiGatewayLimits.maxMessageBytes,
+    maxConcurrentFrames: options.maxConcurrentFrames ?? perConnectionFrameLimits.concurrent,
+    maxPendingFrames: options.maxPendingFrames ?? perConnectionFrameLimits.pending,
   };
   const { log, invoke } = options;
   const routesByKey = new Map(options.routes.map((route) => [route.route, route]));
@@ -141,6 +170,11 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
 
   async function authorize(facts: ReturnType<typeof handshakeFacts>): Promise<Record<string, unknown> | undefined> {
     if (!options.authorizer) return undefined;
+    // A missing identity source is API Gateway's own 401; the authorizer never runs.
+    for (const source of options.authorizer.identitySource ?? []) {
+      const name = /^route\.request\.querystring\.(.+)$/.exec(source)?.[1];
+      if (name !== undefined && !facts.queryStringParameters?.[name]) throw new HandshakeRejection(401, 'Unauthorized');
+    }
     let result: unknown;
     try {
       result = await invoke(options.authorizer, authorizerEvent(facts));
@@ -173,12 +207,16 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       socket,
       authorizer,
       lastActiveAt: Date.now(),
+      runningFrames: 0,
+      queuedFrames: [],
       idleTimer: setTimeout(() => socket.close(goingAway.code, goingAway.reason), limits.idleTimeoutMs),
       lifetimeTimer: setTimeout(() => socket.close(goingAway.code, goingAway.reason), limits.maxLifetimeMs),
     };
     connections.set(facts.connectionId, connection);
 
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      // API Gateway takes text frames only: a binary frame closes the connection with 1003.
+      if (isBinary) return socket.close(unsupportedData.code, unsupportedData.reason);
       touch(connection);
       void track(handleMessage(connection, toBuffer(data), isBinary));
     });
@@ -202,12 +240,20 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       // No matching route and no $default: API Gateway answers with this frame and keeps the socket.
       return sendFrame(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.connectionId, requestId }));
     }
+    if (connection.runningFrames + connection.queuedFrames.length >= limits.maxPendingFrames) {
+      return sendFrame(connection, throttledFrame(connection.connectionId, requestId));
+    }
+    if (connection.runningFrames >= limits.maxConcurrentFrames) await new Promise<void>((run) => connection.queuedFrames.push(run));
+    connection.runningFrames += 1;
     let result: unknown;
     try {
       result = await invoke(route, event);
     } catch (error) {
       log.error(`route ${route.route} (${route.name}) failed`, error);
       return sendFrame(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.connectionId, requestId }));
+    } finally {
+      connection.runningFrames -= 1;
+      connection.queuedFrames.shift()?.();
     }
     if (!route.returnResponse) return;
     const reply = responseBody(result);
@@ -319,6 +365,7 @@ function normaliseIp(address: string | undefined): string {
 }
 
 function closeReason(code: number): string {
+  if (code === 1003) return unsupportedData.reason;
   return code === 1009 ? 'Message too big' : code === 1001 ? 'Going away' : code === 1005 ? 'Client closed without status' : 'Connection closed';
 }
 

@@ -118,7 +118,7 @@ export const connectTicketSchema = z
 export type ConnectTicketReply = z.infer<typeof connectTicketSchema>;
 
 /** The ping frame functions/ws/ping.ts accepts. */
-export const pingFrameSchema = z.object({ action: z.literal('ping'), ref: refSchema });
+export const pingFrameSchema = z.strictObject({ action: z.literal('ping'), ref: refSchema });
 
 export const pongFrameSchema = z.object({
   type: z.literal('pong'),
@@ -129,3 +129,48 @@ export type PongFrame = z.infer<typeof pongFrameSchema>;
 
 /** Whatever reaches $default: a frame without an action, or with one kefu does not know. Always answered with an error frame. */
 export const unknownActionFrameSchema = z.object({ action: z.string().optional() }).passthrough();
+
+/**
+ * Bodies API Gateway writes itself, before or instead of a handler: `{"message": …}`, not kefu's error
+ * body. One schema per status so a generated client can tell them apart; the local stack answers the
+ * same (infra/local/http-server.ts, websocket-gateway.ts).
+ */
+const gatewayMessage = (id: string, message: z.ZodType, description: string) =>
+  z.strictObject({ message }).meta({ id, description });
+
+export const gatewayErrorSchemas = {
+  unauthorized: gatewayMessage(
+    'GatewayUnauthorized',
+    z.literal('Unauthorized'),
+    "The API's JWT authorizer refused the token (missing, expired, bad signature, wrong issuer or audience); the `www-authenticate` header says why. The handler never ran.",
+  ),
+  notFound: gatewayMessage('GatewayNotFound', z.literal('Not Found'), 'No route for this method and path.'),
+  payloadTooLarge: gatewayMessage('GatewayPayloadTooLarge', z.string(), "The request is over API Gateway's 10 MB payload limit."),
+  tooManyRequests: gatewayMessage('GatewayTooManyRequests', z.string(), "The stage's throttling limit was hit (`Too Many Requests`); retry with backoff."),
+  internal: gatewayMessage('GatewayInternalError', z.literal('Internal Server Error'), "kefu's function failed without answering (a crash)."),
+  unavailable: gatewayMessage('GatewayServiceUnavailable', z.string(), "kefu's function did not answer in time (`Service Unavailable`); retry with backoff."),
+} as const;
+
+/** What the WebSocket handshake gets when it is refused: API Gateway's own bodies. */
+export const handshakeErrorSchemas = {
+  unauthorized: gatewayMessage('HandshakeUnauthorized', z.literal('Unauthorized'), 'The `ticket` query parameter is missing or empty: refused before the authorizer runs.'),
+  forbidden: gatewayMessage('HandshakeForbidden', z.literal('Forbidden'), 'The ticket is unknown, expired or already used.'),
+  internal: gatewayMessage('HandshakeInternalError', z.literal('Internal server error'), 'The authorizer or $connect failed; retry with a new ticket.'),
+  tooManySockets: gatewayMessage('HandshakeTooManyRequests', z.literal('Too Many Requests'), 'The user already holds 20 live sockets (an agent\'s tabs): close one, then retry with a new ticket.'),
+} as const;
+
+/**
+ * API Gateway's own frame when kefu's function for a frame failed or timed out without answering: no
+ * `type`, no `ref`. Resending is safe for idempotent actions (sendMessage with the same clientMessageId).
+ */
+export const gatewayErrorFrameSchema = z
+  .strictObject({ message: z.literal('Internal server error'), connectionId: z.string(), requestId: z.string() })
+  .meta({ id: 'GatewayErrorFrame' });
+
+/**
+ * API Gateway's own frame for a message it throttled (HTTP 429): no `type`, no `ref` (API Gateway does not
+ * read the frame), so the client cannot tell which request it answers, only that one got no reply.
+ */
+export const gatewayThrottledFrameSchema = z
+  .strictObject({ message: z.literal('Too Many Requests'), connectionId: z.string(), requestId: z.string() })
+  .meta({ id: 'GatewayThrottledFrame' });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { stringify as toYaml } from 'yaml';
 import { httpRoutes, webSocketRoutes } from '../manifest';
 import { buildAsyncApiDocument } from './asyncapi';
 import { httpContracts } from './http-contracts';
 import { buildOpenApiDocument } from './openapi';
 import { webSocketContracts } from './websocket-contracts';
-import { toYaml } from './yaml';
 
 export const openApiPath = 'docs/openapi.json';
 export const asyncApiPath = 'docs/asyncapi.yaml';
@@ -20,6 +20,7 @@ function packageVersion(): string {
 export function generateContractFiles(version = packageVersion()): Record<string, string> {
   return {
     [openApiPath]: `${JSON.stringify(buildOpenApiDocument(httpRoutes, httpContracts, version), null, 2)}\n`,
-    [asyncApiPath]: toYaml(buildAsyncApiDocument(webSocketRoutes, webSocketContracts, version)),
+    // lineWidth 0: no folding, so long descriptions stay on one line and diffs stay readable.
+    [asyncApiPath]: toYaml(buildAsyncApiDocument(webSocketRoutes, webSocketContracts, version), { lineWidth: 0 }),
   };
 }

@@ -1,19 +1,47 @@
 import type { HttpRouteSpec } from '../manifest';
-import { errorBodySchema } from './core-schemas';
+import { errorBodySchema, gatewayErrorSchemas } from './core-schemas';
 import type { HttpContract } from './http-contracts';
 import { SchemaComponents, type JsonSchema } from './json-schema';
 
 export const routeKey = (route: Pick<HttpRouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
 
-/** Errors every route of a kind can produce; the generator adds them so contracts list only their own. */
+/**
+ * Errors every route of a kind can produce; the generator adds them so contracts list only their own.
+ * Each lists who writes the body: kefu's handler (`error`) or API Gateway itself (`gateway…`), since a
+ * client gets both and must parse both.
+ */
+type Writer = 'error' | keyof typeof gatewayErrorSchemas;
 const commonErrors = {
-  ValidationFailed: { status: 400, description: 'Bad input, refused before anything was read or written. `details` names each offending field (`body.variants.2`, `query.shopId`, `path.shortcut`).' },
-  Unauthorized: { status: 401, description: 'Missing, expired, tampered, wrong-issuer or wrong-audience token. Code UNAUTHORIZED.' },
-  Forbidden: { status: 403, description: 'The caller\'s role may not do this. Code FORBIDDEN.' },
-  PayloadTooLarge: { status: 413, description: 'Body over 64 KB. Code PAYLOAD_TOO_LARGE.' },
-  Internal: { status: 500, description: 'A bug. Code INTERNAL; quote requestId to support. Never caused by client input.' },
-  ServiceUnavailable: { status: 503, description: 'A dependency is throttled, slow or down; nothing was done. Code SERVICE_UNAVAILABLE; retry after the `Retry-After` header\'s seconds, then with exponential backoff.' },
-} as const;
+  ValidationFailed: {
+    status: 400,
+    writers: ['error'],
+    description: 'Bad input, refused before anything was read or written: a malformed value, or a query parameter or body field the operation does not declare. `details` names each offending field (`body.variants.2`, `query.tenantId`, `path.shortcut`).',
+  },
+  Unauthorized: {
+    status: 401,
+    writers: ['unauthorized', 'error'],
+    description: "Usually API Gateway's JWT authorizer: `{\"message\":\"Unauthorized\"}` with a `www-authenticate` header, for a missing, expired, tampered, wrong-issuer or wrong-audience token. A verified token without kefu's claims (`tenant_id`, `role`) gets kefu's error body, code UNAUTHORIZED.",
+  },
+  Forbidden: { status: 403, writers: ['error'], description: "The caller's role may not do this. Code FORBIDDEN." },
+  PayloadTooLarge: {
+    status: 413,
+    writers: ['error', 'payloadTooLarge'],
+    description: "Body over 64 KB: code PAYLOAD_TOO_LARGE. Over 10 MB API Gateway answers itself: `{\"message\":…}`.",
+  },
+  GatewayPayloadTooLarge: { status: 413, writers: ['payloadTooLarge'], description: "Request over API Gateway's 10 MB limit (this operation takes no body)." },
+  TooManyRequests: { status: 429, writers: ['tooManyRequests'], description: "API Gateway's stage throttling: `{\"message\":\"Too Many Requests\"}`. Retry with exponential backoff." },
+  Internal: {
+    status: 500,
+    writers: ['error', 'internal'],
+    description: 'A bug. Code INTERNAL; quote requestId to support. Never caused by client input. If the function crashed without answering, API Gateway answers `{"message":"Internal Server Error"}`.',
+  },
+  ServiceUnavailable: {
+    status: 503,
+    writers: ['error', 'unavailable'],
+    description: 'A dependency is throttled, slow or down and nothing was done: code SERVICE_UNAVAILABLE, with `Retry-After` (seconds). If the function did not answer in time, API Gateway answers `{"message":"Service Unavailable"}`. Retry after `Retry-After`, then with exponential backoff.',
+  },
+  RouteNotFound: { status: 404, writers: ['notFound'], description: 'No operation for this method and path: API Gateway answers `{"message":"Not Found"}`.' },
+} as const satisfies Record<string, { status: number; writers: readonly Writer[]; description: string }>;
 
 const description = `kefu's HTTP API: sessions, shops, agents, conversation history, response figures and quick replies.
 
@@ -21,7 +49,9 @@ const description = `kefu's HTTP API: sessions, shops, agents, conversation hist
 
 **Isolation.** An object of another tenant, or of a shop the caller does not serve, gets the same 404 NOT_FOUND as a missing one.
 
-**Errors.** Every 4xx/5xx body is \`{"error":{"code","message","details":[{"field","message"}],"requestId"}}\`. Branch on \`code\`, show \`details\` next to the fields.
+**Errors.** kefu's own 4xx/5xx body is \`{"error":{"code","message","details":[{"field","message"}],"requestId"}}\` (ErrorBody): branch on \`code\`, show \`details\` next to the fields. API Gateway answers some requests itself with \`{"message":"…"}\` (the Gateway… schemas): 401 from the JWT authorizer, 404 \`Not Found\` for a method and path with no operation (any path not listed here), 413 over its 10 MB payload limit, 429 when the stage is throttled, 500 or 503 when kefu's function crashed or timed out. Every response below lists the bodies it can carry; tell them apart by the top-level key, \`error\` or \`message\`.
+
+**Undeclared input.** Every operation refuses, with 400 VALIDATION_FAILED naming the field, a query parameter it does not list and a body field its schema does not declare. An operation without a request body takes none: no body, a zero-length one, or \`{}\`; any other body is refused (\`body.<key>\` for each key of a JSON object, else \`body\`).
 
 **Real-time.** Chat runs over the WebSocket API (docs/asyncapi.yaml); \`POST /v1/connect-tickets\` opens it.`;
 
@@ -36,6 +66,17 @@ export function buildOpenApiDocument(
 ): Record<string, unknown> {
   const components = new SchemaComponents('#/components/schemas/');
   const errorBody = components.named('ErrorBody', errorBodySchema, 'output');
+  const writerSchema = (writer: Writer) =>
+    writer === 'error' ? errorBody : components.named(String(gatewayErrorSchemas[writer].meta()?.id), gatewayErrorSchemas[writer], 'output');
+  const commonResponse = (name: keyof typeof commonErrors) => {
+    const error = commonErrors[name];
+    return {
+      description: error.description,
+      ...(error.status === 401 ? { headers: { 'WWW-Authenticate': { description: "Set by API Gateway's JWT authorizer: why the token was refused.", schema: { type: 'string' } } } } : {}),
+      ...(error.status === 503 ? { headers: { 'Retry-After': { description: "kefu's SERVICE_UNAVAILABLE: seconds to wait before retrying.", schema: { type: 'integer', minimum: 1 } } } } : {}),
+      content: jsonContent(error.writers.map(writerSchema)),
+    };
+  };
   const paths: Record<string, Record<string, unknown>> = {};
 
   for (const route of routes) {
@@ -46,27 +87,41 @@ export function buildOpenApiDocument(
       ...parametersOf(contract.path, 'path', components),
       ...parametersOf(contract.query, 'query', components),
     ];
-    const responses: Record<string, unknown> = {};
+    // Declared responses first; a status also implied below gets both bodies (e.g. /health's 503).
+    const declared = new Map<string, { description: string; schemas: JsonSchema[] }>();
     for (const [status, response] of Object.entries(contract.responses)) {
-      responses[status] = {
-        description: response.description,
-        ...(response.schema ? { content: { 'application/json': { schema: components.convert(response.schema, 'output') } } } : {}),
-      };
+      declared.set(status, { description: response.description, schemas: response.schema ? [components.convert(response.schema, 'output')] : [] });
+    }
+    for (const error of contract.errors ?? []) {
+      declared.set(String(error.status), {
+        description: `${error.description} Code${error.codes.length > 1 ? 's' : ''}: ${error.codes.join(', ')}.`,
+        schemas: [errorBody],
+      });
     }
     const implied: (keyof typeof commonErrors)[] = [
-      ...(parameters.length > 0 || contract.body ? (['ValidationFailed'] as const) : []),
+      'ValidationFailed',
       ...(authenticated ? (['Unauthorized', 'Forbidden'] as const) : []),
-      ...(contract.body ? (['PayloadTooLarge'] as const) : []),
+      contract.body ? 'PayloadTooLarge' : 'GatewayPayloadTooLarge',
+      'TooManyRequests',
       'Internal',
       'ServiceUnavailable',
     ];
-    // A status the contract declares itself (GET /health's 503 carries a Health report) keeps its own body.
-    for (const name of implied) responses[String(commonErrors[name].status)] ??= { $ref: `#/components/responses/${name}` };
-    for (const error of contract.errors ?? []) {
-      responses[String(error.status)] = {
-        description: `${error.description} Code${error.codes.length > 1 ? 's' : ''}: ${error.codes.join(', ')}.`,
-        content: { 'application/json': { schema: errorBody } },
-      };
+    const responses: Record<string, unknown> = {};
+    for (const [status, response] of declared) {
+      responses[status] = { description: response.description, ...(response.schemas.length ? { content: jsonContent(response.schemas) } : {}) };
+    }
+    for (const name of implied) {
+      const status = String(commonErrors[name].status);
+      const own = declared.get(status);
+      if (!own) {
+        responses[status] = { $ref: `#/components/responses/${name}` };
+        continue;
+      }
+      const schemas = [...own.schemas];
+      for (const schema of commonErrors[name].writers.map(writerSchema)) {
+        if (!schemas.some((known) => JSON.stringify(known) === JSON.stringify(schema))) schemas.push(schema);
+      }
+      responses[status] = { description: `${own.description} ${commonErrors[name].description}`, content: jsonContent(schemas) };
     }
     const roleText = authenticated ? `\n\nRoles: ${(contract.auth as readonly string[]).join(', ')}.` : '\n\nNo token needed.';
     const example = contract.examples?.find((e) => e.body !== undefined)?.body;
@@ -122,22 +177,18 @@ export function buildOpenApiDocument(
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'RS256 JWT from the deployment\'s issuer (JWT_ISSUER; its JWKS at JWKS_URI), audience JWT_AUDIENCE. Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin), `shop_ids` (array or space/comma-separated string).',
+            'RS256 JWT from the deployment\'s issuer, verified once by API Gateway\'s JWT authorizer (issuer, audience, expiry, signature against the issuer\'s JWKS); handlers read the claims it passes. The scheme is case-insensitive (`bearer` works). Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin), `shop_ids` (array or space/comma-separated string).',
         },
       },
-      responses: Object.fromEntries(
-        Object.entries(commonErrors).map(([name, error]) => [
-          name,
-          {
-            description: error.description,
-            ...(error.status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 1 } } } } : {}),
-            content: { 'application/json': { schema: errorBody } },
-          },
-        ]),
-      ),
+      responses: Object.fromEntries(Object.keys(commonErrors).map((name) => [name, commonResponse(name as keyof typeof commonErrors)])),
       schemas: components.schemas,
     },
   };
+}
+
+/** One body schema, or the bodies a response may carry (they are disjoint: `error` or `message` at the top). */
+function jsonContent(schemas: JsonSchema[]): Record<string, unknown> {
+  return { 'application/json': { schema: schemas.length === 1 ? schemas[0] : { oneOf: schemas } } };
 }
 
 /** OpenAPI wants one parameter per query or path field, each with its own schema. */

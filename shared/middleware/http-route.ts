@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { verifyAccessToken } from '../auth/verify-access-token';
 import type { Identity, Role } from '../auth/identity';
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../http/errors';
@@ -61,10 +61,10 @@ export function httpRoute<
     logger.appendKeys({ correlationId: requestId });
     try {
       const identity = await authenticate(event, options.auth);
-      const body = options.body ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body') : undefined;
-      const query = options.query ? parseOrThrow(options.query, event.queryStringParameters ?? {}, 'query') : undefined;
+      const body = options.body ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body') : refuseAnyBody(event, maxBodyBytes);
+      const query = parseOrThrow(options.query ?? noFields, event.queryStringParameters ?? {}, 'query');
       const params = options.params ? parseOrThrow(options.params, event.pathParameters ?? {}, 'path') : undefined;
-      const result = await run({ body, query, params, identity, requestId, event } as never);
+      const result = await run({ body, query: options.query ? query : undefined, params, identity, requestId, event } as never);
       return {
         statusCode: result.status ?? 200,
         headers: { 'content-type': 'application/json', ...result.headers },
@@ -116,4 +116,28 @@ function readJsonBody(event: APIGatewayProxyEventV2, maxBodyBytes: number): unkn
   } catch {
     throw new ValidationError('body is not valid JSON', [{ field: 'body', message: 'invalid JSON' }]);
   }
+}
+
+/** What a route that declares no query or no body accepts there: nothing, so every field is undeclared (400 naming it). */
+const noFields = z.strictObject({});
+
+/**
+ * A route that takes no body accepts an absent or zero-length body, or an empty JSON object (some
+ * clients always send one). Anything else is refused: a JSON object's keys are named (`body.role`),
+ * other content as `body`.
+ */
+function refuseAnyBody(event: APIGatewayProxyEventV2, maxBodyBytes: number): undefined {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let parsed: unknown;
+  try {
+    parsed = raw.length <= maxBodyBytes ? JSON.parse(raw) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    parseOrThrow(noFields, parsed, 'body');
+    return undefined;
+  }
+  throw new ValidationError('this route takes no body', [{ field: 'body', message: 'this route takes no body' }]);
 }

@@ -33,7 +33,7 @@ const encodedShortcut = z.preprocess((value) => {
   }
 }, shortcutSchema);
 
-export const shortcutPathSchema = z.object({
+export const shortcutPathSchema = z.strictObject({
   shortcut: encodedShortcut.meta({ description: 'The shortcut, URL-encoded as a path segment: `/hi` → `%2Fhi`.', examples: ['/hi'] }),
 });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { demoTenant } from '../../infra/local/demo-data';
 import type { Role } from '../../shared/auth/identity';
+import { contractRecorder } from '../support/contract-conformance';
 import { ChatClient } from '../support/ws-client';
 
 /**
@@ -11,14 +12,19 @@ import { ChatClient } from '../support/ws-client';
  */
 let stack: LocalStack;
 const clients: ChatClient[] = [];
+let stopRecording: () => void;
 
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
+  stopRecording = contractRecorder.recordFetch(stack.httpUrl);
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
+  stopRecording?.();
   await stack?.stop();
+  // Everything this file saw over HTTP and the socket, against docs/openapi.json and docs/asyncapi.yaml.
+  expect(await contractRecorder.unexplained()).toEqual([]);
 });
 
 const token = (userId: string, role: Role, shopIds: string[] = [], tenantId: string = demoTenant.tenantId) =>

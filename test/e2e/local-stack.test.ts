@@ -20,6 +20,7 @@ import { invokeHandler, loadHandler } from '../../infra/local/invoke-handler';
 import { localCredentials, localRegion, onEndpoint } from '../../infra/local/engines';
 import { listConnectionsOfUser } from '../../shared/store/connections';
 import type { Role } from '../../shared/auth/identity';
+import { contractRecorder } from '../support/contract-conformance';
 
 /**
  * The local stack end to end: booted in memory on free ports and driven only from the outside, over real
@@ -35,6 +36,7 @@ const echoRoute = { name: 'E2eEcho', method: 'POST', path: '/e2e/echo/{id}', han
 
 let stack: LocalStack;
 let userCount = 0;
+let stopRecording: () => void;
 
 beforeAll(async () => {
   stack = await startLocalStack({
@@ -44,10 +46,18 @@ beforeAll(async () => {
     manifest: { ...defaultLocalManifest, httpRoutes: [...defaultLocalManifest.httpRoutes, echoRoute] },
     websocket: { idleTimeoutMs, maxLifetimeMs },
   });
+  // The echo route is this file's own, not kefu's: left out of the contract check.
+  stopRecording = contractRecorder.recordFetch(stack.httpUrl, [/^\/e2e\//]);
 }, 60_000);
 
 afterAll(async () => {
+  stopRecording?.();
   await stack?.stop();
+});
+
+afterAll(async () => {
+  // Everything this file saw over HTTP and the socket, against docs/openapi.json and docs/asyncapi.yaml.
+  expect(await contractRecorder.unexplained()).toEqual([]);
 });
 
 /** A fresh user per connection, so connection records of different tests never mix. */
@@ -62,11 +72,19 @@ async function mintTicket(token: string): Promise<string> {
   return ((await response.json()) as { ticket: string }).ticket;
 }
 
+/**
+ * Frames this file's own fixtures push (an @connections post from the SDK, the probe queue consumer):
+ * not kefu's, so not checked against the AsyncAPI.
+ */
+const testOnlyFrameTypes = new Set(['hello-from-sdk', 'probe']);
+
 /** Collects a socket's frames and its close, so a test can await the next frame matching a condition. */
 class SocketProbe {
   readonly frames: unknown[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
+  readonly connection = contractRecorder.newConnection();
   private waiters: (() => void)[] = [];
+  private closing = false;
 
   constructor(readonly socket: WebSocket) {
     socket.on('message', (data, isBinary) => {
@@ -77,27 +95,52 @@ class SocketProbe {
       } catch {
         // a non-JSON frame is kept as text
       }
+      if (!testOnlyFrameTypes.has((frame as { type?: string })?.type ?? '')) contractRecorder.recordReceived(this.connection, text);
       this.frames.push(frame);
       for (const wake of this.waiters.splice(0)) wake();
     });
-    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code, reason) => {
+        if (!this.closing) contractRecorder.recordClose(this.connection, code);
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
   }
 
+  /** The first frame, received or still to come, that matches; woken by each frame, bounded by `timeoutMs`. */
   async next<T = Record<string, unknown>>(matches: (frame: T) => boolean, timeoutMs = 3000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.frames.find((frame) => matches(frame as T));
       if (found !== undefined) return found as T;
-      if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`);
       await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
   }
 
   send(frame: unknown): void {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    const data = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    contractRecorder.recordSent(this.connection, data);
+    this.socket.send(data);
+  }
+
+  /** Drops a socket whose handshake was refused: there was no connection for a server to close. */
+  abandon(): void {
+    this.closing = true;
+    this.socket.terminate();
+  }
+
+  /** Closes from the client's side (its code is not the server's, so it is not checked). */
+  close(code?: number): void {
+    this.closing = true;
+    this.socket.close(code);
   }
 }
 
@@ -108,8 +151,14 @@ function openSocket(query: string): Promise<SocketProbe> {
     const probe = new SocketProbe(socket);
     socket.once('open', () => resolve(probe));
     socket.once('unexpected-response', (_request, response) => {
-      reject(Object.assign(new Error(`upgrade refused with ${response.statusCode}`), { status: response.statusCode }));
-      socket.terminate();
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        contractRecorder.recordHandshake(response.statusCode ?? 0, body);
+        reject(Object.assign(new Error(`upgrade refused with ${response.statusCode}`), { status: response.statusCode, body }));
+        probe.abandon();
+      });
     });
     socket.once('error', reject);
   });
@@ -129,6 +178,10 @@ function managementClient(): ApiGatewayManagementApiClient {
   return new ApiGatewayManagementApiClient({ endpoint: stack.httpUrl, region: localRegion, credentials: localCredentials, maxAttempts: 1 });
 }
 
+/**
+ * Table state after a close: $disconnect runs after the socket is gone and a client sees no event for its
+ * end, so this reads until the state holds, within a deadline.
+ */
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -234,10 +287,10 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     expect(Buffer.from(binaryEvent.body ?? '', 'base64')).toEqual(Buffer.from([0, 255, 1]));
   });
 
-  it('answers an unknown route with 404 JSON and a body over 10 MB with 413', async () => {
+  it('answers an unknown route with 404 and a body over 10 MB with 413, in API Gateway\'s own shape', async () => {
     const missing = await fetch(`${stack.httpUrl}/v1/no-such-thing`);
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    expect(await missing.json()).toEqual({ message: 'Not Found' });
     const wrongMethod = await fetch(`${stack.httpUrl}/v1/me`, { method: 'DELETE' });
     expect(wrongMethod.status).toBe(404);
 
@@ -247,7 +300,7 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
       body: 'x'.repeat(10 * 1024 * 1024 + 1),
     });
     expect(tooLarge.status).toBe(413);
-    expect(((await tooLarge.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await tooLarge.json()).toEqual({ message: 'Request Entity Too Large' });
   });
 
   it('opens a socket with a single-use ticket, answers ping with pong, and refuses the ticket a second time', async () => {
@@ -256,10 +309,11 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     const pong = await probe.next((frame) => frame.type === 'pong');
     expect(pong).toMatchObject({ type: 'pong', ref: 'r1' });
 
-    await expect(openSocket(`?ticket=${ticket}`)).rejects.toMatchObject({ status: 403 });
-    await expect(openSocket('')).rejects.toMatchObject({ status: 403 });
+    await expect(openSocket(`?ticket=${ticket}`)).rejects.toMatchObject({ status: 403, body: '{"message":"Forbidden"}' });
+    // No identity source at all: API Gateway's 401, before the authorizer runs.
+    await expect(openSocket('')).rejects.toMatchObject({ status: 401, body: '{"message":"Unauthorized"}' });
     await expect(openSocket('?ticket=made-up')).rejects.toMatchObject({ status: 403 });
-    probe.socket.close();
+    probe.close();
   });
 
   it('answers bad frames with error frames and keeps the socket open', async () => {
@@ -272,11 +326,12 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     expect(await probe.next((frame) => frame.ref === 'r2')).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED', field: 'action' });
 
     probe.send({ action: 'ping', ref: 'r3', padding: 'x'.repeat(40 * 1024) });
-    expect(await probe.next((frame) => frame.ref === 'r3' || frame.code === 'PAYLOAD_TOO_LARGE')).toMatchObject({ type: 'error', code: 'PAYLOAD_TOO_LARGE' });
+    // The refusal carries the request's ref, read from the oversized frame.
+    expect(await probe.next((frame) => frame.ref === 'r3')).toMatchObject({ type: 'error', code: 'PAYLOAD_TOO_LARGE', ref: 'r3' });
 
     probe.send({ action: 'ping', ref: 'still-open' });
     expect(await probe.next((frame) => frame.ref === 'still-open')).toMatchObject({ type: 'pong' });
-    probe.socket.close();
+    probe.close();
   });
 
   it('closes a socket that sends a message over 128 KB with 1009, as API Gateway does', async () => {
@@ -302,7 +357,7 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     const unsigned = await fetch(`${stack.httpUrl}/@connections/${encodeURIComponent(connectionId)}`, { method: 'POST', body: 'x' });
     expect(unsigned.status).toBe(403);
 
-    probe.socket.close(1000);
+    probe.close(1000);
     expect((await probe.closed).code).toBe(1000);
     const gone = await client
       .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('late') }))
@@ -399,7 +454,7 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
       expect(warnings.length).toBeGreaterThanOrEqual(1);
       expect(warnings.every((message) => message.startsWith('E2eProbe: batch of'))).toBe(true);
     } finally {
-      probe.socket.close();
+      probe.close();
       await poller.stop();
       sqs.destroy();
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { demoTenant } from '../../infra/local/demo-data';
 import type { Role } from '../../shared/auth/identity';
+import { contractRecorder } from '../support/contract-conformance';
 import { ChatClient } from '../support/ws-client';
 
 /**
@@ -13,14 +14,19 @@ const idleTimeoutMs = 1500;
 const maxLifetimeMs = 5000;
 let stack: LocalStack;
 const clients: ChatClient[] = [];
+let stopRecording: () => void;
 
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true, websocket: { idleTimeoutMs, maxLifetimeMs } });
+  stopRecording = contractRecorder.recordFetch(stack.httpUrl);
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
+  stopRecording?.();
   await stack?.stop();
+  // Everything this file saw over HTTP and the socket, against docs/openapi.json and docs/asyncapi.yaml.
+  expect(await contractRecorder.unexplained()).toEqual([]);
 });
 
 async function connect(userId: string, role: Role, shopIds: string[] = []): Promise<ChatClient> {
@@ -29,12 +35,6 @@ async function connect(userId: string, role: Role, shopIds: string[] = []): Prom
   clients.push(client);
   return client;
 }
-
-const closed = (client: ChatClient) =>
-  new Promise<number>((resolve) => {
-    if (client.socket.readyState === client.socket.CLOSED) resolve(-1);
-    else client.socket.once('close', (code) => resolve(code));
-  });
 
 describe('cut-off clients catch up after reconnecting', () => {
   it('a buyer cut off for idling, and an agent cut off at the lifetime limit, both receive every missed message in order', async () => {
@@ -58,7 +58,7 @@ describe('cut-off clients catch up after reconnecting', () => {
       await agent.next((f) => f.type === 'assigned' && f.conversationId === conversationId);
 
       // The buyer goes quiet and is cut off (1001, like API Gateway's idle timeout).
-      expect(await closed(buyer)).toBe(1001);
+      expect(await buyer.closedWithin(idleTimeoutMs + 5000)).toBe(1001);
       for (const [i, text] of ['在的亲', '请问有什么可以帮您？'].entries()) {
         expect(await agent.request({ action: 'sendMessage', conversationId, clientMessageId: `a${i}`, text })).toMatchObject({ seq: 2 + i });
       }
@@ -74,7 +74,7 @@ describe('cut-off clients catch up after reconnecting', () => {
       ]);
 
       // The agent's socket reaches the lifetime limit while the buyer keeps writing.
-      const agentClosed = await closed(agent);
+      const agentClosed = await agent.closedWithin(maxLifetimeMs + 5000);
       expect(agentClosed).toBe(1001);
       expect(Date.now() - agentConnectingAt).toBeGreaterThanOrEqual(maxLifetimeMs);
       expect(await buyer.request({ action: 'sendMessage', shopId: 'peach-glow', conversationId, clientMessageId: 'q2', text: '想问下发货时间' })).toMatchObject({

@@ -138,8 +138,7 @@ describe('message actions (DynamoDB Local, fauxqs)', () => {
       const buyer = newBuyer();
       for (const extra of [{ tenantId: otherTenant }, { role: 'agent' }, { seq: 99 }, { createdAt: '2000-01-01T00:00:00Z' }, { senderId: 'agent-1' }, { buyerId: 'x' }]) {
         const reply = await buyerSays(buyer, 'x', extra);
-        expect(reply).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED', field: '(root)' });
-        expect(reply.details[0].message).toContain(Object.keys(extra)[0]);
+        expect(reply).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED', field: Object.keys(extra)[0] });
       }
       // A staff-shaped frame from a buyer (no shopId) is not accepted either.
       expect(await callWs(sendMessageHandler, buyer, { action: 'sendMessage', conversationId: 'c', clientMessageId: 'x', text: 'x' })).toMatchObject({
@@ -200,7 +199,7 @@ describe('message actions (DynamoDB Local, fauxqs)', () => {
       const head = (await getConversation(tenant, conversationId, { consistent: true }))!;
       // The agent was away (socket closed after 10 minutes idle): 150 messages arrive meanwhile.
       for (let i = 0; i < 150; i++) {
-        await appendMessage({ tenantId: tenant, conversation: { ...head, lastSeq: 1 + i }, sender: { userId: buyer.userId, role: 'buyer' }, clientMessageId: `away-${i}`, text: `msg ${i}`, now: new Date() });
+        await appendMessage({ tenantId: tenant, conversation: head, sender: { userId: buyer.userId, role: 'buyer' }, clientMessageId: `away-${i}`, text: `msg ${i}`, now: new Date() });
       }
       const seen: number[] = [1];
       let afterSeq = 1;

@@ -95,7 +95,7 @@ describe('message HTTP routes (DynamoDB Local)', () => {
       [{ afterSeq: '-1' }, 'query.afterSeq'],
       [{ afterSeq: '1e3' }, 'query.afterSeq'],
       [{ afterSeq: '9'.repeat(30) }, 'query.afterSeq'],
-      [{ sortBy: 'text' }, 'query'],
+      [{ sortBy: 'text' }, 'query.sortBy'],
     ])('refuses the query %j with a 400 naming %s (rows 20-21)', async (query, field) => {
       const response = await listMessages(agent, conversationId, query);
       expect(response.status).toBe(400);

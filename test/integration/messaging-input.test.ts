@@ -44,9 +44,9 @@ describe('bad input on the message actions (row 20)', () => {
     ['a clientMessageId with emoji', { ...valid, clientMessageId: '😀' }, 'VALIDATION_FAILED', 'clientMessageId'],
     ['a shopId with a key separator', { ...valid, shopId: 'x#T#other' }, 'VALIDATION_FAILED', 'shopId'],
     ['an unknown stage', { ...valid, stage: 'crm' }, 'VALIDATION_FAILED', 'stage'],
-    ['a __proto__ key', '{"action":"sendMessage","shopId":"shop-in","clientMessageId":"x","text":"x","__proto__":{"role":"admin"}}', 'VALIDATION_FAILED', '(root)'],
-    ['a tenantId field', { ...valid, tenantId: 'other' }, 'VALIDATION_FAILED', '(root)'],
-    ['a seq field', { ...valid, seq: 1 }, 'VALIDATION_FAILED', '(root)'],
+    ['a __proto__ key', '{"action":"sendMessage","shopId":"shop-in","clientMessageId":"x","text":"x","__proto__":{"role":"admin"}}', 'VALIDATION_FAILED', '__proto__'],
+    ['a tenantId field', { ...valid, tenantId: 'other' }, 'VALIDATION_FAILED', 'tenantId'],
+    ['a seq field', { ...valid, seq: 1 }, 'VALIDATION_FAILED', 'seq'],
     ['a text that is a 10k-element array', { ...valid, text: Array.from({ length: 10_000 }, () => 0) }, 'VALIDATION_FAILED', 'text'],
     ['a frame over 32 KB', { ...valid, text: 'a'.repeat(40_000) }, 'PAYLOAD_TOO_LARGE', undefined],
     ['a frame over 128 KB', { ...valid, text: '长'.repeat(50_000) }, 'PAYLOAD_TOO_LARGE', undefined],
@@ -58,12 +58,12 @@ describe('bad input on the message actions (row 20)', () => {
   });
 
   it.each([
-    ['hello with a tenantId', helloHandler, { action: 'hello', tenantId: 'x' }, '(root)'],
+    ['hello with a tenantId', helloHandler, { action: 'hello', tenantId: 'x' }, 'tenantId'],
     ['resume with 10k conversations', resumeHandler, { action: 'resume', conversations: Array.from({ length: 10_000 }, () => 0) }, 'conversations'],
     ['resume with 21 conversations', resumeHandler, { action: 'resume', conversations: Array.from({ length: 21 }, (_, i) => ({ conversationId: `c${i}`, afterSeq: 0 })) }, 'conversations'],
     ['resume with a negative afterSeq', resumeHandler, { action: 'resume', conversations: [{ conversationId: 'c', afterSeq: -1 }] }, 'conversations.0.afterSeq'],
     ['resume with a limit of 101', resumeHandler, { action: 'resume', conversations: [{ conversationId: 'c', afterSeq: 0 }], limit: 101 }, 'limit'],
-    ['resume with __proto__ in an entry', resumeHandler, '{"action":"resume","conversations":[{"conversationId":"c","afterSeq":0,"__proto__":{"x":1}}]}', 'conversations.0'],
+    ['resume with __proto__ in an entry', resumeHandler, '{"action":"resume","conversations":[{"conversationId":"c","afterSeq":0,"__proto__":{"x":1}}]}', 'conversations.0.__proto__'],
     ['markRead with a fractional seq', markReadHandler, { action: 'markRead', conversationId: 'c', seq: 1.5 }, 'seq'],
     ['markRead with a string seq', markReadHandler, { action: 'markRead', conversationId: 'c', seq: '3' }, 'seq'],
     ['markRead with a huge seq', markReadHandler, { action: 'markRead', conversationId: 'c', seq: 1e300 }, 'seq'],
@@ -137,12 +137,15 @@ describe('flood control (row 22)', () => {
   it('throttles one connection after its burst while other connections go on', async () => {
     const flooder = who(tenant, 'buyer', 'flooder');
     const frames = Array.from({ length: 60 }, (_, i) => ({ action: 'sendMessage', shopId: shop, clientMessageId: `f-${i}` }));
-    const replies = [];
     // Invalid frames (no text) still spend tokens: flood control runs before parsing, so nothing is stored either way.
-    for (const frame of frames) replies.push(await callWs(sendMessageHandler, flooder, frame, 'conn-flood'));
+    // Sent at once, as a flood arrives, so the bucket does not refill in between.
+    const replies = await Promise.all(frames.map((frame) => callWs(sendMessageHandler, flooder, frame, 'conn-flood')));
     const codes = replies.map((r) => r.code);
-    expect(codes.slice(0, 40).every((code) => code === 'VALIDATION_FAILED')).toBe(true);
-    expect(codes.slice(40).filter((code) => code === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(15);
+    // The burst of 40, plus what the bucket refills (20/s) while a loaded machine spreads the 60 calls out.
+    const admitted = codes.filter((code) => code === 'VALIDATION_FAILED').length;
+    expect(admitted).toBeGreaterThanOrEqual(40);
+    expect(admitted).toBeLessThanOrEqual(50);
+    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(60 - admitted);
     expect(replies.find((r) => r.code === 'RATE_LIMITED')).toMatchObject({ type: 'error', message: expect.stringContaining('slow down') });
     const other = who(uniqueTenant('input-other'), 'buyer', 'calm');
     await seedShop(other.tenantId, shop);

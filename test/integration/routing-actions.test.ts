@@ -119,8 +119,8 @@ describe('agent and supervisor actions (DynamoDB Local)', () => {
 
     it.each([
       ['an unknown presence', { action: 'setPresence', presence: 'busy' }, 'presence'],
-      ['a load override', { action: 'setPresence', presence: 'offline', load: 0 }, '(root)'],
-      ['a tenantId', { action: 'setPresence', presence: 'offline', tenantId: otherTenant }, '(root)'],
+      ['a load override', { action: 'setPresence', presence: 'offline', load: 0 }, 'load'],
+      ['a tenantId', { action: 'setPresence', presence: 'offline', tenantId: otherTenant }, 'tenantId'],
       ['invalid JSON', '{"action":', '(frame)'],
     ])('answers %s with an error frame naming the field and changes nothing (rows 16, 20)', async (_name, frame, field) => {
       const reply = await send(setPresenceHandler, agent1, frame);
@@ -224,8 +224,8 @@ describe('agent and supervisor actions (DynamoDB Local)', () => {
       ['a 501-character note', { toAgentId: 'ag-2', note: 'x'.repeat(501) }, 'note'],
       ['a lone surrogate in the note', { toAgentId: 'ag-2', note: 'hi \ud800' }, 'note'],
       ['a bidi override in the note', { toAgentId: 'ag-2', note: 'ok \u202e' }, 'note'],
-      ['a tenantId', { toAgentId: 'ag-2', note: 'n', tenantId: otherTenant }, '(root)'],
-      ['an assigneeId', { toAgentId: 'ag-2', note: 'n', assigneeId: 'ag-2' }, '(root)'],
+      ['a tenantId', { toAgentId: 'ag-2', note: 'n', tenantId: otherTenant }, 'tenantId'],
+      ['an assigneeId', { toAgentId: 'ag-2', note: 'n', assigneeId: 'ag-2' }, 'assigneeId'],
       ['a path-like id', { toAgentId: '../ag-2', note: 'n' }, 'toAgentId'],
     ])('answers %s with an error frame naming the field and changes nothing (rows 16, 20)', async (_name, fields, field) => {
       const conversation = await assignedTo('ag-1', `buyer-bad-${Math.random().toString(36).slice(2, 10)}`);

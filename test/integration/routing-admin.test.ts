@@ -111,9 +111,9 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
     });
 
     it.each([
-      ['tenantId in the body', { ...shopBody(), tenantId: otherTenant }, 'body'],
-      ['createdAt in the body', { ...shopBody(), createdAt: '2000-01-01T00:00:00Z' }, 'body'],
-      ['unknown routing key', { ...shopBody(), routing: { ...shopBody().routing, load: 5 } }, 'body.routing'],
+      ['tenantId in the body', { ...shopBody(), tenantId: otherTenant }, 'body.tenantId'],
+      ['createdAt in the body', { ...shopBody(), createdAt: '2000-01-01T00:00:00Z' }, 'body.createdAt'],
+      ['unknown routing key', { ...shopBody(), routing: { ...shopBody().routing, load: 5 } }, 'body.routing.load'],
       ['bad mode', { ...shopBody(), routing: { ...shopBody().routing, mode: 'random' } }, 'body.routing.mode'],
       ['missing stage group', { ...shopBody(), routing: { ...shopBody().routing, groups: { 'pre-sale': 'g' } } }, 'body.routing.groups.in-sale'],
       ['group id with #', { ...shopBody(), routing: { ...shopBody().routing, backupGroup: 'a#b' } }, 'body.routing.backupGroup'],
@@ -122,7 +122,7 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
       ['lone surrogate in the name', { ...shopBody('bad\ud800') }, 'body.name'],
       ['bidi override in the name', { ...shopBody('evil\u202Egnp.exe') }, 'body.name'],
       ['name of 500 emoji', { ...shopBody('😀'.repeat(500)) }, 'body.name'],
-      ['__proto__ key', JSON.parse(`{"name":"x","category":"c","routing":${JSON.stringify(shopBody().routing)},"__proto__":{"admin":true}}`), 'body'],
+      ['__proto__ key', JSON.parse(`{"name":"x","category":"c","routing":${JSON.stringify(shopBody().routing)},"__proto__":{"admin":true}}`), 'body.__proto__'],
     ])('rejects %s with 400 naming the field and stores nothing (rows 16, 20)', async (_name, body, field) => {
       const response = await putShop(admin, 'shop-bad', body);
       expect(response.statusCode).toBe(400);
@@ -254,9 +254,9 @@ describe('shop and agent admin routes (DynamoDB Local)', () => {
     });
 
     it.each([
-      ['load in the body', { ...agentBody, load: -100 }, 'body'],
-      ['presence in the body', { ...agentBody, presence: 'online' }, 'body'],
-      ['tenantId in the body', { ...agentBody, tenantId: otherTenant }, 'body'],
+      ['load in the body', { ...agentBody, load: -100 }, 'body.load'],
+      ['presence in the body', { ...agentBody, presence: 'online' }, 'body.presence'],
+      ['tenantId in the body', { ...agentBody, tenantId: otherTenant }, 'body.tenantId'],
       ['cap above 5000', { ...agentBody, cap: 5001 }, 'body.cap'],
       ['cap not an integer', { ...agentBody, cap: 1.5 }, 'body.cap'],
       ['10k groups', { ...agentBody, groupIds: Array.from({ length: 10_000 }, (_, i) => `g${i}`) }, 'body.groupIds'],
