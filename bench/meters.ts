@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { observeInvocations } from '../infra/local/invoke-handler';
 import { defaultMemoryMb } from '../infra/local/lambda-context';
+import { connectionsApi, dynamo, sqs } from '../shared/runtime/clients';
 
 /**
  * What the benchmark counts inside the local stack's process, per function (handler) that made the call:
@@ -18,6 +19,11 @@ import { defaultMemoryMb } from '../infra/local/lambda-context';
  * Attribution: each handler call runs inside an AsyncLocalStorage context naming its function, so an SDK
  * call made anywhere below a handler is charged to it. Calls outside any handler are charged to `poller`
  * (the event source mapping's receive/delete) or `outside` (setup, the bench itself).
+ *
+ * With handlers in worker threads (the local stack's default), each handler thread installs its own
+ * Meters on its own clients (`installInWorker`, imported there by the local stack) and sends what it
+ * counted back with every invocation's result; the stack's thread merges it into these maps, where the
+ * queue pollers' SQS calls are counted.
  */
 
 const currentFunction = new AsyncLocalStorage<string>();
@@ -135,6 +141,38 @@ export class Meters {
     this.startedAt = Date.now();
   }
 
+  /** What was counted since the last reset, and a reset: a handler thread's report to the stack's thread. */
+  drain(): MeterSnapshot | undefined {
+    if (this.dynamo.size + this.sqs.size + this.posts.size + this.invocations.size === 0) return undefined;
+    const counted = this.snapshot();
+    this.reset();
+    return counted;
+  }
+
+  /** Adds a handler thread's counts (from drain()) to these. */
+  merge(counted: MeterSnapshot): void {
+    const add = <T extends object>(target: T, source: T) => {
+      for (const [key, value] of Object.entries(source)) {
+        if (typeof value === 'number') (target as Record<string, number>)[key] = ((target as Record<string, number>)[key] ?? 0) + value;
+      }
+    };
+    for (const [fn, operations] of Object.entries(counted.dynamo)) for (const [op, stats] of Object.entries(operations)) add(this.dynamoStats(fn, op), stats);
+    for (const [fn, keys] of Object.entries(counted.sqs)) for (const [key, stats] of Object.entries(keys)) add(this.sqsStats(fn, key), stats);
+    for (const [fn, stats] of Object.entries(counted.posts)) add(this.postStats(fn), stats);
+    for (const [fn, stats] of Object.entries(counted.invocations)) {
+      const target = this.invocationStats(fn, stats.memoryMb);
+      const { durationsMs, memoryMb: _memory, ...sums } = stats;
+      add(target, sums);
+      for (const ms of durationsMs) if (target.durationsMs.length < maxDurationSamples) target.durationsMs.push(ms);
+    }
+  }
+
+  private invocationStats(fn: string, memoryMb: number): InvocationStats {
+    let stats = this.invocations.get(fn);
+    if (!stats) this.invocations.set(fn, (stats = { invocations: 0, errors: 0, records: 0, memoryMb, totalMs: 0, billedMs: 0, durationsMs: [] }));
+    return stats;
+  }
+
   snapshot(): MeterSnapshot {
     const nested = <T>(map: Map<string, Map<string, T>>) =>
       Object.fromEntries([...map].map(([fn, inner]) => [fn, Object.fromEntries([...inner].map(([k, v]) => [k, structuredClone(v)]))]));
@@ -195,14 +233,16 @@ export class Meters {
         const input = args.input as Record<string, unknown>;
         const supported = capacityOperations.has(operation);
         const request = supported ? { ...args, input: { ...input, ReturnConsumedCapacity: 'INDEXES' } } : args;
-        const stats = this.dynamoStats(fn, operation);
-        stats.calls++;
+        this.dynamoStats(fn, operation).calls++;
         const isRead = readOperations.has(operation);
         try {
           const result = await next(request);
-          if (supported) this.addCapacity(stats, operation, isRead, input, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+          // Looked up again after the call, as every outcome below: a reset or a handler thread's drain while
+          // it ran must not drop its units into a window already reported.
+          if (supported) this.addCapacity(this.dynamoStats(fn, operation), operation, isRead, input, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
           return result;
         } catch (error) {
+          const stats = this.dynamoStats(fn, operation);
           stats.errors++;
           const name = (error as Error).name;
           if (name === 'ConditionalCheckFailedException') {
@@ -300,12 +340,14 @@ export class Meters {
     outputOf: (result: R) => unknown,
   ): Promise<R> {
     const queue = typeof input.QueueUrl === 'string' ? input.QueueUrl.split('/').pop() : undefined;
-    const stats = this.sqsStats(fn, queue ? `${operation} ${queue}` : operation);
-    stats.requests++;
+    const key = queue ? `${operation} ${queue}` : operation;
+    const started = this.sqsStats(fn, key);
+    started.requests++;
     const payloadBytes = sqsPayloadBytes(operation, input);
-    stats.billedRequests += Math.max(1, Math.ceil(payloadBytes / (64 * 1024)));
+    started.billedRequests += Math.max(1, Math.ceil(payloadBytes / (64 * 1024)));
     try {
       const result = await call();
+      const stats = this.sqsStats(fn, key);
       const output = outputOf(result) as { Messages?: unknown[]; Successful?: unknown[] } | undefined;
       if (operation === 'ReceiveMessage') {
         const received = output?.Messages?.length ?? 0;
@@ -315,7 +357,7 @@ export class Meters {
       else if (output?.Successful) stats.messages += output.Successful.length;
       return result;
     } catch (error) {
-      stats.errors++;
+      this.sqsStats(fn, key).errors++;
       throw error;
     }
   }
@@ -336,8 +378,8 @@ export class Meters {
         try {
           return await next(args);
         } catch (error) {
-          if ((error as Error).name === 'GoneException') stats.gone++;
-          else stats.errors++;
+          if ((error as Error).name === 'GoneException') this.postStats(fn).gone++;
+          else this.postStats(fn).errors++;
           throw error;
         }
       },
@@ -345,8 +387,12 @@ export class Meters {
     );
   }
 
-  /** Times every handler invocation of the local stack and runs it in its function's attribution context. */
+  /**
+   * Times every handler invocation of the local stack and runs it in its function's attribution context;
+   * handler threads do the same with their own Meters (installInWorker) and report here.
+   */
   instrumentInvocations(): void {
+    const inWorkers = { module: new URL('./meters.ts', import.meta.url).href, onUsage: (usage: unknown) => this.merge(usage as MeterSnapshot) };
     observeInvocations(async (spec, event, call) => {
       const records = (event as { Records?: unknown[] } | null)?.Records;
       const started = performance.now();
@@ -359,11 +405,7 @@ export class Meters {
       } finally {
         const ms = performance.now() - started;
         // Looked up after the call: a reset while it ran counts it in the new window.
-        let stats = this.invocations.get(spec.name);
-        if (!stats) {
-          stats = { invocations: 0, errors: 0, records: 0, memoryMb: spec.memoryMb ?? defaultMemoryMb, totalMs: 0, billedMs: 0, durationsMs: [] };
-          this.invocations.set(spec.name, stats);
-        }
+        const stats = this.invocationStats(spec.name, spec.memoryMb ?? defaultMemoryMb);
         stats.invocations++;
         if (failed) stats.errors++;
         if (Array.isArray(records)) stats.records += records.length;
@@ -371,7 +413,7 @@ export class Meters {
         stats.billedMs += Math.max(1, Math.ceil(ms));
         if (stats.durationsMs.length < maxDurationSamples) stats.durationsMs.push(ms);
       }
-    });
+    }, inWorkers);
   }
 
   /** Invocations of one function since the last reset (cheap; no snapshot). */
@@ -382,6 +424,20 @@ export class Meters {
   uninstall(): void {
     observeInvocations(undefined);
   }
+}
+
+/**
+ * Run in each handler thread by the local stack (see WorkerInstrumentation in infra/local/invoke-handler.ts):
+ * the same meters on that thread's shared clients; `drain()` is sent back with each invocation's result.
+ */
+export function installInWorker(): { drain(): MeterSnapshot | undefined; uninstall(): void } {
+  const meters = new Meters();
+  const endpoint = process.env.WS_MANAGEMENT_ENDPOINT;
+  meters.instrumentDynamo(dynamo());
+  meters.instrumentSqs(sqs());
+  if (endpoint) meters.instrumentConnections(connectionsApi(endpoint));
+  meters.instrumentInvocations();
+  return { drain: () => meters.drain(), uninstall: () => meters.uninstall() };
 }
 
 /** `PutItemCommand` → `PutItem`; the document client's `PutCommand` → `PutItem`. */

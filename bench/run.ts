@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --scenario steady|double11|hot|flood|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ *                [--handler-threads 0,1,0,1]
  *
  * Boots the whole local stack in memory on free ports, measures this machine's ceilings, then drives
  * each scenario over real WebSockets from a worker thread and prints what it measured. JSON goes to
@@ -23,6 +24,7 @@ import { Meters, type MeterSnapshot } from './meters';
 import { partialResult } from './partial-result';
 import { buildResult, formatSummary, summaryEntry, type Ceilings, type QueueTrace, type ScenarioResult, type StackThreadStats } from './report';
 import { formatHot, runHot } from './hot';
+import { compareHandlerThreads, formatHandlerThreadComparison } from './thread-comparison';
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
 import { formatFlood, runFlood } from './flood';
 
@@ -36,12 +38,13 @@ function options() {
       seconds: { type: 'string' },
       'whale-buyers': { type: 'string' },
       'deadline-seconds': { type: 'string' },
+      'handler-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|hot|flood|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--deadline-seconds <150>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|flood|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
@@ -55,7 +58,14 @@ function options() {
     if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be between ${min} and ${max}`);
     return value;
   };
+  // Each entry runs the scenarios once more on the same stack with handlers in that many threads (0: in the
+  // stack's thread), e.g. 0,1,0,1 to compare both modes in one run, alternating against drift in the machine's load.
+  const handlerThreads = values['handler-threads']?.split(',').map((raw) => bounded('handler-threads', raw.trim(), 0, 0, 8));
+  if (handlerThreads && (handlerThreads.length === 0 || handlerThreads.length > 8 || handlerThreads.some((n) => !Number.isInteger(n)))) {
+    throw new Error('--handler-threads takes 1-8 whole numbers, comma-separated, e.g. 0,1,0,1');
+  }
   return {
+    handlerThreads,
     scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' ? [] : [scenario as ScenarioName],
     flood: scenario === 'flood',
     // Bounded so one run stays within the machine's share: ≤ 60 s windows, ≤ 1,000 msgs/s, ≤ 4,000 buyers.
@@ -311,36 +321,65 @@ async function main(): Promise<void> {
       }
       return;
     }
-    const results: ScenarioResult[] = [];
+    const results: (ScenarioResult & { handlerThreads: number })[] = [];
     const allCeilings: Ceilings[] = [];
+    const failures: { scenario: string; handlerThreads: number; error: string }[] = [];
     const stoppedScenarios: string[] = [];
-    for (const name of opts.scenarios) {
-      // Measured right before each scenario on the same DynamoDB Local, so a ratio compares like with like on a noisy machine.
-      const ceilings = await measureCeilings(stack);
-      allCeilings.push(ceilings);
-      console.log(
-        `\nceilings: DynamoDB Local ${Math.round(ceilings.dynamoWritesPerSecond)} PutItem/s, raw ws echo ${Math.round(ceilings.wsEchoRoundTripsPerSecond)} round trips/s ` +
-          `(32 in flight; best of 3 x 1 s: ${ceilings.dynamoSamples.map(Math.round).join(', ')} / ${ceilings.wsEchoSamples.map(Math.round).join(', ')})`,
-      );
-      if (name === 'hot') {
-        // Its own phases and report (bench/hot.ts); not part of the summary table.
-        const definition = defineScenario(name, { ...opts, fdLimit: fdLimit() });
-        console.log(`\n[hot] ${definition.description}`);
-        const hot = await runHot(stack, meters, definition, ceilings);
+    for (const threads of opts.handlerThreads ?? [stack.handlerThreads]) {
+      if (threads !== stack.handlerThreads) await stack.setHandlerThreads(threads);
+      console.log(`\nhandlers ${threads === 0 ? "in the stack's thread" : `in ${threads} worker thread(s)`}`);
+      for (const name of opts.scenarios) {
+        // Measured right before each scenario on the same DynamoDB Local, so a ratio compares like with like on a noisy machine.
+        const ceilings = await measureCeilings(stack);
+        allCeilings.push(ceilings);
+        console.log(
+          `\nceilings: DynamoDB Local ${Math.round(ceilings.dynamoWritesPerSecond)} PutItem/s, raw ws echo ${Math.round(ceilings.wsEchoRoundTripsPerSecond)} round trips/s ` +
+            `(32 in flight; best of 3 x 1 s: ${ceilings.dynamoSamples.map(Math.round).join(', ')} / ${ceilings.wsEchoSamples.map(Math.round).join(', ')})`,
+        );
+        if (name === 'hot') {
+          // Its own phases and report (bench/hot.ts); not part of the summary table.
+          const definition = defineScenario(name, { ...opts, fdLimit: fdLimit() });
+          console.log(`\n[hot] ${definition.description}`);
+          const hot = await runHot(stack, meters, definition, ceilings);
+          mkdirSync(resultsDir, { recursive: true });
+          writeFileSync(join(resultsDir, 'hot.json'), `${JSON.stringify(hot, null, 2)}\n`);
+          console.log(`\n${formatHot(hot)}`);
+          continue;
+        }
+        let result: ScenarioResult & { handlerThreads: number };
+        try {
+          result = { ...(await runScenario(stack, meters, monitor, name, opts, ceilings)), handlerThreads: threads };
+        } catch (error) {
+          // Comparing modes, a run that fails is a result of its mode: it is reported, and the next runs go on
+          // once the stack has drained what the failed run left behind.
+          if (!opts.handlerThreads || opts.handlerThreads.length < 2) throw error;
+          console.log(`  [${name}] failed with handlers in ${threads} thread(s): ${(error as Error).message}`);
+          failures.push({ scenario: name, handlerThreads: threads, error: (error as Error).message });
+          await new Promise((resolve) => setTimeout(resolve, 45_000));
+          continue;
+        }
+        if (result.completed === false) {
+          // Stopped before its end: what it measured is written with the reason, but it is no result to summarize or compare.
+          mkdirSync(resultsDir, { recursive: true });
+          writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+          console.error(`\n[${name}] NOT COMPLETED: ${String(result.reason)}; what it measured is in bench/results/${name}.json`);
+          stoppedScenarios.push(name);
+          failures.push({ scenario: name, handlerThreads: threads, error: String(result.reason) });
+          continue;
+        }
+        results.push(result);
         mkdirSync(resultsDir, { recursive: true });
-        writeFileSync(join(resultsDir, 'hot.json'), `${JSON.stringify(hot, null, 2)}\n`);
-        console.log(`\n${formatHot(hot)}`);
-        continue;
+        writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+        if (opts.handlerThreads && opts.handlerThreads.length > 1) {
+          const run = opts.handlerThreads.slice(0, results.length + failures.length).filter((n) => n === threads).length;
+          writeFileSync(join(resultsDir, `${name}.threads-${threads}.run-${run}.json`), `${JSON.stringify(result, null, 2)}\n`);
+        }
       }
-      const result = await runScenario(stack, meters, monitor, name, opts, ceilings);
-      mkdirSync(resultsDir, { recursive: true });
-      writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-      if (result.completed === false) {
-        stoppedScenarios.push(name);
-        console.error(`\n[${name}] NOT COMPLETED: ${String(result.reason)}; what it measured is in bench/results/${name}.json`);
-        continue;
-      }
-      results.push(result);
+    }
+    if (opts.handlerThreads && opts.handlerThreads.length > 1) {
+      const comparison = compareHandlerThreads(results, failures);
+      writeFileSync(join(resultsDir, 'handler-threads.json'), `${JSON.stringify(comparison, null, 2)}\n`);
+      console.log(`\n${formatHandlerThreadComparison(comparison)}`);
     }
 
     if (results.length === 0) {
@@ -359,7 +398,7 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version },
       // Scenarios not run this time keep their previous entry (each carries its own measuredAt).
-      scenarios: { ...previous.scenarios, ...Object.fromEntries(results.map((r) => [r.scenario, summaryEntry(r)])) },
+      scenarios: { ...previous.scenarios, ...Object.fromEntries(results.map((r) => [r.scenario, { ...summaryEntry(r), handlerThreads: r.handlerThreads }])) },
       runSeconds: Math.round((Date.now() - runStarted) / 1000),
     };
     writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);

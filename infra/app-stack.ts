@@ -95,9 +95,6 @@ export class AppStack extends Stack {
     const fixed: FixedHandlerEnvironment = {
       TABLE_NAME: this.data.table.tableName,
       WS_MANAGEMENT_ENDPOINT: webSocketStage.callbackUrl,
-      JWT_ISSUER: region.jwt.issuer,
-      JWT_AUDIENCE: region.jwt.audience,
-      JWKS_URI: region.jwt.jwksUri,
       STAGE: region.stage,
     };
     const queueUrls = [...this.data.queues].map(([name, queue]) => [queueUrlVariable({ name }), queue.queueUrl]);

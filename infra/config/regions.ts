@@ -49,7 +49,7 @@ const regionSchema = z
     alarmEmail: z.email(),
     capacityMode: z.enum(['normal', 'promo']),
     capacity: z.object({ normal: capacityPresetSchema, promo: capacityPresetSchema }),
-    /** The token issuer the HTTP API's JWT authorizer and the handlers (aws-jwt-verify) trust. */
+    /** The token issuer the HTTP API's JWT authorizer trusts; handlers read the claims it verified. */
     jwt: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUri: z.url() }),
   })
   .refine((region) => region.name === `${region.awsRegion}-${region.stage}`, {

@@ -4,14 +4,16 @@ import type { Role } from '../../shared/auth/identity';
  * The demo world `npm start` seeds on first start: one outsourcing firm serving three shops of different
  * categories and brand personas, agents split by stage (pre-sale, in-sale, after-sale) with some serving
  * several brands at once, a backup "militia" group any shop can borrow from at a promo's start, a
- * supervisor and two buyers. Plain data, so the seeding code can move to the store modules unchanged.
+ * supervisor, an admin and two buyers; and a second, smaller firm (one shop, two agents, an admin, a
+ * buyer) so tenant isolation can be tried by hand. Plain data, so the seeding code can move to the store
+ * modules unchanged.
  */
 export type Stage = 'pre-sale' | 'in-sale' | 'after-sale';
 
 export interface DemoShop {
   shopId: string;
   name: string;
-  category: 'cosmetics' | 'appliances' | 'apparel';
+  category: 'cosmetics' | 'appliances' | 'apparel' | 'tea';
   /** How replies should sound: quick-reply variants and the robot follow it. */
   persona: { tone: string; addressBuyerAs: string; signature: string; greetings: string[]; closing: string };
   routing: {
@@ -32,6 +34,7 @@ export interface DemoAgent {
 }
 
 export interface DemoUser {
+  tenantId: string;
   userId: string;
   name: string;
   role: Role;
@@ -122,13 +125,65 @@ const stageOf = (agent: DemoAgent) =>
 
 export const demoUsers: readonly DemoUser[] = [
   ...demoAgents.map((agent) => ({
+    tenantId: demoTenant.tenantId,
     userId: agent.agentId,
     name: agent.name,
     role: 'agent' as const,
     shopIds: agent.shopIds,
     description: `agent, ${stageOf(agent)}: ${agent.shopIds.join(', ')}`,
   })),
-  { userId: 'supervisor-wang', name: '王主管', role: 'supervisor', shopIds: allShops, description: 'supervisor of all three shops' },
-  { userId: 'buyer-taotao', name: '淘淘', role: 'buyer', shopIds: [], description: 'buyer' },
-  { userId: 'buyer-lin', name: '林同学', role: 'buyer', shopIds: [], description: 'buyer' },
+  { tenantId: demoTenant.tenantId, userId: 'supervisor-wang', name: '王主管', role: 'supervisor', shopIds: allShops, description: 'supervisor of all three shops' },
+  { tenantId: demoTenant.tenantId, userId: 'admin-chen', name: '陈经理', role: 'admin', shopIds: [], description: 'tenant admin: shops, agents, quick replies' },
+  { tenantId: demoTenant.tenantId, userId: 'buyer-taotao', name: '淘淘', role: 'buyer', shopIds: [], description: 'buyer' },
+  { tenantId: demoTenant.tenantId, userId: 'buyer-lin', name: '林同学', role: 'buyer', shopIds: [], description: 'buyer' },
+];
+
+/** The second firm: nothing of it is visible to the first, and the other way round. */
+export const secondDemoTenant = { tenantId: 'demo-firm-b', name: '星河电商服务 Xinghe E-commerce Services' } as const;
+
+export const secondDemoShops: readonly DemoShop[] = [
+  {
+    shopId: 'cloud-mist-tea',
+    name: '云雾茶庄 Cloud Mist Tea',
+    category: 'tea',
+    persona: {
+      tone: 'calm',
+      addressBuyerAs: '茶友',
+      signature: '云雾小茶',
+      greetings: ['茶友您好，云雾茶庄为您泡好了茶，想了解哪一款？'],
+      closing: '山高水长，期待与您再会。',
+    },
+    routing: {
+      mode: 'by-stage',
+      groups: { 'pre-sale': 'tea-pre', 'in-sale': 'tea-pre', 'after-sale': 'tea-after' },
+      backupGroup: 'tea-after',
+      idleCloseMinutes: 30,
+      defaultAgentCap: 8,
+    },
+  },
+];
+
+export const secondDemoAgents: readonly DemoAgent[] = [
+  { agentId: 'ahua', name: '阿花', shopIds: ['cloud-mist-tea'], groupIds: ['tea-pre'], cap: 8 },
+  { agentId: 'xiaolong', name: '小龙', shopIds: ['cloud-mist-tea'], groupIds: ['tea-after'], cap: 8 },
+];
+
+export const secondDemoUsers: readonly DemoUser[] = [
+  { tenantId: secondDemoTenant.tenantId, userId: 'ahua', name: '阿花', role: 'agent', shopIds: ['cloud-mist-tea'], description: 'agent, pre- and in-sale: cloud-mist-tea' },
+  { tenantId: secondDemoTenant.tenantId, userId: 'xiaolong', name: '小龙', role: 'agent', shopIds: ['cloud-mist-tea'], description: 'agent, after-sale: cloud-mist-tea' },
+  { tenantId: secondDemoTenant.tenantId, userId: 'admin-zhao', name: '赵经理', role: 'admin', shopIds: [], description: 'tenant admin' },
+  { tenantId: secondDemoTenant.tenantId, userId: 'buyer-zhou', name: '周周', role: 'buyer', shopIds: [], description: 'buyer' },
+];
+
+export interface DemoTenant {
+  tenantId: string;
+  name: string;
+  shops: readonly DemoShop[];
+  agents: readonly DemoAgent[];
+  users: readonly DemoUser[];
+}
+
+export const demoTenants: readonly DemoTenant[] = [
+  { ...demoTenant, shops: demoShops, agents: demoAgents, users: demoUsers },
+  { ...secondDemoTenant, shops: secondDemoShops, agents: secondDemoAgents, users: secondDemoUsers },
 ];

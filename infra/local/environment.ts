@@ -2,14 +2,12 @@ import { queueUrlVariable } from '../../shared/queue-settings';
 import type { QueueSpec } from '../../shared/manifest';
 import { localCredentials, localRegion, type LocalEngines } from './engines';
 
-/** The issuer the local stack signs dev tokens as; it lives under the HTTP API's own origin. */
-export const localIssuerPath = '/local-issuer';
+export { localAudience, localIssuerPath, localIssuerUrl } from './token-issuer';
 export const jwksPath = '/.well-known/jwks.json';
-export const localAudience = 'kefu';
 
 export interface HandlerEnvironmentInput {
   engines: Pick<LocalEngines, 'dynamoEndpoint' | 'sqsEndpoint' | 'tableName'> & { queueUrls: Partial<Record<QueueSpec['name'], string>> };
-  /** http://127.0.0.1:PORT: the HTTP API, which also serves @connections and the JWKS. */
+  /** http://127.0.0.1:PORT: the HTTP API, which also serves @connections. */
   httpUrl: string;
 }
 
@@ -23,9 +21,6 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
   const vars: Record<string, string> = {
     TABLE_NAME: engines.tableName,
     WS_MANAGEMENT_ENDPOINT: httpUrl,
-    JWT_ISSUER: localIssuerUrl(httpUrl),
-    JWT_AUDIENCE: localAudience,
-    JWKS_URI: `${httpUrl}${jwksPath}`,
     STAGE: 'local',
     AWS_REGION: localRegion,
     AWS_DEFAULT_REGION: localRegion,
@@ -42,10 +37,6 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
     if (url) vars[queueUrlVariable({ name: name as QueueSpec['name'] })] = url;
   }
   return vars;
-}
-
-export function localIssuerUrl(httpUrl: string): string {
-  return `${httpUrl}${localIssuerPath}`;
 }
 
 /**

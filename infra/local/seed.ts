@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getShop, saveShop } from '../../shared/store/shops';
 import { getAgent, saveAgentProfile } from '../../shared/store/agents';
 import { findQuickReply, putQuickReply } from '../../shared/store/quick-replies';
-import { demoAgents, demoShops, demoTenant, type DemoShop } from './demo-data';
+import { demoTenants, type DemoShop } from './demo-data';
 
 export interface SeedResult {
   created: number;
@@ -13,33 +13,34 @@ export interface SeedResult {
 const seedActor = 'kefu-seed';
 
 /**
- * Writes the demo firm's shops, agents (with their group memberships) and each shop's greeting and
+ * Writes each demo firm's shops, agents (with their group memberships) and each shop's greeting and
  * closing quick replies through the same store functions the admin routes use, so seeded items have
  * exactly the shape handlers read. Idempotent: what already exists is kept, so whatever a developer
  * changed in the demo data survives every restart. Needs the handler environment (TABLE_NAME) applied.
  */
 export async function seedDemoData(client: DynamoDBDocumentClient, now = new Date()): Promise<SeedResult> {
-  const tenantId = demoTenant.tenantId;
-  const outcomes = await Promise.all([
-    ...demoShops.map(async (shop) => {
-      if (await getShop(tenantId, shop.shopId, { consistent: true }, client)) return 'kept';
-      await saveShop(tenantId, shop.shopId, shopConfig(shop), { mustExist: false, now }, client);
-      return 'created';
-    }),
-    ...demoAgents.map(async ({ agentId, name, shopIds, groupIds, cap }) => {
-      if (await getAgent(tenantId, agentId, { consistent: true }, client)) return 'kept';
-      await saveAgentProfile(tenantId, agentId, { name, shopIds, groupIds, cap }, undefined, now, client);
-      return 'created';
-    }),
-    ...demoShops.flatMap((shop) =>
-      personaQuickReplies(shop).map(async ({ shortcut, ...content }) => {
-        const scope = { kind: 'shop', shopId: shop.shopId } as const;
-        if (await findQuickReply(tenantId, [scope], shortcut, client)) return 'kept';
-        await putQuickReply(tenantId, scope, shortcut, content, seedActor, now, client);
+  const outcomes = await Promise.all(
+    demoTenants.flatMap(({ tenantId, shops, agents }) => [
+      ...shops.map(async (shop) => {
+        if (await getShop(tenantId, shop.shopId, { consistent: true }, client)) return 'kept';
+        await saveShop(tenantId, shop.shopId, shopConfig(shop), { mustExist: false, now }, client);
         return 'created';
       }),
-    ),
-  ]);
+      ...agents.map(async ({ agentId, name, shopIds, groupIds, cap }) => {
+        if (await getAgent(tenantId, agentId, { consistent: true }, client)) return 'kept';
+        await saveAgentProfile(tenantId, agentId, { name, shopIds, groupIds, cap }, undefined, now, client);
+        return 'created';
+      }),
+      ...shops.flatMap((shop) =>
+        personaQuickReplies(shop).map(async ({ shortcut, ...content }) => {
+          const scope = { kind: 'shop', shopId: shop.shopId } as const;
+          if (await findQuickReply(tenantId, [scope], shortcut, client)) return 'kept';
+          await putQuickReply(tenantId, scope, shortcut, content, seedActor, now, client);
+          return 'created';
+        }),
+      ),
+    ]),
+  );
   return { created: outcomes.filter((o) => o === 'created').length, kept: outcomes.filter((o) => o === 'kept').length };
 }
 

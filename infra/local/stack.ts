@@ -3,13 +3,13 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FunctionSpec } from '../../shared/manifest';
-import { formatDevTokens, signDevTokens, type DevToken } from './dev-tokens';
+import { formatDevTokens, issuerKeyFile, removeTokensFile, signDevTokens, tokensFile as tokensFileOf, writeTokensFile, type DevToken } from './dev-tokens';
 import type { Health } from '../../shared/contracts/core-schemas';
 import type { EngineStatus } from './engine-supervisor';
 import { localCredentials, localRegion, startEngines, type EngineOptions, type LocalEngines } from './engines';
 import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl } from './environment';
 import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
-import { invokeHandler, loadHandler, repoRoot } from './invoke-handler';
+import { createHandlerRunner, handlerThreadsFromEnv, repoRoot, type HandlerRunner } from './invoke-handler';
 import { createJwtAuthorizer } from './jwt-authorizer';
 import { manifest as defaultManifest, type Manifest } from '../../shared/manifest';
 import { createLocalLog, type LocalLog } from './log';
@@ -26,12 +26,17 @@ export interface LocalStackOptions {
   inMemory?: boolean;
   /** Where DynamoDB Local, the SQS server and the issuer key keep their files; default `<repo>/.local-data`. */
   dataDir?: string;
-  /** Seed the demo firm and sign dev tokens (default true). */
+  /** Seed the demo firms and sign dev tokens, written to `tokensFile` (default true). */
   seed?: boolean;
   /** Only warnings and errors on the console. */
   quiet?: boolean;
   /** Defaults to shared/manifest.ts. */
   manifest?: Manifest;
+  /**
+   * Handler threads: 0 runs every handler in this thread; n > 0 in n worker threads, so the gateways and
+   * the SQS server keep this thread's event loop. Default: KEFU_HANDLER_THREADS, else cores - 1 (1 to 4).
+   */
+  handlerThreads?: number;
   /** API Gateway's WebSocket limits, shortened in tests. */
   websocket?: { idleTimeoutMs?: number; maxLifetimeMs?: number; maxMessageBytes?: number };
   /** How an engine that died is restarted (default: 0.5 s doubling to 30 s, ten in a row); `false`: not at all. */
@@ -47,7 +52,20 @@ export interface LocalStack {
   devTokens: DevToken[];
   /** The dev-token block main.ts prints: tokens and ready-to-paste curl commands. */
   devTokenHelp: string;
+  /**
+   * The demo tokens as JSON (issuer, URLs, and per user its tenant, role, shops and token): `<dataDir>/tokens.json`,
+   * or for an in-memory stack `<tmp>/kefu-local-<http port>/tokens.json`, removed when it stops. Undefined unseeded.
+   */
+  tokensFile: string | undefined;
   dataDir: string | undefined;
+  /** 0 when handlers run in the stack's thread, else the number of handler threads. */
+  readonly handlerThreads: number;
+  /**
+   * Switches how handlers run from the next invocation on (0: in the stack's thread), with every handler
+   * warmed, so the benchmark can compare both on the same engines in one run. Calls in flight finish
+   * where they started.
+   */
+  setHandlerThreads(threads: number): Promise<void>;
   /** Stops everything, servers first and DynamoDB Local's Java process last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -61,7 +79,7 @@ type ProbedComponent = Health['components']['dynamodb'];
  * definitions), the HTTP API with @connections and the dev issuer's JWKS, the WebSocket API, one poller
  * per queue consumer, the scheduler, and demo data. Every entry point comes from the manifest.
  *
- * Handlers run in this process and read process.env, so one stack per process.
+ * Handlers run in this process (in worker threads by default) and read process.env, so one stack per process.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = createLocalLog({ quiet: options.quiet });
@@ -103,13 +121,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       createTokenIssuer({
         issuer: localIssuerUrl(http.url),
         audience: localAudience,
-        keyFile: dataDir ? join(dataDir, 'issuer-key.json') : undefined,
+        keyFile: dataDir ? issuerKeyFile(dataDir) : undefined,
       }),
     ]);
     stops.splice(0, 0, { name: 'DynamoDB Local and the SQS server', stop: () => engines.stop() });
 
     applyHandlerEnvironment(localHandlerEnvironment({ engines, httpUrl: http.url }));
-    const invoke = (spec: FunctionSpec, event: unknown, requestId?: string) => invokeHandler(spec, event, { requestId });
+    let runner: HandlerRunner = createHandlerRunner({ threads: options.handlerThreads ?? handlerThreadsFromEnv() });
+    const retired: HandlerRunner[] = [];
+    stops.push({ name: 'handler threads', stop: () => Promise.all([runner, ...retired].map((r) => r.stop())).then(() => undefined) });
+    const invoke = (spec: FunctionSpec, event: unknown, requestId?: string) => runner.invoke(spec, event, requestId);
 
     const gateway = await startWebSocketGateway({
       port: options.ports?.ws ?? 3001,
@@ -130,6 +151,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const seeded = await seedDemoData(DynamoDBDocumentClient.from(dynamoClient));
       log.info(`demo data: ${seeded.created} items written, ${seeded.kept} already there`);
       devTokens = await signDevTokens(issuer);
+    }
+    let tokensFile: string | undefined;
+    if (options.seed ?? true) {
+      tokensFile = tokensFileOf(dataDir, http.port);
+      writeTokensFile(tokensFile, devTokens, { issuer, httpUrl: http.url, wsUrl: gateway.url });
+      // In memory means nothing kept: the file goes with the stack (its tokens die with the key anyway).
+      const written = tokensFile;
+      if (!dataDir) stops.push({ name: 'tokens file', stop: () => removeTokensFile(written) });
     }
 
     const pollers: QueuePoller[] = [];
@@ -153,19 +182,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localHealth: () => localHealth({ dynamoClient, sqsClient, engines, gateway, pollers, scheduler }),
       log,
     });
-    warmHandlers(manifest, log);
+    void warmHandlers(manifest, runner, log);
 
     const ticketRoute = manifest.httpRoutes.find((route) => route.name === 'CreateConnectTicket');
-    const devTokenHelp = formatDevTokens(devTokens, { httpUrl: http.url, wsUrl: gateway.url, ticketPath: ticketRoute?.path ?? '/v1/connect-tickets' });
+    const devTokenHelp = formatDevTokens(devTokens, { httpUrl: http.url, wsUrl: gateway.url, ticketPath: ticketRoute?.path ?? '/v1/connect-tickets', tokensFile });
 
     let stopping: Promise<void> | undefined;
     return {
+      get handlerThreads() {
+        return runner.threads;
+      },
+      async setHandlerThreads(threads) {
+        if (threads === runner.threads) return;
+        const next = createHandlerRunner({ threads });
+        await warmHandlers(manifest, next, log);
+        retired.push(runner);
+        runner = next;
+        // Calls still running in the old threads finish (a handler's timeout at most) before they end.
+        const previous = retired.at(-1)!;
+        setTimeout(() => void previous.stop(), 30_000).unref();
+      },
       httpUrl: http.url,
       wsUrl: gateway.url,
       issuer,
       engines,
       devTokens,
       devTokenHelp,
+      tokensFile,
       dataDir,
       stop: () => {
         listener = unavailableListener('stopping');
@@ -228,7 +271,7 @@ async function localHealth(parts: {
  * route is not slowed by its cold start, and a manifest entry pointing at a missing module is reported
  * at startup rather than at its first call.
  */
-function warmHandlers(manifest: Manifest, log: LocalLog): void {
+function warmHandlers(manifest: Manifest, runner: HandlerRunner, log: LocalLog): Promise<void> {
   const specs: FunctionSpec[] = [
     manifest.webSocketAuthorizer,
     ...manifest.httpRoutes,
@@ -236,5 +279,7 @@ function warmHandlers(manifest: Manifest, log: LocalLog): void {
     ...manifest.queueConsumers,
     ...manifest.schedules,
   ];
-  for (const spec of specs) loadHandler(spec).catch((error: unknown) => log.error(`handler ${spec.name} (${spec.handler}) cannot be loaded`, error));
+  return Promise.all(
+    specs.map((spec) => runner.load(spec).catch((error: unknown) => log.error(`handler ${spec.name} (${spec.handler}) cannot be loaded`, error))),
+  ).then(() => undefined);
 }

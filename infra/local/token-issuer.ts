@@ -3,6 +3,13 @@ import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import type { Role } from '../../shared/auth/identity';
 
+/** The issuer the local stack signs dev tokens as; it lives under the HTTP API's own origin. */
+export const localIssuerPath = '/local-issuer';
+export const localAudience = 'kefu';
+export function localIssuerUrl(httpUrl: string): string {
+  return `${httpUrl}${localIssuerPath}`;
+}
+
 export interface DevUser {
   userId: string;
   tenantId: string;
@@ -21,8 +28,9 @@ export interface TokenIssuer {
 
 /**
  * The local stack's identity provider, standing in for Cognito: an RS256 key pair whose public half is
- * served as a JWKS, so handlers verify local tokens exactly as they verify Cognito's (aws-jwt-verify,
- * issuer and audience checked). With a key file the key survives restarts, and so do printed tokens.
+ * served as a JWKS, so the local HTTP API's JWT authorizer verifies local tokens exactly as API Gateway
+ * verifies Cognito's (signature, issuer, audience, expiry). With a key file the key survives restarts,
+ * and so do printed tokens.
  */
 export async function createTokenIssuer(options: { issuer: string; audience: string; keyFile?: string }): Promise<TokenIssuer> {
   const { privateJwk, publicJwk } = await loadOrCreateKey(options.keyFile);

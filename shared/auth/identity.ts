@@ -29,8 +29,9 @@ const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 export const idSchema = z.string().regex(idPattern, 'must be 1-64 letters, digits, _ or -');
 
 /**
- * Claims kefu reads from an access token. Cognito custom attributes are strings, so shops arrive as a
- * space- or comma-separated string as well as an array.
+ * Claims kefu reads from an access token, as API Gateway's JWT authorizer passes them: every claim a
+ * string, an array claim written `[a b]`. Cognito custom attributes are strings too, so shops also arrive
+ * as a space- or comma-separated string; an array (a decoded token) is accepted as well.
  */
 const tokenClaimsSchema = z.object({
   sub: idSchema,
@@ -39,7 +40,7 @@ const tokenClaimsSchema = z.object({
   shop_ids: z
     .union([z.array(idSchema), z.string()])
     .optional()
-    .transform((value) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : (value ?? [])))
+    .transform((value) => (typeof value === 'string' ? value.replace(/^\[(.*)\]$/s, '$1').split(/[\s,]+/).filter(Boolean) : (value ?? [])))
     .pipe(z.array(idSchema).max(500)),
 });
 

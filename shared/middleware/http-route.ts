@@ -2,8 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { verifyAccessToken } from '../auth/verify-access-token';
-import type { Identity, Role } from '../auth/identity';
+import { identityFromClaims, type Identity, type Role } from '../auth/identity';
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../http/errors';
 import { parseOrThrow } from '../http/zod-errors';
 import { logger } from '../runtime/observability';
@@ -14,7 +13,7 @@ import { toErrorResponse } from './error-response';
 export const defaultMaxBodyBytes = 64 * 1024;
 
 export interface HttpRouteOptions<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
-  /** 'public' routes skip authentication; otherwise the roles allowed to call. */
+  /** 'public' routes have no authorizer and no identity; otherwise the roles allowed to call. */
   auth: 'public' | readonly Role[];
   body?: B;
   query?: Q;
@@ -42,7 +41,7 @@ type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
 /**
  * The HTTP API handler factory: every route gets the same logging, authentication, body limits, zod
  * validation (400 naming the field), and error mapping. The domain function receives typed input and an
- * Identity built from a verified token, never from the body.
+ * Identity built from the claims API Gateway's JWT authorizer verified, never from the body.
  */
 export function httpRoute<
   B extends z.ZodType | undefined = undefined,
@@ -52,7 +51,7 @@ export function httpRoute<
 >(
   options: O & { body?: B; query?: Q; params?: P },
   run: (
-    request: HttpRequest<Infer<B>, Infer<Q>, Infer<P>, O['auth'] extends 'public' ? Identity | undefined : Identity>,
+    request: HttpRequest<Infer<B>, Infer<Q>, Infer<P>, O['auth'] extends 'public' ? undefined : Identity>,
   ) => Promise<HttpResult>,
 ) {
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
@@ -60,7 +59,7 @@ export function httpRoute<
     const requestId = event.requestContext?.requestId ?? 'unknown';
     logger.appendKeys({ correlationId: requestId });
     try {
-      const identity = await authenticate(event, options.auth);
+      const identity = authenticate(event, options.auth);
       const body = options.body ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body') : refuseAnyBody(event, maxBodyBytes);
       const query = parseOrThrow(options.query ?? noFields, event.queryStringParameters ?? {}, 'query');
       const params = options.params ? parseOrThrow(options.params, event.pathParameters ?? {}, 'path') : undefined;
@@ -80,12 +79,17 @@ export function httpRoute<
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>().use(injectLambdaContext(logger)).use(publishMetrics()).handler(base);
 }
 
-async function authenticate(event: APIGatewayProxyEventV2, auth: 'public' | readonly Role[]): Promise<Identity | undefined> {
-  const header = event.headers?.authorization ?? event.headers?.Authorization;
-  const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
-  if (auth === 'public') return token ? await verifyAccessToken(token) : undefined;
-  if (!token) throw new UnauthorizedError();
-  const identity = await verifyAccessToken(token);
+/**
+ * The identity from the claims API Gateway's JWT authorizer verified and passed in the event
+ * (requestContext.authorizer.jwt.claims, payload 2.0; the local stack's gateway passes them the same way):
+ * the token is verified once, at the gateway, not again in every handler. An event without them never
+ * passed the authorizer (a direct invoke, a route wired without it) and is refused. Public routes run no
+ * authorizer, so they get no identity even when a token is sent: nothing public depends on who calls.
+ */
+function authenticate(event: APIGatewayProxyEventV2, auth: 'public' | readonly Role[]): Identity | undefined {
+  if (auth === 'public') return undefined;
+  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: unknown } } } | undefined)?.authorizer?.jwt?.claims;
+  const identity = claims === undefined ? undefined : identityFromClaims(claims);
   if (!identity) throw new UnauthorizedError();
   if (!auth.includes(identity.role)) throw new ForbiddenError(`role ${identity.role} may not call this route`);
   return identity;

@@ -10,9 +10,6 @@ const envSchema = z.object({
   ROUTING_QUEUE_URL: z.string().min(1).optional(),
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} in the cloud; the local stack's URL locally. */
   WS_MANAGEMENT_ENDPOINT: z.string().min(1).optional(),
-  JWT_ISSUER: z.string().min(1),
-  JWT_AUDIENCE: z.string().min(1),
-  JWKS_URI: z.string().url(),
   STAGE: z.string().default('dev'),
 });
 

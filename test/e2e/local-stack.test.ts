@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -53,6 +54,8 @@ beforeAll(async () => {
 afterAll(async () => {
   stopRecording?.();
   await stack?.stop();
+  // In memory keeps nothing: the tokens file goes with the stack.
+  if (stack?.tokensFile) expect(existsSync(stack.tokensFile)).toBe(false);
 });
 
 afterAll(async () => {
@@ -203,7 +206,7 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     expect(Object.keys(body.components.queuePollers?.pollers ?? {}).sort()).toEqual(defaultLocalManifest.queueConsumers.map((c) => c.name).sort());
   });
 
-  it('serves the dev issuer JWKS, and handlers verify its tokens against it', async () => {
+  it('serves the dev issuer JWKS; its JWT authorizer verifies tokens (any case of "bearer") and passes the claims handlers read', async () => {
     const jwks = (await (await fetch(`${stack.httpUrl}/.well-known/jwks.json`)).json()) as { keys: { kty: string; kid: string }[] };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]?.kty).toBe('RSA');
@@ -212,6 +215,10 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     const me = await fetch(`${stack.httpUrl}/v1/me`, { headers: { authorization: `Bearer ${await stack.issuer.sign(user)}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual({ tenantId, userId: user.userId, role: 'supervisor', shopIds: ['peach-glow'] });
+    const lowercase = await fetch(`${stack.httpUrl}/v1/me`, { headers: { authorization: `bearer ${await stack.issuer.sign(user)}` } });
+    expect(lowercase.status).toBe(200);
+    // A public route runs no authorizer, so a bad token there is neither checked nor read.
+    expect((await fetch(`${stack.httpUrl}/health`, { headers: { authorization: 'Bearer not-a-token' } })).status).toBe(200);
 
     // The API's JWT authorizer refuses before the handler runs, with API Gateway's own body and header.
     const wrongAudience = await stack.issuer.sign(user, { audience: 'not-kefu' });
@@ -226,8 +233,11 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     expect((await fetch(`${stack.httpUrl}/health`)).status).toBe(200);
   });
 
-  it('signs a working 12-hour token for every demo user', async () => {
-    expect(stack.devTokens.map((t) => t.user.role)).toEqual(expect.arrayContaining(['agent', 'supervisor', 'buyer']));
+  it('signs a working 12-hour token for every demo user of both demo tenants, written to a tokens file removed with the in-memory stack', async () => {
+    expect(stack.devTokens.map((t) => t.user.role)).toEqual(expect.arrayContaining(['agent', 'supervisor', 'admin', 'buyer']));
+    expect(new Set(stack.devTokens.map((t) => t.user.tenantId))).toEqual(new Set(['demo-firm', 'demo-firm-b']));
+    const file = JSON.parse(readFileSync(stack.tokensFile!, 'utf8')) as { tokens: { token: string }[] };
+    expect(file.tokens.map((t) => t.token).sort()).toEqual(stack.devTokens.map((t) => t.token).sort());
     const buyer = stack.devTokens.find((t) => t.user.role === 'buyer');
     const me = await fetch(`${stack.httpUrl}/v1/me`, { headers: { authorization: `Bearer ${buyer?.token}` } });
     expect(me.status).toBe(200);

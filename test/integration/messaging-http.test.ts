@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as listMessagesHandler } from '../../functions/http/list-messages';
 import { handler as responseStatsHandler } from '../../functions/http/get-response-stats';
 import type { Identity } from '../../shared/auth/identity';
 import { serviceDay } from '../../shared/conversations/conversation';
 import { sendMessage } from '../../shared/conversations/send-message';
-import { startTestIssuer, type TestIssuer } from '../support/token-issuer';
 import { httpEvent, lambdaContext } from '../support/events';
 import { ownQueues } from '../support/queues';
 import { assign, seedShop, uniqueTenant, who } from './messaging-fixtures';
@@ -27,10 +26,9 @@ const foreignAdmin = who(otherTenant, 'admin', 'admin-1');
 type Response = { statusCode: number; body: string };
 
 describe('message HTTP routes (DynamoDB Local)', () => {
-  let issuer: TestIssuer;
   let conversationId: string;
   const call = async (handler: typeof listMessagesHandler, caller: Identity, path: string, pathParameters: Record<string, string>, query?: Record<string, string>) => {
-    const response = (await handler(httpEvent({ method: 'GET', path, token: await issuer.sign(caller), pathParameters, query }), lambdaContext)) as Response;
+    const response = (await handler(httpEvent({ method: 'GET', path, identity: caller, pathParameters, query }), lambdaContext)) as Response;
     return { status: response.statusCode, body: JSON.parse(response.body) };
   };
   const listMessages = (caller: Identity, id: string, query?: Record<string, string>) =>
@@ -39,7 +37,6 @@ describe('message HTTP routes (DynamoDB Local)', () => {
     call(responseStatsHandler, caller, `/v1/agents/${agentId}/response-stats`, { agentId }, query);
 
   beforeAll(async () => {
-    issuer = await startTestIssuer();
     await ownQueues('http');
     for (const shop of [shopX, shopY]) await seedShop(tenant, shop);
     await createAgent(tenant, agent.userId, { shopIds: [shopX], groupIds: [], cap: 200 });
@@ -59,7 +56,6 @@ describe('message HTTP routes (DynamoDB Local)', () => {
     await assign(tenant, second.conversationId, agent.userId);
     await sendMessage(agent, { action: 'sendMessage', conversationId: second.conversationId, clientMessageId: 'a1', text: 'a1' }, at(30));
   });
-  afterAll(async () => issuer.close());
 
   describe('GET /v1/conversations/{conversationId}/messages', () => {
     it('pages the log for the buyer, the shop agents and supervisors, and an admin', async () => {

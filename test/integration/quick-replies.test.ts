@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as deleteQuickReplyHandler } from '../../functions/http/delete-quick-reply';
 import { handler as listQuickRepliesHandler } from '../../functions/http/list-quick-replies';
 import { handler as putQuickReplyHandler } from '../../functions/http/put-quick-reply';
@@ -13,7 +13,6 @@ import { chooseVariant } from '../../shared/quick-replies/choose-variant';
 import type { DevUser } from '../../infra/local/token-issuer';
 import { httpEvent, lambdaContext } from '../support/events';
 import { itemsOfPartition } from '../support/table';
-import { startTestIssuer, type TestIssuer } from '../support/token-issuer';
 import { seedQuickReply } from './quick-replies-fixtures';
 import { createShop } from './routing-fixtures';
 
@@ -31,30 +30,25 @@ type Response = { statusCode: number; body: string };
 const greeting = { title: '问候', variants: ['{buyerName}您好，欢迎光临{shopName}', '亲，在的哦', '您好呀 {^_^}'], tags: ['售前'] };
 
 describe('quick replies over HTTP (DynamoDB Local)', () => {
-  let issuer: TestIssuer;
-  const tokens = new Map<DevUser, string>();
+  // Shop libraries exist only for shops the tenant has; the other tenant has none of these.
   beforeAll(async () => {
-    issuer = await startTestIssuer();
-    for (const user of [agentA, agentB, supervisorA, adminT, otherAdmin, buyer]) tokens.set(user, await issuer.sign(user));
-    // Shop libraries exist only for shops the tenant has; the other tenant has none of these.
     for (const shopId of ['shop-a', 'shop-b', 'shop-unlisted']) await createShop(tenantId, shopId);
   });
-  afterAll(async () => issuer.close());
 
   async function put(user: DevUser, shortcut: string, query: Record<string, string>, body: unknown): Promise<Response> {
     const path = `/v1/quick-replies/${encodeURIComponent(shortcut)}`;
     return (await putQuickReplyHandler(
-      httpEvent({ method: 'PUT', path, token: tokens.get(user), body, query, pathParameters: { shortcut: encodeURIComponent(shortcut) } }),
+      httpEvent({ method: 'PUT', path, identity: user, body, query, pathParameters: { shortcut: encodeURIComponent(shortcut) } }),
       lambdaContext,
     )) as Response;
   }
   async function list(user: DevUser, query: Record<string, string>): Promise<Response> {
-    return (await listQuickRepliesHandler(httpEvent({ method: 'GET', path: '/v1/quick-replies', token: tokens.get(user), query }), lambdaContext)) as Response;
+    return (await listQuickRepliesHandler(httpEvent({ method: 'GET', path: '/v1/quick-replies', identity: user, query }), lambdaContext)) as Response;
   }
   async function remove(user: DevUser, shortcut: string, query: Record<string, string>): Promise<Response> {
     const path = `/v1/quick-replies/${encodeURIComponent(shortcut)}`;
     return (await deleteQuickReplyHandler(
-      httpEvent({ method: 'DELETE', path, token: tokens.get(user), query, pathParameters: { shortcut: encodeURIComponent(shortcut) } }),
+      httpEvent({ method: 'DELETE', path, identity: user, query, pathParameters: { shortcut: encodeURIComponent(shortcut) } }),
       lambdaContext,
     )) as Response;
   }
@@ -89,7 +83,7 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
 
   it('takes the shortcut URL-encoded or as the gateway decoded it', async () => {
     const decoded = (await putQuickReplyHandler(
-      httpEvent({ method: 'PUT', path: '/v1/quick-replies/%2Fbye', token: tokens.get(agentA), body: greeting, query: { scope: 'agent' }, pathParameters: { shortcut: '/bye' } }),
+      httpEvent({ method: 'PUT', path: '/v1/quick-replies/%2Fbye', identity: agentA, body: greeting, query: { scope: 'agent' }, pathParameters: { shortcut: '/bye' } }),
       lambdaContext,
     )) as Response;
     expect(decoded.statusCode).toBe(201);
@@ -136,7 +130,7 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
     const badScope = await put(agentA, '/ok', { scope: 'shop' }, greeting);
     expect(JSON.parse(badScope.body).error.details[0].field).toBe('query.shopId');
     const notJson = (await putQuickReplyHandler(
-      httpEvent({ method: 'PUT', path: '/v1/quick-replies/x', token: tokens.get(agentA), rawBody: '{"title":', query: { scope: 'agent' }, pathParameters: { shortcut: 'x' } }),
+      httpEvent({ method: 'PUT', path: '/v1/quick-replies/x', identity: agentA, rawBody: '{"title":', query: { scope: 'agent' }, pathParameters: { shortcut: 'x' } }),
       lambdaContext,
     )) as Response;
     expect(notJson.statusCode).toBe(400);
@@ -175,7 +169,6 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
 
   it('lets a tenant admin open any shop library of the tenant, even one their token does not list', async () => {
     const adminNoShops: DevUser = { userId: 'qr-admin-2', tenantId, role: 'admin', shopIds: [] };
-    tokens.set(adminNoShops, await issuer.sign(adminNoShops));
     expect((await put(adminNoShops, '/any-shop', { scope: 'shop', shopId: 'shop-unlisted' }, greeting)).statusCode).toBe(201);
     expect(await shortcutsOf(adminNoShops, { scope: 'shop', shopId: 'shop-unlisted' })).toContain('/any-shop');
   });

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as putShopHandler } from '../../functions/http/put-shop';
 import { handler as getShopHandler } from '../../functions/http/get-shop';
 import { handler as putAgentHandler } from '../../functions/http/put-agent';
 import { handler as getAgentHandler } from '../../functions/http/get-agent';
 import { keys } from '../../shared/store/keys';
 import { listAgentIdsOfGroup } from '../../shared/store/agents';
-import { startTestIssuer, type TestIssuer } from '../support/token-issuer';
 import { httpEvent, lambdaContext } from '../support/events';
 import { storedItem } from '../support/table';
 import type { DevUser } from '../../infra/local/token-issuer';
@@ -34,29 +33,25 @@ type Response = { statusCode: number; body: string };
 const json = (response: Response) => (response.body ? JSON.parse(response.body) : undefined);
 
 describe('shop and agent admin routes (DynamoDB Local)', () => {
-  let issuer: TestIssuer;
-  const token = (user: DevUser) => issuer.sign(user);
 
   const putShop = async (user: DevUser, shopId: string, body: unknown, extra: { rawBody?: string; headers?: Record<string, string> } = {}) =>
     (await putShopHandler(
-      httpEvent({ method: 'PUT', path: `/v1/shops/${shopId}`, token: await token(user), body, pathParameters: { shopId }, ...extra }),
+      httpEvent({ method: 'PUT', path: `/v1/shops/${shopId}`, identity: user, body, pathParameters: { shopId }, ...extra }),
       lambdaContext,
     )) as Response;
   const getShop = async (user: DevUser, shopId: string) =>
-    (await getShopHandler(httpEvent({ method: 'GET', path: `/v1/shops/${shopId}`, token: await token(user), pathParameters: { shopId } }), lambdaContext)) as Response;
+    (await getShopHandler(httpEvent({ method: 'GET', path: `/v1/shops/${shopId}`, identity: user, pathParameters: { shopId } }), lambdaContext)) as Response;
   const putAgent = async (user: DevUser, agentId: string, body: unknown) =>
     (await putAgentHandler(
-      httpEvent({ method: 'PUT', path: `/v1/agents/${agentId}`, token: await token(user), body, pathParameters: { agentId } }),
+      httpEvent({ method: 'PUT', path: `/v1/agents/${agentId}`, identity: user, body, pathParameters: { agentId } }),
       lambdaContext,
     )) as Response;
   const getAgent = async (user: DevUser, agentId: string) =>
-    (await getAgentHandler(httpEvent({ method: 'GET', path: `/v1/agents/${agentId}`, token: await token(user), pathParameters: { agentId } }), lambdaContext)) as Response;
+    (await getAgentHandler(httpEvent({ method: 'GET', path: `/v1/agents/${agentId}`, identity: user, pathParameters: { agentId } }), lambdaContext)) as Response;
 
   beforeAll(async () => {
-    issuer = await startTestIssuer();
     for (const shopId of ['shop-a', 'shop-b']) expect((await putShop(admin, shopId, shopBody(`shop ${shopId}`))).statusCode).toBe(200);
   });
-  afterAll(async () => issuer.close());
 
   describe('shops', () => {
     it('lets an admin create a shop with defaults applied and read it back', async () => {

@@ -11,11 +11,35 @@ export const lambdaContext = {
   getRemainingTimeInMillis: () => 30_000,
 } as unknown as Context;
 
-/** An HTTP API payload 2.0 event, as API Gateway (and the local stack) build it. */
+/**
+ * The claims API Gateway's JWT authorizer passes to the handler for a verified token of this user: every
+ * claim a string, an array claim written `[a b]` (infra/local/jwt-authorizer.ts does the same).
+ */
+export function authorizerClaims(user: Identity & { name?: string }): Record<string, string> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    sub: user.userId,
+    tenant_id: user.tenantId,
+    role: user.role,
+    shop_ids: `[${user.shopIds.join(' ')}]`,
+    ...(user.name ? { name: user.name } : {}),
+    iss: 'http://127.0.0.1/kefu-test-issuer',
+    aud: 'kefu',
+    iat: String(now),
+    exp: String(now + 3600),
+  };
+}
+
+/**
+ * An HTTP API payload 2.0 event, as API Gateway (and the local stack) build it. With `identity` (or raw
+ * `claims`) the event carries what the JWT authorizer passes after verifying the caller's token, and the
+ * bearer header it came with; without either it is what a public route, or a forged direct call, gets.
+ */
 export function httpEvent(options: {
   method: string;
   path: string;
-  token?: string;
+  identity?: Identity & { name?: string };
+  claims?: Record<string, string>;
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
@@ -23,6 +47,7 @@ export function httpEvent(options: {
   query?: Record<string, string>;
 }): APIGatewayProxyEventV2 {
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const claims = options.claims ?? (options.identity ? authorizerClaims(options.identity) : undefined);
   return {
     version: '2.0',
     routeKey: `${options.method} ${options.path}`,
@@ -30,7 +55,7 @@ export function httpEvent(options: {
     rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
     headers: {
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(claims ? { authorization: 'Bearer <verified by the gateway>' } : {}),
       ...options.headers,
     },
     queryStringParameters: options.query,
@@ -40,6 +65,7 @@ export function httpEvent(options: {
     requestContext: {
       requestId: randomUUID(),
       http: { method: options.method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
     },
   } as unknown as APIGatewayProxyEventV2;
 }

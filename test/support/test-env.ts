@@ -4,8 +4,8 @@ import { localCredentials, localRegion } from '../../infra/local/engines';
 
 /**
  * Points the handlers' SDK clients at the engines from global-setup, through the same environment
- * variables the local stack sets. JWT settings name a local issuer; tests that verify tokens start one
- * (test/support/token-issuer.ts) and override JWKS_URI.
+ * variables the local stack sets. Tokens are verified by the gateway's JWT authorizer, not by handlers,
+ * so handlers need no issuer settings.
  */
 const engines = inject('engines');
 process.env.AWS_REGION = localRegion;
@@ -15,8 +15,5 @@ process.env.AWS_ENDPOINT_URL_DYNAMODB = engines.dynamoEndpoint;
 process.env.AWS_ENDPOINT_URL_SQS = engines.sqsEndpoint;
 process.env.TABLE_NAME = engines.tableName;
 for (const [name, url] of Object.entries(engines.queueUrls)) process.env[queueUrlVariable({ name: name as never })] = url;
-process.env.JWT_ISSUER ??= 'http://127.0.0.1/kefu-test-issuer';
-process.env.JWT_AUDIENCE ??= 'kefu';
-process.env.JWKS_URI ??= 'http://127.0.0.1:9/.well-known/jwks.json';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';

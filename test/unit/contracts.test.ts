@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { handler as createConnectTicket } from '../../functions/http/create-connect-ticket';
 import { handler as getMe } from '../../functions/http/get-me';
@@ -18,7 +18,6 @@ import { buildOpenApiDocument, routeKey } from '../../shared/contracts/openapi';
 import { webSocketContracts } from '../../shared/contracts/websocket-contracts';
 import { httpRoutes, webSocketRoutes } from '../../shared/manifest';
 import { httpEvent, lambdaContext, wsEvent } from '../support/events';
-import { startTestIssuer, type TestIssuer } from '../support/token-issuer';
 
 const root = resolve(import.meta.dirname, '../..');
 const readDoc = (path: string) => readFileSync(resolve(root, path), 'utf8');
@@ -203,12 +202,6 @@ describe('real requests against the documents', () => {
 });
 
 describe('real handler output against the documents', () => {
-  let issuer: TestIssuer;
-  beforeAll(async () => {
-    issuer = await startTestIssuer();
-  });
-  afterAll(async () => issuer.close());
-
   const responseSchema = (method: string, path: string, status: number) => {
     const response = operationOf(method, path).responses[String(status)];
     const resolved = response.$ref ? openApi.components.responses[response.$ref.split('/').pop()] : response;
@@ -216,12 +209,12 @@ describe('real handler output against the documents', () => {
   };
 
   it('matches the HTTP success and error bodies', async () => {
-    const token = await issuer.sign({ userId: 'contract-agent', tenantId: 'tenant-contracts', role: 'agent', shopIds: ['shop-1'] });
-    const me = (await getMe(httpEvent({ method: 'GET', path: '/v1/me', token }), lambdaContext)) as { statusCode: number; body: string };
+    const identity = { userId: 'contract-agent', tenantId: 'tenant-contracts', role: 'agent' as const, shopIds: ['shop-1'] };
+    const me = (await getMe(httpEvent({ method: 'GET', path: '/v1/me', identity }), lambdaContext)) as { statusCode: number; body: string };
     const validateMe = responseSchema('GET', '/v1/me', 200);
     expect(validateMe(JSON.parse(me.body)), JSON.stringify(validateMe.errors)).toBe(true);
 
-    const ticket = (await createConnectTicket(httpEvent({ method: 'POST', path: '/v1/connect-tickets', token }), lambdaContext)) as { statusCode: number; body: string };
+    const ticket = (await createConnectTicket(httpEvent({ method: 'POST', path: '/v1/connect-tickets', identity }), lambdaContext)) as { statusCode: number; body: string };
     expect(ticket.statusCode).toBe(201);
     expect(responseSchema('POST', '/v1/connect-tickets', 201)(JSON.parse(ticket.body))).toBe(true);
 
@@ -233,7 +226,7 @@ describe('real handler output against the documents', () => {
     expect(responseSchema('PUT', '/v1/quick-replies/{shortcut}', 401)(JSON.parse(unauthorized.body))).toBe(true);
 
     const invalid = (await putQuickReply(
-      httpEvent({ method: 'PUT', path: '/v1/quick-replies/x', token, body: { title: 't', variants: ['{coupon}'] }, query: { scope: 'agent' }, pathParameters: { shortcut: 'x' } }),
+      httpEvent({ method: 'PUT', path: '/v1/quick-replies/x', identity, body: { title: 't', variants: ['{coupon}'] }, query: { scope: 'agent' }, pathParameters: { shortcut: 'x' } }),
       lambdaContext,
     )) as { statusCode: number; body: string };
     expect(invalid.statusCode).toBe(400);

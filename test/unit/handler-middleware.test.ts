@@ -65,6 +65,36 @@ describe('httpRoute', () => {
     expect(result.body).not.toContain('Rate exceeded');
   });
 
+  describe('authentication from the JWT authorizer\'s claims', () => {
+    const whoAmI = httpRoute({ auth: ['agent', 'admin'] }, async ({ identity }) => ({ body: identity }));
+    const agent = { tenantId: 't1', userId: 'a1', role: 'agent' as const, shopIds: ['s1', 's2'] };
+
+    it('builds the identity from requestContext.authorizer.jwt.claims, arrays in API Gateway\'s "[a b]" form', async () => {
+      const result = (await whoAmI(httpEvent({ method: 'GET', path: '/x', identity: agent }), lambdaContext)) as Result;
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body)).toEqual(agent);
+    });
+
+    it('refuses a forged event that carries a bearer header (any case) but no authorizer claims with 401', async () => {
+      for (const authorization of ['Bearer x.y.z', 'bearer x.y.z']) {
+        const result = (await whoAmI(httpEvent({ method: 'GET', path: '/x', headers: { authorization } }), lambdaContext)) as Result;
+        expect(result.statusCode).toBe(401);
+        expect(JSON.parse(result.body).error.code).toBe('UNAUTHORIZED');
+      }
+    });
+
+    it('answers 403 to a verified caller whose role the route does not allow', async () => {
+      const result = (await whoAmI(httpEvent({ method: 'GET', path: '/x', identity: { ...agent, role: 'buyer', shopIds: [] } }), lambdaContext)) as Result;
+      expect(result.statusCode).toBe(403);
+    });
+
+    it('gives a public route no identity, even when claims are present', async () => {
+      const open = httpRoute({ auth: 'public' }, async ({ identity }) => ({ body: { identity: identity ?? null } }));
+      const result = (await open(httpEvent({ method: 'GET', path: '/x', identity: agent }), lambdaContext)) as Result;
+      expect(JSON.parse(result.body)).toEqual({ identity: null });
+    });
+  });
+
   it('refuses a route that needs a role when no token is sent', async () => {
     const guarded = httpRoute({ auth: ['admin'] }, async () => ({ body: 'never' }));
     const result = (await guarded(httpEvent({ method: 'GET', path: '/x' }), lambdaContext)) as Result;
