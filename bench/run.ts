@@ -21,6 +21,7 @@ import { connectionsApi, dynamo, sqs } from '../shared/runtime/clients';
 import { measureDynamoWriteRate, measureWsEchoRate } from './ceilings';
 import type { LoadReport, WorkerMessage } from './load-plan';
 import { Meters, type MeterSnapshot } from './meters';
+import { partialResult } from './partial-result';
 import { buildResult, formatSummary, summaryEntry, type Ceilings, type QueueTrace, type ScenarioResult, type StackThreadStats } from './report';
 import { formatHot, runHot } from './hot';
 import { compareHandlerThreads, formatHandlerThreadComparison } from './thread-comparison';
@@ -36,13 +37,14 @@ function options() {
       rate: { type: 'string' },
       seconds: { type: 'string' },
       'whale-buyers': { type: 'string' },
+      'deadline-seconds': { type: 'string' },
       'handler-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|hot|flood|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|flood|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
@@ -70,6 +72,8 @@ function options() {
     rate: bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
     seconds: bounded('seconds', values.seconds, defaultOptions.seconds, 3, 60),
     whaleBuyers: bounded('whale-buyers', values['whale-buyers'], defaultOptions.whaleBuyers, 10, 4000),
+    // A scenario still running after this is stopped and written as not completed.
+    deadlineSeconds: bounded('deadline-seconds', values['deadline-seconds'], 150, 5, 600),
   };
 }
 
@@ -144,13 +148,15 @@ async function runScenario(stack: LocalStack, meters: Meters, monitor: QueueMoni
   const delay = monitorEventLoopDelay({ resolution: 5 });
   let elu0 = performance.eventLoopUtilization();
 
-  const report = await new Promise<LoadReport>((resolve, reject) => {
+  let phase = 'seed';
+  // Resolves with the stop reason when the scenario cannot finish: what it measured is still written.
+  const report = await new Promise<LoadReport | { stopped: string }>((resolve, reject) => {
     const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: seeded.plan });
     // Bounded: a scenario that hangs is stopped rather than left running on a shared machine.
     const watchdog = setTimeout(() => {
       void worker.terminate();
-      reject(new Error(`${name}: no result within 150 s; worker stopped`));
-    }, 150_000);
+      resolve({ stopped: `no result within ${opts.deadlineSeconds} s (in phase ${phase}); worker stopped` });
+    }, opts.deadlineSeconds * 1000);
     worker.on('message', (message: WorkerMessage) => {
       switch (message.kind) {
         case 'log':
@@ -158,13 +164,14 @@ async function runScenario(stack: LocalStack, meters: Meters, monitor: QueueMoni
           return;
         case 'failed':
           clearTimeout(watchdog);
-          reject(new Error(`${name}: load generator failed: ${message.error}`));
+          resolve({ stopped: `load generator failed (in phase ${phase}): ${message.error}` });
           return;
         case 'result':
           clearTimeout(watchdog);
           resolve(message.report);
           return;
         case 'phase':
+          if (message.name.endsWith('-start')) phase = message.name.slice(0, -'-start'.length);
           switch (message.name) {
             case 'connect-start':
             case 'disconnect-start':
@@ -229,6 +236,15 @@ async function runScenario(stack: LocalStack, meters: Meters, monitor: QueueMoni
     });
   });
 
+  if ('stopped' in report) {
+    const phases = Object.fromEntries(
+      Object.entries({ connect: capture.connect, routing: capture.routing, ...Object.fromEntries(capture.steps.map((step, i) => [`step-${i + 1}`, step])), measure: capture.measure, disconnect: capture.disconnect })
+        .filter((entry): entry is [string, MeterSnapshot] => entry[1] !== undefined),
+    );
+    load.push(loadavg()[0]!);
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    return partialResult({ scenario: name, description: definition.description, reason: report.stopped, phases, inProgress: { phase, snapshot: meters.snapshot() }, ceilings, loadAverage: load, elapsedSeconds });
+  }
   if (!capture.measure || !capture.connect || !capture.routing || !capture.disconnect) throw new Error(`${name}: a phase was not captured`);
   return buildResult({
     definition,
@@ -308,6 +324,7 @@ async function main(): Promise<void> {
     const results: (ScenarioResult & { handlerThreads: number })[] = [];
     const allCeilings: Ceilings[] = [];
     const failures: { scenario: string; handlerThreads: number; error: string }[] = [];
+    const stoppedScenarios: string[] = [];
     for (const threads of opts.handlerThreads ?? [stack.handlerThreads]) {
       if (threads !== stack.handlerThreads) await stack.setHandlerThreads(threads);
       console.log(`\nhandlers ${threads === 0 ? "in the stack's thread" : `in ${threads} worker thread(s)`}`);
@@ -341,6 +358,15 @@ async function main(): Promise<void> {
           await new Promise((resolve) => setTimeout(resolve, 45_000));
           continue;
         }
+        if (result.completed === false) {
+          // Stopped before its end: what it measured is written with the reason, but it is no result to summarize or compare.
+          mkdirSync(resultsDir, { recursive: true });
+          writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+          console.error(`\n[${name}] NOT COMPLETED: ${String(result.reason)}; what it measured is in bench/results/${name}.json`);
+          stoppedScenarios.push(name);
+          failures.push({ scenario: name, handlerThreads: threads, error: String(result.reason) });
+          continue;
+        }
         results.push(result);
         mkdirSync(resultsDir, { recursive: true });
         writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
@@ -356,7 +382,11 @@ async function main(): Promise<void> {
       console.log(`\n${formatHandlerThreadComparison(comparison)}`);
     }
 
-    if (results.length === 0) return;
+    if (results.length === 0) {
+      // Nothing for the summary (hot, flood, or every scenario stopped): it and the report stay as they were.
+      if (stoppedScenarios.length > 0) throw new Error(`not completed: ${stoppedScenarios.join(', ')} (see their JSON for the reason and partial figures)`);
+      return;
+    }
     const summaryPath = join(resultsDir, 'summary.json');
     let previous: { scenarios?: Record<string, unknown> } = {};
     try {
@@ -374,10 +404,14 @@ async function main(): Promise<void> {
     writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`\n${formatSummary(results, allCeilings)}`);
     console.log(`\nJSON: ${join('bench/results', '<scenario>.json')} and bench/results/summary.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+    // A scenario that did not finish fails the run; the summary keeps its previous, complete entry.
+    if (stoppedScenarios.length > 0) throw new Error(`not completed: ${stoppedScenarios.join(', ')} (see their JSON for the reason and partial figures)`);
   } finally {
     meters.uninstall();
     monitorClient.destroy();
-    await stack.stop();
+    // A scenario stopped mid-phase can leave the stack with work that never settles: the run still ends.
+    const stopped = await Promise.race([stack.stop().then(() => true), new Promise<false>((resolve) => setTimeout(resolve, 30_000, false).unref())]);
+    if (!stopped) console.error('the local stack did not stop within 30 s; exiting anyway');
   }
 }
 

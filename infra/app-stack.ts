@@ -159,8 +159,6 @@ export class AppStack extends Stack {
         this.queue(queueSend[1] as QueueName, spec.name).grantSendMessages(grantee);
       } else if (access === 'websocket:post') {
         webSocketStage.grantManagementApiAccess(grantee);
-      } else if (access === 'events:put') {
-        this.data.eventBus.grantPutEventsTo(grantee);
       } else {
         throw new Error(`function ${spec.name}: unknown access "${access}"`);
       }

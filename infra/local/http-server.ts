@@ -128,7 +128,7 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
     const body = { ...report, status: ok ? 'ok' : 'degraded', components: { ...report.components, ...local.components } };
     return {
       statusCode: ok ? 200 : 503,
-      headers: { ...handlerResponse?.headers, 'content-type': 'application/json' },
+      headers: { ...handlerResponse?.headers, 'content-type': 'application/json', ...(ok ? {} : { 'retry-after': '5' }) },
       cookies: [],
       body: Buffer.from(JSON.stringify(body)),
     };

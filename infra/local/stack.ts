@@ -4,7 +4,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FunctionSpec } from '../../shared/manifest';
 import { formatDevTokens, issuerKeyFile, removeTokensFile, signDevTokens, tokensFile as tokensFileOf, writeTokensFile, type DevToken } from './dev-tokens';
-import { localCredentials, localRegion, startEngines, type LocalEngines } from './engines';
+import type { Health } from '../../shared/contracts/core-schemas';
+import type { EngineStatus } from './engine-supervisor';
+import { localCredentials, localRegion, startEngines, type EngineOptions, type LocalEngines } from './engines';
 import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl } from './environment';
 import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
 import { createHandlerRunner, handlerThreadsFromEnv, repoRoot, type HandlerRunner } from './invoke-handler';
@@ -37,6 +39,8 @@ export interface LocalStackOptions {
   handlerThreads?: number;
   /** API Gateway's WebSocket limits, shortened in tests. */
   websocket?: { idleTimeoutMs?: number; maxLifetimeMs?: number; maxMessageBytes?: number };
+  /** How an engine that died is restarted (default: 0.5 s doubling to 30 s, ten in a row); `false`: not at all. */
+  engineRestart?: EngineOptions['restart'];
 }
 
 export interface LocalStack {
@@ -68,6 +72,8 @@ export interface LocalStack {
 
 const tableName = 'kefu-local';
 
+type ProbedComponent = Health['components']['dynamodb'];
+
 /**
  * The whole backend on this machine: DynamoDB Local and the SQS server (table and queues from the CDK's
  * definitions), the HTTP API with @connections and the dev issuer's JWKS, the WebSocket API, one poller
@@ -92,13 +98,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // Probes for /health and the re-seed after a restart; created once the engines' endpoints are known.
+    let dynamoClient!: DynamoDBClient;
     // The HTTP port is bound first: the handlers' environment (JWKS URI, @connections endpoint) names it.
     let listener: RequestListener = unavailableListener('starting');
     const http = await listenHttp(options.ports?.http ?? 3000, () => listener);
     stops.push({ name: 'HTTP server', stop: () => http.stop() });
 
     const [engines, issuer] = await Promise.all([
-      startEngines({ dataDir, dynamoPort: options.ports?.dynamo || undefined, sqsPort: options.ports?.sqs || undefined, tableName }),
+      startEngines({
+        dataDir,
+        dynamoPort: options.ports?.dynamo || undefined,
+        sqsPort: options.ports?.sqs || undefined,
+        tableName,
+        restart: options.engineRestart,
+        log,
+        // An engine that ran in memory comes back empty: put the demo firm back (a no-op on a data folder).
+        afterRestart: async (engine) => {
+          if (engine === 'dynamodb' && (options.seed ?? true)) await seedDemoData(DynamoDBDocumentClient.from(dynamoClient));
+        },
+      }),
       createTokenIssuer({
         issuer: localIssuerUrl(http.url),
         audience: localAudience,
@@ -123,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push({ name: 'WebSocket server', stop: () => gateway.stop() });
 
-    const dynamoClient = new DynamoDBClient({ endpoint: engines.dynamoEndpoint, region: localRegion, credentials: localCredentials });
+    dynamoClient = new DynamoDBClient({ endpoint: engines.dynamoEndpoint, region: localRegion, credentials: localCredentials });
     const sqsClient = new SQSClient({ endpoint: engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
     stops.push({ name: 'probe clients', stop: () => (dynamoClient.destroy(), sqsClient.destroy()) });
 
@@ -160,7 +179,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwks: () => issuer.jwks,
       issuer: issuer.issuer,
       authorizeJwt: createJwtAuthorizer({ issuer: issuer.issuer, audience: issuer.audience, jwks: () => issuer.jwks }),
-      localHealth: () => localHealth({ dynamoClient, sqsClient, gateway, pollers, scheduler }),
+      localHealth: () => localHealth({ dynamoClient, sqsClient, engines, gateway, pollers, scheduler }),
       log,
     });
     void warmHandlers(manifest, runner, log);
@@ -203,29 +222,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/** Each local component's status for GET /health; DynamoDB and SQS are probed with a short timeout. */
+/**
+ * Each local component's status for GET /health, in the Health contract's shape. DynamoDB and SQS are
+ * probed with a short timeout and carry their supervisor's view (restarting after a death, restarts so far).
+ */
 async function localHealth(parts: {
   dynamoClient: DynamoDBClient;
   sqsClient: SQSClient;
+  engines: LocalEngines;
   gateway: WebSocketGateway;
   pollers: QueuePoller[];
   scheduler: LocalScheduler;
 }): Promise<LocalHealth> {
-  const probe = async (call: (signal: AbortSignal) => Promise<unknown>) => {
+  const probe = async (call: (signal: AbortSignal) => Promise<unknown>, engine: EngineStatus): Promise<ProbedComponent> => {
     const started = Date.now();
+    const supervision = { engine: { state: engine.state, restarts: engine.restarts, ...(engine.lastExit ? { lastExit: engine.lastExit } : {}) } };
     try {
       await call(AbortSignal.timeout(2000));
-      return { status: 'ok', latencyMs: Date.now() - started };
+      // A restarted engine answers before its table or queues are back: ok only once the supervisor says so.
+      if (engine.state !== 'running') return { status: 'down', latencyMs: Date.now() - started, error: `engine ${engine.state}`, ...supervision };
+      return { status: 'ok', latencyMs: Date.now() - started, ...supervision };
     } catch (error) {
-      return { status: 'down', latencyMs: Date.now() - started, error: (error as Error).message };
+      return { status: 'down', latencyMs: Date.now() - started, error: (error as Error).message, ...supervision };
     }
   };
+  const engines = parts.engines.status();
   const [dynamodb, sqs] = await Promise.all([
-    probe((abortSignal) => parts.dynamoClient.send(new ListTablesCommand({ Limit: 1 }), { abortSignal })),
-    probe((abortSignal) => parts.sqsClient.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal })),
+    probe((abortSignal) => parts.dynamoClient.send(new ListTablesCommand({ Limit: 1 }), { abortSignal }), engines.dynamodb),
+    probe((abortSignal) => parts.sqsClient.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal }), engines.sqs),
   ]);
   const pollerStatuses = Object.fromEntries(parts.pollers.map((poller) => [poller.name, poller.status()]));
-  const components = {
+  const components: Required<Health['components']> = {
     dynamodb,
     sqs,
     websocket: { status: parts.gateway.isListening() ? 'ok' : 'down', url: parts.gateway.url, connections: parts.gateway.connectionCount() },

@@ -16,7 +16,7 @@ export const errorCodes = {
   NOT_FOUND: 'no such object for this caller: missing, or another tenant\'s or shop\'s (the two are indistinguishable)',
   PAYLOAD_TOO_LARGE: 'the body is over 64 KB (a WebSocket frame over 32 KB)',
   RATE_LIMITED: 'too many requests or frames; slow down and retry',
-  SERVICE_UNAVAILABLE: 'a dependency is busy; retry with backoff',
+  SERVICE_UNAVAILABLE: 'storage or a queue is throttled or down and nothing was done; retry after `Retry-After` (HTTP) or `retryAfterSeconds` (frame), then with backoff',
   INTERNAL: 'a bug; quote `requestId` to support',
 } as const;
 
@@ -40,11 +40,60 @@ export const errorBodySchema = z
   })
   .meta({ id: 'ErrorBody', description: 'The body of every 4xx and 5xx response.' });
 
+const probedComponentSchema = z.object({
+  status: z.enum(['ok', 'down']),
+  latencyMs: z.number().int().nonnegative().meta({ description: 'How long the probe took (it gives up after 2 s).' }),
+  error: z.string().optional().meta({ description: 'Local stack only: why the probe failed.' }),
+  engine: z
+    .object({
+      state: z.enum(['running', 'restarting', 'stopped', 'given-up']).meta({ description: '`restarting` while the stack brings a dead engine back (bounded backoff); `given-up` after repeated failed starts.' }),
+      restarts: z.number().int().nonnegative().meta({ description: 'Times the engine died and was started again since `npm start`.' }),
+      lastExit: z.string().optional().meta({ description: 'How it last died, e.g. `was killed by SIGKILL`.' }),
+    })
+    .optional()
+    .meta({ description: 'Local stack only: the supervised engine process (DynamoDB Local, the SQS server).' }),
+});
+
+const queuePollerStatusSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'stopped']).meta({ description: '`degraded` when a receive or an invocation failed in the last 30 s.' }),
+  queueUrl: z.string(),
+  batchesInFlight: z.number().int().nonnegative(),
+  batchesSucceeded: z.number().int().nonnegative(),
+  batchesFailed: z.number().int().nonnegative(),
+  recordsDeleted: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+});
+
+const scheduleStatusSchema = z.object({
+  expression: z.string(),
+  nextRunAt: z.string().nullable(),
+  lastRunAt: z.string().nullable(),
+  lastOutcome: z.enum(['ok', 'failed']).nullable(),
+  runs: z.number().int().nonnegative(),
+});
+
+/**
+ * GET /health. A deployed stack reports the table only; the local stack (`npm start`) adds its engines and
+ * workers. `status` is `degraded`, and the answer a 503, when any component is not `ok`.
+ */
 export const healthSchema = z
   .object({
     status: z.enum(['ok', 'degraded']),
     components: z.object({
-      table: z.object({ status: z.enum(['ok', 'down']), latencyMs: z.number().int().nonnegative() }),
+      dynamodb: probedComponentSchema.meta({ description: 'The table answers a read.' }),
+      sqs: probedComponentSchema.optional().meta({ description: 'Local stack only: the SQS server answers.' }),
+      websocket: z
+        .object({ status: z.enum(['ok', 'down']), url: z.string(), connections: z.number().int().nonnegative() })
+        .optional()
+        .meta({ description: 'Local stack only: the WebSocket API listens.' }),
+      queuePollers: z
+        .object({ status: z.enum(['ok', 'degraded']), pollers: z.record(z.string(), queuePollerStatusSchema) })
+        .optional()
+        .meta({ description: 'Local stack only: one poller per queue consumer, as Lambda\'s event source mappings.' }),
+      scheduler: z
+        .object({ status: z.enum(['ok', 'stopped']), schedules: z.record(z.string(), scheduleStatusSchema) })
+        .optional()
+        .meta({ description: 'Local stack only: the EventBridge Scheduler stand-in.' }),
     }),
   })
   .meta({ id: 'Health' });

@@ -63,9 +63,14 @@ const greeting = {
 export const httpContracts: Record<string, HttpContract> = {
   'GET /health': {
     summary: 'Liveness of the API and its table',
+    description:
+      'Each component has a `status`; a deployed stack reports `dynamodb` (the table answers a read), the local stack (`npm start`) adds `sqs`, `websocket`, `queuePollers` and `scheduler`, and for its engines whether they are being restarted.',
     tag: 'system',
     auth: 'public',
-    responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'The table does not answer.', schema: healthSchema } },
+    responses: {
+      200: { description: 'Every component is ok.', schema: healthSchema },
+      503: { description: 'A component is not ok: the one whose `status` is `down` (or `degraded`) names it. Sent with `Retry-After`.', schema: healthSchema },
+    },
   },
   'GET /v1/me': {
     summary: 'Who the token says the caller is',

@@ -38,7 +38,7 @@ const commonErrors = {
   ServiceUnavailable: {
     status: 503,
     writers: ['error', 'unavailable'],
-    description: 'A dependency is throttled or slow: code SERVICE_UNAVAILABLE. If the function did not answer in time, API Gateway answers `{"message":"Service Unavailable"}`. Retry with exponential backoff.',
+    description: 'A dependency is throttled, slow or down and nothing was done: code SERVICE_UNAVAILABLE, with `Retry-After` (seconds). If the function did not answer in time, API Gateway answers `{"message":"Service Unavailable"}`. Retry after `Retry-After`, then with exponential backoff.',
   },
   RouteNotFound: { status: 404, writers: ['notFound'], description: 'No operation for this method and path: API Gateway answers `{"message":"Not Found"}`.' },
 } as const satisfies Record<string, { status: number; writers: readonly Writer[]; description: string }>;
@@ -73,6 +73,7 @@ export function buildOpenApiDocument(
     return {
       description: error.description,
       ...(error.status === 401 ? { headers: { 'WWW-Authenticate': { description: "Set by API Gateway's JWT authorizer: why the token was refused.", schema: { type: 'string' } } } } : {}),
+      ...(error.status === 503 ? { headers: { 'Retry-After': { description: "kefu's SERVICE_UNAVAILABLE: seconds to wait before retrying.", schema: { type: 'integer', minimum: 1 } } } } : {}),
       content: jsonContent(error.writers.map(writerSchema)),
     };
   };

@@ -200,6 +200,12 @@ export const errorFrameSchema = z.object({
   field: z.string().optional(),
   details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   ref: echoedRefSchema,
+  retryAfterSeconds: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ description: 'Only with code SERVICE_UNAVAILABLE (storage throttled or down): nothing was done; send the same frame again after this many seconds.' }),
 });
 
 // ---- HTTP ----

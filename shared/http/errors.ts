@@ -66,9 +66,17 @@ export class RateLimitedError extends AppError {
   }
 }
 
-/** A dependency (DynamoDB, SQS) throttled or timed out after the SDK's own retries: the client may retry. */
+/**
+ * A dependency (DynamoDB, SQS) throttled, unreachable or failing after the SDK's own retries, or a write
+ * that stayed contended: nothing is wrong with the request and the client may retry it after
+ * `retryAfterSeconds` (HTTP `Retry-After`, the error frame's `retryAfterSeconds`).
+ */
 export class ServiceUnavailableError extends AppError {
-  constructor(message = 'service busy, retry shortly') {
+  readonly retryAfterSeconds: number;
+
+  constructor(message = 'service busy, retry shortly', options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
     super(503, 'SERVICE_UNAVAILABLE', message);
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    if (options.cause !== undefined) this.cause = options.cause;
   }
 }

@@ -70,8 +70,8 @@ export function httpRoute<
         body: result.body === undefined ? '' : JSON.stringify(result.body),
       };
     } catch (error) {
-      const { status, body } = toErrorResponse(error, requestId);
-      return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      const { status, body, headers } = toErrorResponse(error, requestId);
+      return { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
     } finally {
       logger.removeKeys(['correlationId']);
     }
@@ -95,15 +95,25 @@ function authenticate(event: APIGatewayProxyEventV2, auth: 'public' | readonly R
   return identity;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function readJsonBody(event: APIGatewayProxyEventV2, maxBodyBytes: number): unknown {
   if (event.body === undefined || event.body === null || event.body === '') {
     throw new ValidationError('a JSON body is required', [{ field: 'body', message: 'required' }]);
   }
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(raw, 'utf8') > maxBodyBytes) throw new PayloadTooLargeError(maxBodyBytes);
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (bytes.length > maxBodyBytes) throw new PayloadTooLargeError(maxBodyBytes);
   const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'] ?? '';
   if (!contentType.toLowerCase().startsWith('application/json')) {
     throw new ValidationError('content-type must be application/json', [{ field: 'headers.content-type', message: 'must be application/json' }]);
+  }
+  // JSON is UTF-8 (RFC 8259): invalid bytes are refused, not stored as U+FFFD. A body that is not valid
+  // UTF-8 reaches the handler base64-encoded, so its bytes can be checked before anything decodes them.
+  let raw: string;
+  try {
+    raw = strictUtf8.decode(bytes);
+  } catch {
+    throw new ValidationError('body is not valid UTF-8', [{ field: 'body', message: 'invalid UTF-8' }]);
   }
   try {
     return JSON.parse(raw);

@@ -44,6 +44,8 @@ export interface ErrorFrame {
   field?: string;
   details?: { field: string; message: string }[];
   ref?: string;
+  /** Set on SERVICE_UNAVAILABLE: the same frame may be sent again after this many seconds. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -155,8 +157,9 @@ function withRef(reply: unknown, ref: string | undefined): unknown {
 }
 
 function toErrorFrame(error: unknown, ref: string | undefined, requestId: string): ErrorFrame {
-  const { body } = toErrorResponse(error, requestId);
+  const { body, retryAfterSeconds } = toErrorResponse(error, requestId);
   const frame: ErrorFrame = { type: 'error', code: body.error.code, message: body.error.message };
+  if (retryAfterSeconds !== undefined) frame.retryAfterSeconds = retryAfterSeconds;
   if (error instanceof AppError && error.details.length > 0) {
     frame.field = error.details[0]?.field;
     frame.details = error.details;

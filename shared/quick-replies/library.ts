@@ -1,5 +1,7 @@
 import type { Identity } from '../auth/identity';
+import { NotFoundError } from '../http/errors';
 import * as store from '../store/quick-replies';
+import { getShop } from '../store/shops';
 import type { StoredQuickReply } from '../store/quick-replies';
 import { encodeCursor } from './cursor';
 import { authorizeLibrary, type LibraryScope } from './library-access';
@@ -13,6 +15,8 @@ export interface LibraryDeps {
   listQuickReplies: typeof store.listQuickReplies;
   putQuickReply: typeof store.putQuickReply;
   deleteQuickReply: typeof store.deleteQuickReply;
+  /** Whether the tenant has this shop (a strongly consistent read: it may have been created just now). */
+  shopExists: (tenantId: string, shopId: string) => Promise<boolean>;
   now: () => Date;
 }
 
@@ -20,6 +24,7 @@ const productionDeps: LibraryDeps = {
   listQuickReplies: store.listQuickReplies,
   putQuickReply: store.putQuickReply,
   deleteQuickReply: store.deleteQuickReply,
+  shopExists: async (tenantId, shopId) => (await getShop(tenantId, shopId, { consistent: true })) !== undefined,
   now: () => new Date(),
 };
 
@@ -52,7 +57,7 @@ export async function listLibrary(
   };
 }
 
-/** Creates or replaces a reply in a library the caller may write. */
+/** Creates or replaces a reply in a library the caller may write; a shop library only for a shop the tenant has. */
 export async function saveQuickReply(
   identity: Identity,
   query: LibraryQuery,
@@ -61,6 +66,8 @@ export async function saveQuickReply(
   deps: LibraryDeps = productionDeps,
 ): Promise<{ reply: QuickReplyView; created: boolean }> {
   const scope = authorizeLibrary(identity, query, 'write');
+  // Admins may name any shop id: one the tenant does not have would get a library nobody can use.
+  if (scope.kind === 'shop' && !(await deps.shopExists(identity.tenantId, scope.shopId))) throw new NotFoundError('shop');
   const content = { title: body.title, variants: body.variants, tags: body.tags ?? [], ...(body.stage ? { stage: body.stage } : {}) };
   const { reply, created } = await deps.putQuickReply(identity.tenantId, scope, shortcut, content, identity.userId, deps.now());
   return { reply: toView(reply, scope), created };

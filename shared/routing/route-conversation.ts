@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RouteJob } from '../conversations/jobs';
+import { ServiceUnavailableError } from '../http/errors';
 import { logger } from '../runtime/observability';
 import { getAgents, listOnlineAgentIdsOfGroup } from '../store/agents';
 import { assignConversation, getBuyerAtShop, getRoutableConversation, type RoutableConversation } from '../store/conversation-ownership';
@@ -155,5 +156,5 @@ export async function routeConversation(
     if (outcome === 'conflict') await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
   }
   // Still contended: let SQS redeliver later rather than report a success that did not happen.
-  throw Object.assign(new Error('routing did not settle; will be retried'), { name: 'ThrottlingException' });
+  throw new ServiceUnavailableError('routing did not settle; will be retried');
 }

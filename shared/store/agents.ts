@@ -1,11 +1,11 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../http/errors';
 import { agentSchema, type Agent, type Presence } from '../routing/agent';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
-import { batchGetAll, queryPages } from './read-all';
+import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
 import { cancellationCodes, isTransactionCanceled } from './write-failures';
 
@@ -60,7 +60,7 @@ const agentIdOfMembership = (item: Record<string, unknown>) => {
 export async function listAgentIdsOfGroup(tenantId: string, groupId: string, client: DynamoDBDocumentClient = dynamo()): Promise<string[]> {
   const { gsi1pk } = keys.agentsOfGroup(tenantId, groupId);
   const ids: string[] = [];
-  const pages = queryPages(client, {
+  const pages = paginateQuery({ client: client }, {
     TableName: env().TABLE_NAME,
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :pk',

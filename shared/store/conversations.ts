@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   conversationSchema,
@@ -15,7 +15,7 @@ import { NotFoundError, ServiceUnavailableError } from '../http/errors';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
-import { batchGetAll, queryPages } from './read-all';
+import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
 import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
 
@@ -196,7 +196,7 @@ export async function openConversation(
       if (!isTransactionCanceled(error)) throw error;
     }
   }
-  throw Object.assign(new Error('could not open or find the open conversation'), { name: 'ThrottlingException' });
+  throw new ServiceUnavailableError('could not open or find the open conversation');
 }
 
 /**
@@ -267,7 +267,7 @@ export async function listConversationIdsOfAgentDay(
 ): Promise<string[]> {
   const { gsi2pk } = keys.conversationsOfAgentDay(tenantId, agentId, day);
   const ids: string[] = [];
-  const pages = queryPages(client, {
+  const pages = paginateQuery({ client: client }, {
     TableName: env().TABLE_NAME,
     IndexName: 'gsi2',
     KeyConditionExpression: 'gsi2pk = :pk',

@@ -150,6 +150,8 @@ export const keys = {
     pk: `IDLE#${shard}`,
     sk: `${dueAt}#${tenantPrefix(tenantId)}#CONV#${conversationId}`,
   }),
+  /** Holds nothing and belongs to no tenant: GET /health reads it only to see the table answer. */
+  healthProbe: (): Key => ({ pk: 'HEALTH', sk: 'HEALTH' }),
   idleChecksOfShard: (shard: number) => ({ pk: `IDLE#${shard}` }),
 
   quickReply: (tenantId: string, scope: string, shortcut: string): Key => ({

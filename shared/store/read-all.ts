@@ -1,30 +1,14 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { ServiceUnavailableError } from '../http/errors';
 import { env } from '../runtime/env';
 import { tableSchema } from './table-schema';
 
 /**
  * The reads that must loop to see everything: a Query past DynamoDB's 1 MB page (or a filtered page that
  * came back short), and a BatchGet past its 100 keys a call and the keys it leaves unprocessed under load.
+ * Plain Queries page with lib-dynamodb's `paginateQuery` (it writes each page's ExclusiveStartKey into the
+ * input object it is given, so give it a fresh one).
  */
-
-/**
- * Every page of a Query, in order: each next page starts after the previous page's LastEvaluatedKey.
- *
- * @example
- * let count = 0;
- * for await (const page of queryPages(client, { TableName, KeyConditionExpression, Select: 'COUNT' })) count += page.Count ?? 0;
- */
-export async function* queryPages(
-  client: DynamoDBDocumentClient,
-  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
-): AsyncGenerator<QueryCommandOutput> {
-  let startKey: QueryCommandInput['ExclusiveStartKey'];
-  do {
-    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    yield page;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-}
 
 /**
  * Every item under a partition's sort key prefix whose time to live is still ahead. DynamoDB deletes
@@ -37,7 +21,7 @@ export async function liveItemsOf(
   now: Date,
 ): Promise<NonNullable<QueryCommandOutput['Items']>> {
   const items: NonNullable<QueryCommandOutput['Items']> = [];
-  const pages = queryPages(client, {
+  const pages = paginateQuery({ client }, {
     TableName: env().TABLE_NAME,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     FilterExpression: '#expiresAt > :now',
@@ -55,7 +39,7 @@ const maxRetries = 8;
 
 /**
  * The items of the table at `keys` (BatchGet, 100 keys a call, unprocessed keys retried with exponential
- * backoff), in no particular order; missing items are left out. Throws a ThrottlingException (a 503 for
+ * backoff), in no particular order; missing items are left out. Throws a ServiceUnavailableError (a 503 for
  * the client, a retry for a queue) if keys are still unprocessed after 8 retries.
  */
 export async function batchGetAll(
@@ -68,7 +52,7 @@ export async function batchGetAll(
   for (let start = 0; start < keys.length; start += keysPerBatch) {
     let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + keysPerBatch);
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > maxRetries) throw Object.assign(new Error('BatchGet left keys unprocessed'), { name: 'ThrottlingException' });
+      if (attempt > maxRetries) throw new ServiceUnavailableError('BatchGet left keys unprocessed');
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
       const result = await client.send(
         new BatchGetCommand({

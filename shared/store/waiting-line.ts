@@ -1,11 +1,10 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import type { RoutableConversation } from './conversation-ownership';
 import { conversationIdOfIndexSortKey } from './conversations';
 import { keys } from './keys';
-import { queryPages } from './read-all';
 
 /**
  * A shop's waiting line for a stage: the waiting heads on gsi1 (`T#t#WAIT#<shop>#<stage>` /
@@ -21,7 +20,7 @@ export async function waitingPosition(conversation: RoutableConversation, client
   const c = conversation;
   const { gsi1pk, gsi1sk } = keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId);
   let ahead = 0;
-  const pages = queryPages(client, {
+  const pages = paginateQuery({ client }, {
     TableName: env().TABLE_NAME,
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :sk',

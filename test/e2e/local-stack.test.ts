@@ -200,7 +200,7 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { status: string; components: Record<string, { status: string; pollers?: Record<string, unknown> }> };
     expect(body.status).toBe('ok');
-    for (const component of ['table', 'dynamodb', 'sqs', 'websocket', 'queuePollers', 'scheduler']) {
+    for (const component of ['dynamodb', 'sqs', 'websocket', 'queuePollers', 'scheduler']) {
       expect(body.components[component]?.status, component).toBe('ok');
     }
     expect(Object.keys(body.components.queuePollers?.pollers ?? {}).sort()).toEqual(defaultLocalManifest.queueConsumers.map((c) => c.name).sort());

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppStack } from '../../infra/app-stack';
@@ -18,6 +18,8 @@ import { cdkWarningsAndErrors, logicalIdsOf, referencedId, resourcesOf, unacknow
 interface Case {
   stack: AppStack;
   template: Template;
+  data: DataStack;
+  dataTemplate: Template;
   manifest: Manifest;
   region: RegionConfig;
 }
@@ -30,15 +32,17 @@ beforeAll(() => {
     const region = selectRegions(regionName)[0]!;
     const env = { account: region.account, region: region.awsRegion };
     const data = new DataStack(app, `${prefix}Data`, { env, region, manifest });
-    return { stack: new AppStack(app, `${prefix}App`, { env, region, data, manifest }), manifest, region };
+    return { stack: new AppStack(app, `${prefix}App`, { env, region, data, manifest }), data, manifest, region };
   };
   const real = make('Real', 'ap-southeast-1-dev', defaultManifest);
   const synthetic = make('Synthetic', 'ap-southeast-1-prod', syntheticManifest);
+  // The data stacks' templates from the assembly just synthesized: Template.fromStack would synthesize (and bundle) again.
+  const dataTemplate = (data: DataStack) => Template.fromJSON(app.synth().getStackArtifact(data.artifactId).template);
   cases = {
-    real: { ...real, template: Template.fromStack(real.stack) },
-    synthetic: { ...synthetic, template: Template.fromStack(synthetic.stack) },
+    real: { ...real, template: Template.fromStack(real.stack), dataTemplate: dataTemplate(real.data) },
+    synthetic: { ...synthetic, template: Template.fromStack(synthetic.stack), dataTemplate: dataTemplate(synthetic.data) },
   };
-}, 90_000);
+}, 300_000);
 
 const eachCase = ['real', 'synthetic'] as const;
 
@@ -55,6 +59,19 @@ function aliasOf(template: Template, name: string): [string, CfnResource] {
   const alias = resourcesOf(template, 'AWS::Lambda::Alias').find(([, candidate]) => referencedId(candidate.Properties!.FunctionName) === functionId);
   expect(alias, `alias of ${name}`).toBeDefined();
   return alias!;
+}
+
+/**
+ * Asserts that `arn` in the app template is the data stack's schedule dead-letter queue: an import of the
+ * export whose value is that very queue's ARN (not merely some ARN).
+ */
+function expectScheduleDeadLetterQueue(c: Case, arn: unknown): void {
+  const importName = (arn as { 'Fn::ImportValue'?: unknown } | undefined)?.['Fn::ImportValue'];
+  expect(importName, 'an import from the data stack').toEqual(expect.any(String));
+  const outputs = Object.values((c.dataTemplate.toJSON().Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: string } }>);
+  const exported = outputs.find((output) => output.Export?.Name === importName);
+  const queueId = c.data.getLogicalId(c.data.scheduleDeadLetterQueue.node.defaultChild as CfnElement);
+  expect(exported?.Value, `export ${String(importName)}`).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
 }
 
 /** Every IAM action granted to a manifest entry's role. */
@@ -126,7 +143,7 @@ describe('the template matches the manifest', () => {
       // The same payload the local scheduler sends, with Scheduler's own placeholder for the fire time.
       expect(JSON.parse(schedule.Target.Input)).toEqual({ schedule: spec.name, ...spec.input, scheduledTime: '<aws.scheduler.scheduled-time>' });
       expect(schedule.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 });
-      expect(schedule.Target.DeadLetterConfig.Arn).toBeDefined();
+      expectScheduleDeadLetterQueue(cases[name], schedule.Target.DeadLetterConfig.Arn);
     }
   });
 
@@ -208,7 +225,7 @@ describe('capacity presets', () => {
     const { template, manifest } = cases.synthetic;
     for (const spec of manifest.schedules) {
       const [, fn] = functionOf(template, spec.name);
-      expect(fn.Properties!.DeadLetterConfig.TargetArn).toBeDefined();
+      expectScheduleDeadLetterQueue(cases.synthetic, fn.Properties!.DeadLetterConfig.TargetArn);
     }
   });
 });
@@ -280,7 +297,7 @@ describe('least privilege from the access list', () => {
     expect(actionsOf(template, 'Send')).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'sqs:SendMessage']));
     expect(actionsOf(template, 'DeliverMessages')).toContain('execute-api:ManageConnections');
     expect(actionsOf(template, 'CloseIdleConversations')).toEqual(
-      expect.arrayContaining(['dynamodb:UpdateItem', 'sqs:SendMessage', 'events:PutEvents']),
+      expect.arrayContaining(['dynamodb:UpdateItem', 'sqs:SendMessage']),
     );
   });
 

@@ -14,6 +14,7 @@ import type { DevUser } from '../../infra/local/token-issuer';
 import { httpEvent, lambdaContext } from '../support/events';
 import { itemsOfPartition } from '../support/table';
 import { seedQuickReply } from './quick-replies-fixtures';
+import { createShop } from './routing-fixtures';
 
 const tenantId = 'tenant-quick-replies';
 const otherTenantId = 'tenant-quick-replies-other';
@@ -29,6 +30,11 @@ type Response = { statusCode: number; body: string };
 const greeting = { title: '问候', variants: ['{buyerName}您好，欢迎光临{shopName}', '亲，在的哦', '您好呀 {^_^}'], tags: ['售前'] };
 
 describe('quick replies over HTTP (DynamoDB Local)', () => {
+  // Shop libraries exist only for shops the tenant has; the other tenant has none of these.
+  beforeAll(async () => {
+    for (const shopId of ['shop-a', 'shop-b', 'shop-unlisted']) await createShop(tenantId, shopId);
+  });
+
   async function put(user: DevUser, shortcut: string, query: Record<string, string>, body: unknown): Promise<Response> {
     const path = `/v1/quick-replies/${encodeURIComponent(shortcut)}`;
     return (await putQuickReplyHandler(
@@ -165,6 +171,16 @@ describe('quick replies over HTTP (DynamoDB Local)', () => {
     const adminNoShops: DevUser = { userId: 'qr-admin-2', tenantId, role: 'admin', shopIds: [] };
     expect((await put(adminNoShops, '/any-shop', { scope: 'shop', shopId: 'shop-unlisted' }, greeting)).statusCode).toBe(201);
     expect(await shortcutsOf(adminNoShops, { scope: 'shop', shopId: 'shop-unlisted' })).toContain('/any-shop');
+  });
+
+  it('refuses a shop library for a shop the tenant does not have with 404, writing nothing', async () => {
+    const response = await put(adminT, '/ghost', { scope: 'shop', shopId: 'shop-never-created' }, greeting);
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body).error.code).toBe('NOT_FOUND');
+    expect(await rawLibrary(tenantId, { kind: 'shop', shopId: 'shop-never-created' })).toEqual([]);
+    // Another tenant's shop of the same id is not this tenant's shop.
+    expect((await put(otherAdmin, '/ghost', { scope: 'shop', shopId: 'shop-a' }, greeting)).statusCode).toBe(404);
+    expect(await rawLibrary(otherTenantId, { kind: 'shop', shopId: 'shop-a' })).toEqual([]);
   });
 
   it('lets admins alone write the tenant library, and all staff read it', async () => {

@@ -1,3 +1,4 @@
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { Presence } from '../../shared/routing/agent';
 import type { RoutingFrame } from '../../shared/routing/frames';
 import type { ShopRouting, ConversationStage } from '../../shared/routing/shop';
@@ -9,7 +10,6 @@ import { getAgent, saveAgentProfile, updatePresence } from '../../shared/store/a
 import { idleCheckShard } from '../../shared/store/idle-timers';
 import { openConversation } from '../../shared/store/conversations';
 import { keys } from '../../shared/store/keys';
-import { queryPages } from '../../shared/store/read-all';
 import { saveShop } from '../../shared/store/shops';
 import { storedItem } from '../support/table';
 
@@ -53,7 +53,7 @@ export async function head(tenantId: string, conversationId: string) {
 export async function openListCount(tenantId: string, agentId: string): Promise<number> {
   const { gsi1pk } = keys.openConversationsOfAgent(tenantId, agentId);
   let count = 0;
-  const pages = queryPages(dynamo(), {
+  const pages = paginateQuery({ client: dynamo() }, {
     TableName: env().TABLE_NAME,
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :pk',
@@ -68,7 +68,7 @@ export async function openListCount(tenantId: string, agentId: string): Promise<
 export async function idleTimersOf(tenantId: string, conversationId: string) {
   const { pk } = keys.idleChecksOfShard(idleCheckShard(tenantId, conversationId));
   const timers: Record<string, unknown>[] = [];
-  const pages = queryPages(dynamo(), {
+  const pages = paginateQuery({ client: dynamo() }, {
     TableName: env().TABLE_NAME,
     KeyConditionExpression: 'pk = :pk',
     FilterExpression: 'conversationId = :c AND tenantId = :t',

@@ -1,7 +1,6 @@
-import { GetCommand, type GetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type GetCommandOutput, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
-import { queryPages } from '../../shared/store/read-all';
 
 /** An item as stored, attributes as the document client returns them. */
 type StoredItem = NonNullable<GetCommandOutput['Item']>;
@@ -14,7 +13,7 @@ export async function storedItem(key: { pk: string; sk: string }): Promise<Store
 /** Every item of a partition exactly as stored (strongly consistent, every page), in sort key order. */
 export async function itemsOfPartition(pk: string): Promise<StoredItem[]> {
   const items: StoredItem[] = [];
-  const pages = queryPages(dynamo(), {
+  const pages = paginateQuery({ client: dynamo() }, {
     TableName: env().TABLE_NAME,
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': pk },

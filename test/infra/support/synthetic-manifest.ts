@@ -39,7 +39,7 @@ export const syntheticManifest: Manifest = {
       expression: 'cron(0/5 * * * ? *)',
       input: { job: 'close-idle' },
       handler,
-      access: ['table:write', 'queue:routing:send', 'events:put'],
+      access: ['table:write', 'queue:routing:send'],
     },
   ],
 };
