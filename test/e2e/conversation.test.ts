@@ -24,7 +24,7 @@ afterAll(async () => {
   stopRecording?.();
   await stack?.stop();
   // Everything this file saw over HTTP and the socket, against docs/openapi.json and docs/asyncapi.yaml.
-  expect(await contractRecorder.unexplained()).toEqual([]);
+  expect(await contractRecorder.violations()).toEqual([]);
 });
 
 const token = (userId: string, role: Role, shopIds: string[] = [], tenantId: string = demoTenant.tenantId) =>

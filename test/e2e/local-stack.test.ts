@@ -60,7 +60,7 @@ afterAll(async () => {
 
 afterAll(async () => {
   // Everything this file saw over HTTP and the socket, against docs/openapi.json and docs/asyncapi.yaml.
-  expect(await contractRecorder.unexplained()).toEqual([]);
+  expect(await contractRecorder.violations()).toEqual([]);
 });
 
 /** A fresh user per connection, so connection records of different tests never mix. */

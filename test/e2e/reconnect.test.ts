@@ -26,7 +26,7 @@ afterAll(async () => {
   stopRecording?.();
   await stack?.stop();
   // Everything this file saw over HTTP and the socket, against docs/openapi.json and docs/asyncapi.yaml.
-  expect(await contractRecorder.unexplained()).toEqual([]);
+  expect(await contractRecorder.violations()).toEqual([]);
 });
 
 async function connect(userId: string, role: Role, shopIds: string[] = []): Promise<ChatClient> {
