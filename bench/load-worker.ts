@@ -469,6 +469,8 @@ async function readBack(): Promise<StoredCheck> {
   }
   await pool([...ackedByConversation.keys()], 16, async (conversationId) => {
     const stored: { seq: number; senderId: string; clientMessageId: string }[] = [];
+    // Seqs that will never hold a message (a resend's unused seq, a crashed sender's): not gaps.
+    const skipped = new Set<number>();
     let afterSeq = 0;
     for (let page = 0; page < 200; page++) {
       const response = await fetch(`${plan.httpUrl}/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=100`, {
@@ -478,14 +480,15 @@ async function readBack(): Promise<StoredCheck> {
         check.readErrors++;
         return;
       }
-      const body = (await response.json()) as { messages: { seq: number; senderId: string; clientMessageId: string }[]; hasMore: boolean; nextAfterSeq?: number };
+      const body = (await response.json()) as { messages: { seq: number; senderId: string; clientMessageId: string }[]; skippedSeqs?: number[]; hasMore: boolean; nextAfterSeq?: number };
       stored.push(...body.messages);
+      for (const seq of body.skippedSeqs ?? []) skipped.add(seq);
       if (!body.hasMore || body.messages.length === 0) break;
       afterSeq = body.nextAfterSeq ?? body.messages.at(-1)!.seq;
     }
     check.conversationsChecked++;
     check.messagesRead += stored.length;
-    const seqs = stored.map((message) => message.seq);
+    const seqs = [...stored.map((message) => message.seq), ...skipped];
     const distinct = new Set(seqs);
     const highest = seqs.length > 0 ? Math.max(...seqs) : 0;
     const missing = highest - distinct.size;

@@ -529,11 +529,13 @@ function evaluateTargets(input: {
       why: reasons.join('; '),
     });
   }
-  // latestSeq (a strongly consistent Query) runs only when an append collided with another sender in the same conversation.
-  const collided = input.breakdown.find((row) => row.function === 'WsSendMessage' && row.operation === 'Query')?.callsPerMessage ?? 0;
+  // Every append updates the head once to take its seq; only a reply whose pending question moved under it (a
+  // question arriving at the same moment) updates it again, +1 WRU each (docs/conversation-design.md).
+  const headUpdates = input.breakdown.find((row) => row.function === 'WsSendMessage' && row.operation === 'UpdateItem')?.callsPerMessage ?? 1;
+  const collided = Math.max(0, headUpdates - 1);
   const collisionNote =
     collided > 0
-      ? `; ${round(collided * 100)} % of appends took the collision path (two senders in one conversation at once: a buyer's next question racing the answer, or back-to-back questions), each costing about +2 WRU and +2 RRU`
+      ? `; ${round(collided * 100)} head-update retries per 100 appends (a reply racing a question in the same conversation), each +1 WRU`
       : '';
   const top = (key: 'writeUnitsPerMessage' | 'readUnitsPerMessage') =>
     input.breakdown

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *                [--handler-threads 0,1,0,1]
  *
  * Boots the whole local stack in memory on free ports, measures this machine's ceilings, then drives
@@ -22,8 +22,10 @@ import { measureDynamoWriteRate, measureWsEchoRate } from './ceilings';
 import type { LoadReport, WorkerMessage } from './load-plan';
 import { Meters, type MeterSnapshot } from './meters';
 import { buildResult, formatSummary, summaryEntry, type Ceilings, type QueueTrace, type ScenarioResult, type StackThreadStats } from './report';
+import { formatHot, runHot } from './hot';
 import { compareHandlerThreads, formatHandlerThreadComparison } from './thread-comparison';
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
+import { formatFlood, runFlood } from './flood';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -40,11 +42,14 @@ function options() {
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|flood|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
-  if (scenario !== 'all' && !scenarioNames.includes(scenario as ScenarioName)) throw new Error(`--scenario must be steady, double11 or all, not ${scenario}`);
+  // flood is a robustness run with its own driver (bench/flood.ts); `all` is the message-path scenarios.
+  if (scenario !== 'all' && scenario !== 'flood' && !scenarioNames.includes(scenario as ScenarioName)) {
+    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood or all, not ${scenario}`);
+  }
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
     const value = Number(raw);
@@ -59,7 +64,8 @@ function options() {
   }
   return {
     handlerThreads,
-    scenarios: scenario === 'all' ? [...scenarioNames] : [scenario as ScenarioName],
+    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' ? [] : [scenario as ScenarioName],
+    flood: scenario === 'flood',
     // Bounded so one run stays within the machine's share: ≤ 60 s windows, ≤ 1,000 msgs/s, ≤ 4,000 buyers.
     rate: bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
     seconds: bounded('seconds', values.seconds, defaultOptions.seconds, 3, 60),
@@ -266,7 +272,7 @@ async function main(): Promise<void> {
   // Powertools Metrics prints one EMF line per stored message to stdout; in Lambda that goes to CloudWatch Logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const runStarted = Date.now();
-  console.log(`kefu message benchmark: ${opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
+  console.log(`kefu message benchmark: ${opts.flood ? 'flood' : opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
   const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, seed: false, quiet: true });
   const meters = new Meters();
   const monitorClient = new SQSClient({ endpoint: stack.engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
@@ -283,6 +289,22 @@ async function main(): Promise<void> {
     // DynamoDB Local's JIT needs a few seconds of writes before its rate settles; warm it before the first ceiling.
     await measureDynamoWriteRate(stack.engines.dynamoEndpoint, stack.engines.tableName, 2, 32);
     const monitor = new QueueMonitor(monitorClient, stack.engines.queueUrls);
+    if (opts.flood) {
+      try {
+        const result = await runFlood(stack, meters);
+        mkdirSync(resultsDir, { recursive: true });
+        writeFileSync(join(resultsDir, 'flood.json'), `${JSON.stringify(result, null, 2)}\n`);
+        console.log(`\n${formatFlood(result)}`);
+        console.log(`\nJSON: bench/results/flood.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+      } finally {
+        // A flooded stack may still be working off a backlog: never let stopping it hold the bench lock for long.
+        setTimeout(() => {
+          console.error('the local stack did not stop within 20 s; exiting');
+          process.exit(1);
+        }, 20_000).unref();
+      }
+      return;
+    }
     const results: (ScenarioResult & { handlerThreads: number })[] = [];
     const allCeilings: Ceilings[] = [];
     const failures: { scenario: string; handlerThreads: number; error: string }[] = [];
@@ -297,6 +319,16 @@ async function main(): Promise<void> {
           `\nceilings: DynamoDB Local ${Math.round(ceilings.dynamoWritesPerSecond)} PutItem/s, raw ws echo ${Math.round(ceilings.wsEchoRoundTripsPerSecond)} round trips/s ` +
             `(32 in flight; best of 3 x 1 s: ${ceilings.dynamoSamples.map(Math.round).join(', ')} / ${ceilings.wsEchoSamples.map(Math.round).join(', ')})`,
         );
+        if (name === 'hot') {
+          // Its own phases and report (bench/hot.ts); not part of the summary table.
+          const definition = defineScenario(name, { ...opts, fdLimit: fdLimit() });
+          console.log(`\n[hot] ${definition.description}`);
+          const hot = await runHot(stack, meters, definition, ceilings);
+          mkdirSync(resultsDir, { recursive: true });
+          writeFileSync(join(resultsDir, 'hot.json'), `${JSON.stringify(hot, null, 2)}\n`);
+          console.log(`\n${formatHot(hot)}`);
+          continue;
+        }
         let result: ScenarioResult & { handlerThreads: number };
         try {
           result = { ...(await runScenario(stack, meters, monitor, name, opts, ceilings)), handlerThreads: threads };
@@ -324,6 +356,7 @@ async function main(): Promise<void> {
       console.log(`\n${formatHandlerThreadComparison(comparison)}`);
     }
 
+    if (results.length === 0) return;
     const summaryPath = join(resultsDir, 'summary.json');
     let previous: { scenarios?: Record<string, unknown> } = {};
     try {

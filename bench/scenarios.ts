@@ -6,8 +6,8 @@ import type { BurstLoad, LoadPlan, PlannedAgent, PlannedBuyer, SteadyLoad } from
  * HTTP admin routes, as an operator onboarding a shop would), and the load it asks the worker to drive.
  */
 
-export type ScenarioName = 'steady' | 'double11';
-export const scenarioNames: readonly ScenarioName[] = ['steady', 'double11'];
+export type ScenarioName = 'steady' | 'double11' | 'hot';
+export const scenarioNames: readonly ScenarioName[] = ['steady', 'double11', 'hot'];
 
 export interface ShopSpec {
   shopId: string;
@@ -59,7 +59,28 @@ export const defaultOptions: ScenarioOptions = { rate: 200, seconds: 30, whaleBu
 const preSaleGroup = (shopId: string) => `${shopId}-pre`;
 
 export function defineScenario(name: ScenarioName, options: ScenarioOptions): ScenarioDefinition {
-  return name === 'steady' ? steady(options) : double11(options);
+  return name === 'steady' ? steady(options) : name === 'hot' ? hot() : double11(options);
+}
+
+/**
+ * hot: one agent, 2 buyers each on many sockets, 3 shops: 6 conversations that take bursts (bench/hot.ts
+ * drives it with bench/hot-worker.ts). Sockets per buyer keep each socket under sendMessage's per-connection
+ * burst (40), so what is measured is the append path, not flood control.
+ */
+function hot(): ScenarioDefinition {
+  const shops: ShopSpec[] = ['hot-a', 'hot-b', 'hot-c'].map((shopId) => ({ shopId, name: `${shopId} bench`, category: 'cosmetics', defaultAgentCap: 200 }));
+  return {
+    name: 'hot',
+    description: 'single-sender baseline (100 messages one at a time), then 200 concurrent sends into ONE conversation (180 from the buyer’s 14 sockets, 20 from the agent), then 1,000 at once from 2 buyers x 14 sockets into 6 conversations',
+    shops,
+    agents: [{ agentId: 'hot-agent', shopIds: shops.map((s) => s.shopId), cap: 200 }],
+    buyers: [
+      { buyerId: 'hot-buyer-1', shopId: 'hot-a' },
+      { buyerId: 'hot-buyer-2', shopId: 'hot-a' },
+    ],
+    drainTimeoutSeconds: 120,
+    notes: [],
+  };
 }
 
 /**

@@ -106,7 +106,8 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     method: 'GET',
     path: '/v1/conversations/{conversationId}/messages',
     handler: 'functions/http/list-messages.ts',
-    access: ['table:read'],
+    // Writes a skipped marker for a seq whose sender died (docs/conversation-design.md, "Skipped seqs").
+    access: ['table:write'],
   },
   {
     name: 'GetResponseStats',
@@ -130,7 +131,8 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     returnResponse: true,
   },
   { name: 'WsHello', route: 'hello', handler: 'functions/ws/hello.ts', access: ['table:read'], returnResponse: true },
-  { name: 'WsResume', route: 'resume', handler: 'functions/ws/resume.ts', access: ['table:read'], returnResponse: true },
+  // table:write: writes a skipped marker for a seq whose sender died (docs/conversation-design.md, "Skipped seqs").
+  { name: 'WsResume', route: 'resume', handler: 'functions/ws/resume.ts', access: ['table:write'], returnResponse: true },
   { name: 'WsMarkRead', route: 'markRead', handler: 'functions/ws/mark-read.ts', access: ['table:write'], returnResponse: true },
   {
     name: 'WsSendQuickReply',

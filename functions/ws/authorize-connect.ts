@@ -1,7 +1,6 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { identityToAuthorizerContext } from '../../shared/auth/identity';
+import { wsAuthorizer } from '../../shared/middleware/ws-route';
 import { consumeConnectTicket } from '../../shared/store/connect-tickets';
 import { logger } from '../../shared/runtime/observability';
 
@@ -11,17 +10,15 @@ import { logger } from '../../shared/runtime/observability';
  * Consuming the ticket is one conditional delete; a bad, expired or reused ticket is denied and the
  * ticket itself is never logged.
  */
-export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>()
-  .use(injectLambdaContext(logger))
-  .handler(async (event) => {
-    const ticket = event.queryStringParameters?.ticket ?? '';
-    const identity = ticket ? await consumeConnectTicket(ticket) : undefined;
-    if (!identity) {
-      logger.info('connect refused', { reason: ticket ? 'invalid, expired or used ticket' : 'no ticket' });
-      return policy('anonymous', 'Deny', event.methodArn);
-    }
-    return { ...policy(identity.userId, 'Allow', event.methodArn), context: identityToAuthorizerContext(identity) };
-  });
+export const handler = wsAuthorizer(async (event) => {
+  const ticket = event.queryStringParameters?.ticket ?? '';
+  const identity = ticket ? await consumeConnectTicket(ticket) : undefined;
+  if (!identity) {
+    logger.info('connect refused', { reason: ticket ? 'invalid, expired or used ticket' : 'no ticket' });
+    return policy('anonymous', 'Deny', event.methodArn);
+  }
+  return { ...policy(identity.userId, 'Allow', event.methodArn), context: identityToAuthorizerContext(identity) };
+});
 
 function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string): APIGatewayAuthorizerResult {
   return {

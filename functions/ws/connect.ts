@@ -1,17 +1,16 @@
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { identityFromAuthorizerContext } from '../../shared/auth/identity';
-import { saveConnection } from '../../shared/store/connections';
+import { admitConnection, maxSocketsPerUser } from '../../shared/conversations/socket-cap';
+import { wsConnectionRoute } from '../../shared/middleware/ws-route';
+import { deleteConnection, listLiveConnectionsConsistently, saveConnection } from '../../shared/store/connections';
 import { logger } from '../../shared/runtime/observability';
-import type { WebSocketEvent } from '../../shared/middleware/ws-route';
 
-/** $connect runs only after the authorizer allowed the ticket; it records the connection for fan-out. */
-export const handler = middy<WebSocketEvent, APIGatewayProxyResultV2>()
-  .use(injectLambdaContext(logger))
-  .handler(async (event) => {
-    const identity = identityFromAuthorizerContext(event.requestContext.authorizer);
-    if (!identity) return { statusCode: 401 };
-    await saveConnection(identity, event.requestContext.connectionId);
-    return { statusCode: 200 };
-  });
+const connectionStore = { save: saveConnection, listLive: listLiveConnectionsConsistently, remove: deleteConnection };
+
+/**
+ * $connect runs only after the authorizer allowed the ticket; it records the connection for fan-out,
+ * unless the user already holds 20 live sockets: then the handshake is refused with 429.
+ */
+export const handler = wsConnectionRoute({ withoutIdentity: { statusCode: 401 } }, async ({ identity, connectionId }) => {
+  if (await admitConnection(identity, connectionId, connectionStore)) return { statusCode: 200 };
+  logger.info('connect refused', { reason: `user already holds ${maxSocketsPerUser} live sockets`, userId: identity.userId });
+  return { statusCode: 429 };
+});

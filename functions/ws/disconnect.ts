@@ -1,16 +1,8 @@
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { identityFromAuthorizerContext } from '../../shared/auth/identity';
+import { wsConnectionRoute } from '../../shared/middleware/ws-route';
 import { deleteConnection } from '../../shared/store/connections';
-import { logger } from '../../shared/runtime/observability';
-import type { WebSocketEvent } from '../../shared/middleware/ws-route';
 
 /** Best effort: API Gateway may never send $disconnect, so connection records also expire by TTL. */
-export const handler = middy<WebSocketEvent, APIGatewayProxyResultV2>()
-  .use(injectLambdaContext(logger))
-  .handler(async (event) => {
-    const identity = identityFromAuthorizerContext(event.requestContext.authorizer);
-    if (identity) await deleteConnection(identity.tenantId, identity.userId, event.requestContext.connectionId);
-    return { statusCode: 200 };
-  });
+export const handler = wsConnectionRoute({ withoutIdentity: { statusCode: 200 } }, async ({ identity, connectionId }) => {
+  await deleteConnection(identity.tenantId, identity.userId, connectionId);
+  return { statusCode: 200 };
+});

@@ -5,5 +5,5 @@ import { wsRoute } from '../../shared/middleware/ws-route';
 /** Keeps a connection from hitting API Gateway's 10-minute idle cut-off, and lets clients measure latency. */
 export const handler = wsRoute(
   { frame: pingFrameSchema, roles },
-  async ({ frame }): Promise<PongFrame> => ({ type: 'pong', ref: frame.ref, serverTime: new Date().toISOString() }),
+  async (): Promise<PongFrame> => ({ type: 'pong', serverTime: new Date().toISOString() }),
 );

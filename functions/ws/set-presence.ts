@@ -6,6 +6,5 @@ import { setPresence } from '../../shared/routing/presence';
 export const handler = wsRoute({ frame: setPresenceFrame, roles: ['agent', 'supervisor'] }, async ({ frame, identity }): Promise<PresenceAckFrame> => ({
   type: 'ack',
   action: 'setPresence',
-  ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
   ...(await setPresence(identity, frame.presence)),
 }));

@@ -3,7 +3,6 @@ import { transferFrame } from '../../shared/routing/frames';
 import { transferConversation } from '../../shared/routing/ownership';
 
 /** The assignee or a shop supervisor hands a conversation to another agent or back to a group, with a note. */
-export const handler = wsRoute({ frame: transferFrame, roles: ['agent', 'supervisor', 'admin'] }, async ({ frame, identity }) => ({
-  ...(await transferConversation(identity, frame, { action: 'transfer' })),
-  ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
-}));
+export const handler = wsRoute({ frame: transferFrame, roles: ['agent', 'supervisor', 'admin'] }, async ({ frame, identity }) =>
+  transferConversation(identity, frame, { action: 'transfer' }),
+);

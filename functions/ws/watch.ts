@@ -6,6 +6,5 @@ import { watchConversation } from '../../shared/routing/ownership';
 export const handler = wsRoute({ frame: watchFrame, roles: ['supervisor', 'admin'] }, async ({ frame, identity }): Promise<WatchAckFrame> => ({
   type: 'ack',
   action: 'watch',
-  ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
   ...(await watchConversation(identity, frame.conversationId)),
 }));

@@ -25,6 +25,21 @@ export const apiGatewayLimits = {
   maxLifetimeMs: 2 * 60 * 60 * 1000,
 } as const;
 
+/**
+ * How one connection's frames reach handlers. API Gateway throttles with a token bucket per stage and
+ * route (the CDK stack sets it) and Lambda scales out; here every handler shares one machine and a pool
+ * of environments, so one connection runs at most `concurrent` frames at once and queues the next ones
+ * in order; past `pending` (running plus queued) a frame is refused at once with the frame API Gateway
+ * sends a throttled request, and never reaches a handler. A flooding socket thus holds a few handlers,
+ * not all of them, and its backlog stays bounded; a client that paces itself never meets the refusal.
+ */
+export const perConnectionFrameLimits = { concurrent: 4, pending: 32 } as const;
+
+/** What API Gateway sends for a message it throttled (HTTP 429 Too Many Requests); the socket stays open. */
+export function throttledFrame(connectionId: string, requestId: string): string {
+  return JSON.stringify({ message: 'Too Many Requests', connectionId, requestId });
+}
+
 /** API Gateway closes idle and expired connections with 1001 "Going away". */
 const goingAway = { code: 1001, reason: 'Going away' } as const;
 /** API Gateway does not take binary frames: it closes with 1003 (Unsupported Data). */
@@ -42,6 +57,10 @@ export interface WebSocketGatewayOptions {
   idleTimeoutMs?: number;
   maxLifetimeMs?: number;
   maxMessageBytes?: number;
+  /** Frames of one connection running in handlers at once; more wait in its queue. */
+  maxConcurrentFrames?: number;
+  /** Frames of one connection running or queued; more are refused as throttled. */
+  maxPendingFrames?: number;
 }
 
 export interface WebSocketGateway extends ManagedConnections {
@@ -57,6 +76,10 @@ interface LiveConnection extends ConnectionFacts {
   socket: WebSocket;
   authorizer: Record<string, unknown> | undefined;
   lastActiveAt: number;
+  /** Frames running in a handler. */
+  runningFrames: number;
+  /** Frames waiting for one of the connection's handler slots, oldest first. */
+  queuedFrames: (() => void)[];
   idleTimer: NodeJS.Timeout;
   lifetimeTimer: NodeJS.Timeout;
 }
@@ -75,13 +98,17 @@ class HandshakeRejection extends Error {
  * handshake completes (as API Gateway does), so a refused client gets an HTTP status and no connection
  * exists; messages are routed by `$request.body.action`; two-way routes send the handler's body back;
  * close, idle timeout and lifetime end run `$disconnect`. Messages of one connection are handled
- * concurrently, as separate Lambda invocations would be: clients must not rely on reply order.
+ * concurrently, as separate Lambda invocations would be: clients must not rely on reply order. At most
+ * `perConnectionFrameLimits.concurrent` of them run at once, up to `pending` wait or run; more are
+ * refused as throttled.
  */
 export async function startWebSocketGateway(options: WebSocketGatewayOptions): Promise<WebSocketGateway> {
   const limits = {
     idleTimeoutMs: options.idleTimeoutMs ?? apiGatewayLimits.idleTimeoutMs,
     maxLifetimeMs: options.maxLifetimeMs ?? apiGatewayLimits.maxLifetimeMs,
     maxMessageBytes: options.maxMessageBytes ?? apiGatewayLimits.maxMessageBytes,
+    maxConcurrentFrames: options.maxConcurrentFrames ?? perConnectionFrameLimits.concurrent,
+    maxPendingFrames: options.maxPendingFrames ?? perConnectionFrameLimits.pending,
   };
   const { log, invoke } = options;
   const routesByKey = new Map(options.routes.map((route) => [route.route, route]));
@@ -180,6 +207,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       socket,
       authorizer,
       lastActiveAt: Date.now(),
+      runningFrames: 0,
+      queuedFrames: [],
       idleTimer: setTimeout(() => socket.close(goingAway.code, goingAway.reason), limits.idleTimeoutMs),
       lifetimeTimer: setTimeout(() => socket.close(goingAway.code, goingAway.reason), limits.maxLifetimeMs),
     };
@@ -211,12 +240,20 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       // No matching route and no $default: API Gateway answers with this frame and keeps the socket.
       return sendFrame(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.connectionId, requestId }));
     }
+    if (connection.runningFrames + connection.queuedFrames.length >= limits.maxPendingFrames) {
+      return sendFrame(connection, throttledFrame(connection.connectionId, requestId));
+    }
+    if (connection.runningFrames >= limits.maxConcurrentFrames) await new Promise<void>((run) => connection.queuedFrames.push(run));
+    connection.runningFrames += 1;
     let result: unknown;
     try {
       result = await invoke(route, event);
     } catch (error) {
       log.error(`route ${route.route} (${route.name}) failed`, error);
       return sendFrame(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.connectionId, requestId }));
+    } finally {
+      connection.runningFrames -= 1;
+      connection.queuedFrames.shift()?.();
     }
     if (!route.returnResponse) return;
     const reply = responseBody(result);

@@ -2,7 +2,7 @@ import type { WebSocketRouteSpec } from '../manifest';
 import { maxFrameBytes } from '../middleware/ws-route';
 import { gatewayErrorFrameSchema, handshakeErrorSchemas } from './core-schemas';
 import { SchemaComponents } from './json-schema';
-import { errorFrame, pushedFrames, type FrameContract, type WebSocketRouteContract } from './websocket-contracts';
+import { errorFrame, pushedFrames, throttledFrame, type FrameContract, type WebSocketRouteContract } from './websocket-contracts';
 
 const channel = 'socket';
 const channelRef = { $ref: `#/channels/${channel}` };
@@ -39,7 +39,7 @@ const description = `kefu's WebSocket API: live chat between buyers and the agen
 7. **At-least-once delivery.** A pushed \`message\` frame may arrive twice or after a reconnect's \`resume\` returned it: keep the highest seq per conversation and drop any frame whose (conversationId, seq) you already have. A gap in seq means you missed frames: send \`resume\`.
 8. **Sending is idempotent** by \`clientMessageId\` (unique per sender and conversation, e.g. a UUID): if the ack is lost, resend the same frame; the ack then says \`duplicate: true\` with the original seq.
 9. Roles are fixed by the token behind the ticket; frames carrying \`tenantId\`, \`role\`, \`seq\`, \`createdAt\` or any undeclared field are refused (VALIDATION_FAILED). Another tenant's or shop's conversation is NOT_FOUND, exactly like a missing one.
-10. Flooding gets RATE_LIMITED error frames (sendMessage and sendQuickReply: 20 a second per connection, bursts of 40).
+10. Flooding gets RATE_LIMITED error frames (sendMessage and sendQuickReply: 20 a second per connection, bursts of 40; 300 per 10 seconds per user). A frame API Gateway throttles gets its own \`{"message":"Too Many Requests",…}\` frame (\`throttled\`), without a ref; slow down and resend what has no reply. At most 20 live sockets per user: one more fails the handshake with HTTP 429.
 
 ## Close codes
 ${closeCodes.map((close) => `- **${close.code}** ${close.reason}: ${close.when}`).join('\n')}`;
@@ -84,7 +84,7 @@ export function buildAsyncApiDocument(
     const contract = contracts[route.route];
     if (!contract) continue;
     for (const frame of contract.frames) addMessage(frame, 'input');
-    const replies = route.returnResponse ? [...contract.replies, errorFrame] : [];
+    const replies = route.returnResponse ? [...contract.replies, errorFrame, throttledFrame] : [];
     for (const reply of replies) addMessage(reply, 'output');
     // Any frame that runs a function may get API Gateway's error frame instead of kefu's reply.
     const replyNames = contract.frames.length > 0 ? [...replies.map((reply) => reply.name), gatewayErrorMessage.name] : [];
@@ -140,6 +140,7 @@ export function buildAsyncApiDocument(
         'x-kefu-handshake-responses': {
           '401': { description: 'No `ticket` query parameter (or an empty one): refused before the authorizer runs.', payload: handshake('unauthorized') },
           '403': { description: 'The ticket is unknown, expired or already used.', payload: handshake('forbidden') },
+          '429': { description: 'The user already holds 20 live sockets: close one, then retry with a new ticket.', payload: handshake('tooManySockets') },
           '500': { description: 'The authorizer or $connect failed; retry with a new ticket.', payload: handshake('internal') },
         },
         'x-kefu-close-codes': closeCodes.map((close) => ({ ...close })),

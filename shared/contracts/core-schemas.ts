@@ -107,6 +107,7 @@ export const handshakeErrorSchemas = {
   unauthorized: gatewayMessage('HandshakeUnauthorized', z.literal('Unauthorized'), 'The `ticket` query parameter is missing or empty: refused before the authorizer runs.'),
   forbidden: gatewayMessage('HandshakeForbidden', z.literal('Forbidden'), 'The ticket is unknown, expired or already used.'),
   internal: gatewayMessage('HandshakeInternalError', z.literal('Internal server error'), 'The authorizer or $connect failed; retry with a new ticket.'),
+  tooManySockets: gatewayMessage('HandshakeTooManyRequests', z.literal('Too Many Requests'), 'The user already holds 20 live sockets (an agent\'s tabs): close one, then retry with a new ticket.'),
 } as const;
 
 /**
@@ -116,3 +117,11 @@ export const handshakeErrorSchemas = {
 export const gatewayErrorFrameSchema = z
   .strictObject({ message: z.literal('Internal server error'), connectionId: z.string(), requestId: z.string() })
   .meta({ id: 'GatewayErrorFrame' });
+
+/**
+ * API Gateway's own frame for a message it throttled (HTTP 429): no `type`, no `ref` (API Gateway does not
+ * read the frame), so the client cannot tell which request it answers, only that one got no reply.
+ */
+export const gatewayThrottledFrameSchema = z
+  .strictObject({ message: z.literal('Too Many Requests'), connectionId: z.string(), requestId: z.string() })
+  .meta({ id: 'GatewayThrottledFrame' });

@@ -31,7 +31,7 @@ import {
   watchAckFrame,
   watchFrame,
 } from '../routing/frames';
-import { pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
+import { gatewayThrottledFrameSchema, pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
 
 /**
  * The WebSocket API as frames: for each manifest route, what a client sends and what comes back on the
@@ -69,6 +69,18 @@ export const errorFrame: FrameContract = {
   examples: [{ type: 'error', code: 'VALIDATION_FAILED', message: 'text: must not be empty', field: 'text', details: [{ field: 'text', message: 'must not be empty' }], ref: 'r-17' }],
 };
 
+export const throttledFrame: FrameContract = {
+  name: 'throttled',
+  title: 'Throttled by the gateway',
+  schema: gatewayThrottledFrameSchema,
+  description:
+    "API Gateway's own reply to a frame it throttled (HTTP 429 Too Many Requests, the stage's route throttle), sent " +
+    'instead of any reply from kefu: the frame was not handled. It has no `ref`. The connection stays open: slow down and ' +
+    'resend what has no reply yet (sendMessage is idempotent by clientMessageId). The local stack sends it when more than 32 ' +
+    'frames of one connection are running (4 at a time) or waiting for a handler.',
+  examples: [{ message: 'Too Many Requests', connectionId: 'aBcD1234efGH5=', requestId: 'Zx9yW8vU7tS6rQ==' }],
+};
+
 const ack: FrameContract = {
   name: 'ack',
   title: 'Message stored',
@@ -87,7 +99,7 @@ export const webSocketContracts: Record<string, WebSocketRouteContract> = {
   $connect: {
     summary: 'Open the socket with a connect ticket',
     description:
-      'GET the socket URL with `?ticket=` from `POST /v1/connect-tickets` (single use, ~60 s). A missing, expired or reused ticket fails the handshake (HTTP 401/403); nothing is stored. No frame is sent on connect: send `hello` next.',
+      'GET the socket URL with `?ticket=` from `POST /v1/connect-tickets` (single use, ~60 s). A missing, expired or reused ticket fails the handshake (HTTP 401/403); nothing is stored. A user holds at most 20 live sockets (an agent\'s tabs): one more fails the handshake with HTTP 429; close one first. No frame is sent on connect: send `hello` next.',
     roles,
     frames: [],
     replies: [],
@@ -124,7 +136,7 @@ export const webSocketContracts: Record<string, WebSocketRouteContract> = {
   sendMessage: {
     summary: 'Send a chat message',
     description:
-      'A buyer names the shop (and the conversation once known: the ack tells it); staff reply in a conversation assigned to them. Idempotent by `clientMessageId`: a resend returns the original seq with `duplicate: true`. At most 20 messages a second per connection (bursts of 40); beyond that RATE_LIMITED error frames.',
+      'A buyer names the shop (and the conversation once known: the ack tells it); staff reply in a conversation assigned to them. Idempotent by `clientMessageId`: a resend (same text) returns the original seq with `duplicate: true`; the same `clientMessageId` with another text is refused with CLIENT_MESSAGE_ID_REUSED (field `clientMessageId`) and nothing is stored. Seqs increase but may skip a number (see `skippedSeqs` in resume). At most 20 messages a second per connection (bursts of 40), and 300 per 10-second window per user over all their connections (sendQuickReply counts too); beyond that RATE_LIMITED error frames.',
     roles,
     frames: [
       {

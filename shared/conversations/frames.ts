@@ -158,8 +158,20 @@ export const messagesPageSchema = z.object({
   type: z.literal('messages'),
   conversationId: idSchema,
   messages: z.array(messageSchema),
-  /** Pass as afterSeq to get the next page; absent when there is nothing more now. */
-  nextAfterSeq: z.number().int().nonnegative().optional(),
+  skippedSeqs: z
+    .array(z.number().int().positive())
+    .optional()
+    .describe(
+      'Seqs in this page that will never hold a message (a send that took a seq and then gave it up: a resend of an already stored message, or a sender that died). Skip them; they are never delivered. Absent when none.',
+    ),
+  nextAfterSeq: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      'Pass as afterSeq to get the next page; absent when there is nothing more now. It can be above the last message\'s seq (skipped seqs), or equal to the afterSeq sent when the next message is still being written: ask again in a moment.',
+    ),
   hasMore: z.boolean(),
 });
 export type MessagesPage = z.infer<typeof messagesPageSchema>;

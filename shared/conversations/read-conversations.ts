@@ -7,8 +7,8 @@ import {
   listRecentConversationIdsOfBuyer,
   markConversationRead,
 } from '../store/conversations';
-import { listMessagesAfter } from '../store/messages';
 import { canRead, canWrite, type Conversation } from './conversation';
+import { readMessageLog } from './message-log';
 import type { HelloFrame, InboxEntry, InboxFrame, MarkReadFrame, MessagesPage, ReadFrame, ResumeFrame, ResumedFrame } from './frames';
 
 /**
@@ -45,13 +45,12 @@ function inboxEntry(conversation: Conversation, side: 'buyer' | 'agent'): InboxE
  * The caller's open conversations with unread counts. Staff: the conversations assigned to them (gsi1
  * open list, a page of 100, then the heads). Buyers: their recent conversations still open.
  */
-export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'ref' | 'cursor'>): Promise<InboxFrame> {
-  const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
+export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'cursor'>): Promise<InboxFrame> {
   if (identity.role === 'buyer') {
     const ids = await listRecentConversationIdsOfBuyer(identity.tenantId, identity.userId, buyerInboxSize);
     const heads = await getConversations(identity.tenantId, ids);
     const open = heads.filter((c) => c.status !== 'closed' && canRead(c, identity));
-    return { type: 'inbox', ...ref, conversations: open.map((c) => inboxEntry(c, 'buyer')) };
+    return { type: 'inbox', conversations: open.map((c) => inboxEntry(c, 'buyer')) };
   }
   const page = await listOpenConversationIdsOfAgent(identity.tenantId, identity.userId, { limit: inboxPageSize, after: frame.cursor });
   const heads = await getConversations(identity.tenantId, page.conversationIds);
@@ -59,7 +58,6 @@ export async function inboxOf(identity: Identity, frame: Pick<HelloFrame, 'ref' 
   const mine = heads.filter((c) => c.status === 'assigned' && c.assigneeId === identity.userId && canRead(c, identity));
   return {
     type: 'inbox',
-    ...ref,
     conversations: mine.map((c) => inboxEntry(c, 'agent')),
     ...(page.next ? { nextCursor: page.next } : {}),
   };
@@ -72,30 +70,29 @@ async function readableConversation(identity: Identity, conversationId: string):
   return conversation;
 }
 
-/** Messages after `afterSeq`, oldest first, at most `limit` and `maxBytes` of them. */
+/** Messages after `afterSeq`, oldest first, at most `limit` and `maxBytes` of them (message-log.ts). */
 async function messagesPageOf(
   tenantId: string,
-  conversationId: string,
+  head: Conversation,
   afterSeq: number,
   limit: number,
   maxBytes?: number,
 ): Promise<MessagesPage> {
-  // Strongly consistent: a reconnecting client must not miss a message the head already counts.
-  const page = await listMessagesAfter(tenantId, conversationId, afterSeq, { limit, maxBytes, consistent: true });
-  const last = page.messages.at(-1)?.seq ?? afterSeq;
+  const page = await readMessageLog(tenantId, head, afterSeq, { limit, maxBytes });
   return {
     type: 'messages',
-    conversationId,
+    conversationId: head.conversationId,
     messages: page.messages,
-    ...(page.hasMore ? { nextAfterSeq: last } : {}),
+    ...(page.skippedSeqs.length > 0 ? { skippedSeqs: page.skippedSeqs } : {}),
+    ...(page.hasMore ? { nextAfterSeq: page.throughSeq } : {}),
     hasMore: page.hasMore,
   };
 }
 
 /** One page of a conversation's messages for a caller who may read it. */
 export async function listMessagesOf(identity: Identity, conversationId: string, afterSeq: number, limit: number): Promise<MessagesPage> {
-  await readableConversation(identity, conversationId);
-  return messagesPageOf(identity.tenantId, conversationId, afterSeq, limit);
+  const head = await readableConversation(identity, conversationId);
+  return messagesPageOf(identity.tenantId, head, afterSeq, limit);
 }
 
 /**
@@ -121,11 +118,11 @@ export async function resumeConversations(identity: Identity, frame: ResumeFrame
       pages.push({ type: 'messages', conversationId, messages: [], ...(hasMore ? { nextAfterSeq: afterSeq } : {}), hasMore });
       continue;
     }
-    const page = await messagesPageOf(identity.tenantId, conversationId, afterSeq, limit, budget);
+    const page = await messagesPageOf(identity.tenantId, heads.get(conversationId)!, afterSeq, limit, budget);
     budget -= Buffer.byteLength(JSON.stringify(page), 'utf8');
     pages.push(page);
   }
-  return { type: 'resumed', ...(frame.ref !== undefined ? { ref: frame.ref } : {}), pages };
+  return { type: 'resumed', pages };
 }
 
 /**
@@ -142,7 +139,6 @@ export async function markRead(identity: Identity, frame: MarkReadFrame): Promis
   const { updated } = target > current ? await markConversationRead(identity.tenantId, frame.conversationId, side, target) : { updated: false };
   return {
     type: 'read',
-    ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
     conversationId: frame.conversationId,
     readSeq: updated ? target : Math.max(current, target),
   };

@@ -83,7 +83,6 @@ export async function sendMessage(
   }
   return {
     type: 'ack',
-    ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
     conversationId: conversation.conversationId,
     seq: message.seq,
     clientMessageId: message.clientMessageId,

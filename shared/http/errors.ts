@@ -49,8 +49,8 @@ export class NotFoundError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(code: string, message: string) {
-    super(409, code, message);
+  constructor(code: string, message: string, details: ErrorDetail[] = []) {
+    super(409, code, message, details);
   }
 }
 

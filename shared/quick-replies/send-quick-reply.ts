@@ -55,7 +55,7 @@ export async function sendQuickReply(
   // sendMessage re-checks with the head read above instead of reading it again.
   const ack = await deps.sendMessage(
     identity,
-    { action: 'sendMessage', ref: frame.ref, conversationId: conversation.conversationId, clientMessageId: frame.clientMessageId, text: text.data },
+    { action: 'sendMessage', conversationId: conversation.conversationId, clientMessageId: frame.clientMessageId, text: text.data },
     now,
     { ...deps.sendMessageDeps, getConversation: async () => conversation },
   );

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Identity, Role } from '../auth/identity';
 import { dynamo } from '../runtime/clients';
@@ -65,4 +65,40 @@ export async function listConnectionsOfUser(
     role: item.role as Role,
     connectedAt: String(item.connectedAt),
   }));
+}
+
+/**
+ * The user's live connections as of now, read strongly consistent so a $connect sees every connection
+ * saved before its read (the socket cap). One Query of the user's partition: at most a page of small
+ * records, since connections past the cap are deleted at once.
+ */
+export async function listLiveConnectionsConsistently(
+  tenantId: string,
+  userId: string,
+  now = new Date(),
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<ConnectionRecord[]> {
+  const prefix = keys.connectionsOfUser(tenantId, userId);
+  const records: ConnectionRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  // Bounded: 10 pages of 1 MB is far beyond any user's connections.
+  for (let page = 0; page < 10; page++) {
+    const result = await client.send(
+      new QueryCommand({
+        TableName: env().TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: '#expiresAt > :now',
+        ExpressionAttributeNames: { '#expiresAt': tableSchema.timeToLiveAttribute },
+        ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.skPrefix, ':now': Math.floor(now.getTime() / 1000) },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of result.Items ?? []) {
+      records.push({ connectionId: String(item.connectionId), userId: String(item.userId), role: item.role as Role, connectedAt: String(item.connectedAt) });
+    }
+    startKey = result.LastEvaluatedKey;
+    if (!startKey) break;
+  }
+  return records;
 }

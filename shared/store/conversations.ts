@@ -10,7 +10,8 @@ import {
   type Message,
   type Stage,
 } from '../conversations/conversation';
-import { headEffectOf } from '../conversations/response-facts';
+import { headEffectOf, type HeadEffect } from '../conversations/response-facts';
+import { NotFoundError, ServiceUnavailableError } from '../http/errors';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
@@ -281,42 +282,54 @@ export async function listConversationIdsOfAgentDay(
   return ids;
 }
 
-/** A head update is applied once per seq and never moves the head back. */
-const headIsBehind = '#lastSeq < :seq';
-
-export type HeadUpdateResult = 'applied' | 'superseded';
+/** What the head held before an allocation, for taking its response facts back (see undoHeadEffect). */
+export interface SeqAllocation {
+  seq: number;
+  /** The response-fact effect this allocation applied; absent when it counted none (a re-allocation). */
+  effect?: HeadEffect;
+  /** The message's time, as written to pendingQuestionSince by a question. */
+  at: string;
+  before: { pendingQuestionSince?: string; firstResponseMs?: number };
+}
 
 /**
- * Records a stored message on its head: lastSeq, lastMessageAt, the sender side's read pointer and the
- * response-time facts, in one conditional update (1 write unit while the head stays under 1 KB; no index
- * key changes, so no index write: the agent-day (gsi2) is set by routing when it assigns).
- * `known` is the head as read before the append; if its pending question turns out stale, the update is
- * recomputed from a consistent read. If a later seq already reached the head (concurrent senders), this
- * message's update is skipped: lastSeq must not move back, so its facts are not counted (rare: both
- * sides writing in the same instant).
+ * Takes the next seq of a conversation: one UpdateItem adds 1 to lastSeq and, in the same write, moves
+ * lastMessageAt and the sender side's read pointer to the new seq and counts the message's response
+ * facts (1 write unit while the head stays under 1 KB; no index key changes). Concurrent senders each
+ * get their own seq from the increment, so N senders cost N updates, not N² retries
+ * (docs/conversation-design.md, "Appending a message"). The condition fails only when the pending
+ * question assumed for a reply changed meanwhile; then the head is read again and the update recomputed.
+ * `countFacts: false` is a re-allocation of a message whose facts were counted with its first seq.
+ * lastSeq stays the highest seq handed out, which idle close (`lastSeq = :seqRead`) and unread counts rely on.
  */
-export async function recordMessageOnHead(
+export async function allocateSeq(
   tenantId: string,
-  message: Message,
+  conversationId: string,
+  message: Pick<Message, 'senderRole' | 'createdAt'>,
   known: Pick<Conversation, 'pendingQuestionSince'>,
+  options: { countFacts: boolean },
   client: DynamoDBDocumentClient = dynamo(),
-): Promise<HeadUpdateResult> {
+): Promise<SeqAllocation> {
   let pending = known.pendingQuestionSince;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const effect = headEffectOf(message, pending);
-    const names: Record<string, string> = { '#lastSeq': 'lastSeq', '#lastAt': 'lastMessageAt', '#rf': 'responseFacts', '#pending': 'pendingQuestionSince' };
-    const values: Record<string, unknown> = { ':seq': message.seq, ':at': message.createdAt, ':one': 1 };
-    const set = ['#lastSeq = :seq', '#lastAt = :at'];
+  // Only a reply retries, when the pending question moved under it; in a burst of questions it can take a few.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const effect = options.countFacts ? headEffectOf(message, pending) : undefined;
+    const names: Record<string, string> = {
+      '#lastSeq': 'lastSeq',
+      '#lastAt': 'lastMessageAt',
+      '#read': message.senderRole === 'buyer' ? 'buyerReadSeq' : 'agentReadSeq',
+    };
+    const values: Record<string, unknown> = { ':at': message.createdAt, ':one': 1 };
+    // Every operand reads the value before the update, so the read pointer lands on the new seq.
+    const set = ['#lastSeq = #lastSeq + :one', '#lastAt = :at', '#read = #lastSeq + :one'];
     const remove: string[] = [];
-    const conditions = [headIsBehind];
-    if (effect.kind === 'question') {
-      names['#read'] = 'buyerReadSeq';
-      names['#questions'] = 'questions';
-      set.push('#read = :seq', '#pending = if_not_exists(#pending, :at)', '#rf.#questions = #rf.#questions + :one');
-    } else {
-      names['#read'] = 'agentReadSeq';
-      names['#replies'] = 'replies';
-      set.push('#read = :seq', '#rf.#replies = #rf.#replies + :one');
+    const conditions = ['attribute_exists(#lastSeq)'];
+    if (effect?.kind === 'question') {
+      Object.assign(names, { '#rf': 'responseFacts', '#pending': 'pendingQuestionSince', '#questions': 'questions' });
+      set.push('#pending = if_not_exists(#pending, :at)', '#rf.#questions = #rf.#questions + :one');
+    } else if (effect?.kind === 'reply') {
+      Object.assign(names, { '#rf': 'responseFacts', '#pending': 'pendingQuestionSince', '#replies': 'replies' });
+      set.push('#rf.#replies = #rf.#replies + :one');
       if (effect.answers) {
         Object.assign(names, { '#total': 'responseMsTotal', '#count': 'responseCount', '#first': 'firstResponseMs' });
         values[':ms'] = effect.answers.responseMs;
@@ -329,25 +342,107 @@ export async function recordMessageOnHead(
       }
     }
     try {
-      await client.send(
+      const result = await client.send(
         new UpdateCommand({
           TableName: env().TABLE_NAME,
-          Key: keys.conversation(tenantId, message.conversationId),
+          Key: keys.conversation(tenantId, conversationId),
           UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          // The whole head as it was: the seq is its lastSeq + 1; the rest lets a wasted seq's facts be taken back.
+          ReturnValues: 'ALL_OLD',
+          // On a failed condition the head comes back with the error: no extra read to learn the pending question.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return 'applied';
+      const old = result.Attributes ?? {};
+      const facts = old.responseFacts as { firstResponseMs?: unknown } | undefined;
+      return {
+        seq: Number(old.lastSeq) + 1,
+        ...(effect ? { effect } : {}),
+        at: message.createdAt,
+        before: {
+          ...(typeof old.pendingQuestionSince === 'string' ? { pendingQuestionSince: old.pendingQuestionSince } : {}),
+          ...(typeof facts?.firstResponseMs === 'number' ? { firstResponseMs: facts.firstResponseMs } : {}),
+        },
+      };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      // The error's item is in DynamoDB's wire format (the document client does not convert errors).
+      const head = (error as { Item?: Record<string, { S?: string; N?: string }> }).Item;
+      if (head?.lastSeq?.N !== undefined) {
+        pending = head.pendingQuestionSince?.S;
+        continue;
+      }
     }
-    const current = await getConversation(tenantId, message.conversationId, { consistent: true }, client);
-    if (!current || current.lastSeq >= message.seq) return 'superseded';
+    const current = await getConversation(tenantId, conversationId, { consistent: true }, client);
+    if (!current) throw new NotFoundError('conversation');
     pending = current.pendingQuestionSince;
   }
-  throw Object.assign(new Error('conversation head kept changing'), { name: 'ThrottlingException' });
+  throw new ServiceUnavailableError('the conversation head kept changing; resend with the same clientMessageId');
+}
+
+/**
+ * Takes back the response facts an allocation counted when its seq turned out to be wasted (a resend
+ * whose message already had a seq). Best effort, one update: counters go back exactly; the pending
+ * question is restored or cleared only if nothing moved it since (see docs/conversation-design.md).
+ */
+export async function undoHeadEffect(tenantId: string, conversationId: string, allocation: SeqAllocation, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  const { effect } = allocation;
+  if (!effect) return;
+  const names: Record<string, string> = { '#rf': 'responseFacts' };
+  const values: Record<string, unknown> = { ':one': 1 };
+  const set: string[] = [];
+  const remove: string[] = [];
+  const guards: string[] = [];
+  if (effect.kind === 'question') {
+    names['#questions'] = 'questions';
+    set.push('#rf.#questions = #rf.#questions - :one');
+    if (allocation.before.pendingQuestionSince === undefined) {
+      // This question started the clock: stop it, unless an answer already did.
+      names['#pending'] = 'pendingQuestionSince';
+      remove.push('#pending');
+      values[':at'] = allocation.at;
+      guards.push('#pending = :at');
+    }
+  } else {
+    names['#replies'] = 'replies';
+    set.push('#rf.#replies = #rf.#replies - :one');
+    if (effect.answers) {
+      Object.assign(names, { '#total': 'responseMsTotal', '#count': 'responseCount', '#pending': 'pendingQuestionSince' });
+      values[':ms'] = effect.answers.responseMs;
+      values[':pendingSince'] = effect.answers.pendingSince;
+      set.push('#rf.#total = #rf.#total - :ms', '#rf.#count = #rf.#count - :one', '#pending = :pendingSince');
+      guards.push('attribute_not_exists(#pending)');
+      if (allocation.before.firstResponseMs === undefined) {
+        names['#first'] = 'firstResponseMs';
+        remove.push('#rf.#first');
+      }
+    }
+  }
+  const update = (withGuards: boolean) =>
+    client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.conversation(tenantId, conversationId),
+        UpdateExpression: `SET ${(withGuards ? set : set.filter((part) => !part.startsWith('#pending'))).join(', ')}${withGuards && remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: ['attribute_exists(#rf)', ...(withGuards ? guards : [])].join(' AND '),
+        ExpressionAttributeNames: withGuards ? names : Object.fromEntries(Object.entries(names).filter(([k]) => k !== '#pending' && k !== '#first')),
+        ExpressionAttributeValues: withGuards ? values : Object.fromEntries(Object.entries(values).filter(([k]) => k !== ':at' && k !== ':pendingSince')),
+      }),
+    );
+  try {
+    await update(true);
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    // The pending question moved since: take back the counters only.
+    try {
+      await update(false);
+    } catch (again) {
+      if (!isConditionalCheckFailed(again)) throw again;
+    }
+  }
 }
 
 /**

@@ -64,6 +64,15 @@ export const keys = {
     sk: `CONN#${connectionId}`,
   }),
   connectionsOfUser: (tenantId: string, userId: string) => ({ pk: `${tenantPrefix(tenantId)}#USER#${userId}`, skPrefix: 'CONN#' }),
+  /**
+   * How many messages a user's send handlers have leased in one fixed window (epoch seconds of its start),
+   * across every Lambda instance; expires with the window. Next to the user's connections, which are read
+   * with begins_with `CONN#` and so never meet it.
+   */
+  userMessageBudget: (tenantId: string, userId: string, windowStartSeconds: number): Key => ({
+    pk: `${tenantPrefix(tenantId)}#USER#${userId}`,
+    sk: `RATE#MSG#${windowStartSeconds}`,
+  }),
 
   /** A single-use connect ticket; its random id is the secret, so it needs no tenant prefix to be found. */
   connectTicket: (ticketId: string): Key => ({ pk: `TICKET#${ticketId}`, sk: 'TICKET' }),

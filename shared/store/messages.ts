@@ -13,6 +13,7 @@ import { isConditionalCheckFailed } from './write-failures';
  */
 
 const messageEntity = 'Message';
+const skippedSeqEntity = 'SkippedSeq';
 const clientMessageClaimEntity = 'ClientMessageClaim';
 
 const itemIsNew = 'attribute_not_exists(pk)';
@@ -28,11 +29,13 @@ export interface MessageStoreOptions {
   client?: DynamoDBDocumentClient;
 }
 
-export type ClaimResult = { claimed: true } | { claimed: false; seq: number };
+/** `textHash` is absent on claims written before it was stored. */
+export type ClaimResult = { claimed: true } | { claimed: false; seq: number; textHash?: string };
 
 /**
- * Claims a client message id for a sender at `seq`. If the sender already used the id in this
- * conversation, returns the seq it got instead.
+ * Claims a client message id for a sender at `seq`, with a hash of the text (a reuse of the id with
+ * another text is refused by the caller). If the sender already used the id in this conversation,
+ * returns the seq (and hash) it got instead.
  */
 export async function claimClientMessageId(
   tenantId: string,
@@ -40,6 +43,7 @@ export async function claimClientMessageId(
   senderId: string,
   clientMessageId: string,
   seq: number,
+  textHash: string,
   now: Date,
   options: MessageStoreOptions = {},
 ): Promise<ClaimResult> {
@@ -53,6 +57,7 @@ export async function claimClientMessageId(
           ...key,
           [tableSchema.entityAttribute]: clientMessageClaimEntity,
           seq,
+          textHash,
           [tableSchema.timeToLiveAttribute]: Math.floor(now.getTime() / 1000) + claimLifetimeSeconds,
         },
         ConditionExpression: itemIsNew,
@@ -65,8 +70,9 @@ export async function claimClientMessageId(
   const existing = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: true }));
   const existingSeq = existing.Item?.seq;
   // The claim expired between the two calls: claim again.
-  if (typeof existingSeq !== 'number') return claimClientMessageId(tenantId, conversationId, senderId, clientMessageId, seq, now, options);
-  return { claimed: false, seq: existingSeq };
+  if (typeof existingSeq !== 'number') return claimClientMessageId(tenantId, conversationId, senderId, clientMessageId, seq, textHash, now, options);
+  const existingHash = existing.Item?.textHash;
+  return { claimed: false, seq: existingSeq, ...(typeof existingHash === 'string' ? { textHash: existingHash } : {}) };
 }
 
 /** Moves a claim to another seq, only if it is still where this sender left it. */
@@ -115,55 +121,77 @@ export async function putMessage(tenantId: string, message: Message, options: Me
   }
 }
 
-/** One message, strongly consistent (collision and resend paths only). */
-export async function getMessage(
+/** What a seq of the log holds: a message, a skipped marker, or nothing (yet). */
+export type LogEntry = { kind: 'message'; message: Message } | { kind: 'skipped'; seq: number; skippedAt: string };
+
+function entryOf(item: Record<string, unknown>): LogEntry {
+  if (item[tableSchema.entityAttribute] === skippedSeqEntity) return { kind: 'skipped', seq: Number(item.seq), skippedAt: String(item.skippedAt) };
+  return { kind: 'message', message: messageSchema.parse(item) };
+}
+
+/** What one seq holds, strongly consistent (collision and resend paths only). */
+export async function getLogEntry(
   tenantId: string,
   conversationId: string,
   seq: number,
   options: MessageStoreOptions = {},
-): Promise<Message | undefined> {
+): Promise<LogEntry | undefined> {
   const client = options.client ?? dynamo();
   const result = await client.send(
     new GetCommand({ TableName: env().TABLE_NAME, Key: keys.message(tenantId, conversationId, seq), ConsistentRead: true }),
   );
-  return result.Item ? messageSchema.parse(result.Item) : undefined;
-}
-
-/** The true newest seq of a conversation (strongly consistent Query, newest first, Limit 1); 0 if empty. */
-export async function latestSeq(tenantId: string, conversationId: string, options: MessageStoreOptions = {}): Promise<number> {
-  const client = options.client ?? dynamo();
-  const { pk, skPrefix } = keys.messagesOfConversation(tenantId, conversationId);
-  const result = await client.send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-      ScanIndexForward: false,
-      Limit: 1,
-      ConsistentRead: true,
-      ProjectionExpression: 'seq',
-    }),
-  );
-  const seq = result.Items?.[0]?.seq;
-  return typeof seq === 'number' ? seq : 0;
-}
-
-export interface MessagePage {
-  messages: Message[];
-  /** True when messages after the last returned one exist (or may exist). */
-  hasMore: boolean;
+  return result.Item ? entryOf(result.Item) : undefined;
 }
 
 /**
- * Messages with seq > afterSeq, oldest first. `maxBytes` caps the page's JSON size so a page fits one
- * WebSocket reply (API Gateway: 128 KB); at least one message is always returned if any exists.
+ * Marks a seq that will never hold a message (see docs/conversation-design.md, "Skipped seqs"), only if
+ * the seq holds nothing: a message and a marker never share a seq. False when something is there.
  */
-export async function listMessagesAfter(
+export async function putSkippedSeq(
+  tenantId: string,
+  conversationId: string,
+  seq: number,
+  reason: 'resend' | 'abandoned',
+  now: Date,
+  options: MessageStoreOptions = {},
+): Promise<boolean> {
+  const client = options.client ?? dynamo();
+  try {
+    await client.send(
+      new PutCommand({
+        TableName: env().TABLE_NAME,
+        Item: {
+          ...keys.message(tenantId, conversationId, seq),
+          [tableSchema.entityAttribute]: skippedSeqEntity,
+          conversationId,
+          seq,
+          reason,
+          skippedAt: now.toISOString(),
+        },
+        ConditionExpression: itemIsNew,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
+export interface LogPage {
+  /** Messages and skipped markers with seq > afterSeq, oldest first (seqs not written yet are absent). */
+  entries: LogEntry[];
+  /** True when entries after the last returned one exist. */
+  hasMore: boolean;
+}
+
+/** Up to `limit` entries of the log after `afterSeq`, oldest first. */
+export async function listLogAfter(
   tenantId: string,
   conversationId: string,
   afterSeq: number,
-  options: MessageStoreOptions & { limit: number; maxBytes?: number; consistent?: boolean },
-): Promise<MessagePage> {
+  options: MessageStoreOptions & { limit: number; consistent?: boolean },
+): Promise<LogPage> {
   const client = options.client ?? dynamo();
   const { pk } = keys.messagesOfConversation(tenantId, conversationId);
   // One extra item tells whether more exist without a second call.
@@ -177,14 +205,37 @@ export async function listMessagesAfter(
       ConsistentRead: options.consistent ?? false,
     }),
   );
-  const items = (result.Items ?? []).map((item) => messageSchema.parse(item));
+  const entries = (result.Items ?? []).map(entryOf);
+  return { entries: entries.slice(0, options.limit), hasMore: entries.length > options.limit };
+}
+
+export interface MessagePage {
+  messages: Message[];
+  /** True when entries after the last returned one exist (or may exist). */
+  hasMore: boolean;
+}
+
+/**
+ * A snapshot of the messages after `afterSeq`, oldest first (skipped seqs left out, seqs still being
+ * written absent), `maxBytes` capping the page's JSON: for frames that carry a few recent messages and
+ * send the client to `resume` for the rest (the assigned frame). Clients' own paging goes through
+ * shared/conversations/message-log.ts, which never steps past a message on its way.
+ */
+export async function listMessagesAfter(
+  tenantId: string,
+  conversationId: string,
+  afterSeq: number,
+  options: MessageStoreOptions & { limit: number; maxBytes?: number; consistent?: boolean },
+): Promise<MessagePage> {
+  const page = await listLogAfter(tenantId, conversationId, afterSeq, options);
   const messages: Message[] = [];
   let bytes = 0;
-  for (const message of items.slice(0, options.limit)) {
-    const size = Buffer.byteLength(JSON.stringify(message), 'utf8');
-    if (options.maxBytes !== undefined && messages.length > 0 && bytes + size > options.maxBytes) break;
-    messages.push(message);
+  for (const entry of page.entries) {
+    if (entry.kind !== 'message') continue;
+    const size = Buffer.byteLength(JSON.stringify(entry.message), 'utf8');
+    if (options.maxBytes !== undefined && messages.length > 0 && bytes + size > options.maxBytes) return { messages, hasMore: true };
+    messages.push(entry.message);
     bytes += size;
   }
-  return { messages, hasMore: items.length > messages.length };
+  return { messages, hasMore: page.hasMore };
 }

@@ -336,7 +336,8 @@ describe('local stack (real HTTP, WebSocket and SDK clients)', () => {
     expect(await probe.next((frame) => frame.ref === 'r2')).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED', field: 'action' });
 
     probe.send({ action: 'ping', ref: 'r3', padding: 'x'.repeat(40 * 1024) });
-    expect(await probe.next((frame) => frame.ref === 'r3' || frame.code === 'PAYLOAD_TOO_LARGE')).toMatchObject({ type: 'error', code: 'PAYLOAD_TOO_LARGE' });
+    // The refusal carries the request's ref, read from the oversized frame.
+    expect(await probe.next((frame) => frame.ref === 'r3')).toMatchObject({ type: 'error', code: 'PAYLOAD_TOO_LARGE', ref: 'r3' });
 
     probe.send({ action: 'ping', ref: 'still-open' });
     expect(await probe.next((frame) => frame.ref === 'still-open')).toMatchObject({ type: 'pong' });

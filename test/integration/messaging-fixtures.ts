@@ -79,8 +79,9 @@ export async function countTenantItems(tenantId: string): Promise<number> {
     const page = await dynamo().send(
       new ScanCommand({
         TableName: env().TABLE_NAME,
-        FilterExpression: 'begins_with(pk, :prefix)',
-        ExpressionAttributeValues: { ':prefix': `T#${tenantId}#` },
+        // Flood control's budget counters are bookkeeping of the sends, not something a frame stored.
+        FilterExpression: 'begins_with(pk, :prefix) AND (attribute_not_exists(entity) OR entity <> :budget)',
+        ExpressionAttributeValues: { ':prefix': `T#${tenantId}#`, ':budget': 'MessageBudget' },
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
       }),

@@ -137,12 +137,15 @@ describe('flood control (row 22)', () => {
   it('throttles one connection after its burst while other connections go on', async () => {
     const flooder = who(tenant, 'buyer', 'flooder');
     const frames = Array.from({ length: 60 }, (_, i) => ({ action: 'sendMessage', shopId: shop, clientMessageId: `f-${i}` }));
-    const replies = [];
     // Invalid frames (no text) still spend tokens: flood control runs before parsing, so nothing is stored either way.
-    for (const frame of frames) replies.push(await callWs(sendMessageHandler, flooder, frame, 'conn-flood'));
+    // Sent at once, as a flood arrives, so the bucket does not refill in between.
+    const replies = await Promise.all(frames.map((frame) => callWs(sendMessageHandler, flooder, frame, 'conn-flood')));
     const codes = replies.map((r) => r.code);
-    expect(codes.slice(0, 40).every((code) => code === 'VALIDATION_FAILED')).toBe(true);
-    expect(codes.slice(40).filter((code) => code === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(15);
+    // The burst of 40, plus what the bucket refills (20/s) while a loaded machine spreads the 60 calls out.
+    const admitted = codes.filter((code) => code === 'VALIDATION_FAILED').length;
+    expect(admitted).toBeGreaterThanOrEqual(40);
+    expect(admitted).toBeLessThanOrEqual(50);
+    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(60 - admitted);
     expect(replies.find((r) => r.code === 'RATE_LIMITED')).toMatchObject({ type: 'error', message: expect.stringContaining('slow down') });
     const other = who(uniqueTenant('input-other'), 'buyer', 'calm');
     await seedShop(other.tenantId, shop);

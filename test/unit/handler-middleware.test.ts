@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { httpRoute } from '../../shared/middleware/http-route';
-import { wsRoute } from '../../shared/middleware/ws-route';
+import { wsConnectionRoute, wsRoute } from '../../shared/middleware/ws-route';
+import { FloodControl, SharedBudget, TokenBuckets } from '../../shared/conversations/flood-control';
 import { ConflictError } from '../../shared/http/errors';
 import { handler as unknownAction } from '../../functions/ws/unknown-action';
 import { httpEvent, lambdaContext, wsEvent } from '../support/events';
@@ -104,7 +105,7 @@ describe('httpRoute', () => {
 describe('wsRoute', () => {
   const echo = wsRoute(
     { frame: z.object({ action: z.literal('echo'), ref: z.string().optional(), text: z.string().min(1) }).strict(), roles: ['agent'] },
-    async ({ frame, identity }) => ({ type: 'echo', ref: frame.ref, text: frame.text, tenantId: identity.tenantId }),
+    async ({ frame, identity }) => ({ type: 'echo', text: frame.text, tenantId: identity.tenantId }),
   );
 
   it('returns the reply frame with the identity from the authorizer context', async () => {
@@ -139,8 +140,58 @@ describe('wsRoute', () => {
     expect(anonymous.code).toBe('UNAUTHORIZED');
   });
 
+  it('echoes the request ref on the reply right after its type, without the handler doing it', async () => {
+    const result = (await echo(wsEvent({ body: '{"action":"echo","ref":"r1","text":"hi"}', authorizer: agentContext }), lambdaContext)) as Result;
+    expect(result.body).toBe('{"type":"echo","ref":"r1","text":"hi","tenantId":"t1"}');
+    const withoutRef = (await echo(wsEvent({ body: '{"action":"echo","text":"hi"}', authorizer: agentContext }), lambdaContext)) as Result;
+    expect(JSON.parse(withoutRef.body)).not.toHaveProperty('ref');
+  });
+
+  it('puts the request ref on PAYLOAD_TOO_LARGE, read from the oversized frame', async () => {
+    const body = JSON.stringify({ action: 'echo', ref: 'big-1', text: 'x'.repeat(40_000) });
+    const frame = JSON.parse(((await echo(wsEvent({ body, authorizer: agentContext }), lambdaContext)) as Result).body);
+    expect(frame).toMatchObject({ type: 'error', code: 'PAYLOAD_TOO_LARGE', ref: 'big-1' });
+    // An oversized frame that is not JSON, or a non-string ref, gets the error without a ref.
+    for (const oversized of [`{"ref":"r","text":"${'x'.repeat(40_000)}`, JSON.stringify({ ref: 7, text: 'x'.repeat(40_000) })]) {
+      const refused = JSON.parse(((await echo(wsEvent({ body: oversized, authorizer: agentContext }), lambdaContext)) as Result).body);
+      expect(refused.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(refused).not.toHaveProperty('ref');
+    }
+  });
+
+  it('applies flood control before the frame is parsed, and answers RATE_LIMITED with the ref', async () => {
+    const lease = async () => true;
+    const control = new FloodControl(new TokenBuckets({ ratePerSecond: 0.001, burst: 2 }), new SharedBudget({ windowSeconds: 10, limitPerWindow: 10, blockSize: 10, freePerWindow: 5, lease }));
+    let ran = 0;
+    const limited = wsRoute({ frame: z.object({ action: z.literal('x'), ref: z.string().optional() }).strict(), roles: ['agent'], floodControl: control }, async () => {
+      ran += 1;
+      return { type: 'ok' };
+    });
+    const send = async (body: string) => JSON.parse(((await limited(wsEvent({ body, connectionId: 'flooder', authorizer: agentContext }), lambdaContext)) as Result).body);
+    expect(await send('{"action":"x","ref":"1"}')).toEqual({ type: 'ok', ref: '1' });
+    // A malformed frame spends a token too.
+    expect((await send('{"action":"x","bogus":1}')).code).toBe('VALIDATION_FAILED');
+    expect(await send('{"action":"x","ref":"3"}')).toMatchObject({ type: 'error', code: 'RATE_LIMITED', ref: '3' });
+    expect(ran).toBe(1);
+  });
+
   it('names the action field for an unknown action on $default', async () => {
     const result = (await unknownAction(wsEvent({ body: '{"action":"dance"}', authorizer: agentContext }), lambdaContext)) as Result;
     expect(JSON.parse(result.body)).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED', field: 'action' });
+  });
+});
+
+describe('wsConnectionRoute', () => {
+  it('runs with the authorizer identity, answers withoutIdentity without one, and turns a busy table into 503', async () => {
+    const seen: string[] = [];
+    const route = wsConnectionRoute({ withoutIdentity: { statusCode: 401 } }, async ({ identity, connectionId }) => {
+      seen.push(`${identity.tenantId}/${identity.userId}/${connectionId}`);
+      if (identity.userId === 'busy') throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+      return { statusCode: 200 };
+    });
+    expect(await route(wsEvent({ connectionId: 'c9', authorizer: agentContext, routeKey: '$connect' }), lambdaContext)).toEqual({ statusCode: 200 });
+    expect(await route(wsEvent({ routeKey: '$connect' }), lambdaContext)).toEqual({ statusCode: 401 });
+    expect(await route(wsEvent({ authorizer: { ...agentContext, userId: 'busy' }, routeKey: '$connect' }), lambdaContext)).toEqual({ statusCode: 503 });
+    expect(seen[0]).toBe('t1/a1/c9');
   });
 });

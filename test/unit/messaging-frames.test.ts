@@ -7,7 +7,7 @@ import {
   resumeFrameSchema,
   staffSendMessageFrameSchema,
 } from '../../shared/conversations/frames';
-import { FloodControl } from '../../shared/conversations/flood-control';
+import { TokenBuckets } from '../../shared/conversations/flood-control';
 import { headEffectOf } from '../../shared/conversations/response-facts';
 import { sumResponseFacts } from '../../shared/conversations/response-stats';
 import { canRead, canWrite, serviceDay, type Conversation } from '../../shared/conversations/conversation';
@@ -71,7 +71,7 @@ describe('message frames (unit)', () => {
 
 describe('flood control (unit)', () => {
   it('allows a burst, then the sustained rate, per connection', () => {
-    const control = new FloodControl({ ratePerSecond: 20, burst: 40 });
+    const control = new TokenBuckets({ ratePerSecond: 20, burst: 40 });
     const t0 = 1_000_000;
     const burst = Array.from({ length: 45 }, () => control.take('c1', t0));
     expect(burst.filter(Boolean)).toHaveLength(40);
@@ -82,8 +82,8 @@ describe('flood control (unit)', () => {
     expect(Array.from({ length: 50 }, () => control.take('c1', t0 + 60_000)).filter(Boolean)).toHaveLength(40);
   });
 
-  it('keeps at most maxConnections buckets, dropping the least recently used', () => {
-    const control = new FloodControl({ ratePerSecond: 1, burst: 1, maxConnections: 2 });
+  it('keeps at most maxKeys buckets, dropping the least recently used', () => {
+    const control = new TokenBuckets({ ratePerSecond: 1, burst: 1, maxKeys: 2 });
     expect(control.take('a', 0)).toBe(true);
     expect(control.take('a', 0)).toBe(false);
     control.take('b', 0);

@@ -33,33 +33,36 @@ const headOf = (overrides: Partial<Conversation> = {}): Conversation => ({
   ...overrides,
 });
 
-/** One conversation's claims, messages and head lastSeq, with the append protocol's conditions. */
+/** One conversation's claims, log and head lastSeq, with the append protocol's conditions. */
 function memoryConversation(head: Partial<Conversation> = {}) {
-  const claims = new Map<string, number>();
+  const claims = new Map<string, { seq: number; textHash: string }>();
   const messages = new Map<number, Message>();
+  const skipped = new Set<number>();
   let lastSeq = 0;
   const steps: AppendSteps = {
-    claim: async (_tenantId, _conversationId, senderId, clientMessageId, seq) => {
+    allocate: async (_tenantId, _conversationId, message) => ({ seq: ++lastSeq, at: message.createdAt, before: {} }),
+    undoFacts: async () => undefined,
+    claim: async (_tenantId, _conversationId, senderId, clientMessageId, seq, textHash) => {
       const key = `${senderId}/${clientMessageId}`;
       const claimed = claims.get(key);
-      if (claimed !== undefined) return { claimed: false, seq: claimed };
-      claims.set(key, seq);
+      if (claimed !== undefined) return { claimed: false, ...claimed };
+      claims.set(key, { seq, textHash });
       return { claimed: true };
     },
     moveClaim: async (_tenantId, _conversationId, senderId, clientMessageId, fromSeq, toSeq) => {
       const key = `${senderId}/${clientMessageId}`;
-      if (claims.get(key) !== fromSeq) return false;
-      claims.set(key, toSeq);
+      const claimed = claims.get(key);
+      if (claimed?.seq !== fromSeq) return false;
+      claims.set(key, { ...claimed, seq: toSeq });
       return true;
     },
-    putMessage: async (_tenantId, message) => !messages.has(message.seq) && (messages.set(message.seq, message), true),
-    getMessage: async (_tenantId, _conversationId, seq) => messages.get(seq),
-    latestSeq: async () => Math.max(0, ...messages.keys()),
-    recordOnHead: async (_tenantId, message) => {
-      if (lastSeq >= message.seq) return 'superseded';
-      lastSeq = message.seq;
-      return 'applied';
+    putMessage: async (_tenantId, message) => !messages.has(message.seq) && !skipped.has(message.seq) && (messages.set(message.seq, message), true),
+    entryAt: async (_tenantId, _conversationId, seq) => {
+      const message = messages.get(seq);
+      if (message) return { kind: 'message', message };
+      return skipped.has(seq) ? { kind: 'skipped', seq, skippedAt: now.toISOString() } : undefined;
     },
+    skip: async (_tenantId, _conversationId, seq) => !messages.has(seq) && !skipped.has(seq) && (skipped.add(seq), true),
   };
   const deliveryJobs: DeliveryJob[] = [];
   const routeJobs: RouteJob[] = [];
@@ -77,7 +80,7 @@ function memoryConversation(head: Partial<Conversation> = {}) {
       routeJobs.push(job);
     },
   };
-  return { deps, messages, deliveryJobs, routeJobs };
+  return { deps, messages, skipped, deliveryJobs, routeJobs };
 }
 
 const buyerFrame = (clientMessageId: string, text: string) =>
@@ -112,7 +115,7 @@ describe('sendMessage: delivery jobs (unit, storage in memory)', () => {
     expect([...messages.values()].map((m) => m.text)).toEqual(['发货了吗？']);
     expect(deliveryJobs).toEqual([]);
 
-    const resend = await sendMessage(buyer, buyerFrame('m-1', 'a resent text is not stored'), new Date(now.getTime() + 5000), deps);
+    const resend = await sendMessage(buyer, buyerFrame('m-1', '发货了吗？'), new Date(now.getTime() + 5000), deps);
     expect(resend).toMatchObject({ seq: 1, duplicate: true, createdAt: now.toISOString() });
     expect(messages.size).toBe(1);
     expect(deliveryJobs).toHaveLength(1);
@@ -129,6 +132,16 @@ describe('sendMessage: delivery jobs (unit, storage in memory)', () => {
     expect(deliveryJobs).toHaveLength(2);
     expect(deliveryJobs[1]).toEqual(deliveryJobs[0]);
     expect(deliveryJobs[0]?.recipients).toEqual([buyer.userId]);
+  });
+
+  it('refuses the same clientMessageId with another text: nothing stored, no delivery job, its unused seq skipped (row 1)', async () => {
+    const { deps, messages, skipped, deliveryJobs } = memoryConversation();
+    await sendMessage(buyer, buyerFrame('m-1', '这件有M码吗'), now, deps);
+    const reuse = sendMessage(buyer, buyerFrame('m-1', '那L码呢'), now, deps);
+    await expect(reuse).rejects.toMatchObject({ status: 409, code: 'CLIENT_MESSAGE_ID_REUSED', details: [{ field: 'clientMessageId' }] });
+    expect([...messages.values()].map((m) => [m.seq, m.text])).toEqual([[1, '这件有M码吗']]);
+    expect([...skipped]).toEqual([2]);
+    expect(deliveryJobs).toHaveLength(1);
   });
 
   it('sends no delivery job when nobody but the sender is in the conversation', async () => {

@@ -1,0 +1,49 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../runtime/clients';
+import { env } from '../runtime/env';
+import { keys } from './keys';
+import { tableSchema } from './table-schema';
+
+export interface BlockLease {
+  tenantId: string;
+  userId: string;
+  windowStartSeconds: number;
+  windowSeconds: number;
+  /** Tokens taken by this lease. */
+  block: number;
+  /** Tokens the user may lease in the window, across every instance. */
+  limit: number;
+}
+
+/** Kept a minute past its window, so a late lease never recreates a counter DynamoDB already expired. */
+const expiryAfterWindowSeconds = 60;
+
+/**
+ * Leases `block` tokens of a user's budget for one window: one conditional ADD on the window's counter
+ * (created by the first lease, expired by TTL), refused once the window has no room for a whole block.
+ * Returns false when refused; other errors propagate (a busy table reads as SERVICE_UNAVAILABLE).
+ */
+export async function leaseMessageBlock(lease: BlockLease, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.userMessageBudget(lease.tenantId, lease.userId, lease.windowStartSeconds),
+        UpdateExpression: 'ADD #leased :block SET #entity = :entity, #expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(#leased) OR #leased <= :room',
+        ExpressionAttributeNames: { '#leased': 'leased', '#entity': tableSchema.entityAttribute, '#expiresAt': tableSchema.timeToLiveAttribute },
+        ExpressionAttributeValues: {
+          ':block': lease.block,
+          ':room': lease.limit - lease.block,
+          ':entity': 'MessageBudget',
+          ':expiresAt': lease.windowStartSeconds + lease.windowSeconds + expiryAfterWindowSeconds,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
