@@ -276,7 +276,7 @@ describe('the documents describe everything this suite saw', () => {
 });
 
 describe('known drift', () => {
-  it('is still there (issue 6 §1: the Health schema allows only `table`); remove the knownDrift entry once it is not', async () => {
+  it('is still there for every knownDrift entry; remove an entry once its drift is fixed', async () => {
     const violations = await contractRecorder.violations();
     for (const drift of knownDrift) expect(violations.some((violation) => drift.test(violation)), String(drift)).toBe(true);
   });

@@ -244,12 +244,11 @@ function handshakeViolations(handshake: { status: number; body: string }): strin
 }
 
 /**
- * Drift known and owned by another change of issue 6, left out of the check until it is fixed
- * (test/e2e/contract-conformance.test.ts fails once it is, so the entry gets removed): the local stack's
- * /health reports its components (dynamodb, sqs, websocket, queuePollers, scheduler), which the Health
- * schema does not allow yet.
+ * Drift known and owned by another change, left out of the check until it is fixed
+ * (test/e2e/contract-conformance.test.ts fails once it is, so the entry gets removed). None now: the
+ * Health schema describes the components /health reports.
  */
-export const knownDrift: RegExp[] = [/^GET \/health → (200|503): body .* does not match the documented schema/];
+export const knownDrift: RegExp[] = [];
 
 /** The recorder of this test file (each e2e file runs in its own worker). */
 export const contractRecorder = new ContractRecorder();
