@@ -1,3 +1,4 @@
+import { openKefuSocket } from './open-socket';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -115,16 +116,7 @@ async function pool<T>(items: readonly T[], concurrency: number, run: (item: T, 
 async function connect(userId: string, role: 'buyer' | 'agent', token: string): Promise<Client> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const response = await fetch(`${plan.httpUrl}/v1/connect-tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-      if (response.status !== 201) throw new Error(`connect ticket: HTTP ${response.status} ${await response.text()}`);
-      const { ticket } = (await response.json()) as { ticket: string };
-      const socket = new WebSocket(`${plan.wsUrl}/?ticket=${encodeURIComponent(ticket)}`, { perMessageDeflate: false });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('WebSocket open timed out')), 15_000);
-        socket.once('open', () => (clearTimeout(timer), resolve()));
-        socket.once('unexpected-response', (_req, res) => (clearTimeout(timer), reject(new Error(`upgrade refused: ${res.statusCode}`))));
-        socket.once('error', (error) => (clearTimeout(timer), reject(error)));
-      });
+      const socket = await openKefuSocket(plan, token);
       const client: Client = { userId, role, socket, answerQueue: [], lastAnswerAt: 0 };
       socket.on('message', (data) => onFrame(client, data.toString()));
       socket.on('error', () => undefined);

@@ -317,8 +317,11 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       for (const live of connections.values()) live.socket.terminate();
       await settle(inFlight, 5000);
       wss.close();
-      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      // server.close() waits for every open HTTP connection to end; cut them first, or a half-open
+      // handshake keeps stop() waiting forever (seen as a bench that never exits).
+      const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
       server.closeAllConnections();
+      await closed;
     },
   };
 
