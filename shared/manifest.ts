@@ -12,6 +12,7 @@ export type Access =
   | 'table:write'
   | 'queue:delivery:send'
   | 'queue:routing:send'
+  | 'queue:orders:send'
   | 'websocket:post';
 
 export interface FunctionSpec {
@@ -43,7 +44,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing';
+  name: 'delivery' | 'routing' | 'orders';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -67,6 +68,10 @@ export interface ScheduleSpec extends FunctionSpec {
 export const queues: readonly QueueSpec[] = [
   { name: 'delivery', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
   { name: 'routing', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
+  // Platform order events (docs/orders-design.md). Standard, not FIFO: the order reducer is
+  // order-independent, so ordering buys nothing. 7 days (its DLQ keeps 14) outlasts Shopify's 4 h of
+  // retries and a long weekend's consumer outage; the reconciliation sweep repairs anything older.
+  { name: 'orders', fifo: false, maxReceiveCount: 5, retentionDays: 7 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {

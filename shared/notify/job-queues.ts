@@ -1,5 +1,6 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deliveryJobSchema, routeJobSchema, type DeliveryJob, type RouteJob } from '../conversations/jobs';
+import { orderEventMessageSchema, type OrderEventMessage } from '../orders/order-event-message';
 import { sqs } from '../runtime/clients';
 import { env } from '../runtime/env';
 
@@ -8,7 +9,7 @@ import { env } from '../runtime/env';
  * body its own schema would refuse.
  */
 
-function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL'): string {
+function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL'): string {
   const url = env()[name];
   if (!url) throw new Error(`${name} is not set for this handler`);
   return url;
@@ -31,4 +32,30 @@ export async function sendDeliveryJob(job: DeliveryJob, client: SQSClient = sqs(
 export async function sendRouteJob(job: RouteJob, client: SQSClient = sqs()): Promise<void> {
   const body = routeJobSchema.parse(job);
   await client.send(new SendMessageCommand({ QueueUrl: queueUrl('ROUTING_QUEUE_URL'), MessageBody: toQueueBody(body) }));
+}
+
+/**
+ * Puts accepted order events on the `orders` queue, up to 10 per SQS call. Returns the messageIds whose
+ * enqueue succeeded and those that failed, so a pull connector confirms only what is safely queued
+ * (issue 7 §1) and a webhook answers 5xx (the platform retries) if anything failed.
+ */
+export async function sendOrderEvents(
+  messages: readonly OrderEventMessage[],
+  client: SQSClient = sqs(),
+): Promise<{ sent: string[]; failed: string[] }> {
+  const sent: string[] = [];
+  const failed: string[] = [];
+  for (let start = 0; start < messages.length; start += 10) {
+    const chunk = messages.slice(start, start + 10).map((m) => orderEventMessageSchema.parse(m));
+    const entries = chunk.map((m, i) => ({ Id: String(i), MessageBody: toQueueBody(m) }));
+    try {
+      const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl('ORDERS_QUEUE_URL'), Entries: entries }));
+      for (const ok of out.Successful ?? []) sent.push(chunk[Number(ok.Id)]!.envelope.messageId);
+      for (const bad of out.Failed ?? []) failed.push(chunk[Number(bad.Id)]!.envelope.messageId);
+    } catch {
+      // The whole call failed (throttled, network): nothing of this chunk is known to be queued.
+      failed.push(...chunk.map((m) => m.envelope.messageId));
+    }
+  }
+  return { sent, failed };
 }

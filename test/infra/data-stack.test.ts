@@ -175,6 +175,8 @@ describe('stateful logical IDs', () => {
     'AWS::SQS::Queue': [
       'DeliveryDeadLetterQueue0C72DD8D',
       'DeliveryQueueA11633D0',
+      'OrdersDeadLetterQueue91101596',
+      'OrdersQueue3DFA1D51',
       'RoutingDeadLetterQueue3FACCF8A',
       'RoutingQueueB42B88AA',
       'ScheduleDeadLetterQueue0D6B48D2',
