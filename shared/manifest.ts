@@ -196,6 +196,19 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxConcurrency: 5,
     timeoutSeconds: 20,
   },
+  {
+    // Platform order events → orders, then the after-steps (conversation stage; after-sales cases).
+    // A midnight burst becomes queue depth: 10 consumers apply ~100 events/s each way below the table's
+    // limits; one order's events conflict only with each other and retry on the stored revision.
+    name: 'ApplyOrderEvents',
+    queue: 'orders',
+    handler: 'functions/queue/apply-order-events.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 10,
+    timeoutSeconds: 30,
+  },
 ];
 
 export const schedules: readonly ScheduleSpec[] = [
