@@ -119,6 +119,10 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/get-response-stats.ts',
     access: ['table:read'],
   },
+  // Order cards (issue 7 §2).
+  { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
+  { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
+  { name: 'GetRefund', method: 'GET', path: '/v1/shops/{shopId}/refunds/{platform}/{refundId}', handler: 'functions/http/get-refund.ts', access: ['table:read'] },
 ];
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
@@ -173,6 +177,7 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     returnResponse: true,
   },
   { name: 'WsWatch', route: 'watch', handler: 'functions/ws/watch.ts', access: ['table:read', 'table:write'], returnResponse: true },
+  { name: 'WsOrders', route: 'orders', handler: 'functions/ws/orders.ts', access: ['table:read'], returnResponse: true },
 ];
 
 export const queueConsumers: readonly QueueConsumerSpec[] = [
