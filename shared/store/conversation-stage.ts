@@ -28,7 +28,7 @@ export interface StageChange {
  * (condition: status, stage and assignmentVersion as read, so a concurrent assignment, transfer or
  * close makes it fail and the caller re-reads) takes the new stage, why (`stageReason`, `stageOrderId`)
  * and, when waiting or requeued, its place in the new stage's waiting line at its original opening time;
- * the agent's load is released on a requeue; the change is recorded (`T#t#CONV#c#STAGE`).
+ * the agent's load is released on a requeue; the change is recorded (`T#t#CONV#c#STAGE`, put only if new: its key is the version written).
  */
 export async function changeConversationStage(change: StageChange, client: DynamoDBDocumentClient = dynamo()): Promise<ChangeOutcome> {
   const { conversation: c, toStage, now } = change;
@@ -80,7 +80,7 @@ export async function changeConversationStage(change: StageChange, client: Dynam
       Put: {
         TableName: table,
         Item: {
-          ...keys.conversationStageChange(c.tenantId, c.conversationId, now.toISOString(), toStage),
+          ...keys.conversationStageChange(c.tenantId, c.conversationId, (version ?? 0) + 1),
           [tableSchema.entityAttribute]: stageChangeEntity,
           conversationId: c.conversationId,
           fromStage: c.stage,
@@ -92,6 +92,7 @@ export async function changeConversationStage(change: StageChange, client: Dynam
           move: c.status === 'waiting' ? 'waiting-line' : change.move,
           at: now.toISOString(),
         },
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
   });

@@ -212,9 +212,12 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#PBUYER#${platformBuyerId}`,
     sk: 'LINK',
   }),
-  /** Why a conversation's stage changed (orders), in order: reason and deciding order. */
-  conversationStageChange: (tenantId: string, conversationId: string, at: string, toStage: string): Key => ({
+  /**
+   * Why a conversation's stage changed (orders): reason and deciding order. Ordered by the head's
+   * assignmentVersion the change wrote, which only grows, so two changes in one millisecond keep their order.
+   */
+  conversationStageChange: (tenantId: string, conversationId: string, assignmentVersion: number): Key => ({
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#STAGE`,
-    sk: `STAGE#${at}#${toStage}`,
+    sk: `STAGE#${String(assignmentVersion).padStart(10, '0')}`,
   }),
 } as const;
