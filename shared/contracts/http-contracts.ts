@@ -19,6 +19,7 @@ import {
 import { agentSchema } from '../routing/agent';
 import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../routing/frames';
 import { shopSchema } from '../routing/shop';
+import { caseHttpContracts } from './case-contracts';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
 
 /**
@@ -33,7 +34,7 @@ import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'after-sales cases';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -211,4 +212,5 @@ export const httpContracts: Record<string, HttpContract> = {
     errors: [notFound('quick reply')],
     examples: [{ path: { shortcut: '/hi' }, query: { scope: 'tenant' } }],
   },
+  ...caseHttpContracts,
 };

@@ -31,6 +31,7 @@ import {
   watchAckFrame,
   watchFrame,
 } from '../routing/frames';
+import { casePushedFrames } from './case-contracts';
 import { gatewayThrottledFrameSchema, pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
 
 /**
@@ -259,4 +260,5 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
       'the same position may arrive twice.',
   },
   { name: 'conversationClosed', title: 'Conversation closed', schema: conversationClosedFrame, to: 'the buyer' },
+  ...casePushedFrames,
 ];
