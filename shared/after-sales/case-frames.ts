@@ -36,10 +36,17 @@ export const evidenceBody = z.strictObject({
   url: z
     .string()
     .max(2048)
-    .url()
-    .refine((url) => /^https:\/\//i.test(url), 'must be an https link'),
+    .refine(isHttpsUrl, 'must be an https URL'),
   note: text(2000).optional(),
 });
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 export const ownerBody = z.strictObject({ ownerId: idSchema });
 export const retentionBody = z.strictObject({ note: text(2000).optional() });
 
