@@ -125,6 +125,37 @@ export interface CaseWrite {
 
 export type CaseWriteOutcome = 'written' | 'conflict' | 'owner-unavailable';
 
+/** The head item of a case as writeCase puts it (exported for the benchmark's bulk seeding). */
+export function caseHeadItem(tenantId: string, after: AfterSalesCase, meta: Omit<StoredCase, 'case'>): Record<string, unknown> {
+  const { timeline: _timeline, ...head } = after;
+  const ended = terminalStates.has(after.state);
+  const sla = after.deadline?.slaDueAt;
+  return {
+    ...keys.afterSalesCase(tenantId, after.caseId),
+    [tableSchema.entityAttribute]: caseEntity,
+    ...head,
+    ...meta,
+    ...(ended
+      ? {}
+      : after.ownerId
+        ? keys.caseInOwnerList(tenantId, after.ownerId, sla, after.caseId)
+        : keys.caseInUnownedLine(tenantId, after.shopId, after.openedAt, after.caseId)),
+    ...keys.caseInShopState(tenantId, after.shopId, after.state, ended ? after.updatedAt : sla, after.caseId),
+  };
+}
+
+/** The due-time index entry of a case filed under `dueMinute`. */
+export function caseDueItem(tenantId: string, caseId: string, dueMinute: string): Record<string, unknown> {
+  return {
+    ...keys.caseDue(dueMinute, caseDueShard(tenantId, caseId), tenantId, caseId),
+    [tableSchema.entityAttribute]: caseDueEntity,
+    tenantId,
+    caseId,
+    dueMinute,
+    [tableSchema.timeToLiveAttribute]: Math.floor(Date.parse(`${dueMinute}:00.000Z`) / 1000) + caseDueTtlSeconds,
+  };
+}
+
 /**
  * Writes a case change in one transaction, conditioned on the head as read (`rev`), or on its absence
  * for a new case, so two writers never both win and an id derived from a refund or a client request
@@ -136,24 +167,8 @@ export async function writeCase(write: CaseWrite, client: DynamoDBDocumentClient
   const table = env().TABLE_NAME;
   if (after.timeline.length > maxNewTimelineEntries) throw new Error('too many timeline entries for one case write');
   const timelineCount = (before?.timelineCount ?? 0) + after.timeline.length;
-  const { timeline, ...head } = after;
-  const ended = terminalStates.has(after.state);
-  const sla = after.deadline?.slaDueAt;
-  const item = {
-    ...keys.afterSalesCase(tenantId, after.caseId),
-    [tableSchema.entityAttribute]: caseEntity,
-    ...head,
-    rev: (before?.rev ?? 0) + 1,
-    timelineCount,
-    ...(dueMinute ? { dueMinute } : {}),
-    facts,
-    ...(ended
-      ? {}
-      : after.ownerId
-        ? keys.caseInOwnerList(tenantId, after.ownerId, sla, after.caseId)
-        : keys.caseInUnownedLine(tenantId, after.shopId, after.openedAt, after.caseId)),
-    ...keys.caseInShopState(tenantId, after.shopId, after.state, ended ? after.updatedAt : sla, after.caseId),
-  };
+  const { timeline } = after;
+  const item = caseHeadItem(tenantId, after, { rev: (before?.rev ?? 0) + 1, timelineCount, ...(dueMinute ? { dueMinute } : {}), facts });
   const casePut: TransactItem = {
     Put: {
       TableName: table,
@@ -186,22 +201,7 @@ export async function writeCase(write: CaseWrite, client: DynamoDBDocumentClient
     ...entries,
     dropDue:
       moveDue && before?.dueMinute ? { Delete: { TableName: table, Key: keys.caseDue(before.dueMinute, shard, tenantId, after.caseId) } } : undefined,
-    fileDue:
-      moveDue && dueMinute
-        ? {
-            Put: {
-              TableName: table,
-              Item: {
-                ...keys.caseDue(dueMinute, shard, tenantId, after.caseId),
-                [tableSchema.entityAttribute]: caseDueEntity,
-                tenantId,
-                caseId: after.caseId,
-                dueMinute,
-                [tableSchema.timeToLiveAttribute]: Math.floor(Date.parse(dueMinute) / 1000) + caseDueTtlSeconds,
-              },
-            },
-          }
-        : undefined,
+    fileDue: moveDue && dueMinute ? { Put: { TableName: table, Item: caseDueItem(tenantId, after.caseId, dueMinute) } } : undefined,
     orderPointer:
       !before && after.orderId
         ? {
