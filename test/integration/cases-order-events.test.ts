@@ -92,6 +92,34 @@ describe('cases from order events (the reducer + DynamoDB Local)', () => {
     expect((await storedCase(tenant, caseIdForRefund('taobao', 'shop-a', 'r-4')))?.case).toMatchObject({ state: 'closed', outcome: 'withdrawn' });
   });
 
+  it('opens one case per parcel the buyer refused (FAILED) or the carrier lost, however often the trace comes', async () => {
+    const rec = caseFrameRecorder();
+    const t0 = new Date('2018-03-20T00:00:00.000Z');
+    const feed = orderFeed(tenant, 'shop-a', 'o-parcel', rec.deps);
+    const trace = (action: 'in-transit' | 'failed' | 'lost', parcelId: string, messageId: string) => ({
+      platform: 'taobao' as const,
+      shopId: 'shop-a',
+      messageId,
+      topic: 'logistics.updated' as const,
+      sourceTopic: 'taobao_logistics_LogsticDetailTrace',
+      occurredAt: t0.toISOString(),
+      businessVersion: 1,
+      payload: { orderId: 'o-parcel', parcelId, action, at: t0.toISOString() },
+    });
+    await feed.apply(trace('in-transit', 'SF1', 'lg-1'), t0);
+    await feed.apply(trace('failed', 'SF1', 'lg-2'), t0);
+    await feed.apply(trace('failed', 'SF1', 'lg-2'), t0);
+    await feed.apply(trace('lost', 'SF2', 'lg-3'), t0);
+    const ids = await listCaseIdsOfOrder(tenant, 'shop-a', 'taobao', 'o-parcel');
+    expect(ids).toHaveLength(2);
+    const cases = await Promise.all(ids.map((id) => storedCase(tenant, id)));
+    expect(cases.map((c) => [c?.case.parcelId, c?.case.type, c?.case.state, c?.case.origin]).sort()).toEqual([
+      ['SF1', 'other', 'waiting-seller', 'logistics'],
+      ['SF2', 'missing-or-damaged', 'waiting-seller', 'logistics'],
+    ]);
+    expect(rec.of('after-1', 'case.opened')).toHaveLength(2);
+  });
+
   it('leaves a case unowned while nobody of the after-sale group is free, and gives it to an agent who comes online or frees up', async () => {
     await createShop(tenant, 'shop-b', routingConfig({ groups: { 'pre-sale': 'pre', 'in-sale': 'in', 'after-sale': 'after-b' } }));
     await putCaseSettings(tenant, 'shop-b', settings({ agentCaseCap: 1 }), new Date());
