@@ -1,6 +1,5 @@
-import { postToConnection } from '../notify/post-to-connection';
+import { postFrameToUser } from '../notify/post-to-user';
 import { logger } from '../runtime/observability';
-import { deleteConnection, listConnectionsOfUser } from '../store/connections';
 import type { CaseFrame } from './case-frames';
 
 /** Pushes a case frame to users; tests pass a recorder. */
@@ -17,12 +16,7 @@ export const notifyCaseUsers: NotifyCaseUsers = async (tenantId, userIds, frame)
   await Promise.all(
     [...new Set(userIds)].map(async (userId) => {
       try {
-        const connections = await listConnectionsOfUser(tenantId, userId);
-        await Promise.all(
-          connections.map(async ({ connectionId }) => {
-            if ((await postToConnection(connectionId, frame)) === 'gone') await deleteConnection(tenantId, userId, connectionId);
-          }),
-        );
+        await postFrameToUser(tenantId, userId, frame);
       } catch (error) {
         logger.warn('case notification not delivered', { frameType: frame.type, error: error as Error });
       }
