@@ -31,8 +31,8 @@ import {
   watchAckFrame,
   watchFrame,
 } from '../routing/frames';
-import { conversationStageFrame, orderCardsFrame, ordersFrame } from '../orders/frames';
 import { casePushedFrames } from './case-contracts';
+import { conversationStageFrame, orderCardsFrame, ordersFrame } from '../orders/frames';
 import { gatewayThrottledFrameSchema, pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
 
 /**

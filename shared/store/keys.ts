@@ -220,6 +220,7 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#STAGE`,
     sk: `STAGE#${String(assignmentVersion).padStart(10, '0')}`,
   }),
+
   // ---- After-sales cases (issue 7 §3; shared/store/cases.ts, docs/orders-design.md §4) ----
   /** The case head: everything but the timeline, with `rev` for conditional updates. */
   afterSalesCase: (tenantId: string, caseId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#CASE#${caseId}`, sk: 'CASE' }),
