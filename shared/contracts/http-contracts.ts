@@ -20,6 +20,7 @@ import { agentSchema } from '../routing/agent';
 import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../routing/frames';
 import { shopSchema } from '../routing/shop';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
+import { putResponsePolicyBody, responsePolicyViewSchema } from '../service-clock/policy';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -115,6 +116,33 @@ export const httpContracts: Record<string, HttpContract> = {
     path: shopPathParams,
     responses: { 200: { description: 'The shop.', schema: shopSchema } },
     errors: [notFound('shop')],
+  },
+  'PUT /v1/shops/{shopId}/response-policy': {
+    summary: "Set a shop's response clock",
+    description:
+      'The whole policy, replacing the stored one: `timeZone` (an IANA name such as Asia/Shanghai), daily `serviceHours` windows in that zone (`HH:mm`, `24:00` allowed as an end; an end before its start runs past midnight; windows may not overlap), `targetSeconds` (the answer is due), `atRiskSeconds` (the assignee and supervisors are alerted; less than the target), `targetRate` (0–1) and `clock` (`wall`: a round that starts in service hours runs on the wall clock; `service-time`: the clock stops outside service hours). Rounds that start outside service hours are not counted. Admins and the shop\'s supervisors; rounds opened after the change use it (within a minute).',
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    body: putResponsePolicyBody,
+    responses: { 200: { description: 'Stored.', schema: responsePolicyViewSchema } },
+    errors: [notFound('shop')],
+    examples: [
+      {
+        path: { shopId: 'handu-flagship' },
+        body: { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '09:00', end: '23:00' }], targetSeconds: 180, atRiskSeconds: 120, targetRate: 0.9, clock: 'wall' },
+      },
+    ],
+  },
+  'GET /v1/shops/{shopId}/response-policy': {
+    summary: "Read a shop's response clock",
+    description: "The stored policy (`source: shop`), or Taobao's 3-minute rate until one is stored (`source: default`: 08:00–24:00 Asia/Shanghai, due at 180 s, at risk at 120 s, target 90 %).",
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    responses: { 200: { description: 'The policy the shop runs on.', schema: responsePolicyViewSchema } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'handu-flagship' } }],
   },
   'PUT /v1/agents/{agentId}': {
     summary: "Create or update an agent's profile",
