@@ -21,6 +21,7 @@ import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../r
 import { shopSchema } from '../routing/shop';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
 import { putResponsePolicyBody, responsePolicyViewSchema } from '../service-clock/policy';
+import { responseRateQuerySchema, responseRateSchema } from '../service-clock/frames';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -143,6 +144,18 @@ export const httpContracts: Record<string, HttpContract> = {
     responses: { 200: { description: 'The policy the shop runs on.', schema: responsePolicyViewSchema } },
     errors: [notFound('shop')],
     examples: [{ path: { shopId: 'handu-flagship' } }],
+  },
+  'GET /v1/shops/{shopId}/response-rate': {
+    summary: "A shop's response rate for one of its local days",
+    description:
+      "Rounds (a buyer's first unanswered question to the first answer) whose question was asked on `day` in the shop's time zone, as the round facts recorded them: `met` (answered by the due time of the shop's response policy), `missed` (answered late, or still unanswered at the due time), `notCounted` (asked outside service hours). `rate` = met / (met + missed); `meetsTarget` compares it with the policy's `targetRate`. Rounds still running are not counted yet. Per agent: the assignee responsible for each round. Admins and the shop's supervisors.",
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    query: responseRateQuerySchema,
+    responses: { 200: { description: "The day's rate.", schema: responseRateSchema } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'handu-flagship' }, query: { day: '2026-11-11' } }],
   },
   'PUT /v1/agents/{agentId}': {
     summary: "Create or update an agent's profile",

@@ -1,26 +1,8 @@
-import { postToConnection } from '../notify/post-to-connection';
-import { deleteConnection, listConnectionsOfUser } from '../store/connections';
-import { logger } from '../runtime/observability';
+import { notifyUserOfFrame } from '../notify/notify-user';
 import type { RoutingFrame } from './frames';
 
 /** Sends a routing frame to one user; tests pass a recorder. */
 export type NotifyUser = (tenantId: string, userId: string, frame: RoutingFrame) => Promise<void>;
 
-/**
- * Posts a frame to every live connection of a user; a closed connection (410) is removed, only that one.
- * Best effort: the ownership change it reports is already committed, a retry of the whole job would find
- * nothing left to do, and clients re-read their open list on reconnect, so a failed post is logged, not
- * thrown.
- */
-export const notifyUser: NotifyUser = async (tenantId, userId, frame) => {
-  try {
-    const connections = await listConnectionsOfUser(tenantId, userId);
-    await Promise.all(
-      connections.map(async ({ connectionId }) => {
-        if ((await postToConnection(connectionId, frame)) === 'gone') await deleteConnection(tenantId, userId, connectionId);
-      }),
-    );
-  } catch (error) {
-    logger.warn('routing notification not delivered', { frameType: frame.type, error: error as Error });
-  }
-};
+/** Every live connection of the user, best effort (shared/notify/notify-user.ts). */
+export const notifyUser: NotifyUser = notifyUserOfFrame;
