@@ -186,19 +186,15 @@ export const keys = {
   supervisorsOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SUPERVISORS`, skPrefix: 'USER#' }),
   /**
    * The outcome of one response round (met, missed, not counted), filed under the shop's local day of the
-   * question (`day` in the policy's zone; times inside are UTC). gsi2 files it under the responsible
-   * agent's day too, for the KPI issue.
+   * question (`day` in the policy's zone; times inside are UTC), with the responsible agent as an
+   * attribute. No index: a second key on gsi2 would double the write (2 units) on every answering reply,
+   * and an agent's day is the sum of the few shop-days they serve.
    */
   roundOutcome: (tenantId: string, shopId: string, day: string, questionAt: string, conversationId: string): Key => ({
     pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROUNDS#${day}`,
     sk: `${questionAt}#${conversationId}`,
   }),
   roundOutcomesOfShopDay: (tenantId: string, shopId: string, day: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROUNDS#${day}` }),
-  roundOutcomeOnAgentDay: (tenantId: string, agentId: string, day: string, questionAt: string, conversationId: string) => ({
-    gsi2pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#ROUNDS#${day}`,
-    gsi2sk: `${questionAt}#${conversationId}`,
-  }),
-  roundOutcomesOfAgentDay: (tenantId: string, agentId: string, day: string) => ({ gsi2pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#ROUNDS#${day}` }),
   /** Claims one alert of one round (kind `at-risk`), so a redelivered check alerts once. Own partition, TTL 8 days. */
   roundAlert: (tenantId: string, conversationId: string, questionAt: string, kind: string): Key => ({
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#ROUND`,

@@ -20,7 +20,6 @@ const alertClaimSeconds = 8 * 86_400;
 function factItem(tenantId: string, fact: RoundFact): Record<string, unknown> {
   return {
     ...keys.roundOutcome(tenantId, fact.shopId, fact.day, fact.questionAt, fact.conversationId),
-    ...(fact.agentId ? keys.roundOutcomeOnAgentDay(tenantId, fact.agentId, fact.day, fact.questionAt, fact.conversationId) : {}),
     [tableSchema.entityAttribute]: roundOutcomeEntity,
     ...fact,
   };
