@@ -2,11 +2,12 @@ import { createServer, type Server } from 'node:http';
 
 /**
  * A stand-in for API Gateway's @connections API on loopback: records the frames posted to each
- * connection; connections in `gone` answer 410 as closed sockets do.
+ * connection; connections in `gone` answer 410 as closed sockets do, those in `failing` 500.
  */
-export class FakeConnections {
-  readonly frames = new Map<string, unknown[]>();
+export class FakeConnections<Frame = Record<string, unknown>> {
+  readonly frames = new Map<string, Frame[]>();
   readonly gone = new Set<string>();
+  readonly failing = new Set<string>();
   private server?: Server;
   endpoint = '';
 
@@ -21,7 +22,10 @@ export class FakeConnections {
         if (this.gone.has(connectionId)) {
           return void res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }).end('{"message":"gone"}');
         }
-        this.frames.set(connectionId, [...(this.frames.get(connectionId) ?? []), JSON.parse(body)]);
+        if (this.failing.has(connectionId)) {
+          return void res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerError' }).end('{"message":"boom"}');
+        }
+        this.frames.set(connectionId, [...(this.frames.get(connectionId) ?? []), JSON.parse(body) as Frame]);
         res.writeHead(200).end();
       });
     });
@@ -30,7 +34,7 @@ export class FakeConnections {
     this.endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   }
 
-  received(connectionId: string): unknown[] {
+  received(connectionId: string): Frame[] {
     return this.frames.get(connectionId) ?? [];
   }
 
