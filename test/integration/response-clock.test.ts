@@ -8,7 +8,7 @@ import { handler as putPolicyHandler } from '../../functions/http/put-response-p
 import { handler as getPolicyHandler } from '../../functions/http/get-response-policy';
 import { handler as getRateHandler } from '../../functions/http/get-response-rate';
 import { identityToAuthorizerContext, type Identity } from '../../shared/auth/identity';
-import { sendMessage } from '../../shared/conversations/send-message';
+import { sendMessage, sendMessageDependencies, type SendMessageDeps } from '../../shared/conversations/send-message';
 import { sqs } from '../../shared/runtime/clients';
 import { resetEnvForTests } from '../../shared/runtime/env';
 import { forgetCachedPolicies } from '../../shared/service-clock/manage-policy';
@@ -203,22 +203,46 @@ describe('the response clock, live (DynamoDB Local + SQS server)', () => {
     expect(await factOf(question.conversationId, askedAt, '2026-11-10')).toBeUndefined();
   });
 
+  it('schedules the check of a round whose first send died before scheduling it, when the buyer resends', async () => {
+    fake.frames.clear();
+    const askedAt = inServiceHours();
+    const buyer = who(tenant, 'buyer', 'buyer-resend');
+    const frame = { action: 'sendMessage', shopId: shop, clientMessageId: 'resend-1', text: '在吗？' } as const;
+    const dying: SendMessageDeps = {
+      ...sendMessageDependencies,
+      serviceClock: { ...sendMessageDependencies.serviceClock!, roundOpened: async () => Promise.reject(Object.assign(new Error('Task timed out'), { name: 'TimeoutError' })) },
+    };
+    await expect(sendMessage(buyer, frame, askedAt, dying)).rejects.toThrow('Task timed out');
+    expect((await pollRounds(2)).bodies).toEqual([]);
+
+    // No ack reached the client, so it resends the same message a little later: a duplicate, and the check is on its way.
+    const resend = await sendMessage(buyer, frame, later(askedAt, 500));
+    expect(resend).toMatchObject({ duplicate: true });
+    await assign(tenant, resend.conversationId, agent.userId);
+    const checks = await pollRounds();
+    expect(checks.bodies).toEqual([expect.objectContaining({ check: 'at-risk', conversationId: resend.conversationId, questionAt: askedAt.toISOString() })]);
+    expect(fake.received('agent-tab')).toEqual([expect.objectContaining({ type: 'response.at-risk', conversationId: resend.conversationId })]);
+    expect((await pollRounds()).bodies).toEqual([expect.objectContaining({ check: 'due' })]);
+    await agentAnswers(resend.conversationId, later(askedAt, 5000));
+  });
+
   it("reads the shop's response rate for its local day over HTTP, per agent too", async () => {
     const response = await getRate(supervisor, shop, '2026-11-11');
     expect(response.statusCode).toBe(200);
-    // The three rounds above: missed (answered late), missed (never answered), met; and one not counted.
+    // The rounds above: missed (answered late), missed (never answered), met, missed (resent, answered
+    // after the due check: still missed); and one not counted.
     expect(json(response)).toEqual({
       shopId: shop,
       day: '2026-11-11',
       timeZone: 'Asia/Shanghai',
       targetRate: 0.9,
-      rounds: 3,
+      rounds: 4,
       met: 1,
-      missed: 2,
-      rate: 1 / 3,
+      missed: 3,
+      rate: 1 / 4,
       notCounted: 1,
       meetsTarget: false,
-      agents: [{ agentId: agent.userId, rounds: 3, met: 1, missed: 2, rate: 1 / 3 }],
+      agents: [{ agentId: agent.userId, rounds: 4, met: 1, missed: 3, rate: 1 / 4 }],
     });
     expect(json(await getRate(supervisor, shop, '2026-11-12'))).toMatchObject({ rounds: 0, met: 0, missed: 0, notCounted: 0, agents: [] });
   });
