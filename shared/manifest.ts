@@ -13,6 +13,7 @@ export type Access =
   | 'queue:delivery:send'
   | 'queue:routing:send'
   | 'queue:orders:send'
+  | 'queue:rounds:send'
   | 'websocket:post';
 
 export interface FunctionSpec {
@@ -44,7 +45,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing' | 'orders';
+  name: 'delivery' | 'routing' | 'orders' | 'rounds';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -72,6 +73,9 @@ export const queues: readonly QueueSpec[] = [
   // order-independent, so ordering buys nothing. 7 days (its DLQ keeps 14) outlasts Shopify's 4 h of
   // retries and a long weekend's consumer outage; the reconciliation sweep repairs anything older.
   { name: 'orders', fifo: false, maxReceiveCount: 5, retentionDays: 7 },
+  // Response-clock checks (issue 7 §4): each waits with DelaySeconds until its round's at-risk or due
+  // instant. A check is worth nothing days late, so 4 days as the others.
+  { name: 'rounds', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {
@@ -119,6 +123,10 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/get-response-stats.ts',
     access: ['table:read'],
   },
+  // Response clock (issue 7 §4): the shop's policy and its response rate per local day.
+  { name: 'PutResponsePolicy', method: 'PUT', path: '/v1/shops/{shopId}/response-policy', handler: 'functions/http/put-response-policy.ts', access: ['table:write'] },
+  { name: 'GetResponsePolicy', method: 'GET', path: '/v1/shops/{shopId}/response-policy', handler: 'functions/http/get-response-policy.ts', access: ['table:read'] },
+  { name: 'GetResponseRate', method: 'GET', path: '/v1/shops/{shopId}/response-rate', handler: 'functions/http/get-response-rate.ts', access: ['table:read'] },
   // Order cards (issue 7 §2).
   { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
   { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
@@ -153,7 +161,7 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     name: 'WsSendMessage',
     route: 'sendMessage',
     handler: 'functions/ws/send-message.ts',
-    access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
+    access: ['table:write', 'queue:delivery:send', 'queue:routing:send', 'queue:rounds:send'],
     returnResponse: true,
   },
   { name: 'WsHello', route: 'hello', handler: 'functions/ws/hello.ts', access: ['table:read'], returnResponse: true },
@@ -164,7 +172,7 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     name: 'WsSendQuickReply',
     route: 'sendQuickReply',
     handler: 'functions/ws/send-quick-reply.ts',
-    access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
+    access: ['table:write', 'queue:delivery:send', 'queue:routing:send', 'queue:rounds:send'],
     returnResponse: true,
   },
   {
@@ -233,6 +241,17 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 10,
     timeoutSeconds: 30,
+  },
+  {
+    // Alerts at-risk rounds, records missed ones, and re-sends checks not due yet (docs/orders-design.md).
+    name: 'CheckResponseRounds',
+    queue: 'rounds',
+    handler: 'functions/queue/check-response-rounds.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:rounds:send'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
+    timeoutSeconds: 20,
   },
 ];
 

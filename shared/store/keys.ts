@@ -172,6 +172,34 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#QRROT`,
     sk: `QR#${shortcut}`,
   }),
+  // ---- response clock (issue 7 §4; docs/orders-design.md "Response clock, as built") ----
+  /** A shop's response policy; its own partition, so the tenant's shop list (pk T#t, SHOP#…) never meets it. */
+  responsePolicy: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#POLICY`, sk: 'RESPONSE' }),
+  /**
+   * A supervisor of a shop who connected lately (written at $connect from the token's shops, living as
+   * long as a connection): who gets a shop's live alerts, since supervisors are identities, not records.
+   */
+  shopSupervisor: (tenantId: string, shopId: string, userId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SUPERVISORS`,
+    sk: `USER#${userId}`,
+  }),
+  supervisorsOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SUPERVISORS`, skPrefix: 'USER#' }),
+  /**
+   * The outcome of one response round (met, missed, not counted), filed under the shop's local day of the
+   * question (`day` in the policy's zone; times inside are UTC), with the responsible agent as an
+   * attribute. No index: a second key on gsi2 would double the write (2 units) on every answering reply,
+   * and an agent's day is the sum of the few shop-days they serve.
+   */
+  roundOutcome: (tenantId: string, shopId: string, day: string, questionAt: string, conversationId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROUNDS#${day}`,
+    sk: `${questionAt}#${conversationId}`,
+  }),
+  roundOutcomesOfShopDay: (tenantId: string, shopId: string, day: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROUNDS#${day}` }),
+  /** Claims one alert of one round (kind `at-risk`), so a redelivered check alerts once. Own partition, TTL 8 days. */
+  roundAlert: (tenantId: string, conversationId: string, questionAt: string, kind: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#ROUND`,
+    sk: `${questionAt}#${kind}`,
+  }),
 
   // ---- orders (issue 7 §2; docs/orders-design.md §5) ----
   /**

@@ -137,6 +137,22 @@ describe('every HTTP operation, as documented', () => {
       body: { error: { code: 'QUICK_REPLY_LIMIT' } },
     });
   });
+
+  it("reads and sets a shop's response clock and reads its response rate: 200, 400 naming the field, 404 for another shop", async () => {
+    const admin = await sign('admin-contract', 'admin');
+    const supervisor = await sign('supervisor-contract', 'supervisor', ['peach-glow']);
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-policy', { token: admin })).toMatchObject({ status: 200, body: { source: 'default' } });
+    const policy = { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '09:00', end: '23:00' }], targetSeconds: 180, atRiskSeconds: 120, targetRate: 0.9, clock: 'wall' };
+    expect(await call('PUT', '/v1/shops/henggong-appliances/response-policy', { token: admin, body: policy })).toMatchObject({ status: 200, body: { source: 'shop', policy } });
+    expect(await call('PUT', '/v1/shops/henggong-appliances/response-policy', { token: admin, body: { ...policy, timeZone: 'Mars/Olympus' } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.timeZone' }] } },
+    });
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-policy', { token: supervisor })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/shops/peach-glow/response-rate?day=2026-11-11', { token: supervisor })).toMatchObject({ status: 200, body: { shopId: 'peach-glow', rounds: 0 } });
+    expect(await call('GET', '/v1/shops/peach-glow/response-rate?day=11-11', { token: supervisor })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-rate?day=2026-11-11', { token: supervisor })).toMatchObject({ status: 404 });
+  });
 });
 
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {
@@ -282,6 +298,16 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
     const waiting = await connect('buyer-waiting', 'buyer');
     const ack = await waiting.request({ action: 'sendMessage', shopId: 'henggong-appliances', clientMessageId: 'w1', text: '这台空调怎么安装？' });
     await waiting.next((frame) => frame.type === 'queuePosition' && frame.conversationId === ack.conversationId, 15_000);
+  }, 30_000);
+
+  it("alerts the shop's supervisor live when a buyer waits past the policy's at-risk point (response.at-risk)", async () => {
+    // A policy of 1 s to at risk, all day, so the check comes off the rounds queue at once.
+    const policy = { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '00:00', end: '24:00' }], targetSeconds: 3, atRiskSeconds: 1, targetRate: 0.9, clock: 'wall' };
+    expect((await call('PUT', '/v1/shops/old-time-apparel/response-policy', { token: await sign('admin-contract', 'admin'), body: policy })).status).toBe(200);
+    const shopSupervisor = await connect('supervisor-zhou', 'supervisor', ['old-time-apparel']);
+    const asking = await connect('buyer-at-risk', 'buyer');
+    const ack = await asking.request({ action: 'sendMessage', shopId: 'old-time-apparel', clientMessageId: 'r1', text: '这件旗袍有S码吗？' });
+    await shopSupervisor.next((frame) => frame.type === 'response.at-risk' && frame.conversationId === ack.conversationId, 15_000);
   }, 30_000);
 
   it('closes a socket with the documented codes: 1003 for a binary frame, 1007 for invalid UTF-8, 1009 over 128 KB', async () => {
