@@ -1,10 +1,13 @@
 import { scheduledInvocationInput } from '../shared/schedule-input';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CfnOutput,
   CrossStackReferences,
   Duration,
+  Names,
+  NestedStack,
   ReferenceStrength,
   Stack,
   Token,
@@ -46,6 +49,17 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
 type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL`>;
 
+/**
+ * CloudFormation allows 500 resources per stack and each function brings ~8 (log group, role, policy,
+ * function, version, alias, two alarms), so functions live in nested stacks. A function's nested stack is
+ * picked by a hash of its manifest name, not by its position, so adding a function never moves another
+ * (moving one would replace it). 12 stacks hold ~700 functions.
+ */
+export const FUNCTION_STACKS = 12;
+export function functionStackOf(functionName: string): number {
+  return createHash('sha256').update(functionName).digest().readUInt32BE(0) % FUNCTION_STACKS;
+}
+
 /** The settings a function gets from how it is triggered. */
 type TriggerSettings = Pick<KefuFunctionProps, 'provisionedConcurrency' | 'reservedConcurrency' | 'deadLetterQueue'>;
 
@@ -61,6 +75,7 @@ export class AppStack extends Stack {
   private readonly capacity: CapacityPreset;
   private readonly logRetention: logs.RetentionDays;
   private readonly functions = new Map<string, KefuFunction>();
+  private readonly functionStacks = new Map<number, NestedStack>();
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -134,7 +149,7 @@ export class AppStack extends Stack {
       // A new kind of manifest entry (an event rule, say) would otherwise deploy a function nothing invokes.
       throw new Error(`function ${spec.name} has no trigger infra/app-stack.ts knows how to wire`);
     }
-    const fn = new KefuFunction(this, spec.name, {
+    const fn = new KefuFunction(this.functionStack(spec.name), spec.name, {
       spec,
       repoRoot: props.repoRoot ?? REPO_ROOT,
       stage: props.region.stage,
@@ -177,10 +192,22 @@ export class AppStack extends Stack {
    */
   private connectionsArnAsNagPrintsIt(stage: apigw.WebSocketStage): string {
     const literalOr = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
-    const apiId = `<${this.getLogicalId(stage.api.node.defaultChild as CfnElement)}>`;
+    // The grant sits in a function's nested stack, where the API id arrives as the parameter CDK names
+    // `referenceto<unique id>Ref`.
+    const apiId = `<referenceto${Names.uniqueId(stage.api.node.defaultChild as CfnElement)}Ref>`;
     const region = literalOr(this.region, 'AWS::Region');
     const account = literalOr(this.account, 'AWS::AccountId');
     return `arn:<AWS::Partition>:execute-api:${region}:${account}:${apiId}/${stage.stageName}/*/@connections/*`;
+  }
+
+  private functionStack(name: string): NestedStack {
+    const index = functionStackOf(name);
+    let stack = this.functionStacks.get(index);
+    if (!stack) {
+      stack = new NestedStack(this, `Functions${index}`);
+      this.functionStacks.set(index, stack);
+    }
+    return stack;
   }
 
   private fn(name: string): KefuFunction {

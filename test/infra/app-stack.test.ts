@@ -7,13 +7,13 @@ import { activeCapacity, consumerMaxConcurrency, selectRegions, type RegionConfi
 import { DataStack } from '../../infra/data-stack';
 import { queueUrlVariable } from '../../shared/queue-settings';
 import { syntheticManifest } from './support/synthetic-manifest';
-import { cdkWarningsAndErrors, logicalIdsOf, referencedId, resourcesOf, unacknowledgedNagFindings, type CfnResource } from './support/template';
+import { cdkWarningsAndErrors, logicalIdsOf, referencedId, resourcesOf, unacknowledgedNagFindings, withNestedStacks, type CfnResource } from './support/template';
 
 /**
  * The stateless stack, synthesized once per manifest: `real` is shared/manifest.ts in the dev region;
  * `synthetic` (test/infra/support/synthetic-manifest.ts) declares a queue consumer and a schedule the
  * real manifest may not have yet, in the prod region so capacity presets and retention differ. Both
- * live in one app, so a handler bundled for one is reused by the other (esbuild runs once per entry).
+ * live in one app.
  */
 interface Case {
   stack: AppStack;
@@ -27,7 +27,9 @@ interface Case {
 let cases: Record<'real' | 'synthetic', Case>;
 
 beforeAll(() => {
-  const app = new App();
+  // No asset bundling here (an empty bundling-stacks list): esbuild once per function made this setup take
+  // minutes. test/infra/handler-bundles.test.ts bundles every handler in one esbuild run instead.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const make = (prefix: string, regionName: string, manifest: Manifest) => {
     const region = selectRegions(regionName)[0]!;
     const env = { account: region.account, region: region.awsRegion };
@@ -39,8 +41,8 @@ beforeAll(() => {
   // The data stacks' templates from the assembly just synthesized: Template.fromStack would synthesize (and bundle) again.
   const dataTemplate = (data: DataStack) => Template.fromJSON(app.synth().getStackArtifact(data.artifactId).template);
   cases = {
-    real: { ...real, template: Template.fromStack(real.stack), dataTemplate: dataTemplate(real.data) },
-    synthetic: { ...synthetic, template: Template.fromStack(synthetic.stack), dataTemplate: dataTemplate(synthetic.data) },
+    real: { ...real, template: withNestedStacks(real.stack), dataTemplate: dataTemplate(real.data) },
+    synthetic: { ...synthetic, template: withNestedStacks(synthetic.stack), dataTemplate: dataTemplate(synthetic.data) },
   };
 }, 300_000);
 
