@@ -44,7 +44,9 @@ export interface AppStackProps extends StackProps {
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
-type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL`>;
+type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL` | LocalOrOptionalVariable>;
+/** LOCAL_SECRETS_KEY exists only in the local stack; PLATFORM_API_URL only where a platform API client is configured. */
+type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL';
 
 /** The settings a function gets from how it is triggered. */
 type TriggerSettings = Pick<KefuFunctionProps, 'provisionedConcurrency' | 'reservedConcurrency' | 'deadLetterQueue'>;
@@ -96,6 +98,7 @@ export class AppStack extends Stack {
       TABLE_NAME: this.data.table.tableName,
       WS_MANAGEMENT_ENDPOINT: webSocketStage.callbackUrl,
       STAGE: region.stage,
+      SECRETS_KEY_ID: this.data.secretsKey.keyArn,
     };
     const queueUrls = [...this.data.queues].map(([name, queue]) => [queueUrlVariable({ name }), queue.queueUrl]);
     return { ...fixed, ...Object.fromEntries(queueUrls) };
@@ -159,6 +162,10 @@ export class AppStack extends Stack {
         this.queue(queueSend[1] as QueueName, spec.name).grantSendMessages(grantee);
       } else if (access === 'websocket:post') {
         webSocketStage.grantManagementApiAccess(grantee);
+      } else if (access === 'secrets:encrypt') {
+        this.data.secretsKey.grantEncrypt(grantee);
+      } else if (access === 'secrets:decrypt') {
+        this.data.secretsKey.grantDecrypt(grantee);
       } else {
         throw new Error(`function ${spec.name}: unknown access "${access}"`);
       }
@@ -248,7 +255,7 @@ export class AppStack extends Stack {
     if (isPublic && route) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: `${spec.method} ${spec.path} is a public liveness probe: it returns component status only, no tenant data.`,
+        reason: `${spec.method} ${spec.path} is ${spec.publicBecause ?? 'public'}.`,
       });
     }
   }

@@ -13,7 +13,10 @@ export type Access =
   | 'queue:delivery:send'
   | 'queue:routing:send'
   | 'queue:orders:send'
-  | 'websocket:post';
+  | 'websocket:post'
+  /** Seal / open shops' webhook secrets and platform credentials with the data stack's secrets key (KMS). */
+  | 'secrets:encrypt'
+  | 'secrets:decrypt';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -33,6 +36,8 @@ export interface HttpRouteSpec extends FunctionSpec {
    * (`httpRoute({ auth: 'public' })`); test/unit/manifest.test.ts checks the two agree.
    */
   public?: boolean;
+  /** Why a public route needs no token (cdk-nag's APIG4 acknowledgment); required with `public`. */
+  publicBecause?: string;
 }
 
 export interface WebSocketRouteSpec extends FunctionSpec {
@@ -88,7 +93,15 @@ export const webSocketAuthorizer: WebSocketAuthorizerSpec = {
 };
 
 export const httpRoutes: readonly HttpRouteSpec[] = [
-  { name: 'Health', method: 'GET', path: '/health', handler: 'functions/http/health.ts', access: ['table:read'], public: true },
+  {
+    name: 'Health',
+    method: 'GET',
+    path: '/health',
+    handler: 'functions/http/health.ts',
+    access: ['table:read'],
+    public: true,
+    publicBecause: 'a public liveness probe: it returns component status only, no tenant data',
+  },
   { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: [] },
   {
     name: 'CreateConnectTicket',
@@ -119,6 +132,40 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/get-response-stats.ts',
     access: ['table:read'],
   },
+
+  // Order ingestion (issue 7 §1, docs/orders-design.md §7).
+  {
+    name: 'PutOrderIntegration',
+    method: 'PUT',
+    path: '/v1/shops/{shopId}/order-integration',
+    handler: 'functions/http/put-order-integration.ts',
+    access: ['table:read', 'table:write', 'secrets:encrypt'],
+  },
+  {
+    name: 'GetOrderIntegration',
+    method: 'GET',
+    path: '/v1/shops/{shopId}/order-integration',
+    handler: 'functions/http/get-order-integration.ts',
+    access: ['table:read'],
+  },
+  {
+    name: 'GetOrderEventLog',
+    method: 'GET',
+    path: '/v1/shops/{shopId}/order-event-log',
+    handler: 'functions/http/get-order-event-log.ts',
+    access: ['table:read'],
+  },
+  ...(['shopify', 'douyin', 'kefu'] as const).map(
+    (kind): HttpRouteSpec => ({
+      name: `Receive${kind.charAt(0).toUpperCase()}${kind.slice(1)}Webhook`,
+      method: 'POST',
+      path: `/v1/webhooks/${kind}/{endpointId}`,
+      handler: `functions/http/receive-${kind}-webhook.ts`,
+      access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+      public: true,
+      publicBecause: "a platform's webhook: platforms send no JWT; the request is authenticated by its signature over the raw body, checked against the shop's sealed secret before anything is parsed",
+    }),
+  ),
 ];
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [

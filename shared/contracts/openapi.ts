@@ -168,6 +168,7 @@ export function buildOpenApiDocument(
       { name: 'agents' },
       { name: 'conversations' },
       { name: 'quick replies', description: '快捷回复: phrase libraries per agent, per shop and per tenant.' },
+      { name: 'orders', description: "Platform order events in: shops' integrations, the public webhook routes, what ingestion set aside." },
     ],
     paths,
     components: {

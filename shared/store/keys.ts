@@ -172,4 +172,37 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#QRROT`,
     sk: `QR#${shortcut}`,
   }),
+  // ── Order ingestion (issue 7 §1; docs/orders-design.md §7) ──────────────────────────────────────
+  /**
+   * A shop's order integration: platform, seller id, sealed webhook secrets and API credentials. gsi2
+   * files it under one of `orderShopShards` shards so the pull connector and the reconciliation sweep
+   * list integrations without a Scan (`ORDERSHOPS#<shard>`, sk the shop).
+   */
+  orderIntegration: (tenantId: string, shopId: string) => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INTEGRATION`,
+    sk: 'ORDERS',
+    gsi2pk: `ORDERSHOPS#${orderShopShard(tenantId, shopId)}`,
+    gsi2sk: `${tenantPrefix(tenantId)}#SHOP#${shopId}`,
+  }),
+  orderShopsOfShard: (shard: number) => ({ gsi2pk: `ORDERSHOPS#${shard}` }),
+  /**
+   * A webhook endpoint, found by the opaque id in a public URL (no token, so no tenant to prefix with):
+   * the id is 128 random bits, and the item names the tenant, shop and platform it belongs to.
+   */
+  webhookEndpoint: (endpointId: string): Key => ({ pk: `WEBHOOK#${endpointId}`, sk: 'ENDPOINT' }),
+  /**
+   * What ingestion set aside for a shop on a UTC day: events ignored (a topic kefu does not model) and
+   * authentic events rejected for their content, each with its reason (TTL 30 days).
+   */
+  orderEventLogEntry: (tenantId: string, shopId: string, day: string, receivedAt: string, platform: string, entryId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INGESTLOG#${day}`,
+    sk: `${receivedAt}#${platform}#${entryId}`,
+  }),
+  orderEventLogOfDay: (tenantId: string, shopId: string, day: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INGESTLOG#${day}` }),
 } as const;
+
+/** Shards of the integrations list: enough to keep one partition's reads small at thousands of shops. */
+export const orderShopShards = 8;
+function orderShopShard(tenantId: string, shopId: string): number {
+  return createHash('sha256').update(`${tenantId}#${shopId}`).digest().readUInt8(0) % orderShopShards;
+}
