@@ -79,9 +79,10 @@ export async function readShopOrderEventLog(
   identity: Identity,
   shopId: string,
   query: { day: string; limit: number; cursor?: string | undefined },
-  deps = { readOrderEventLog },
+  deps = { readOrderEventLog, getShop },
 ): Promise<OrderEventLogPage> {
   assertSupervisesShop(identity, shopId);
+  if (!(await deps.getShop(identity.tenantId, shopId))) throw new NotFoundError('shop');
   const page = await deps.readOrderEventLog(identity.tenantId, shopId, query.day, query);
   return { shopId, day: query.day, ...page };
 }

@@ -178,9 +178,8 @@ export const keys = {
    * files it under one of `orderShopShards` shards so the pull connector and the reconciliation sweep
    * list integrations without a Scan (`ORDERSHOPS#<shard>`, sk the shop).
    */
-  orderIntegration: (tenantId: string, shopId: string) => ({
-    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INTEGRATION`,
-    sk: 'ORDERS',
+  orderIntegration: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INTEGRATION`, sk: 'ORDERS' }),
+  orderIntegrationInShopList: (tenantId: string, shopId: string) => ({
     gsi2pk: `ORDERSHOPS#${orderShopShard(tenantId, shopId)}`,
     gsi2sk: `${tenantPrefix(tenantId)}#SHOP#${shopId}`,
   }),

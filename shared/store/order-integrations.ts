@@ -20,8 +20,7 @@ export async function getOrderIntegration(
   options: { consistent?: boolean } = {},
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<OrderIntegration | undefined> {
-  const { gsi2pk: _a, gsi2sk: _b, ...key } = keys.orderIntegration(tenantId, shopId);
-  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: options.consistent ?? false }));
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.orderIntegration(tenantId, shopId), ConsistentRead: options.consistent ?? false }));
   return result.Item ? orderIntegrationSchema.parse(result.Item) : undefined;
 }
 
@@ -48,7 +47,10 @@ export async function saveOrderIntegration(
           {
             Put: {
               TableName: table,
-              Item: { ...keys.orderIntegration(integration.tenantId, integration.shopId), [tableSchema.entityAttribute]: 'OrderIntegration', ...integration },
+              Item: {
+                ...keys.orderIntegration(integration.tenantId, integration.shopId),
+                ...keys.orderIntegrationInShopList(integration.tenantId, integration.shopId),
+                [tableSchema.entityAttribute]: 'OrderIntegration', ...integration },
               ConditionExpression: expectedRev === undefined ? 'attribute_not_exists(pk)' : 'rev = :rev',
               ...(expectedRev === undefined ? {} : { ExpressionAttributeValues: { ':rev': expectedRev } }),
             },
