@@ -253,6 +253,21 @@ export const schedules: readonly ScheduleSpec[] = [
     access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
     timeoutSeconds: 60,
   },
+  // Order ingestion (issue 7 §1): Taobao's TMC is pulled; every shop is reconciled against the platform API.
+  {
+    name: 'PullPlatformMessages',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/pull-platform-messages.ts',
+    access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'ReconcileOrders',
+    expression: 'rate(15 minutes)',
+    handler: 'functions/schedule/reconcile-orders.ts',
+    access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+    timeoutSeconds: 300,
+  },
 ];
 
 /**
