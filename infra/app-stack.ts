@@ -163,9 +163,10 @@ export class AppStack extends Stack {
       } else if (access === 'websocket:post') {
         webSocketStage.grantManagementApiAccess(grantee);
       } else if (access === 'secrets:encrypt') {
-        this.data.secretsKey.grantEncrypt(grantee);
+        // Exactly kms:Encrypt (grantEncrypt would add ReEncrypt* and GenerateDataKey*, unused here).
+        this.data.secretsKey.grant(grantee, 'kms:Encrypt');
       } else if (access === 'secrets:decrypt') {
-        this.data.secretsKey.grantDecrypt(grantee);
+        this.data.secretsKey.grant(grantee, 'kms:Decrypt');
       } else {
         throw new Error(`function ${spec.name}: unknown access "${access}"`);
       }
