@@ -205,7 +205,7 @@ function shopifyEvents(order: SimOrder, action: SimAction, nextId: () => string,
     const { refund, step } = action;
     if (refund.kind === 'refund-only') {
       // A Shopify refund is money already returned: only its success is an event.
-      return step === 'succeeded' || step === 'requested' ? [event('refunds/create', { id: refund.refundId, order_id: order.orderId, created_at: iso(refund.versionMs) })] : [];
+      return step === 'requested' ? [event('refunds/create', { id: refund.refundId, order_id: order.orderId, created_at: iso(refund.versionMs) })] : [];
     }
     const topic = { requested: 'returns/request', 'waiting-return': 'returns/approve', agreed: 'returns/approve', refused: 'returns/decline', returned: undefined, succeeded: 'returns/close', closed: 'returns/cancel' }[step];
     return topic ? [event(topic, { id: refund.refundId, order: { id: order.orderId } })] : [];
