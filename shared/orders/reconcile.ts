@@ -1,5 +1,8 @@
 import { ServiceUnavailableError } from '../http/errors';
+import { adaptShopifyWebhook, shopifyHeaders } from './ingest/adapt-shopify-webhook';
 import { adaptTaobaoTrade } from './ingest/adapt-taobao-trade';
+import type { IngestResult } from './ingest/ingest-result';
+import { isoToEpochMs } from './ingest/platform-time';
 import type { OrderEventMessage } from './order-event-message';
 import { sortResults, type OrderEventLogEntry } from './order-event-log';
 
@@ -18,7 +21,11 @@ export const reconciliationWindowMinutes = 20;
 export interface ReconcileShop {
   tenantId: string;
   shopId: string;
+  platform: 'taobao' | 'shopify';
 }
+
+/** Platforms whose order API has a reader: Taobao's trades (with refunds), Shopify's orders. */
+export const reconciledPlatforms: readonly string[] = ['taobao', 'shopify'];
 
 export interface ReconcileDependencies {
   changedTrades(from: Date, to: Date): Promise<unknown[]>;
@@ -40,11 +47,30 @@ export function reconciliationWindow(scheduledTime: Date): { from: Date; to: Dat
 
 export async function reconcileShop(shop: ReconcileShop, window: { from: Date; to: Date }, deps: ReconcileDependencies, now: Date): Promise<ReconcileResult> {
   const trades = await deps.changedTrades(window.from, window.to);
-  const results = trades.flatMap((trade) => adaptTaobaoTrade(trade, shop.shopId, now));
-  const { messages, logEntries } = sortResults(results, { ...shop, platform: 'taobao', via: 'reconciliation', receivedAt: now.toISOString() });
+  const results = trades.flatMap((trade) => (shop.platform === 'taobao' ? adaptTaobaoTrade(trade, shop.shopId, now) : [adaptShopifyOrderRead(trade, shop.shopId, now)]));
+  const { messages, logEntries } = sortResults(results, { ...shop, via: 'reconciliation', receivedAt: now.toISOString() });
   const { sent, failed } = messages.length > 0 ? await deps.send(messages) : { sent: [], failed: [] };
   if (logEntries.length > 0) await deps.record(logEntries);
   // Not all queued: the shop's run fails, the schedule is retried over the same window (harmless, row 25).
   if (failed.length > 0) throw new ServiceUnavailableError(`${failed.length} reconciled events could not be queued`);
   return { orders: trades.length, enqueued: sent.length, failed: failed.length, setAside: logEntries.length };
+}
+
+/**
+ * A Shopify order read from its Admin API is the body an `orders/updated` webhook carries: the webhook
+ * adapter reads it, with a message id derived from the order and its `updated_at` (the same read twice is
+ * the same message). Shopify refunds and returns are not re-read yet.
+ */
+export function adaptShopifyOrderRead(order: unknown, shopId: string, readAt: Date): IngestResult {
+  const record = (typeof order === 'object' && order !== null ? order : {}) as { id?: unknown; updated_at?: unknown };
+  const version = isoToEpochMs(record.updated_at);
+  return adaptShopifyWebhook(
+    Buffer.from(JSON.stringify(order)),
+    {
+      [shopifyHeaders.topic]: 'orders/updated',
+      [shopifyHeaders.eventId]: `recon:order:${String(record.id)}:${version ?? 'unversioned'}`,
+      [shopifyHeaders.triggeredAt]: readAt.toISOString(),
+    },
+    shopId,
+  );
 }

@@ -6,7 +6,7 @@ import { openSecret } from '../store/secret-box';
 import { platformCredentialsSchema, type OrderIntegration } from './integration';
 import { platformClient } from './platform-client';
 import { pullShop, type PullResult } from './pull-connector';
-import { reconcileShop, type ReconcileResult } from './reconcile';
+import { reconciledPlatforms, reconcileShop, type ReconcileResult } from './reconcile';
 
 /**
  * The two scheduled connectors over every shop's integration: read the integrations once, open each
@@ -57,15 +57,15 @@ export async function pullAllShops(options: { deadline: number }, deps = connect
 }
 
 /**
- * Every 15 minutes: each active shop with credentials is re-read over the window. Only Taobao's order
- * API has a reader so far; Douyin and Shopify shops are counted as skipped (docs/orders-design.md §7).
+ * Every 15 minutes: each active shop with credentials is re-read over the window. Taobao's and Shopify's
+ * order APIs have readers; Douyin shops are counted as skipped (docs/orders-design.md §7.4).
  */
 export async function reconcileAllShops(window: { from: Date; to: Date }, now: Date, deps = connectorDependencies) {
   const active = (await deps.listOrderIntegrations()).filter((i) => i.active && i.credentials);
-  const readable = active.filter((i) => i.platform === 'taobao');
+  const readable = active.filter((i) => reconciledPlatforms.includes(i.platform));
   const run = await forEachShop(readable, async (integration) => {
     const client = await clientOf(integration, deps);
-    return reconcileShop(integration, window, { changedTrades: client.changedTrades, send: (m) => deps.sendOrderEvents(m), record: (e) => deps.recordOrderEventLog(integration.tenantId, integration.shopId, e) }, now);
+    return reconcileShop({ ...integration, platform: integration.platform as 'taobao' | 'shopify' }, window, { changedTrades: client.changedTrades, send: (m) => deps.sendOrderEvents(m), record: (e) => deps.recordOrderEventLog(integration.tenantId, integration.shopId, e) }, now);
   });
   return { ...run, skippedShops: active.length - readable.length, total: sum(run.results) };
 }

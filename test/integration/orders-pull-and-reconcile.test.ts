@@ -37,7 +37,7 @@ async function sim(path: string, body: Record<string, unknown> = {}) {
 const tmcState = async () => ((await (await fetch(`${simulator.url}/sim/tmc`)).json()) as Record<string, { pending: number; leased: number }>)[sellerId];
 
 beforeAll(async () => {
-  simulator = await startPlatformSimulator({ kefuUrl: 'http://127.0.0.1:9', redeliverAfterMs: 400 });
+  simulator = await startPlatformSimulator({ kefuUrl: 'http://127.0.0.1:9', redeliverAfterMs: 400, webhookRetryDelaysMs: [] });
   simulator.addShop({ tenantId, shopId, platform: 'taobao', platformShopId: sellerId, endpointId: 'unused-endpoint-id-01', appKey: credentials.appKey });
   ordersQueue = (await sqs().send(new CreateQueueCommand({ QueueName: `orders-pull-${randomUUID().slice(0, 8)}` }))).QueueUrl!;
   process.env.ORDERS_QUEUE_URL = ordersQueue;
@@ -119,7 +119,7 @@ describe('reconciliation sweep against the simulated order API', () => {
 
     const window = reconciliationWindow(new Date(Date.now() + 5_000));
     const reconcileDeps = { changedTrades: platformClient(sellerId, credentials).changedTrades, send: deps().send, record: deps().record };
-    const shop = { tenantId, shopId };
+    const shop = { tenantId, shopId, platform: 'taobao' as const };
     expect(await reconcileShop(shop, window, reconcileDeps, new Date())).toMatchObject({ enqueued: expect.any(Number), failed: 0 });
     const first = ((await receiveAll(ordersQueue)) as any[]).filter((m) => m.envelope.payload.orderId === orderId);
     expect(first.map((m) => [m.via, m.envelope.topic, m.envelope.payload.status])).toEqual([
@@ -133,6 +133,25 @@ describe('reconciliation sweep against the simulated order API', () => {
     await reconcileShop(shop, window, reconcileDeps, new Date());
     const second = ((await receiveAll(ordersQueue)) as any[]).filter((m) => m.envelope.payload.orderId === orderId);
     expect(second.map((m) => m.envelope)).toEqual(first.map((m) => ({ ...m.envelope, occurredAt: expect.any(String) })));
+  });
+
+  it('re-reads a Shopify shop\'s orders through the webhook adapter, with ids derived from updated_at', async () => {
+    const shopifySeller = `shop-${sellerId}.myshopify.com`;
+    simulator.addShop({ tenantId, shopId: 'apparel', platform: 'shopify', platformShopId: shopifySeller, endpointId: 'unused-endpoint-id-02', appKey: `shopify-${sellerId}` });
+    await saveShop(tenantId, 'apparel', { name: 'Apparel', category: 'apparel', routing: { mode: 'by-stage', groups: { 'pre-sale': 'p', 'in-sale': 'i', 'after-sale': 'a' } } } as never, { mustExist: false });
+    const shopifyCredentials = { appKey: `shopify-${sellerId}`, appSecret: 'shopify-app-secret' };
+    await putOrderIntegration(admin, 'apparel', { platform: 'shopify', platformShopId: shopifySeller, credentials: shopifyCredentials });
+    const placed = await sim('orders', { shop: 'apparel', tenant: tenantId, buyer: 'buyer-zhou', price: 59 });
+    await sim(`orders/${placed.order.orderId}/pay`);
+    const reconcileDeps = { changedTrades: platformClient(shopifySeller, shopifyCredentials).changedTrades, send: deps().send, record: deps().record };
+    const window = reconciliationWindow(new Date(Date.now() + 5_000));
+    await reconcileShop({ tenantId, shopId: 'apparel', platform: 'shopify' }, window, reconcileDeps, new Date());
+    const [message] = (await receiveAll(ordersQueue)) as any[];
+    expect(message).toMatchObject({
+      tenantId,
+      via: 'reconciliation',
+      envelope: { platform: 'shopify', shopId: 'apparel', topic: 'order.updated', messageId: expect.stringMatching(/^recon:order:/), payload: { orderId: placed.order.orderId, status: 'paid' } },
+    });
   });
 
   it('the scheduled function reads the window ending at its scheduled time', async () => {

@@ -179,19 +179,7 @@ function taobaoEvents(order: SimOrder, action: SimAction, nextId: () => string, 
 function shopifyEvents(order: SimOrder, action: SimAction, nextId: () => string, nowMs: number): PlatformEvent[] {
   const event = (topic: string, body: unknown): PlatformEvent => ({ platform: 'shopify', messageId: nextId(), topic, body, triggeredAtMs: nowMs });
   const iso = (ms: number) => new Date(ms).toISOString();
-  const orderBody = () => ({
-    id: order.orderId,
-    updated_at: iso(order.modifiedMs),
-    created_at: iso(order.createdMs),
-    currency: 'CNY',
-    financial_status: order.paidMs ? 'paid' : 'pending',
-    fulfillment_status: ['shipped', 'signed', 'finished'].includes(order.status) ? 'fulfilled' : null,
-    cancelled_at: order.status === 'cancelled' || order.status === 'closed' ? iso(order.modifiedMs) : null,
-    closed_at: order.status === 'finished' ? iso(order.modifiedMs) : null,
-    total_price: yuan(order.totalMinor),
-    customer: { id: order.buyerId },
-    line_items: order.lines.map((line) => ({ id: line.lineId, title: line.title, quantity: line.quantity, price: yuan(line.priceMinor) })),
-  });
+  const orderBody = () => shopifyOrder(order);
   const fulfillment = (status: string) =>
     event('fulfillment_events/create', {
       id: nextId(),
@@ -265,6 +253,24 @@ function douyinEvents(order: SimOrder, action: SimAction, nextId: () => string):
     case 'rate':
       return [];
   }
+}
+
+/** The order as Shopify's Admin API returns it (and as its orders/* webhooks carry it). */
+export function shopifyOrder(order: SimOrder) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    id: order.orderId,
+    updated_at: iso(order.modifiedMs),
+    created_at: iso(order.createdMs),
+    currency: 'CNY',
+    financial_status: order.paidMs ? 'paid' : 'pending',
+    fulfillment_status: ['shipped', 'signed', 'finished'].includes(order.status) ? 'fulfilled' : null,
+    cancelled_at: order.status === 'cancelled' || order.status === 'closed' ? iso(order.modifiedMs) : null,
+    closed_at: order.status === 'finished' ? iso(order.modifiedMs) : null,
+    total_price: yuan(order.totalMinor),
+    customer: { id: order.buyerId },
+    line_items: order.lines.map((line) => ({ id: line.lineId, title: line.title, quantity: line.quantity, price: yuan(line.priceMinor) })),
+  };
 }
 
 /** The order as Taobao's order API returns it (taobao.trade.fullinfo.get, simplified), for reconciliation. */

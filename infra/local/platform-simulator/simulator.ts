@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { douyinHeaders, kefuHeaders, shopifyHeaders } from './webhook-signing';
 import {
   eventsOf,
+  shopifyOrder,
   taobaoTrade,
   type PlatformEvent,
   type SimAction,
@@ -304,7 +305,8 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
       const latest = Math.max(order.modifiedMs, ...order.refunds.map((r) => r.versionMs));
       return latest >= fromMs && latest < toMs;
     });
-    return { trades: changed.filter((o) => o.platform === 'taobao').map(taobaoTrade) };
+    // Each platform's own order shape: Taobao trades with their refunds, Shopify orders (no Douyin reader yet).
+    return { trades: changed.flatMap((o): unknown[] => (o.platform === 'taobao' ? [taobaoTrade(o)] : o.platform === 'shopify' ? [shopifyOrder(o)] : [])) };
   }
 
   const server = createServer((request, response) => {
