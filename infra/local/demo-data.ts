@@ -201,7 +201,7 @@ export interface DemoOrderIntegration {
   platform: 'taobao' | 'douyin' | 'shopify';
   platformShopId: string;
   webhookSecret: string;
-  /** Platform API credentials: set for shops pulled from TMC and reconciled through the order API. */
+  /** Platform API credentials: set for shops pulled from TMC or reconciled through the order API. */
   credentials?: { appKey: string; appSecret: string };
   relay?: boolean;
 }
@@ -216,7 +216,14 @@ export const demoOrderIntegrations: readonly DemoOrderIntegration[] = [
     credentials: { appKey: 'demo-app-peach', appSecret: 'demo-app-secret-peach' },
   },
   { tenantId: demoTenant.tenantId, shopId: 'henggong-appliances', platform: 'douyin', platformShopId: 'dy-henggong', webhookSecret: 'demo-henggong-webhook-secret' },
-  { tenantId: demoTenant.tenantId, shopId: 'old-time-apparel', platform: 'shopify', platformShopId: 'old-time.myshopify.com', webhookSecret: 'demo-old-time-webhook-secret' },
+  {
+    tenantId: demoTenant.tenantId,
+    shopId: 'old-time-apparel',
+    platform: 'shopify',
+    platformShopId: 'old-time.myshopify.com',
+    webhookSecret: 'demo-old-time-webhook-secret',
+    credentials: { appKey: 'demo-app-old-time', appSecret: 'demo-app-secret-old-time' },
+  },
   {
     tenantId: secondDemoTenant.tenantId,
     shopId: 'cloud-mist-tea',
