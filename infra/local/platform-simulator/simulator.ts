@@ -327,6 +327,12 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
       const path = url.pathname.split('/').filter(Boolean);
       if (path[0] === 'sim') {
         if (request.method === 'GET' && path[1] === 'deliveries') return send(200, { deliveries: deliveries.slice(-500) });
+        // Minutes pass: every leased, unconfirmed TMC message can be handed out again now (tests, the demo).
+        if (request.method === 'POST' && path[1] === 'tmc' && path[2] === 'expire-leases') {
+          let expired = 0;
+          for (const queue of tmcQueues.values()) for (const entry of queue) if (entry.leasedUntil > 0) (entry.leasedUntil = 0), expired++;
+          return send(200, { expired });
+        }
         if (request.method === 'GET' && path[1] === 'tmc') {
           return send(200, Object.fromEntries([...tmcQueues].map(([seller, q]) => [seller, { pending: q.length, leased: q.filter((e) => e.leasedUntil > Date.now()).length }])));
         }
