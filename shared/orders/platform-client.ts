@@ -8,7 +8,7 @@ import { parseJson } from './ingest/ingest-result';
  * and an order read for the reconciliation sweep. One small module with a base URL (PLATFORM_API_URL), so
  * the local stack points it at the platform simulator. It speaks the simulator's JSON rendering of
  * taobao.tmc.messages.consume / .confirm and taobao.trades.sold.increment.get; the real TOP gateway also
- * wants each request signed with the app secret (not built here: docs/orders-design.md §7).
+ * wants each request signed with the app secret (not built here: docs/orders-design.md §8.4).
  */
 export interface PlatformClient {
   consume(quantity: number): Promise<unknown[]>;

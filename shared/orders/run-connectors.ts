@@ -58,7 +58,7 @@ export async function pullAllShops(options: { deadline: number }, deps = connect
 
 /**
  * Every 15 minutes: each active shop with credentials is re-read over the window. Taobao's and Shopify's
- * order APIs have readers; Douyin shops are counted as skipped (docs/orders-design.md §7.4).
+ * order APIs have readers; Douyin shops are counted as skipped (docs/orders-design.md §8.4).
  */
 export async function reconcileAllShops(window: { from: Date; to: Date }, now: Date, deps = connectorDependencies) {
   const active = (await deps.listOrderIntegrations()).filter((i) => i.active && i.credentials);

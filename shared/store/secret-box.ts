@@ -7,7 +7,7 @@ import { env } from '../runtime/env';
  * a customer-managed KMS key (data stack, yearly rotation, grants only to the functions whose manifest
  * `access` says `secrets:encrypt` / `secrets:decrypt`) encrypts each value directly (all are < 4 KB);
  * locally, where there is no KMS, AES-256-GCM with a key the local stack generates stands in, behind the
- * same two functions. Why KMS and not Secrets Manager: docs/orders-design.md §7.4.
+ * same two functions. Why KMS and not Secrets Manager: docs/orders-design.md §8.2.
  *
  * The shop is bound to the ciphertext (KMS encryption context, GCM additional data): a sealed value copied
  * into another shop's or tenant's item does not open there.

@@ -139,7 +139,7 @@ describe('the template matches the manifest', () => {
     const schedules = resourcesOf(template, 'AWS::Scheduler::Schedule').map(([, schedule]) => schedule.Properties!);
     expect(schedules.map((schedule) => schedule.ScheduleExpression).sort()).toEqual(manifest.schedules.map((spec) => spec.expression).sort());
     for (const spec of manifest.schedules) {
-      // Two schedules may share an expression: each is found by the name in its input.
+      // Found by the name in its input: two schedules may share an expression (every minute).
       const schedule = schedules.find((candidate) => JSON.parse(candidate.Target.Input).schedule === spec.name)!;
       expect(schedule.ScheduleExpression).toBe(spec.expression);
       expect(schedule.GroupName).toBeDefined();
