@@ -47,7 +47,9 @@ export interface AppStackProps extends StackProps {
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
-type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL`>;
+type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL` | LocalOrOptionalVariable>;
+/** LOCAL_SECRETS_KEY exists only in the local stack; PLATFORM_API_URL only where a platform API client is configured. */
+type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL';
 
 /**
  * CloudFormation allows 500 resources per stack and each function brings ~8 (log group, role, policy,
@@ -111,6 +113,7 @@ export class AppStack extends Stack {
       TABLE_NAME: this.data.table.tableName,
       WS_MANAGEMENT_ENDPOINT: webSocketStage.callbackUrl,
       STAGE: region.stage,
+      SECRETS_KEY_ID: this.data.secretsKey.keyArn,
     };
     const queueUrls = [...this.data.queues].map(([name, queue]) => [queueUrlVariable({ name }), queue.queueUrl]);
     return { ...fixed, ...Object.fromEntries(queueUrls) };
@@ -174,6 +177,11 @@ export class AppStack extends Stack {
         this.queue(queueSend[1] as QueueName, spec.name).grantSendMessages(grantee);
       } else if (access === 'websocket:post') {
         webSocketStage.grantManagementApiAccess(grantee);
+      } else if (access === 'secrets:encrypt') {
+        // Exactly kms:Encrypt (grantEncrypt would add ReEncrypt* and GenerateDataKey*, unused here).
+        this.data.secretsKey.grant(grantee, 'kms:Encrypt');
+      } else if (access === 'secrets:decrypt') {
+        this.data.secretsKey.grant(grantee, 'kms:Decrypt');
       } else {
         throw new Error(`function ${spec.name}: unknown access "${access}"`);
       }
@@ -275,7 +283,7 @@ export class AppStack extends Stack {
     if (isPublic && route) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: `${spec.method} ${spec.path} is a public liveness probe: it returns component status only, no tenant data.`,
+        reason: `${spec.method} ${spec.path} is ${spec.publicBecause ?? 'public'}.`,
       });
     }
   }

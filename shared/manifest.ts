@@ -14,7 +14,10 @@ export type Access =
   | 'queue:routing:send'
   | 'queue:orders:send'
   | 'queue:rounds:send'
-  | 'websocket:post';
+  | 'websocket:post'
+  /** Seal / open shops' webhook secrets and platform credentials with the data stack's secrets key (KMS). */
+  | 'secrets:encrypt'
+  | 'secrets:decrypt';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -34,6 +37,8 @@ export interface HttpRouteSpec extends FunctionSpec {
    * (`httpRoute({ auth: 'public' })`); test/unit/manifest.test.ts checks the two agree.
    */
   public?: boolean;
+  /** Why a public route needs no token (cdk-nag's APIG4 acknowledgment); required with `public`. */
+  publicBecause?: string;
 }
 
 export interface WebSocketRouteSpec extends FunctionSpec {
@@ -92,7 +97,15 @@ export const webSocketAuthorizer: WebSocketAuthorizerSpec = {
 };
 
 export const httpRoutes: readonly HttpRouteSpec[] = [
-  { name: 'Health', method: 'GET', path: '/health', handler: 'functions/http/health.ts', access: ['table:read'], public: true },
+  {
+    name: 'Health',
+    method: 'GET',
+    path: '/health',
+    handler: 'functions/http/health.ts',
+    access: ['table:read'],
+    public: true,
+    publicBecause: 'a public liveness probe: it returns component status only, no tenant data',
+  },
   { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: [] },
   {
     name: 'CreateConnectTicket',
@@ -127,6 +140,40 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { name: 'PutResponsePolicy', method: 'PUT', path: '/v1/shops/{shopId}/response-policy', handler: 'functions/http/put-response-policy.ts', access: ['table:write'] },
   { name: 'GetResponsePolicy', method: 'GET', path: '/v1/shops/{shopId}/response-policy', handler: 'functions/http/get-response-policy.ts', access: ['table:read'] },
   { name: 'GetResponseRate', method: 'GET', path: '/v1/shops/{shopId}/response-rate', handler: 'functions/http/get-response-rate.ts', access: ['table:read'] },
+
+  // Order ingestion (issue 7 §1, docs/orders-design.md §9).
+  {
+    name: 'PutOrderIntegration',
+    method: 'PUT',
+    path: '/v1/shops/{shopId}/order-integration',
+    handler: 'functions/http/put-order-integration.ts',
+    access: ['table:read', 'table:write', 'secrets:encrypt'],
+  },
+  {
+    name: 'GetOrderIntegration',
+    method: 'GET',
+    path: '/v1/shops/{shopId}/order-integration',
+    handler: 'functions/http/get-order-integration.ts',
+    access: ['table:read'],
+  },
+  {
+    name: 'GetOrderEventLog',
+    method: 'GET',
+    path: '/v1/shops/{shopId}/order-event-log',
+    handler: 'functions/http/get-order-event-log.ts',
+    access: ['table:read'],
+  },
+  ...(['shopify', 'douyin', 'kefu'] as const).map(
+    (kind): HttpRouteSpec => ({
+      name: `Receive${kind.charAt(0).toUpperCase()}${kind.slice(1)}Webhook`,
+      method: 'POST',
+      path: `/v1/webhooks/${kind}/{endpointId}`,
+      handler: `functions/http/receive-${kind}-webhook.ts`,
+      access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+      public: true,
+      publicBecause: "a platform's webhook: platforms send no JWT; the request is authenticated by its signature over the raw body, checked against the shop's sealed secret before anything is parsed",
+    }),
+  ),
   // Order cards (issue 7 §2).
   { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
   { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
@@ -262,6 +309,21 @@ export const schedules: readonly ScheduleSpec[] = [
     handler: 'functions/schedule/close-idle-conversations.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
     timeoutSeconds: 60,
+  },
+  // Order ingestion (issue 7 §1): Taobao's TMC is pulled; every shop is reconciled against the platform API.
+  {
+    name: 'PullPlatformMessages',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/pull-platform-messages.ts',
+    access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'ReconcileOrders',
+    expression: 'rate(15 minutes)',
+    handler: 'functions/schedule/reconcile-orders.ts',
+    access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+    timeoutSeconds: 300,
   },
   {
     // The deadline sweep (issue 7 §3): due-time index from its cursor to the scheduled time; warnings pushed live.

@@ -155,6 +155,49 @@ describe('every HTTP operation, as documented', () => {
   });
 });
 
+describe('order ingestion operations, as documented (issue 7 §1)', () => {
+  const sim = async (path: string, body: Record<string, unknown> = {}) => {
+    const response = await fetch(`${stack.simulatorUrl}/sim/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status, path).toBe(200);
+    return (await response.json()) as Record<string, any>;
+  };
+
+  it('writes and reads an integration without its secrets: 200, 400, 404, 409', async () => {
+    const admin = await sign('admin-contract', 'admin');
+    expect(await call('PUT', '/v1/shops/contract-orders', { token: admin, body: { ...shopBody, name: '订单契约店' } })).toMatchObject({ status: 200 });
+    const body = { platform: 'shopify', platformShopId: 'contract.myshopify.com', webhookSecret: 'contract-webhook-secret-1' };
+    const put = await call('PUT', '/v1/shops/contract-orders/order-integration', { token: admin, body });
+    expect(put).toMatchObject({ status: 200, body: { platform: 'shopify', webhookPaths: { shopify: expect.any(String), kefu: expect.any(String) } } });
+    expect(JSON.stringify(put.body)).not.toContain('contract-webhook-secret-1');
+    expect(await call('PUT', '/v1/shops/contract-orders/order-integration', { token: admin, body: { ...body, webhookSecret: 'short' } })).toMatchObject({ status: 400 });
+    expect(await call('PUT', '/v1/shops/contract-orders/order-integration', { token: admin, body: { ...body, platform: 'douyin' } })).toMatchObject({ status: 409, body: { error: { code: 'INTEGRATION_PLATFORM_FIXED' } } });
+    expect(await call('GET', '/v1/shops/contract-orders/order-integration', { token: admin })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/shops/no-such-shop/order-integration', { token: admin })).toMatchObject({ status: 404 });
+  });
+
+  it("receives the simulator's signed Shopify, Douyin and relayed kefu-format webhooks (200), and refuses bad signatures (401) and unknown endpoints (404)", async () => {
+    for (const shop of ['old-time-apparel', 'henggong-appliances', 'cloud-mist-tea']) {
+      const placed = await sim('orders', { shop, buyer: 'buyer-taotao' });
+      expect(placed.deliveries.map((d: { status: number }) => d.status), shop).toEqual([200]);
+    }
+    const supervisor = await sign('supervisor-wang', 'supervisor', allShops);
+    const integration = (await call('GET', '/v1/shops/old-time-apparel/order-integration', { token: supervisor })).body!;
+    const forged = await fetch(`${stack.httpUrl}${integration.webhookPaths.shopify}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': `${'A'.repeat(43)}=`, 'x-shopify-topic': 'orders/paid' },
+      body: '{"id":1}',
+    });
+    expect(forged.status).toBe(401);
+    for (const kind of ['shopify', 'douyin', 'kefu']) {
+      const unknown = await fetch(`${stack.httpUrl}/v1/webhooks/${kind}/AAAAAAAAAAAAAAAAAAAAAA`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(unknown.status, kind).toBe(404);
+    }
+    const ignored = await call('GET', `/v1/shops/old-time-apparel/order-event-log?day=${new Date().toISOString().slice(0, 10)}`, { token: supervisor });
+    expect(ignored).toMatchObject({ status: 200, body: { entries: expect.any(Array) } });
+    expect(await call('GET', '/v1/shops/old-time-apparel/order-event-log?day=yesterday', { token: supervisor })).toMatchObject({ status: 400 });
+  });
+});
+
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {
   let conversationId: string;
   let agent: ChatClient;

@@ -101,12 +101,13 @@ describe('the template matches the manifest', () => {
     for (const spec of specs) functionOf(template, spec.name);
   });
 
-  it.each(eachCase)('%s: one HTTP route per httpRoutes entry, JWT-authorized except /health', (name) => {
+  it.each(eachCase)('%s: one HTTP route per httpRoutes entry, JWT-authorized except the public ones', (name) => {
     const { template, manifest } = cases[name];
     const routes = routesOf(template, 'HTTP');
     expect(routes.map((route) => route.RouteKey).sort()).toEqual(manifest.httpRoutes.map((spec) => `${spec.method} ${spec.path}`).sort());
     for (const route of routes) {
-      expect(route.AuthorizationType, route.RouteKey).toBe(route.RouteKey === 'GET /health' ? 'NONE' : 'JWT');
+      const spec = manifest.httpRoutes.find((candidate) => `${candidate.method} ${candidate.path}` === route.RouteKey);
+      expect(route.AuthorizationType, route.RouteKey).toBe(spec?.public ? 'NONE' : 'JWT');
     }
   });
 
@@ -256,6 +257,7 @@ describe('every Lambda', () => {
       ...manifest.queues.map(queueUrlVariable),
       'WS_MANAGEMENT_ENDPOINT',
       'STAGE',
+      'SECRETS_KEY_ID',
       'NODE_OPTIONS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -303,6 +305,16 @@ describe('least privilege from the access list', () => {
     expect(actionsOf(template, 'CloseIdleConversations')).toEqual(
       expect.arrayContaining(['dynamodb:UpdateItem', 'sqs:SendMessage']),
     );
+  });
+
+  it('lets only the functions that declare secrets:encrypt / secrets:decrypt use the secrets key, and only for that', () => {
+    const { template } = cases.real;
+    const kmsActions = (name: string) => actionsOf(template, name).filter((action) => action.startsWith('kms:'));
+    expect(kmsActions('PutOrderIntegration')).toEqual(['kms:Encrypt']);
+    expect(kmsActions('ReceiveShopifyWebhook')).toEqual(['kms:Decrypt']);
+    expect(kmsActions('PullPlatformMessages')).toEqual(['kms:Decrypt']);
+    expect(kmsActions('GetOrderIntegration')).toEqual([]);
+    expect(kmsActions('WsSendMessage')).toEqual([]);
   });
 
   it('names the table indexes instead of index/*', () => {
