@@ -13,7 +13,9 @@ export type Access =
   | 'queue:delivery:send'
   | 'queue:routing:send'
   | 'queue:orders:send'
-  | 'websocket:post';
+  | 'websocket:post'
+  /** Change region capacity (warm throughput, provisioned/reserved/event-source concurrency): the promo capacity control only. */
+  | 'capacity:control';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -119,6 +121,19 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/get-response-stats.ts',
     access: ['table:read'],
   },
+  // ---- promo mode (issue 10): ops and admins only ----
+  { name: 'ListPromos', method: 'GET', path: '/v1/promos', handler: 'functions/http/list-promos.ts', access: ['table:read'] },
+  { name: 'PutPromo', method: 'PUT', path: '/v1/promos/{promoId}', handler: 'functions/http/put-promo.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetPromo', method: 'GET', path: '/v1/promos/{promoId}', handler: 'functions/http/get-promo.ts', access: ['table:read'] },
+  { name: 'GetPromoStatus', method: 'GET', path: '/v1/promos/{promoId}/status', handler: 'functions/http/get-promo-status.ts', access: ['table:read'] },
+  { name: 'PlanPromo', method: 'POST', path: '/v1/promos/{promoId}/plan', handler: 'functions/http/plan-promo.ts', access: ['table:read'], memoryMb: 1024 },
+  {
+    name: 'TriggerPromoPhase',
+    method: 'POST',
+    path: '/v1/promos/{promoId}/phases/{phaseId}/trigger',
+    handler: 'functions/http/trigger-promo-phase.ts',
+    access: ['table:read', 'table:write'],
+  },
 ];
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
@@ -204,6 +219,18 @@ export const schedules: readonly ScheduleSpec[] = [
     expression: 'rate(1 minute)',
     handler: 'functions/schedule/close-idle-conversations.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    timeoutSeconds: 60,
+  },
+  {
+    // Promo capacity (issue 10): every minute, converge the region's capacity on what the calendars ask
+    // for now. A schedule here rather than EventBridge one-time schedules per phase: phases are few, the
+    // switches have lead times (24 h, 1 h) that a one-time schedule per step would multiply, editing a
+    // phase would mean finding and moving its schedules, a converging run is idempotent by construction
+    // (row 25), and the local stack runs it the same way. Precision: one minute.
+    name: 'ControlPromoCapacity',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/control-promo-capacity.ts',
+    access: ['table:read', 'table:write', 'capacity:control'],
     timeoutSeconds: 60,
   },
 ];

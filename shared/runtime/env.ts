@@ -12,6 +12,8 @@ const envSchema = z.object({
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} in the cloud; the local stack's URL locally. */
   WS_MANAGEMENT_ENDPOINT: z.string().min(1).optional(),
   STAGE: z.string().default('dev'),
+  /** Only the capacity control function's: what it may change, with each preset's values (shared/promo/capacity.ts). */
+  PROMO_CAPACITY_TARGETS: z.string().min(2).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
