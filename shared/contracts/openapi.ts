@@ -168,6 +168,7 @@ export function buildOpenApiDocument(
       { name: 'agents' },
       { name: 'conversations' },
       { name: 'quick replies', description: '快捷回复: phrase libraries per agent, per shop and per tenant.' },
+      { name: 'promo', description: 'Promo mode (Double 11, 618): the calendar, phase triggers, status and the staffing and capacity plan. Ops and admins only.' },
     ],
     paths,
     components: {
@@ -177,7 +178,7 @@ export function buildOpenApiDocument(
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'RS256 JWT from the deployment\'s issuer, verified once by API Gateway\'s JWT authorizer (issuer, audience, expiry, signature against the issuer\'s JWKS); handlers read the claims it passes. The scheme is case-insensitive (`bearer` works). Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin), `shop_ids` (array or space/comma-separated string).',
+            'RS256 JWT from the deployment\'s issuer, verified once by API Gateway\'s JWT authorizer (issuer, audience, expiry, signature against the issuer\'s JWKS); handlers read the claims it passes. The scheme is case-insensitive (`bearer` works). Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin | ops), `shop_ids` (array or space/comma-separated string).',
         },
       },
       responses: Object.fromEntries(Object.keys(commonErrors).map((name) => [name, commonResponse(name as keyof typeof commonErrors)])),
