@@ -1,5 +1,5 @@
 import { leadMinutes, type ActualCapacity } from './capacity';
-import type { Promo, WarmThroughput } from './calendar';
+import type { CapacityPresetName, Promo, WarmThroughput } from './calendar';
 import { phaseStart } from './promo-routing';
 
 /**
@@ -12,8 +12,8 @@ const functionMemoryGb = 0.5;
 
 /** Region preset figures the dry run can quote (the command has infra/config; the API does not). */
 export interface PresetFigures {
-  /** Provisioned concurrency per latency-critical alias, and how many aliases. */
-  provisionedConcurrencyPerAlias: number;
+  /** Provisioned concurrency per latency-critical alias in each preset, and how many aliases. */
+  provisionedConcurrencyPerAlias: Record<CapacityPresetName, number>;
   latencyCriticalAliases: number;
 }
 
@@ -49,7 +49,7 @@ export function describeSwitches(promo: Pick<Promo, 'phases' | 'triggered'>, act
       });
     }
     if (infra) {
-      const pc = figures ? figures.provisionedConcurrencyPerAlias * figures.latencyCriticalAliases : undefined;
+      const pc = figures ? figures.provisionedConcurrencyPerAlias[infra.preset] * figures.latencyCriticalAliases : undefined;
       const usd = pc === undefined ? undefined : pc * functionMemoryGb * hours * 3600 * provisionedConcurrencyUsdPerGbSecond;
       steps.push({
         phaseId: phase.phaseId,
