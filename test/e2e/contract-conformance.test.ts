@@ -136,6 +136,39 @@ describe('every HTTP operation, as documented', () => {
       body: { error: { code: 'QUICK_REPLY_LIMIT' } },
     });
   });
+
+  it('runs promo mode: calendar (dry run, save, 400 by field, 403), trigger twice, status, plan', async () => {
+    const ops = await sign('ops-contract', 'ops');
+    const supervisor = await sign('sup-contract', 'supervisor', ['peach-glow']);
+    const year = new Date().getUTCFullYear() + 1;
+    const promo = {
+      name: '双11',
+      zone: 'Asia/Shanghai',
+      shopIds: ['peach-glow'],
+      phases: [
+        { phaseId: 'peak', kind: 'peak', startsAt: `${year}-11-11T00:00`, endsAt: `${year}-11-11T02:00`, routing: { stageBorrowing: [{ from: 'after-sale', to: 'pre-sale' }] }, infrastructure: { preset: 'promo' } },
+        { phaseId: 'tail', kind: 'after-sales-tail', startsAt: `${year}-11-14T00:00`, endsAt: `${year}-11-29T00:00` },
+      ],
+    };
+    expect(await call('PUT', '/v1/promos/contract-11?dryRun=true', { token: ops, body: promo })).toMatchObject({ status: 200, body: { dryRun: true } });
+    expect(await call('GET', '/v1/promos/contract-11', { token: ops })).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(await call('PUT', '/v1/promos/contract-11', { token: ops, body: promo })).toMatchObject({ status: 200, body: { dryRun: false, promo: { version: 1 } } });
+    const overlapping = { ...promo, phases: [promo.phases[0], { ...promo.phases[1], startsAt: `${year}-11-11T01:00` }] };
+    expect(await call('PUT', '/v1/promos/contract-11', { token: ops, body: overlapping })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.phases.1.startsAt' }] } },
+    });
+    expect(await call('PUT', '/v1/promos/contract-11', { token: supervisor, body: promo })).toMatchObject({ status: 403 });
+    expect(await call('GET', '/v1/promos', { token: ops })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/promos/contract-11', { token: ops })).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/promos/contract-11/phases/peak/trigger', { token: ops })).toMatchObject({ status: 200, body: { result: 'triggered' } });
+    expect(await call('POST', '/v1/promos/contract-11/phases/peak/trigger', { token: ops })).toMatchObject({ status: 200, body: { result: 'unchanged' } });
+    expect(await call('POST', '/v1/promos/contract-11/phases/nope/trigger', { token: ops })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/promos/contract-11/status', { token: ops })).toMatchObject({ status: 200, body: { phases: [{ state: 'in-force' }, { state: 'scheduled' }] } });
+    const sales = [{ shopId: 'peach-glow', phaseId: 'peak', gmvTarget: 6_800_000, averageOrderValue: 340, conversionRate: 0.04, inquiryRate: 0.085 }];
+    expect(await call('POST', '/v1/promos/contract-11/plan', { token: ops, body: { sales } })).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/promos/contract-11/plan', { token: ops, body: { sales: [{ ...sales[0], phaseId: 'nope' }] } })).toMatchObject({ status: 400 });
+  });
 });
 
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {
