@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest';
-import { emptyResponseFacts } from '../../shared/conversations/conversation';
 import type { Promo } from '../../shared/promo/calendar';
 import { promoRoutingFor } from '../../shared/promo/promo-routing';
 import type { Agent, AgentCandidate } from '../../shared/routing/agent';
@@ -7,6 +6,7 @@ import { chooseAgent } from '../../shared/routing/choose-agent';
 import { routeConversation, type RoutingDependencies } from '../../shared/routing/route-conversation';
 import type { Shop, ShopRouting } from '../../shared/routing/shop';
 import type { RoutableConversation } from '../../shared/store/conversation-ownership';
+import { waitingConversation } from '../support/routing-fixtures';
 
 const groups = { 'pre-sale': 'pre', 'in-sale': 'in', 'after-sale': 'after' } as const;
 const routing: ShopRouting = { mode: 'by-stage', groups, idleCloseMinutes: 30, defaultAgentCap: 10 };
@@ -84,20 +84,8 @@ describe('chooseAgent with a lent group', () => {
 });
 
 describe('routeConversation with the promo calendar', () => {
-  const conversation: RoutableConversation = {
-    conversationId: 'c1',
-    tenantId: 't1',
-    shopId: 's1',
-    buyerId: 'b1',
-    stage: 'pre-sale',
-    status: 'waiting',
-    openedAt: '2026-11-10T16:00:00.000Z',
-    lastSeq: 1,
-    lastMessageAt: '2026-11-10T16:00:00.000Z',
-    buyerReadSeq: 0,
-    agentReadSeq: 0,
-    responseFacts: emptyResponseFacts(),
-  };
+  const conversation: RoutableConversation = { ...waitingConversation, openedAt: '2026-11-10T16:00:00.000Z', lastMessageAt: '2026-11-10T16:00:00.000Z' };
+
   const shop: Shop = { shopId: 's1', name: 's', category: 'c', routing, createdAt: 'x', updatedAt: 'x' };
   const agent = (agentId: string, groupIds: string[], load = 0): Agent => ({
     agentId, name: agentId, shopIds: ['s1'], groupIds, presence: 'online', load, cap: 10, version: 1, createdAt: 'x', updatedAt: 'x',
