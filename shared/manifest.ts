@@ -97,7 +97,8 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     method: 'POST',
     path: '/v1/connect-tickets',
     handler: 'functions/http/create-connect-ticket.ts',
-    access: ['table:write'],
+    // table:read: a militia account's window (shared/people/manage-militia.ts).
+    access: ['table:read', 'table:write'],
   },
   { name: 'PutShop', method: 'PUT', path: '/v1/shops/{shopId}', handler: 'functions/http/put-shop.ts', access: ['table:write'] },
   { name: 'GetShop', method: 'GET', path: '/v1/shops/{shopId}', handler: 'functions/http/get-shop.ts', access: ['table:read'] },
@@ -134,6 +135,7 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/trigger-promo-phase.ts',
     access: ['table:read', 'table:write'],
   },
+  { name: 'ImportMilitia', method: 'POST', path: '/v1/militia/imports', handler: 'functions/http/import-militia.ts', access: ['table:read', 'table:write'] },
 ];
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [

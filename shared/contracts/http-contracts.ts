@@ -32,6 +32,7 @@ import {
   triggerResponseSchema,
 } from '../promo/frames';
 import { promoRoles } from '../promo/manage-promos';
+import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '../people/frames';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -98,6 +99,7 @@ export const httpContracts: Record<string, HttpContract> = {
     tag: 'session',
     auth: roles,
     responses: { 201: { description: 'A ticket for the caller.', schema: connectTicketSchema } },
+    errors: [{ status: 403, codes: ['ACCOUNT_EXPIRED', 'ACCOUNT_NOT_STARTED'], description: 'A militia member outside the window their roster gave them: no new socket.' }],
   },
   'PUT /v1/shops/{shopId}': {
     summary: 'Create or update a shop',
@@ -300,6 +302,22 @@ export const httpContracts: Record<string, HttpContract> = {
       {
         path: { promoId: 'double-11-2027' },
         body: { sales: [{ shopId: 'handu-flagship', phaseId: 'peak', gmvTarget: 6800000, averageOrderValue: 340, conversionRate: 0.04, inquiryRate: 0.085 }], staffing: { receptionsPerAgentPerShift: 850, shiftHours: 8, targetAnswerRate: 0.9 } },
+      },
+    ],
+  },
+  'POST /v1/militia/imports': {
+    summary: 'Import a militia roster (CSV)',
+    description:
+      'Staff lent for a promo (民兵计划), one per CSV row: `userId,name,stage,shopIds,cap,startsAt,expiresAt` (shopIds separated by `;`, instants with their offset). Each becomes an agent of the shops in their group for the stage, capped, with an account that expires: after `expiresAt` (or before `startsAt`) a connect ticket is refused with 403 ACCOUNT_EXPIRED / ACCOUNT_NOT_STARTED. `?dryRun=true` answers every row\'s errors and writes nothing; a real import with any bad row is a 400 naming each (`body.csv.line.3.expiresAt`) and writes nothing.',
+    tag: 'promo',
+    auth: promoRoles,
+    query: militiaImportQuery,
+    body: militiaImportBody,
+    responses: { 200: { description: 'Every row with its errors; `imported` rows written (0 on a dry run).', schema: militiaImportResponse } },
+    examples: [
+      {
+        query: { dryRun: 'true' },
+        body: { csv: 'userId,name,stage,shopIds,cap,startsAt,expiresAt\nmilitia-hr-1,人事小王,pre-sale,handu-flagship,30,2027-11-01T08:00:00+08:00,2027-11-30T23:59:59+08:00\n' },
       },
     ],
   },

@@ -196,4 +196,6 @@ export const keys = {
   }),
   capacityAsks: () => ({ pk: 'REGION#CAPACITY', skPrefix: 'ASK#' }),
   capacityActual: (): Key => ({ pk: 'REGION#CAPACITY', sk: 'ACTUAL' }),
+  /** A time-limited staff account (a militia member): when it starts and expires, what it may do. */
+  account: (tenantId: string, userId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#ACCOUNT#${userId}`, sk: 'ACCOUNT' }),
 } as const;

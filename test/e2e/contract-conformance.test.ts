@@ -168,6 +168,14 @@ describe('every HTTP operation, as documented', () => {
     const sales = [{ shopId: 'peach-glow', phaseId: 'peak', gmvTarget: 6_800_000, averageOrderValue: 340, conversionRate: 0.04, inquiryRate: 0.085 }];
     expect(await call('POST', '/v1/promos/contract-11/plan', { token: ops, body: { sales } })).toMatchObject({ status: 200 });
     expect(await call('POST', '/v1/promos/contract-11/plan', { token: ops, body: { sales: [{ ...sales[0], phaseId: 'nope' }] } })).toMatchObject({ status: 400 });
+
+    const roster = `userId,name,stage,shopIds,cap,startsAt,expiresAt\nmilitia-1,人事小王,pre-sale,peach-glow,30,2020-11-01T00:00:00Z,${year}-11-30T00:00:00Z\n`;
+    expect(await call('POST', '/v1/militia/imports?dryRun=true', { token: ops, body: { csv: roster } })).toMatchObject({ status: 200, body: { valid: true, imported: 0 } });
+    expect(await call('POST', '/v1/militia/imports', { token: ops, body: { csv: roster.replace('peach-glow', 'no-such-shop') } })).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'body.csv.line.2.shopIds' }] } },
+    });
+    expect(await call('POST', '/v1/militia/imports', { token: ops, body: { csv: roster } })).toMatchObject({ status: 200, body: { imported: 1 } });
   });
 });
 
