@@ -136,7 +136,30 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     access: ['table:read', 'table:write'],
   },
   { name: 'ImportMilitia', method: 'POST', path: '/v1/militia/imports', handler: 'functions/http/import-militia.ts', access: ['table:read', 'table:write'] },
+  // Order cards (issue 7 §2).
+  { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
+  { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
+  { name: 'GetRefund', method: 'GET', path: '/v1/shops/{shopId}/refunds/{platform}/{refundId}', handler: 'functions/http/get-refund.ts', access: ['table:read'] },
+  // After-sales cases (issue 7 §3, docs/orders-design.md §4). Changes notify the owners over the socket.
+  ...caseRoutes(),
 ];
+
+function caseRoutes(): HttpRouteSpec[] {
+  const change: readonly Access[] = ['table:read', 'table:write', 'websocket:post'];
+  return [
+    { name: 'OpenCase', method: 'POST', path: '/v1/shops/{shopId}/cases', handler: 'functions/http/open-case.ts', access: change },
+    { name: 'ListShopCases', method: 'GET', path: '/v1/shops/{shopId}/cases', handler: 'functions/http/list-shop-cases.ts', access: ['table:read'] },
+    { name: 'ListMyCases', method: 'GET', path: '/v1/me/cases', handler: 'functions/http/list-my-cases.ts', access: ['table:read'] },
+    { name: 'GetCase', method: 'GET', path: '/v1/cases/{caseId}', handler: 'functions/http/get-case.ts', access: ['table:read'] },
+    { name: 'TransitionCase', method: 'POST', path: '/v1/cases/{caseId}/transitions', handler: 'functions/http/transition-case.ts', access: change },
+    { name: 'AddCaseNote', method: 'POST', path: '/v1/cases/{caseId}/notes', handler: 'functions/http/add-case-note.ts', access: change },
+    { name: 'AddCaseEvidence', method: 'POST', path: '/v1/cases/{caseId}/evidence', handler: 'functions/http/add-case-evidence.ts', access: change },
+    { name: 'PutCaseOwner', method: 'PUT', path: '/v1/cases/{caseId}/owner', handler: 'functions/http/put-case-owner.ts', access: change },
+    { name: 'RecordCaseRetention', method: 'POST', path: '/v1/cases/{caseId}/retention', handler: 'functions/http/record-case-retention.ts', access: change },
+    { name: 'GetCaseSettings', method: 'GET', path: '/v1/shops/{shopId}/case-settings', handler: 'functions/http/get-case-settings.ts', access: ['table:read'] },
+    { name: 'PutCaseSettings', method: 'PUT', path: '/v1/shops/{shopId}/case-settings', handler: 'functions/http/put-case-settings.ts', access: ['table:read', 'table:write'] },
+  ];
+}
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
   { name: 'WsConnect', route: '$connect', handler: 'functions/ws/connect.ts', access: ['table:write'], returnResponse: false },
@@ -165,7 +188,8 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     name: 'WsSetPresence',
     route: 'setPresence',
     handler: 'functions/ws/set-presence.ts',
-    access: ['table:read', 'table:write', 'queue:routing:send'],
+    // websocket:post: going online hands the agent waiting after-sales cases, and tells them (case.updated).
+    access: ['table:read', 'table:write', 'queue:routing:send', 'websocket:post'],
     returnResponse: true,
   },
   {
@@ -190,6 +214,7 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     returnResponse: true,
   },
   { name: 'WsWatch', route: 'watch', handler: 'functions/ws/watch.ts', access: ['table:read', 'table:write'], returnResponse: true },
+  { name: 'WsOrders', route: 'orders', handler: 'functions/ws/orders.ts', access: ['table:read'], returnResponse: true },
 ];
 
 export const queueConsumers: readonly QueueConsumerSpec[] = [
@@ -213,6 +238,19 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxConcurrency: 5,
     timeoutSeconds: 20,
   },
+  {
+    // Platform order events → orders, then the after-steps (conversation stage; after-sales cases).
+    // A midnight burst becomes queue depth: 10 consumers apply ~100 events/s each way below the table's
+    // limits; one order's events conflict only with each other and retry on the stored revision.
+    name: 'ApplyOrderEvents',
+    queue: 'orders',
+    handler: 'functions/queue/apply-order-events.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 10,
+    timeoutSeconds: 30,
+  },
 ];
 
 export const schedules: readonly ScheduleSpec[] = [
@@ -221,6 +259,14 @@ export const schedules: readonly ScheduleSpec[] = [
     expression: 'rate(1 minute)',
     handler: 'functions/schedule/close-idle-conversations.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    timeoutSeconds: 60,
+  },
+  {
+    // The deadline sweep (issue 7 §3): due-time index from its cursor to the scheduled time; warnings pushed live.
+    name: 'SweepCaseDeadlines',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/sweep-case-deadlines.ts',
+    access: ['table:read', 'table:write', 'websocket:post'],
     timeoutSeconds: 60,
   },
   {

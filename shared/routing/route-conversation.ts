@@ -7,7 +7,7 @@ import { assignConversation, getBuyerAtShop, getRoutableConversation, type Routa
 import { waitingPosition } from '../store/waiting-line';
 import { getShop } from '../store/shops';
 import type { Agent } from './agent';
-import { announceAssignment, readRecentMessages } from './announce-assignment';
+import { announceAssignment, readOrderCards, readRecentMessages } from './announce-assignment';
 import { chooseAgent, primaryGroupOf, sampledMembersPerGroup, type RoutingChoice } from './choose-agent';
 import { notifyUser, type NotifyUser } from './notify';
 import { cachedPromos } from '../promo/calendar-cache';
@@ -29,6 +29,8 @@ export const routingDependencies = {
   settledWaitMs: waitingLineDependencies.settledWaitMs,
   /** The newest messages, for the agent's `assigned` frame (announce-assignment.ts). */
   readRecentMessages,
+  /** The buyer's order cards, for the `assigned` frame. */
+  readOrderCards,
   notify: notifyUser as NotifyUser,
   /** The tenant's promo calendar, for the routing switches of the phases in force (cached briefly). */
   listPromos: (tenantId: string) => cachedPromos(tenantId),

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCredentials, localRegion } from '../../infra/local/engines';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
@@ -24,7 +25,7 @@ const clients: ChatClient[] = [];
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
   stopRecording = contractRecorder.recordFetch(stack.httpUrl);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
@@ -269,6 +270,54 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
     expect(await agent.request({ action: 'transfer', conversationId, toGroupId: 'peach-in', note: 'x' })).toMatchObject({ type: 'error' });
   });
 
+  it('follows the buyer\'s orders: conversation.stage and unassigned on a stage change, cards in assigned, on `orders` and over HTTP', async () => {
+    const orderBuyer = await connect('buyer-contract-orders', 'buyer');
+    const ack = await orderBuyer.request({ action: 'sendMessage', shopId: 'peach-glow', clientMessageId: 'o1', text: '我刚下单，什么时候发货？' });
+    const orderConversation = String(ack.conversationId);
+    await agent.next((frame) => frame.type === 'assigned' && frame.conversationId === orderConversation, 15_000);
+    const lili = await connect('lili', 'agent', allShops);
+    expect(await lili.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+
+    // The platform (the simulator's role) says the buyer paid, then asks for a refund: through the orders queue.
+    const sqsClient = new SQSClient({ endpoint: stack.engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
+    const occurredAt = new Date().toISOString();
+    const envelope = (messageId: string, topic: string, payload: Record<string, unknown>, businessVersion: number) => ({
+      tenantId,
+      via: 'simulator',
+      receivedAt: occurredAt,
+      envelope: { platform: 'taobao', shopId: 'peach-glow', messageId, sourceTopic: 'test', occurredAt, businessVersion, topic, payload },
+    });
+    const orderId = `contract-${Date.now()}`;
+    const send = (body: unknown) => sqsClient.send(new SendMessageCommand({ QueueUrl: stack.engines.queueUrls.orders, MessageBody: JSON.stringify(body) }));
+    await send(envelope(`${orderId}-paid`, 'order.updated', { orderId, status: 'paid', buyer: { buyerId: 'buyer-contract-orders', nick: 'b**s' }, lines: [{ lineId: 'l1', title: '面霜', quantity: 1 }], total: { minor: 19900, currency: 'CNY' } }, Date.now()));
+    // xiaomei serves pre-sale only: the conversation goes to the in-sale group (lili), who gets it with the order card.
+    await agent.next((frame) => frame.type === 'conversation.stage' && frame.conversationId === orderConversation && frame.stage === 'in-sale', 20_000);
+    await agent.next((frame) => frame.type === 'unassigned' && frame.conversationId === orderConversation && frame.reason === 'stage-changed', 20_000);
+    await orderBuyer.next((frame) => frame.type === 'conversation.stage' && frame.stage === 'in-sale', 20_000);
+    const assigned = await lili.next((frame) => frame.type === 'assigned' && frame.conversationId === orderConversation, 20_000);
+    expect(assigned.orders).toMatchObject([{ orderId, status: 'paid' }]);
+
+    const cards = await lili.request({ action: 'orders', conversationId: orderConversation });
+    expect(cards).toMatchObject({ type: 'order.cards', orders: [{ orderId }] });
+    expect(await lili.request({ action: 'orders' })).toMatchObject({ type: 'error', field: 'conversationId' });
+    expect(await orderBuyer.request({ action: 'orders', conversationId: orderConversation })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+
+    await send(envelope(`${orderId}-refund`, 'refund.updated', { orderId, refundId: `${orderId}-r1`, status: 'requested', kind: 'refund-only' }, Date.now()));
+    await lili.next((frame) => frame.type === 'conversation.stage' && frame.stage === 'after-sale', 20_000);
+    sqsClient.destroy();
+
+    const liliToken = await sign('lili', 'agent', allShops);
+    const listed = await call('GET', '/v1/shops/peach-glow/buyers/buyer-contract-orders/orders?limit=5', { token: liliToken });
+    expect(listed).toMatchObject({ status: 200, body: { stage: 'after-sale', orders: [{ orderId }] } });
+    expect(await call('GET', '/v1/shops/peach-glow/buyers/buyer-contract-orders/orders?limit=0', { token: liliToken })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/peach-glow/buyers/buyer-contract-orders/orders', { token: await sign('buyer-contract-orders', 'buyer') })).toMatchObject({ status: 403 });
+    expect(await call('GET', `/v1/shops/peach-glow/orders/taobao/${orderId}`, { token: liliToken })).toMatchObject({ status: 200, body: { order: { orderId } } });
+    expect(await call('GET', `/v1/shops/peach-glow/orders/ebay/${orderId}`, { token: liliToken })).toMatchObject({ status: 400 });
+    expect(await call('GET', `/v1/shops/peach-glow/orders/taobao/${orderId}`, { token: await sign('ajie', 'agent', ['henggong-appliances']) })).toMatchObject({ status: 404 });
+    expect(await call('GET', `/v1/shops/peach-glow/refunds/taobao/${orderId}-r1`, { token: liliToken })).toMatchObject({ status: 200, body: { refund: { status: 'requested' } } });
+    expect(await call('GET', '/v1/shops/peach-glow/refunds/taobao/no-such-refund', { token: liliToken })).toMatchObject({ status: 404 });
+  }, 90_000);
+
   it('tells a buyer with nobody free their place in line', async () => {
     // Nobody serving Henggong is online in this run.
     const waiting = await connect('buyer-waiting', 'buyer');
@@ -289,6 +338,70 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
     tooBig.send({ action: 'ping', padding: 'x'.repeat(129 * 1024) });
     expect(await tooBig.closedWithin(5000)).toBe(1009);
   });
+});
+
+describe('after-sales cases: every route and pushed frame, as documented', () => {
+  it('opens, reads, moves, annotates, reassigns and lists a case; the owner gets case.opened / case.updated, the sweep a case.warning', async () => {
+    const shopId = 'peach-glow';
+    const supervisor = await sign('supervisor-wang', 'supervisor', allShops);
+    const xiaomei = await sign('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    const settingsPath = `/v1/shops/${shopId}/case-settings`;
+    // A quality complaint is due 3.6 s after it enters its state: the local sweep warns within two minutes.
+    const settings = {
+      safetyMarginMinutes: 0,
+      warningPoints: [1],
+      supervisorIds: ['supervisor-wang'],
+      deadlineRules: [{ id: 'e2e-quick', platform: '*', caseType: 'quality-complaint', state: '*', hours: 0.001 }],
+    };
+    expect(await call('GET', settingsPath, { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: settings })).toMatchObject({ status: 200 });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: { ...settings, warningPoints: [2] } })).toMatchObject({ status: 400 });
+    expect(await call('PUT', settingsPath, { token: xiaomei, body: settings })).toMatchObject({ status: 403 });
+    expect(await call('GET', '/v1/shops/no-such-shop/case-settings', { token: supervisor })).toMatchObject({ status: 404 });
+
+    const buyer = await connect('buyer-case', 'buyer');
+    const ack = await buyer.request({ action: 'sendMessage', shopId, clientMessageId: 'case-1', text: '面霜用了过敏，怎么处理？' });
+    const conversationId = String(ack.conversationId);
+    const owner = await connect('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    const dawei = await connect('dawei', 'agent', ['henggong-appliances', 'peach-glow']);
+    const watching = await connect('supervisor-wang', 'supervisor', allShops);
+
+    const body = { clientRequestId: 'e2e-case-0001', type: 'quality-complaint', conversationId, platform: 'taobao', note: '买家反馈过敏' };
+    const opened = await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body });
+    expect(opened).toMatchObject({ status: 201, body: { ownerId: 'xiaomei', state: 'open' } });
+    const caseId = String(opened.body?.caseId);
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body })).toMatchObject({ status: 200, body: { caseId } });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, type: 'exchange' } })).toMatchObject({ status: 409 });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, ownerId: 'dawei' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, clientRequestId: 'e2e-case-0002', conversationId: 'no-such-conversation' } })).toMatchObject({ status: 404 });
+    await owner.next((frame) => frame.type === 'case.opened' && (frame.case as { caseId?: string }).caseId === caseId);
+
+    expect(await call('GET', `/v1/cases/${caseId}`, { token: xiaomei })).toMatchObject({ status: 200, body: { caseId } });
+    expect(await call('GET', '/v1/cases/no-such-case', { token: xiaomei })).toMatchObject({ status: 404 });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'waiting-buyer' } })).toMatchObject({ status: 200 });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'resolved' } })).toMatchObject({ status: 409, body: { error: { code: 'CASE_OUTCOME_REQUIRED' } } });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'limbo' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/cases/${caseId}/notes`, { token: xiaomei, body: { text: '已请买家上传照片' } })).toMatchObject({ status: 201 });
+    expect(await call('POST', `/v1/cases/${caseId}/notes`, { token: await sign('dawei', 'agent', ['peach-glow']), body: { text: 'x' } })).toMatchObject({ status: 403 });
+    expect(await call('POST', `/v1/cases/${caseId}/evidence`, { token: xiaomei, body: { url: 'https://img.example.com/allergy.jpg' } })).toMatchObject({ status: 201 });
+    expect(await call('POST', `/v1/cases/${caseId}/evidence`, { token: xiaomei, body: { url: 'ftp://x' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/cases/${caseId}/retention`, { token: xiaomei, body: {} })).toMatchObject({ status: 409, body: { error: { code: 'CASE_OUTCOME_NOT_ALLOWED' } } });
+    expect(await call('PUT', `/v1/cases/${caseId}/owner`, { token: xiaomei, body: { ownerId: 'dawei' } })).toMatchObject({ status: 403 });
+    expect(await call('PUT', `/v1/cases/${caseId}/owner`, { token: supervisor, body: { ownerId: 'dawei' } })).toMatchObject({ status: 200, body: { ownerId: 'dawei' } });
+    await dawei.next((frame) => frame.type === 'case.updated' && (frame.case as { ownerId?: string }).ownerId === 'dawei');
+    // Back on the seller's side: its clock restarts and the sweep warns the new owner and the supervisor.
+    const daweiToken = await sign('dawei', 'agent', ['henggong-appliances', 'peach-glow']);
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: daweiToken, body: { to: 'waiting-seller' } })).toMatchObject({ status: 200 });
+
+    expect(await call('GET', `/v1/shops/${shopId}/cases?limit=5`, { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('GET', `/v1/shops/${shopId}/cases?cursor=forged`, { token: supervisor })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/no-such-shop/cases', { token: xiaomei })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/me/cases', { token: daweiToken })).toMatchObject({ status: 200 });
+
+    await dawei.next((frame) => frame.type === 'case.warning' && frame.caseId === caseId, 150_000);
+    await watching.next((frame) => frame.type === 'case.warning' && frame.caseId === caseId, 10_000);
+    expect(await call('GET', `/v1/shops/${shopId}/cases?overdue=true`, { token: supervisor })).toMatchObject({ status: 200, body: { cases: [{ caseId }] } });
+  }, 200_000);
 });
 
 describe('the documents describe everything this suite saw', () => {

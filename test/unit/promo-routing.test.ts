@@ -104,6 +104,7 @@ describe('routeConversation with the promo calendar', () => {
     getConversations: vi.fn(async () => []),
     readRecentMessages: vi.fn(async () => ({ messages: [], hasMore: false })),
     notify: vi.fn(async () => undefined),
+    readOrderCards: vi.fn(async () => []),
     listPromos: vi.fn(async () => [double11]),
     now: () => new Date(now),
     random: () => 0.5,
