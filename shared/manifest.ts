@@ -89,7 +89,8 @@ export const webSocketAuthorizer: WebSocketAuthorizerSpec = {
 
 export const httpRoutes: readonly HttpRouteSpec[] = [
   { name: 'Health', method: 'GET', path: '/health', handler: 'functions/http/health.ts', access: ['table:read'], public: true },
-  { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: [] },
+  // table:read: every authenticated route reads whether the caller's tenant is deleted (shared/store/tenants.ts).
+  { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: ['table:read'] },
   {
     name: 'CreateConnectTicket',
     method: 'POST',
@@ -119,6 +120,26 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/get-response-stats.ts',
     access: ['table:read'],
   },
+  // ---- onboarding (issue 12): tenants, audit log ----
+  { name: 'CreateTenant', method: 'POST', path: '/v1/tenants', handler: 'functions/http/create-tenant.ts', access: ['table:write'] },
+  { name: 'GetTenant', method: 'GET', path: '/v1/tenants/{tenantId}', handler: 'functions/http/get-tenant.ts', access: ['table:read'] },
+  { name: 'PatchTenant', method: 'PATCH', path: '/v1/tenants/{tenantId}', handler: 'functions/http/patch-tenant.ts', access: ['table:write'] },
+  {
+    name: 'RequestTenantDeletion',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/deletion',
+    handler: 'functions/http/request-tenant-deletion.ts',
+    access: ['table:write'],
+  },
+  {
+    name: 'ConfirmTenantDeletion',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/deletion/confirm',
+    handler: 'functions/http/confirm-tenant-deletion.ts',
+    access: ['table:write'],
+  },
+  { name: 'RestoreTenant', method: 'DELETE', path: '/v1/tenants/{tenantId}/deletion', handler: 'functions/http/restore-tenant.ts', access: ['table:write'] },
+  { name: 'ListAuditEntries', method: 'GET', path: '/v1/audit-entries', handler: 'functions/http/list-audit-entries.ts', access: ['table:read'] },
 ];
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
@@ -205,6 +226,14 @@ export const schedules: readonly ScheduleSpec[] = [
     handler: 'functions/schedule/close-idle-conversations.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
     timeoutSeconds: 60,
+  },
+  {
+    // Restore windows are days long: an hourly run is punctual enough, and each run is idempotent.
+    name: 'PurgeDeletedTenants',
+    expression: 'rate(1 hour)',
+    handler: 'functions/schedule/purge-deleted-tenants.ts',
+    access: ['table:read', 'table:write'],
+    timeoutSeconds: 900,
   },
 ];
 

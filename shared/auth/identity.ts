@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-export const roles = ['buyer', 'agent', 'supervisor', 'admin'] as const;
+/**
+ * `platform`: the operator of the kefu deployment itself (creates and deletes tenants); it acts on no
+ * shop or conversation of any tenant.
+ */
+export const roles = ['buyer', 'agent', 'supervisor', 'admin', 'platform'] as const;
 export type Role = (typeof roles)[number];
 
 /**

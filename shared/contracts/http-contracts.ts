@@ -20,6 +20,7 @@ import { agentSchema } from '../routing/agent';
 import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../routing/frames';
 import { shopSchema } from '../routing/shop';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
+import { onboardingContracts } from './onboarding-contracts';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -33,7 +34,7 @@ import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'tenants' | 'audit' | 'catalogue';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -47,7 +48,7 @@ export interface HttpContract {
   examples?: { path?: Record<string, string>; query?: Record<string, string>; body?: unknown }[];
 }
 
-const notFound = (what: string) => ({
+export const notFound = (what: string) => ({
   status: 404,
   codes: ['NOT_FOUND'],
   description: `No such ${what} for this caller. Another tenant's or shop's ${what} gets exactly this answer too.`,
@@ -211,4 +212,5 @@ export const httpContracts: Record<string, HttpContract> = {
     errors: [notFound('quick reply')],
     examples: [{ path: { shortcut: '/hi' }, query: { scope: 'tenant' } }],
   },
+  ...onboardingContracts,
 };
