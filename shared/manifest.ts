@@ -13,6 +13,7 @@ export type Access =
   | 'queue:delivery:send'
   | 'queue:routing:send'
   | 'queue:orders:send'
+  | 'queue:imports:send'
   | 'websocket:post';
 
 export interface FunctionSpec {
@@ -44,7 +45,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing' | 'orders';
+  name: 'delivery' | 'routing' | 'orders' | 'imports';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -72,6 +73,8 @@ export const queues: readonly QueueSpec[] = [
   // order-independent, so ordering buys nothing. 7 days (its DLQ keeps 14) outlasts Shopify's 4 h of
   // retries and a long weekend's consumer outage; the reconciliation sweep repairs anything older.
   { name: 'orders', fifo: false, maxReceiveCount: 5, retentionDays: 7 },
+  // Batches of large imports (catalogues): a batch is idempotent (Puts, a once-only progress marker).
+  { name: 'imports', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {
@@ -139,6 +142,32 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     access: ['table:write'],
   },
   { name: 'RestoreTenant', method: 'DELETE', path: '/v1/tenants/{tenantId}/deletion', handler: 'functions/http/restore-tenant.ts', access: ['table:write'] },
+  {
+    name: 'StartCatalogueImport',
+    method: 'POST',
+    path: '/v1/shops/{shopId}/catalogue-imports',
+    handler: 'functions/http/start-catalogue-import.ts',
+    access: ['table:write', 'queue:imports:send'],
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
+  {
+    name: 'GetCatalogueImport',
+    method: 'GET',
+    path: '/v1/shops/{shopId}/catalogue-imports/{importId}',
+    handler: 'functions/http/get-catalogue-import.ts',
+    access: ['table:read'],
+  },
+  { name: 'SearchProducts', method: 'GET', path: '/v1/shops/{shopId}/products', handler: 'functions/http/search-products.ts', access: ['table:read'] },
+  { name: 'GetShopChecklist', method: 'GET', path: '/v1/shops/{shopId}/checklist', handler: 'functions/http/get-shop-checklist.ts', access: ['table:read'] },
+  {
+    name: 'ImportQuickReplies',
+    method: 'POST',
+    path: '/v1/quick-reply-imports',
+    handler: 'functions/http/import-quick-replies.ts',
+    access: ['table:write'],
+    timeoutSeconds: 29,
+  },
   { name: 'ListAuditEntries', method: 'GET', path: '/v1/audit-entries', handler: 'functions/http/list-audit-entries.ts', access: ['table:read'] },
 ];
 
@@ -216,6 +245,18 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 5,
     timeoutSeconds: 20,
+  },
+  {
+    name: 'ImportCatalogueBatches',
+    queue: 'imports',
+    handler: 'functions/queue/import-catalogue-batches.ts',
+    access: ['table:read', 'table:write'],
+    // One batch is up to ~2,000 rows and ~20,000 item writes: one record at a time, a minute each at most.
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 4,
+    timeoutSeconds: 120,
+    memoryMb: 512,
   },
 ];
 

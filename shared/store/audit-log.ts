@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Identity } from '../auth/identity';
 import { auditEntryOf, auditEntrySchema, auditExpiry, type AuditChange, type AuditEntry } from '../audit/audit-entry';
@@ -60,4 +60,9 @@ export async function listAuditEntries(
   const entries = (result.Items ?? []).map((item) => auditEntrySchema.parse(item));
   const lastSk = result.LastEvaluatedKey?.sk;
   return { entries, ...(typeof lastSk === 'string' ? { lastKey: lastSk } : {}) };
+}
+
+/** Writes an audit entry on its own, for a change made of many writes (an import) that no one transaction holds. */
+export async function writeAuditEntry(audit: Awaited<ReturnType<typeof auditPut>>, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(new TransactWriteCommand({ TransactItems: [audit] }));
 }

@@ -295,3 +295,10 @@ export async function claimNextVariant(
   }
   throw new ServiceUnavailableError('quick reply is being sent concurrently, retry');
 }
+
+/** How many replies a library holds (its head's count; 0 for a library never written). */
+export async function libraryReplyCount(tenantId: string, scope: LibraryScope, client: DynamoDBDocumentClient = dynamo()): Promise<number> {
+  const head = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.quickReplyLibrary(tenantId, keys.quickReplyScope(scope)) }));
+  return typeof head.Item?.replyCount === 'number' ? head.Item.replyCount : 0;
+}
+

@@ -37,17 +37,7 @@ export async function itemsOf(pk: string, skPrefix?: string, client: DynamoDBDoc
 }
 
 /** Agent ids of a group (gsi1, any presence). */
-export async function agentIdsOfGroup(tenantId: string, groupId: string, client: DynamoDBDocumentClient = dynamo()): Promise<string[]> {
-  const ids: string[] = [];
-  const pages = paginateQuery({ client }, {
-    TableName: env().TABLE_NAME,
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk',
-    ExpressionAttributeValues: { ':pk': keys.agentsOfGroup(tenantId, groupId).gsi1pk },
-  });
-  for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.gsi1sk).split('#AGENT#').pop() ?? '');
-  return ids.filter(Boolean);
-}
+export { listAgentIdsOfGroup as agentIdsOfGroup } from './agents';
 
 /** Deletes every item of a partition; returns how many. Idempotent: a rerun finds what is left. */
 export async function deletePartition(pk: string, client: DynamoDBDocumentClient = dynamo(), skPrefix?: string): Promise<number> {
