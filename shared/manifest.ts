@@ -251,7 +251,7 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     queue: 'imports',
     handler: 'functions/queue/import-catalogue-batches.ts',
     access: ['table:read', 'table:write'],
-    // One batch is up to ~2,000 rows and ~20,000 item writes: one record at a time, a minute each at most.
+    // One batch is up to ~1,000 rows and ~10,000 item writes: one record at a time, well inside the timeout.
     batchSize: 1,
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 4,

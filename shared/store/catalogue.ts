@@ -7,7 +7,7 @@ import { batchWriteAll, putRequest } from './batch-write';
 import { keys } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
-import { cancellationCodes, isConditionalCheckFailed } from './write-failures';
+import { cancellationCodes, isConditionalCheckFailed, writeUnlessFirstConditionFails, type TransactItem } from './write-failures';
 
 /**
  * The catalogue repository (docs/access-patterns.md, "Catalogue"): per shop a head (`versionCounter`,
@@ -15,8 +15,6 @@ import { cancellationCodes, isConditionalCheckFailed } from './write-failures';
  * (`<word>#<sku>`). An import writes a new version beside the active one and switches the head when its
  * last batch is in, so agents never search a half-imported catalogue.
  */
-
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 export interface CatalogueHead {
   activeVersion?: number;
@@ -62,26 +60,16 @@ export async function createImport(
   audit: TransactItem,
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<boolean> {
-  try {
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: env().TABLE_NAME,
-              Item: { ...keys.catalogueImport(tenantId, record.shopId, record.importId), [tableSchema.entityAttribute]: 'CatalogueImport', ...record, contentHash, enqueued: false },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          audit,
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return false;
-    throw error;
-  }
+  return writeUnlessFirstConditionFails(client, [
+    {
+      Put: {
+        TableName: env().TABLE_NAME,
+        Item: { ...keys.catalogueImport(tenantId, record.shopId, record.importId), [tableSchema.entityAttribute]: 'CatalogueImport', ...record, contentHash, enqueued: false },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    audit,
+  ]);
 }
 
 export async function markEnqueued(tenantId: string, shopId: string, importId: string, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
@@ -108,34 +96,24 @@ export async function writeProducts(tenantId: string, shopId: string, version: n
  * batch was counted before (a redelivered message).
  */
 export async function countBatch(tenantId: string, shopId: string, importId: string, batch: number, rows: number, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
-  try {
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: env().TABLE_NAME,
-              Item: { ...keys.catalogueImportBatch(tenantId, shopId, importId, batch), [tableSchema.entityAttribute]: 'CatalogueImportBatch', rows },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Update: {
-              TableName: env().TABLE_NAME,
-              Key: keys.catalogueImport(tenantId, shopId, importId),
-              UpdateExpression: 'ADD batchesDone :one, rowsWritten :rows',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':one': 1, ':rows': rows },
-            },
-          },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return false;
-    throw error;
-  }
+  return writeUnlessFirstConditionFails(client, [
+    {
+      Put: {
+        TableName: env().TABLE_NAME,
+        Item: { ...keys.catalogueImportBatch(tenantId, shopId, importId, batch), [tableSchema.entityAttribute]: 'CatalogueImportBatch', rows },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Update: {
+        TableName: env().TABLE_NAME,
+        Key: keys.catalogueImport(tenantId, shopId, importId),
+        UpdateExpression: 'ADD batchesDone :one, rowsWritten :rows',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1, ':rows': rows },
+      },
+    },
+  ]);
 }
 
 /**

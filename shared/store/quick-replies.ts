@@ -9,7 +9,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
 import { tableSchema } from './table-schema';
-import { cancellationCodes, isConditionalCheckFailed } from './write-failures';
+import { cancellationCodes, isConditionalCheckFailed, type TransactItem } from './write-failures';
 
 /**
  * The quick-reply repository: one partition per library (`T#t#QR#<scope>`), one item per shortcut
@@ -184,8 +184,6 @@ async function replaceQuickReply(
   const stored = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: true }));
   return stored.Item ? parseQuickReply(stored.Item) : undefined;
 }
-
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** Deletes a reply and gives its slot back to the library, in one transaction; NOT_FOUND if it is not there. */
 export async function deleteQuickReply(

@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError, ServiceUnavailableError } from '../http/errors';
 import type { PutShopBody } from '../routing/frames';
@@ -8,7 +8,7 @@ import { env } from '../runtime/env';
 import { keys } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
-import { cancellationCodes } from './write-failures';
+import { writeUnlessFirstConditionFails, type TransactItem } from './write-failures';
 
 const shopEntity = 'Shop';
 
@@ -64,29 +64,20 @@ export async function saveShop(
       createdAt: before?.createdAt ?? now,
       updatedAt: now,
     });
-    try {
-      await client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: env().TABLE_NAME,
-                Item: { ...keys.shop(tenantId, shopId), [tableSchema.entityAttribute]: shopEntity, ...after },
-                ...(before
-                  ? { ConditionExpression: 'updatedAt = :seen', ExpressionAttributeValues: { ':seen': before.updatedAt } }
-                  : { ConditionExpression: 'attribute_not_exists(pk)' }),
-              },
-            },
-            ...(options.audit ? [await options.audit(before, after)] : []),
-          ],
-        }),
-      );
-      return after;
-    } catch (error) {
-      if (cancellationCodes(error)[0] !== 'ConditionalCheckFailed') throw error;
-    }
+    const written = await writeUnlessFirstConditionFails(client, [
+      {
+        Put: {
+          TableName: env().TABLE_NAME,
+          Item: { ...keys.shop(tenantId, shopId), [tableSchema.entityAttribute]: shopEntity, ...after },
+          ...(before
+            ? { ConditionExpression: 'updatedAt = :seen', ExpressionAttributeValues: { ':seen': before.updatedAt } }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        },
+      },
+      ...(options.audit ? [await options.audit(before, after)] : []),
+    ]);
+    if (written) return after;
   }
   throw new ServiceUnavailableError('the shop is being changed concurrently, retry');
 }
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];

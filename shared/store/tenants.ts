@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { defaultAuditRetentionDays } from '../audit/audit-entry';
 import { tenantSchema, type Tenant } from '../tenants/tenant';
@@ -6,7 +6,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
 import { tableSchema } from './table-schema';
-import { isTransactionCanceled } from './write-failures';
+import { writeUnlessFirstConditionFails, type TransactItem } from './write-failures';
 
 /**
  * The tenant repository: one item per tenant (`T#t` / `TENANT`, beside its shops), changed only with a
@@ -28,8 +28,6 @@ export async function getTenantRecord(
   return { tenant: tenantSchema.parse(result.Item), ...(typeof hash === 'string' ? { deletionCodeHash: hash } : {}) };
 }
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-
 /**
  * Writes `next` if the stored tenant is still `previous` (by version; absent for a new tenant), with the
  * extra items (its audit entry, a purge marker) in the same transaction. False if someone got there first.
@@ -41,28 +39,19 @@ export async function writeTenant(
   client: DynamoDBDocumentClient = dynamo(),
   deletionCodeHash?: string,
 ): Promise<boolean> {
-  try {
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: env().TABLE_NAME,
-              Item: { ...keys.tenant(next.tenantId), [tableSchema.entityAttribute]: tenantEntity, ...next, ...(deletionCodeHash ? { deletionCodeHash } : {}) },
-              ConditionExpression: previous ? '#version = :version' : 'attribute_not_exists(pk)',
-              ...(previous ? { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': previous.version } } : {}),
-            },
-          },
-          ...extra,
-        ],
-      }),
-    );
-    forgetTenantSettings(next.tenantId);
-    return true;
-  } catch (error) {
-    if (isTransactionCanceled(error) && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-    throw error;
-  }
+  const written = await writeUnlessFirstConditionFails(client, [
+    {
+      Put: {
+        TableName: env().TABLE_NAME,
+        Item: { ...keys.tenant(next.tenantId), [tableSchema.entityAttribute]: tenantEntity, ...next, ...(deletionCodeHash ? { deletionCodeHash } : {}) },
+        ConditionExpression: previous ? '#version = :version' : 'attribute_not_exists(pk)',
+        ...(previous ? { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': previous.version } } : {}),
+      },
+    },
+    ...extra,
+  ]);
+  if (written) forgetTenantSettings(next.tenantId);
+  return written;
 }
 
 /** The purge marker of a confirmed deletion (keys.tenantPurgeDue), put and deleted with the tenant's state. */

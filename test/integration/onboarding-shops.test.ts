@@ -40,6 +40,8 @@ const shopBody = {
 const profile = { platform: 'taobao', platformShopId: '57301234', timeZone: 'Asia/Shanghai', serviceHours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], open: '09:00', close: '23:00' }] };
 
 let queueUrl: string;
+/** The consumer's manifest timeout (120 s), not the 30 s of the default test context. */
+const consumerContext = { ...lambdaContext, getRemainingTimeInMillis: () => 120_000 };
 const shopPath = (shopId: string, suffix = '') => ({ path: `/v1/shops/${shopId}${suffix}`, pathParameters: { shopId } });
 const post = (identity: Identity, shopId: string, body: unknown) => callHttp(startImport, identity, { method: 'POST', ...shopPath(shopId, '/catalogue-imports'), body });
 const search = (identity: Identity, shopId: string, query: Record<string, string>) => callHttp(searchProducts, identity, { method: 'GET', ...shopPath(shopId, '/products'), query });
@@ -62,7 +64,7 @@ async function drainImports(): Promise<number> {
     const event = {
       Records: Messages.map((m) => ({ messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body ?? '', attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:imports', awsRegion: 'us-east-1' })),
     } as unknown as SQSEvent;
-    const response = (await importBatches(event, lambdaContext)) as { batchItemFailures: unknown[] };
+    const response = (await importBatches(event, consumerContext)) as { batchItemFailures: unknown[] };
     expect(response.batchItemFailures).toEqual([]);
     for (const m of Messages) await sqs().send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
     handled += Messages.length;
