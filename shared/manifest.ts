@@ -14,6 +14,7 @@ export type Access =
   | 'queue:routing:send'
   | 'queue:orders:send'
   | 'queue:rounds:send'
+  | 'queue:imports:send'
   | 'websocket:post'
   /** Seal / open shops' webhook secrets and platform credentials with the data stack's secrets key (KMS). */
   | 'secrets:encrypt'
@@ -52,7 +53,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing' | 'orders' | 'rounds';
+  name: 'delivery' | 'routing' | 'orders' | 'rounds' | 'imports';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -83,6 +84,8 @@ export const queues: readonly QueueSpec[] = [
   // Response-clock checks (issue 7 §4): each waits with DelaySeconds until its round's at-risk or due
   // instant. A check is worth nothing days late, so 4 days as the others.
   { name: 'rounds', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
+  // Batches of large imports (catalogues): a batch is idempotent (Puts, a once-only progress marker).
+  { name: 'imports', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {
@@ -108,7 +111,8 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     public: true,
     publicBecause: 'a public liveness probe: it returns component status only, no tenant data',
   },
-  { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: [] },
+  // table:read: every authenticated route reads whether the caller's tenant is deleted (shared/store/tenants.ts).
+  { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: ['table:read'] },
   {
     name: 'CreateConnectTicket',
     method: 'POST',
@@ -197,6 +201,52 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { name: 'GetRefund', method: 'GET', path: '/v1/shops/{shopId}/refunds/{platform}/{refundId}', handler: 'functions/http/get-refund.ts', access: ['table:read'] },
   // After-sales cases (issue 7 §3, docs/orders-design.md §4). Changes notify the owners over the socket.
   ...caseRoutes(),
+  // ---- onboarding (issue 12): tenants, audit log ----
+  { name: 'CreateTenant', method: 'POST', path: '/v1/tenants', handler: 'functions/http/create-tenant.ts', access: ['table:write'] },
+  { name: 'GetTenant', method: 'GET', path: '/v1/tenants/{tenantId}', handler: 'functions/http/get-tenant.ts', access: ['table:read'] },
+  { name: 'PatchTenant', method: 'PATCH', path: '/v1/tenants/{tenantId}', handler: 'functions/http/patch-tenant.ts', access: ['table:write'] },
+  {
+    name: 'RequestTenantDeletion',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/deletion',
+    handler: 'functions/http/request-tenant-deletion.ts',
+    access: ['table:write'],
+  },
+  {
+    name: 'ConfirmTenantDeletion',
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/deletion/confirm',
+    handler: 'functions/http/confirm-tenant-deletion.ts',
+    access: ['table:write'],
+  },
+  { name: 'RestoreTenant', method: 'DELETE', path: '/v1/tenants/{tenantId}/deletion', handler: 'functions/http/restore-tenant.ts', access: ['table:write'] },
+  {
+    name: 'StartCatalogueImport',
+    method: 'POST',
+    path: '/v1/shops/{shopId}/catalogue-imports',
+    handler: 'functions/http/start-catalogue-import.ts',
+    access: ['table:write', 'queue:imports:send'],
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
+  {
+    name: 'GetCatalogueImport',
+    method: 'GET',
+    path: '/v1/shops/{shopId}/catalogue-imports/{importId}',
+    handler: 'functions/http/get-catalogue-import.ts',
+    access: ['table:read'],
+  },
+  { name: 'SearchProducts', method: 'GET', path: '/v1/shops/{shopId}/products', handler: 'functions/http/search-products.ts', access: ['table:read'] },
+  { name: 'GetShopChecklist', method: 'GET', path: '/v1/shops/{shopId}/checklist', handler: 'functions/http/get-shop-checklist.ts', access: ['table:read'] },
+  {
+    name: 'ImportQuickReplies',
+    method: 'POST',
+    path: '/v1/quick-reply-imports',
+    handler: 'functions/http/import-quick-replies.ts',
+    access: ['table:write'],
+    timeoutSeconds: 29,
+  },
+  { name: 'ListAuditEntries', method: 'GET', path: '/v1/audit-entries', handler: 'functions/http/list-audit-entries.ts', access: ['table:read'] },
 ];
 
 function caseRoutes(): HttpRouteSpec[] {
@@ -317,6 +367,18 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxConcurrency: 5,
     timeoutSeconds: 20,
   },
+  {
+    name: 'ImportCatalogueBatches',
+    queue: 'imports',
+    handler: 'functions/queue/import-catalogue-batches.ts',
+    access: ['table:read', 'table:write'],
+    // One batch is up to ~1,000 rows and ~10,000 item writes: one record at a time, well inside the timeout.
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 4,
+    timeoutSeconds: 120,
+    memoryMb: 512,
+  },
 ];
 
 export const schedules: readonly ScheduleSpec[] = [
@@ -361,6 +423,14 @@ export const schedules: readonly ScheduleSpec[] = [
     handler: 'functions/schedule/control-promo-capacity.ts',
     access: ['table:read', 'table:write', 'capacity:control'],
     timeoutSeconds: 60,
+  },
+  {
+    // Restore windows are days long: an hourly run is punctual enough, and each run is idempotent.
+    name: 'PurgeDeletedTenants',
+    expression: 'rate(1 hour)',
+    handler: 'functions/schedule/purge-deleted-tenants.ts',
+    access: ['table:read', 'table:write'],
+    timeoutSeconds: 900,
   },
 ];
 

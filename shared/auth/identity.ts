@@ -3,8 +3,10 @@ import { z } from 'zod';
 /**
  * `ops`: runs promo mode for the tenant (calendar, phase triggers, staffing plans); serves no shop and
  * holds no conversation, so every shop- and chat-scoped check refuses it like a buyer's.
+ * `platform`: the operator of the kefu deployment itself (creates and deletes tenants); it acts on no
+ * shop or conversation of any tenant.
  */
-export const roles = ['buyer', 'agent', 'supervisor', 'admin', 'ops'] as const;
+export const roles = ['buyer', 'agent', 'supervisor', 'admin', 'ops', 'platform'] as const;
 export type Role = (typeof roles)[number];
 
 /**

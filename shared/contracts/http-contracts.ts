@@ -40,6 +40,7 @@ import {
 import { promoRoles } from '../promo/manage-promos';
 import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '../people/frames';
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
+import { onboardingContracts } from './onboarding-contracts';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -53,7 +54,7 @@ import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, order
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -69,7 +70,7 @@ export interface HttpContract {
   examples?: { path?: Record<string, string>; query?: Record<string, string>; body?: unknown }[];
 }
 
-const notFound = (what: string) => ({
+export const notFound = (what: string) => ({
   status: 404,
   codes: ['NOT_FOUND'],
   description: `No such ${what} for this caller. Another tenant's or shop's ${what} gets exactly this answer too.`,
@@ -439,6 +440,7 @@ export const httpContracts: Record<string, HttpContract> = {
     examples: [{ path: { shopId: 'peach-glow', platform: 'taobao', refundId: '88990011' } }],
   },
   ...caseHttpContracts,
+  ...onboardingContracts,
 };
 
 /** The three public webhook routes differ only in the format they verify. */

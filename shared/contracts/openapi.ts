@@ -22,7 +22,11 @@ const commonErrors = {
     writers: ['unauthorized', 'error'],
     description: "Usually API Gateway's JWT authorizer: `{\"message\":\"Unauthorized\"}` with a `www-authenticate` header, for a missing, expired, tampered, wrong-issuer or wrong-audience token. A verified token without kefu's claims (`tenant_id`, `role`) gets kefu's error body, code UNAUTHORIZED.",
   },
-  Forbidden: { status: 403, writers: ['error'], description: "The caller's role may not do this. Code FORBIDDEN." },
+  Forbidden: {
+    status: 403,
+    writers: ['error'],
+    description: "The caller's role may not do this: code FORBIDDEN. Or the caller's tenant has been deleted (restorable by the platform operator until its purge): code TENANT_DELETED.",
+  },
   PayloadTooLarge: {
     status: 413,
     writers: ['error', 'payloadTooLarge'],
@@ -45,7 +49,7 @@ const commonErrors = {
 
 const description = `kefu's HTTP API: sessions, shops, agents, conversation history, response figures and quick replies.
 
-**Authentication.** Every route except \`GET /health\` takes \`Authorization: Bearer <JWT>\`: an access token from the deployment's identity provider (Cognito user pool in the cloud, the local issuer with \`npm start\`). The token's signature is checked against the issuer's JWKS, and \`iss\`, \`aud\` and \`exp\` are enforced. kefu reads the claims \`sub\` (user id), \`tenant_id\`, \`role\` (\`buyer\`, \`agent\`, \`supervisor\` or \`admin\`) and \`shop_ids\` (the shops an agent or supervisor serves: an array, or a space- or comma-separated string). Tenant, user, role and shops come only from the token: a body or query carrying \`tenantId\`, \`role\`, \`createdAt\` or any other undeclared field is refused with 400.
+**Authentication.** Every route except \`GET /health\` takes \`Authorization: Bearer <JWT>\`: an access token from the deployment's identity provider (Cognito user pool in the cloud, the local issuer with \`npm start\`). The token's signature is checked against the issuer's JWKS, and \`iss\`, \`aud\` and \`exp\` are enforced. kefu reads the claims \`sub\` (user id), \`tenant_id\`, \`role\` (\`buyer\`, \`agent\`, \`supervisor\`, \`admin\`, or \`platform\` for the deployment's operator) and \`shop_ids\` (the shops an agent or supervisor serves: an array, or a space- or comma-separated string). Tenant, user, role and shops come only from the token: a body or query carrying \`tenantId\`, \`role\`, \`createdAt\` or any other undeclared field is refused with 400.
 
 **Isolation.** An object of another tenant, or of a shop the caller does not serve, gets the same 404 NOT_FOUND as a missing one.
 

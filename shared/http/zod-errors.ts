@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ValidationError, type ErrorDetail } from './errors';
 
 /** Turns zod issues into field-level details a client can show next to the offending input. */
-function toValidationError(error: z.ZodError, prefix?: string): ValidationError {
+export function toValidationError(error: z.ZodError, prefix?: string): ValidationError {
   const fieldOf = (path: PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || (prefix ?? '(root)');
   // zod reports undeclared keys as one issue on the object; the contract names each offending field.
   const details: ErrorDetail[] = error.issues.flatMap((issue) =>

@@ -6,6 +6,8 @@ import { identityFromClaims, type Identity, type Role } from '../auth/identity';
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../http/errors';
 import { parseOrThrow } from '../http/zod-errors';
 import { logger } from '../runtime/observability';
+import { tenantSettings } from '../store/tenants';
+import { TenantDeletedError } from '../tenants/manage-tenants';
 import { publishMetrics } from './publish-metrics';
 import { toErrorResponse } from './error-response';
 
@@ -50,7 +52,8 @@ type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
 /**
  * The HTTP API handler factory: every route gets the same logging, authentication, body limits, zod
  * validation (400 naming the field), and error mapping. The domain function receives typed input and an
- * Identity built from the claims API Gateway's JWT authorizer verified, never from the body.
+ * Identity built from the claims API Gateway's JWT authorizer verified, never from the body. A deleted
+ * tenant's users are refused (TENANT_DELETED) before anything runs (issue 12: a tombstone refuses access).
  */
 export function httpRoute<
   B extends z.ZodType | undefined = undefined,
@@ -69,6 +72,7 @@ export function httpRoute<
     logger.appendKeys({ correlationId: requestId });
     try {
       const identity = authenticate(event, options.auth);
+      if (identity && identity.role !== 'platform' && !(await tenantSettings(identity.tenantId)).open) throw new TenantDeletedError();
       const rawBody = options.rawBody ? readRawBody(event, maxBodyBytes) : undefined;
       const body = options.body
         ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body')

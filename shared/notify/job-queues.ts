@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deliveryJobSchema, routeJobSchema, type DeliveryJob, type RouteJob } from '../conversations/jobs';
 import { roundCheckSchema, type RoundCheck } from '../service-clock/rounds';
+import { catalogueBatchJobSchema, type CatalogueBatchJob } from '../catalogue/import-job';
 import { orderEventMessageSchema, type OrderEventMessage } from '../orders/order-event-message';
 import { sqs } from '../runtime/clients';
 import { env } from '../runtime/env';
@@ -10,7 +11,7 @@ import { env } from '../runtime/env';
  * body its own schema would refuse.
  */
 
-function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL' | 'ROUNDS_QUEUE_URL'): string {
+function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL' | 'ROUNDS_QUEUE_URL' | 'IMPORTS_QUEUE_URL'): string {
   const url = env()[name];
   if (!url) throw new Error(`${name} is not set for this handler`);
   return url;
@@ -65,4 +66,13 @@ export async function sendOrderEvents(
 export async function sendRoundCheck(check: RoundCheck, delaySeconds: number, client: SQSClient = sqs()): Promise<void> {
   const body = roundCheckSchema.parse(check);
   await client.send(new SendMessageCommand({ QueueUrl: queueUrl('ROUNDS_QUEUE_URL'), MessageBody: toQueueBody(body), DelaySeconds: delaySeconds }));
+}
+
+/** Puts an import's batches on the `imports` queue, a few at a time; a failure throws (the client retries the import, batches are idempotent). */
+export async function sendCatalogueBatches(jobs: readonly CatalogueBatchJob[], client: SQSClient = sqs()): Promise<void> {
+  const url = queueUrl('IMPORTS_QUEUE_URL');
+  const bodies = jobs.map((job) => toQueueBody(catalogueBatchJobSchema.parse(job)));
+  for (let start = 0; start < bodies.length; start += 8) {
+    await Promise.all(bodies.slice(start, start + 8).map((body) => client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }))));
+  }
 }

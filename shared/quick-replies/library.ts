@@ -2,6 +2,7 @@ import type { Identity } from '../auth/identity';
 import { NotFoundError } from '../http/errors';
 import * as store from '../store/quick-replies';
 import { getShop } from '../store/shops';
+import { auditPut } from '../store/audit-log';
 import type { StoredQuickReply } from '../store/quick-replies';
 import { encodeCursor } from './cursor';
 import { authorizeLibrary, type LibraryScope } from './library-access';
@@ -15,6 +16,8 @@ export interface LibraryDeps {
   listQuickReplies: typeof store.listQuickReplies;
   putQuickReply: typeof store.putQuickReply;
   deleteQuickReply: typeof store.deleteQuickReply;
+  /** The reply as it is before a change, for the audit entry (an eventually consistent read). */
+  findQuickReply: typeof store.findQuickReply;
   /** Whether the tenant has this shop (a strongly consistent read: it may have been created just now). */
   shopExists: (tenantId: string, shopId: string) => Promise<boolean>;
   now: () => Date;
@@ -24,6 +27,7 @@ const productionDeps: LibraryDeps = {
   listQuickReplies: store.listQuickReplies,
   putQuickReply: store.putQuickReply,
   deleteQuickReply: store.deleteQuickReply,
+  findQuickReply: store.findQuickReply,
   shopExists: async (tenantId, shopId) => (await getShop(tenantId, shopId, { consistent: true })) !== undefined,
   now: () => new Date(),
 };
@@ -69,7 +73,9 @@ export async function saveQuickReply(
   // Admins may name any shop id: one the tenant does not have would get a library nobody can use.
   if (scope.kind === 'shop' && !(await deps.shopExists(identity.tenantId, scope.shopId))) throw new NotFoundError('shop');
   const content = { title: body.title, variants: body.variants, tags: body.tags ?? [], ...(body.stage ? { stage: body.stage } : {}) };
-  const { reply, created } = await deps.putQuickReply(identity.tenantId, scope, shortcut, content, identity.userId, deps.now());
+  const now = deps.now();
+  const audit = await auditedChange(identity, scope, shortcut, 'quick-reply.put', content, deps, now);
+  const { reply, created } = await deps.putQuickReply(identity.tenantId, scope, shortcut, content, identity.userId, now, undefined, audit);
   return { reply: toView(reply, scope), created };
 }
 
@@ -81,5 +87,33 @@ export async function removeQuickReply(
   deps: LibraryDeps = productionDeps,
 ): Promise<void> {
   const scope = authorizeLibrary(identity, query, 'write');
-  await deps.deleteQuickReply(identity.tenantId, scope, shortcut);
+  const audit = await auditedChange(identity, scope, shortcut, 'quick-reply.delete', undefined, deps, deps.now());
+  await deps.deleteQuickReply(identity.tenantId, scope, shortcut, undefined, audit);
+}
+
+/** What an audit entry of a library change names: the reply, its library and (for a shop library) the shop. */
+export function auditTarget(scope: LibraryScope, shortcut: string) {
+  return {
+    type: 'quick-reply',
+    id: `${scope.kind === 'tenant' ? 'tenant' : scope.kind === 'shop' ? `shop:${scope.shopId}` : `agent:${scope.agentId}`}/${shortcut}`,
+    ...(scope.kind === 'shop' ? { shopId: scope.shopId } : {}),
+  };
+}
+
+/**
+ * The audit entry of a change to a shop's or the tenant's library, to write with the change; none for an
+ * agent's own phrases, which are no administrative change.
+ */
+async function auditedChange(
+  identity: Identity,
+  scope: LibraryScope,
+  shortcut: string,
+  action: 'quick-reply.put' | 'quick-reply.delete',
+  after: unknown,
+  deps: LibraryDeps,
+  now: Date,
+) {
+  if (scope.kind === 'agent') return [];
+  const before = (await deps.findQuickReply(identity.tenantId, [scope], shortcut))?.reply;
+  return [await auditPut(identity.tenantId, identity, { action, target: auditTarget(scope, shortcut), before, after }, now)];
 }

@@ -9,7 +9,7 @@ import { idSchema } from '../auth/identity';
 import { messageSchema } from '../conversations/conversation';
 import { echoedRefSchema, refSchema } from '../conversations/frames';
 import { presences } from './agent';
-import { conversationStageSchema, maxAgentCap, shopPersonaSchema, shopRoutingSchema } from './shop';
+import { conversationStageSchema, maxAgentCap, shopPersonaSchema, shopProfileSchema, shopRoutingSchema } from './shop';
 import { humanText } from './text';
 import { assignmentOrderCardSchema, maxOrderCards, type ConversationStageFrame } from '../orders/frames';
 
@@ -30,6 +30,8 @@ export const putShopBody = z.strictObject({
   category: humanText(50),
   persona: shopPersonaSchema.optional(),
   routing: shopRoutingSchema,
+  /** Onboarding profile; left out, the stored one is kept. */
+  profile: shopProfileSchema.optional(),
 });
 export type PutShopBody = z.infer<typeof putShopBody>;
 

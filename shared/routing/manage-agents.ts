@@ -1,6 +1,7 @@
 import type { Identity } from '../auth/identity';
 import { ForbiddenError, NotFoundError } from '../http/errors';
 import { getAgent, saveAgentProfile } from '../store/agents';
+import { auditPut } from '../store/audit-log';
 import { getShops } from '../store/shops';
 import { canSeeAgent, supervisesShop } from './access';
 import type { Agent } from './agent';
@@ -41,7 +42,9 @@ export async function putAgent(identity: Identity, agentId: string, body: PutAge
 
   const shopCaps = body.shopIds.flatMap((shopId) => shops.get(shopId)?.routing.defaultAgentCap ?? []);
   const cap = body.cap ?? existing?.cap ?? (shopCaps.length > 0 ? Math.min(...shopCaps) : defaultAgentCap);
-  return deps.saveAgentProfile(tenantId, agentId, { name: body.name, shopIds, groupIds, cap }, existing);
+  const profile = { name: body.name, shopIds, groupIds, cap };
+  const audit = await auditPut(tenantId, identity, { action: 'agent.put', target: { type: 'agent', id: agentId }, before: existing, after: profile });
+  return deps.saveAgentProfile(tenantId, agentId, profile, existing, undefined, undefined, [audit]);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Identity } from '../auth/identity';
 import { NotFoundError } from '../http/errors';
+import { auditPut } from '../store/audit-log';
 import { getShop, saveShop } from '../store/shops';
 import { assertSupervisesShop } from './access';
 import type { PutShopBody } from './frames';
@@ -13,7 +14,10 @@ export const shopDependencies = { getShop, saveShop };
  */
 export async function putShop(identity: Identity, shopId: string, body: PutShopBody, deps = shopDependencies): Promise<Shop> {
   assertSupervisesShop(identity, shopId);
-  return deps.saveShop(identity.tenantId, shopId, body, { mustExist: identity.role !== 'admin' });
+  return deps.saveShop(identity.tenantId, shopId, body, {
+    mustExist: identity.role !== 'admin',
+    audit: (before, after) => auditPut(identity.tenantId, identity, { action: 'shop.put', target: { type: 'shop', id: shopId, shopId }, before, after }),
+  });
 }
 
 /** A shop the caller administers or supervises. */

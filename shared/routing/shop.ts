@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
 import { stageSchema, stages, type Stage } from '../conversations/conversation';
+import { platforms } from '../orders/envelope';
+import { timeZoneSchema } from '../tenants/tenant';
 import { humanText } from './text';
 
 /** The stages a shop's service splits into (售前 / 售中 / 售后): the conversation's own stage names. */
@@ -39,6 +41,27 @@ export const shopPersonaSchema = z.strictObject({
   nickname: humanText(32).optional(),
 });
 
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM, 00:00 to 24:00');
+
+/** Hours the shop's agents answer, on the given days, in the profile's time zone (close after open). */
+export const serviceHoursSchema = z
+  .strictObject({ days: z.array(z.enum(weekdays)).min(1).max(7), open: clockTime, close: clockTime })
+  .refine((hours) => hours.close > hours.open, { message: 'close must be after open', path: ['close'] });
+
+/**
+ * What onboarding records about a shop besides routing: where it sells, its id there, its time zone and
+ * service hours. Optional on PUT /v1/shops: a body without it keeps the stored profile, so clients
+ * written before it existed change nothing by leaving it out.
+ */
+export const shopProfileSchema = z.strictObject({
+  platform: z.enum([...platforms, 'other']),
+  platformShopId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : or -'),
+  timeZone: timeZoneSchema,
+  serviceHours: z.array(serviceHoursSchema).max(14).optional(),
+});
+export type ShopProfile = z.infer<typeof shopProfileSchema>;
+
 /** A shop as stored and returned: its routing configuration plus what agents need to sound like it. */
 export const shopSchema = z.object({
   shopId: idSchema,
@@ -46,6 +69,14 @@ export const shopSchema = z.object({
   category: z.string(),
   persona: z.object({ tone: z.string(), nickname: z.string().optional() }).optional(),
   routing: shopRoutingSchema,
+  profile: z
+    .object({
+      platform: z.string(),
+      platformShopId: z.string(),
+      timeZone: z.string(),
+      serviceHours: z.array(z.object({ days: z.array(z.string()), open: z.string(), close: z.string() })).optional(),
+    })
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

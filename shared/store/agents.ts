@@ -129,6 +129,8 @@ export async function saveAgentProfile(
   previous: Pick<Agent, 'version' | 'groupIds' | 'presence'> | undefined,
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
+  /** Written in the same transaction: the change's audit entry. */
+  extraItems: readonly Record<string, unknown>[] = [],
 ): Promise<Agent> {
   const table = env().TABLE_NAME;
   const at = now.toISOString();
@@ -171,6 +173,7 @@ export async function saveAgentProfile(
             const { pk, sk } = keys.agentGroupMembership(tenantId, agentId, groupId, presence);
             return { Delete: { TableName: table, Key: { pk, sk } } };
           }),
+          ...extraItems,
         ],
       }),
     );

@@ -23,6 +23,10 @@ const ringPosition = (position: number) =>
  */
 export const memberRingPosition = (agentId: string): string => createHash('sha256').update(agentId).digest('hex').slice(0, 8);
 
+/** Token partitions per catalogue version (see keys.productToken). */
+export const catalogueTokenShards = 16;
+const tokenShard = (token: string) => createHash('sha256').update(token).digest().readUInt32BE(0) % catalogueTokenShards;
+
 /** Sequence numbers are zero-padded so the sort key orders them numerically. */
 export const padSeq = (seq: number) => String(seq).padStart(12, '0');
 
@@ -356,6 +360,51 @@ export const keys = {
   caseDueHour: (hour: string, shard: number) => ({ pk: `CASEDUE#${hour}#${shard}` }),
   /** The last minute the deadline sweep finished (conditional advance: a second run of a minute reads nothing, row 25). */
   caseSweepCursor: (name: string): Key => ({ pk: `SWEEP#${name}`, sk: 'CURSOR' }),
+  // ---- onboarding (issue 12): tenants' lifecycle, audit log, shop catalogues, imports ----
+  /**
+   * A tenant whose deletion was confirmed, due for purging at `purgeAfter` (ISO). Like idleCheck, not
+   * under the tenant's prefix: the purge schedule lists every tenant's due tombstones with one Query.
+   */
+  tenantPurgeDue: (purgeAfter: string, tenantId: string): Key => ({ pk: 'TENANT-PURGE', sk: `${purgeAfter}#${tenantPrefix(tenantId)}` }),
+  tenantPurgesDue: () => ({ pk: 'TENANT-PURGE' }),
+  /** A tenant's audit log: one partition, newest last by sort key (`AUDIT#<at>#<entryId>`), expiring by TTL. */
+  auditEntry: (tenantId: string, at: string, entryId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#AUDIT`, sk: `AUDIT#${at}#${entryId}` }),
+  auditLog: (tenantId: string) => ({ pk: `${tenantPrefix(tenantId)}#AUDIT`, skPrefix: 'AUDIT#' }),
+  /** A shop's catalogue head (active version, version counter) and its imports (`IMPORT#<id>`, batch markers under it). */
+  catalogue: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT`, sk: 'HEAD' }),
+  catalogueImport: (tenantId: string, shopId: string, importId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT`,
+    sk: `IMPORT#${importId}`,
+  }),
+  /** Written once per batch with the import's progress, so a redelivered batch is not counted twice. */
+  catalogueImportBatch: (tenantId: string, shopId: string, importId: string, batch: number): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT`,
+    sk: `IMPORT#${importId}#BATCH#${String(batch).padStart(6, '0')}`,
+  }),
+  /** One version of a shop's catalogue: a product per SKU, sorted by SKU so a prefix is one Query. */
+  product: (tenantId: string, shopId: string, version: number, sku: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}`,
+    sk: `P#${sku}`,
+  }),
+  productsOfVersion: (tenantId: string, shopId: string, version: number) => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}`,
+    skPrefix: 'P#',
+  }),
+  /**
+   * A title word of a product (`<word>#<sku>`), in one of catalogueTokenShards partitions per version
+   * chosen by a hash of the word, so a 50,000-row import spreads its token writes and a word's SKUs are
+   * one Query: `begins_with(sk, '<word>#')`.
+   */
+  productToken: (tenantId: string, shopId: string, version: number, token: string, sku: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}#W#${tokenShard(token)}`,
+    sk: `${token}#${sku}`,
+  }),
+  productsWithToken: (tenantId: string, shopId: string, version: number, token: string) => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}#W#${tokenShard(token)}`,
+    skPrefix: `${token}#`,
+  }),
+  tokenPartitionsOfVersion: (tenantId: string, shopId: string, version: number): string[] =>
+    Array.from({ length: catalogueTokenShards }, (_, shard) => `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}#W#${shard}`),
 } as const;
 
 /** Shards of the integrations list: enough to keep one partition's reads small at thousands of shops. */

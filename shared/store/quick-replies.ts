@@ -9,7 +9,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
 import { tableSchema } from './table-schema';
-import { cancellationCodes, isConditionalCheckFailed } from './write-failures';
+import { cancellationCodes, isConditionalCheckFailed, type TransactItem } from './write-failures';
 
 /**
  * The quick-reply repository: one partition per library (`T#t#QR#<scope>`), one item per shortcut
@@ -89,6 +89,8 @@ export async function putQuickReply(
   actorId: string,
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
+  /** Written in the same transaction as the create or replace: the change's audit entry. */
+  extraItems: readonly TransactItem[] = [],
 ): Promise<{ reply: StoredQuickReply; created: boolean }> {
   const segment = keys.quickReplyScope(scope);
   const at = now.toISOString();
@@ -115,6 +117,7 @@ export async function putQuickReply(
                 ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxRepliesPerLibrary, ':entity': libraryEntity },
               },
             },
+            ...extraItems,
           ],
         }),
       );
@@ -122,7 +125,7 @@ export async function putQuickReply(
     } catch (error) {
       const [replyReason, libraryReason] = cancellationCodes(error);
       if (replyReason === 'ConditionalCheckFailed') {
-        const replaced = await replaceQuickReply(tenantId, segment, shortcut, content, actorId, at, client);
+        const replaced = await replaceQuickReply(tenantId, segment, shortcut, content, actorId, at, client, extraItems);
         if (replaced) return { reply: replaced, created: false };
         continue; // deleted between the two writes: create again
       }
@@ -136,7 +139,7 @@ export async function putQuickReply(
   throw new ServiceUnavailableError();
 }
 
-/** Replaces an existing reply's content; undefined if it no longer exists. */
+/** Replaces an existing reply's content (with `extraItems` in the same transaction); undefined if it no longer exists. */
 async function replaceQuickReply(
   tenantId: string,
   segment: string,
@@ -145,32 +148,41 @@ async function replaceQuickReply(
   actorId: string,
   at: string,
   client: DynamoDBDocumentClient,
+  extraItems: readonly TransactItem[],
 ): Promise<StoredQuickReply | undefined> {
+  const key = keys.quickReply(tenantId, segment, shortcut);
   try {
-    const result = await client.send(
-      new UpdateCommand({
-        TableName: env().TABLE_NAME,
-        Key: keys.quickReply(tenantId, segment, shortcut),
-        UpdateExpression: `SET title = :title, variants = :variants, tags = :tags, updatedAt = :at, updatedBy = :by${
-          content.stage ? ', stage = :stage' : ''
-        }${content.stage ? '' : ' REMOVE stage'}`,
-        ConditionExpression: replyExists,
-        ExpressionAttributeValues: {
-          ':title': content.title,
-          ':variants': content.variants,
-          ':tags': content.tags,
-          ':at': at,
-          ':by': actorId,
-          ...(content.stage ? { ':stage': content.stage } : {}),
-        },
-        ReturnValues: 'ALL_NEW',
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: env().TABLE_NAME,
+              Key: key,
+              UpdateExpression: `SET title = :title, variants = :variants, tags = :tags, updatedAt = :at, updatedBy = :by${
+                content.stage ? ', stage = :stage' : ''
+              }${content.stage ? '' : ' REMOVE stage'}`,
+              ConditionExpression: replyExists,
+              ExpressionAttributeValues: {
+                ':title': content.title,
+                ':variants': content.variants,
+                ':tags': content.tags,
+                ':at': at,
+                ':by': actorId,
+                ...(content.stage ? { ':stage': content.stage } : {}),
+              },
+            },
+          },
+          ...extraItems,
+        ],
       }),
     );
-    return result.Attributes ? parseQuickReply(result.Attributes) : undefined;
   } catch (error) {
-    if (isConditionalCheckFailed(error)) return undefined;
+    if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return undefined;
     throw error;
   }
+  const stored = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: true }));
+  return stored.Item ? parseQuickReply(stored.Item) : undefined;
 }
 
 /** Deletes a reply and gives its slot back to the library, in one transaction; NOT_FOUND if it is not there. */
@@ -179,6 +191,7 @@ export async function deleteQuickReply(
   scope: LibraryScope,
   shortcut: string,
   client: DynamoDBDocumentClient = dynamo(),
+  extraItems: readonly TransactItem[] = [],
 ): Promise<void> {
   const segment = keys.quickReplyScope(scope);
   for (let attempt = 0; attempt < 4; attempt++) {
@@ -196,6 +209,7 @@ export async function deleteQuickReply(
                 ExpressionAttributeValues: { ':one': 1 },
               },
             },
+            ...extraItems,
           ],
         }),
       );
@@ -279,3 +293,10 @@ export async function claimNextVariant(
   }
   throw new ServiceUnavailableError('quick reply is being sent concurrently, retry');
 }
+
+/** How many replies a library holds (its head's count; 0 for a library never written). */
+export async function libraryReplyCount(tenantId: string, scope: LibraryScope, client: DynamoDBDocumentClient = dynamo()): Promise<number> {
+  const head = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.quickReplyLibrary(tenantId, keys.quickReplyScope(scope)) }));
+  return typeof head.Item?.replyCount === 'number' ? head.Item.replyCount : 0;
+}
+

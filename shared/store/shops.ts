@@ -1,6 +1,6 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NotFoundError } from '../http/errors';
+import { NotFoundError, ServiceUnavailableError } from '../http/errors';
 import type { PutShopBody } from '../routing/frames';
 import { shopSchema, type Shop } from '../routing/shop';
 import { dynamo } from '../runtime/clients';
@@ -8,11 +8,9 @@ import { env } from '../runtime/env';
 import { keys } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
-import { isConditionalCheckFailed } from './write-failures';
+import { writeUnlessFirstConditionFails, type TransactItem } from './write-failures';
 
 const shopEntity = 'Shop';
-/** Supervisors configure shops an admin onboarded; only admins create them. */
-const shopExists = 'attribute_exists(pk)';
 
 export async function getShop(
   tenantId: string,
@@ -38,45 +36,48 @@ export async function getShops(
 }
 
 /**
- * Creates or replaces a shop's configuration. `createdAt` survives updates. With `mustExist` (a
- * supervisor's update) a missing shop is a NotFoundError and nothing is written.
+ * Creates or replaces a shop's configuration. `createdAt` survives updates, and so does the onboarding
+ * profile when the body leaves it out. With `mustExist` (a supervisor's update) a missing shop is a
+ * NotFoundError and nothing is written. The shop and the audit entry of the change (`audit`, given the
+ * shop before and after) are one transaction, conditional on the shop read, so the entry's `before` is
+ * what was replaced; a concurrent change makes it read and apply again (last writer wins, as before).
  */
 export async function saveShop(
   tenantId: string,
   shopId: string,
   config: PutShopBody & { routing: Shop['routing'] },
-  options: { mustExist: boolean; now?: Date },
+  options: { mustExist: boolean; now?: Date; audit?: (before: Shop | undefined, after: Shop) => Promise<TransactItem> },
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<Shop> {
   const now = (options.now ?? new Date()).toISOString();
-  const persona = config.persona;
-  try {
-    const result = await client.send(
-      new UpdateCommand({
-        TableName: env().TABLE_NAME,
-        Key: keys.shop(tenantId, shopId),
-        UpdateExpression: [
-          'SET #entity = :entity, shopId = :shopId, #name = :name, category = :category, routing = :routing',
-          'updatedAt = :now, createdAt = if_not_exists(createdAt, :now)',
-          ...(persona ? ['persona = :persona'] : []),
-        ].join(', ') + (persona ? '' : ' REMOVE persona'),
-        ConditionExpression: options.mustExist ? shopExists : undefined,
-        ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute, '#name': 'name' },
-        ExpressionAttributeValues: {
-          ':entity': shopEntity,
-          ':shopId': shopId,
-          ':name': config.name,
-          ':category': config.category,
-          ':routing': config.routing,
-          ':now': now,
-          ...(persona ? { ':persona': persona } : {}),
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const before = await getShop(tenantId, shopId, { consistent: true }, client);
+    if (!before && options.mustExist) throw new NotFoundError('shop');
+    const profile = config.profile ?? before?.profile;
+    const after: Shop = shopSchema.parse({
+      shopId,
+      name: config.name,
+      category: config.category,
+      ...(config.persona ? { persona: config.persona } : {}),
+      routing: config.routing,
+      ...(profile ? { profile } : {}),
+      createdAt: before?.createdAt ?? now,
+      updatedAt: now,
+    });
+    const written = await writeUnlessFirstConditionFails(client, [
+      {
+        Put: {
+          TableName: env().TABLE_NAME,
+          Item: { ...keys.shop(tenantId, shopId), [tableSchema.entityAttribute]: shopEntity, ...after },
+          ...(before
+            ? { ConditionExpression: 'updatedAt = :seen', ExpressionAttributeValues: { ':seen': before.updatedAt } }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
         },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return shopSchema.parse(result.Attributes);
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) throw new NotFoundError('shop');
-    throw error;
+      },
+      ...(options.audit ? [await options.audit(before, after)] : []),
+    ]);
+    if (written) return after;
   }
+  throw new ServiceUnavailableError('the shop is being changed concurrently, retry');
 }
+

@@ -4,7 +4,7 @@ import {
   TransactionCanceledException,
   TransactionInProgressException,
 } from '@aws-sdk/client-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Why a DynamoDB write did not apply, read from the SDK's typed errors. Stores turn these into domain
@@ -68,4 +68,21 @@ export function namedTransaction<Name extends string>(named: { [N in Name]?: Tra
       return reasons;
     },
   };
+}
+
+/**
+ * Runs a transaction whose first item carries the condition that decides it (the item is new, or as
+ * read): false if that condition failed, so nothing was written; any other failure is thrown.
+ */
+export async function writeUnlessFirstConditionFails(
+  client: { send(command: TransactWriteCommand): Promise<unknown> },
+  items: readonly TransactItem[],
+): Promise<boolean> {
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: [...items] }));
+    return true;
+  } catch (error) {
+    if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return false;
+    throw error;
+  }
 }

@@ -239,6 +239,62 @@ describe('order ingestion operations, as documented (issue 7 §1)', () => {
   });
 });
 
+describe('every onboarding operation (issue 12), as documented', () => {
+  const platform = () => stack.issuer.sign({ userId: 'operator', tenantId: 'kefu-platform', role: 'platform', shopIds: [] });
+  const firm = { tenantId: 'contract-firm', name: '契约外包', region: 'cn-north-1', timeZone: 'Asia/Shanghai', limits: { shops: 10, seats: 10 }, firstAdmin: { userId: 'contract-boss' } };
+
+  it('creates, reads, edits, deletes in two steps and restores a tenant: 201, 200, 202, 400, 403, 404, 409', async () => {
+    const operator = await platform();
+    const boss = await stack.issuer.sign({ userId: 'contract-boss', tenantId: 'contract-firm', role: 'admin', shopIds: [] });
+    expect(await call('POST', '/v1/tenants', { token: operator, body: firm })).toMatchObject({ status: 201 });
+    expect(await call('POST', '/v1/tenants', { token: operator, body: firm })).toMatchObject({ status: 409, body: { error: { code: 'TENANT_EXISTS' } } });
+    expect(await call('POST', '/v1/tenants', { token: boss, body: firm })).toMatchObject({ status: 403 });
+    expect(await call('POST', '/v1/tenants', { token: operator, body: { ...firm, region: 'mars' } })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/tenants/contract-firm', { token: boss })).toMatchObject({ status: 200 });
+    expect(await call('GET', `/v1/tenants/${tenantId}`, { token: boss })).toMatchObject({ status: 404 });
+    expect(await call('PATCH', '/v1/tenants/contract-firm', { token: boss, body: { name: '契约外包二部' } })).toMatchObject({ status: 200 });
+    expect(await call('PATCH', '/v1/tenants/contract-firm', { token: boss, body: { limits: { shops: 99, seats: 99 } } })).toMatchObject({ status: 403 });
+    const requested = await call('POST', '/v1/tenants/contract-firm/deletion', { token: operator });
+    expect(requested).toMatchObject({ status: 202 });
+    expect(await call('POST', '/v1/tenants/contract-firm/deletion/confirm', { token: operator, body: { confirmationCode: 'wrong-code-123' } })).toMatchObject({ status: 409 });
+    expect(await call('POST', '/v1/tenants/contract-firm/deletion/confirm', { token: operator, body: { confirmationCode: requested.body?.confirmationCode } })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/me', { token: boss })).toMatchObject({ status: 403, body: { error: { code: 'TENANT_DELETED' } } });
+    expect(await call('DELETE', '/v1/tenants/contract-firm/deletion', { token: operator })).toMatchObject({ status: 200 });
+    expect(await call('DELETE', '/v1/tenants/contract-firm/deletion', { token: operator })).toMatchObject({ status: 409 });
+    expect(await call('GET', '/v1/audit-entries?limit=2', { token: boss })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/audit-entries?limit=0', { token: boss })).toMatchObject({ status: 400 });
+  }, 30_000);
+
+  it('imports a catalogue and a quick-reply library, searches products, polls the import and reads the checklist', async () => {
+    const admin = await sign('admin-contract', 'admin');
+    const xiaomei = await sign('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    const csv = 'sku,title,price_minor,attr.sizes\nPG-CREAM-50,雪润保湿面霜 50ml,12900,50ml\nPG-LIP-01,丝绒哑光口红,8900,\n';
+    expect(await call('POST', '/v1/shops/peach-glow/catalogue-imports', { token: admin, body: { importId: 'contract-cat', format: 'csv', csv, dryRun: true } })).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/shops/peach-glow/catalogue-imports', { token: admin, body: { importId: 'contract-bad', format: 'csv', csv: 'sku,name\n' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', '/v1/shops/peach-glow/catalogue-imports', { token: admin, body: { importId: 'contract-cat', format: 'csv', csv } })).toMatchObject({ status: 202 });
+    expect(await call('POST', '/v1/shops/peach-glow/catalogue-imports', { token: admin, body: { importId: 'contract-cat', format: 'json', products: [{ sku: 'X', title: 'x', priceMinor: 1 }] } })).toMatchObject({ status: 409 });
+    expect(await call('POST', '/v1/shops/no-such-shop/catalogue-imports', { token: admin, body: { importId: 'c', format: 'csv', csv } })).toMatchObject({ status: 404 });
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'done'; i++) {
+      status = (await call('GET', '/v1/shops/peach-glow/catalogue-imports/contract-cat', { token: admin })).body?.status;
+      if (status !== 'done') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe('done');
+    expect(await call('GET', '/v1/shops/peach-glow/catalogue-imports/nope', { token: admin })).toMatchObject({ status: 404 });
+    expect(await call('GET', `/v1/shops/peach-glow/products?q=${encodeURIComponent('面霜')}`, { token: xiaomei })).toMatchObject({ status: 200, body: { items: [{ sku: 'PG-CREAM-50' }] } });
+    expect(await call('GET', '/v1/shops/peach-glow/products?sku=PG-', { token: xiaomei })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/shops/peach-glow/products', { token: xiaomei })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/henggong-appliances/products?sku=A', { token: xiaomei })).toMatchObject({ status: 404 });
+
+    const replies = 'shortcut,title,variant_1\n/size,尺码,亲，按平时尺码拍就好哦\n';
+    expect(await call('POST', '/v1/quick-reply-imports?scope=shop&shopId=peach-glow', { token: admin, body: { format: 'csv', csv: replies } })).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/quick-reply-imports?scope=shop&shopId=peach-glow', { token: admin, body: { format: 'csv', csv: 'shortcut,title,variant_1\n/x,x,{nope}\n' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', '/v1/quick-reply-imports?scope=shop&shopId=no-such-shop', { token: admin, body: { format: 'csv', csv: replies } })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/shops/peach-glow/checklist', { token: admin })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/shops/no-such-shop/checklist', { token: admin })).toMatchObject({ status: 404 });
+  }, 30_000);
+});
+
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {
   let conversationId: string;
   let agent: ChatClient;

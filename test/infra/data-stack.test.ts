@@ -175,6 +175,9 @@ describe('stateful logical IDs', () => {
     'AWS::SQS::Queue': [
       'DeliveryDeadLetterQueue0C72DD8D',
       'DeliveryQueueA11633D0',
+      // issue 12: batches of large imports (catalogues)
+      'ImportsDeadLetterQueueC4538ABF',
+      'ImportsQueueF125E945',
       'OrdersDeadLetterQueue91101596',
       'OrdersQueue3DFA1D51',
       'RoundsDeadLetterQueue10BD34BA',

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import type { Role } from '../../shared/auth/identity';
+import { contractRecorder } from '../support/contract-conformance';
+import { ChatClient } from '../support/ws-client';
+
+/**
+ * Onboarding a client shop in a day, on the local stack (issue 12): the platform operator creates a
+ * tenant; its first admin creates a shop with its profile, imports quick replies and a 2,000-row
+ * catalogue (asynchronously, through the imports queue and its poller); the checklist says what is
+ * missing until an agent is in the shop's groups; the agent goes online and a buyer's first message
+ * reaches them, and the agent finds the product the buyer asks about.
+ */
+let stack: LocalStack;
+let stopRecording: () => void;
+const clients: ChatClient[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
+  stopRecording = contractRecorder.recordFetch(stack.httpUrl);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  stopRecording?.();
+  expect(await contractRecorder.violations()).toEqual([]);
+  await stack?.stop();
+});
+
+const tenantId = 'spring-bpo';
+const sign = (userId: string, role: Role, shopIds: string[] = [], tenant = tenantId) => stack.issuer.sign({ userId, tenantId: tenant, role, shopIds });
+
+async function call(method: string, path: string, token: string, body?: unknown) {
+  const response = await fetch(`${stack.httpUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as any) : undefined };
+}
+
+const missing = (checklist: { items: { id: string; ok: boolean }[] }) => checklist.items.filter((item) => !item.ok).map((item) => item.id);
+
+function catalogue(rows: number): string {
+  const lines = ['sku,title,price_minor,attr.sizes,attr.ingredients'];
+  for (let i = 0; i < rows; i++) lines.push(`TEA-${String(i).padStart(4, '0')},明前龙井 ${i % 3 === 0 ? '礼盒' : '散装'} ${i}g,${5000 + i},${i}g,龙井茶叶`);
+  return lines.join('\n');
+}
+
+describe('a client shop onboarded in a day (local stack)', () => {
+  it('goes from a new tenant to a shop whose checklist is green and whose first buyer reaches the imported agent', async () => {
+    const operator = await sign('operator', 'platform', [], 'kefu-platform');
+    const created = await call('POST', '/v1/tenants', operator, {
+      tenantId,
+      name: '春风客服外包',
+      region: 'cn-north-1',
+      timeZone: 'Asia/Shanghai',
+      limits: { shops: 50, seats: 200 },
+      firstAdmin: { userId: 'chun-admin', name: '春风管理员' },
+    });
+    expect(created).toMatchObject({ status: 201, body: { status: 'active' } });
+    const admin = await sign(created.body.firstAdmin.userId, 'admin');
+
+    const shop = {
+      name: '云雾茶庄',
+      category: 'tea',
+      persona: { tone: 'calm', nickname: '小雾' },
+      routing: { mode: 'by-stage', groups: { 'pre-sale': 'mist-pre', 'in-sale': 'mist-pre', 'after-sale': 'mist-after' } },
+      profile: { platform: 'taobao', platformShopId: '60012345', timeZone: 'Asia/Shanghai', serviceHours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], open: '08:00', close: '24:00' }] },
+    };
+    expect((await call('PUT', '/v1/shops/mist-tea', admin, shop)).status).toBe(200);
+    const first = await call('GET', '/v1/shops/mist-tea/checklist', admin);
+    expect(first).toMatchObject({ status: 200, body: { ready: false } });
+    expect(missing(first.body)).toEqual(['agents-in-groups', 'agents-online', 'quick-replies', 'catalogue']);
+
+    const replies = 'shortcut,title,variant_1,variant_2,tags\n/hi,问候,{buyerName}您好，欢迎光临{shopName}~,亲，在的哦,售前\n/brew,冲泡,亲，80度水温冲泡口感最好哦,,售中\n';
+    expect(await call('POST', '/v1/quick-reply-imports?scope=shop&shopId=mist-tea', admin, { format: 'csv', csv: replies })).toMatchObject({ status: 200, body: { created: 2 } });
+
+    const accepted = await call('POST', '/v1/shops/mist-tea/catalogue-imports', admin, { importId: 'launch', format: 'csv', csv: catalogue(2000) });
+    expect(accepted).toMatchObject({ status: 202, body: { rows: 2000 } });
+    let progress = accepted.body;
+    for (let i = 0; i < 600 && progress.status === 'importing'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      progress = (await call('GET', '/v1/shops/mist-tea/catalogue-imports/launch', admin)).body;
+    }
+    expect(progress).toMatchObject({ status: 'done', rowsWritten: 2000 });
+    expect(missing((await call('GET', '/v1/shops/mist-tea/checklist', admin)).body)).toEqual(['agents-in-groups', 'agents-online']);
+
+    expect((await call('PUT', '/v1/agents/wu', admin, { name: '小吴', shopIds: ['mist-tea'], groupIds: ['mist-pre', 'mist-after'] })).status).toBe(200);
+    const ready = await call('GET', '/v1/shops/mist-tea/checklist', admin);
+    expect(ready.body.ready).toBe(true);
+    expect(missing(ready.body)).toEqual(['agents-online']);
+
+    const agent = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('wu', 'agent', ['mist-tea']));
+    clients.push(agent);
+    expect(await agent.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+    expect(missing((await call('GET', '/v1/shops/mist-tea/checklist', admin)).body)).toEqual([]);
+
+    const buyer = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('buyer-1', 'buyer'));
+    clients.push(buyer);
+    const ack = await buyer.request({ action: 'sendMessage', shopId: 'mist-tea', clientMessageId: 'b1', text: '龙井礼盒 99g 有货吗？' });
+    await agent.next((frame) => frame.type === 'assigned' && frame.conversationId === ack.conversationId);
+    const found = await call('GET', `/v1/shops/mist-tea/products?q=${encodeURIComponent('礼盒 99g')}`, await sign('wu', 'agent', ['mist-tea']));
+    expect(found.body.items).toMatchObject([{ sku: 'TEA-0099', priceMinor: 5099 }]);
+
+    // Another tenant's admin sees none of it.
+    const stranger = await sign('admin-zhao', 'admin', [], 'demo-firm-b');
+    expect((await call('GET', `/v1/tenants/${tenantId}`, stranger)).status).toBe(404);
+    expect((await call('GET', '/v1/shops/mist-tea/checklist', stranger)).status).toBe(404);
+    expect((await call('GET', '/v1/shops/mist-tea/catalogue-imports/launch', stranger)).status).toBe(404);
+  }, 180_000);
+});
