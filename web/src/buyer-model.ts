@@ -56,6 +56,11 @@ export class BuyerModel extends Observable {
     this.connection.stop();
   }
 
+  /** Sockets opened so far: 1 + the reconnects after drops and cut-offs. */
+  get connects(): number {
+    return this.connection.opened;
+  }
+
   private async catchUp(connection: Connection): Promise<void> {
     const inbox: InboxFrame = await connection.request({ action: 'hello' });
     const open = inbox.conversations.find((c) => c.conversationId === this.conversationId) ?? inbox.conversations.find((c) => c.shopId === this.shopId);

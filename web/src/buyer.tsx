@@ -44,7 +44,7 @@ export function BuyerWidget(props: { model: BuyerModel; shopName: string }) {
       <header class="buyer-header">
         <ShopBadge shopId={model.shopId} name={props.shopName} />
         <span>{t('buyerTitle')}</span>
-        <ConnectionBadge state={model.connectionState} />
+        <ConnectionBadge state={model.connectionState} connects={model.connects} />
       </header>
       {model.queuePosition !== undefined && (
         <p class="queue" role="status" data-queue-position={model.queuePosition}>
@@ -81,8 +81,10 @@ export function BuyerWidget(props: { model: BuyerModel; shopName: string }) {
           onKeyDown={(event) => {
             if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
               event.preventDefault();
-              if (text.trim()) {
-                model.send(text);
+              // The textarea's own value: a key pressed right after input may beat the re-render.
+              const value = (event.currentTarget as HTMLTextAreaElement).value;
+              if (value.trim()) {
+                model.send(value);
                 setText('');
               }
             }

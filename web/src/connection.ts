@@ -49,6 +49,8 @@ export class Connection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
+  /** Sockets opened so far: 1 + the reconnects. */
+  opened = 0;
   private readonly onOffline = () => this.socket?.close(4000, 'offline');
   private readonly onOnline = () => {
     if (this.state === 'offline') this.connectSoon(0);
@@ -122,6 +124,7 @@ export class Connection {
       this.connectSoon(event.code === 1001 && this.attempt === 0 ? 0 : backoffDelay(this.attempt++), `closed ${event.code}`);
     };
     socket.onopen = () => {
+      this.opened += 1;
       this.pingTimer = setInterval(() => void this.request({ action: 'ping' }).catch(() => undefined), this.options.pingIntervalMs ?? 9 * 60_000);
       this.options.onOpen(this).then(
         () => {

@@ -11,11 +11,11 @@ export function ShopBadge(props: { shopId: string; name: string; small?: boolean
   );
 }
 
-export function ConnectionBadge(props: { state: ConnectionState }) {
+export function ConnectionBadge(props: { state: ConnectionState; connects?: number }) {
   const text =
     props.state === 'open' ? t('connected') : props.state === 'offline' ? t('connectionOffline') : props.state === 'reconnecting' ? t('reconnecting') : t('connecting');
   return (
-    <span class={`connection ${props.state}`} role="status" data-state={props.state}>
+    <span class={`connection ${props.state}`} role="status" data-state={props.state} data-connects={props.connects}>
       {text}
     </span>
   );

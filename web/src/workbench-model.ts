@@ -100,6 +100,11 @@ export class WorkbenchModel extends Observable {
     this.connection.stop();
   }
 
+  /** Sockets opened so far: 1 + the reconnects after drops and cut-offs. */
+  get connects(): number {
+    return this.connection.opened;
+  }
+
   get userId(): string {
     return this.session.me.userId;
   }
@@ -224,6 +229,7 @@ export class WorkbenchModel extends Observable {
   }
 
   private onAssigned(frame: AssignedFrame): void {
+    if (!this.conversations.has(frame.conversationId) && this.load !== undefined) this.load += 1;
     const conversation = this.conversations.get(frame.conversationId) ?? this.newConversation(frame);
     this.gone.delete(frame.conversationId);
     conversation.transferredBy = frame.transferredBy;
@@ -258,7 +264,9 @@ export class WorkbenchModel extends Observable {
   }
 
   private drop(conversationId: string, reason: string): void {
-    if (this.conversations.delete(conversationId)) this.gone.set(conversationId, reason);
+    if (!this.conversations.delete(conversationId)) return;
+    this.gone.set(conversationId, reason);
+    if (this.load !== undefined) this.load = Math.max(0, this.load - 1);
   }
 
   /** Sends whose message came back by resume (the ack was lost with the socket) leave the outbox. */

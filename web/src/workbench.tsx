@@ -95,7 +95,7 @@ export function WorkbenchHeader(props: { model: WorkbenchModel }) {
   useModel(model);
   return (
     <div class="header-tools">
-      <ConnectionBadge state={model.connectionState} />
+      <ConnectionBadge state={model.connectionState} connects={model.connects} />
       <label class="presence">
         {t('presence')}
         <select
@@ -269,10 +269,14 @@ function ReplyBox(props: { model: WorkbenchModel; conversation: WorkbenchConvers
   const matches = useMemo(() => (typingShortcut ? replies.filter((r) => r.shortcut.startsWith(text)).slice(0, 8) : []), [typingShortcut, text, replies]);
   const pick = matches[Math.min(highlight, matches.length - 1)];
 
-  const submit = () => {
+  // The textarea's own value, not state: a key pressed right after input may beat the re-render.
+  const submit = (text: string) => {
     const exact = parseShortcut(text, replies);
+    const typing = text.startsWith('/') && !/\s/.test(text);
+    const shown = typing ? replies.filter((r) => r.shortcut.startsWith(text)).slice(0, 8) : [];
+    const candidate = shown[Math.min(highlight, shown.length - 1)];
     if (exact) model.sendQuickReply(c.conversationId, exact.reply.shortcut, exact.orderNumber);
-    else if (typingShortcut && pick) model.sendQuickReply(c.conversationId, pick.shortcut);
+    else if (candidate) model.sendQuickReply(c.conversationId, candidate.shortcut);
     else model.send(c.conversationId, text);
     setText('');
     setHighlight(0);
@@ -289,7 +293,8 @@ function ReplyBox(props: { model: WorkbenchModel; conversation: WorkbenchConvers
       setText('');
     } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      if (text.trim()) submit();
+      const value = (event.currentTarget as HTMLTextAreaElement).value;
+      if (value.trim()) submit(value);
     }
   };
 
@@ -300,7 +305,7 @@ function ReplyBox(props: { model: WorkbenchModel; conversation: WorkbenchConvers
       style={{ borderColor: shopColourValue }}
       onSubmit={(event) => {
         event.preventDefault();
-        if (text.trim()) submit();
+        if (text.trim()) submit(text);
       }}
     >
       <div class="reply-to" style={{ background: shopColourValue }}>
