@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoShops } from '../../infra/local/demo-data';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { connected, launchChromium, screenshot, signIn } from '../support/browser';
@@ -28,6 +28,13 @@ afterAll(async () => {
   await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
   await browser?.close();
   await stack?.stop();
+});
+
+// A failed test leaves a picture of every screen it had open.
+afterEach(async (context) => {
+  if (context.task.result?.state !== 'fail') return;
+  const pages = contexts.flatMap((c) => c.pages());
+  await Promise.all(pages.map((page, i) => screenshot(page, `failed-${context.task.name.slice(0, 20)}-${i}`).catch(() => undefined)));
 });
 
 async function open(user: string, viewport?: { width: number; height: number }): Promise<Page> {

@@ -9,7 +9,11 @@ import { repoRoot } from '../../infra/local/invoke-handler';
  * its package (extracted to /tmp on first launch), playwright-core drives it. No browser download.
  */
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: await sparticuz.executablePath(), args: sparticuz.args, headless: true });
+  // Lambda's flags minus three that would make the test unlike a person's browser: one renderer process
+  // for every page (so one context going offline takes the others with it), and web security off.
+  const dropped = new Set(['--single-process', '--disable-web-security', '--allow-running-insecure-content']);
+  const args = sparticuz.args.filter((arg) => !dropped.has(arg));
+  return chromium.launch({ executablePath: await sparticuz.executablePath(), args, headless: true });
 }
 
 /** Screenshots for people to look at (git-ignored). */
