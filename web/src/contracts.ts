@@ -44,3 +44,4 @@ import type { errorFrameSchema } from '../../shared/conversations/frames';
 import type { errorBodySchema } from '../../shared/contracts/core-schemas';
 export type ErrorFrame = z.infer<typeof errorFrameSchema>;
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+export type { ShopBoard } from '../../shared/routing/shop-board';

@@ -75,6 +75,8 @@ const zh = {
   shop: '店铺',
   group: '分组',
   messages: '消息',
+  stage: '阶段',
+  backup: '后备',
 } as const;
 
 export type TextKey = keyof typeof zh;
@@ -155,6 +157,8 @@ const en: Record<TextKey, string> = {
   shop: 'Shop',
   group: 'Group',
   messages: 'messages',
+  stage: 'Stage',
+  backup: 'backup',
 };
 
 export type Language = 'zh-CN' | 'en';

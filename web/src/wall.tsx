@@ -1,16 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Connection, type ConnectionState, type ServerFrame } from './connection';
-import type { Message, MessageFrame, OwnershipAckFrame, WatchAckFrame } from './contracts';
-import { t } from './i18n';
+import type { Message, MessageFrame, OwnershipAckFrame, ShopBoard, WatchAckFrame } from './contracts';
+import { stageLabel, t } from './i18n';
 import { ConnectionBadge, MessageBubble, ShopBadge, formatWait } from './parts';
 import type { Api, AppConfig, Session } from './session';
-
-/** GET /v1/shops/{shopId}/board: a shop's waiting lines and the agents of its groups. */
-export interface ShopBoard {
-  shopId: string;
-  name: string;
-  groups: { groupId: string; stage?: string; waiting: number; oldestWaitingSince?: string; agents: { agentId: string; name: string; presence: string; load: number; cap: number }[] }[];
-}
 
 /**
  * The supervisor's wall: per shop and group the waiting line (count, longest wait) and the agents with
@@ -124,31 +117,41 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
               <ShopBadge shopId={board.shopId} name={board.name} />
             </h2>
             <table>
+              <caption class="visually-hidden">{t('waitingLine')}</caption>
               <thead>
                 <tr>
+                  <th scope="col">{t('stage')}</th>
                   <th scope="col">{t('group')}</th>
                   <th scope="col">{t('waitingLine')}</th>
                   <th scope="col">{t('longestWait')}</th>
-                  <th scope="col">{t('agents')}</th>
                 </tr>
               </thead>
               <tbody>
-                {board.groups.map((group) => (
-                  <tr key={group.groupId}>
-                    <th scope="row">{group.groupId}</th>
-                    <td class={group.waiting > 0 ? 'alert' : ''}>{group.waiting}</td>
-                    <td>{group.oldestWaitingSince ? formatWait(group.oldestWaitingSince) : '—'}</td>
-                    <td>
-                      {group.agents.map((agent) => (
-                        <span class={`agent ${agent.presence}`} key={agent.agentId}>
-                          {agent.name} ({t(agent.presence as 'online')}) {agent.load}/{agent.cap}
-                        </span>
-                      ))}
+                {board.stages.map((line) => (
+                  <tr key={line.stage} data-stage={line.stage}>
+                    <th scope="row">{stageLabel(line.stage)}</th>
+                    <td>{line.groupId}</td>
+                    <td class={line.waiting > 0 ? 'alert' : ''} data-waiting={line.waiting}>
+                      {line.waiting}
                     </td>
+                    <td>{line.oldestWaitingSince ? formatWait(line.oldestWaitingSince) : '—'}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
+            <ul class="groups">
+              {board.groups.map((group) => (
+                <li key={group.groupId}>
+                  <strong>{group.groupId}</strong>
+                  {group.backup ? ` (${t('backup')})` : ''}：
+                  {group.agents.map((agent) => (
+                    <span class={`agent ${agent.presence}`} key={agent.agentId} data-agent={agent.agentId} data-presence={agent.presence}>
+                      {agent.name} {t(agent.presence)} {agent.load}/{agent.cap}
+                    </span>
+                  ))}
+                </li>
+              ))}
+            </ul>
           </section>
         ))}
       </div>
