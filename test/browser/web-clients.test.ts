@@ -196,6 +196,26 @@ describe('web clients in a real browser', () => {
     await waitForText(buyer, '键盘回复');
   }, 60_000);
 
+  it('the supervisor wall shows each shop’s lines and agents, watches a conversation live and reassigns it', async () => {
+    const lili = (await browser.contexts()).flatMap((c) => c.pages()).find((p) => p.url().includes('#/agent') && p !== agent)!;
+    const conversationId = (await lili.getAttribute('.conversation-row', 'data-conversation'))!;
+    const wall = await open('demo-firm/supervisor-wang');
+    const peach = wall.locator('section.board', { hasText: '桃气美妆' });
+    await peach.locator('[data-agent="xiaomei"][data-presence="online"]').waitFor({ timeout: 30_000 });
+    await expect(peach.locator('[data-stage="pre-sale"] [data-waiting]').getAttribute('data-waiting')).resolves.toBe('0');
+
+    await wall.fill('input[name="conversationId"]', conversationId);
+    await wall.click('button:has-text("监听")');
+    await say(buyer, '#buyer-text', '主管能看到吗');
+    await wall.locator('section.watched .bubble .text', { hasText: '主管能看到吗' }).waitFor({ timeout: 30_000 });
+
+    await wall.fill('input[name="toAgentId"]', 'xiaomei');
+    await wall.click('button:has-text("改派")');
+    await agent.locator('.conversation-row', { hasText: 'buyer-taotao' }).waitFor({ timeout: 30_000 });
+    await lili.locator('.conversation-row', { hasText: 'buyer-taotao' }).waitFor({ state: 'detached', timeout: 30_000 });
+    await screenshot(wall, 'supervisor-wall');
+  }, 90_000);
+
   it('labels every control, switches to English, and signs an expired session out', async () => {
     const unlabeled = await agent.evaluate(() =>
       [...document.querySelectorAll('input, select, textarea, button')]
