@@ -1,4 +1,5 @@
 import { openKefuSocket } from './open-socket';
+import { readConversationBack } from './read-conversation';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -235,31 +236,10 @@ function phaseReport(phase: HotPhaseName): HotPhaseReport {
 async function readBack(conversationIds: string[]): Promise<HotReadBack> {
   const result: HotReadBack = { conversations: 0, messagesRead: 0, skippedSeqs: 0, gaps: 0, duplicates: 0, seqCollisions: 0, ackedNotStored: 0, readErrors: 0 };
   for (const conversationId of conversationIds) {
-    const stored: { seq: number; senderId: string; clientMessageId: string }[] = [];
-    const skipped = new Set<number>();
-    let afterSeq = 0;
-    for (let page = 0; page < 500; page++) {
-      const response = await fetch(`${plan.httpUrl}/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=100`, {
-        headers: { authorization: `Bearer ${plan.adminToken}` },
-      });
-      if (response.status !== 200) {
-        result.readErrors++;
-        break;
-      }
-      const body = (await response.json()) as {
-        messages: { seq: number; senderId: string; clientMessageId: string }[];
-        skippedSeqs?: number[];
-        hasMore: boolean;
-        nextAfterSeq?: number;
-      };
-      stored.push(...body.messages);
-      for (const seq of body.skippedSeqs ?? []) skipped.add(seq);
-      if (!body.hasMore) break;
-      const next = body.nextAfterSeq ?? body.messages.at(-1)?.seq ?? afterSeq;
-      // A page that cannot move yet (a seq still being written): ask again shortly.
-      if (next === afterSeq) await sleep(200);
-      afterSeq = next;
-    }
+    const read = await readConversationBack(plan.httpUrl, plan.adminToken, conversationId);
+    if (read.readError) result.readErrors++;
+    const stored = read.messages;
+    const skipped = read.skippedSeqs;
     result.conversations++;
     result.messagesRead += stored.length;
     result.skippedSeqs += skipped.size;

@@ -1,4 +1,5 @@
 import { openKefuSocket } from './open-socket';
+import { readConversationBack } from './read-conversation';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -460,24 +461,13 @@ async function readBack(): Promise<StoredCheck> {
     seqs.set(message.seq, message.cmid);
   }
   await pool([...ackedByConversation.keys()], 16, async (conversationId) => {
-    const stored: { seq: number; senderId: string; clientMessageId: string }[] = [];
-    // Seqs that will never hold a message (a resend's unused seq, a crashed sender's): not gaps.
-    const skipped = new Set<number>();
-    let afterSeq = 0;
-    for (let page = 0; page < 200; page++) {
-      const response = await fetch(`${plan.httpUrl}/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=100`, {
-        headers: { authorization: `Bearer ${plan.adminToken}` },
-      });
-      if (response.status !== 200) {
-        check.readErrors++;
-        return;
-      }
-      const body = (await response.json()) as { messages: { seq: number; senderId: string; clientMessageId: string }[]; skippedSeqs?: number[]; hasMore: boolean; nextAfterSeq?: number };
-      stored.push(...body.messages);
-      for (const seq of body.skippedSeqs ?? []) skipped.add(seq);
-      if (!body.hasMore || body.messages.length === 0) break;
-      afterSeq = body.nextAfterSeq ?? body.messages.at(-1)!.seq;
+    const read = await readConversationBack(plan.httpUrl, plan.adminToken, conversationId, 200);
+    if (read.readError) {
+      check.readErrors++;
+      return;
     }
+    const stored = read.messages;
+    const skipped = read.skippedSeqs;
     check.conversationsChecked++;
     check.messagesRead += stored.length;
     const seqs = [...stored.map((message) => message.seq), ...skipped];

@@ -1,4 +1,4 @@
-import { PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { connectionsApi } from '../runtime/clients';
 import { env } from '../runtime/env';
 
@@ -23,8 +23,9 @@ export async function postToConnection(
     await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame), 'utf8') }));
     return 'sent';
   } catch (error) {
-    // SDK v3 sets the error name; the v2-era `statusCode` field the AWS sample checks no longer exists.
-    if ((error as Error).name === 'GoneException' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
+    // The SDK's own exception class; the 410 check covers a gateway (or the local one) whose error body
+    // the SDK could not map to a modelled exception. (The v2-era `statusCode` field no longer exists.)
+    if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
       return 'gone';
     }
     throw error;

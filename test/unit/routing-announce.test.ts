@@ -3,24 +3,11 @@ import { announceAssignment, assignmentBrief, type ReadRecentMessages } from '..
 import { routeConversation, type RoutingDependencies } from '../../shared/routing/route-conversation';
 import { ownershipDependencies, transferConversation } from '../../shared/routing/ownership';
 import { agentJoinedFrame, assignedFrame, maxMessagesOnAssignment, type RoutingFrame } from '../../shared/routing/frames';
-import type { RoutableConversation } from '../../shared/store/conversation-ownership';
+import { waitingConversation } from '../support/routing-fixtures';
 import type { Agent } from '../../shared/routing/agent';
-import { emptyResponseFacts, type Message } from '../../shared/conversations/conversation';
+import { type Message } from '../../shared/conversations/conversation';
 
-const conversation: RoutableConversation = {
-  conversationId: 'c1',
-  tenantId: 't1',
-  shopId: 's1',
-  buyerId: 'b1',
-  stage: 'pre-sale',
-  status: 'waiting',
-  openedAt: '2026-11-11T00:00:00.000Z',
-  lastSeq: 1,
-  lastMessageAt: '2026-11-11T00:00:00.000Z',
-  buyerReadSeq: 0,
-  agentReadSeq: 0,
-  responseFacts: emptyResponseFacts(),
-};
+const conversation = waitingConversation;
 
 const message = (seq: number): Message => ({
   conversationId: 'c1',

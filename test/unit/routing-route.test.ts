@@ -4,24 +4,12 @@ import { sampledMembersPerGroup } from '../../shared/routing/choose-agent';
 import { maxPositionUpdatesPerMove, settledWaitMs, tellBuyersBehind } from '../../shared/routing/waiting-line';
 import { afterClose, closeConversationByUser, ownershipDependencies } from '../../shared/routing/ownership';
 import type { RoutableConversation } from '../../shared/store/conversation-ownership';
+import { waitingConversation } from '../support/routing-fixtures';
 import type { Agent } from '../../shared/routing/agent';
 import type { Shop } from '../../shared/routing/shop';
 import { emptyResponseFacts } from '../../shared/conversations/conversation';
 
-const conversation: RoutableConversation = {
-  conversationId: 'c1',
-  tenantId: 't1',
-  shopId: 's1',
-  buyerId: 'b1',
-  stage: 'pre-sale',
-  status: 'waiting',
-  openedAt: '2026-11-11T00:00:00.000Z',
-  lastSeq: 1,
-  lastMessageAt: '2026-11-11T00:00:00.000Z',
-  buyerReadSeq: 0,
-  agentReadSeq: 0,
-  responseFacts: emptyResponseFacts(),
-};
+const conversation = waitingConversation;
 const shop: Shop = {
   shopId: 's1',
   name: 'shop',
