@@ -1,8 +1,7 @@
-import { Connection, DisconnectedError, FrameError, type ConnectionState, type ServerFrame } from './connection';
+import { ConnectedModel, type Connection, DisconnectedError, FrameError, type ServerFrame } from './connection';
 import type { AckFrame, AgentJoinedFrame, ConversationClosedFrame, InboxFrame, Message, MessageFrame, QueuePositionFrame, ResumedFrame } from './contracts';
 import { ConversationLog, newClientMessageId } from './conversation-log';
 import type { Api, Session } from './session';
-import { Observable } from './store';
 import type { Outgoing } from './workbench-model';
 
 /** A line between messages: someone joined, the conversation was passed on or closed. */
@@ -19,15 +18,13 @@ export interface Notice {
  * open conversation in `hello` and resumes from the last seq held, and unacknowledged sends go again with
  * their clientMessageId (the server answers a resend with the original seq).
  */
-export class BuyerModel extends Observable {
+export class BuyerModel extends ConnectedModel {
   conversationId: string | undefined;
   log = new ConversationLog();
   outbox: Outgoing[] = [];
   notices: Notice[] = [];
   queuePosition: number | undefined;
   agentNames = new Map<string, string>();
-  connectionState: ConnectionState = 'connecting';
-  private readonly connection: Connection;
 
   constructor(
     api: Api,
@@ -35,33 +32,10 @@ export class BuyerModel extends Observable {
     readonly shopId: string,
     wsUrl: string,
   ) {
-    super();
-    this.connection = new Connection({
-      ticket: api.ticket,
-      wsUrl,
-      onOpen: (connection) => this.catchUp(connection),
-      onFrame: (frame) => this.receive(frame),
-      onState: (state) => {
-        this.connectionState = state;
-        this.changed();
-      },
-    });
+    super(api.ticket, wsUrl);
   }
 
-  start(): void {
-    this.connection.start();
-  }
-
-  stop(): void {
-    this.connection.stop();
-  }
-
-  /** Sockets opened so far: 1 + the reconnects after drops and cut-offs. */
-  get connects(): number {
-    return this.connection.opened;
-  }
-
-  private async catchUp(connection: Connection): Promise<void> {
+  protected async catchUp(connection: Connection): Promise<void> {
     const inbox: InboxFrame = await connection.request({ action: 'hello' });
     const open = inbox.conversations.find((c) => c.conversationId === this.conversationId) ?? inbox.conversations.find((c) => c.shopId === this.shopId);
     if (open && open.conversationId !== this.conversationId) {
@@ -98,7 +72,7 @@ export class BuyerModel extends Observable {
     }, 300);
   }
 
-  private receive(frame: ServerFrame): void {
+  protected receive(frame: ServerFrame): void {
     switch (frame.type) {
       case 'message': {
         const { conversationId, message } = frame as unknown as MessageFrame;

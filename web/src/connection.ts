@@ -1,3 +1,4 @@
+import { Observable } from './store';
 import { backoffDelay } from './conversation-log';
 import type { ErrorFrame } from './contracts';
 
@@ -172,5 +173,45 @@ export class Connection {
       waiter.reject(new DisconnectedError());
       this.pending.delete(ref);
     }
+  }
+}
+
+/**
+ * A model that lives on one Connection: the workbench, the buyer widget. It catches up on every
+ * (re)connect and handles the frames kefu pushes; the connection's state is shown on screen.
+ */
+export abstract class ConnectedModel extends Observable {
+  connectionState: ConnectionState = 'connecting';
+  protected readonly connection: Connection;
+
+  constructor(ticket: () => Promise<string>, wsUrl: string, options: { pingIntervalMs?: number } = {}) {
+    super();
+    this.connection = new Connection({
+      ticket,
+      wsUrl,
+      pingIntervalMs: options.pingIntervalMs,
+      onOpen: (connection) => this.catchUp(connection),
+      onFrame: (frame) => this.receive(frame),
+      onState: (state) => {
+        this.connectionState = state;
+        this.changed();
+      },
+    });
+  }
+
+  protected abstract catchUp(connection: Connection): Promise<void>;
+  protected abstract receive(frame: ServerFrame): void;
+
+  start(): void {
+    this.connection.start();
+  }
+
+  stop(): void {
+    this.connection.stop();
+  }
+
+  /** Sockets opened so far: 1 + the reconnects after drops and cut-offs. */
+  get connects(): number {
+    return this.connection.opened;
   }
 }

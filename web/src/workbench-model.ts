@@ -1,4 +1,4 @@
-import { Connection, DisconnectedError, FrameError, type ConnectionState, type ServerFrame } from './connection';
+import { ConnectedModel, type Connection, DisconnectedError, FrameError, type ServerFrame } from './connection';
 import type {
   AckFrame,
   AssignedFrame,
@@ -16,7 +16,6 @@ import type {
 } from './contracts';
 import { ConversationLog, newClientMessageId } from './conversation-log';
 import type { Api, Session } from './session';
-import { Observable } from './store';
 
 /** A send the server has not acknowledged yet: shown greyed, resent with the same clientMessageId after a reconnect. */
 export interface Outgoing {
@@ -55,9 +54,8 @@ const resumeBatch = 20;
  * each conversation's `through`), dedupe by conversation + seq, an outbox resent after drops, and the
  * actions (reply, quick reply, mark read, transfer, close, presence).
  */
-export class WorkbenchModel extends Observable {
+export class WorkbenchModel extends ConnectedModel {
   readonly conversations = new Map<string, WorkbenchConversation>();
-  connectionState: ConnectionState = 'connecting';
   presence: Presence | undefined;
   load: number | undefined;
   cap: number | undefined;
@@ -65,7 +63,6 @@ export class WorkbenchModel extends Observable {
   readonly gone = new Map<string, string>();
   quickReplies: QuickReplyView[] = [];
   lastError: string | undefined;
-  private readonly connection: Connection;
   private readonly resuming = new Set<string>();
   private sortedCache: { version: number; filter: ListFilter; list: WorkbenchConversation[] } | undefined;
   /** Frames received per second, for the benchmark. */
@@ -77,32 +74,12 @@ export class WorkbenchModel extends Observable {
     wsUrl: string,
     options: { pingIntervalMs?: number } = {},
   ) {
-    super();
-    this.connection = new Connection({
-      ticket: api.ticket,
-      wsUrl,
-      pingIntervalMs: options.pingIntervalMs,
-      onOpen: (connection) => this.catchUp(connection),
-      onFrame: (frame) => this.receive(frame),
-      onState: (state) => {
-        this.connectionState = state;
-        this.changed();
-      },
-    });
+    super(api.ticket, wsUrl, options);
   }
 
-  start(): void {
-    this.connection.start();
+  override start(): void {
+    super.start();
     void this.loadQuickReplies();
-  }
-
-  stop(): void {
-    this.connection.stop();
-  }
-
-  /** Sockets opened so far: 1 + the reconnects after drops and cut-offs. */
-  get connects(): number {
-    return this.connection.opened;
   }
 
   get userId(): string {
@@ -127,7 +104,7 @@ export class WorkbenchModel extends Observable {
 
   // ---- catching up ----
 
-  private async catchUp(connection: Connection): Promise<void> {
+  protected async catchUp(connection: Connection): Promise<void> {
     const inbox: InboxEntry[] = [];
     let cursor: string | undefined;
     do {
@@ -211,7 +188,7 @@ export class WorkbenchModel extends Observable {
 
   // ---- frames kefu pushes ----
 
-  private receive(frame: ServerFrame): void {
+  protected receive(frame: ServerFrame): void {
     this.framesReceived += 1;
     switch (frame.type) {
       case 'assigned':
