@@ -120,6 +120,10 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/get-response-stats.ts',
     access: ['table:read'],
   },
+  // Order cards (issue 7 §2).
+  { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
+  { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
+  { name: 'GetRefund', method: 'GET', path: '/v1/shops/{shopId}/refunds/{platform}/{refundId}', handler: 'functions/http/get-refund.ts', access: ['table:read'] },
 ];
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
@@ -174,6 +178,7 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     returnResponse: true,
   },
   { name: 'WsWatch', route: 'watch', handler: 'functions/ws/watch.ts', access: ['table:read', 'table:write'], returnResponse: true },
+  { name: 'WsOrders', route: 'orders', handler: 'functions/ws/orders.ts', access: ['table:read'], returnResponse: true },
 ];
 
 export const queueConsumers: readonly QueueConsumerSpec[] = [
@@ -196,6 +201,19 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 5,
     timeoutSeconds: 20,
+  },
+  {
+    // Platform order events → orders, then the after-steps (conversation stage; after-sales cases).
+    // A midnight burst becomes queue depth: 10 consumers apply ~100 events/s each way below the table's
+    // limits; one order's events conflict only with each other and retry on the stored revision.
+    name: 'ApplyOrderEvents',
+    queue: 'orders',
+    handler: 'functions/queue/apply-order-events.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 10,
+    timeoutSeconds: 30,
   },
 ];
 

@@ -21,6 +21,7 @@ import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../r
 import { shopSchema } from '../routing/shop';
 import { shopBoardSchema } from '../routing/shop-board';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
+import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -34,7 +35,7 @@ import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -222,5 +223,37 @@ export const httpContracts: Record<string, HttpContract> = {
     responses: { 204: { description: 'Deleted.' } },
     errors: [notFound('quick reply')],
     examples: [{ path: { shortcut: '/hi' }, query: { scope: 'tenant' } }],
+  },
+  'GET /v1/shops/{shopId}/buyers/{buyerId}/orders': {
+    summary: "A buyer's newest orders at a shop, as order cards",
+    description:
+      'Newest activity first (`limit`, default 5, at most 20), with the stage the orders give and why. The buyer is kefu\'s ' +
+      'buyer id: their orders are those of every platform buyer linked to them (without a link, the platform buyer with the ' +
+      'same id). Staff serving the shop only; cards carry what the platform sent, masked as it masked it.',
+    tag: 'orders',
+    auth: ['agent', 'supervisor', 'admin'],
+    path: buyerOrdersPath,
+    query: buyerOrdersQuery,
+    responses: { 200: { description: 'The cards (an empty list when the buyer has no orders at the shop).', schema: orderCardsResponse } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'peach-glow', buyerId: 'buyer-zhou' }, query: { limit: '5' } }],
+  },
+  'GET /v1/shops/{shopId}/orders/{platform}/{orderId}': {
+    summary: 'One order by its platform id, as an order card',
+    tag: 'orders',
+    auth: ['agent', 'supervisor', 'admin'],
+    path: orderPath,
+    responses: { 200: { description: "The order's card.", schema: orderResponse } },
+    errors: [notFound('order')],
+    examples: [{ path: { shopId: 'peach-glow', platform: 'taobao', orderId: '2316888123456789' } }],
+  },
+  'GET /v1/shops/{shopId}/refunds/{platform}/{refundId}': {
+    summary: 'One refund by its platform id, with its timeline and its order',
+    tag: 'orders',
+    auth: ['agent', 'supervisor', 'admin'],
+    path: refundPath,
+    responses: { 200: { description: 'The refund as the platform last stated it, and its order\'s card.', schema: refundResponse } },
+    errors: [notFound('refund')],
+    examples: [{ path: { shopId: 'peach-glow', platform: 'taobao', refundId: '88990011' } }],
   },
 };

@@ -168,6 +168,7 @@ export function buildOpenApiDocument(
       { name: 'agents' },
       { name: 'conversations' },
       { name: 'quick replies', description: '快捷回复: phrase libraries per agent, per shop and per tenant.' },
+      { name: 'orders', description: "订单: a buyer's platform orders and refunds at a shop, as cards for staff serving the shop." },
     ],
     paths,
     components: {

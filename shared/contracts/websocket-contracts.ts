@@ -31,6 +31,7 @@ import {
   watchAckFrame,
   watchFrame,
 } from '../routing/frames';
+import { conversationStageFrame, orderCardsFrame, ordersFrame } from '../orders/frames';
 import { gatewayThrottledFrameSchema, pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
 
 /**
@@ -218,6 +219,15 @@ export const webSocketContracts: Record<string, WebSocketRouteContract> = {
     frames: [{ name: 'watch', title: 'Watch', schema: watchFrame, examples: [{ action: 'watch', conversationId: 'c-1' }] }],
     replies: [{ name: 'watchAck', title: 'Watching', schema: watchAckFrame }],
   },
+  orders: {
+    summary: "The order cards of a conversation's buyer",
+    description:
+      "Staff serving the conversation's shop: the buyer's newest orders at that shop (at most 5, newest activity first), as the " +
+      'platform gave them. Another shop\'s or tenant\'s conversation is NOT_FOUND, exactly like a missing one. The `assigned` frame carries the same cards.',
+    roles: ['agent', 'supervisor', 'admin'],
+    frames: [{ name: 'orders', title: 'Order cards', schema: ordersFrame, examples: [{ action: 'orders', conversationId: 'c-1', ref: 'o-1' }] }],
+    replies: [{ name: 'orderCards', title: 'Order cards', schema: orderCardsFrame }],
+  },
 };
 
 /** Frames kefu pushes without being asked (delivery and routing). */
@@ -259,4 +269,15 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
       'the same position may arrive twice.',
   },
   { name: 'conversationClosed', title: 'Conversation closed', schema: conversationClosedFrame, to: 'the buyer' },
+  {
+    name: 'conversationStage',
+    title: 'The conversation changed stage',
+    schema: conversationStageFrame,
+    to: 'the buyer and the assigned agent',
+    description:
+      "Order events changed the stage the buyer's orders give (paid → in-sale; signed or a refund → after-sale) while the " +
+      "conversation was open. It stays with its agent if they serve the new stage (a member of its group, or the shop routes " +
+      "by owner); otherwise `moved: true`, the agent also gets `unassigned` (reason `stage-changed`) and the new stage's group " +
+      'gets it at its original place in line. `reason` and `orderId` say why. Sent once per change: a redelivered event changes nothing.',
+  },
 ];

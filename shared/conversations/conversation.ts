@@ -45,6 +45,10 @@ export const conversationSchema = z.object({
   shopId: idSchema,
   buyerId: idSchema,
   stage: stageSchema,
+  /** Why it has its stage (issue 7 §2): a stage reason from the buyer's orders, or `hint` (the buyer's frame). */
+  stageReason: z.string().optional(),
+  /** The platform order that decided the stage, when one did. */
+  stageOrderId: z.string().optional(),
   status: z.enum(conversationStatuses),
   /** The agent serving it while `assigned`. */
   assigneeId: idSchema.optional(),

@@ -4,7 +4,8 @@ import { sendDeliveryJob, sendRouteJob } from '../notify/job-queues';
 import { getConversation, openConversation } from '../store/conversations';
 import { getShop } from '../store/shops';
 import { appendMessage, appendSteps, type AppendSteps } from './append-message';
-import { canRead, canWrite, liveWatchers, type Conversation } from './conversation';
+import { ordersOfBuyerAtShop, ordersReadForStage, stageOnOpen, type ConversationStageDecision } from '../orders/buyer-orders';
+import { canRead, canWrite, liveWatchers, type Conversation, type Stage } from './conversation';
 import type { AckFrame, BuyerSendMessageFrame, StaffSendMessageFrame } from './frames';
 import type { DeliveryJob, RouteJob } from './jobs';
 
@@ -15,6 +16,8 @@ export interface SendMessageDeps {
   append: AppendSteps;
   sendDeliveryJob: (job: DeliveryJob) => Promise<void>;
   sendRouteJob: (job: RouteJob) => Promise<void>;
+  /** The stage of a conversation about to open: from the buyer's orders at the shop; the frame's stage is a hint. */
+  stageOnOpen: (tenantId: string, shopId: string, buyerId: string, hint: Stage | undefined, now: Date) => Promise<ConversationStageDecision>;
 }
 
 export const sendMessageDependencies: SendMessageDeps = {
@@ -24,6 +27,7 @@ export const sendMessageDependencies: SendMessageDeps = {
   append: appendSteps,
   sendDeliveryJob: (job) => sendDeliveryJob(job),
   sendRouteJob: (job) => sendRouteJob(job),
+  stageOnOpen: async (tenantId, shopId, buyerId, hint, now) => stageOnOpen(await ordersOfBuyerAtShop(tenantId, shopId, buyerId, ordersReadForStage), now, hint),
 };
 
 type SendFrame = BuyerSendMessageFrame | StaffSendMessageFrame;
@@ -110,6 +114,7 @@ async function buyerConversation(
     shopId: frame.shopId,
     buyerId: identity.userId,
     stage: frame.stage ?? 'pre-sale',
+    decideStage: () => deps.stageOnOpen(identity.tenantId, frame.shopId, identity.userId, frame.stage, now),
     now,
   });
 }

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
+import { AppError } from '../http/errors';
 import { parseOrThrow } from '../http/zod-errors';
 import { logger } from '../runtime/observability';
 import { publishMetrics } from './publish-metrics';
@@ -20,13 +21,24 @@ export function queueConsumer<S extends z.ZodType>(
 ) {
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord) => {
-    let json: unknown;
     try {
-      json = JSON.parse(record.body);
-    } catch {
-      throw new Error(`record ${record.messageId} is not JSON`);
+      let json: unknown;
+      try {
+        json = JSON.parse(record.body);
+      } catch {
+        throw new Error(`record ${record.messageId} is not JSON`);
+      }
+      await handleRecord(parseOrThrow(schema, json, 'record'), record);
+    } catch (error) {
+      // The reason a record failed (and, after maxReceiveCount, why it is in the DLQ) is in the log.
+      logger.warn('queue record failed; it will be retried, then dead-lettered', {
+        sqsMessageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error: error as Error,
+        ...(error instanceof AppError && error.details.length > 0 ? { fields: error.details } : {}),
+      });
+      throw error;
     }
-    await handleRecord(parseOrThrow(schema, json, 'record'), record);
   };
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger))

@@ -5,6 +5,9 @@ import { listMessagesAfter, type MessagePage } from '../store/messages';
 import type { Agent } from './agent';
 import { maxMessageBytesOnAssignment, maxMessagesOnAssignment, type AssignedFrame, type JoinKind } from './frames';
 import type { NotifyUser } from './notify';
+import { ordersOfBuyerAtShop } from '../orders/buyer-orders';
+import { cardsForAssignment, maxOrderCards } from '../orders/frames';
+import { recentOrderCards, type OrderCard } from '../orders/order-card';
 
 /** The newest messages of a conversation after `afterSeq`, at most `limit`, oldest first. */
 export type ReadRecentMessages = (tenantId: string, conversationId: string, afterSeq: number, limit: number) => Promise<MessagePage>;
@@ -19,6 +22,25 @@ export const readRecentMessages: ReadRecentMessages = (tenantId, conversationId,
 export interface AnnounceDependencies {
   readRecentMessages: ReadRecentMessages;
   notify: NotifyUser;
+  /** The buyer's newest order cards at the shop (issue 7 §2); without it the frame carries none. */
+  readOrderCards?: ReadOrderCards;
+}
+
+export type ReadOrderCards = (tenantId: string, shopId: string, buyerId: string) => Promise<OrderCard[]>;
+
+/** The buyer's newest orders at the shop as cards (at most maxOrderCards), for the `assigned` frame. */
+export const readOrderCards: ReadOrderCards = async (tenantId, shopId, buyerId) =>
+  recentOrderCards(await ordersOfBuyerAtShop(tenantId, shopId, buyerId, maxOrderCards), maxOrderCards);
+
+/** Cards for the frame, bounded (cardsForAssignment); a failed read is not fatal: `orders` fetches them. */
+async function assignmentCards(conversation: Pick<RoutableConversation, 'tenantId' | 'shopId' | 'buyerId'>, read: ReadOrderCards | undefined) {
+  if (!read) return undefined;
+  try {
+    return cardsForAssignment(await read(conversation.tenantId, conversation.shopId, conversation.buyerId));
+  } catch (error) {
+    logger.warn('order cards not read; the assigned frame goes without them', { error: error as Error });
+    return undefined;
+  }
 }
 
 export interface Joining {
@@ -66,7 +88,7 @@ export async function announceAssignment(
   deps: AnnounceDependencies,
 ): Promise<void> {
   const { tenantId, conversationId } = conversation;
-  const brief = await assignmentBrief(conversation, deps.readRecentMessages);
+  const [brief, orders] = await Promise.all([assignmentBrief(conversation, deps.readRecentMessages), assignmentCards(conversation, deps.readOrderCards)]);
   const assigned: AssignedFrame = {
     type: 'assigned',
     conversationId,
@@ -75,6 +97,7 @@ export async function announceAssignment(
     stage: conversation.stage,
     lastSeq: brief.lastSeq,
     messages: brief.messages,
+    ...(orders ? { orders } : {}),
     ...(joining.transferredBy !== undefined ? { transferredBy: joining.transferredBy } : {}),
     ...(joining.note !== undefined ? { note: joining.note } : {}),
   };

@@ -11,6 +11,7 @@ import { echoedRefSchema, refSchema } from '../conversations/frames';
 import { presences } from './agent';
 import { conversationStageSchema, maxAgentCap, shopPersonaSchema, shopRoutingSchema } from './shop';
 import { humanText } from './text';
+import { assignmentOrderCardSchema, maxOrderCards, type ConversationStageFrame } from '../orders/frames';
 
 const uniqueIds = (max: number) =>
   z
@@ -153,6 +154,11 @@ export const assignedFrame = z
     messages: z.array(messageSchema).max(maxMessagesOnAssignment).meta({
       description: `The newest messages (at most ${maxMessagesOnAssignment}, about 96 KB), oldest first; the opening message of a new conversation is among them.`,
     }),
+    /**
+     * The buyer's newest orders at the shop (order cards, at most 5 and about 24 KB, lines cut to 10 with
+     * `lineCount`); absent when they could not be read: the `orders` action fetches them.
+     */
+    orders: z.array(assignmentOrderCardSchema).max(maxOrderCards).optional(),
     /** Set when a colleague or supervisor handed it over. */
     transferredBy: idSchema.optional(),
     note: z.string().optional(),
@@ -194,7 +200,8 @@ export type AgentJoinedFrame = z.infer<typeof agentJoinedFrame>;
 export const unassignedFrame = z.object({
   type: z.literal('unassigned'),
   conversationId: idSchema,
-  reason: z.enum(['transferred', 'closed', 'idle-closed']),
+  /** `stage-changed`: the buyer's orders moved it to a stage whose group you are not in (conversation.stage says why). */
+  reason: z.enum(['transferred', 'closed', 'idle-closed', 'stage-changed']),
 });
 export type UnassignedFrame = z.infer<typeof unassignedFrame>;
 
@@ -211,4 +218,4 @@ export const conversationClosedFrame = z.object({
 export type ConversationClosedFrame = z.infer<typeof conversationClosedFrame>;
 
 /** What routing pushes to users (shared/routing/notify.ts); the AsyncAPI document lists them in shared/contracts. */
-export type RoutingFrame = AssignedFrame | AgentJoinedFrame | UnassignedFrame | QueuePositionFrame | ConversationClosedFrame;
+export type RoutingFrame = AssignedFrame | AgentJoinedFrame | UnassignedFrame | QueuePositionFrame | ConversationClosedFrame | ConversationStageFrame;

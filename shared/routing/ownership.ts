@@ -17,7 +17,7 @@ import { logger } from '../runtime/observability';
 import { addWatcher } from '../store/conversations';
 import { liveWatchers, maxWatchers, watchLifetimeSeconds } from '../conversations/conversation';
 import { assertMayHandleConversation, supervisesShop } from './access';
-import { announceAssignment, readRecentMessages } from './announce-assignment';
+import { announceAssignment, readOrderCards, readRecentMessages } from './announce-assignment';
 import type { OwnershipAckFrame } from './frames';
 import { notifyUser, type NotifyUser } from './notify';
 import { drainWaitingLines, presenceDependencies } from './presence';
@@ -46,6 +46,8 @@ export const ownershipDependencies = {
   },
   /** The newest messages, for the receiving agent's `assigned` frame (announce-assignment.ts). */
   readRecentMessages,
+  /** The buyer's order cards, for the `assigned` frame. */
+  readOrderCards,
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
 };

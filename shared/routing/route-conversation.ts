@@ -7,7 +7,7 @@ import { assignConversation, getBuyerAtShop, getRoutableConversation, type Routa
 import { waitingPosition } from '../store/waiting-line';
 import { getShop } from '../store/shops';
 import type { Agent } from './agent';
-import { announceAssignment, readRecentMessages } from './announce-assignment';
+import { announceAssignment, readOrderCards, readRecentMessages } from './announce-assignment';
 import { chooseAgent, primaryGroupOf, sampledMembersPerGroup, type RoutingChoice } from './choose-agent';
 import { notifyUser, type NotifyUser } from './notify';
 import { tellBuyersBehind, waitingLineDependencies } from './waiting-line';
@@ -27,6 +27,8 @@ export const routingDependencies = {
   settledWaitMs: waitingLineDependencies.settledWaitMs,
   /** The newest messages, for the agent's `assigned` frame (announce-assignment.ts). */
   readRecentMessages,
+  /** The buyer's order cards, for the `assigned` frame. */
+  readOrderCards,
   notify: notifyUser as NotifyUser,
   now: () => new Date(),
   /** Where the sample of a group starts (0 ≤ x < 1); tests pass their own. */

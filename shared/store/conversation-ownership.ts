@@ -155,7 +155,7 @@ function takeLoad(tenantId: string, agentId: string, shopId: string): TransactIt
 }
 
 /** The releasing agent's `load - 1`, whatever their presence (an agent who went offline still hands back). */
-function releaseLoad(tenantId: string, agentId: string): TransactItem {
+export function releaseLoad(tenantId: string, agentId: string): TransactItem {
   return {
     Update: {
       TableName: env().TABLE_NAME,

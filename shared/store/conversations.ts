@@ -110,6 +110,11 @@ export interface OpenConversationInput {
   shopId: string;
   buyerId: string;
   stage: Stage;
+  /**
+   * Decides the stage when a conversation is about to be created (the buyer's orders, issue 7 §2), so
+   * the orders are read only when one opens, not on every message; `stage` is used without it.
+   */
+  decideStage?: () => Promise<{ stage: Stage; reason: string; orderId?: string | undefined }>;
   now?: Date;
   /** Tests pass one; otherwise random. */
   conversationId?: string;
@@ -131,13 +136,15 @@ export async function openConversation(
   input: OpenConversationInput,
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<OpenedConversation> {
-  const { tenantId, shopId, buyerId, stage } = input;
+  const { tenantId, shopId, buyerId } = input;
+  let decided: { stage: Stage; reason: string; orderId?: string | undefined } | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const existingId = await findOpenConversationId(tenantId, shopId, buyerId, client);
     if (existingId) {
       const existing = await getConversation(tenantId, existingId, { consistent: true }, client);
       if (existing && existing.status !== 'closed') return { conversation: existing, created: false };
     }
+    decided ??= input.decideStage ? await input.decideStage() : { stage: input.stage, reason: 'hint' };
     const now = input.now ?? new Date();
     const openedAt = now.toISOString();
     const conversation: Conversation = {
@@ -145,7 +152,9 @@ export async function openConversation(
       tenantId,
       shopId,
       buyerId,
-      stage,
+      stage: decided.stage,
+      ...(input.decideStage ? { stageReason: decided.reason } : {}),
+      ...(decided.orderId !== undefined ? { stageOrderId: decided.orderId } : {}),
       status: 'waiting',
       openedAt,
       lastSeq: 0,

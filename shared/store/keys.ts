@@ -172,4 +172,52 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#QRROT`,
     sk: `QR#${shortcut}`,
   }),
+
+  // ---- orders (issue 7 §2; docs/orders-design.md §5) ----
+  /**
+   * The dedupe claim of one platform message (platform + messageId, per tenant), kept ≥ 7 days by TTL with
+   * a hash of the envelope: the same id with other content is refused, not taken as a duplicate.
+   * Platform message ids are opaque strings; the key only ever matches them exactly.
+   */
+  orderEventClaim: (tenantId: string, platform: string, messageId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#INGEST#${platform}#${messageId}`,
+    sk: 'MSG',
+  }),
+  /** One platform order of a shop: the whole OrderState, with a stored revision for conditional puts. */
+  order: (tenantId: string, shopId: string, platform: string, orderId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ORDER#${platform}#${orderId}`,
+    sk: 'ORDER',
+  }),
+  /**
+   * Order gsi1: a platform buyer's orders at a shop, newest activity first (ScanIndexForward false).
+   * Platform buyer ids are app-scoped per platform, so the platform is not in the partition.
+   */
+  orderOfPlatformBuyer: (tenantId: string, shopId: string, platformBuyerId: string, lastActivityAt: string, platform: string, orderId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#PBUYER#${platformBuyerId}#ORDERS`,
+    gsi1sk: `${lastActivityAt}#${platform}#${orderId}`,
+  }),
+  ordersOfPlatformBuyer: (tenantId: string, shopId: string, platformBuyerId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#PBUYER#${platformBuyerId}#ORDERS`,
+  }),
+  /** A refund by its platform id → the order holding it (put once; never moved to another order). */
+  refundPointer: (tenantId: string, shopId: string, platform: string, refundId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#REFUND#${platform}#${refundId}`,
+    sk: 'REFUND',
+  }),
+  /**
+   * Which kefu buyer a platform buyer of a shop is (an explicit link; without one the ids are equal, see
+   * shared/orders/buyer-link.ts). Per shop, like the order index: a shop sells on one platform.
+   */
+  platformBuyerLink: (tenantId: string, shopId: string, platformBuyerId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#PBUYER#${platformBuyerId}`,
+    sk: 'LINK',
+  }),
+  /**
+   * Why a conversation's stage changed (orders): reason and deciding order. Ordered by the head's
+   * assignmentVersion the change wrote, which only grows, so two changes in one millisecond keep their order.
+   */
+  conversationStageChange: (tenantId: string, conversationId: string, assignmentVersion: number): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#STAGE`,
+    sk: `STAGE#${String(assignmentVersion).padStart(10, '0')}`,
+  }),
 } as const;

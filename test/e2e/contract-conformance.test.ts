@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCredentials, localRegion } from '../../infra/local/engines';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
@@ -24,7 +25,7 @@ const clients: ChatClient[] = [];
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
   stopRecording = contractRecorder.recordFetch(stack.httpUrl);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
@@ -230,6 +231,54 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
     expect(await supervisor.request({ action: 'watch', conversationId })).toMatchObject({ type: 'error', code: 'CONVERSATION_CLOSED' });
     expect(await agent.request({ action: 'transfer', conversationId, toGroupId: 'peach-in', note: 'x' })).toMatchObject({ type: 'error' });
   });
+
+  it('follows the buyer\'s orders: conversation.stage and unassigned on a stage change, cards in assigned, on `orders` and over HTTP', async () => {
+    const orderBuyer = await connect('buyer-contract-orders', 'buyer');
+    const ack = await orderBuyer.request({ action: 'sendMessage', shopId: 'peach-glow', clientMessageId: 'o1', text: '我刚下单，什么时候发货？' });
+    const orderConversation = String(ack.conversationId);
+    await agent.next((frame) => frame.type === 'assigned' && frame.conversationId === orderConversation, 15_000);
+    const lili = await connect('lili', 'agent', allShops);
+    expect(await lili.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+
+    // The platform (the simulator's role) says the buyer paid, then asks for a refund: through the orders queue.
+    const sqsClient = new SQSClient({ endpoint: stack.engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
+    const occurredAt = new Date().toISOString();
+    const envelope = (messageId: string, topic: string, payload: Record<string, unknown>, businessVersion: number) => ({
+      tenantId,
+      via: 'simulator',
+      receivedAt: occurredAt,
+      envelope: { platform: 'taobao', shopId: 'peach-glow', messageId, sourceTopic: 'test', occurredAt, businessVersion, topic, payload },
+    });
+    const orderId = `contract-${Date.now()}`;
+    const send = (body: unknown) => sqsClient.send(new SendMessageCommand({ QueueUrl: stack.engines.queueUrls.orders, MessageBody: JSON.stringify(body) }));
+    await send(envelope(`${orderId}-paid`, 'order.updated', { orderId, status: 'paid', buyer: { buyerId: 'buyer-contract-orders', nick: 'b**s' }, lines: [{ lineId: 'l1', title: '面霜', quantity: 1 }], total: { minor: 19900, currency: 'CNY' } }, Date.now()));
+    // xiaomei serves pre-sale only: the conversation goes to the in-sale group (lili), who gets it with the order card.
+    await agent.next((frame) => frame.type === 'conversation.stage' && frame.conversationId === orderConversation && frame.stage === 'in-sale', 20_000);
+    await agent.next((frame) => frame.type === 'unassigned' && frame.conversationId === orderConversation && frame.reason === 'stage-changed', 20_000);
+    await orderBuyer.next((frame) => frame.type === 'conversation.stage' && frame.stage === 'in-sale', 20_000);
+    const assigned = await lili.next((frame) => frame.type === 'assigned' && frame.conversationId === orderConversation, 20_000);
+    expect(assigned.orders).toMatchObject([{ orderId, status: 'paid' }]);
+
+    const cards = await lili.request({ action: 'orders', conversationId: orderConversation });
+    expect(cards).toMatchObject({ type: 'order.cards', orders: [{ orderId }] });
+    expect(await lili.request({ action: 'orders' })).toMatchObject({ type: 'error', field: 'conversationId' });
+    expect(await orderBuyer.request({ action: 'orders', conversationId: orderConversation })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+
+    await send(envelope(`${orderId}-refund`, 'refund.updated', { orderId, refundId: `${orderId}-r1`, status: 'requested', kind: 'refund-only' }, Date.now()));
+    await lili.next((frame) => frame.type === 'conversation.stage' && frame.stage === 'after-sale', 20_000);
+    sqsClient.destroy();
+
+    const liliToken = await sign('lili', 'agent', allShops);
+    const listed = await call('GET', '/v1/shops/peach-glow/buyers/buyer-contract-orders/orders?limit=5', { token: liliToken });
+    expect(listed).toMatchObject({ status: 200, body: { stage: 'after-sale', orders: [{ orderId }] } });
+    expect(await call('GET', '/v1/shops/peach-glow/buyers/buyer-contract-orders/orders?limit=0', { token: liliToken })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/peach-glow/buyers/buyer-contract-orders/orders', { token: await sign('buyer-contract-orders', 'buyer') })).toMatchObject({ status: 403 });
+    expect(await call('GET', `/v1/shops/peach-glow/orders/taobao/${orderId}`, { token: liliToken })).toMatchObject({ status: 200, body: { order: { orderId } } });
+    expect(await call('GET', `/v1/shops/peach-glow/orders/ebay/${orderId}`, { token: liliToken })).toMatchObject({ status: 400 });
+    expect(await call('GET', `/v1/shops/peach-glow/orders/taobao/${orderId}`, { token: await sign('ajie', 'agent', ['henggong-appliances']) })).toMatchObject({ status: 404 });
+    expect(await call('GET', `/v1/shops/peach-glow/refunds/taobao/${orderId}-r1`, { token: liliToken })).toMatchObject({ status: 200, body: { refund: { status: 'requested' } } });
+    expect(await call('GET', '/v1/shops/peach-glow/refunds/taobao/no-such-refund', { token: liliToken })).toMatchObject({ status: 404 });
+  }, 90_000);
 
   it('tells a buyer with nobody free their place in line', async () => {
     // Nobody serving Henggong is online in this run.

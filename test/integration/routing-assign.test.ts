@@ -57,7 +57,8 @@ describe('routing a waiting conversation (DynamoDB Local)', () => {
     expect((await getBuyerAtShop(tenant, 'shop-basic', 'buyer-1')).lastAgentId).toBe('basic-free');
     // Opened without a message here (test/integration/routing-joins.test.ts routes real opening messages).
     expect(recorder.of('basic-free')).toEqual([
-      { type: 'assigned', conversationId: conversation.conversationId, shopId: 'shop-basic', buyerId: 'buyer-1', stage: 'pre-sale', lastSeq: 0, messages: [] },
+      // `orders`: the buyer's order cards at the shop (none here).
+      { type: 'assigned', conversationId: conversation.conversationId, shopId: 'shop-basic', buyerId: 'buyer-1', stage: 'pre-sale', lastSeq: 0, messages: [], orders: [] },
     ]);
     expect(recorder.of('buyer-1')).toEqual([
       { type: 'agentJoined', conversationId: conversation.conversationId, role: 'agent', agentId: 'basic-free', name: 'basic-free', kind: 'assigned' },

@@ -72,6 +72,7 @@ function memoryConversation(head: Partial<Conversation> = {}) {
       throw new Error('not opened in these tests');
     },
     shopExists: async () => true,
+    stageOnOpen: async (_tenantId, _shopId, _buyerId, hint) => ({ stage: hint ?? 'pre-sale', reason: 'hint' }),
     append: steps,
     sendDeliveryJob: async (job) => {
       deliveryJobs.push(job);

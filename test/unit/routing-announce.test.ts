@@ -91,6 +91,7 @@ function routingFakes(overrides: Partial<RoutingDependencies> = {}): RoutingDepe
   const agents = [agent('p1', '小美')];
   return {
     getConversation: vi.fn(async () => conversation),
+    readOrderCards: vi.fn(async () => []),
     settledWaitMs: 5000,
     getShop: vi.fn(async () => ({
       shopId: 's1',

@@ -35,6 +35,7 @@ function fakeDeps(overrides: Partial<RoutingDependencies> = {}): RoutingDependen
   const agents = [agent('p1', ['pre'], 2), agent('p2', ['pre'], 1), agent('b1', ['after'])];
   return {
     getConversation: vi.fn(async () => conversation),
+    readOrderCards: vi.fn(async () => []),
     settledWaitMs,
     getShop: vi.fn(async () => shop),
     getBuyerAtShop: vi.fn(async () => ({})),
