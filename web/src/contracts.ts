@@ -45,3 +45,5 @@ import type { errorBodySchema } from '../../shared/contracts/core-schemas';
 export type ErrorFrame = z.infer<typeof errorFrameSchema>;
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 export type { ShopBoard } from '../../shared/routing/shop-board';
+export type { AssignmentOrderCard, OrderCardsFrame } from '../../shared/orders/frames';
+export type { Money } from '../../shared/orders/envelope';

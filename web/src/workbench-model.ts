@@ -2,7 +2,9 @@ import { ConnectedModel, type Connection, DisconnectedError, FrameError, type Se
 import type {
   AckFrame,
   AssignedFrame,
+  AssignmentOrderCard,
   InboxEntry,
+  OrderCardsFrame,
   InboxFrame,
   Message,
   MessageFrame,
@@ -40,7 +42,9 @@ export interface WorkbenchConversation {
   note?: string;
   log: ConversationLog;
   outbox: Outgoing[];
-  /** Order cards and cases (issue 7): shown in the side slot when the `assigned` frame carries them. */
+  /** The buyer's newest orders at the shop: from the `assigned` frame, else asked for with `orders`. */
+  orders?: AssignmentOrderCard[];
+  /** Anything else a newer `assigned` frame carries (cases…), shown raw in the side slot until it has a view. */
   extras?: Record<string, unknown>;
 }
 
@@ -211,7 +215,8 @@ export class WorkbenchModel extends ConnectedModel {
     this.gone.delete(frame.conversationId);
     conversation.transferredBy = frame.transferredBy;
     conversation.note = frame.note;
-    const { type: _type, conversationId: _c, shopId: _s, buyerId: _b, stage: _st, lastSeq: _l, messages: _m, transferredBy: _t, note: _n, ...extras } = frame as AssignedFrame & Record<string, unknown>;
+    const { type: _type, conversationId: _c, shopId: _s, buyerId: _b, stage: _st, lastSeq: _l, messages: _m, transferredBy: _t, note: _n, orders, ...extras } = frame as AssignedFrame & Record<string, unknown>;
+    if (orders) conversation.orders = orders;
     if (Object.keys(extras).length > 0) conversation.extras = extras;
     conversation.log.add(frame.messages);
     conversation.log.announce(frame.lastSeq);
@@ -320,6 +325,19 @@ export class WorkbenchModel extends ConnectedModel {
     const ack: OwnershipAckFrame = await this.connection.request({ action: 'transfer', conversationId, ...target, note });
     if (ack.assigneeId !== this.userId) this.drop(conversationId, 'transferred');
     this.changed();
+  }
+
+  /** Order cards for a conversation whose `assigned` frame had none (absent when they could not be read). */
+  async loadOrders(conversationId: string): Promise<void> {
+    const conversation = this.conversations.get(conversationId);
+    if (!conversation || conversation.orders !== undefined || !this.connection.isOpen) return;
+    try {
+      const reply: OrderCardsFrame = await this.connection.request({ action: 'orders', conversationId });
+      conversation.orders = reply.orders;
+      this.changed();
+    } catch {
+      // Shown as "no order information"; asked again next time the conversation is opened.
+    }
   }
 
   async close(conversationId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { renderQuickReply } from '../../shared/quick-replies/render-quick-reply';
-import type { Presence, QuickReplyView } from './contracts';
+import type { AssignmentOrderCard, Money, Presence, QuickReplyView } from './contracts';
 import { stageLabel, t } from './i18n';
 import { ConnectionBadge, MessageBubble, ShopBadge, formatWait } from './parts';
 import { shopColour, shopTint } from './shops';
@@ -154,6 +154,7 @@ function ChatView(props: { model: WorkbenchModel; conversation: WorkbenchConvers
   const endRef = useRef<HTMLDivElement>(null);
   const [transferOpen, setTransferOpen] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  useEffect(() => void model.loadOrders(c.conversationId), [c.conversationId]);
   useEffect(() => endRef.current?.scrollIntoView({ block: 'end' }), [messages.length, c.outbox.length]);
 
   return (
@@ -208,11 +209,46 @@ function ChatView(props: { model: WorkbenchModel; conversation: WorkbenchConvers
         </div>
         <aside class="order-slot" aria-label={t('orderCard')}>
           <h2>{t('orderCard')}</h2>
-          {c.extras ? <pre>{JSON.stringify(c.extras, null, 2)}</pre> : <p class="muted">{t('orderCardEmpty')}</p>}
+          {c.orders && c.orders.length > 0 ? c.orders.map((order) => <OrderCardView key={order.orderId} order={order} />) : <p class="muted">{t('orderCardEmpty')}</p>}
+          {c.extras && <pre>{JSON.stringify(c.extras, null, 2)}</pre>}
         </aside>
       </div>
       <ReplyBox model={model} conversation={c} shopName={shopName} replyRef={props.replyRef} />
     </div>
+  );
+}
+
+const money = (amount: Money | undefined) => (amount ? `${amount.currency === 'CNY' ? '¥' : `${amount.currency} `}${(amount.minor / 100).toFixed(2)}` : '');
+
+/** One order: status, lines, total, the latest parcel event and open refunds. */
+function OrderCardView(props: { order: AssignmentOrderCard }) {
+  const { order } = props;
+  const parcel = order.parcels[order.parcels.length - 1];
+  return (
+    <article class="order-card" data-order={order.orderId}>
+      <header>
+        <strong>{order.orderId}</strong> <span class="muted">{order.platformStatus ?? order.status ?? ''}</span>
+      </header>
+      <ul>
+        {order.lines.map((line) => (
+          <li key={line.lineId}>
+            {line.title ?? line.skuId ?? line.lineId} × {line.quantity} {money(line.price)}
+          </li>
+        ))}
+        {order.lineCount !== undefined && order.lineCount > order.lines.length && <li class="muted">… {order.lineCount}</li>}
+      </ul>
+      {order.total && <p>{money(order.total)}</p>}
+      {parcel && (
+        <p class="muted">
+          {parcel.carrier ?? ''} {parcel.description ?? parcel.action}
+        </p>
+      )}
+      {order.refunds.map((refund) => (
+        <p key={refund.refundId} class="refund">
+          {refund.kind} · {refund.status} {money(refund.amount)}
+        </p>
+      ))}
+    </article>
   );
 }
 
