@@ -124,7 +124,26 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
   { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
   { name: 'GetRefund', method: 'GET', path: '/v1/shops/{shopId}/refunds/{platform}/{refundId}', handler: 'functions/http/get-refund.ts', access: ['table:read'] },
+  // After-sales cases (issue 7 §3, docs/orders-design.md §4). Changes notify the owners over the socket.
+  ...caseRoutes(),
 ];
+
+function caseRoutes(): HttpRouteSpec[] {
+  const change: readonly Access[] = ['table:read', 'table:write', 'websocket:post'];
+  return [
+    { name: 'OpenCase', method: 'POST', path: '/v1/shops/{shopId}/cases', handler: 'functions/http/open-case.ts', access: change },
+    { name: 'ListShopCases', method: 'GET', path: '/v1/shops/{shopId}/cases', handler: 'functions/http/list-shop-cases.ts', access: ['table:read'] },
+    { name: 'ListMyCases', method: 'GET', path: '/v1/me/cases', handler: 'functions/http/list-my-cases.ts', access: ['table:read'] },
+    { name: 'GetCase', method: 'GET', path: '/v1/cases/{caseId}', handler: 'functions/http/get-case.ts', access: ['table:read'] },
+    { name: 'TransitionCase', method: 'POST', path: '/v1/cases/{caseId}/transitions', handler: 'functions/http/transition-case.ts', access: change },
+    { name: 'AddCaseNote', method: 'POST', path: '/v1/cases/{caseId}/notes', handler: 'functions/http/add-case-note.ts', access: change },
+    { name: 'AddCaseEvidence', method: 'POST', path: '/v1/cases/{caseId}/evidence', handler: 'functions/http/add-case-evidence.ts', access: change },
+    { name: 'PutCaseOwner', method: 'PUT', path: '/v1/cases/{caseId}/owner', handler: 'functions/http/put-case-owner.ts', access: change },
+    { name: 'RecordCaseRetention', method: 'POST', path: '/v1/cases/{caseId}/retention', handler: 'functions/http/record-case-retention.ts', access: change },
+    { name: 'GetCaseSettings', method: 'GET', path: '/v1/shops/{shopId}/case-settings', handler: 'functions/http/get-case-settings.ts', access: ['table:read'] },
+    { name: 'PutCaseSettings', method: 'PUT', path: '/v1/shops/{shopId}/case-settings', handler: 'functions/http/put-case-settings.ts', access: ['table:read', 'table:write'] },
+  ];
+}
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
   { name: 'WsConnect', route: '$connect', handler: 'functions/ws/connect.ts', access: ['table:write'], returnResponse: false },
@@ -153,7 +172,8 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     name: 'WsSetPresence',
     route: 'setPresence',
     handler: 'functions/ws/set-presence.ts',
-    access: ['table:read', 'table:write', 'queue:routing:send'],
+    // websocket:post: going online hands the agent waiting after-sales cases, and tells them (case.updated).
+    access: ['table:read', 'table:write', 'queue:routing:send', 'websocket:post'],
     returnResponse: true,
   },
   {
@@ -223,6 +243,14 @@ export const schedules: readonly ScheduleSpec[] = [
     expression: 'rate(1 minute)',
     handler: 'functions/schedule/close-idle-conversations.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    timeoutSeconds: 60,
+  },
+  {
+    // The deadline sweep (issue 7 §3): due-time index from its cursor to the scheduled time; warnings pushed live.
+    name: 'SweepCaseDeadlines',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/sweep-case-deadlines.ts',
+    access: ['table:read', 'table:write', 'websocket:post'],
     timeoutSeconds: 60,
   },
 ];

@@ -20,6 +20,7 @@ import { agentSchema } from '../routing/agent';
 import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../routing/frames';
 import { shopSchema } from '../routing/shop';
 import { shopBoardSchema } from '../routing/shop-board';
+import { caseHttpContracts } from './case-contracts';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 
@@ -35,7 +36,7 @@ import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, order
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -256,4 +257,5 @@ export const httpContracts: Record<string, HttpContract> = {
     errors: [notFound('refund')],
     examples: [{ path: { shopId: 'peach-glow', platform: 'taobao', refundId: '88990011' } }],
   },
+  ...caseHttpContracts,
 };

@@ -32,6 +32,7 @@ import {
   watchFrame,
 } from '../routing/frames';
 import { conversationStageFrame, orderCardsFrame, ordersFrame } from '../orders/frames';
+import { casePushedFrames } from './case-contracts';
 import { gatewayThrottledFrameSchema, pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
 
 /**
@@ -280,4 +281,5 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
       "by owner); otherwise `moved: true`, the agent also gets `unassigned` (reason `stage-changed`) and the new stage's group " +
       'gets it at its original place in line. `reason` and `orderId` say why. Sent once per change: a redelivered event changes nothing.',
   },
+  ...casePushedFrames,
 ];

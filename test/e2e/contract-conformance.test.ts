@@ -302,6 +302,70 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
   });
 });
 
+describe('after-sales cases: every route and pushed frame, as documented', () => {
+  it('opens, reads, moves, annotates, reassigns and lists a case; the owner gets case.opened / case.updated, the sweep a case.warning', async () => {
+    const shopId = 'peach-glow';
+    const supervisor = await sign('supervisor-wang', 'supervisor', allShops);
+    const xiaomei = await sign('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    const settingsPath = `/v1/shops/${shopId}/case-settings`;
+    // A quality complaint is due 3.6 s after it enters its state: the local sweep warns within two minutes.
+    const settings = {
+      safetyMarginMinutes: 0,
+      warningPoints: [1],
+      supervisorIds: ['supervisor-wang'],
+      deadlineRules: [{ id: 'e2e-quick', platform: '*', caseType: 'quality-complaint', state: '*', hours: 0.001 }],
+    };
+    expect(await call('GET', settingsPath, { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: settings })).toMatchObject({ status: 200 });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: { ...settings, warningPoints: [2] } })).toMatchObject({ status: 400 });
+    expect(await call('PUT', settingsPath, { token: xiaomei, body: settings })).toMatchObject({ status: 403 });
+    expect(await call('GET', '/v1/shops/no-such-shop/case-settings', { token: supervisor })).toMatchObject({ status: 404 });
+
+    const buyer = await connect('buyer-case', 'buyer');
+    const ack = await buyer.request({ action: 'sendMessage', shopId, clientMessageId: 'case-1', text: '面霜用了过敏，怎么处理？' });
+    const conversationId = String(ack.conversationId);
+    const owner = await connect('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    const dawei = await connect('dawei', 'agent', ['henggong-appliances', 'peach-glow']);
+    const watching = await connect('supervisor-wang', 'supervisor', allShops);
+
+    const body = { clientRequestId: 'e2e-case-0001', type: 'quality-complaint', conversationId, platform: 'taobao', note: '买家反馈过敏' };
+    const opened = await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body });
+    expect(opened).toMatchObject({ status: 201, body: { ownerId: 'xiaomei', state: 'open' } });
+    const caseId = String(opened.body?.caseId);
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body })).toMatchObject({ status: 200, body: { caseId } });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, type: 'exchange' } })).toMatchObject({ status: 409 });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, ownerId: 'dawei' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, clientRequestId: 'e2e-case-0002', conversationId: 'no-such-conversation' } })).toMatchObject({ status: 404 });
+    await owner.next((frame) => frame.type === 'case.opened' && (frame.case as { caseId?: string }).caseId === caseId);
+
+    expect(await call('GET', `/v1/cases/${caseId}`, { token: xiaomei })).toMatchObject({ status: 200, body: { caseId } });
+    expect(await call('GET', '/v1/cases/no-such-case', { token: xiaomei })).toMatchObject({ status: 404 });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'waiting-buyer' } })).toMatchObject({ status: 200 });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'resolved' } })).toMatchObject({ status: 409, body: { error: { code: 'CASE_OUTCOME_REQUIRED' } } });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'limbo' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/cases/${caseId}/notes`, { token: xiaomei, body: { text: '已请买家上传照片' } })).toMatchObject({ status: 201 });
+    expect(await call('POST', `/v1/cases/${caseId}/notes`, { token: await sign('dawei', 'agent', ['peach-glow']), body: { text: 'x' } })).toMatchObject({ status: 403 });
+    expect(await call('POST', `/v1/cases/${caseId}/evidence`, { token: xiaomei, body: { url: 'https://img.example.com/allergy.jpg' } })).toMatchObject({ status: 201 });
+    expect(await call('POST', `/v1/cases/${caseId}/evidence`, { token: xiaomei, body: { url: 'ftp://x' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/cases/${caseId}/retention`, { token: xiaomei, body: {} })).toMatchObject({ status: 409, body: { error: { code: 'CASE_OUTCOME_NOT_ALLOWED' } } });
+    expect(await call('PUT', `/v1/cases/${caseId}/owner`, { token: xiaomei, body: { ownerId: 'dawei' } })).toMatchObject({ status: 403 });
+    expect(await call('PUT', `/v1/cases/${caseId}/owner`, { token: supervisor, body: { ownerId: 'dawei' } })).toMatchObject({ status: 200, body: { ownerId: 'dawei' } });
+    await dawei.next((frame) => frame.type === 'case.updated' && (frame.case as { ownerId?: string }).ownerId === 'dawei');
+    // Back on the seller's side: its clock restarts and the sweep warns the new owner and the supervisor.
+    const daweiToken = await sign('dawei', 'agent', ['henggong-appliances', 'peach-glow']);
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: daweiToken, body: { to: 'waiting-seller' } })).toMatchObject({ status: 200 });
+
+    expect(await call('GET', `/v1/shops/${shopId}/cases?limit=5`, { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('GET', `/v1/shops/${shopId}/cases?cursor=forged`, { token: supervisor })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/no-such-shop/cases', { token: xiaomei })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/me/cases', { token: daweiToken })).toMatchObject({ status: 200 });
+
+    await dawei.next((frame) => frame.type === 'case.warning' && frame.caseId === caseId, 150_000);
+    await watching.next((frame) => frame.type === 'case.warning' && frame.caseId === caseId, 10_000);
+    expect(await call('GET', `/v1/shops/${shopId}/cases?overdue=true`, { token: supervisor })).toMatchObject({ status: 200, body: { cases: [{ caseId }] } });
+  }, 200_000);
+});
+
 describe('the documents describe everything this suite saw', () => {
   it('covers every HTTP operation, every WebSocket action and every message kefu sends', () => {
     const documentedOperations = Object.entries(openApi.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
