@@ -123,6 +123,7 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   },
   { name: 'PutShop', method: 'PUT', path: '/v1/shops/{shopId}', handler: 'functions/http/put-shop.ts', access: ['table:write'] },
   { name: 'GetShop', method: 'GET', path: '/v1/shops/{shopId}', handler: 'functions/http/get-shop.ts', access: ['table:read'] },
+  { name: 'GetShopBoard', method: 'GET', path: '/v1/shops/{shopId}/board', handler: 'functions/http/get-shop-board.ts', access: ['table:read'] },
   { name: 'PutAgent', method: 'PUT', path: '/v1/agents/{agentId}', handler: 'functions/http/put-agent.ts', access: ['table:read', 'table:write'] },
   { name: 'GetAgent', method: 'GET', path: '/v1/agents/{agentId}', handler: 'functions/http/get-agent.ts', access: ['table:read'] },
   { name: 'ListQuickReplies', method: 'GET', path: '/v1/quick-replies', handler: 'functions/http/list-quick-replies.ts', access: ['table:read'] },

@@ -14,6 +14,7 @@ import { HandlerTimeoutError } from './invoke-handler';
 import type { JwtAuthorizer } from './jwt-authorizer';
 import type { LocalLog } from './log';
 import { createRouteMatcher } from './route-matcher';
+import type { WebApp } from './web-app';
 
 /** API Gateway HTTP API's payload limit. */
 export const maxRequestBytes = 10 * 1024 * 1024;
@@ -35,6 +36,8 @@ export interface HttpApiOptions {
   issuer: string;
   localHealth: () => Promise<LocalHealth>;
   log: LocalLog;
+  /** The web clients under /app/ (not an API Gateway route: CloudFront serves them in the cloud). */
+  webApp?: WebApp;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -135,6 +138,7 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
   }
 
   return (req, res) => {
+    if (options.webApp?.handle(req, res)) return;
     const started = Date.now();
     const requestId = gatewayRequestId();
     respond(req, requestId)

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       inMemory,
       dataDir: process.env.KEFU_DATA_DIR || undefined,
       seed: !args.has('--no-seed'),
+      webApp: true,
       websocket: {
         idleTimeoutMs: numberFromEnv('WS_IDLE_TIMEOUT_MS', undefined, Number.MAX_SAFE_INTEGER),
         maxLifetimeMs: numberFromEnv('WS_MAX_LIFETIME_MS', undefined, Number.MAX_SAFE_INTEGER),
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     [
       '',
       `kefu local stack ${health.ok ? `healthy in ${seconds} s` : `started in ${seconds} s but GET /health says ${health.status}`}`,
+      `  Web clients     ${stack.webUrl}   (agent workbench, buyer widget, supervisor wall: pick a demo user)`,
       `  HTTP API        ${stack.httpUrl}   (GET /health, /.well-known/jwks.json, /@connections/{id})`,
       `  WebSocket API   ${stack.wsUrl}/?ticket=<ticket>`,
       `  DynamoDB Local  ${stack.engines.dynamoEndpoint}   table ${stack.engines.tableName}`,

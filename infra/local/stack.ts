@@ -19,6 +19,7 @@ import { demoSimShops } from './platform-simulator/demo-shops';
 import { startPlatformSimulator } from './platform-simulator/simulator';
 import { seedDemoData } from './seed';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer';
+import { createWebApp, webAppPath } from './web-app';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
 
 export interface LocalStackOptions {
@@ -41,6 +42,8 @@ export interface LocalStackOptions {
   handlerThreads?: number;
   /** API Gateway's WebSocket limits, shortened in tests. */
   websocket?: { idleTimeoutMs?: number; maxLifetimeMs?: number; maxMessageBytes?: number };
+  /** Serve the web clients at /app/ (built in memory at start). `pingIntervalMs` shortens the clients' keep-alive (tests). */
+  webApp?: boolean | { pingIntervalMs?: number };
   /** How an engine that died is restarted (default: 0.5 s doubling to 30 s, ten in a row); `false`: not at all. */
   engineRestart?: EngineOptions['restart'];
 }
@@ -48,6 +51,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   httpUrl: string;
   wsUrl: string;
+  /** The web clients (workbench, buyer widget, supervisor wall) when `webApp` was asked for. */
+  webUrl: string | undefined;
   issuer: TokenIssuer;
   engines: LocalEngines;
   /** One per demo user when seeded; empty otherwise. */
@@ -188,7 +193,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const scheduler: LocalScheduler = startScheduler({ schedules: manifest.schedules, invoke, log });
     stops.push({ name: 'scheduler', stop: () => scheduler.stop() });
 
+    const webApp = options.webApp
+      ? await createWebApp({ issuer, wsUrl: gateway.url, pingIntervalMs: typeof options.webApp === 'object' ? options.webApp.pingIntervalMs : undefined })
+      : undefined;
     listener = createHttpApi({
+      webApp,
       routes: manifest.httpRoutes,
       invoke,
       connections: gateway,
@@ -221,6 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpUrl: http.url,
       wsUrl: gateway.url,
       simulatorUrl: simulator.url,
+      webUrl: webApp ? `${http.url}${webAppPath}` : undefined,
       issuer,
       engines,
       devTokens,

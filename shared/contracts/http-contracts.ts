@@ -18,6 +18,7 @@ import {
 import { agentSchema } from '../routing/agent';
 import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../routing/frames';
 import { shopSchema } from '../routing/shop';
+import { shopBoardSchema } from '../routing/shop-board';
 import { caseHttpContracts } from './case-contracts';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
 import { putResponsePolicyBody, responsePolicyViewSchema } from '../service-clock/policy';
@@ -178,6 +179,17 @@ export const httpContracts: Record<string, HttpContract> = {
     responses: { 200: { description: "The day's rate.", schema: responseRateSchema } },
     errors: [notFound('shop')],
     examples: [{ path: { shopId: 'handu-flagship' }, query: { day: '2026-11-11' } }],
+  },
+  'GET /v1/shops/{shopId}/board': {
+    summary: 'The supervisor wall for a shop: waiting lines and agents',
+    description:
+      'Per stage: how many conversations wait and since when the longest has waited. Per routing group (stage groups and the backup group): its agents with presence, load and cap. Eventually consistent (a change of the last second may be missing); poll it every few seconds.',
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    responses: { 200: { description: 'The shop\'s board.', schema: shopBoardSchema } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'handu-flagship' } }],
   },
   'PUT /v1/agents/{agentId}': {
     summary: "Create or update an agent's profile",

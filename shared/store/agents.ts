@@ -56,7 +56,7 @@ const agentIdOfMembership = (item: Record<string, unknown>) => {
   return sortKey.slice(sortKey.lastIndexOf('AGENT#') + 'AGENT#'.length);
 };
 
-/** Ids of every agent of a group, whatever their presence (gsi1, keys only, every page). No handler needs it today. */
+/** Ids of every agent of a group, whatever their presence (gsi1, keys only, every page): the supervisor wall. */
 export async function listAgentIdsOfGroup(tenantId: string, groupId: string, client: DynamoDBDocumentClient = dynamo()): Promise<string[]> {
   const { gsi1pk } = keys.agentsOfGroup(tenantId, groupId);
   const ids: string[] = [];

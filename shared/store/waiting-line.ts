@@ -82,3 +82,30 @@ export async function listWaitingConversationIds(
 ): Promise<string[]> {
   return (await listWaitingLine(tenantId, shopId, stage, limit, undefined, client)).map((entry) => entry.conversationId);
 }
+
+/**
+ * How long a shop's waiting line for a stage is and since when its first entry waits: a keys-only
+ * Query with Select COUNT (every page) and one with Limit 1 (the oldest entry's key starts with its
+ * opening time). For the supervisor wall; eventually consistent like every gsi1 read.
+ */
+export async function summariseWaitingLine(
+  tenantId: string,
+  shopId: string,
+  stage: string,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ waiting: number; oldestOpenedAt?: string }> {
+  const { gsi1pk } = keys.waitingLine(tenantId, shopId, stage);
+  let waiting = 0;
+  const pages = paginateQuery({ client }, {
+    TableName: env().TABLE_NAME,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': gsi1pk },
+    Select: 'COUNT',
+  });
+  for await (const page of pages) waiting += page.Count ?? 0;
+  if (waiting === 0) return { waiting };
+  const [oldest] = await listWaitingLine(tenantId, shopId, stage, 1, undefined, client);
+  const oldestOpenedAt = oldest?.lineKey.slice(0, oldest.lineKey.lastIndexOf('#'));
+  return { waiting, ...(oldestOpenedAt ? { oldestOpenedAt } : {}) };
+}

@@ -86,6 +86,9 @@ describe('every HTTP operation, as documented', () => {
     expect(await call('PUT', '/v1/shops/contract-shop', { token: admin, body: { ...shopBody, name: '' } })).toMatchObject({ status: 400 });
     expect(await call('GET', '/v1/shops/contract-shop', { token: admin })).toMatchObject({ status: 200 });
     expect(await call('GET', '/v1/shops/no-such-shop', { token: admin })).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(await call('GET', '/v1/shops/contract-shop/board', { token: admin })).toMatchObject({ status: 200, body: { shopId: 'contract-shop' } });
+    expect(await call('GET', '/v1/shops/no-such-shop/board', { token: admin })).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(await call('GET', '/v1/shops/contract-shop/board', { token: buyer })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
 
     const agentBody = { name: '契约', shopIds: ['contract-shop'], groupIds: ['contract-pre'], cap: 3 };
     expect(await call('PUT', '/v1/agents/contract-agent', { token: admin, body: agentBody })).toMatchObject({ status: 200 });

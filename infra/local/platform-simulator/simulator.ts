@@ -144,7 +144,7 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     const attempt = async () => {
       delivery.attempts++;
       try {
-        const response = await fetch(url, { method: 'POST', headers: headers(), body });
+        const response = await fetch(url, { method: 'POST', headers: headers(), body: new Uint8Array(body) });
         await response.arrayBuffer();
         delivery.status = response.status;
       } catch {

@@ -1,0 +1,172 @@
+import { useEffect, useState } from 'preact/hooks';
+import { Connection, type ConnectionState, type ServerFrame } from './connection';
+import type { Message, MessageFrame, OwnershipAckFrame, ShopBoard, WatchAckFrame } from './contracts';
+import { stageLabel, t } from './i18n';
+import { ConnectionBadge, MessageBubble, ShopBadge, formatWait } from './parts';
+import type { Api, AppConfig, Session } from './session';
+
+/**
+ * The supervisor's wall: per shop and group the waiting line (count, longest wait) and the agents with
+ * presence and load / capacity, refreshed every few seconds; watch a conversation live, reassign it.
+ */
+export function Wall(props: { api: Api; session: Session; config: AppConfig; shopName: (shopId: string) => string }) {
+  const { api, session } = props;
+  const [boards, setBoards] = useState<ShopBoard[]>([]);
+  const [error, setError] = useState<string | undefined>();
+  const [state, setState] = useState<ConnectionState>('connecting');
+  const [watched, setWatched] = useState<Record<string, Message[]>>({});
+  const [connection] = useState(
+    () =>
+      new Connection({
+        ticket: api.ticket,
+        wsUrl: props.config.wsUrl,
+        onOpen: async () => undefined,
+        onFrame: (frame: ServerFrame) => {
+          if (frame.type !== 'message') return;
+          const { conversationId, message } = frame as unknown as MessageFrame;
+          setWatched((all) => (all[conversationId] && !all[conversationId]!.some((m) => m.seq === message.seq) ? { ...all, [conversationId]: [...all[conversationId]!, message] } : all));
+        },
+        onState: setState,
+      }),
+  );
+  useEffect(() => {
+    connection.start();
+    return () => connection.stop();
+  }, [connection]);
+
+  useEffect(() => {
+    let stopped = false;
+    const refresh = async () => {
+      try {
+        const next = await Promise.all(session.me.shopIds.map((shopId) => api.get<ShopBoard>(`/v1/shops/${encodeURIComponent(shopId)}/board`)));
+        if (!stopped) {
+          setBoards(next);
+          setError(undefined);
+        }
+      } catch (e) {
+        if (!stopped) setError(String(e));
+      }
+    };
+    void refresh();
+    const timer = setInterval(refresh, 5000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [api, session]);
+
+  const [conversationId, setConversationId] = useState('');
+  const [target, setTarget] = useState('');
+  const [result, setResult] = useState<string | undefined>();
+
+  return (
+    <div class="wall">
+      <div class="wall-tools">
+        <ConnectionBadge state={state} />
+        <form
+          aria-label={`${t('watch')} / ${t('reassign')}`}
+          onSubmit={(event) => {
+            event.preventDefault();
+          }}
+        >
+          <label>
+            ID
+            <input value={conversationId} onInput={(e) => setConversationId((e.currentTarget as HTMLInputElement).value.trim())} name="conversationId" />
+          </label>
+          <button
+            type="button"
+            onClick={() =>
+              connection
+                .request<WatchAckFrame>({ action: 'watch', conversationId })
+                .then((ack) => {
+                  setWatched((all) => ({ ...all, [ack.conversationId]: all[ack.conversationId] ?? [] }));
+                  setResult(`${t('watching')} ${ack.conversationId}`);
+                })
+                .catch((e: Error) => setResult(e.message))
+            }
+          >
+            {t('watch')}
+          </button>
+          <label>
+            {t('toAgent')}
+            <input value={target} onInput={(e) => setTarget((e.currentTarget as HTMLInputElement).value.trim())} name="toAgentId" />
+          </label>
+          <button
+            type="button"
+            onClick={() =>
+              connection
+                .request<OwnershipAckFrame>({ action: 'reassign', conversationId, toAgentId: target })
+                .then((ack) => setResult(`${t('reassign')}: ${ack.status} ${ack.assigneeId ?? ''}`))
+                .catch((e: Error) => setResult(e.message))
+            }
+          >
+            {t('reassign')}
+          </button>
+        </form>
+        {result && <span role="status">{result}</span>}
+      </div>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <div class="boards">
+        {boards.map((board) => (
+          <section class="board" key={board.shopId} aria-label={board.name}>
+            <h2>
+              <ShopBadge shopId={board.shopId} name={board.name} />
+            </h2>
+            <table>
+              <caption class="visually-hidden">{t('waitingLine')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('stage')}</th>
+                  <th scope="col">{t('group')}</th>
+                  <th scope="col">{t('waitingLine')}</th>
+                  <th scope="col">{t('longestWait')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {board.stages.map((line) => (
+                  <tr key={line.stage} data-stage={line.stage}>
+                    <th scope="row">{stageLabel(line.stage)}</th>
+                    <td>{line.groupId}</td>
+                    <td class={line.waiting > 0 ? 'alert' : ''} data-waiting={line.waiting}>
+                      {line.waiting}
+                    </td>
+                    <td>{line.oldestWaitingSince ? formatWait(line.oldestWaitingSince) : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <ul class="groups">
+              {board.groups.map((group) => (
+                <li key={group.groupId}>
+                  <strong>{group.groupId}</strong>
+                  {group.backup ? ` (${t('backup')})` : ''}：
+                  {group.agents.map((agent) => (
+                    <span class={`agent ${agent.presence}`} key={agent.agentId} data-agent={agent.agentId} data-presence={agent.presence}>
+                      {agent.name} {t(agent.presence)} {agent.load}/{agent.cap}
+                    </span>
+                  ))}
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))}
+      </div>
+      {Object.entries(watched).map(([id, messages]) => (
+        <section class="watched" key={id} aria-label={`${t('watching')} ${id}`}>
+          <h2>
+            {t('watching')} {id}
+          </h2>
+          <div class="messages" role="log">
+            {messages.map((m) => (
+              <MessageBubble key={m.seq} message={m} mine={m.senderRole !== 'buyer'} label={m.senderId} />
+            ))}
+          </div>
+        </section>
+      ))}
+    </div>
+  );
+}
