@@ -1,10 +1,13 @@
 import { scheduledInvocationInput } from '../shared/schedule-input';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CfnOutput,
   CrossStackReferences,
   Duration,
+  Names,
+  NestedStack,
   ReferenceStrength,
   Stack,
   Token,
@@ -44,7 +47,20 @@ export interface AppStackProps extends StackProps {
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
-type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL`>;
+type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL` | LocalOrOptionalVariable>;
+/** LOCAL_SECRETS_KEY exists only in the local stack; PLATFORM_API_URL only where a platform API client is configured. */
+type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL';
+
+/**
+ * CloudFormation allows 500 resources per stack and each function brings ~8 (log group, role, policy,
+ * function, version, alias, two alarms), so functions live in nested stacks. A function's nested stack is
+ * picked by a hash of its manifest name, not by its position, so adding a function never moves another
+ * (moving one would replace it). 12 stacks hold ~700 functions.
+ */
+export const FUNCTION_STACKS = 12;
+export function functionStackOf(functionName: string): number {
+  return createHash('sha256').update(functionName).digest().readUInt32BE(0) % FUNCTION_STACKS;
+}
 
 /** The settings a function gets from how it is triggered. */
 type TriggerSettings = Pick<KefuFunctionProps, 'provisionedConcurrency' | 'reservedConcurrency' | 'deadLetterQueue'>;
@@ -61,6 +77,7 @@ export class AppStack extends Stack {
   private readonly capacity: CapacityPreset;
   private readonly logRetention: logs.RetentionDays;
   private readonly functions = new Map<string, KefuFunction>();
+  private readonly functionStacks = new Map<number, NestedStack>();
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -96,6 +113,7 @@ export class AppStack extends Stack {
       TABLE_NAME: this.data.table.tableName,
       WS_MANAGEMENT_ENDPOINT: webSocketStage.callbackUrl,
       STAGE: region.stage,
+      SECRETS_KEY_ID: this.data.secretsKey.keyArn,
     };
     const queueUrls = [...this.data.queues].map(([name, queue]) => [queueUrlVariable({ name }), queue.queueUrl]);
     return { ...fixed, ...Object.fromEntries(queueUrls) };
@@ -134,7 +152,7 @@ export class AppStack extends Stack {
       // A new kind of manifest entry (an event rule, say) would otherwise deploy a function nothing invokes.
       throw new Error(`function ${spec.name} has no trigger infra/app-stack.ts knows how to wire`);
     }
-    const fn = new KefuFunction(this, spec.name, {
+    const fn = new KefuFunction(this.functionStack(spec.name), spec.name, {
       spec,
       repoRoot: props.repoRoot ?? REPO_ROOT,
       stage: props.region.stage,
@@ -159,6 +177,11 @@ export class AppStack extends Stack {
         this.queue(queueSend[1] as QueueName, spec.name).grantSendMessages(grantee);
       } else if (access === 'websocket:post') {
         webSocketStage.grantManagementApiAccess(grantee);
+      } else if (access === 'secrets:encrypt') {
+        // Exactly kms:Encrypt (grantEncrypt would add ReEncrypt* and GenerateDataKey*, unused here).
+        this.data.secretsKey.grant(grantee, 'kms:Encrypt');
+      } else if (access === 'secrets:decrypt') {
+        this.data.secretsKey.grant(grantee, 'kms:Decrypt');
       } else {
         throw new Error(`function ${spec.name}: unknown access "${access}"`);
       }
@@ -177,10 +200,22 @@ export class AppStack extends Stack {
    */
   private connectionsArnAsNagPrintsIt(stage: apigw.WebSocketStage): string {
     const literalOr = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
-    const apiId = `<${this.getLogicalId(stage.api.node.defaultChild as CfnElement)}>`;
+    // The grant sits in a function's nested stack, where the API id arrives as the parameter CDK names
+    // `referenceto<unique id>Ref`.
+    const apiId = `<referenceto${Names.uniqueId(stage.api.node.defaultChild as CfnElement)}Ref>`;
     const region = literalOr(this.region, 'AWS::Region');
     const account = literalOr(this.account, 'AWS::AccountId');
     return `arn:<AWS::Partition>:execute-api:${region}:${account}:${apiId}/${stage.stageName}/*/@connections/*`;
+  }
+
+  private functionStack(name: string): NestedStack {
+    const index = functionStackOf(name);
+    let stack = this.functionStacks.get(index);
+    if (!stack) {
+      stack = new NestedStack(this, `Functions${index}`);
+      this.functionStacks.set(index, stack);
+    }
+    return stack;
   }
 
   private fn(name: string): KefuFunction {
@@ -248,7 +283,7 @@ export class AppStack extends Stack {
     if (isPublic && route) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: `${spec.method} ${spec.path} is a public liveness probe: it returns component status only, no tenant data.`,
+        reason: `${spec.method} ${spec.path} is ${spec.publicBecause ?? 'public'}.`,
       });
     }
   }

@@ -42,6 +42,12 @@ export class DataStack extends Stack {
   /** Where schedule invocations that exhausted their retries land (Scheduler's and Lambda's async ones). */
   readonly scheduleDeadLetterQueue: sqs.Queue;
   readonly alarmTopic: sns.Topic;
+  /**
+   * Seals shops' webhook secrets and platform credentials (shared/store/secret-box.ts). Customer-managed,
+   * rotated yearly; no function may use it unless its manifest `access` says `secrets:encrypt` or
+   * `secrets:decrypt`, and those get exactly kms:Encrypt or kms:Decrypt.
+   */
+  readonly secretsKey: kms.Key;
 
   private readonly removalPolicy: RemovalPolicy;
   /** The table and each of its indexes by exact ARN: grants need no `index/*` wildcard. */
@@ -60,6 +66,11 @@ export class DataStack extends Stack {
     this.queues = new Map(manifest.queues.map((spec) => [spec.name, this.createQueue(spec, manifest)]));
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: this.removalPolicy });
     this.scheduleDeadLetterQueue = this.createScheduleDeadLetterQueue();
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: "Seals kefu shops' webhook secrets and platform API credentials",
+      enableKeyRotation: true,
+      removalPolicy: this.removalPolicy,
+    });
   }
 
   /**

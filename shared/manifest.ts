@@ -13,7 +13,11 @@ export type Access =
   | 'queue:delivery:send'
   | 'queue:routing:send'
   | 'queue:orders:send'
-  | 'websocket:post';
+  | 'queue:rounds:send'
+  | 'websocket:post'
+  /** Seal / open shops' webhook secrets and platform credentials with the data stack's secrets key (KMS). */
+  | 'secrets:encrypt'
+  | 'secrets:decrypt';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -33,6 +37,8 @@ export interface HttpRouteSpec extends FunctionSpec {
    * (`httpRoute({ auth: 'public' })`); test/unit/manifest.test.ts checks the two agree.
    */
   public?: boolean;
+  /** Why a public route needs no token (cdk-nag's APIG4 acknowledgment); required with `public`. */
+  publicBecause?: string;
 }
 
 export interface WebSocketRouteSpec extends FunctionSpec {
@@ -44,7 +50,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing' | 'orders';
+  name: 'delivery' | 'routing' | 'orders' | 'rounds';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -72,6 +78,9 @@ export const queues: readonly QueueSpec[] = [
   // order-independent, so ordering buys nothing. 7 days (its DLQ keeps 14) outlasts Shopify's 4 h of
   // retries and a long weekend's consumer outage; the reconciliation sweep repairs anything older.
   { name: 'orders', fifo: false, maxReceiveCount: 5, retentionDays: 7 },
+  // Response-clock checks (issue 7 §4): each waits with DelaySeconds until its round's at-risk or due
+  // instant. A check is worth nothing days late, so 4 days as the others.
+  { name: 'rounds', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {
@@ -88,7 +97,15 @@ export const webSocketAuthorizer: WebSocketAuthorizerSpec = {
 };
 
 export const httpRoutes: readonly HttpRouteSpec[] = [
-  { name: 'Health', method: 'GET', path: '/health', handler: 'functions/http/health.ts', access: ['table:read'], public: true },
+  {
+    name: 'Health',
+    method: 'GET',
+    path: '/health',
+    handler: 'functions/http/health.ts',
+    access: ['table:read'],
+    public: true,
+    publicBecause: 'a public liveness probe: it returns component status only, no tenant data',
+  },
   { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: [] },
   {
     name: 'CreateConnectTicket',
@@ -119,6 +136,44 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/get-response-stats.ts',
     access: ['table:read'],
   },
+  // Response clock (issue 7 §4): the shop's policy and its response rate per local day.
+  { name: 'PutResponsePolicy', method: 'PUT', path: '/v1/shops/{shopId}/response-policy', handler: 'functions/http/put-response-policy.ts', access: ['table:write'] },
+  { name: 'GetResponsePolicy', method: 'GET', path: '/v1/shops/{shopId}/response-policy', handler: 'functions/http/get-response-policy.ts', access: ['table:read'] },
+  { name: 'GetResponseRate', method: 'GET', path: '/v1/shops/{shopId}/response-rate', handler: 'functions/http/get-response-rate.ts', access: ['table:read'] },
+
+  // Order ingestion (issue 7 §1, docs/orders-design.md §9).
+  {
+    name: 'PutOrderIntegration',
+    method: 'PUT',
+    path: '/v1/shops/{shopId}/order-integration',
+    handler: 'functions/http/put-order-integration.ts',
+    access: ['table:read', 'table:write', 'secrets:encrypt'],
+  },
+  {
+    name: 'GetOrderIntegration',
+    method: 'GET',
+    path: '/v1/shops/{shopId}/order-integration',
+    handler: 'functions/http/get-order-integration.ts',
+    access: ['table:read'],
+  },
+  {
+    name: 'GetOrderEventLog',
+    method: 'GET',
+    path: '/v1/shops/{shopId}/order-event-log',
+    handler: 'functions/http/get-order-event-log.ts',
+    access: ['table:read'],
+  },
+  ...(['shopify', 'douyin', 'kefu'] as const).map(
+    (kind): HttpRouteSpec => ({
+      name: `Receive${kind.charAt(0).toUpperCase()}${kind.slice(1)}Webhook`,
+      method: 'POST',
+      path: `/v1/webhooks/${kind}/{endpointId}`,
+      handler: `functions/http/receive-${kind}-webhook.ts`,
+      access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+      public: true,
+      publicBecause: "a platform's webhook: platforms send no JWT; the request is authenticated by its signature over the raw body, checked against the shop's sealed secret before anything is parsed",
+    }),
+  ),
   // Order cards (issue 7 §2).
   { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
   { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
@@ -153,7 +208,7 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     name: 'WsSendMessage',
     route: 'sendMessage',
     handler: 'functions/ws/send-message.ts',
-    access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
+    access: ['table:write', 'queue:delivery:send', 'queue:routing:send', 'queue:rounds:send'],
     returnResponse: true,
   },
   { name: 'WsHello', route: 'hello', handler: 'functions/ws/hello.ts', access: ['table:read'], returnResponse: true },
@@ -164,7 +219,7 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     name: 'WsSendQuickReply',
     route: 'sendQuickReply',
     handler: 'functions/ws/send-quick-reply.ts',
-    access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
+    access: ['table:write', 'queue:delivery:send', 'queue:routing:send', 'queue:rounds:send'],
     returnResponse: true,
   },
   {
@@ -234,6 +289,17 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxConcurrency: 10,
     timeoutSeconds: 30,
   },
+  {
+    // Alerts at-risk rounds, records missed ones, and re-sends checks not due yet (docs/orders-design.md).
+    name: 'CheckResponseRounds',
+    queue: 'rounds',
+    handler: 'functions/queue/check-response-rounds.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:rounds:send'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
+    timeoutSeconds: 20,
+  },
 ];
 
 export const schedules: readonly ScheduleSpec[] = [
@@ -243,6 +309,21 @@ export const schedules: readonly ScheduleSpec[] = [
     handler: 'functions/schedule/close-idle-conversations.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
     timeoutSeconds: 60,
+  },
+  // Order ingestion (issue 7 §1): Taobao's TMC is pulled; every shop is reconciled against the platform API.
+  {
+    name: 'PullPlatformMessages',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/pull-platform-messages.ts',
+    access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'ReconcileOrders',
+    expression: 'rate(15 minutes)',
+    handler: 'functions/schedule/reconcile-orders.ts',
+    access: ['table:read', 'table:write', 'secrets:decrypt', 'queue:orders:send'],
+    timeoutSeconds: 300,
   },
   {
     // The deadline sweep (issue 7 §3): due-time index from its cursor to the scheduled time; warnings pushed live.

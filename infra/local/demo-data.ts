@@ -187,3 +187,49 @@ export const demoTenants: readonly DemoTenant[] = [
   { ...demoTenant, shops: demoShops, agents: demoAgents, users: demoUsers },
   { ...secondDemoTenant, shops: secondDemoShops, agents: secondDemoAgents, users: secondDemoUsers },
 ];
+
+/**
+ * The demo shops' order integrations (issue 7 §1), so `npm start` then `npm run sim -- place --shop
+ * peach-glow --buyer buyer-taotao` works: Peach Glow sells on Taobao (pulled from the simulator's TMC),
+ * Henggong on Douyin and Old Time on Shopify (signed webhooks), Cloud Mist Tea on Taobao through a relay
+ * (kefu's own signed format). The secrets are demo values for this machine only. Platform buyer ids are
+ * kefu user ids (`buyer-taotao`, `buyer-zhou`): the simulator uses them as the platform's buyer id.
+ */
+export interface DemoOrderIntegration {
+  tenantId: string;
+  shopId: string;
+  platform: 'taobao' | 'douyin' | 'shopify';
+  platformShopId: string;
+  webhookSecret: string;
+  /** Platform API credentials: set for shops pulled from TMC or reconciled through the order API. */
+  credentials?: { appKey: string; appSecret: string };
+  relay?: boolean;
+}
+
+export const demoOrderIntegrations: readonly DemoOrderIntegration[] = [
+  {
+    tenantId: demoTenant.tenantId,
+    shopId: 'peach-glow',
+    platform: 'taobao',
+    platformShopId: '2200000001',
+    webhookSecret: 'demo-peach-glow-webhook-secret',
+    credentials: { appKey: 'demo-app-peach', appSecret: 'demo-app-secret-peach' },
+  },
+  { tenantId: demoTenant.tenantId, shopId: 'henggong-appliances', platform: 'douyin', platformShopId: 'dy-henggong', webhookSecret: 'demo-henggong-webhook-secret' },
+  {
+    tenantId: demoTenant.tenantId,
+    shopId: 'old-time-apparel',
+    platform: 'shopify',
+    platformShopId: 'old-time.myshopify.com',
+    webhookSecret: 'demo-old-time-webhook-secret',
+    credentials: { appKey: 'demo-app-old-time', appSecret: 'demo-app-secret-old-time' },
+  },
+  {
+    tenantId: secondDemoTenant.tenantId,
+    shopId: 'cloud-mist-tea',
+    platform: 'taobao',
+    platformShopId: '2200000009',
+    webhookSecret: 'demo-cloud-mist-webhook-secret',
+    relay: true,
+  },
+];

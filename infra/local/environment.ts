@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { queueUrlVariable } from '../../shared/queue-settings';
 import type { QueueSpec } from '../../shared/manifest';
 import { localCredentials, localRegion, type LocalEngines } from './engines';
@@ -9,6 +12,25 @@ export interface HandlerEnvironmentInput {
   engines: Pick<LocalEngines, 'dynamoEndpoint' | 'sqsEndpoint' | 'tableName'> & { queueUrls: Partial<Record<QueueSpec['name'], string>> };
   /** http://127.0.0.1:PORT: the HTTP API, which also serves @connections. */
   httpUrl: string;
+  /** Base64 of the AES-256-GCM key standing in for KMS (localSecretsKey()). */
+  secretsKey?: string;
+  /** The platform simulator's URL: the platforms' order APIs locally. */
+  platformApiUrl?: string;
+}
+
+/**
+ * The local stand-in for the KMS secrets key: kept in the data folder (so sealed secrets open after a
+ * restart), or new on every start in memory.
+ */
+export function localSecretsKey(dataDir: string | undefined): string {
+  const file = dataDir ? join(dataDir, 'secrets.key') : undefined;
+  if (file && existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('base64');
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, key, { mode: 0o600 });
+  }
+  return key;
 }
 
 /**
@@ -33,6 +55,8 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
     POWERTOOLS_METRICS_NAMESPACE: 'kefu',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
   };
+  if (input.secretsKey) vars.LOCAL_SECRETS_KEY = input.secretsKey;
+  if (input.platformApiUrl) vars.PLATFORM_API_URL = input.platformApiUrl;
   for (const [name, url] of Object.entries(engines.queueUrls)) {
     if (url) vars[queueUrlVariable({ name: name as QueueSpec['name'] })] = url;
   }

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the local stack in the foreground. Configuration is read here and nowhere else:
- *   PORT (3000), WS_PORT (3001), DYNAMO_PORT / SQS_PORT (free ports), KEFU_DATA_DIR (.local-data),
+ *   PORT (3000), WS_PORT (3001), SIM_PORT (3002, the platform simulator), DYNAMO_PORT / SQS_PORT (free ports), KEFU_DATA_DIR (.local-data),
  *   KEFU_IN_MEMORY=1 or --in-memory, --no-seed, WS_IDLE_TIMEOUT_MS, WS_MAX_LIFETIME_MS, KEFU_HANDLER_THREADS
  *   (read by the stack: 0 runs handlers on its own event loop).
  * Ctrl-C (SIGINT) or SIGTERM stops every server and engine, DynamoDB Local's Java process included.
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
         ws: numberFromEnv('WS_PORT', 3001),
         dynamo: numberFromEnv('DYNAMO_PORT', undefined),
         sqs: numberFromEnv('SQS_PORT', undefined),
+        simulator: numberFromEnv('SIM_PORT', 3002),
       },
       inMemory,
       dataDir: process.env.KEFU_DATA_DIR || undefined,
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
       `  WebSocket API   ${stack.wsUrl}/?ticket=<ticket>`,
       `  DynamoDB Local  ${stack.engines.dynamoEndpoint}   table ${stack.engines.tableName}`,
       `  SQS server      ${stack.engines.sqsEndpoint}   queues ${Object.keys(stack.engines.queueUrls).join(', ')}`,
+      `  simulator       ${stack.simulatorUrl}   platforms: TMC, order API, webhooks; npm run sim -- help`,
       `  data            ${stack.dataDir ?? 'in memory (nothing kept)'}`,
       `  handlers        ${stack.handlerThreads === 0 ? "in the stack's thread (KEFU_HANDLER_THREADS=0)" : `in ${stack.handlerThreads} worker thread(s) (KEFU_HANDLER_THREADS)`}`,
       '  Ctrl-C stops everything.',

@@ -2,7 +2,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getShop, saveShop } from '../../shared/store/shops';
 import { getAgent, saveAgentProfile } from '../../shared/store/agents';
 import { findQuickReply, putQuickReply } from '../../shared/store/quick-replies';
-import { demoTenants, type DemoShop } from './demo-data';
+import { demoOrderIntegrations, demoTenants, type DemoShop } from './demo-data';
+import { getOrderIntegration, saveOrderIntegration } from '../../shared/store/order-integrations';
+import { sealSecret } from '../../shared/store/secret-box';
+import { defaultRotationPeriodMinutes } from '../../shared/orders/integration';
+import { demoEndpointId } from './platform-simulator/demo-shops';
 
 export interface SeedResult {
   created: number;
@@ -41,7 +45,35 @@ export async function seedDemoData(client: DynamoDBDocumentClient, now = new Dat
       ),
     ]),
   );
+  outcomes.push(...(await Promise.all(demoOrderIntegrations.map((integration) => seedOrderIntegration(integration, client, now)))));
   return { created: outcomes.filter((o) => o === 'created').length, kept: outcomes.filter((o) => o === 'kept').length };
+}
+
+/** A demo shop's order integration, sealed with the local secrets key like one PUT through the API. */
+async function seedOrderIntegration(integration: (typeof demoOrderIntegrations)[number], client: DynamoDBDocumentClient, now: Date): Promise<'created' | 'kept'> {
+  const { tenantId, shopId } = integration;
+  if (await getOrderIntegration(tenantId, shopId, { consistent: true }, client)) return 'kept';
+  const context = (purpose: string) => ({ tenantId, shopId, purpose });
+  const at = now.toISOString();
+  await saveOrderIntegration(
+    {
+      tenantId,
+      shopId,
+      platform: integration.platform,
+      platformShopId: integration.platformShopId,
+      endpointId: demoEndpointId(integration),
+      active: true,
+      rotationPeriodMinutes: defaultRotationPeriodMinutes,
+      webhookSecrets: [{ sealed: await sealSecret(integration.webhookSecret, context('webhook-secret')), setAt: at }],
+      ...(integration.credentials ? { credentials: { sealed: await sealSecret(JSON.stringify(integration.credentials), context('credentials')), setAt: at } } : {}),
+      createdAt: at,
+      updatedAt: at,
+      rev: 1,
+    },
+    undefined,
+    client,
+  );
+  return 'created';
 }
 
 function shopConfig(shop: DemoShop) {

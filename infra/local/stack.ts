@@ -7,7 +7,7 @@ import { formatDevTokens, issuerKeyFile, removeTokensFile, signDevTokens, tokens
 import type { Health } from '../../shared/contracts/core-schemas';
 import type { EngineStatus } from './engine-supervisor';
 import { localCredentials, localRegion, startEngines, type EngineOptions, type LocalEngines } from './engines';
-import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl } from './environment';
+import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl, localSecretsKey } from './environment';
 import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
 import { createHandlerRunner, handlerThreadsFromEnv, repoRoot, type HandlerRunner } from './invoke-handler';
 import { createJwtAuthorizer } from './jwt-authorizer';
@@ -15,13 +15,15 @@ import { manifest as defaultManifest, type Manifest } from '../../shared/manifes
 import { createLocalLog, type LocalLog } from './log';
 import { startQueuePoller, type QueuePoller } from './queue-poller';
 import { startScheduler, type LocalScheduler } from './scheduler';
+import { demoSimShops } from './platform-simulator/demo-shops';
+import { startPlatformSimulator } from './platform-simulator/simulator';
 import { seedDemoData } from './seed';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
 
 export interface LocalStackOptions {
   /** 0 picks a free port. Defaults: HTTP 3000, WebSocket 3001, engines on free ports. */
-  ports?: { http?: number; ws?: number; dynamo?: number; sqs?: number };
+  ports?: { http?: number; ws?: number; dynamo?: number; sqs?: number; simulator?: number };
   /** Nothing is written to disk; the issuer key is new on every start. */
   inMemory?: boolean;
   /** Where DynamoDB Local, the SQS server and the issuer key keep their files; default `<repo>/.local-data`. */
@@ -68,6 +70,8 @@ export interface LocalStack {
   setHandlerThreads(threads: number): Promise<void>;
   /** Fires a manifest schedule once now with the given planned time (the local Scheduler's input); the handler's result. */
   runSchedule(name: string, scheduledTime: Date): Promise<unknown>;
+  /** The platform simulator (TMC, order API, webhooks, commands): infra/local/platform-simulator/. */
+  simulatorUrl: string;
   /** Stops everything, servers first and DynamoDB Local's Java process last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -107,6 +111,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const http = await listenHttp(options.ports?.http ?? 3000, () => listener);
     stops.push({ name: 'HTTP server', stop: () => http.stop() });
 
+    // The platforms, played locally: webhooks go to the HTTP API, the handlers' platform client reads from it.
+    const simulator = await startPlatformSimulator({
+      port: options.ports?.simulator ?? 0,
+      kefuUrl: http.url,
+      shops: options.seed ?? true ? demoSimShops() : [],
+      log: (line) => log.info(line),
+    });
+    stops.push({ name: 'platform simulator', stop: () => simulator.stop() });
+
     const [engines, issuer] = await Promise.all([
       startEngines({
         dataDir,
@@ -128,7 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     stops.splice(0, 0, { name: 'DynamoDB Local and the SQS server', stop: () => engines.stop() });
 
-    applyHandlerEnvironment(localHandlerEnvironment({ engines, httpUrl: http.url }));
+    applyHandlerEnvironment(localHandlerEnvironment({ engines, httpUrl: http.url, secretsKey: localSecretsKey(dataDir), platformApiUrl: simulator.url }));
     let runner: HandlerRunner = createHandlerRunner({ threads: options.handlerThreads ?? handlerThreadsFromEnv() });
     const retired: HandlerRunner[] = [];
     stops.push({ name: 'handler threads', stop: () => Promise.all([runner, ...retired].map((r) => r.stop())).then(() => undefined) });
@@ -207,6 +220,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       runSchedule: (name, scheduledTime) => scheduler.run(name, scheduledTime),
       httpUrl: http.url,
       wsUrl: gateway.url,
+      simulatorUrl: simulator.url,
       issuer,
       engines,
       devTokens,

@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { roles, type Role } from '../auth/identity';
 import {
   conversationPathSchema,
@@ -21,6 +20,12 @@ import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../r
 import { shopSchema } from '../routing/shop';
 import { caseHttpContracts } from './case-contracts';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
+import { putResponsePolicyBody, responsePolicyViewSchema } from '../service-clock/policy';
+import { responseRateQuerySchema, responseRateSchema } from '../service-clock/frames';
+import { orderIntegrationViewSchema, putOrderIntegrationBody, shopIntegrationPathParams } from '../orders/integration';
+import { orderEventLogPage, orderEventLogQuery } from '../orders/order-event-log';
+import { webhookPathParams } from '../orders/webhook-route';
+import { z } from 'zod';
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 
 /**
@@ -41,6 +46,8 @@ export interface HttpContract {
   path?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** The body is a platform's signed bytes (webhooks), handed over raw: kefu verifies it, it does not declare its fields. */
+  platformBody?: true;
   /** Success responses by status; no schema means no body. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   /** Route-specific errors (404, 409…), with the codes a client can branch on. */
@@ -117,6 +124,45 @@ export const httpContracts: Record<string, HttpContract> = {
     path: shopPathParams,
     responses: { 200: { description: 'The shop.', schema: shopSchema } },
     errors: [notFound('shop')],
+  },
+  'PUT /v1/shops/{shopId}/response-policy': {
+    summary: "Set a shop's response clock",
+    description:
+      'The whole policy, replacing the stored one: `timeZone` (an IANA name such as Asia/Shanghai), daily `serviceHours` windows in that zone (`HH:mm`, `24:00` allowed as an end; an end before its start runs past midnight; windows may not overlap), `targetSeconds` (the answer is due), `atRiskSeconds` (the assignee and supervisors are alerted; less than the target), `targetRate` (0–1) and `clock` (`wall`: a round that starts in service hours runs on the wall clock; `service-time`: the clock stops outside service hours). Rounds that start outside service hours are not counted. Admins and the shop\'s supervisors; rounds opened after the change use it (within a minute).',
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    body: putResponsePolicyBody,
+    responses: { 200: { description: 'Stored.', schema: responsePolicyViewSchema } },
+    errors: [notFound('shop')],
+    examples: [
+      {
+        path: { shopId: 'handu-flagship' },
+        body: { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '09:00', end: '23:00' }], targetSeconds: 180, atRiskSeconds: 120, targetRate: 0.9, clock: 'wall' },
+      },
+    ],
+  },
+  'GET /v1/shops/{shopId}/response-policy': {
+    summary: "Read a shop's response clock",
+    description: "The stored policy (`source: shop`), or Taobao's 3-minute rate until one is stored (`source: default`: 08:00–24:00 Asia/Shanghai, due at 180 s, at risk at 120 s, target 90 %).",
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    responses: { 200: { description: 'The policy the shop runs on.', schema: responsePolicyViewSchema } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'handu-flagship' } }],
+  },
+  'GET /v1/shops/{shopId}/response-rate': {
+    summary: "A shop's response rate for one of its local days",
+    description:
+      "Rounds (a buyer's first unanswered question to the first answer) whose question was asked on `day` in the shop's time zone, as the round facts recorded them: `met` (answered by the due time of the shop's response policy), `missed` (answered late, or still unanswered at the due time), `notCounted` (asked outside service hours). `rate` = met / (met + missed); `meetsTarget` compares it with the policy's `targetRate`. Rounds still running are not counted yet. Per agent: the assignee responsible for each round. Admins and the shop's supervisors.",
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    query: responseRateQuerySchema,
+    responses: { 200: { description: "The day's rate.", schema: responseRateSchema } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'handu-flagship' }, query: { day: '2026-11-11' } }],
   },
   'PUT /v1/agents/{agentId}': {
     summary: "Create or update an agent's profile",
@@ -213,6 +259,43 @@ export const httpContracts: Record<string, HttpContract> = {
     errors: [notFound('quick reply')],
     examples: [{ path: { shortcut: '/hi' }, query: { scope: 'tenant' } }],
   },
+  // ── Order ingestion (issue 7 §1, docs/orders-design.md §9) ──
+  'PUT /v1/shops/{shopId}/order-integration': {
+    summary: "Create or update a shop's order integration",
+    description:
+      'The platform the shop sells on, its seller id there, and write-only secrets: `webhookSecret` signs what the platform or a relay sends (a new one becomes current and the previous stays valid for `rotationPeriodMinutes`, default 60), `credentials` are the platform API keys the pull connector and the reconciliation sweep use. Secrets are sealed with KMS before they are stored and are never returned or logged. The platform of an existing integration cannot change.',
+    tag: 'orders',
+    auth: ['admin', 'supervisor'],
+    path: shopIntegrationPathParams,
+    body: putOrderIntegrationBody,
+    responses: { 200: { description: 'The integration as stored, without secrets.', schema: orderIntegrationViewSchema } },
+    errors: [
+      notFound('shop'),
+      { status: 409, codes: ['INTEGRATION_PLATFORM_FIXED', 'INTEGRATION_CHANGED'], description: 'The integration is on another platform (details name `body.platform`), or someone changed it meanwhile: read it and retry.' },
+    ],
+    examples: [{ path: { shopId: 'handu-flagship' }, body: { platform: 'shopify', platformShopId: 'handu.myshopify.com', webhookSecret: 'whsec_0123456789abcdef' } }],
+  },
+  'GET /v1/shops/{shopId}/order-integration': {
+    summary: "Read a shop's order integration (never its secrets)",
+    description: 'Endpoint id and webhook paths, whether the shop is pulled, which webhook secrets are valid since when (two during a rotation), whether credentials are set.',
+    tag: 'orders',
+    auth: ['admin', 'supervisor'],
+    path: shopIntegrationPathParams,
+    responses: { 200: { description: 'The integration.', schema: orderIntegrationViewSchema } },
+    errors: [notFound('order integration')],
+  },
+  'GET /v1/shops/{shopId}/order-event-log': {
+    summary: 'Events ingestion ignored or rejected for a shop on a day',
+    description: 'Nothing is dropped silently: topics kefu does not model are `ignored`, authentic events with bad content are `rejected` with the reason and the offending field (in the platform\'s terms). Kept 30 days; the day is UTC.',
+    tag: 'orders',
+    auth: ['admin', 'supervisor'],
+    path: shopIntegrationPathParams,
+    query: orderEventLogQuery,
+    responses: { 200: { description: 'One page, oldest first; pass nextCursor as cursor for the next.', schema: orderEventLogPage } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'handu-flagship' }, query: { day: '2026-11-11', limit: '20' } }],
+  },
+  ...webhookContracts(),
   'GET /v1/shops/{shopId}/buyers/{buyerId}/orders': {
     summary: "A buyer's newest orders at a shop, as order cards",
     description:
@@ -247,3 +330,38 @@ export const httpContracts: Record<string, HttpContract> = {
   },
   ...caseHttpContracts,
 };
+
+/** The three public webhook routes differ only in the format they verify. */
+function webhookContracts(): Record<string, HttpContract> {
+  const receipt = z
+    .object({ accepted: z.number().int(), ignored: z.number().int(), rejected: z.number().int(), challenge: z.unknown().optional() })
+    .meta({ id: 'WebhookReceipt' });
+  const formats = {
+    shopify: ['Shopify-style', 'Signed with `X-Shopify-Hmac-SHA256` (base64 HMAC-SHA256 of the raw body); deduplicated on `X-Shopify-Event-Id`; `X-Shopify-Topic` and `X-Shopify-Triggered-At` required.'],
+    douyin: ['Douyin-style', 'Signed with `X-Douyin-Signature` (hex SHA-1 of secret ‖ raw body); deduplicated on `Msg-Id`. A `verify_webhook` event gets its `challenge` back.'],
+    kefu: ["kefu's own format (relays, ERPs)", 'Signed with `Kefu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." ‖ raw body)>` (one `v1` per secret during a rotation; ±300 s). Body `{"events":[…]}`, up to 100 items, each an envelope without `shopId`, or a raw Taobao TMC message under `tmc`.'],
+  } as const;
+  return Object.fromEntries(
+    Object.entries(formats).map(([kind, [name, signing]]) => [
+      `POST /v1/webhooks/${kind}/{endpointId}`,
+      {
+        summary: `Receive ${name} order events`,
+        description: `Public: no token; the endpoint id (from GET /v1/shops/{shopId}/order-integration) names the shop, the signature over the exact bytes is the credential and is checked before anything parses the body. ${signing} Accepted events are on the orders queue before the 200; ignored and rejected ones are in the shop's order event log. Body limit 256 KB.`,
+        tag: 'orders',
+        auth: 'public',
+        path: webhookPathParams,
+        platformBody: true,
+        body: z.looseObject({}).meta({ id: `${kind.charAt(0).toUpperCase()}${kind.slice(1)}WebhookBody`, description: 'The platform\'s JSON, exactly as signed.' }),
+        responses: { 200: { description: 'Verified; accepted events are queued, the rest recorded.', schema: receipt } },
+        errors: [
+          notFound('webhook endpoint'),
+          {
+            status: 401,
+            codes: ['MISSING_SIGNATURE', 'MALFORMED_SIGNATURE', 'SIGNATURE_MISMATCH', 'MISSING_TIMESTAMP', 'STALE_TIMESTAMP', 'FUTURE_TIMESTAMP'],
+            description: 'The signature is missing, garbled, made with no valid secret, or (kefu format) signed more than 300 s away from now. Nothing was stored.',
+          },
+        ],
+      } satisfies HttpContract,
+    ]),
+  );
+}

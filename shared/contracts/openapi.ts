@@ -168,7 +168,7 @@ export function buildOpenApiDocument(
       { name: 'agents' },
       { name: 'conversations' },
       { name: 'quick replies', description: '快捷回复: phrase libraries per agent, per shop and per tenant.' },
-      { name: 'orders', description: "订单: a buyer's platform orders and refunds at a shop, as cards for staff serving the shop." },
+      { name: 'orders', description: "订单: platform order events in (shops' integrations, the public webhook routes, what ingestion set aside), and a buyer's orders and refunds at a shop as cards for staff." },
       { name: 'after-sales cases', description: '售后工单: refunds, returns, exchanges and complaints worked to an outcome on the platform\'s clock.' },
     ],
     paths,

@@ -19,10 +19,17 @@ export interface HttpRouteOptions<B extends z.ZodType, Q extends z.ZodType, P ex
   query?: Q;
   params?: P;
   maxBodyBytes?: number;
+  /**
+   * Hand the body over as the exact bytes received (API Gateway's base64 decoded, nothing else), unparsed:
+   * for webhooks, whose signatures are over those bytes and are checked before any parse (row 23).
+   */
+  rawBody?: true;
 }
 
 export interface HttpRequest<B, Q, P, A> {
   body: B;
+  /** The body's bytes, with `rawBody: true`; undefined otherwise. */
+  rawBody: Uint8Array | undefined;
   query: Q;
   params: P;
   identity: A;
@@ -60,10 +67,15 @@ export function httpRoute<
     logger.appendKeys({ correlationId: requestId });
     try {
       const identity = authenticate(event, options.auth);
-      const body = options.body ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body') : refuseAnyBody(event, maxBodyBytes);
+      const rawBody = options.rawBody ? readRawBody(event, maxBodyBytes) : undefined;
+      const body = options.body
+        ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body')
+        : options.rawBody
+          ? undefined
+          : refuseAnyBody(event, maxBodyBytes);
       const query = parseOrThrow(options.query ?? noFields, event.queryStringParameters ?? {}, 'query');
       const params = options.params ? parseOrThrow(options.params, event.pathParameters ?? {}, 'path') : undefined;
-      const result = await run({ body, query: options.query ? query : undefined, params, identity, requestId, event } as never);
+      const result = await run({ body, rawBody, query: options.query ? query : undefined, params, identity, requestId, event } as never);
       return {
         statusCode: result.status ?? 200,
         headers: { 'content-type': 'application/json', ...result.headers },
@@ -93,6 +105,14 @@ function authenticate(event: APIGatewayProxyEventV2, auth: 'public' | readonly R
   if (!identity) throw new UnauthorizedError();
   if (!auth.includes(identity.role)) throw new ForbiddenError(`role ${identity.role} may not call this route`);
   return identity;
+}
+
+/** The body's bytes exactly as the client sent them (empty when there is none), within the size limit. */
+function readRawBody(event: APIGatewayProxyEventV2, maxBodyBytes: number): Uint8Array {
+  if (event.body === undefined || event.body === null) return new Uint8Array();
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (bytes.length > maxBodyBytes) throw new PayloadTooLargeError(maxBodyBytes);
+  return bytes;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

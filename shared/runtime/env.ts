@@ -9,9 +9,16 @@ const envSchema = z.object({
   DELIVERY_QUEUE_URL: z.string().min(1).optional(),
   ROUTING_QUEUE_URL: z.string().min(1).optional(),
   ORDERS_QUEUE_URL: z.string().min(1).optional(),
+  ROUNDS_QUEUE_URL: z.string().min(1).optional(),
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} in the cloud; the local stack's URL locally. */
   WS_MANAGEMENT_ENDPOINT: z.string().min(1).optional(),
   STAGE: z.string().default('dev'),
+  /** The KMS key (ARN) that seals shops' webhook secrets and platform credentials (store/secret-box.ts). */
+  SECRETS_KEY_ID: z.string().min(1).optional(),
+  /** Local stack only: base64 of 32 bytes, the AES-256-GCM key standing in for KMS. Never set in the cloud. */
+  LOCAL_SECRETS_KEY: z.string().min(1).optional(),
+  /** Base URL of the platforms' order APIs (TMC consume/confirm, order reads): the simulator locally. */
+  PLATFORM_API_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

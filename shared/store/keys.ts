@@ -172,6 +172,60 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#QRROT`,
     sk: `QR#${shortcut}`,
   }),
+  // ---- response clock (issue 7 §4; docs/orders-design.md "Response clock, as built") ----
+  /** A shop's response policy; its own partition, so the tenant's shop list (pk T#t, SHOP#…) never meets it. */
+  responsePolicy: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#POLICY`, sk: 'RESPONSE' }),
+  /**
+   * A supervisor of a shop who connected lately (written at $connect from the token's shops, living as
+   * long as a connection): who gets a shop's live alerts, since supervisors are identities, not records.
+   */
+  shopSupervisor: (tenantId: string, shopId: string, userId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SUPERVISORS`,
+    sk: `USER#${userId}`,
+  }),
+  supervisorsOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SUPERVISORS`, skPrefix: 'USER#' }),
+  /**
+   * The outcome of one response round (met, missed, not counted), filed under the shop's local day of the
+   * question (`day` in the policy's zone; times inside are UTC), with the responsible agent as an
+   * attribute. No index: a second key on gsi2 would double the write (2 units) on every answering reply,
+   * and an agent's day is the sum of the few shop-days they serve.
+   */
+  roundOutcome: (tenantId: string, shopId: string, day: string, questionAt: string, conversationId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROUNDS#${day}`,
+    sk: `${questionAt}#${conversationId}`,
+  }),
+  roundOutcomesOfShopDay: (tenantId: string, shopId: string, day: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROUNDS#${day}` }),
+  /** Claims one alert of one round (kind `at-risk`), so a redelivered check alerts once. Own partition, TTL 8 days. */
+  roundAlert: (tenantId: string, conversationId: string, questionAt: string, kind: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#ROUND`,
+    sk: `${questionAt}#${kind}`,
+  }),
+  // ── Order ingestion (issue 7 §1; docs/orders-design.md §9) ──────────────────────────────────────
+  /**
+   * A shop's order integration: platform, seller id, sealed webhook secrets and API credentials. gsi2
+   * files it under one of `orderShopShards` shards so the pull connector and the reconciliation sweep
+   * list integrations without a Scan (`ORDERSHOPS#<shard>`, sk the shop).
+   */
+  orderIntegration: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INTEGRATION`, sk: 'ORDERS' }),
+  orderIntegrationInShopList: (tenantId: string, shopId: string) => ({
+    gsi2pk: `ORDERSHOPS#${orderShopShard(tenantId, shopId)}`,
+    gsi2sk: `${tenantPrefix(tenantId)}#SHOP#${shopId}`,
+  }),
+  orderShopsOfShard: (shard: number) => ({ gsi2pk: `ORDERSHOPS#${shard}` }),
+  /**
+   * A webhook endpoint, found by the opaque id in a public URL (no token, so no tenant to prefix with):
+   * the id is 128 random bits, and the item names the tenant, shop and platform it belongs to.
+   */
+  webhookEndpoint: (endpointId: string): Key => ({ pk: `WEBHOOK#${endpointId}`, sk: 'ENDPOINT' }),
+  /**
+   * What ingestion set aside for a shop on a UTC day: events ignored (a topic kefu does not model) and
+   * authentic events rejected for their content, each with its reason (TTL 30 days).
+   */
+  orderEventLogEntry: (tenantId: string, shopId: string, day: string, receivedAt: string, platform: string, entryId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INGESTLOG#${day}`,
+    sk: `${receivedAt}#${platform}#${entryId}`,
+  }),
+  orderEventLogOfDay: (tenantId: string, shopId: string, day: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INGESTLOG#${day}` }),
 
   // ---- orders (issue 7 §2; docs/orders-design.md §5) ----
   /**
@@ -278,3 +332,9 @@ export const keys = {
   /** The last minute the deadline sweep finished (conditional advance: a second run of a minute reads nothing, row 25). */
   caseSweepCursor: (name: string): Key => ({ pk: `SWEEP#${name}`, sk: 'CURSOR' }),
 } as const;
+
+/** Shards of the integrations list: enough to keep one partition's reads small at thousands of shops. */
+export const orderShopShards = 8;
+function orderShopShard(tenantId: string, shopId: string): number {
+  return createHash('sha256').update(`${tenantId}#${shopId}`).digest().readUInt8(0) % orderShopShards;
+}

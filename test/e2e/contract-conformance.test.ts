@@ -137,6 +137,65 @@ describe('every HTTP operation, as documented', () => {
       body: { error: { code: 'QUICK_REPLY_LIMIT' } },
     });
   });
+
+  it("reads and sets a shop's response clock and reads its response rate: 200, 400 naming the field, 404 for another shop", async () => {
+    const admin = await sign('admin-contract', 'admin');
+    const supervisor = await sign('supervisor-contract', 'supervisor', ['peach-glow']);
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-policy', { token: admin })).toMatchObject({ status: 200, body: { source: 'default' } });
+    const policy = { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '09:00', end: '23:00' }], targetSeconds: 180, atRiskSeconds: 120, targetRate: 0.9, clock: 'wall' };
+    expect(await call('PUT', '/v1/shops/henggong-appliances/response-policy', { token: admin, body: policy })).toMatchObject({ status: 200, body: { source: 'shop', policy } });
+    expect(await call('PUT', '/v1/shops/henggong-appliances/response-policy', { token: admin, body: { ...policy, timeZone: 'Mars/Olympus' } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.timeZone' }] } },
+    });
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-policy', { token: supervisor })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/shops/peach-glow/response-rate?day=2026-11-11', { token: supervisor })).toMatchObject({ status: 200, body: { shopId: 'peach-glow', rounds: 0 } });
+    expect(await call('GET', '/v1/shops/peach-glow/response-rate?day=11-11', { token: supervisor })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-rate?day=2026-11-11', { token: supervisor })).toMatchObject({ status: 404 });
+  });
+});
+
+describe('order ingestion operations, as documented (issue 7 §1)', () => {
+  const sim = async (path: string, body: Record<string, unknown> = {}) => {
+    const response = await fetch(`${stack.simulatorUrl}/sim/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status, path).toBe(200);
+    return (await response.json()) as Record<string, any>;
+  };
+
+  it('writes and reads an integration without its secrets: 200, 400, 404, 409', async () => {
+    const admin = await sign('admin-contract', 'admin');
+    expect(await call('PUT', '/v1/shops/contract-orders', { token: admin, body: { ...shopBody, name: '订单契约店' } })).toMatchObject({ status: 200 });
+    const body = { platform: 'shopify', platformShopId: 'contract.myshopify.com', webhookSecret: 'contract-webhook-secret-1' };
+    const put = await call('PUT', '/v1/shops/contract-orders/order-integration', { token: admin, body });
+    expect(put).toMatchObject({ status: 200, body: { platform: 'shopify', webhookPaths: { shopify: expect.any(String), kefu: expect.any(String) } } });
+    expect(JSON.stringify(put.body)).not.toContain('contract-webhook-secret-1');
+    expect(await call('PUT', '/v1/shops/contract-orders/order-integration', { token: admin, body: { ...body, webhookSecret: 'short' } })).toMatchObject({ status: 400 });
+    expect(await call('PUT', '/v1/shops/contract-orders/order-integration', { token: admin, body: { ...body, platform: 'douyin' } })).toMatchObject({ status: 409, body: { error: { code: 'INTEGRATION_PLATFORM_FIXED' } } });
+    expect(await call('GET', '/v1/shops/contract-orders/order-integration', { token: admin })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/shops/no-such-shop/order-integration', { token: admin })).toMatchObject({ status: 404 });
+  });
+
+  it("receives the simulator's signed Shopify, Douyin and relayed kefu-format webhooks (200), and refuses bad signatures (401) and unknown endpoints (404)", async () => {
+    for (const shop of ['old-time-apparel', 'henggong-appliances', 'cloud-mist-tea']) {
+      const placed = await sim('orders', { shop, buyer: 'buyer-taotao' });
+      expect(placed.deliveries.map((d: { status: number }) => d.status), shop).toEqual([200]);
+    }
+    const supervisor = await sign('supervisor-wang', 'supervisor', allShops);
+    const integration = (await call('GET', '/v1/shops/old-time-apparel/order-integration', { token: supervisor })).body!;
+    const forged = await fetch(`${stack.httpUrl}${integration.webhookPaths.shopify}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': `${'A'.repeat(43)}=`, 'x-shopify-topic': 'orders/paid' },
+      body: '{"id":1}',
+    });
+    expect(forged.status).toBe(401);
+    for (const kind of ['shopify', 'douyin', 'kefu']) {
+      const unknown = await fetch(`${stack.httpUrl}/v1/webhooks/${kind}/AAAAAAAAAAAAAAAAAAAAAA`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(unknown.status, kind).toBe(404);
+    }
+    const ignored = await call('GET', `/v1/shops/old-time-apparel/order-event-log?day=${new Date().toISOString().slice(0, 10)}`, { token: supervisor });
+    expect(ignored).toMatchObject({ status: 200, body: { entries: expect.any(Array) } });
+    expect(await call('GET', '/v1/shops/old-time-apparel/order-event-log?day=yesterday', { token: supervisor })).toMatchObject({ status: 400 });
+  });
 });
 
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {
@@ -282,6 +341,16 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
     const waiting = await connect('buyer-waiting', 'buyer');
     const ack = await waiting.request({ action: 'sendMessage', shopId: 'henggong-appliances', clientMessageId: 'w1', text: '这台空调怎么安装？' });
     await waiting.next((frame) => frame.type === 'queuePosition' && frame.conversationId === ack.conversationId, 15_000);
+  }, 30_000);
+
+  it("alerts the shop's supervisor live when a buyer waits past the policy's at-risk point (response.at-risk)", async () => {
+    // A policy of 1 s to at risk, all day, so the check comes off the rounds queue at once.
+    const policy = { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '00:00', end: '24:00' }], targetSeconds: 3, atRiskSeconds: 1, targetRate: 0.9, clock: 'wall' };
+    expect((await call('PUT', '/v1/shops/old-time-apparel/response-policy', { token: await sign('admin-contract', 'admin'), body: policy })).status).toBe(200);
+    const shopSupervisor = await connect('supervisor-zhou', 'supervisor', ['old-time-apparel']);
+    const asking = await connect('buyer-at-risk', 'buyer');
+    const ack = await asking.request({ action: 'sendMessage', shopId: 'old-time-apparel', clientMessageId: 'r1', text: '这件旗袍有S码吗？' });
+    await shopSupervisor.next((frame) => frame.type === 'response.at-risk' && frame.conversationId === ack.conversationId, 15_000);
   }, 30_000);
 
   it('closes a socket with the documented codes: 1003 for a binary frame, 1007 for invalid UTF-8, 1009 over 128 KB', async () => {

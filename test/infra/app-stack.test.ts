@@ -7,13 +7,13 @@ import { activeCapacity, consumerMaxConcurrency, selectRegions, type RegionConfi
 import { DataStack } from '../../infra/data-stack';
 import { queueUrlVariable } from '../../shared/queue-settings';
 import { syntheticManifest } from './support/synthetic-manifest';
-import { cdkWarningsAndErrors, logicalIdsOf, referencedId, resourcesOf, unacknowledgedNagFindings, type CfnResource } from './support/template';
+import { cdkWarningsAndErrors, logicalIdsOf, referencedId, resourcesOf, unacknowledgedNagFindings, withNestedStacks, type CfnResource } from './support/template';
 
 /**
  * The stateless stack, synthesized once per manifest: `real` is shared/manifest.ts in the dev region;
  * `synthetic` (test/infra/support/synthetic-manifest.ts) declares a queue consumer and a schedule the
  * real manifest may not have yet, in the prod region so capacity presets and retention differ. Both
- * live in one app, so a handler bundled for one is reused by the other (esbuild runs once per entry).
+ * live in one app.
  */
 interface Case {
   stack: AppStack;
@@ -27,7 +27,9 @@ interface Case {
 let cases: Record<'real' | 'synthetic', Case>;
 
 beforeAll(() => {
-  const app = new App();
+  // No asset bundling here (an empty bundling-stacks list): esbuild once per function made this setup take
+  // minutes. test/infra/handler-bundles.test.ts bundles every handler in one esbuild run instead.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const make = (prefix: string, regionName: string, manifest: Manifest) => {
     const region = selectRegions(regionName)[0]!;
     const env = { account: region.account, region: region.awsRegion };
@@ -39,8 +41,8 @@ beforeAll(() => {
   // The data stacks' templates from the assembly just synthesized: Template.fromStack would synthesize (and bundle) again.
   const dataTemplate = (data: DataStack) => Template.fromJSON(app.synth().getStackArtifact(data.artifactId).template);
   cases = {
-    real: { ...real, template: Template.fromStack(real.stack), dataTemplate: dataTemplate(real.data) },
-    synthetic: { ...synthetic, template: Template.fromStack(synthetic.stack), dataTemplate: dataTemplate(synthetic.data) },
+    real: { ...real, template: withNestedStacks(real.stack), dataTemplate: dataTemplate(real.data) },
+    synthetic: { ...synthetic, template: withNestedStacks(synthetic.stack), dataTemplate: dataTemplate(synthetic.data) },
   };
 }, 300_000);
 
@@ -99,12 +101,13 @@ describe('the template matches the manifest', () => {
     for (const spec of specs) functionOf(template, spec.name);
   });
 
-  it.each(eachCase)('%s: one HTTP route per httpRoutes entry, JWT-authorized except /health', (name) => {
+  it.each(eachCase)('%s: one HTTP route per httpRoutes entry, JWT-authorized except the public ones', (name) => {
     const { template, manifest } = cases[name];
     const routes = routesOf(template, 'HTTP');
     expect(routes.map((route) => route.RouteKey).sort()).toEqual(manifest.httpRoutes.map((spec) => `${spec.method} ${spec.path}`).sort());
     for (const route of routes) {
-      expect(route.AuthorizationType, route.RouteKey).toBe(route.RouteKey === 'GET /health' ? 'NONE' : 'JWT');
+      const spec = manifest.httpRoutes.find((candidate) => `${candidate.method} ${candidate.path}` === route.RouteKey);
+      expect(route.AuthorizationType, route.RouteKey).toBe(spec?.public ? 'NONE' : 'JWT');
     }
   });
 
@@ -254,6 +257,7 @@ describe('every Lambda', () => {
       ...manifest.queues.map(queueUrlVariable),
       'WS_MANAGEMENT_ENDPOINT',
       'STAGE',
+      'SECRETS_KEY_ID',
       'NODE_OPTIONS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -301,6 +305,16 @@ describe('least privilege from the access list', () => {
     expect(actionsOf(template, 'CloseIdleConversations')).toEqual(
       expect.arrayContaining(['dynamodb:UpdateItem', 'sqs:SendMessage']),
     );
+  });
+
+  it('lets only the functions that declare secrets:encrypt / secrets:decrypt use the secrets key, and only for that', () => {
+    const { template } = cases.real;
+    const kmsActions = (name: string) => actionsOf(template, name).filter((action) => action.startsWith('kms:'));
+    expect(kmsActions('PutOrderIntegration')).toEqual(['kms:Encrypt']);
+    expect(kmsActions('ReceiveShopifyWebhook')).toEqual(['kms:Decrypt']);
+    expect(kmsActions('PullPlatformMessages')).toEqual(['kms:Decrypt']);
+    expect(kmsActions('GetOrderIntegration')).toEqual([]);
+    expect(kmsActions('WsSendMessage')).toEqual([]);
   });
 
   it('names the table indexes instead of index/*', () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { queueUrlVariable } from '../../shared/queue-settings';
 import { localCredentials, localRegion } from '../../infra/local/engines';
@@ -15,5 +16,7 @@ process.env.AWS_ENDPOINT_URL_DYNAMODB = engines.dynamoEndpoint;
 process.env.AWS_ENDPOINT_URL_SQS = engines.sqsEndpoint;
 process.env.TABLE_NAME = engines.tableName;
 for (const [name, url] of Object.entries(engines.queueUrls)) process.env[queueUrlVariable({ name: name as never })] = url;
+// The local stand-in for the KMS secrets key (shared/store/secret-box.ts), new for each test file.
+process.env.LOCAL_SECRETS_KEY ??= randomBytes(32).toString('base64');
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';

@@ -100,7 +100,7 @@ describe('checked-in contract documents', () => {
     expect(openApi.components.securitySchemes.bearer.description).toMatch(/tenant_id.*role.*shop_ids/s);
     for (const route of httpRoutes) {
       const operation = operationOf(route.method, route.path);
-      expect(operation.security, routeKey(route)).toEqual(route.path === '/health' ? [] : [{ bearer: [] }]);
+      expect(operation.security, routeKey(route)).toEqual(route.public ? [] : [{ bearer: [] }]);
       for (const status of ['500', '503']) expect(operation.responses[status], `${routeKey(route)} ${status}`).toBeDefined();
     }
     expect(asyncApi.components.securitySchemes.connectTicket).toMatchObject({ type: 'httpApiKey', in: 'query', name: 'ticket' });
@@ -116,7 +116,7 @@ describe('checked-in contract documents', () => {
       const responses = operationOf(route.method, route.path).responses;
       const accepts = (status: number, body: unknown) => openApiValidator(bodyOf(responses[String(status)]))(body);
       expect(accepts(400, { error: { code: 'VALIDATION_FAILED', message: 'x', details: [{ field: 'query.tenantId', message: 'not allowed' }] } }), routeKey(route)).toBe(true);
-      if (route.path !== '/health') expect(accepts(401, { message: 'Unauthorized' }), routeKey(route)).toBe(true);
+      if (!route.public) expect(accepts(401, { message: 'Unauthorized' }), routeKey(route)).toBe(true);
       expect(accepts(413, { message: 'Request Entity Too Large' }), routeKey(route)).toBe(true);
       expect(accepts(429, { message: 'Too Many Requests' }), routeKey(route)).toBe(true);
       expect(accepts(500, { message: 'Internal Server Error' }) && accepts(500, kefuError), routeKey(route)).toBe(true);

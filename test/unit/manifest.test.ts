@@ -28,6 +28,10 @@ describe('manifest', () => {
     for (const queue of queues) expect(queue.maxReceiveCount).toBeGreaterThanOrEqual(5);
   });
 
+  it('says why each public route needs no token (the reason cdk-nag acknowledges)', () => {
+    for (const route of httpRoutes.filter((r) => r.public)) expect(route.publicBecause, `${route.method} ${route.path}`).toMatch(/.{20,}/);
+  });
+
   // The API's JWT authorizer is left off exactly the routes marked public, so a handler that forgot
   // to authenticate would be open in the cloud: every other route must refuse a request with no token.
   it.each(httpRoutes.filter((route) => !route.public).map((route) => [`${route.method} ${route.path}`, route] as const))(

@@ -47,7 +47,9 @@ describe('undeclared input is refused on every route', () => {
     expect(answer.fields).toEqual(expect.arrayContaining(['query.tenantId', 'query.role']));
   });
 
-  it.each(routes)('%s refuses an undeclared body field role with 400 naming body.role', async (_key, route) => {
+  // A webhook's body is the platform's signed JSON, not kefu's schema: its fields are the platform's to add.
+  const kefuBodies = routes.filter(([key]) => !httpContracts[key]?.platformBody);
+  it.each(kefuBodies)('%s refuses an undeclared body field role with 400 naming body.role', async (_key, route) => {
     const contract = httpContracts[routeKey(route)]!;
     const body = { ...(contract.examples?.find((example) => example.body !== undefined)?.body as object | undefined), role: 'admin' };
     const answer = await call(route, { body });

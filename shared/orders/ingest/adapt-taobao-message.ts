@@ -33,7 +33,7 @@ const TOPIC = {
 } as const;
 
 /** Trade `status` strings (platforms.md §1.1) → kefu statuses. */
-const tradeStatuses: Readonly<Record<string, OrderStatus>> = lookupTable({
+export const tradeStatuses: Readonly<Record<string, OrderStatus>> = lookupTable({
   TRADE_NO_CREATE_PAY: 'created',
   WAIT_BUYER_PAY: 'created',
   PAY_PENDING: 'created',
@@ -84,7 +84,7 @@ const refundTopicStatus: Readonly<Record<string, RefundStatus | ((kind: RefundKi
   RefundClosed: 'closed',
 });
 
-const billTypes: Readonly<Record<string, RefundKind>> = lookupTable({ refund_bill: 'refund-only', return_bill: 'return-and-refund', replace_bill: 'exchange' });
+export const billTypes: Readonly<Record<string, RefundKind>> = lookupTable({ refund_bill: 'refund-only', return_bill: 'return-and-refund', replace_bill: 'exchange' });
 
 const logisticsActions: Readonly<Record<string, LogisticsAction>> = lookupTable({
   CREATE: 'created',
@@ -246,7 +246,7 @@ function familyOf(topic: string): { kind: 'trade' | 'refund' | 'logistics'; name
 }
 
 /** refund_remind_timeout {remind_type, exist_timeout, timeout}: only a deadline when exist_timeout is true. */
-function remindTimeoutOf(value: unknown): { at: number; remindType?: string } | undefined {
+export function remindTimeoutOf(value: unknown): { at: number; remindType?: string } | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { exist_timeout: exists, timeout, remind_type: remindType } = value as Record<string, unknown>;
   if (exists !== true && exists !== 'true') return undefined;

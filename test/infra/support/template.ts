@@ -1,5 +1,5 @@
-import { Stage, type Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { NestedStack, Stage, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
 /** A CloudFormation resource as the assertions library returns it. */
@@ -54,4 +54,23 @@ export function cdkWarningsAndErrors(stack: Stack): string[] {
     .getStackArtifact(stack.artifactId)
     .messages.filter((message) => message.level !== 'info')
     .map((message) => `${message.level} at ${message.id}: ${String(message.entry.data)}`);
+}
+
+/**
+ * One template with the resources of a stack and of every nested stack under it (the app stack keeps its
+ * functions in nested stacks), so assertions can follow a function to its alias, role and mapping. A
+ * reference that crosses into a nested stack reads as a parameter there; assertions on wiring inside one
+ * stack (function, role, alias, mapping) are unaffected.
+ */
+export function withNestedStacks(stack: Stack): Template {
+  const nested = stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c));
+  const parts = [stack, ...nested].map((s) => Template.fromStack(s).toJSON() as { Resources?: Record<string, unknown> });
+  const resources: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [id, resource] of Object.entries(part.Resources ?? {})) {
+      if (id in resources) throw new Error(`logical id ${id} appears in two stacks`);
+      resources[id] = resource;
+    }
+  }
+  return Template.fromJSON({ ...parts[0], Resources: resources });
 }
