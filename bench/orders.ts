@@ -42,6 +42,8 @@ export interface OrdersResult {
   targets: { rate: number; seconds: number; shops: number; deliveries: number };
   /** True when every delivery was made, every distinct event applied within the drain timeout, none lost, none twice. */
   completed: boolean;
+  /** Each target on its own: the rate asked for held (≥ 90 %), every delivery answered 200, none lost, none twice. */
+  targetsMet: { rateHeld: boolean; all200: boolean; noneLost: boolean; noneTwice: boolean; issueScale: boolean };
   deliveries: { planned: number; made: number; distinctEvents: number; duplicates: number; outOfOrder: number; orders: number; non200: Record<string, number>; sendSeconds: number; achievedRate: number };
   ingestAnswerMs: ReturnType<typeof distribution>;
   applyLagMs: ReturnType<typeof distribution>;
@@ -50,7 +52,15 @@ export interface OrdersResult {
   appliedTwice: number;
   /** Outcomes the consumer recorded in the claims: applied, stale (a late event taken into history), ... */
   outcomes: Record<string, number>;
-  perEvent: { writeUnits: number; readUnits: number; byFunction: Record<string, { writeUnits: number; readUnits: number; invocations: number }>; sqsRequests: number; lambdaGbSeconds: number };
+  perEvent: {
+    writeUnits: number;
+    readUnits: number;
+    byFunction: Record<string, { writeUnits: number; readUnits: number; invocations: number }>;
+    /** function → DynamoDB operation → calls and billed units per distinct event: where the units go. */
+    byOperation: Record<string, Record<string, { calls: number; writeUnits: number; readUnits: number }>>;
+    sqsRequests: number;
+    lambdaGbSeconds: number;
+  };
   usdPerMillionEvents: { dynamo: number; sqs: number; lambdaRequests: number; lambdaCompute: number; total: number };
   notes: string[];
   incomplete?: string;
@@ -294,6 +304,13 @@ export async function runOrders(stack: LocalStack, meters: Meters, options: Orde
     options: { ...options, duplicateShare: ordersDefaults.duplicateShare, outOfOrderShare: ordersDefaults.outOfOrderShare },
     targets: { rate: 333, seconds: 60, shops: 50, deliveries: 20_000 },
     completed,
+    targetsMet: {
+      rateHeld: deliveriesMade / sendSeconds >= 0.9 * options.rate,
+      all200: Object.keys(non200).length === 0,
+      noneLost: lost === 0 && claims.size === distinctSent,
+      noneTwice: appliedTwice === 0,
+      issueScale: options.rate * options.seconds >= 20_000 && options.shops >= 50,
+    },
     deliveries: {
       planned: plan.sends.length,
       made: deliveriesMade,
@@ -311,7 +328,7 @@ export async function runOrders(stack: LocalStack, meters: Meters, options: Orde
     lost,
     appliedTwice,
     outcomes,
-    perEvent: { writeUnits: perEvent.writeUnits, readUnits: perEvent.readUnits, byFunction: perEvent.byFunction, sqsRequests: perEvent.sqsRequests, lambdaGbSeconds: perEvent.lambdaGbSeconds },
+    perEvent: { writeUnits: perEvent.writeUnits, readUnits: perEvent.readUnits, byFunction: perEvent.byFunction, byOperation: perEvent.byOperation, sqsRequests: perEvent.sqsRequests, lambdaGbSeconds: perEvent.lambdaGbSeconds },
     usdPerMillionEvents: { dynamo: round(usd.dynamo, 3), sqs: round(usd.sqs, 3), lambdaRequests: round(usd.lambdaRequests, 3), lambdaCompute: round(usd.lambdaCompute, 3), total: round(usd.dynamo + usd.sqs + usd.lambdaRequests + usd.lambdaCompute, 3) },
     notes,
     ...(stoppedEarly ? { incomplete: stoppedEarly } : claims.size < distinctSent ? { incomplete: `${distinctSent - claims.size} distinct events not applied within ${ordersDefaults.drainTimeoutSeconds} s` } : {}),
@@ -343,21 +360,28 @@ function unitsPerEvent(snapshot: MeterSnapshot, events: number) {
     read += r;
     byFunction[fn] = { writeUnits: round(w / n, 3), readUnits: round(r / n, 3), invocations: snapshot.invocations[fn]?.invocations ?? 0 };
   }
+  const byOperation = Object.fromEntries(
+    Object.entries(snapshot.dynamo).map(([fn, operations]) => [
+      fn,
+      Object.fromEntries(Object.entries(operations).map(([op, st]) => [op, { calls: round(st.calls / n, 3), writeUnits: round(st.billedWriteUnits / n, 3), readUnits: round(st.billedReadUnits / n, 3) }])),
+    ]),
+  );
   const sqsRequests = Object.values(snapshot.sqs).flatMap((m) => Object.values(m)).reduce((sum, s) => sum + s.billedRequests, 0);
   const lambdaRequests = Object.values(snapshot.invocations).reduce((sum, s) => sum + s.invocations, 0);
   const gbSeconds = Object.values(snapshot.invocations).reduce((sum, s) => sum + (s.billedMs / 1000) * (s.memoryMb / 1024), 0);
-  return { writeUnits: round(write / n, 3), readUnits: round(read / n, 3), byFunction, sqsRequests: round(sqsRequests / n, 3), lambdaRequests: lambdaRequests / n, lambdaGbSeconds: gbSeconds / n };
+  return { writeUnits: round(write / n, 3), readUnits: round(read / n, 3), byFunction, byOperation, sqsRequests: round(sqsRequests / n, 3), lambdaRequests: lambdaRequests / n, lambdaGbSeconds: gbSeconds / n };
 }
 
 export function formatOrders(result: OrdersResult): string {
   const d = result.deliveries;
   return [
     `orders: ${result.completed ? 'completed' : `NOT completed${result.incomplete ? ` (${result.incomplete})` : ''}`} — ${d.made}/${d.planned} deliveries (${d.distinctEvents} distinct events of ${d.orders} orders in ${result.options.shops} shops, ${d.duplicates} duplicates, ${d.outOfOrder} out of order) in ${d.sendSeconds} s = ${d.achievedRate}/s (target ${result.targets.deliveries} in ${result.targets.seconds} s across ${result.targets.shops} shops)`,
-    `  non-200 answers: ${JSON.stringify(d.non200)}`,
+    `  targets met: ${JSON.stringify(result.targetsMet)}; non-200 answers: ${JSON.stringify(d.non200)}`,
     `  ingest answer ms: p50 ${result.ingestAnswerMs.p50}, p99 ${result.ingestAnswerMs.p99}, max ${result.ingestAnswerMs.max}`,
     `  apply lag ms (delivery start → applied): p50 ${result.applyLagMs.p50}, p99 ${result.applyLagMs.p99}, max ${result.applyLagMs.max}; drained ${result.drainSeconds} s after the last answer`,
     `  lost ${result.lost}, applied twice ${result.appliedTwice}; claim outcomes ${JSON.stringify(result.outcomes)}`,
     `  per distinct event: ${result.perEvent.writeUnits} WRU + ${result.perEvent.readUnits} RRU, ${result.perEvent.sqsRequests} SQS requests; by function ${JSON.stringify(result.perEvent.byFunction)}`,
+    `  by operation (per event): ${JSON.stringify(result.perEvent.byOperation)}`,
     `  US$ per million events at list prices (${awsPrices.region}, ${awsPrices.asOf}): ${JSON.stringify(result.usdPerMillionEvents)}`,
     ...result.notes.map((note) => `  note: ${note}`),
   ].join('\n');

@@ -296,6 +296,14 @@ async function measureCeilings(stack: LocalStack): Promise<Ceilings> {
   };
 }
 
+/** A flooded or burst stack may still be working off a backlog: never let stopping it hold the bench lock for long. */
+function exitIfStopHangs(): void {
+  setTimeout(() => {
+    console.error('the local stack did not stop within 20 s; exiting');
+    process.exit(1);
+  }, 20_000).unref();
+}
+
 async function main(): Promise<void> {
   const opts = options();
   // Handlers log through Powertools at the level the stack passes on; the benchmark keeps them to warnings.
@@ -334,11 +342,7 @@ async function main(): Promise<void> {
         writeFileSync(join(resultsDir, 'orders.json'), `${JSON.stringify(result, null, 2)}\n`);
         console.log(`\n${formatOrders(result)}\n\nJSON: bench/results/orders.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
       } finally {
-        // A backlog left in the orders queue must not hold the bench lock while the stack stops.
-        setTimeout(() => {
-          console.error('the local stack did not stop within 20 s; exiting');
-          process.exit(1);
-        }, 20_000).unref();
+        exitIfStopHangs();
       }
       return;
     }
@@ -350,11 +354,7 @@ async function main(): Promise<void> {
         console.log(`\n${formatFlood(result)}`);
         console.log(`\nJSON: bench/results/flood.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
       } finally {
-        // A flooded stack may still be working off a backlog: never let stopping it hold the bench lock for long.
-        setTimeout(() => {
-          console.error('the local stack did not stop within 20 s; exiting');
-          process.exit(1);
-        }, 20_000).unref();
+        exitIfStopHangs();
       }
       return;
     }

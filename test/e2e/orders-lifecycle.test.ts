@@ -123,13 +123,15 @@ describe('an order’s life moves the buyer’s open conversation and opens its 
     ]);
   }, 180_000);
 
-  it('opens a case for the refund, owned by the after-sale agent, with the platform deadline', async () => {
-    const refund = await sim(`orders/${orderId}/refunds`, { kind: 'refund-only', amount: 399, deadlineHours: 48 });
+  it('opens a case for the refund request, owned by the after-sale agent, with a deadline', async () => {
+    // On Shopify a refund request is a return request (`returns/request`); its refunds/create is money already returned.
+    const refund = await sim(`orders/${orderId}/refunds`, { kind: 'return', amount: 399 });
     const refundId = String((refund.refund as { refundId: string }).refundId);
 
     const opened = await xiaoyu.next((f) => f.type === 'case.opened' && (f.case as { orderId?: string }).orderId === orderId, frameWaitMs);
-    const head = opened.case as { caseId: string; shopId: string; ownerId?: string; refundId?: string; state: string; deadline?: typeof deadline };
-    expect(head).toMatchObject({ shopId, ownerId: 'xiaoyu', refundId, state: 'waiting-seller' });
+    const head = opened.case as { caseId: string; shopId: string; ownerId?: string; state: string; refund: { refundId: string }; deadline?: typeof deadline };
+    // The Shopify adapter names a return's refund `return-<id>` (a refund of the same order keeps its own id).
+    expect(head).toMatchObject({ shopId, buyerId, ownerId: 'xiaoyu', refund: { refundId: `return-${refundId}` }, state: 'waiting-seller' });
     expect(head.deadline).toBeDefined();
     caseId = head.caseId;
     deadline = head.deadline!;
@@ -137,7 +139,7 @@ describe('an order’s life moves the buyer’s open conversation and opens its 
     const cards = await xiaoyu.request({ action: 'orders', conversationId }, frameWaitMs);
     const card = (cards.orders as { orderId: string; refunds?: { refundId: string }[] }[])[0]!;
     expect(card.orderId).toBe(orderId);
-    expect(card.refunds?.map((r) => r.refundId)).toEqual([refundId]);
+    expect(card.refunds?.map((r) => r.refundId)).toEqual([head.refund.refundId]);
     // Over HTTP too: the case as its owner reads it.
     const token = await stack.issuer.sign({ userId: 'xiaoyu', tenantId: demoTenant.tenantId, role: 'agent', shopIds: [shopId] });
     const response = await fetch(`${stack.httpUrl}/v1/cases/${caseId}`, { headers: { authorization: `Bearer ${token}` } });
