@@ -31,6 +31,7 @@ import type { Env } from '../shared/runtime/env';
 import { functionsOf, manifest as defaultManifest, type Manifest } from '../shared/manifest';
 import { activeCapacity, consumerMaxConcurrency, type CapacityPreset, type RegionConfig } from './config/regions';
 import { ALARM_PERIOD, alarmToTopic } from './constructs/alarms';
+import { capacityTargetsFor } from './config/promo-capacity';
 import { KefuFunction, type KefuFunctionProps } from './constructs/kefu-function';
 import type { DataStack, QueueName } from './data-stack';
 
@@ -47,7 +48,7 @@ export interface AppStackProps extends StackProps {
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
-type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL` | LocalOrOptionalVariable>;
+type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL` | LocalOrOptionalVariable | 'PROMO_CAPACITY_TARGETS'>;
 /** LOCAL_SECRETS_KEY exists only in the local stack; PLATFORM_API_URL only where a platform API client is configured. */
 type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL';
 
@@ -78,6 +79,7 @@ export class AppStack extends Stack {
   private readonly logRetention: logs.RetentionDays;
   private readonly functions = new Map<string, KefuFunction>();
   private readonly functionStacks = new Map<number, NestedStack>();
+  private readonly eventSources = new Map<string, SqsEventSource>();
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -102,6 +104,7 @@ export class AppStack extends Stack {
     this.addWebSocketRoutes(webSocket.api);
     this.addQueueConsumers();
     this.addSchedules();
+    this.wireCapacityControl(props.region);
 
     new CfnOutput(this, 'HttpApiUrl', { value: httpApi.apiEndpoint });
     new CfnOutput(this, 'WebSocketUrl', { value: webSocket.stage.url });
@@ -182,6 +185,8 @@ export class AppStack extends Stack {
         this.data.secretsKey.grant(grantee, 'kms:Encrypt');
       } else if (access === 'secrets:decrypt') {
         this.data.secretsKey.grant(grantee, 'kms:Decrypt');
+      } else if (access === 'capacity:control') {
+        // Granted by wireCapacityControl once the aliases and event source mappings it names exist.
       } else {
         throw new Error(`function ${spec.name}: unknown access "${access}"`);
       }
@@ -361,17 +366,68 @@ export class AppStack extends Stack {
   private addQueueConsumers(): void {
     for (const spec of this.manifest.queueConsumers) {
       const queue = this.queue(spec.queue, spec.name);
-      this.fn(spec.name).alias.addEventSource(
-        new SqsEventSource(queue, {
-          batchSize: spec.batchSize,
-          // FIFO mappings accept no batching window; a FIFO consumer declares 0.
-          maxBatchingWindow: spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
-          // Equal to the function's reserved concurrency when the preset reserves: pollers are never throttled.
-          maxConcurrency: consumerMaxConcurrency(spec.maxConcurrency, this.capacity),
-          reportBatchItemFailures: true,
-        }),
-      );
+      const source = new SqsEventSource(queue, {
+        batchSize: spec.batchSize,
+        // FIFO mappings accept no batching window; a FIFO consumer declares 0.
+        maxBatchingWindow: spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
+        // Equal to the function's reserved concurrency when the preset reserves: pollers are never throttled.
+        maxConcurrency: consumerMaxConcurrency(spec.maxConcurrency, this.capacity),
+        reportBatchItemFailures: true,
+      });
+      this.fn(spec.name).alias.addEventSource(source);
+      this.eventSources.set(spec.name, source);
     }
+  }
+
+  /**
+   * The promo capacity control (access `capacity:control`): its targets (every preset's value per
+   * latency-critical alias, event source mapping and non-urgent consumer, from infra/config) as an
+   * environment variable, and a policy naming exactly those resources and actions: UpdateTable and
+   * DescribeTable on this table; provisioned concurrency on the latency-critical `live` aliases;
+   * UpdateEventSourceMapping on the queue consumers' mappings; reserved concurrency on the non-urgent
+   * consumers. Nothing else in the stack may make these calls.
+   */
+  private wireCapacityControl(region: RegionConfig): void {
+    const controls = functionsOf(this.manifest).filter((spec) => spec.access.includes('capacity:control'));
+    if (controls.length === 0) return;
+    const targets = capacityTargetsFor(
+      region,
+      this.manifest,
+      {
+        tableName: this.data.table.tableName,
+        functionName: (name) => this.fn(name).function.functionName,
+        mappingUuid: (name) => this.eventSource(name).eventSourceMappingId,
+      },
+      'send',
+    );
+    const mappingArns = targets.mappings.map((mapping) => this.eventSource(mapping.name).eventSourceMappingArn);
+    const statements = [
+      new iam.PolicyStatement({ actions: ['dynamodb:UpdateTable', 'dynamodb:DescribeTable'], resources: [this.data.table.tableArn] }),
+      new iam.PolicyStatement({
+        actions: ['lambda:PutProvisionedConcurrencyConfig', 'lambda:DeleteProvisionedConcurrencyConfig'],
+        resources: targets.aliases.map((alias) => this.fn(alias.name).alias.functionArn),
+      }),
+      ...(mappingArns.length > 0 ? [new iam.PolicyStatement({ actions: ['lambda:UpdateEventSourceMapping'], resources: mappingArns })] : []),
+      ...(targets.nonUrgent.length > 0
+        ? [
+            new iam.PolicyStatement({
+              actions: ['lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
+              resources: targets.nonUrgent.map((consumer) => this.fn(consumer.name).function.functionArn),
+            }),
+          ]
+        : []),
+    ];
+    for (const spec of controls) {
+      const fn = this.fn(spec.name);
+      fn.function.addEnvironment('PROMO_CAPACITY_TARGETS', this.toJsonString(targets));
+      for (const statement of statements) fn.function.addToRolePolicy(statement);
+    }
+  }
+
+  private eventSource(name: string): SqsEventSource {
+    const source = this.eventSources.get(name);
+    if (!source) throw new Error(`no event source for consumer ${name}`);
+    return source;
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * npm run -s token -- --tenant <id> --user <id> --role <buyer|agent|supervisor|admin> [--shops a,b] [--ttl 1h]
+ * npm run -s token -- --tenant <id> --user <id> --role <buyer|agent|supervisor|admin|ops> [--shops a,b] [--ttl 1h]
  *                     [--name <display name>] [--port <HTTP port>] [--json]
  *
  * Prints an access token for any user, signed with the local issuer's key that `npm start` keeps in the
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { mintLocalToken, mintOptionsSchema, parseTtl } from '../infra/local/dev-tokens';
 
 const usage =
-  'usage: npm run -s token -- --tenant <id> --user <id> --role <buyer|agent|supervisor|admin> [--shops a,b] [--ttl 1h] [--name <name>] [--port <http port>] [--json]';
+  'usage: npm run -s token -- --tenant <id> --user <id> --role <buyer|agent|supervisor|admin|ops> [--shops a,b] [--ttl 1h] [--name <name>] [--port <http port>] [--json]';
 
 export async function tokenCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string; err: string }> {
   let values;

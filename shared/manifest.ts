@@ -17,7 +17,9 @@ export type Access =
   | 'websocket:post'
   /** Seal / open shops' webhook secrets and platform credentials with the data stack's secrets key (KMS). */
   | 'secrets:encrypt'
-  | 'secrets:decrypt';
+  | 'secrets:decrypt'
+  /** Change region capacity (warm throughput, provisioned/reserved/event-source concurrency): the promo capacity control only. */
+  | 'capacity:control';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -112,7 +114,8 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     method: 'POST',
     path: '/v1/connect-tickets',
     handler: 'functions/http/create-connect-ticket.ts',
-    access: ['table:write'],
+    // table:read: a militia account's window (shared/people/manage-militia.ts).
+    access: ['table:read', 'table:write'],
   },
   { name: 'PutShop', method: 'PUT', path: '/v1/shops/{shopId}', handler: 'functions/http/put-shop.ts', access: ['table:write'] },
   { name: 'GetShop', method: 'GET', path: '/v1/shops/{shopId}', handler: 'functions/http/get-shop.ts', access: ['table:read'] },
@@ -174,6 +177,20 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
       publicBecause: "a platform's webhook: platforms send no JWT; the request is authenticated by its signature over the raw body, checked against the shop's sealed secret before anything is parsed",
     }),
   ),
+  // ---- promo mode (issue 10): ops and admins only ----
+  { name: 'ListPromos', method: 'GET', path: '/v1/promos', handler: 'functions/http/list-promos.ts', access: ['table:read'] },
+  { name: 'PutPromo', method: 'PUT', path: '/v1/promos/{promoId}', handler: 'functions/http/put-promo.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetPromo', method: 'GET', path: '/v1/promos/{promoId}', handler: 'functions/http/get-promo.ts', access: ['table:read'] },
+  { name: 'GetPromoStatus', method: 'GET', path: '/v1/promos/{promoId}/status', handler: 'functions/http/get-promo-status.ts', access: ['table:read'] },
+  { name: 'PlanPromo', method: 'POST', path: '/v1/promos/{promoId}/plan', handler: 'functions/http/plan-promo.ts', access: ['table:read'], memoryMb: 1024 },
+  {
+    name: 'TriggerPromoPhase',
+    method: 'POST',
+    path: '/v1/promos/{promoId}/phases/{phaseId}/trigger',
+    handler: 'functions/http/trigger-promo-phase.ts',
+    access: ['table:read', 'table:write'],
+  },
+  { name: 'ImportMilitia', method: 'POST', path: '/v1/militia/imports', handler: 'functions/http/import-militia.ts', access: ['table:read', 'table:write'] },
   // Order cards (issue 7 §2).
   { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
   { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
@@ -331,6 +348,18 @@ export const schedules: readonly ScheduleSpec[] = [
     expression: 'rate(1 minute)',
     handler: 'functions/schedule/sweep-case-deadlines.ts',
     access: ['table:read', 'table:write', 'websocket:post'],
+    timeoutSeconds: 60,
+  },
+  {
+    // Promo capacity (issue 10): every minute, converge the region's capacity on what the calendars ask
+    // for now. A schedule here rather than EventBridge one-time schedules per phase: phases are few, the
+    // switches have lead times (24 h, 1 h) that a one-time schedule per step would multiply, editing a
+    // phase would mean finding and moving its schedules, a converging run is idempotent by construction
+    // (row 25), and the local stack runs it the same way. Precision: one minute.
+    name: 'ControlPromoCapacity',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/control-promo-capacity.ts',
+    access: ['table:read', 'table:write', 'capacity:control'],
     timeoutSeconds: 60,
   },
 ];

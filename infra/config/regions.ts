@@ -33,6 +33,16 @@ const capacityPresetSchema = z
      * API. Off in sandboxes, whose accounts have too little concurrency to reserve any.
      */
     reserveConsumerConcurrency: z.boolean(),
+    /**
+     * Provisioned concurrency the promo capacity control sets on each latency-critical alias (see
+     * `promoControl`) while a phase asks for this preset; defaults to interactiveProvisionedConcurrency.
+     */
+    latencyCriticalProvisionedConcurrency: z.number().int().min(0).optional(),
+    /**
+     * Reserved concurrency the promo capacity control caps non-urgent consumers (outreach, analytics) at
+     * in this preset, so chat keeps the account's concurrency; omitted: the deploy's own setting.
+     */
+    nonUrgentReservedConcurrency: z.number().int().min(0).optional(),
     /** Steady-state requests per second and burst of the HTTP and WebSocket stages (API4: rate limits). */
     apiRateLimit: z.number().int().positive(),
     apiBurstLimit: z.number().int().positive(),
@@ -49,6 +59,14 @@ const regionSchema = z
     alarmEmail: z.email(),
     capacityMode: z.enum(['normal', 'promo']),
     capacity: z.object({ normal: capacityPresetSchema, promo: capacityPresetSchema }),
+    /**
+     * What the promo capacity control (shared/promo/capacity-control.ts) may change, by manifest name:
+     * the aliases a buyer waits on (connect, send) and the consumers that may wait for chat (outreach,
+     * analytics; none exist in the manifest yet).
+     */
+    promoControl: z
+      .object({ latencyCriticalFunctions: z.array(z.string()).min(1), nonUrgentConsumers: z.array(z.string()) })
+      .default({ latencyCriticalFunctions: ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'], nonUrgentConsumers: [] }),
     /** The token issuer the HTTP API's JWT authorizer trusts; handlers read the claims it verified. */
     jwt: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUri: z.url() }),
   })
@@ -126,6 +144,9 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
       // Lambda concurrency quota must be raised to cover it first (docs/deploy.md).
       promo: {
         interactiveProvisionedConcurrency: 10,
+        // The planner's Double 11 example (docs/promo-runbook.md) needs ~35 on sendMessage for one large shop.
+        latencyCriticalProvisionedConcurrency: 50,
+        nonUrgentReservedConcurrency: 2,
         consumerConcurrencyScale: 5,
         reserveConsumerConcurrency: true,
         apiRateLimit: 5000,

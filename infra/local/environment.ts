@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { queueUrlVariable } from '../../shared/queue-settings';
-import type { QueueSpec } from '../../shared/manifest';
+import { functionsOf, type Manifest, type QueueSpec } from '../../shared/manifest';
+import { capacityTargetsFor } from '../config/promo-capacity';
+import { selectRegions } from '../config/regions';
 import { localCredentials, localRegion, type LocalEngines } from './engines';
 
 export { localAudience, localIssuerPath, localIssuerUrl } from './token-issuer';
@@ -71,4 +73,17 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
 export function applyHandlerEnvironment(vars: Record<string, string>, target: NodeJS.ProcessEnv = process.env): void {
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete target[name];
   Object.assign(target, vars);
+}
+
+/**
+ * The promo capacity control's targets on the local stack: the dev region's presets and the manifest's
+ * names, in `record` mode, so the control computes and records exactly the commands a deployed region
+ * would send, and sends none (there is no AWS to send them to; the promo status says so). Only when the
+ * manifest has the control (a test's small manifest may not).
+ */
+export function localCapacityControl(manifest: Manifest, tableName: string): Record<string, string> {
+  if (!functionsOf(manifest).some((spec) => spec.access.includes('capacity:control'))) return {};
+  const region = selectRegions('ap-southeast-1-dev')[0]!;
+  const targets = capacityTargetsFor(region, manifest, { tableName, functionName: (name) => `kefu-local-${name}`, mappingUuid: (name) => `local-${name}` }, 'record');
+  return { PROMO_CAPACITY_TARGETS: JSON.stringify(targets) };
 }

@@ -7,7 +7,7 @@ import { formatDevTokens, issuerKeyFile, removeTokensFile, signDevTokens, tokens
 import type { Health } from '../../shared/contracts/core-schemas';
 import type { EngineStatus } from './engine-supervisor';
 import { localCredentials, localRegion, startEngines, type EngineOptions, type LocalEngines } from './engines';
-import { applyHandlerEnvironment, localAudience, localHandlerEnvironment, localIssuerUrl, localSecretsKey } from './environment';
+import { applyHandlerEnvironment, localAudience, localCapacityControl, localHandlerEnvironment, localIssuerUrl, localSecretsKey } from './environment';
 import { createHttpApi, listenHttp, unavailableListener, type LocalHealth, type RequestListener } from './http-server';
 import { createHandlerRunner, handlerThreadsFromEnv, repoRoot, type HandlerRunner } from './invoke-handler';
 import { createJwtAuthorizer } from './jwt-authorizer';
@@ -141,7 +141,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     stops.splice(0, 0, { name: 'DynamoDB Local and the SQS server', stop: () => engines.stop() });
 
-    applyHandlerEnvironment(localHandlerEnvironment({ engines, httpUrl: http.url, secretsKey: localSecretsKey(dataDir), platformApiUrl: simulator.url }));
+    applyHandlerEnvironment({
+      ...localHandlerEnvironment({ engines, httpUrl: http.url, secretsKey: localSecretsKey(dataDir), platformApiUrl: simulator.url }),
+      ...localCapacityControl(manifest, engines.tableName),
+    });
     let runner: HandlerRunner = createHandlerRunner({ threads: options.handlerThreads ?? handlerThreadsFromEnv() });
     const retired: HandlerRunner[] = [];
     stops.push({ name: 'handler threads', stop: () => Promise.all([runner, ...retired].map((r) => r.stop())).then(() => undefined) });

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-export const roles = ['buyer', 'agent', 'supervisor', 'admin'] as const;
+/**
+ * `ops`: runs promo mode for the tenant (calendar, phase triggers, staffing plans); serves no shop and
+ * holds no conversation, so every shop- and chat-scoped check refuses it like a buyer's.
+ */
+export const roles = ['buyer', 'agent', 'supervisor', 'admin', 'ops'] as const;
 export type Role = (typeof roles)[number];
 
 /**

@@ -26,6 +26,19 @@ import { orderIntegrationViewSchema, putOrderIntegrationBody, shopIntegrationPat
 import { orderEventLogPage, orderEventLogQuery } from '../orders/order-event-log';
 import { webhookPathParams } from '../orders/webhook-route';
 import { z } from 'zod';
+import { promoPathParams, promoPhasePathParams, promoSchema, putPromoBody } from '../promo/calendar';
+import {
+  planQuerySchema,
+  planRequestBody,
+  planResponseSchema,
+  promoListSchema,
+  promoStatusSchema,
+  putPromoQuerySchema,
+  putPromoResponseSchema,
+  triggerResponseSchema,
+} from '../promo/frames';
+import { promoRoles } from '../promo/manage-promos';
+import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '../people/frames';
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 
 /**
@@ -40,7 +53,7 @@ import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, order
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -95,6 +108,7 @@ export const httpContracts: Record<string, HttpContract> = {
     tag: 'session',
     auth: roles,
     responses: { 201: { description: 'A ticket for the caller.', schema: connectTicketSchema } },
+    errors: [{ status: 403, codes: ['ACCOUNT_EXPIRED', 'ACCOUNT_NOT_STARTED'], description: 'A militia member outside the window their roster gave them: no new socket.' }],
   },
   'PUT /v1/shops/{shopId}': {
     summary: 'Create or update a shop',
@@ -296,6 +310,102 @@ export const httpContracts: Record<string, HttpContract> = {
     examples: [{ path: { shopId: 'handu-flagship' }, query: { day: '2026-11-11', limit: '20' } }],
   },
   ...webhookContracts(),
+
+  // ---- promo mode (issue 10) ----
+  'GET /v1/promos': {
+    summary: "The tenant's promo calendar",
+    tag: 'promo',
+    auth: promoRoles,
+    responses: { 200: { description: 'Promos by first phase.', schema: promoListSchema } },
+  },
+  'PUT /v1/promos/{promoId}': {
+    summary: 'Create or replace a promo and its phases',
+    description:
+      'Phase times are local wall-clock times in `zone` (the region\'s or the shops\'), stored in UTC. Refused with 400 VALIDATION_FAILED, nothing written, each offending field named: overlapping phases (`body.phases.N.startsAt`), a phase in the past (a started phase may be sent back unchanged), an end before the start (`body.phases.N.endsAt`), a local time the zone skips, warm throughput below what the region already has (`body.phases.N.infrastructure.warmThroughput.table.writeUnitsPerSecond`: it cannot be lowered). `?dryRun=true` writes nothing and answers the plan: every switch, when, what it costs, which are irreversible.',
+    tag: 'promo',
+    auth: promoRoles,
+    path: promoPathParams,
+    query: putPromoQuerySchema,
+    body: putPromoBody,
+    responses: { 200: { description: 'The promo as stored (or as it would be, on a dry run) and the plan of its switches.', schema: putPromoResponseSchema } },
+    errors: [{ status: 409, codes: ['PROMO_CHANGED'], description: 'Someone saved the promo meanwhile; read it again and retry.' }],
+    examples: [
+      {
+        path: { promoId: 'double-11-2027' },
+        query: { dryRun: 'true' },
+        body: {
+          name: '双11 2027',
+          zone: 'Asia/Shanghai',
+          shopIds: ['handu-flagship'],
+          phases: [
+            { phaseId: 'peak', kind: 'peak', startsAt: '2027-11-11T00:00', endsAt: '2027-11-11T02:00', routing: { stageBorrowing: [{ from: 'after-sale', to: 'pre-sale' }] }, infrastructure: { preset: 'promo' } },
+            { phaseId: 'tail', kind: 'after-sales-tail', startsAt: '2027-11-14T00:00', endsAt: '2027-11-29T00:00', routing: { stageBorrowing: [{ from: 'pre-sale', to: 'after-sale' }] } },
+          ],
+        },
+      },
+    ],
+  },
+  'GET /v1/promos/{promoId}': {
+    summary: 'Read a promo',
+    tag: 'promo',
+    auth: promoRoles,
+    path: promoPathParams,
+    responses: { 200: { description: 'The promo.', schema: promoSchema } },
+    errors: [notFound('promo')],
+  },
+  'GET /v1/promos/{promoId}/status': {
+    summary: "A promo's phases and the region's capacity, desired vs actual",
+    description:
+      'Each phase: scheduled, in force or ended, and whether its routing switches are in force. Capacity: what every tenant\'s phases ask for now (desired) against what the capacity control last reached (actual), warm throughput per table and index as not-applied, pending, active, or recorded (the local stack records commands and sends nothing). The last 50 audit entries of the promo.',
+    tag: 'promo',
+    auth: promoRoles,
+    path: promoPathParams,
+    responses: { 200: { description: 'The status.', schema: promoStatusSchema } },
+    errors: [notFound('promo')],
+  },
+  'POST /v1/promos/{promoId}/phases/{phaseId}/trigger': {
+    summary: 'Start a phase now',
+    description: 'Its routing and capacity switches take effect now instead of at its start; audited. A second trigger of the same phase changes nothing and answers `result: unchanged`. An ended phase is refused (400, `path.phaseId`).',
+    tag: 'promo',
+    auth: promoRoles,
+    path: promoPhasePathParams,
+    responses: { 200: { description: 'Triggered, or unchanged when it already was.', schema: triggerResponseSchema } },
+    errors: [notFound('promo or phase')],
+  },
+  'POST /v1/promos/{promoId}/plan': {
+    summary: 'Staffing and capacity plan from a sales plan',
+    description:
+      'Per shop and phase: orders = GMV ÷ order value, visitors = orders ÷ conversion, pre-sale receptions = visitors × inquiry rate, in-sale = orders × contact rate, after-sale = orders × (refund + return rate) in the after-sales-tail phases; spread over half hours by the curve (default: the midnight peak); agents = ⌈receptions × answer rate ÷ (receptions per agent per shift ÷ half hours per shift)⌉; shortfall against `scheduled`. The same forecast sizes warm throughput, provisioned concurrency, connections per second and the quota requests. `?format=csv` answers the staffing rows as text/csv instead.',
+    tag: 'promo',
+    auth: promoRoles,
+    path: promoPathParams,
+    query: planQuerySchema,
+    body: planRequestBody,
+    responses: { 200: { description: 'The plan (JSON; with format=csv, text/csv rows intervalStart,shopId,phaseId,stage,receptions,agentsNeeded).', schema: planResponseSchema } },
+    errors: [notFound('promo')],
+    examples: [
+      {
+        path: { promoId: 'double-11-2027' },
+        body: { sales: [{ shopId: 'handu-flagship', phaseId: 'peak', gmvTarget: 6800000, averageOrderValue: 340, conversionRate: 0.04, inquiryRate: 0.085 }], staffing: { receptionsPerAgentPerShift: 850, shiftHours: 8, targetAnswerRate: 0.9 } },
+      },
+    ],
+  },
+  'POST /v1/militia/imports': {
+    summary: 'Import a militia roster (CSV)',
+    description:
+      'Staff lent for a promo (民兵计划), one per CSV row: `userId,name,stage,shopIds,cap,startsAt,expiresAt` (shopIds separated by `;`, instants with their offset). Each becomes an agent of the shops in their group for the stage, capped, with an account that expires: after `expiresAt` (or before `startsAt`) a connect ticket is refused with 403 ACCOUNT_EXPIRED / ACCOUNT_NOT_STARTED. `?dryRun=true` answers every row\'s errors and writes nothing; a real import with any bad row is a 400 naming each (`body.csv.line.3.expiresAt`) and writes nothing.',
+    tag: 'promo',
+    auth: promoRoles,
+    query: militiaImportQuery,
+    body: militiaImportBody,
+    responses: { 200: { description: 'Every row with its errors; `imported` rows written (0 on a dry run).', schema: militiaImportResponse } },
+    examples: [
+      {
+        query: { dryRun: 'true' },
+        body: { csv: 'userId,name,stage,shopIds,cap,startsAt,expiresAt\nmilitia-hr-1,人事小王,pre-sale,handu-flagship,30,2027-11-01T08:00:00+08:00,2027-11-30T23:59:59+08:00\n' },
+      },
+    ],
+  },
   'GET /v1/shops/{shopId}/buyers/{buyerId}/orders': {
     summary: "A buyer's newest orders at a shop, as order cards",
     description:

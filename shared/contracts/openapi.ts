@@ -169,6 +169,7 @@ export function buildOpenApiDocument(
       { name: 'conversations' },
       { name: 'quick replies', description: '快捷回复: phrase libraries per agent, per shop and per tenant.' },
       { name: 'orders', description: "订单: platform order events in (shops' integrations, the public webhook routes, what ingestion set aside), and a buyer's orders and refunds at a shop as cards for staff." },
+      { name: 'promo', description: 'Promo mode (Double 11, 618): the calendar, phase triggers, status and the staffing and capacity plan. Ops and admins only.' },
       { name: 'after-sales cases', description: '售后工单: refunds, returns, exchanges and complaints worked to an outcome on the platform\'s clock.' },
     ],
     paths,
@@ -179,7 +180,7 @@ export function buildOpenApiDocument(
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'RS256 JWT from the deployment\'s issuer, verified once by API Gateway\'s JWT authorizer (issuer, audience, expiry, signature against the issuer\'s JWKS); handlers read the claims it passes. The scheme is case-insensitive (`bearer` works). Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin), `shop_ids` (array or space/comma-separated string).',
+            'RS256 JWT from the deployment\'s issuer, verified once by API Gateway\'s JWT authorizer (issuer, audience, expiry, signature against the issuer\'s JWKS); handlers read the claims it passes. The scheme is case-insensitive (`bearer` works). Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin | ops), `shop_ids` (array or space/comma-separated string).',
         },
       },
       responses: Object.fromEntries(Object.keys(commonErrors).map((name) => [name, commonResponse(name as keyof typeof commonErrors)])),

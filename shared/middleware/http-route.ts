@@ -40,6 +40,8 @@ export interface HttpRequest<B, Q, P, A> {
 export interface HttpResult {
   status?: number;
   body?: unknown;
+  /** A body sent as is (a CSV export) with its content type, instead of JSON. */
+  text?: { contentType: string; body: string };
   headers?: Record<string, string>;
 }
 
@@ -76,6 +78,7 @@ export function httpRoute<
       const query = parseOrThrow(options.query ?? noFields, event.queryStringParameters ?? {}, 'query');
       const params = options.params ? parseOrThrow(options.params, event.pathParameters ?? {}, 'path') : undefined;
       const result = await run({ body, rawBody, query: options.query ? query : undefined, params, identity, requestId, event } as never);
+      if (result.text) return { statusCode: result.status ?? 200, headers: { ...result.headers, 'content-type': result.text.contentType }, body: result.text.body };
       return {
         statusCode: result.status ?? 200,
         headers: { 'content-type': 'application/json', ...result.headers },

@@ -17,9 +17,14 @@ export interface RoutingInput {
   requestedGroupId?: string;
   /** Agents not to choose: one whose assignment just failed on its cap, or the one transferring away. */
   exclude?: readonly string[];
+  /**
+   * Other stages' groups lent to this stage by a promo phase in force (shared/promo/promo-routing.ts):
+   * tried after the stage's own group and before the backup group.
+   */
+  borrowedGroups?: readonly string[];
 }
 
-export type RoutingReason = 'owner' | 'sticky' | 'group' | 'backup';
+export type RoutingReason = 'owner' | 'sticky' | 'group' | 'borrowed' | 'backup';
 
 export type RoutingChoice =
   | { kind: 'assign'; agentId: string; groupId: string; reason: RoutingReason }
@@ -50,8 +55,10 @@ export function primaryGroupOf(input: Pick<RoutingInput, 'routing' | 'stage' | '
  *    end to end). `by-stage` mode: the last agent if they are in the stage's group (a pre-sale agent does
  *    not get the buyer's return request).
  * 2. The least-loaded available candidate of the stage's group.
- * 3. The least-loaded available candidate of the backup group (borrowing across departments).
- * 4. Wait.
+ * 3. The least-loaded available candidate of a group a promo phase lends this stage (in the order
+ *    given: after-sale agents serving pre-sale at the opening).
+ * 4. The least-loaded available candidate of the backup group (borrowing across departments).
+ * 5. Wait.
  * The candidates of a group are a sample (see sampledMembersPerGroup): with at most that many online
  * members the choice is the group's least-loaded available agent, with more it is the least-loaded of the
  * sample, and "wait" means nobody in the samples (nor owner, last agent or named agent) is available.
@@ -87,6 +94,12 @@ export function chooseAgent(input: RoutingInput): RoutingChoice {
 
   const fromGroup = leastLoaded(candidates, primaryGroup, shopId, exclude);
   if (fromGroup) return { kind: 'assign', agentId: fromGroup.agentId, groupId: primaryGroup, reason: 'group' };
+
+  for (const groupId of input.borrowedGroups ?? []) {
+    if (groupId === primaryGroup) continue;
+    const lent = leastLoaded(candidates, groupId, shopId, exclude);
+    if (lent) return { kind: 'assign', agentId: lent.agentId, groupId, reason: 'borrowed' };
+  }
 
   const backupGroup = routing.backupGroup;
   if (backupGroup !== undefined && backupGroup !== primaryGroup) {

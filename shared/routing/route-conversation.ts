@@ -10,6 +10,8 @@ import type { Agent } from './agent';
 import { announceAssignment, readOrderCards, readRecentMessages } from './announce-assignment';
 import { chooseAgent, primaryGroupOf, sampledMembersPerGroup, type RoutingChoice } from './choose-agent';
 import { notifyUser, type NotifyUser } from './notify';
+import { cachedPromos } from '../promo/calendar-cache';
+import { promoRoutingFor } from '../promo/promo-routing';
 import { tellBuyersBehind, waitingLineDependencies } from './waiting-line';
 
 export const routingDependencies = {
@@ -30,11 +32,14 @@ export const routingDependencies = {
   /** The buyer's order cards, for the `assigned` frame. */
   readOrderCards,
   notify: notifyUser as NotifyUser,
+  /** The tenant's promo calendar, for the routing switches of the phases in force (cached briefly). */
+  listPromos: (tenantId: string) => cachedPromos(tenantId),
   now: () => new Date(),
   /** Where the sample of a group starts (0 ≤ x < 1); tests pass their own. */
   random: () => Math.random(),
 };
-export type RoutingDependencies = typeof routingDependencies;
+/** listPromos is optional: without it no promo switches apply (tests of plain routing leave it out). */
+export type RoutingDependencies = Omit<typeof routingDependencies, 'listPromos'> & Partial<Pick<typeof routingDependencies, 'listPromos'>>;
 
 export type RouteOutcome =
   | { kind: 'assigned'; agentId: string; reason: string; attempts: number }
@@ -101,10 +106,17 @@ export async function routeConversation(
       logger.warn('conversation of an unconfigured shop left waiting', { shopId: conversation.shopId });
       return { kind: 'skipped', reason: 'no-shop' };
     }
-    const buyer = await deps.getBuyerAtShop(job.tenantId, conversation.shopId, conversation.buyerId);
+    const [buyer, promos] = await Promise.all([
+      deps.getBuyerAtShop(job.tenantId, conversation.shopId, conversation.buyerId),
+      conversation.requestedGroupId || !deps.listPromos ? [] : deps.listPromos(job.tenantId),
+    ]);
+    // A transfer to a group asked for that team: promo borrowing applies to stage routing only.
+    const promo = promoRoutingFor(promos, conversation.shopId, conversation.stage, shop.routing, deps.now());
+    const routing = promo.backupGroup ? { ...shop.routing, backupGroup: promo.backupGroup } : shop.routing;
     const input = {
       shopId: conversation.shopId,
-      routing: shop.routing,
+      routing,
+      borrowedGroups: promo.borrowedGroups,
       stage: conversation.stage,
       buyer,
       exclude,
@@ -113,13 +125,15 @@ export async function routeConversation(
     const known = [buyer.ownerAgentId, buyer.lastAgentId].filter((id): id is string => id !== undefined);
     const consistent = attempt > 0;
 
-    // The backup group is only read when nobody of the stage's group can take it: the common case reads one group.
+    // Lent and backup groups are only read when nobody of the stage's group can take it: the common case
+    // reads one group. Each further group is read only if the ones before it had nobody.
     let candidates: Agent[] = await read([...known, ...(await sampleOf(primaryGroupOf(input)))], consistent);
     let choice: RoutingChoice = chooseAgent({ ...input, candidates });
-    const backup = shop.routing.backupGroup;
-    if (choice.kind === 'wait' && backup !== undefined && backup !== choice.groupId) {
+    const fallbacks = [...promo.borrowedGroups, ...(routing.backupGroup === undefined ? [] : [routing.backupGroup])];
+    for (const groupId of fallbacks) {
+      if (choice.kind !== 'wait' || groupId === choice.groupId) continue;
       const have = new Set(candidates.map((agent) => agent.agentId));
-      const more = (await sampleOf(backup)).filter((id) => !have.has(id) && id !== named);
+      const more = (await sampleOf(groupId)).filter((id) => !have.has(id) && id !== named);
       candidates = [...candidates, ...(await deps.getAgents(job.tenantId, more, { consistent }))];
       choice = chooseAgent({ ...input, candidates });
     }
@@ -135,7 +149,7 @@ export async function routeConversation(
       conversation,
       agentId: choice.agentId,
       groupId: choice.groupId,
-      makeOwner: shop.routing.mode === 'owner' && buyer.ownerAgentId === undefined,
+      makeOwner: routing.mode === 'owner' && buyer.ownerAgentId === undefined,
       runId,
       attempt,
       idleCheckAt: new Date(now.getTime() + shop.routing.idleCloseMinutes * 60_000),

@@ -19,6 +19,8 @@ const envSchema = z.object({
   LOCAL_SECRETS_KEY: z.string().min(1).optional(),
   /** Base URL of the platforms' order APIs (TMC consume/confirm, order reads): the simulator locally. */
   PLATFORM_API_URL: z.string().url().optional(),
+  /** Only the capacity control function's: what it may change, with each preset's values (shared/promo/capacity.ts). */
+  PROMO_CAPACITY_TARGETS: z.string().min(2).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

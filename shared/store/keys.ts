@@ -227,6 +227,31 @@ export const keys = {
   }),
   orderEventLogOfDay: (tenantId: string, shopId: string, day: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#INGESTLOG#${day}` }),
 
+  // ---- promo mode (issue 10) ----
+  /** A tenant's promo calendar: one item per promo, its phases inside (≤ 12). */
+  promo: (tenantId: string, promoId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#PROMO`, sk: `PROMO#${promoId}` }),
+  promosOfTenant: (tenantId: string) => ({ pk: `${tenantPrefix(tenantId)}#PROMO`, skPrefix: 'PROMO#' }),
+  /** Who changed or triggered what in a promo, when (append-only). */
+  promoAudit: (tenantId: string, promoId: string, at: string, eventId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#PROMO#${promoId}#AUDIT`,
+    sk: `AUDIT#${at}#${eventId}`,
+  }),
+  promoAuditOfPromo: (tenantId: string, promoId: string) => ({ pk: `${tenantPrefix(tenantId)}#PROMO#${promoId}#AUDIT`, skPrefix: 'AUDIT#' }),
+  /**
+   * Region capacity (warm throughput, provisioned concurrency…) is shared by every tenant of the region,
+   * so these do not start with a tenant: one partition holds each promo phase's capacity ask (the tenant
+   * in the sort key, written with the promo) and the actual state the capacity control last reached.
+   * Read only by the capacity control schedule and by status/validation, which show region figures,
+   * never another tenant's ids.
+   */
+  capacityAsk: (tenantId: string, promoId: string, phaseId: string): Key => ({
+    pk: 'REGION#CAPACITY',
+    sk: `ASK#${tenantPrefix(tenantId)}#${promoId}#${phaseId}`,
+  }),
+  capacityAsks: () => ({ pk: 'REGION#CAPACITY', skPrefix: 'ASK#' }),
+  capacityActual: (): Key => ({ pk: 'REGION#CAPACITY', sk: 'ACTUAL' }),
+  /** A time-limited staff account (a militia member): when it starts and expires, what it may do. */
+  account: (tenantId: string, userId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#ACCOUNT#${userId}`, sk: 'ACCOUNT' }),
   // ---- orders (issue 7 §2; docs/orders-design.md §5) ----
   /**
    * The dedupe claim of one platform message (platform + messageId, per tenant), kept ≥ 7 days by TTL with

@@ -196,6 +196,47 @@ describe('order ingestion operations, as documented (issue 7 §1)', () => {
     expect(ignored).toMatchObject({ status: 200, body: { entries: expect.any(Array) } });
     expect(await call('GET', '/v1/shops/old-time-apparel/order-event-log?day=yesterday', { token: supervisor })).toMatchObject({ status: 400 });
   });
+
+  it('runs promo mode: calendar (dry run, save, 400 by field, 403), trigger twice, status, plan', async () => {
+    const ops = await sign('ops-contract', 'ops');
+    const supervisor = await sign('sup-contract', 'supervisor', ['peach-glow']);
+    const year = new Date().getUTCFullYear() + 1;
+    const promo = {
+      name: '双11',
+      zone: 'Asia/Shanghai',
+      shopIds: ['peach-glow'],
+      phases: [
+        { phaseId: 'peak', kind: 'peak', startsAt: `${year}-11-11T00:00`, endsAt: `${year}-11-11T02:00`, routing: { stageBorrowing: [{ from: 'after-sale', to: 'pre-sale' }] }, infrastructure: { preset: 'promo' } },
+        { phaseId: 'tail', kind: 'after-sales-tail', startsAt: `${year}-11-14T00:00`, endsAt: `${year}-11-29T00:00` },
+      ],
+    };
+    expect(await call('PUT', '/v1/promos/contract-11?dryRun=true', { token: ops, body: promo })).toMatchObject({ status: 200, body: { dryRun: true } });
+    expect(await call('GET', '/v1/promos/contract-11', { token: ops })).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(await call('PUT', '/v1/promos/contract-11', { token: ops, body: promo })).toMatchObject({ status: 200, body: { dryRun: false, promo: { version: 1 } } });
+    const overlapping = { ...promo, phases: [promo.phases[0], { ...promo.phases[1], startsAt: `${year}-11-11T01:00` }] };
+    expect(await call('PUT', '/v1/promos/contract-11', { token: ops, body: overlapping })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.phases.1.startsAt' }] } },
+    });
+    expect(await call('PUT', '/v1/promos/contract-11', { token: supervisor, body: promo })).toMatchObject({ status: 403 });
+    expect(await call('GET', '/v1/promos', { token: ops })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/promos/contract-11', { token: ops })).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/promos/contract-11/phases/peak/trigger', { token: ops })).toMatchObject({ status: 200, body: { result: 'triggered' } });
+    expect(await call('POST', '/v1/promos/contract-11/phases/peak/trigger', { token: ops })).toMatchObject({ status: 200, body: { result: 'unchanged' } });
+    expect(await call('POST', '/v1/promos/contract-11/phases/nope/trigger', { token: ops })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/promos/contract-11/status', { token: ops })).toMatchObject({ status: 200, body: { phases: [{ state: 'in-force' }, { state: 'scheduled' }] } });
+    const sales = [{ shopId: 'peach-glow', phaseId: 'peak', gmvTarget: 6_800_000, averageOrderValue: 340, conversionRate: 0.04, inquiryRate: 0.085 }];
+    expect(await call('POST', '/v1/promos/contract-11/plan', { token: ops, body: { sales } })).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/promos/contract-11/plan', { token: ops, body: { sales: [{ ...sales[0], phaseId: 'nope' }] } })).toMatchObject({ status: 400 });
+
+    const roster = `userId,name,stage,shopIds,cap,startsAt,expiresAt\nmilitia-1,人事小王,pre-sale,peach-glow,30,2020-11-01T00:00:00Z,${year}-11-30T00:00:00Z\n`;
+    expect(await call('POST', '/v1/militia/imports?dryRun=true', { token: ops, body: { csv: roster } })).toMatchObject({ status: 200, body: { valid: true, imported: 0 } });
+    expect(await call('POST', '/v1/militia/imports', { token: ops, body: { csv: roster.replace('peach-glow', 'no-such-shop') } })).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'body.csv.line.2.shopIds' }] } },
+    });
+    expect(await call('POST', '/v1/militia/imports', { token: ops, body: { csv: roster } })).toMatchObject({ status: 200, body: { imported: 1 } });
+  });
 });
 
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {

@@ -1,0 +1,48 @@
+import type { Stage } from '../conversations/conversation';
+import type { ShopRouting } from '../routing/shop';
+import type { Phase, Promo } from './calendar';
+
+/** When a phase takes effect: its start, or earlier when an ops trigger started it. */
+export function phaseStart(promo: Pick<Promo, 'triggered'>, phase: Pick<Phase, 'phaseId' | 'startsAt'>): string {
+  const triggered = promo.triggered[phase.phaseId];
+  return triggered !== undefined && triggered < phase.startsAt ? triggered : phase.startsAt;
+}
+
+export function phaseInForce(promo: Pick<Promo, 'triggered'>, phase: Phase, now: Date): boolean {
+  const t = now.toISOString();
+  return phaseStart(promo, phase) <= t && t < phase.endsAt;
+}
+
+/** What routing a shop's conversation of a stage gets from the promos in force: extra groups and a backup. */
+export interface PromoRouting {
+  /** Groups lent to this stage (another stage's group), tried after the stage's own and before the backup. */
+  borrowedGroups: string[];
+  backupGroup?: string;
+  /** The phases this comes from, for logs and the status. */
+  phases: string[];
+}
+
+/**
+ * The routing switches in force for a shop and stage at `now`: from every phase in force of every promo
+ * that includes the shop, the groups of the stages it borrows from (after-sale agents serving pre-sale
+ * at the opening; pre-sale agents serving after-sale in the tail) and the phase's backup group (the
+ * latest-starting phase wins). Evaluated from the calendar each time, so a phase's routing starts and
+ * ends on the clock with nothing to switch back, and applying it twice is the same as once.
+ */
+export function promoRoutingFor(promos: readonly Promo[], shopId: string, stage: Stage, routing: Pick<ShopRouting, 'groups'>, now: Date): PromoRouting {
+  const borrowed = new Set<string>();
+  const phases: string[] = [];
+  let backup: { group: string; start: string } | undefined;
+  for (const promo of promos) {
+    if (!promo.shopIds.includes(shopId)) continue;
+    for (const phase of promo.phases) {
+      if (!phase.routing || !phaseInForce(promo, phase, now)) continue;
+      phases.push(`${promo.promoId}/${phase.phaseId}`);
+      for (const lend of phase.routing.stageBorrowing) if (lend.to === stage) borrowed.add(routing.groups[lend.from]);
+      const start = phaseStart(promo, phase);
+      if (phase.routing.backupGroup && (!backup || start > backup.start)) backup = { group: phase.routing.backupGroup, start };
+    }
+  }
+  borrowed.delete(routing.groups[stage]);
+  return { borrowedGroups: [...borrowed].sort(), ...(backup ? { backupGroup: backup.group } : {}), phases };
+}
