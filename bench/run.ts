@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ *                [--shops 50 (orders)]
  *                [--handler-threads 0,1,0,1]
  *
  * Boots the whole local stack in memory on free ports, measures this machine's ceilings, then drives
@@ -28,6 +29,7 @@ import { compareHandlerThreads, formatHandlerThreadComparison } from './thread-c
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
 import { formatFlood, runFlood } from './flood';
 import { formatCaseSweep, runCaseSweep } from './case-sweep';
+import { formatOrders, ordersBounds, ordersDefaults, runOrders } from './orders';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -40,18 +42,19 @@ function options() {
       'whale-buyers': { type: 'string' },
       'deadline-seconds': { type: 'string' },
       'handler-threads': { type: 'string' },
+      shops: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|hot|flood|case-sweep|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|flood|case-sweep|orders|all] [--rate <msgs/s, steady; deliveries/s, orders>] [--seconds <steady or orders window>] [--shops <orders: 1-50>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
   // flood is a robustness run with its own driver (bench/flood.ts); `all` is the message-path scenarios.
-  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'case-sweep' && !scenarioNames.includes(scenario as ScenarioName)) {
-    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, case-sweep or all, not ${scenario}`);
+  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'case-sweep' && scenario !== 'orders' && !scenarioNames.includes(scenario as ScenarioName)) {
+    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, case-sweep, orders or all, not ${scenario}`);
   }
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
@@ -67,13 +70,22 @@ function options() {
   }
   return {
     handlerThreads,
-    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'case-sweep' ? [] : [scenario as ScenarioName],
+    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'case-sweep' || scenario === 'orders' ? [] : [scenario as ScenarioName],
     flood: scenario === 'flood',
     // The after-sales tail (bench/case-sweep.ts): its own engines, no local stack.
     caseSweep: scenario === 'case-sweep',
+    // The midnight order burst (bench/orders.ts): its own rate and window bounds (issue target 333/s for 60 s, 50 shops).
+    orders:
+      scenario === 'orders'
+        ? {
+            rate: bounded('rate', values.rate, ordersDefaults.rate, ...ordersBounds.rate),
+            seconds: bounded('seconds', values.seconds, ordersDefaults.seconds, ...ordersBounds.seconds),
+            shops: bounded('shops', values.shops, ordersDefaults.shops, ...ordersBounds.shops),
+          }
+        : undefined,
     // Bounded so one run stays within the machine's share: ≤ 60 s windows, ≤ 1,000 msgs/s, ≤ 4,000 buyers.
-    rate: bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
-    seconds: bounded('seconds', values.seconds, defaultOptions.seconds, 3, 60),
+    rate: scenario === 'orders' ? defaultOptions.rate : bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
+    seconds: scenario === 'orders' ? defaultOptions.seconds : bounded('seconds', values.seconds, defaultOptions.seconds, 3, 60),
     whaleBuyers: bounded('whale-buyers', values['whale-buyers'], defaultOptions.whaleBuyers, 10, 4000),
     // A scenario still running after this is stopped and written as not completed.
     deadlineSeconds: bounded('deadline-seconds', values['deadline-seconds'], 150, 5, 600),
@@ -284,6 +296,14 @@ async function measureCeilings(stack: LocalStack): Promise<Ceilings> {
   };
 }
 
+/** A flooded or burst stack may still be working off a backlog: never let stopping it hold the bench lock for long. */
+function exitIfStopHangs(): void {
+  setTimeout(() => {
+    console.error('the local stack did not stop within 20 s; exiting');
+    process.exit(1);
+  }, 20_000).unref();
+}
+
 async function main(): Promise<void> {
   const opts = options();
   // Handlers log through Powertools at the level the stack passes on; the benchmark keeps them to warnings.
@@ -298,7 +318,7 @@ async function main(): Promise<void> {
     console.log(`\n${formatCaseSweep(result)}\n\nJSON: bench/results/case-sweep.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
     return;
   }
-  console.log(`kefu message benchmark: ${opts.flood ? 'flood' : opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
+  console.log(`kefu message benchmark: ${opts.flood ? 'flood' : opts.orders ? 'orders' : opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
   const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, seed: false, quiet: true });
   const meters = new Meters();
   const monitorClient = new SQSClient({ endpoint: stack.engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
@@ -315,6 +335,17 @@ async function main(): Promise<void> {
     // DynamoDB Local's JIT needs a few seconds of writes before its rate settles; warm it before the first ceiling.
     await measureDynamoWriteRate(stack.engines.dynamoEndpoint, stack.engines.tableName, 2, 32);
     const monitor = new QueueMonitor(monitorClient, stack.engines.queueUrls);
+    if (opts.orders) {
+      try {
+        const result = await runOrders(stack, meters, opts.orders);
+        mkdirSync(resultsDir, { recursive: true });
+        writeFileSync(join(resultsDir, 'orders.json'), `${JSON.stringify(result, null, 2)}\n`);
+        console.log(`\n${formatOrders(result)}\n\nJSON: bench/results/orders.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+      } finally {
+        exitIfStopHangs();
+      }
+      return;
+    }
     if (opts.flood) {
       try {
         const result = await runFlood(stack, meters);
@@ -323,11 +354,7 @@ async function main(): Promise<void> {
         console.log(`\n${formatFlood(result)}`);
         console.log(`\nJSON: bench/results/flood.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
       } finally {
-        // A flooded stack may still be working off a backlog: never let stopping it hold the bench lock for long.
-        setTimeout(() => {
-          console.error('the local stack did not stop within 20 s; exiting');
-          process.exit(1);
-        }, 20_000).unref();
+        exitIfStopHangs();
       }
       return;
     }

@@ -73,6 +73,8 @@ export interface LocalStack {
    * where they started.
    */
   setHandlerThreads(threads: number): Promise<void>;
+  /** Fires a manifest schedule once now with the given planned time (the local Scheduler's input); the handler's result. */
+  runSchedule(name: string, scheduledTime: Date): Promise<unknown>;
   /** The platform simulator (TMC, order API, webhooks, commands): infra/local/platform-simulator/. */
   simulatorUrl: string;
   /** Stops everything, servers first and DynamoDB Local's Java process last. Safe to call twice. */
@@ -227,6 +229,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const previous = retired.at(-1)!;
         setTimeout(() => void previous.stop(), 30_000).unref();
       },
+      runSchedule: (name, scheduledTime) => scheduler.run(name, scheduledTime),
       httpUrl: http.url,
       wsUrl: gateway.url,
       simulatorUrl: simulator.url,

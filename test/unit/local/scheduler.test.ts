@@ -57,4 +57,18 @@ describe('local scheduler', () => {
   it('refuses to start with an invalid expression, naming the schedule', () => {
     expect(() => startScheduler({ schedules: [spec('rate(1 minutes)')], invoke: async () => undefined, log: quiet })).toThrow(/CloseIdle/);
   });
+
+  it('fires a schedule once on request with the planned time given, answers with the handler result, and keeps its regular plan', async () => {
+    const calls: unknown[] = [];
+    const scheduler = startScheduler({
+      schedules: [spec('cron(0/30 8 * * ? *)', { schedule: 'close-idle' })],
+      invoke: async (_spec: FunctionSpec, event: unknown) => (calls.push(event), { swept: 3 }),
+      log: quiet,
+    });
+    await expect(scheduler.run('CloseIdle', new Date('2025-11-13T10:01:00Z'))).resolves.toEqual({ swept: 3 });
+    expect(calls).toEqual([{ schedule: 'close-idle', scheduledTime: '2025-11-13T10:01:00.000Z' }]);
+    expect(scheduler.status().schedules.CloseIdle).toMatchObject({ runs: 1, lastOutcome: 'ok', nextRunAt: '2025-11-11T08:00:00.000Z' });
+    await expect(scheduler.run('NoSuchSchedule', new Date())).rejects.toThrow('no schedule NoSuchSchedule');
+    await scheduler.stop();
+  });
 });
