@@ -10,7 +10,7 @@ import { ServiceUnavailableError } from '../http/errors';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
-import { batchGetAll } from './read-all';
+import { batchGetAll, newestItemsOf } from './read-all';
 import { tableSchema } from './table-schema';
 import { isConditionalCheckFailed, isTransactionCanceled, namedTransaction, type TransactItem } from './write-failures';
 
@@ -90,18 +90,8 @@ export async function getCaseHeads(tenantId: string, caseIds: readonly string[],
 
 /** The newest `limit` timeline entries of a case, oldest first. */
 export async function getCaseTimeline(tenantId: string, caseId: string, limit: number, client: DynamoDBDocumentClient = dynamo()): Promise<TimelineEntry[]> {
-  const { pk, skPrefix } = keys.caseTimeline(tenantId, caseId);
-  const result = await client.send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-      ScanIndexForward: false,
-      Limit: limit,
-      ConsistentRead: true,
-    }),
-  );
-  return (result.Items ?? []).map((item) => timelineEntrySchema.parse(item.entry)).reverse();
+  const items = await newestItemsOf(client, keys.caseTimeline(tenantId, caseId), limit, { consistentRead: true });
+  return items.map((item) => timelineEntrySchema.parse(item.entry)).reverse();
 }
 
 /** Who a case's unfinished work counts against: its owner while it is not resolved or closed. */

@@ -15,7 +15,7 @@ import { NotFoundError, ServiceUnavailableError } from '../http/errors';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
-import { batchGetAll } from './read-all';
+import { batchGetAll, newestItemsOf } from './read-all';
 import { tableSchema } from './table-schema';
 import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
 
@@ -218,17 +218,8 @@ export async function listRecentConversationIdsOfBuyer(
   limit = 20,
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<string[]> {
-  const { pk, skPrefix } = keys.conversationsOfBuyer(tenantId, buyerId);
-  const result = await client.send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (result.Items ?? []).map((item) => String(item.conversationId));
+  const items = await newestItemsOf(client, keys.conversationsOfBuyer(tenantId, buyerId), limit);
+  return items.map((item) => String(item.conversationId));
 }
 
 /** Conversation ids on an agent's open list (gsi1, oldest first), one page. */

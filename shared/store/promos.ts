@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../http/errors';
 import { actualCapacitySchema, capacityAskSchema, type ActualCapacity, type CapacityAsk } from '../promo/capacity';
 import { promoSchema, type Promo } from '../promo/calendar';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
+import { newestItemsOf } from './read-all';
 import { tableSchema } from './table-schema';
 import { isConditionalCheckFailed, namedTransaction } from './write-failures';
 
@@ -175,17 +176,8 @@ export async function triggerPhase(
 }
 
 export async function listAudit(tenantId: string, promoId: string, client: DynamoDBDocumentClient = dynamo()) {
-  const { pk, skPrefix } = keys.promoAuditOfPromo(tenantId, promoId);
-  const result = await client.send(
-    new QueryCommand({
-      TableName: env().TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-      ScanIndexForward: false,
-      Limit: 50,
-    }),
-  );
-  return (result.Items ?? []).map((item) => ({ at: String(item.at), actor: String(item.actor), action: String(item.action), detail: item.detail as Record<string, unknown> }));
+  const items = await newestItemsOf(client, keys.promoAuditOfPromo(tenantId, promoId), 50);
+  return items.map((item) => ({ at: String(item.at), actor: String(item.actor), action: String(item.action), detail: item.detail as Record<string, unknown> }));
 }
 
 /** Every tenant's capacity asks in the region (tens to hundreds of small items). */

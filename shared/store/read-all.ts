@@ -1,4 +1,4 @@
-import { BatchGetCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, paginateQuery, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '../http/errors';
 import { env } from '../runtime/env';
 import { tableSchema } from './table-schema';
@@ -30,6 +30,29 @@ export async function liveItemsOf(
   });
   for await (const page of pages) items.push(...(page.Items ?? []));
   return items;
+}
+
+/**
+ * The newest `limit` items under a partition's sort key prefix (sort keys that grow with time or order),
+ * newest first: one Query, no paging, since a list of the latest never needs more than one page.
+ */
+export async function newestItemsOf(
+  client: DynamoDBDocumentClient,
+  prefix: { pk: string; skPrefix: string },
+  limit: number,
+  options: { consistentRead?: boolean } = {},
+): Promise<NonNullable<QueryCommandOutput['Items']>> {
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.skPrefix },
+      ScanIndexForward: false,
+      Limit: limit,
+      ConsistentRead: options.consistentRead,
+    }),
+  );
+  return result.Items ?? [];
 }
 
 /** BatchGet's limit on keys per call. */
