@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|flood|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *                [--handler-threads 0,1,0,1]
  *
  * Boots the whole local stack in memory on free ports, measures this machine's ceilings, then drives
@@ -27,6 +27,7 @@ import { formatHot, runHot } from './hot';
 import { compareHandlerThreads, formatHandlerThreadComparison } from './thread-comparison';
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
 import { formatFlood, runFlood } from './flood';
+import { formatCaseSweep, runCaseSweep } from './case-sweep';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -44,13 +45,13 @@ function options() {
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|hot|flood|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|flood|case-sweep|all] [--rate <msgs/s, steady>] [--seconds <steady window>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
   // flood is a robustness run with its own driver (bench/flood.ts); `all` is the message-path scenarios.
-  if (scenario !== 'all' && scenario !== 'flood' && !scenarioNames.includes(scenario as ScenarioName)) {
-    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood or all, not ${scenario}`);
+  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'case-sweep' && !scenarioNames.includes(scenario as ScenarioName)) {
+    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, case-sweep or all, not ${scenario}`);
   }
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
@@ -66,8 +67,10 @@ function options() {
   }
   return {
     handlerThreads,
-    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' ? [] : [scenario as ScenarioName],
+    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'case-sweep' ? [] : [scenario as ScenarioName],
     flood: scenario === 'flood',
+    // The after-sales tail (bench/case-sweep.ts): its own engines, no local stack.
+    caseSweep: scenario === 'case-sweep',
     // Bounded so one run stays within the machine's share: ≤ 60 s windows, ≤ 1,000 msgs/s, ≤ 4,000 buyers.
     rate: bounded('rate', values.rate, defaultOptions.rate, 2, 1000),
     seconds: bounded('seconds', values.seconds, defaultOptions.seconds, 3, 60),
@@ -288,6 +291,13 @@ async function main(): Promise<void> {
   // Powertools Metrics prints one EMF line per stored message to stdout; in Lambda that goes to CloudWatch Logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const runStarted = Date.now();
+  if (opts.caseSweep) {
+    const result = await runCaseSweep(new Meters());
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'case-sweep.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${formatCaseSweep(result)}\n\nJSON: bench/results/case-sweep.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+    return;
+  }
   console.log(`kefu message benchmark: ${opts.flood ? 'flood' : opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
   const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, seed: false, quiet: true });
   const meters = new Meters();

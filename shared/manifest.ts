@@ -13,6 +13,7 @@ export type Access =
   | 'queue:delivery:send'
   | 'queue:routing:send'
   | 'queue:orders:send'
+  | 'queue:rounds:send'
   | 'websocket:post';
 
 export interface FunctionSpec {
@@ -44,7 +45,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing' | 'orders';
+  name: 'delivery' | 'routing' | 'orders' | 'rounds';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -72,6 +73,9 @@ export const queues: readonly QueueSpec[] = [
   // order-independent, so ordering buys nothing. 7 days (its DLQ keeps 14) outlasts Shopify's 4 h of
   // retries and a long weekend's consumer outage; the reconciliation sweep repairs anything older.
   { name: 'orders', fifo: false, maxReceiveCount: 5, retentionDays: 7 },
+  // Response-clock checks (issue 7 §4): each waits with DelaySeconds until its round's at-risk or due
+  // instant. A check is worth nothing days late, so 4 days as the others.
+  { name: 'rounds', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {
@@ -119,11 +123,34 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     handler: 'functions/http/get-response-stats.ts',
     access: ['table:read'],
   },
+  // Response clock (issue 7 §4): the shop's policy and its response rate per local day.
+  { name: 'PutResponsePolicy', method: 'PUT', path: '/v1/shops/{shopId}/response-policy', handler: 'functions/http/put-response-policy.ts', access: ['table:write'] },
+  { name: 'GetResponsePolicy', method: 'GET', path: '/v1/shops/{shopId}/response-policy', handler: 'functions/http/get-response-policy.ts', access: ['table:read'] },
+  { name: 'GetResponseRate', method: 'GET', path: '/v1/shops/{shopId}/response-rate', handler: 'functions/http/get-response-rate.ts', access: ['table:read'] },
   // Order cards (issue 7 §2).
   { name: 'ListBuyerOrders', method: 'GET', path: '/v1/shops/{shopId}/buyers/{buyerId}/orders', handler: 'functions/http/list-buyer-orders.ts', access: ['table:read'] },
   { name: 'GetOrder', method: 'GET', path: '/v1/shops/{shopId}/orders/{platform}/{orderId}', handler: 'functions/http/get-order.ts', access: ['table:read'] },
   { name: 'GetRefund', method: 'GET', path: '/v1/shops/{shopId}/refunds/{platform}/{refundId}', handler: 'functions/http/get-refund.ts', access: ['table:read'] },
+  // After-sales cases (issue 7 §3, docs/orders-design.md §4). Changes notify the owners over the socket.
+  ...caseRoutes(),
 ];
+
+function caseRoutes(): HttpRouteSpec[] {
+  const change: readonly Access[] = ['table:read', 'table:write', 'websocket:post'];
+  return [
+    { name: 'OpenCase', method: 'POST', path: '/v1/shops/{shopId}/cases', handler: 'functions/http/open-case.ts', access: change },
+    { name: 'ListShopCases', method: 'GET', path: '/v1/shops/{shopId}/cases', handler: 'functions/http/list-shop-cases.ts', access: ['table:read'] },
+    { name: 'ListMyCases', method: 'GET', path: '/v1/me/cases', handler: 'functions/http/list-my-cases.ts', access: ['table:read'] },
+    { name: 'GetCase', method: 'GET', path: '/v1/cases/{caseId}', handler: 'functions/http/get-case.ts', access: ['table:read'] },
+    { name: 'TransitionCase', method: 'POST', path: '/v1/cases/{caseId}/transitions', handler: 'functions/http/transition-case.ts', access: change },
+    { name: 'AddCaseNote', method: 'POST', path: '/v1/cases/{caseId}/notes', handler: 'functions/http/add-case-note.ts', access: change },
+    { name: 'AddCaseEvidence', method: 'POST', path: '/v1/cases/{caseId}/evidence', handler: 'functions/http/add-case-evidence.ts', access: change },
+    { name: 'PutCaseOwner', method: 'PUT', path: '/v1/cases/{caseId}/owner', handler: 'functions/http/put-case-owner.ts', access: change },
+    { name: 'RecordCaseRetention', method: 'POST', path: '/v1/cases/{caseId}/retention', handler: 'functions/http/record-case-retention.ts', access: change },
+    { name: 'GetCaseSettings', method: 'GET', path: '/v1/shops/{shopId}/case-settings', handler: 'functions/http/get-case-settings.ts', access: ['table:read'] },
+    { name: 'PutCaseSettings', method: 'PUT', path: '/v1/shops/{shopId}/case-settings', handler: 'functions/http/put-case-settings.ts', access: ['table:read', 'table:write'] },
+  ];
+}
 
 export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
   { name: 'WsConnect', route: '$connect', handler: 'functions/ws/connect.ts', access: ['table:write'], returnResponse: false },
@@ -134,7 +161,7 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     name: 'WsSendMessage',
     route: 'sendMessage',
     handler: 'functions/ws/send-message.ts',
-    access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
+    access: ['table:write', 'queue:delivery:send', 'queue:routing:send', 'queue:rounds:send'],
     returnResponse: true,
   },
   { name: 'WsHello', route: 'hello', handler: 'functions/ws/hello.ts', access: ['table:read'], returnResponse: true },
@@ -145,14 +172,15 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
     name: 'WsSendQuickReply',
     route: 'sendQuickReply',
     handler: 'functions/ws/send-quick-reply.ts',
-    access: ['table:write', 'queue:delivery:send', 'queue:routing:send'],
+    access: ['table:write', 'queue:delivery:send', 'queue:routing:send', 'queue:rounds:send'],
     returnResponse: true,
   },
   {
     name: 'WsSetPresence',
     route: 'setPresence',
     handler: 'functions/ws/set-presence.ts',
-    access: ['table:read', 'table:write', 'queue:routing:send'],
+    // websocket:post: going online hands the agent waiting after-sales cases, and tells them (case.updated).
+    access: ['table:read', 'table:write', 'queue:routing:send', 'websocket:post'],
     returnResponse: true,
   },
   {
@@ -214,6 +242,17 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxConcurrency: 10,
     timeoutSeconds: 30,
   },
+  {
+    // Alerts at-risk rounds, records missed ones, and re-sends checks not due yet (docs/orders-design.md).
+    name: 'CheckResponseRounds',
+    queue: 'rounds',
+    handler: 'functions/queue/check-response-rounds.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:rounds:send'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
+    timeoutSeconds: 20,
+  },
 ];
 
 export const schedules: readonly ScheduleSpec[] = [
@@ -222,6 +261,14 @@ export const schedules: readonly ScheduleSpec[] = [
     expression: 'rate(1 minute)',
     handler: 'functions/schedule/close-idle-conversations.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    timeoutSeconds: 60,
+  },
+  {
+    // The deadline sweep (issue 7 §3): due-time index from its cursor to the scheduled time; warnings pushed live.
+    name: 'SweepCaseDeadlines',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/sweep-case-deadlines.ts',
+    access: ['table:read', 'table:write', 'websocket:post'],
     timeoutSeconds: 60,
   },
 ];

@@ -19,7 +19,10 @@ import {
 import { agentSchema } from '../routing/agent';
 import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../routing/frames';
 import { shopSchema } from '../routing/shop';
+import { caseHttpContracts } from './case-contracts';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
+import { putResponsePolicyBody, responsePolicyViewSchema } from '../service-clock/policy';
+import { responseRateQuerySchema, responseRateSchema } from '../service-clock/frames';
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 
 /**
@@ -34,7 +37,7 @@ import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, order
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -116,6 +119,45 @@ export const httpContracts: Record<string, HttpContract> = {
     path: shopPathParams,
     responses: { 200: { description: 'The shop.', schema: shopSchema } },
     errors: [notFound('shop')],
+  },
+  'PUT /v1/shops/{shopId}/response-policy': {
+    summary: "Set a shop's response clock",
+    description:
+      'The whole policy, replacing the stored one: `timeZone` (an IANA name such as Asia/Shanghai), daily `serviceHours` windows in that zone (`HH:mm`, `24:00` allowed as an end; an end before its start runs past midnight; windows may not overlap), `targetSeconds` (the answer is due), `atRiskSeconds` (the assignee and supervisors are alerted; less than the target), `targetRate` (0–1) and `clock` (`wall`: a round that starts in service hours runs on the wall clock; `service-time`: the clock stops outside service hours). Rounds that start outside service hours are not counted. Admins and the shop\'s supervisors; rounds opened after the change use it (within a minute).',
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    body: putResponsePolicyBody,
+    responses: { 200: { description: 'Stored.', schema: responsePolicyViewSchema } },
+    errors: [notFound('shop')],
+    examples: [
+      {
+        path: { shopId: 'handu-flagship' },
+        body: { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '09:00', end: '23:00' }], targetSeconds: 180, atRiskSeconds: 120, targetRate: 0.9, clock: 'wall' },
+      },
+    ],
+  },
+  'GET /v1/shops/{shopId}/response-policy': {
+    summary: "Read a shop's response clock",
+    description: "The stored policy (`source: shop`), or Taobao's 3-minute rate until one is stored (`source: default`: 08:00–24:00 Asia/Shanghai, due at 180 s, at risk at 120 s, target 90 %).",
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    responses: { 200: { description: 'The policy the shop runs on.', schema: responsePolicyViewSchema } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'handu-flagship' } }],
+  },
+  'GET /v1/shops/{shopId}/response-rate': {
+    summary: "A shop's response rate for one of its local days",
+    description:
+      "Rounds (a buyer's first unanswered question to the first answer) whose question was asked on `day` in the shop's time zone, as the round facts recorded them: `met` (answered by the due time of the shop's response policy), `missed` (answered late, or still unanswered at the due time), `notCounted` (asked outside service hours). `rate` = met / (met + missed); `meetsTarget` compares it with the policy's `targetRate`. Rounds still running are not counted yet. Per agent: the assignee responsible for each round. Admins and the shop's supervisors.",
+    tag: 'shops',
+    auth: ['admin', 'supervisor'],
+    path: shopPathParams,
+    query: responseRateQuerySchema,
+    responses: { 200: { description: "The day's rate.", schema: responseRateSchema } },
+    errors: [notFound('shop')],
+    examples: [{ path: { shopId: 'handu-flagship' }, query: { day: '2026-11-11' } }],
   },
   'PUT /v1/agents/{agentId}': {
     summary: "Create or update an agent's profile",
@@ -244,4 +286,5 @@ export const httpContracts: Record<string, HttpContract> = {
     errors: [notFound('refund')],
     examples: [{ path: { shopId: 'peach-glow', platform: 'taobao', refundId: '88990011' } }],
   },
+  ...caseHttpContracts,
 };

@@ -169,6 +169,7 @@ export function buildOpenApiDocument(
       { name: 'conversations' },
       { name: 'quick replies', description: '快捷回复: phrase libraries per agent, per shop and per tenant.' },
       { name: 'orders', description: "订单: a buyer's platform orders and refunds at a shop, as cards for staff serving the shop." },
+      { name: 'after-sales cases', description: '售后工单: refunds, returns, exchanges and complaints worked to an outcome on the platform\'s clock.' },
     ],
     paths,
     components: {

@@ -31,6 +31,8 @@ import {
   watchAckFrame,
   watchFrame,
 } from '../routing/frames';
+import { responseAtRiskFrameSchema } from '../service-clock/frames';
+import { casePushedFrames } from './case-contracts';
 import { conversationStageFrame, orderCardsFrame, ordersFrame } from '../orders/frames';
 import { gatewayThrottledFrameSchema, pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
 
@@ -270,6 +272,17 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
   },
   { name: 'conversationClosed', title: 'Conversation closed', schema: conversationClosedFrame, to: 'the buyer' },
   {
+    name: 'responseAtRisk',
+    title: 'A buyer is about to wait too long',
+    schema: responseAtRiskFrameSchema,
+    to: "the conversation's assignee and the shop's supervisors (those who connected within the last 2 hours)",
+    description:
+      "The buyer's question of `questionAt` is still unanswered at the shop's response policy's at-risk point (Taobao's default: 120 s of a 180 s target, 08:00–24:00 Asia/Shanghai); answer before `dueAt` or the round counts as missed. Once per round; none for rounds that start outside service hours.",
+    examples: [
+      { type: 'response.at-risk', conversationId: 'c-1', shopId: 'handu-flagship', buyerId: 'buyer-1', assigneeId: 'agent-1', questionAt: '2026-11-11T02:00:00.000Z', dueAt: '2026-11-11T02:03:00.000Z' },
+    ],
+  },
+  {
     name: 'conversationStage',
     title: 'The conversation changed stage',
     schema: conversationStageFrame,
@@ -280,4 +293,5 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
       "by owner); otherwise `moved: true`, the agent also gets `unassigned` (reason `stage-changed`) and the new stage's group " +
       'gets it at its original place in line. `reason` and `orderId` say why. Sent once per change: a redelivered event changes nothing.',
   },
+  ...casePushedFrames,
 ];

@@ -58,6 +58,19 @@ export interface AppendResult {
   message: Message;
   /** The client message id was stored before (a resend): nothing new was stored. */
   duplicate: boolean;
+  /**
+   * What this message did to the response round (the service clock): opened one (a buyer question
+   * with nothing pending) or answered the pending one. Absent for a resend and for messages that did neither.
+   */
+  round?: { kind: 'opened'; questionAt: string } | { kind: 'answered'; questionAt: string };
+}
+
+/** The round an allocation opened or answered, as its response-fact effect says. */
+function roundOf(allocation: Awaited<ReturnType<AppendSteps['allocate']>>): AppendResult['round'] {
+  const { effect } = allocation;
+  if (effect?.kind === 'question' && allocation.before.pendingQuestionSince === undefined) return { kind: 'opened', questionAt: allocation.at };
+  if (effect?.kind === 'reply' && effect.answers) return { kind: 'answered', questionAt: effect.answers.pendingSince };
+  return undefined;
 }
 
 /** Rounds of taking a new seq because the one held was given up while this call was slow. */
@@ -100,7 +113,9 @@ export async function appendMessage(input: AppendInput, steps: AppendSteps = app
     // The original died after its claim, or is still on its way: store the message at the claimed seq.
     return store(claim.seq);
   }
-  return store(allocation.seq);
+  const stored = await store(allocation.seq);
+  const round = stored.duplicate ? undefined : roundOf(allocation);
+  return round ? { ...stored, round } : stored;
 
   function isOurs(message: Message): boolean {
     return message.senderId === sender.userId && message.clientMessageId === clientMessageId;

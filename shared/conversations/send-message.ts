@@ -3,11 +3,13 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
 import { sendDeliveryJob, sendRouteJob } from '../notify/job-queues';
 import { getConversation, openConversation } from '../store/conversations';
 import { getShop } from '../store/shops';
-import { appendMessage, appendSteps, type AppendSteps } from './append-message';
+import { appendMessage, appendSteps, type AppendResult, type AppendSteps } from './append-message';
 import { ordersOfBuyerAtShop, ordersReadForStage, stageOnOpen, type ConversationStageDecision } from '../orders/buyer-orders';
 import { canRead, canWrite, liveWatchers, type Conversation, type Stage } from './conversation';
 import type { AckFrame, BuyerSendMessageFrame, StaffSendMessageFrame } from './frames';
 import type { DeliveryJob, RouteJob } from './jobs';
+import { logger } from '../runtime/observability';
+import { recordAnsweredRound, watchRound, type RoundRef } from '../service-clock/live-clock';
 
 export interface SendMessageDeps {
   getConversation: typeof getConversation;
@@ -18,6 +20,13 @@ export interface SendMessageDeps {
   sendRouteJob: (job: RouteJob) => Promise<void>;
   /** The stage of a conversation about to open: from the buyer's orders at the shop; the frame's stage is a hint. */
   stageOnOpen: (tenantId: string, shopId: string, buyerId: string, hint: Stage | undefined, now: Date) => Promise<ConversationStageDecision>;
+  /** The response clock (shared/service-clock/live-clock.ts); absent, rounds are not watched. */
+  serviceClock?: ServiceClockHooks;
+}
+
+export interface ServiceClockHooks {
+  roundOpened: (round: RoundRef, now: Date) => Promise<unknown>;
+  roundAnswered: (round: RoundRef & { answeredAt: string; answeredBy: string; agentId?: string | undefined }, now: Date) => Promise<void>;
 }
 
 export const sendMessageDependencies: SendMessageDeps = {
@@ -28,6 +37,7 @@ export const sendMessageDependencies: SendMessageDeps = {
   sendDeliveryJob: (job) => sendDeliveryJob(job),
   sendRouteJob: (job) => sendRouteJob(job),
   stageOnOpen: async (tenantId, shopId, buyerId, hint, now) => stageOnOpen(await ordersOfBuyerAtShop(tenantId, shopId, buyerId, ordersReadForStage), now, hint),
+  serviceClock: { roundOpened: (round, now) => watchRound(round, now), roundAnswered: (round, now) => recordAnsweredRound(round, now) },
 };
 
 type SendFrame = BuyerSendMessageFrame | StaffSendMessageFrame;
@@ -66,6 +76,7 @@ export async function sendMessage(
     // that is no longer waiting.
     await deps.sendRouteJob({ type: 'route', tenantId: identity.tenantId, conversationId: conversation.conversationId });
   }
+  await followRound(identity, conversation, appended, now, deps);
   // The other side and the supervisors watching, as the head read above knows them: no extra read, and
   // the consumer reads nothing but their connections. A watch stored after that read misses this message
   // (it gets the next one; `resume` has this one).
@@ -135,4 +146,30 @@ export function assertMayReply(conversation: Conversation | undefined, identity:
   if (!conversation || !canRead(conversation, identity)) throw new NotFoundError('conversation');
   if (!canWrite(conversation, identity)) throw new ForbiddenError('the conversation is not assigned to you');
   if (conversation.status === 'closed') throw new ConflictError('CONVERSATION_CLOSED', 'the conversation is closed');
+}
+
+/**
+ * Tells the response clock what the message did to the round. A round's check failing to be scheduled
+ * fails the send (the message is stored; the client's resend schedules it, see below); an answer's
+ * outcome fact is best effort, logged, because a resend cannot tell what the message answered.
+ */
+async function followRound(identity: Identity, conversation: Conversation, appended: AppendResult, now: Date, deps: SendMessageDeps): Promise<void> {
+  const clock = deps.serviceClock;
+  if (!clock) return;
+  const ref = { tenantId: identity.tenantId, shopId: conversation.shopId, conversationId: conversation.conversationId };
+  const { message, round } = appended;
+  if (round?.kind === 'opened') {
+    await clock.roundOpened({ ...ref, questionAt: round.questionAt }, now);
+  } else if (appended.duplicate && message.senderRole === 'buyer' && conversation.pendingQuestionSince === message.createdAt) {
+    // A resend of the question that opened the pending round: the first call may have died before
+    // scheduling its check. A second check is harmless (the consumer alerts and records once).
+    await clock.roundOpened({ ...ref, questionAt: message.createdAt }, now);
+  } else if (round?.kind === 'answered') {
+    const answered = { ...ref, questionAt: round.questionAt, answeredAt: message.createdAt, answeredBy: identity.userId, agentId: conversation.assigneeId };
+    try {
+      await clock.roundAnswered(answered, now);
+    } catch (error) {
+      logger.warn('response round outcome not recorded', { conversationId: conversation.conversationId, questionAt: round.questionAt, error: error as Error });
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deliveryJobSchema, routeJobSchema, type DeliveryJob, type RouteJob } from '../conversations/jobs';
+import { roundCheckSchema, type RoundCheck } from '../service-clock/rounds';
 import { orderEventMessageSchema, type OrderEventMessage } from '../orders/order-event-message';
 import { sqs } from '../runtime/clients';
 import { env } from '../runtime/env';
@@ -9,7 +10,7 @@ import { env } from '../runtime/env';
  * body its own schema would refuse.
  */
 
-function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL'): string {
+function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL' | 'ROUNDS_QUEUE_URL'): string {
   const url = env()[name];
   if (!url) throw new Error(`${name} is not set for this handler`);
   return url;
@@ -58,4 +59,10 @@ export async function sendOrderEvents(
     }
   }
   return { sent, failed };
+}
+
+/** A response-clock check, held back `delaySeconds` (0-900) by SQS until its round's instant. */
+export async function sendRoundCheck(check: RoundCheck, delaySeconds: number, client: SQSClient = sqs()): Promise<void> {
+  const body = roundCheckSchema.parse(check);
+  await client.send(new SendMessageCommand({ QueueUrl: queueUrl('ROUNDS_QUEUE_URL'), MessageBody: toQueueBody(body), DelaySeconds: delaySeconds }));
 }

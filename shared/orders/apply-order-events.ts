@@ -1,3 +1,4 @@
+import { recordCaseChangesForOrderEvent } from '../after-sales/record-order-event-cases';
 import { logger } from '../runtime/observability';
 import { applyOrderEventToStore, type AppliedOrderEvent } from '../store/orders';
 import type { Envelope } from './envelope';
@@ -26,7 +27,7 @@ export interface AfterOrderChangedStep {
  */
 export const afterOrderChangedSteps: readonly AfterOrderChangedStep[] = [
   { name: 'conversation-stage', run: (change) => restageConversationForOrder(change) },
-  // After-sales cases (issue 7 §3) go here: { name: 'after-sales-cases', run: (change) => recordCaseChangesForOrderEvent(change) },
+  { name: 'after-sales-cases', run: (change) => recordCaseChangesForOrderEvent(change) },
 ];
 
 export const orderEventDependencies = {

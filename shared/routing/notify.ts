@@ -1,5 +1,4 @@
-import { postToConnection } from '../notify/post-to-connection';
-import { deleteConnection, listConnectionsOfUser } from '../store/connections';
+import { postFrameToUser } from '../notify/post-to-user';
 import { logger } from '../runtime/observability';
 import type { RoutingFrame } from './frames';
 
@@ -14,12 +13,7 @@ export type NotifyUser = (tenantId: string, userId: string, frame: RoutingFrame)
  */
 export const notifyUser: NotifyUser = async (tenantId, userId, frame) => {
   try {
-    const connections = await listConnectionsOfUser(tenantId, userId);
-    await Promise.all(
-      connections.map(async ({ connectionId }) => {
-        if ((await postToConnection(connectionId, frame)) === 'gone') await deleteConnection(tenantId, userId, connectionId);
-      }),
-    );
+    await postFrameToUser(tenantId, userId, frame);
   } catch (error) {
     logger.warn('routing notification not delivered', { frameType: frame.type, error: error as Error });
   }

@@ -9,6 +9,7 @@ const envSchema = z.object({
   DELIVERY_QUEUE_URL: z.string().min(1).optional(),
   ROUTING_QUEUE_URL: z.string().min(1).optional(),
   ORDERS_QUEUE_URL: z.string().min(1).optional(),
+  ROUNDS_QUEUE_URL: z.string().min(1).optional(),
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} in the cloud; the local stack's URL locally. */
   WS_MANAGEMENT_ENDPOINT: z.string().min(1).optional(),
   STAGE: z.string().default('dev'),

@@ -172,6 +172,34 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#QRROT`,
     sk: `QR#${shortcut}`,
   }),
+  // ---- response clock (issue 7 §4; docs/orders-design.md "Response clock, as built") ----
+  /** A shop's response policy; its own partition, so the tenant's shop list (pk T#t, SHOP#…) never meets it. */
+  responsePolicy: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#POLICY`, sk: 'RESPONSE' }),
+  /**
+   * A supervisor of a shop who connected lately (written at $connect from the token's shops, living as
+   * long as a connection): who gets a shop's live alerts, since supervisors are identities, not records.
+   */
+  shopSupervisor: (tenantId: string, shopId: string, userId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SUPERVISORS`,
+    sk: `USER#${userId}`,
+  }),
+  supervisorsOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SUPERVISORS`, skPrefix: 'USER#' }),
+  /**
+   * The outcome of one response round (met, missed, not counted), filed under the shop's local day of the
+   * question (`day` in the policy's zone; times inside are UTC), with the responsible agent as an
+   * attribute. No index: a second key on gsi2 would double the write (2 units) on every answering reply,
+   * and an agent's day is the sum of the few shop-days they serve.
+   */
+  roundOutcome: (tenantId: string, shopId: string, day: string, questionAt: string, conversationId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROUNDS#${day}`,
+    sk: `${questionAt}#${conversationId}`,
+  }),
+  roundOutcomesOfShopDay: (tenantId: string, shopId: string, day: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROUNDS#${day}` }),
+  /** Claims one alert of one round (kind `at-risk`), so a redelivered check alerts once. Own partition, TTL 8 days. */
+  roundAlert: (tenantId: string, conversationId: string, questionAt: string, kind: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#ROUND`,
+    sk: `${questionAt}#${kind}`,
+  }),
 
   // ---- orders (issue 7 §2; docs/orders-design.md §5) ----
   /**
@@ -220,4 +248,61 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#CONV#${conversationId}#STAGE`,
     sk: `STAGE#${String(assignmentVersion).padStart(10, '0')}`,
   }),
+
+  // ---- After-sales cases (issue 7 §3; shared/store/cases.ts, docs/orders-design.md §4) ----
+  /** The case head: everything but the timeline, with `rev` for conditional updates. */
+  afterSalesCase: (tenantId: string, caseId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#CASE#${caseId}`, sk: 'CASE' }),
+  /** One timeline entry of a case, in order: its own item, so a long case never nears the 400 KB item limit. */
+  caseTimelineEntry: (tenantId: string, caseId: string, index: number): Key => ({
+    pk: `${tenantPrefix(tenantId)}#CASE#${caseId}`,
+    sk: `TL#${String(index).padStart(6, '0')}`,
+  }),
+  caseTimeline: (tenantId: string, caseId: string) => ({ pk: `${tenantPrefix(tenantId)}#CASE#${caseId}`, skPrefix: 'TL#' }),
+  /** A case listed under its order, in the order's partition (written with the case, never moved). */
+  caseOfOrder: (tenantId: string, shopId: string, platform: string, orderId: string, caseId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ORDER#${platform}#${orderId}`,
+    sk: `CASE#${caseId}`,
+  }),
+  casesOfOrder: (tenantId: string, shopId: string, platform: string, orderId: string) => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ORDER#${platform}#${orderId}`,
+    skPrefix: 'CASE#',
+  }),
+  /** Case head gsi1 while unfinished and owned: the owner's list, soonest SLA first (`~` sorts a case with no SLA last). */
+  caseInOwnerList: (tenantId: string, agentId: string, slaDueAt: string | undefined, caseId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#CASES`,
+    gsi1sk: `${slaDueAt ?? '~'}#${caseId}`,
+  }),
+  casesOfOwner: (tenantId: string, agentId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#CASES` }),
+  /** Case head gsi1 while unfinished and unowned: the shop's line of cases waiting for an owner, oldest first. */
+  caseInUnownedLine: (tenantId: string, shopId: string, openedAt: string, caseId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CASES#UNOWNED`,
+    gsi1sk: `${openedAt}#${caseId}`,
+  }),
+  unownedCasesOfShop: (tenantId: string, shopId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CASES#UNOWNED` }),
+  /**
+   * Case head gsi2: the shop's cases by state. Unfinished states sort by SLA (overdue = sk < now), finished
+   * ones by when they ended.
+   */
+  caseInShopState: (tenantId: string, shopId: string, state: string, sortTime: string | undefined, caseId: string) => ({
+    gsi2pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CASES#${state}`,
+    gsi2sk: `${sortTime ?? '~'}#${caseId}`,
+  }),
+  casesOfShopInState: (tenantId: string, shopId: string, state: string) => ({ gsi2pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CASES#${state}` }),
+  /** A shop's after-sales settings: deadline rule overrides, safety margin, warning points, case cap, who is alerted. */
+  caseSettings: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CASES`, sk: 'SETTINGS' }),
+  /**
+   * The deadline sweep's due-time index: one entry per case at the minute its next warning is due. Like the
+   * idle-close timers it belongs to no tenant (the sweep serves all; the tenant is in the sort key and never
+   * reachable from a request). The partition is an hour and a shard, the sort key starts with the minute:
+   * each minute's bucket is a sort-key range, so the sweep reads a minute with one Query per shard and
+   * catches up an hour of missed minutes with the same 16 Queries (a partition per minute would take 16 a
+   * minute, 23,040 for a day).
+   */
+  caseDue: (dueMinute: string, shard: number, tenantId: string, caseId: string): Key => ({
+    pk: `CASEDUE#${dueMinute.slice(0, 13)}#${shard}`,
+    sk: `${dueMinute}#${tenantPrefix(tenantId)}#CASE#${caseId}`,
+  }),
+  caseDueHour: (hour: string, shard: number) => ({ pk: `CASEDUE#${hour}#${shard}` }),
+  /** The last minute the deadline sweep finished (conditional advance: a second run of a minute reads nothing, row 25). */
+  caseSweepCursor: (name: string): Key => ({ pk: `SWEEP#${name}`, sk: 'CURSOR' }),
 } as const;

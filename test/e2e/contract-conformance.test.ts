@@ -137,6 +137,22 @@ describe('every HTTP operation, as documented', () => {
       body: { error: { code: 'QUICK_REPLY_LIMIT' } },
     });
   });
+
+  it("reads and sets a shop's response clock and reads its response rate: 200, 400 naming the field, 404 for another shop", async () => {
+    const admin = await sign('admin-contract', 'admin');
+    const supervisor = await sign('supervisor-contract', 'supervisor', ['peach-glow']);
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-policy', { token: admin })).toMatchObject({ status: 200, body: { source: 'default' } });
+    const policy = { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '09:00', end: '23:00' }], targetSeconds: 180, atRiskSeconds: 120, targetRate: 0.9, clock: 'wall' };
+    expect(await call('PUT', '/v1/shops/henggong-appliances/response-policy', { token: admin, body: policy })).toMatchObject({ status: 200, body: { source: 'shop', policy } });
+    expect(await call('PUT', '/v1/shops/henggong-appliances/response-policy', { token: admin, body: { ...policy, timeZone: 'Mars/Olympus' } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.timeZone' }] } },
+    });
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-policy', { token: supervisor })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/shops/peach-glow/response-rate?day=2026-11-11', { token: supervisor })).toMatchObject({ status: 200, body: { shopId: 'peach-glow', rounds: 0 } });
+    expect(await call('GET', '/v1/shops/peach-glow/response-rate?day=11-11', { token: supervisor })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/henggong-appliances/response-rate?day=2026-11-11', { token: supervisor })).toMatchObject({ status: 404 });
+  });
 });
 
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {
@@ -284,6 +300,16 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
     await waiting.next((frame) => frame.type === 'queuePosition' && frame.conversationId === ack.conversationId, 15_000);
   }, 30_000);
 
+  it("alerts the shop's supervisor live when a buyer waits past the policy's at-risk point (response.at-risk)", async () => {
+    // A policy of 1 s to at risk, all day, so the check comes off the rounds queue at once.
+    const policy = { timeZone: 'Asia/Shanghai', serviceHours: [{ start: '00:00', end: '24:00' }], targetSeconds: 3, atRiskSeconds: 1, targetRate: 0.9, clock: 'wall' };
+    expect((await call('PUT', '/v1/shops/old-time-apparel/response-policy', { token: await sign('admin-contract', 'admin'), body: policy })).status).toBe(200);
+    const shopSupervisor = await connect('supervisor-zhou', 'supervisor', ['old-time-apparel']);
+    const asking = await connect('buyer-at-risk', 'buyer');
+    const ack = await asking.request({ action: 'sendMessage', shopId: 'old-time-apparel', clientMessageId: 'r1', text: '这件旗袍有S码吗？' });
+    await shopSupervisor.next((frame) => frame.type === 'response.at-risk' && frame.conversationId === ack.conversationId, 15_000);
+  }, 30_000);
+
   it('closes a socket with the documented codes: 1003 for a binary frame, 1007 for invalid UTF-8, 1009 over 128 KB', async () => {
     const binary = await connect('buyer-binary', 'buyer');
     binary.send(Buffer.from('{"action":"ping"}'));
@@ -297,6 +323,70 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
     tooBig.send({ action: 'ping', padding: 'x'.repeat(129 * 1024) });
     expect(await tooBig.closedWithin(5000)).toBe(1009);
   });
+});
+
+describe('after-sales cases: every route and pushed frame, as documented', () => {
+  it('opens, reads, moves, annotates, reassigns and lists a case; the owner gets case.opened / case.updated, the sweep a case.warning', async () => {
+    const shopId = 'peach-glow';
+    const supervisor = await sign('supervisor-wang', 'supervisor', allShops);
+    const xiaomei = await sign('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    const settingsPath = `/v1/shops/${shopId}/case-settings`;
+    // A quality complaint is due 3.6 s after it enters its state: the local sweep warns within two minutes.
+    const settings = {
+      safetyMarginMinutes: 0,
+      warningPoints: [1],
+      supervisorIds: ['supervisor-wang'],
+      deadlineRules: [{ id: 'e2e-quick', platform: '*', caseType: 'quality-complaint', state: '*', hours: 0.001 }],
+    };
+    expect(await call('GET', settingsPath, { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: settings })).toMatchObject({ status: 200 });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: { ...settings, warningPoints: [2] } })).toMatchObject({ status: 400 });
+    expect(await call('PUT', settingsPath, { token: xiaomei, body: settings })).toMatchObject({ status: 403 });
+    expect(await call('GET', '/v1/shops/no-such-shop/case-settings', { token: supervisor })).toMatchObject({ status: 404 });
+
+    const buyer = await connect('buyer-case', 'buyer');
+    const ack = await buyer.request({ action: 'sendMessage', shopId, clientMessageId: 'case-1', text: '面霜用了过敏，怎么处理？' });
+    const conversationId = String(ack.conversationId);
+    const owner = await connect('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    const dawei = await connect('dawei', 'agent', ['henggong-appliances', 'peach-glow']);
+    const watching = await connect('supervisor-wang', 'supervisor', allShops);
+
+    const body = { clientRequestId: 'e2e-case-0001', type: 'quality-complaint', conversationId, platform: 'taobao', note: '买家反馈过敏' };
+    const opened = await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body });
+    expect(opened).toMatchObject({ status: 201, body: { ownerId: 'xiaomei', state: 'open' } });
+    const caseId = String(opened.body?.caseId);
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body })).toMatchObject({ status: 200, body: { caseId } });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, type: 'exchange' } })).toMatchObject({ status: 409 });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, ownerId: 'dawei' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, clientRequestId: 'e2e-case-0002', conversationId: 'no-such-conversation' } })).toMatchObject({ status: 404 });
+    await owner.next((frame) => frame.type === 'case.opened' && (frame.case as { caseId?: string }).caseId === caseId);
+
+    expect(await call('GET', `/v1/cases/${caseId}`, { token: xiaomei })).toMatchObject({ status: 200, body: { caseId } });
+    expect(await call('GET', '/v1/cases/no-such-case', { token: xiaomei })).toMatchObject({ status: 404 });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'waiting-buyer' } })).toMatchObject({ status: 200 });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'resolved' } })).toMatchObject({ status: 409, body: { error: { code: 'CASE_OUTCOME_REQUIRED' } } });
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: xiaomei, body: { to: 'limbo' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/cases/${caseId}/notes`, { token: xiaomei, body: { text: '已请买家上传照片' } })).toMatchObject({ status: 201 });
+    expect(await call('POST', `/v1/cases/${caseId}/notes`, { token: await sign('dawei', 'agent', ['peach-glow']), body: { text: 'x' } })).toMatchObject({ status: 403 });
+    expect(await call('POST', `/v1/cases/${caseId}/evidence`, { token: xiaomei, body: { url: 'https://img.example.com/allergy.jpg' } })).toMatchObject({ status: 201 });
+    expect(await call('POST', `/v1/cases/${caseId}/evidence`, { token: xiaomei, body: { url: 'ftp://x' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/cases/${caseId}/retention`, { token: xiaomei, body: {} })).toMatchObject({ status: 409, body: { error: { code: 'CASE_OUTCOME_NOT_ALLOWED' } } });
+    expect(await call('PUT', `/v1/cases/${caseId}/owner`, { token: xiaomei, body: { ownerId: 'dawei' } })).toMatchObject({ status: 403 });
+    expect(await call('PUT', `/v1/cases/${caseId}/owner`, { token: supervisor, body: { ownerId: 'dawei' } })).toMatchObject({ status: 200, body: { ownerId: 'dawei' } });
+    await dawei.next((frame) => frame.type === 'case.updated' && (frame.case as { ownerId?: string }).ownerId === 'dawei');
+    // Back on the seller's side: its clock restarts and the sweep warns the new owner and the supervisor.
+    const daweiToken = await sign('dawei', 'agent', ['henggong-appliances', 'peach-glow']);
+    expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: daweiToken, body: { to: 'waiting-seller' } })).toMatchObject({ status: 200 });
+
+    expect(await call('GET', `/v1/shops/${shopId}/cases?limit=5`, { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('GET', `/v1/shops/${shopId}/cases?cursor=forged`, { token: supervisor })).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/shops/no-such-shop/cases', { token: xiaomei })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/me/cases', { token: daweiToken })).toMatchObject({ status: 200 });
+
+    await dawei.next((frame) => frame.type === 'case.warning' && frame.caseId === caseId, 150_000);
+    await watching.next((frame) => frame.type === 'case.warning' && frame.caseId === caseId, 10_000);
+    expect(await call('GET', `/v1/shops/${shopId}/cases?overdue=true`, { token: supervisor })).toMatchObject({ status: 200, body: { cases: [{ caseId }] } });
+  }, 200_000);
 });
 
 describe('the documents describe everything this suite saw', () => {

@@ -177,6 +177,8 @@ describe('stateful logical IDs', () => {
       'DeliveryQueueA11633D0',
       'OrdersDeadLetterQueue91101596',
       'OrdersQueue3DFA1D51',
+      'RoundsDeadLetterQueue10BD34BA',
+      'RoundsQueue9D36C5F1',
       'RoutingDeadLetterQueue3FACCF8A',
       'RoutingQueueB42B88AA',
       'ScheduleDeadLetterQueue0D6B48D2',

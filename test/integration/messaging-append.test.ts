@@ -43,7 +43,7 @@ describe('appending messages (DynamoDB Local)', () => {
     await seedShop(tenant, shop);
   });
 
-  describe('cost per message (hot path budget: 3 write units, 1 read unit)', () => {
+  describe('cost per message (hot path budget: 3 write units, 1 read unit; +1 write for a reply that ends a response round)', () => {
     const consumed: { command: string; units: number }[] = [];
     const singleReads = new Set(['GetItemCommand', 'QueryCommand']);
     const production = dynamo();
@@ -98,12 +98,14 @@ describe('appending messages (DynamoDB Local)', () => {
       const agentCost = await measure(() =>
         callWs(sendMessageHandler, agent, { action: 'sendMessage', conversationId: first.conversationId, clientMessageId: 'r-1', text: '亲，M码黑色有货的哦～' }),
       );
-      for (const cost of [buyerCost, agentCost]) {
-        // Get head (eventually consistent) + head Update (takes the seq) + claim Put + message Put.
-        expect(cost.commands).toEqual(['GetItemCommand', 'UpdateItemCommand', 'PutItemCommand', 'PutItemCommand']);
-        expect(cost.read).toBeLessThanOrEqual(1);
-        expect(cost.write).toBeLessThanOrEqual(3);
-      }
+      // Get head (eventually consistent) + head Update (takes the seq) + claim Put + message Put.
+      expect(buyerCost.commands).toEqual(['GetItemCommand', 'UpdateItemCommand', 'PutItemCommand', 'PutItemCommand']);
+      // A reply that answers the pending question also stores the round's outcome fact (issue 7 §4):
+      // one more Put, 1 write unit per answered round (the shop's policy is cached, no read).
+      expect(agentCost.commands).toEqual(['GetItemCommand', 'UpdateItemCommand', 'PutItemCommand', 'PutItemCommand', 'PutItemCommand']);
+      for (const cost of [buyerCost, agentCost]) expect(cost.read).toBeLessThanOrEqual(1);
+      expect(buyerCost.write).toBeLessThanOrEqual(3);
+      expect(agentCost.write).toBeLessThanOrEqual(4);
       const head = await getConversation(tenant, first.conversationId, { consistent: true });
       expect(head).toMatchObject({ lastSeq: 3, responseFacts: { questions: 2, replies: 1, responseCount: 1 } });
     });

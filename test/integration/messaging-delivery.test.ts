@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
   ChangeMessageVisibilityCommand,
@@ -22,6 +21,7 @@ import { sqs } from '../../shared/runtime/clients';
 import { resetEnvForTests } from '../../shared/runtime/env';
 import { listConnectionsOfUser, saveConnection } from '../../shared/store/connections';
 import { callWs, lambdaContext } from '../support/events';
+import { FakeConnections } from '../support/fake-connections';
 import { ownQueues } from '../support/queues';
 import { assign, partitionOf, seedShop, uniqueTenant, who } from './messaging-fixtures';
 
@@ -33,46 +33,6 @@ const tenant = uniqueTenant('delivery');
 const shop = 'shop-d';
 const agent = who(tenant, 'agent', 'agent-d', [shop]);
 const buyer = who(tenant, 'buyer', 'buyer-d');
-
-/** A fake @connections endpoint: records frames per connection; some connections are gone, some failing. */
-class FakeConnections {
-  readonly frames = new Map<string, MessageFrame[]>();
-  readonly gone = new Set<string>();
-  readonly failing = new Set<string>();
-  private server?: Server;
-  endpoint = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const match = /^\/@connections\/([^/?]+)/.exec(req.url ?? '');
-      const connectionId = decodeURIComponent(match?.[1] ?? '');
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      req.on('end', () => {
-        if (req.method !== 'POST' || !match) return void res.writeHead(404).end();
-        if (this.gone.has(connectionId)) {
-          return void res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }).end('{"message":"gone"}');
-        }
-        if (this.failing.has(connectionId)) {
-          return void res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerError' }).end('{"message":"boom"}');
-        }
-        this.frames.set(connectionId, [...(this.frames.get(connectionId) ?? []), JSON.parse(body) as MessageFrame]);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  }
-
-  received(connectionId: string): MessageFrame[] {
-    return this.frames.get(connectionId) ?? [];
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 /**
  * One poll of the event source mapping: receive up to 10, invoke the consumer, delete what succeeded;
@@ -143,7 +103,7 @@ const job = (seq: number, recipients: string[]): MessageDeliveryJob => ({
 });
 
 describe('delivery through the SQS server (fauxqs)', () => {
-  const fake = new FakeConnections();
+  const fake = new FakeConnections<MessageFrame>();
   let queues: { delivery: string; routing: string };
 
   beforeAll(async () => {
