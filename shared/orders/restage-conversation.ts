@@ -69,7 +69,10 @@ export async function restageConversationForOrder(
     const conversation = pointer.openConversationId ? await deps.getConversation(tenantId, pointer.openConversationId) : undefined;
     if (!conversation || conversation.status === 'closed') return { kind: 'no-conversation', why: 'none-open' };
 
-    const decision = stageOf(await deps.ordersOfBuyer(tenantId, order.shopId, buyerId), now);
+    // The buyer index (a GSI) and the order reads are eventually consistent: the order this event just
+    // wrote may not show there yet, so the stored order handed in replaces whatever copy was read.
+    const others = (await deps.ordersOfBuyer(tenantId, order.shopId, buyerId)).filter((o) => o.orderId !== order.orderId || o.platform !== order.platform);
+    const decision = stageOf([order, ...others], now);
     if (!decidedByOrders(decision) || decision.stage === conversation.stage) {
       if (conversation.status === 'waiting') await deps.sendRouteJob({ type: 'route', tenantId, conversationId: conversation.conversationId });
       return { kind: 'unchanged', stage: conversation.stage };

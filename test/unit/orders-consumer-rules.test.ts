@@ -6,7 +6,8 @@ import type { Envelope } from '../../shared/orders/envelope';
 import { cardsForAssignment, maxLinesPerCardOnAssignment, maxOrderCardBytesOnAssignment } from '../../shared/orders/frames';
 import { newOrderState } from '../../shared/orders/order';
 import type { OrderCard } from '../../shared/orders/order-card';
-import { keepsAgent } from '../../shared/orders/restage-conversation';
+import { keepsAgent, restageConversationForOrder, restageDependencies } from '../../shared/orders/restage-conversation';
+import { applyOrderEvent } from '../../shared/orders/apply-order-event';
 import type { OrderEventOutcome } from '../../shared/orders/apply-order-event';
 import { envelopeHash } from '../../shared/store/orders';
 import type { ShopRouting } from '../../shared/routing/shop';
@@ -99,5 +100,31 @@ describe('rules of the order-driven stage', () => {
     const reordered = Object.fromEntries(Object.entries(envelope).reverse()) as Envelope;
     expect(envelopeHash(reordered)).toBe(envelopeHash(envelope));
     expect(envelopeHash({ ...envelope, businessVersion: 2 })).not.toBe(envelopeHash(envelope));
+  });
+});
+
+describe('re-staging reads the buyer index eventually consistently', () => {
+  it('decides on the order this event just wrote, not on the older copy the index returned', async () => {
+    const at = new Date().toISOString();
+    const created = applyOrderEvent(order, { ...envelope, occurredAt: at, payload: { orderId: 'o1', status: 'created', buyer: { buyerId: 'b1' } } }).state;
+    const paid = applyOrderEvent(created, { ...envelope, messageId: 'm2', occurredAt: at, businessVersion: 2, payload: { orderId: 'o1', status: 'paid' } }).state;
+    const changeStage = vi.fn(async () => 'applied' as const);
+    const head = { conversationId: 'c1', tenantId: 't1', shopId: 's1', buyerId: 'b1', stage: 'pre-sale', status: 'waiting', openedAt: at, lastSeq: 1, lastMessageAt: at, buyerReadSeq: 1, agentReadSeq: 0, responseFacts: { questions: 1, replies: 0, responseMsTotal: 0, responseCount: 0 } } as const;
+    const outcome = await restageConversationForOrder(
+      { tenantId: 't1', order: paid, envelope, now: new Date() },
+      {
+        ...restageDependencies,
+        kefuBuyerOf: async () => 'b1',
+        getBuyerAtShop: async () => ({ openConversationId: 'c1' }),
+        getConversation: async () => ({ ...head }),
+        // The index still has the order as created.
+        ordersOfBuyer: async () => [created],
+        changeStage,
+        sendRouteJob: async () => undefined,
+        notify: async () => undefined,
+      },
+    );
+    expect(outcome).toMatchObject({ kind: 'changed', from: 'pre-sale', to: 'in-sale' });
+    expect(changeStage).toHaveBeenCalledWith(expect.objectContaining({ toStage: 'in-sale', reason: 'in-flight', orderId: 'o1' }));
   });
 });
