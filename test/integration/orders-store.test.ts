@@ -200,9 +200,8 @@ describe('the orders consumer', () => {
     ];
     const response = await consume(bodies);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier.split('-')[1])).toEqual(['1', '2', '3']);
-    // The reused id comes in a later batch: records of one batch run concurrently, so in the same batch
-    // either of the two could claim the id first.
-    // (A batch whose every record failed is thrown whole by Powertools: SQS redelivers it all the same.)
+    // The reused id, alone in its batch (a batch whose every record failed is thrown whole by Powertools:
+    // SQS redelivers it all the same).
     await expect(consume([JSON.stringify(message(tenant, reused))])).rejects.toThrow(/All records failed/);
     expect(orderStatusOf((await getOrder(key(orderId), { consistent: true }))!)).toBe('paid');
   });
