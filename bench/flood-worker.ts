@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { phaseHandshake } from './phase-handshake';
 
 /**
  * The `flood` scenario's clients (a worker thread, so their JSON work stays off the stack's event loop):
@@ -70,18 +71,8 @@ const port = parentPort!;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const log = (text: string) => port.postMessage({ kind: 'log', text } satisfies FloodWorkerMessage);
 
-let phaseId = 0;
-const phaseWaiters = new Map<number, () => void>();
-port.on('message', (message: { kind: 'ack'; id: number }) => {
-  if (message.kind === 'ack') phaseWaiters.get(message.id)?.();
-});
-function phase(name: 'baseline-start' | 'flood-start' | 'flood-drained'): Promise<void> {
-  const id = ++phaseId;
-  return new Promise((resolve) => {
-    phaseWaiters.set(id, resolve);
-    port.postMessage({ kind: 'phase', name, id } satisfies FloodWorkerMessage);
-  });
-}
+const askPhase = phaseHandshake<Extract<FloodWorkerMessage, { kind: 'phase' }>>(port);
+const phase = (name: 'baseline-start' | 'flood-start' | 'flood-drained'): Promise<void> => askPhase({ kind: 'phase', name });
 
 interface Pending {
   sentAt: number;

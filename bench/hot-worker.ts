@@ -1,4 +1,5 @@
 import { openKefuSocket } from './open-socket';
+import { phaseHandshake } from './phase-handshake';
 import { readConversationBack } from './read-conversation';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -81,18 +82,8 @@ const port = parentPort!;
 const log = (text: string) => port.postMessage({ kind: 'log', text } satisfies HotWorkerMessage);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-let phaseIds = 0;
-const phaseWaiters = new Map<number, () => void>();
-port.on('message', (message: { kind: string; id: number }) => {
-  if (message.kind === 'ack') phaseWaiters.get(message.id)?.();
-});
-function meterPhase(name: 'reset' | 'snapshot', phase: HotPhaseName): Promise<void> {
-  return new Promise((resolve) => {
-    const id = ++phaseIds;
-    phaseWaiters.set(id, resolve);
-    port.postMessage({ kind: 'phase', id, name, phase } satisfies HotWorkerMessage);
-  });
-}
+const askPhase = phaseHandshake<Extract<HotWorkerMessage, { kind: 'phase' }>>(port);
+const meterPhase = (name: 'reset' | 'snapshot', phase: HotPhaseName): Promise<void> => askPhase({ kind: 'phase', name, phase });
 
 interface Sent {
   cmid: string;

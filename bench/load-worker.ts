@@ -1,4 +1,5 @@
 import { openKefuSocket } from './open-socket';
+import { phaseHandshake } from './phase-handshake';
 import { readConversationBack } from './read-conversation';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -89,18 +90,8 @@ function samples(): LatencySamples {
 const log = (text: string) => port.postMessage({ kind: 'log', text } satisfies WorkerMessage);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-let phaseIds = 0;
-const phaseWaiters = new Map<number, () => void>();
-port.on('message', (message: { kind: string; id: number }) => {
-  if (message.kind === 'ack') phaseWaiters.get(message.id)?.();
-});
-function phase(name: PhaseRequest['name']): Promise<void> {
-  return new Promise((resolve) => {
-    const id = ++phaseIds;
-    phaseWaiters.set(id, resolve);
-    port.postMessage({ kind: 'phase', id, name, wallMs: Date.now() } satisfies WorkerMessage);
-  });
-}
+const askPhase = phaseHandshake<Extract<WorkerMessage, { kind: 'phase' }>>(port);
+const phase = (name: PhaseRequest['name']): Promise<void> => askPhase({ kind: 'phase', name, wallMs: Date.now() });
 
 async function pool<T>(items: readonly T[], concurrency: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
