@@ -190,7 +190,8 @@ describe('web clients in a real browser', () => {
     await lili.locator('.conversation-row', { hasText: 'buyer-taotao' }).waitFor();
     await lili.locator('body').click({ position: { x: 5, y: 5 } });
     await lili.keyboard.press('Alt+ArrowDown');
-    await expect(lili.evaluate(() => document.activeElement?.id)).resolves.toBe('reply-text');
+    // The focus moves after the next render, so wait for it rather than read it once.
+    await lili.waitForFunction(() => document.activeElement?.id === 'reply-text', undefined, { timeout: 10_000 });
     await lili.keyboard.type('键盘回复');
     await lili.keyboard.press('Enter');
     await waitForText(buyer, '键盘回复');

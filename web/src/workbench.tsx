@@ -19,6 +19,8 @@ export function Workbench(props: { model: WorkbenchModel; shopName: (shopId: str
   const selected = selectedId ? model.conversations.get(selectedId) : undefined;
   const selectedIndex = list.findIndex((c) => c.conversationId === selectedId);
   const replyRef = useRef<HTMLTextAreaElement>(null);
+  // Set by the keyboard shortcut; the effect below focuses the reply box once the chosen conversation has rendered.
+  const focusReplyAfterRender = useRef(false);
 
   const select = (conversationId: string | undefined) => {
     setSelectedId(conversationId);
@@ -34,11 +36,17 @@ export function Workbench(props: { model: WorkbenchModel; shopName: (shopId: str
       if (current.length === 0) return;
       const index = current.findIndex((c) => c.conversationId === selectedId);
       const next = event.key === 'ArrowDown' ? (index + 1) % current.length : (index - 1 + current.length) % current.length;
+      focusReplyAfterRender.current = true;
       select(current[next]?.conversationId);
-      requestAnimationFrame(() => replyRef.current?.focus());
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
+  });
+
+  useEffect(() => {
+    if (!focusReplyAfterRender.current || !replyRef.current) return;
+    focusReplyAfterRender.current = false;
+    replyRef.current.focus();
   });
 
   // New messages in the open conversation are read as they arrive.
