@@ -87,8 +87,11 @@ export function liveWatchers(conversation: Pick<Conversation, 'watchers'>, now: 
   return Object.entries(conversation.watchers ?? {}).flatMap(([userId, until]) => (watchIsLive(until, now) ? [userId] : []));
 }
 
-/** Who wrote a message; `role` is the sender's role at write time, from the verified identity. */
-export const senderRoles = roles;
+/**
+ * Who wrote a message: a person's role at write time, from the verified identity, or `robot` for
+ * what kefu itself sends (the FAQ robot's answers, automatic outreach).
+ */
+export const senderRoles = [...roles, 'robot'] as const;
 export type SenderRole = (typeof senderRoles)[number];
 
 export const clientMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
