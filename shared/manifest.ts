@@ -15,6 +15,7 @@ export type Access =
   | 'queue:orders:send'
   | 'queue:rounds:send'
   | 'queue:imports:send'
+  | 'queue:outreach:send'
   | 'websocket:post'
   /** Seal / open shops' webhook secrets and platform credentials with the data stack's secrets key (KMS). */
   | 'secrets:encrypt'
@@ -53,7 +54,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing' | 'orders' | 'rounds' | 'imports';
+  name: 'delivery' | 'routing' | 'orders' | 'rounds' | 'imports' | 'outreach';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -86,6 +87,10 @@ export const queues: readonly QueueSpec[] = [
   { name: 'rounds', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
   // Batches of large imports (catalogues): a batch is idempotent (Puts, a once-only progress marker).
   { name: 'imports', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
+  // Outreach (issue 8, docs/outreach-design.md): due tasks drained from the minute buckets, coupon
+  // commands, and jobs a token bucket put back with a delay. A task is claimed once, so a redelivery is
+  // harmless; 4 days as the live queues (a nudge days late is worth nothing, the task is still in the table).
+  { name: 'outreach', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {
