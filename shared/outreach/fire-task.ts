@@ -201,15 +201,17 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
   if (!sends) return assignCallback(claimed, settings, now, deps);
 
   const text = await textOf(claimed, settings, now, deps);
-  const reach = await send(claimed, 'chat', text, now, deps);
+  let channel = claimed.channel ?? 'chat';
+  if (channel === 'sms' && !(await deps.takeSmsSlot(claimed.tenantId, claimed.shopId, day, smsAllowanceOn(day, settings.channels.sms)))) channel = 'chat';
+  const reach = await send(claimed, channel, text, now, deps);
   const reachAt = new Date(now.getTime() + settings.channels.resendAfterHours * 3600_000);
   await deps.markSent(claimed, reach, minuteOf(reachAt), now);
   return 'sent';
 }
 
 async function textOf(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<string> {
-  const template =
-    task.kind === 'urge-to-pay'
+  const template = task.template ??
+    (task.kind === 'urge-to-pay'
       ? settings.urgeToPay.template
       : task.kind === 'shipping-notice'
         ? settings.shippingNotice.template
@@ -217,7 +219,7 @@ async function textOf(task: OutreachTask, settings: OutreachSettings, now: Date,
           ? settings.urgeToConfirm.template
           : task.kind === 'review-invitation'
             ? settings.reviewInvitation.template
-            : settings.deliveryCallback.template;
+            : settings.deliveryCallback.template);
   const coupon = chooseCouponRow(settings.coupons, now);
   return renderTemplate(template, {
     shopName: await cached('name', task.tenantId, task.shopId, () => deps.shopName(task.tenantId, task.shopId)),
@@ -239,7 +241,7 @@ async function send(task: OutreachTask, channel: Channel, text: string, now: Dat
     tenantId: task.tenantId,
     shopId: task.shopId,
     platform: task.platform,
-    buyerId: task.buyerId,
+    buyerId: task.platformBuyerId,
     text,
     taskId: task.taskId,
     kind: task.kind,

@@ -60,7 +60,10 @@ export const outreachTaskSchema = z.object({
   nudge: z.number().int().min(0).max(2),
   platform: platformSchema,
   orderId: platformIdSchema.optional(),
+  /** The kefu buyer (their conversations, opt-out, daily cap); the platform's id when no link says otherwise. */
   buyerId: platformIdSchema,
+  /** The buyer as the platform knows them: what its chat API and the SMS provider are given. */
+  platformBuyerId: platformIdSchema,
   brandId: idSchema,
   status: z.enum(taskStatuses),
   /** When it was meant to go; `dueMinute` (UTC `yyyy-mm-ddTHH:MM`) is where the index files it now (after deferrals). */
@@ -70,6 +73,10 @@ export const outreachTaskSchema = z.object({
   assignTo: z.enum(['robot', 'agents']),
   assigneeId: idSchema.optional(),
   reason: z.string().max(200).optional(),
+  /** A campaign's own text (checked like a settings template); order tasks use the shop's template of their kind. */
+  template: z.string().max(2000).optional(),
+  /** The first channel (campaigns may choose SMS); order tasks start on the platform chat. */
+  channel: z.enum(channels).optional(),
   deferrals: z.number().int().nonnegative(),
   reach: reachSchema.optional(),
   outcome: z.enum(callbackOutcomes).optional(),

@@ -15,6 +15,7 @@ import { isConditionalCheckFailed, isTransactionCanceled, namedTransaction } fro
 export const couponIssuanceSchema = z.object({
   tenantId: z.string(),
   shopId: z.string(),
+  platform: z.string(),
   couponId: z.string(),
   buyerId: z.string(),
   taskId: z.string().optional(),

@@ -184,6 +184,10 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     if (verb === undefined) return { order };
     if (verb === 'refunds' && refundId !== undefined) return refundStep(order, refundId, refundVerb, body);
     if (verb === 'refunds') return openRefund(order, body);
+    if (verb === 'rate' && body.result !== undefined) {
+      if (!['good', 'neutral', 'bad'].includes(String(body.result))) throw new SimError(400, 'result: good, neutral or bad');
+      order.rating = body.result as SimOrder['rating'];
+    }
     return orderStep(order, verb);
   }
 
