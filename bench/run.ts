@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|outreach|all] [--tasks <outreach: 1000-1000000>] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *                [--shops 50 (orders)]
  *                [--handler-threads 0,1,0,1]
  *
@@ -30,6 +30,7 @@ import { defaultOptions, defineScenario, scenarioNames, seedScenario, type Scena
 import { formatFlood, runFlood } from './flood';
 import { formatCaseSweep, runCaseSweep } from './case-sweep';
 import { formatOrders, ordersBounds, ordersDefaults, runOrders } from './orders';
+import { defaultOutreachBenchOptions, formatOutreach, runOutreachBench } from './outreach';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -37,6 +38,7 @@ function options() {
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'all' },
+      tasks: { type: 'string' },
       rate: { type: 'string' },
       seconds: { type: 'string' },
       'whale-buyers': { type: 'string' },
@@ -53,7 +55,7 @@ function options() {
   }
   const scenario = values.scenario ?? 'all';
   // flood is a robustness run with its own driver (bench/flood.ts); `all` is the message-path scenarios.
-  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'case-sweep' && scenario !== 'orders' && !scenarioNames.includes(scenario as ScenarioName)) {
+  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'case-sweep' && scenario !== 'orders' && scenario !== 'outreach' && !scenarioNames.includes(scenario as ScenarioName)) {
     throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, case-sweep, orders or all, not ${scenario}`);
   }
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
@@ -70,10 +72,12 @@ function options() {
   }
   return {
     handlerThreads,
-    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'case-sweep' || scenario === 'orders' ? [] : [scenario as ScenarioName],
+    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'case-sweep' || scenario === 'orders' || scenario === 'outreach' ? [] : [scenario as ScenarioName],
     flood: scenario === 'flood',
     // The after-sales tail (bench/case-sweep.ts): its own engines, no local stack.
     caseSweep: scenario === 'case-sweep',
+    // Outreach at Double 11 scale (bench/outreach.ts): its own engines, tasks due in one minute.
+    outreach: scenario === 'outreach' ? { ...defaultOutreachBenchOptions, tasks: bounded('tasks', values.tasks, defaultOutreachBenchOptions.tasks, 1000, 1_000_000) } : undefined,
     // The midnight order burst (bench/orders.ts): its own rate and window bounds (issue target 333/s for 60 s, 50 shops).
     orders:
       scenario === 'orders'
@@ -311,6 +315,13 @@ async function main(): Promise<void> {
   // Powertools Metrics prints one EMF line per stored message to stdout; in Lambda that goes to CloudWatch Logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const runStarted = Date.now();
+  if (opts.outreach) {
+    const result = await runOutreachBench(new Meters(), opts.outreach);
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'outreach.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${formatOutreach(result)}\n\nJSON: bench/results/outreach.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+    return;
+  }
   if (opts.caseSweep) {
     const result = await runCaseSweep(new Meters());
     mkdirSync(resultsDir, { recursive: true });
