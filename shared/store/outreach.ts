@@ -164,10 +164,15 @@ export function claimTask(tenantId: string, taskId: string, dueMinute: string, n
 }
 
 /**
- * Moves a scheduled or claimed task to a later minute (quiet hours, the daily cap, no agent free), filing
- * it there in the same transaction: deferred, never dropped. Conditioned on the minute it was under.
+ * One conditional update of a task and a due entry filed for it, in one transaction: the entry exists
+ * only if the task moved. False when the task's condition failed (someone else moved it).
  */
-export async function deferTask(task: OutreachTask, toMinute: string, reason: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+async function updateTaskAndFile(
+  task: OutreachTask,
+  update: { expression: string; condition: string; values: Record<string, unknown> },
+  file: { minute: string; phase: DuePhase },
+  client: DynamoDBDocumentClient,
+): Promise<boolean> {
   const table = env().TABLE_NAME;
   try {
     await client.send(
@@ -177,13 +182,13 @@ export async function deferTask(task: OutreachTask, toMinute: string, reason: st
             Update: {
               TableName: table,
               Key: keys.outreachTask(task.tenantId, task.taskId),
-              UpdateExpression: 'SET #status = :scheduled, dueMinute = :to, reason = :reason, updatedAt = :now ADD deferrals :one REMOVE claimedAt',
-              ConditionExpression: 'dueMinute = :from AND #status IN (:scheduled, :sending)',
+              UpdateExpression: update.expression,
+              ConditionExpression: update.condition,
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':scheduled': 'scheduled', ':sending': 'sending', ':to': toMinute, ':from': task.dueMinute, ':reason': reason, ':now': now.toISOString(), ':one': 1 },
+              ExpressionAttributeValues: update.values,
             },
           },
-          { Put: { TableName: table, Item: dueEntryItem(task.tenantId, task.taskId, toMinute, 'send') } },
+          { Put: { TableName: table, Item: dueEntryItem(task.tenantId, task.taskId, file.minute, file.phase) } },
         ],
       }),
     );
@@ -194,32 +199,35 @@ export async function deferTask(task: OutreachTask, toMinute: string, reason: st
   }
 }
 
+/**
+ * Moves a scheduled or claimed task to a later minute (quiet hours, the daily cap, no agent free), filing
+ * it there in the same transaction: deferred, never dropped. Conditioned on the minute it was under.
+ */
+export function deferTask(task: OutreachTask, toMinute: string, reason: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  return updateTaskAndFile(
+    task,
+    {
+      expression: 'SET #status = :scheduled, dueMinute = :to, reason = :reason, updatedAt = :now ADD deferrals :one REMOVE claimedAt',
+      condition: 'dueMinute = :from AND #status IN (:scheduled, :sending)',
+      values: { ':scheduled': 'scheduled', ':sending': 'sending', ':to': toMinute, ':from': task.dueMinute, ':reason': reason, ':now': now.toISOString(), ':one': 1 },
+    },
+    { minute: toMinute, phase: 'send' },
+    client,
+  );
+}
+
 /** Records the send (sending → sent) and files the reach check at `reachMinute` in one transaction. */
-export async function markSent(task: OutreachTask, reach: Reach, reachMinute: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
-  const table = env().TABLE_NAME;
-  try {
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: keys.outreachTask(task.tenantId, task.taskId),
-              UpdateExpression: 'SET #status = :sent, reach = :reach, updatedAt = :now',
-              ConditionExpression: 'dueMinute = :minute AND #status = :sending',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':sent': 'sent', ':sending': 'sending', ':reach': reach, ':now': now.toISOString(), ':minute': task.dueMinute },
-            },
-          },
-          { Put: { TableName: table, Item: dueEntryItem(task.tenantId, task.taskId, reachMinute, 'reach') } },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isTransactionCanceled(error)) return false;
-    throw error;
-  }
+export function markSent(task: OutreachTask, reach: Reach, reachMinute: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  return updateTaskAndFile(
+    task,
+    {
+      expression: 'SET #status = :sent, reach = :reach, updatedAt = :now',
+      condition: 'dueMinute = :minute AND #status = :sending',
+      values: { ':sent': 'sent', ':sending': 'sending', ':reach': reach, ':now': now.toISOString(), ':minute': task.dueMinute },
+    },
+    { minute: reachMinute, phase: 'reach' },
+    client,
+  );
 }
 
 /** Updates the reach of a sent task (read, replied, the one resend), only while nothing else changed it. */
