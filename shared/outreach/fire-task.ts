@@ -81,7 +81,9 @@ export const fireDependencies = {
   appendToConversation: async (task: OutreachTask, text: string, now: Date) => {
     const conversationId = await findOpenConversationId(task.tenantId, task.shopId, task.buyerId);
     const conversation = conversationId ? await getConversation(task.tenantId, conversationId, { consistent: true }) : undefined;
-    if (!conversation || conversation.status === 'closed') return undefined;
+    // A buyer question waiting for an answer: the outreach message must not count as the answer (response
+    // KPIs), so it goes through the platform's chat instead and the agent's reply stays the response.
+    if (!conversation || conversation.status === 'closed' || conversation.pendingQuestionSince !== undefined) return undefined;
     const appended = await appendMessage(
       {
         tenantId: task.tenantId,
