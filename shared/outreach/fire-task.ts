@@ -159,9 +159,11 @@ export const forgetCachedSettings = () => shopCache.clear();
 
 export async function fireTask(job: FireJob, now: Date, deps: FireDependencies = fireDependencies): Promise<FireOutcome> {
   const task = await deps.getTask(job.tenantId, job.taskId);
-  if (!task || task.dueMinute !== job.dueMinute) return 'stale';
+  if (!task) return 'stale';
   const settings = await cachedSettings(task.tenantId, task.shopId, deps);
+  // A reach check is filed at its own minute; it acts once through the reach's conditional update.
   if (job.phase === 'reach') return checkReach(task, settings, now, deps);
+  if (task.dueMinute !== job.dueMinute) return 'stale';
   if (task.status !== 'scheduled' && task.status !== 'sending') return 'stale';
 
   if (await deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId)) {

@@ -176,6 +176,28 @@ describe('outreach rules on DynamoDB Local', () => {
     for (const task of tasks) expect((await listDueEntries(task.dueMinute, dueShardOf(tenant, task.taskId), 10)).entries.find((e) => e.taskId === task.taskId)).toBeUndefined();
   });
 
+  it('unread after N hours → one resend on the other channel (SMS within the shop ramp), never a second', async () => {
+    await saveSettings(tenant, 'shop-sms', { channels: { resendAfterHours: 2, sms: { enabled: true, startPerDay: 1, growth: 1 } }, quietHours: { start: '00:00', end: '00:00' } });
+    const first = campaignTask(tenant, 'shop-sms', `ot_reach_${randomUUID().slice(0, 6)}`, 'buyer-reach-1', morning);
+    const second = campaignTask(tenant, 'shop-sms', `ot_reach_${randomUUID().slice(0, 6)}`, 'buyer-reach-2', morning);
+    await Promise.all([createTask(first), createTask(second)]);
+    const gateway = recordingGateway();
+    expect(await fireTask(fireJob(first.taskId, first.dueMinute), morning, gateway.deps)).toBe('sent');
+    expect(await fireTask(fireJob(second.taskId, second.dueMinute), morning, gateway.deps)).toBe('sent');
+    expect(gateway.sent.map((item) => item.channel)).toEqual(['chat', 'chat']);
+    const reachMinute = minuteOf(plus(morning, 120));
+    const reachBucket = await listDueEntries(reachMinute, dueShardOf(tenant, first.taskId), 500);
+    expect(reachBucket.entries).toContainEqual(expect.objectContaining({ taskId: first.taskId, phase: 'reach' }));
+    const later = plus(morning, 121);
+    const [a, b] = await Promise.all([fireTask(fireJob(first.taskId, reachMinute, 'reach'), later, gateway.deps), fireTask(fireJob(first.taskId, reachMinute, 'reach'), later, gateway.deps)]);
+    expect([a, b].sort()).toEqual(['nothing-to-do', 'resent']);
+    expect(gateway.to(first.taskId).map((item) => item.channel)).toEqual(['chat', 'sms']);
+    expect((await getTask(tenant, first.taskId))?.reach).toMatchObject({ channel: 'chat', resentOn: 'sms' });
+    // The shop's ramp allows one SMS today: the second buyer gets no resend.
+    expect(await fireTask(fireJob(second.taskId, reachMinute, 'reach'), later, gateway.deps)).toBe('nothing-to-do');
+    expect(gateway.to(second.taskId)).toHaveLength(1);
+  });
+
   it('the coupon budget is never overspent by 50 concurrent issuances; a retried issuance spends once', async () => {
     const settings = { shopId: 'shop-a', ...outreachSettingsBody.parse({ coupons: { dailyBudgetMinor: 1000, strategy: [{ when: 'steady', kind: 'coupon', amountMinor: 300 }] } }) };
     const results = await Promise.all(
