@@ -147,4 +147,44 @@ describe('a client shop onboarded in a day (local stack)', () => {
     expect((await call('GET', '/v1/shops/mist-tea/checklist', stranger)).status).toBe(404);
     expect((await call('GET', '/v1/shops/mist-tea/catalogue-imports/launch', stranger)).status).toBe(404);
   }, 180_000);
+
+  it('takes an expired militia member offline on the expiry sweep: socket closed, their conversation reaches another agent with every message (issue 10, row 25)', async () => {
+    const admin = await sign('chun-admin', 'admin');
+    const shop = { name: '叶子店', category: 'tea', routing: { mode: 'by-stage', groups: { 'pre-sale': 'leaf-pre', 'in-sale': 'leaf-pre', 'after-sale': 'leaf-after' } } };
+    expect((await call('PUT', '/v1/shops/leaf', admin, shop)).status).toBe(200);
+    const expiresAt = new Date(Date.now() + 8_000).toISOString();
+    const roster = `userId,name,stage,shopIds,cap,startsAt,expiresAt\nmilitia-hr-1,人事小王,pre-sale,leaf,10,2020-01-01T00:00:00Z,${expiresAt}\n`;
+    expect(await call('POST', '/v1/militia/imports', admin, { csv: roster })).toMatchObject({ status: 200, body: { imported: 1 } });
+    expect(await call('POST', '/v1/users', admin, { userId: 'leaf-regular', name: '正式客服', role: 'agent', shopIds: ['leaf'] })).toMatchObject({ status: 201 });
+
+    const member = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('militia-hr-1', 'agent', ['leaf']));
+    clients.push(member);
+    expect(await member.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+    const buyer = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('buyer-leaf', 'buyer'));
+    clients.push(buyer);
+    const ack = await buyer.request({ action: 'sendMessage', shopId: 'leaf', clientMessageId: 'l1', text: '白茶怎么泡？' });
+    const conversationId = ack.conversationId as string;
+    await member.next((f) => f.type === 'assigned' && f.conversationId === conversationId);
+    expect(await member.request({ action: 'sendMessage', conversationId, clientMessageId: 'm1', text: '亲，90度水' })).toMatchObject({ type: 'ack' });
+    const regular = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('leaf-regular', 'agent', ['leaf']));
+    clients.push(regular);
+    expect(await regular.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+
+    // Before the expiry the sweep leaves the member alone.
+    await stack.runSchedule('ExpireMilitia', new Date());
+    expect(member.socket.readyState).toBe(member.socket.OPEN);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(expiresAt) - Date.now() + 200)));
+    await stack.runSchedule('ExpireMilitia', new Date());
+    await member.closedWithin(5_000);
+    const assigned = await regular.next((f) => f.type === 'assigned' && f.conversationId === conversationId, 15_000);
+    expect((assigned.messages as { seq: number; text: string }[]).map((m) => [m.seq, m.text])).toEqual([
+      [1, '白茶怎么泡？'],
+      [2, '亲，90度水'],
+    ]);
+    expect(await call('POST', '/v1/connect-tickets', await sign('militia-hr-1', 'agent', ['leaf']))).toMatchObject({ status: 403, body: { error: { code: 'ACCOUNT_EXPIRED' } } });
+    // A second run finds nothing left to do: no second hand-over.
+    await stack.runSchedule('ExpireMilitia', new Date());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(regular.frames.filter((f) => f.type === 'assigned' && f.conversationId === conversationId)).toHaveLength(1);
+  }, 60_000);
 });
