@@ -164,6 +164,7 @@ export async function runOnboardingImport(meters: Meters, options: OnboardingImp
         "Billed units = DynamoDB Local's ConsumedCapacity plus bench/meters.ts corrections (0.5 RRU minimum per empty Query, transactions at 2x).",
         'Users: a user item per row, an agent item and one membership per routing group for agents (2 groups per shop), BatchWrite 25 a call, 8 calls in flight; reads: shops, existing users and agents (BatchGet), seats, tenant. The import is synchronous (one request).',
         'Catalogue: the products and their title-word items of a new version, written by the batch consumer function; the SQS hop between start and batches is not timed (batches = SQS messages sent).',
+        'Not in readUnitsPerRow: the existence check BatchGets every row\'s user and agent key (strongly consistent). DynamoDB Local reports nothing for keys that do not exist; DynamoDB bills 1 RRU per key read, so add about 2 RRU per row.',
         `USD at DynamoDB on-demand list prices (${awsPrices.region}, ${awsPrices.asOf}). DynamoDB Local on a shared 2-core machine: times compare only within one run.`,
       ],
     };
