@@ -10,16 +10,16 @@
  * batches (= SQS messages) is reported.
  */
 import { cpus, loadavg } from 'node:os';
-import { localCredentials, localRegion, startEngines } from '../infra/local/engines';
+import { startEngines } from '../infra/local/engines';
 import type { Identity } from '../shared/auth/identity';
 import { catalogueDependencies, importCatalogueBatch, startCatalogueImport } from '../shared/catalogue/import-catalogue';
 import type { CatalogueBatchJob } from '../shared/catalogue/import-job';
 import { importUsers } from '../shared/people/manage-users';
 import { putShop } from '../shared/routing/manage-shops';
 import { dynamo } from '../shared/runtime/clients';
-import { resetEnvForTests } from '../shared/runtime/env';
 import { createTenant } from '../shared/tenants/manage-tenants';
 import { awsPrices } from './aws-prices';
+import { pointAtEngines, units } from './case-sweep';
 import type { Meters } from './meters';
 
 export interface OnboardingImportOptions {
@@ -53,20 +53,6 @@ export interface OnboardingImportResult {
 const tenantId = 'bench-onboarding';
 const operator: Identity = { tenantId: 'kefu-platform', userId: 'bench-operator', role: 'platform', shopIds: [] };
 const admin: Identity = { tenantId, userId: 'bench-admin', role: 'admin', shopIds: [] };
-
-function units(meters: Meters) {
-  let read = 0;
-  let write = 0;
-  let calls = 0;
-  for (const operations of Object.values(meters.snapshot().dynamo)) {
-    for (const stats of Object.values(operations)) {
-      read += stats.billedReadUnits;
-      write += stats.billedWriteUnits;
-      calls += stats.calls;
-    }
-  }
-  return { read, write, calls };
-}
 
 function measure(rows: number, ms: number, meters: Meters): ImportMeasure {
   const { read, write, calls } = units(meters);
@@ -108,12 +94,7 @@ function catalogueCsv(count: number): string {
 export async function runOnboardingImport(meters: Meters, options: OnboardingImportOptions = defaultOnboardingImportOptions): Promise<OnboardingImportResult> {
   const engines = await startEngines({ restart: false });
   try {
-    process.env.AWS_REGION = localRegion;
-    process.env.AWS_ACCESS_KEY_ID = localCredentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = localCredentials.secretAccessKey;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = engines.dynamoEndpoint;
-    process.env.TABLE_NAME = engines.tableName;
-    resetEnvForTests();
+    pointAtEngines(engines);
     await createTenant(operator, {
       tenantId,
       name: 'Bench BPO',
