@@ -298,7 +298,7 @@ describe('every onboarding operation (issue 12), as documented', () => {
   }, 30_000);
 
   it('invites, lists, re-roles, disables, re-enables and imports users: 200, 201, 400, 403, 404, 409 (SEAT_LIMIT, USER_EXISTS)', async () => {
-    const people = { ...firm, tenantId: 'contract-people', limits: { shops: 10, seats: 3 }, firstAdmin: { userId: 'people-boss' } };
+    const people = { ...firm, tenantId: 'contract-people', limits: { shops: 10, seats: 4 }, firstAdmin: { userId: 'people-boss' } };
     expect(await call('POST', '/v1/tenants', { token: await platform(), body: people })).toMatchObject({ status: 201 });
     const signIn = (userId: string, role: Role, shopIds: string[] = []) => stack.issuer.sign({ userId, tenantId: 'contract-people', role, shopIds });
     const boss = await signIn('people-boss', 'admin');
@@ -309,7 +309,7 @@ describe('every onboarding operation (issue 12), as documented', () => {
     expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-a1', name: '又一个', role: 'agent', shopIds: ['people-shop'] } })).toMatchObject({ status: 409, body: { error: { code: 'USER_EXISTS' } } });
     expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-x', name: 'x', role: 'boss' } })).toMatchObject({ status: 400 });
     expect(await call('POST', '/v1/users', { token: supervisor, body: { userId: 'people-x', name: 'x', role: 'agent', shopIds: ['elsewhere'] } })).toMatchObject({ status: 404 });
-    expect(await call('GET', '/v1/users?status=active&limit=50', { token: boss })).toMatchObject({ status: 200, body: { users: [{ userId: 'people-a1' }, { userId: 'people-sup' }] } });
+    expect(await call('GET', '/v1/users?status=active&limit=50', { token: boss })).toMatchObject({ status: 200, body: { users: [{ userId: 'people-a1' }, { userId: 'people-boss' }, { userId: 'people-sup' }] } });
     expect(await call('GET', '/v1/users?limit=0', { token: boss })).toMatchObject({ status: 400 });
     const csv = 'userId,name,role,shopIds\npeople-a2,客服二,agent,people-shop\npeople-a3,客服三,agent,people-shop\n';
     expect(await call('POST', '/v1/user-imports?dryRun=true', { token: boss, body: { csv } })).toMatchObject({ status: 200, body: { valid: false, errors: [{ code: 'SEAT_LIMIT' }] } });

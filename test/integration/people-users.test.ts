@@ -56,7 +56,7 @@ describe('staff accounts (DynamoDB Local)', () => {
     const invited = await invite(adminA, { userId: 'wu', name: '小吴', role: 'agent', shopIds: ['tea'] });
     expect(invited).toMatchObject({ status: 201, body: { userId: 'wu', role: 'agent', shopIds: ['tea'], status: 'active', version: 1, createdBy: 'boss-a' } });
     expect(await storedItem(keys.agent(tenantA, 'wu'))).toMatchObject({ shopIds: ['tea'], groupIds: ['tea-pre', 'tea-after'], cap: 8, presence: 'offline', load: 0 });
-    expect(await seats(tenantA)).toBe(1);
+    expect(await seats(tenantA)).toBe(2); // the first admin, made with the tenant, holds the first seat
     const supervisor = await invite(adminA, { userId: 'sup-a', name: '主管', role: 'supervisor', shopIds: ['tea'] });
     expect(supervisor.status).toBe(201);
     expect(await storedItem(keys.agent(tenantA, 'sup-a'))).toBeUndefined();
@@ -89,14 +89,14 @@ describe('staff accounts (DynamoDB Local)', () => {
   });
 
   it('keeps each tenant to itself and a supervisor to agents of their shops (rows 14, 15)', async () => {
-    expect((await users(adminB)).body.users).toEqual([]);
+    expect((await users(adminB)).body.users.map((u: { userId: string }) => u.userId)).toEqual(['boss-b']);
     expect(await disable(adminB, 'wu')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
     expect(await disable(adminB, 'no-such-user')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
     expect((await callHttp(patchUser, adminB, { method: 'PATCH', ...userPath('wu'), body: { role: 'admin' } })).status).toBe(404);
     // B's admin inviting "wu" makes B's own wu: A's is untouched.
     expect((await invite(adminB, { userId: 'wu', name: 'B 的吴', role: 'ops' })).status).toBe(201);
     expect(await storedItem(keys.user(tenantA, 'wu'))).toMatchObject({ name: '小吴', role: 'agent', status: 'active' });
-    expect((await users(adminA)).body.users.map((u: { userId: string }) => u.userId)).toEqual(['sup-a', 'wu']);
+    expect((await users(adminA)).body.users.map((u: { userId: string }) => u.userId)).toEqual(['boss-a', 'sup-a', 'wu']);
 
     // A supervisor cannot re-role, invites only agents of their shops, sees only those agents.
     expect(await callHttp(patchUser, supervisorA, { method: 'PATCH', ...userPath('wu'), body: { role: 'supervisor' } })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
