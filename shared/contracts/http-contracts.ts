@@ -56,7 +56,7 @@ import { outreachHttpContracts } from './outreach-contracts';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue' | 'outreach';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue' | 'users' | 'outreach';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
