@@ -360,6 +360,54 @@ export const keys = {
   caseDueHour: (hour: string, shard: number) => ({ pk: `CASEDUE#${hour}#${shard}` }),
   /** The last minute the deadline sweep finished (conditional advance: a second run of a minute reads nothing, row 25). */
   caseSweepCursor: (name: string): Key => ({ pk: `SWEEP#${name}`, sk: 'CURSOR' }),
+  // ---- outreach (issue 8; shared/store/outreach.ts, docs/outreach-design.md) ----
+  /**
+   * One outreach task: its whole state and `status` (a cancel is one conditional update of this item, O(1)).
+   * gsi1 while a delivery callback sits in an agent's work list, soonest due first.
+   */
+  outreachTask: (tenantId: string, taskId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#OUTREACH#${taskId}`, sk: 'TASK' }),
+  outreachTaskInAgentList: (tenantId: string, agentId: string, dueAt: string, taskId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#OUTREACH`,
+    gsi1sk: `${dueAt}#${taskId}`,
+  }),
+  outreachTasksOfAgent: (tenantId: string, agentId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#OUTREACH` }),
+  /**
+   * The outreach due-time index: one partition per minute and shard (`OUTDUE#<minute>#<shard>`), the
+   * tenant and task in the sort key (`<phase>#T#<tenant>#<taskId>`). Like the case index it belongs to no
+   * tenant (the sweep serves all) and is never reachable from a request. A partition per minute, not per
+   * hour: a Double 11 minute holds up to a million entries, and each shard of it must take its ~1/64 of
+   * the writes and be drained in parallel.
+   */
+  outreachDue: (dueMinute: string, shard: number, phase: string, tenantId: string, taskId: string): Key => ({
+    pk: `OUTDUE#${dueMinute}#${shard}`,
+    sk: `${phase}#${tenantPrefix(tenantId)}#${taskId}`,
+  }),
+  outreachDueBucket: (dueMinute: string, shard: number) => ({ pk: `OUTDUE#${dueMinute}#${shard}` }),
+  /** A shop's outreach settings; the shop's outreach partition also holds its day counters below. */
+  outreachSettings: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#OUTREACH`, sk: 'SETTINGS' }),
+  /** Coupon money committed on a shop's local day (conditional ADD: never past the budget). */
+  couponBudgetDay: (tenantId: string, shopId: string, day: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#OUTREACH`, sk: `BUDGET#${day}` }),
+  /** SMS sent by a shop on a local day, against its ramp-up allowance. */
+  smsDay: (tenantId: string, shopId: string, day: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#OUTREACH`, sk: `SMS#${day}` }),
+  /** A shop's send tokens in one second (its token bucket after the queue), expiring with the window. */
+  outreachShopRate: (tenantId: string, shopId: string, second: number): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#OUTREACH`, sk: `RATE#${second}` }),
+  /**
+   * A platform's send tokens in one second, across every tenant: the platform's quota is per app (one
+   * kefu deployment), so like region capacity it starts with no tenant and holds only a count.
+   */
+  outreachPlatformRate: (platform: string, second: number): Key => ({ pk: `OUTRATE#${platform}#${second}`, sk: 'RATE' }),
+  /** A buyer's outreach on a local day across a brand's shops: the set of task ids sent (size ≤ the cap). */
+  outreachBuyerDay: (tenantId: string, brandId: string, buyerId: string, day: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#BRAND#${brandId}#BUYER#${buyerId}#OUTREACH`,
+    sk: `DAY#${day}`,
+  }),
+  /** A buyer's opt-out (退订) from a brand's outreach, in the same partition. */
+  outreachOptOut: (tenantId: string, brandId: string, buyerId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#BRAND#${brandId}#BUYER#${buyerId}#OUTREACH`,
+    sk: 'OPTOUT',
+  }),
+  /** One coupon issuance (its own idempotency key); written with the budget it spends, in one transaction. */
+  couponIssuance: (tenantId: string, couponId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#COUPON#${couponId}`, sk: 'COUPON' }),
   // ---- onboarding (issue 12): tenants' lifecycle, audit log, shop catalogues, imports ----
   /**
    * A tenant whose deletion was confirmed, due for purging at `purgeAfter` (ISO). Like idleCheck, not
