@@ -540,7 +540,7 @@ describe('the FAQ robot operations, as documented (issue 8 §3)', () => {
     expect(await call('GET', '/v1/shops/old-time-apparel/faq-entries/contract-invoice', { token: supervisor })).toMatchObject({ status: 200 });
     expect(await call('GET', '/v1/shops/old-time-apparel/faq-entries', { token: supervisor })).toMatchObject({ status: 200 });
     const bad = await call('PUT', '/v1/shops/old-time-apparel/faq-entries/contract-bad', { token: supervisor, body: { ...entry, answers: ['{coupon}'] } });
-    expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', details: [{ field: 'body.answers.0' }] } });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.answers.0' }] } } });
     expect(await call('POST', '/v1/shops/old-time-apparel/faq-imports', { token: supervisor, body: { entries: [{ faqId: 'contract-import', entry }] } })).toMatchObject({ status: 200, body: { imported: 1 } });
     expect(await call('DELETE', '/v1/shops/old-time-apparel/faq-entries/contract-import', { token: supervisor })).toMatchObject({ status: 204 });
     expect(await call('DELETE', '/v1/shops/old-time-apparel/faq-entries/contract-import', { token: supervisor })).toMatchObject({ status: 404 });
