@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|robot|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *                [--shops 50 (orders)]
  *                [--handler-threads 0,1,0,1]
  *
@@ -30,6 +30,7 @@ import { defaultOptions, defineScenario, scenarioNames, seedScenario, type Scena
 import { formatFlood, runFlood } from './flood';
 import { formatCaseSweep, runCaseSweep } from './case-sweep';
 import { formatOrders, ordersBounds, ordersDefaults, runOrders } from './orders';
+import { formatRobot, runRobotBench } from './robot';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -305,6 +306,15 @@ function exitIfStopHangs(): void {
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--scenario=robot') || args[args.indexOf('--scenario') + 1] === 'robot') {
+    // The FAQ robot's answer latency (bench/robot.ts): its own stack with the demo FAQ.
+    const result = await runRobotBench({ buyers: 60, concurrency: 10 });
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'robot.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`${formatRobot(result)}\nJSON: bench/results/robot.json`);
+    return;
+  }
   const opts = options();
   // Handlers log through Powertools at the level the stack passes on; the benchmark keeps them to warnings.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
