@@ -34,6 +34,8 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
   const set = (JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/robot-questions.json'), 'utf8')) as { questions: LabelledQuestion[] }).questions.filter(
     (q) => shops.includes(q.shopId) && q.expect !== null && q.expect !== 'handoff',
   );
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
   const latencies: number[] = [];
   let timedOut = 0;
@@ -60,7 +62,7 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
         for (let i = 0; i < 5; i++) {
           const question = mine[(n * 5 + i) % mine.length]!;
           const t0 = performance.now();
-          const ack = await client.request({ action: 'sendMessage', shopId, clientMessageId: `q${i}`, text: question.text, ...(conversationId ? { conversationId } : {}) });
+          const ack = await client.request({ action: 'sendMessage', shopId, clientMessageId: `q${i}`, text: question.text, ...(conversationId ? { conversationId } : {}) }, 30_000);
           conversationId = String(ack.conversationId);
           asked++;
           const id = conversationId;

@@ -86,7 +86,7 @@ describe('the FAQ robot (DynamoDB Local + SQS server)', () => {
     expect(await getRobotSettings(tenant, shop)).toMatchObject({ stored: false, faqVersion: 0 });
   });
 
-  it("never reads or changes another shop's or tenant's FAQ: 404 like a missing shop, and a shop id another tenant also has is theirs alone", async () => {
+  it("never reads or changes another shop's or tenant's FAQ: 404 like a missing shop, and a shop id another tenant also has is theirs alone (rows 14, 15)", async () => {
     expect((await putFaq(otherShopSupervisor, shop, 'courier', courier)).statusCode).toBe(404);
     expect((await putFaq(foreignAdmin, otherShop, 'courier', courier)).statusCode).toBe(404);
     expect((await putSettings(foreignAdmin, otherShop, { mode: 'always' })).statusCode).toBe(404);
@@ -125,7 +125,7 @@ describe('the FAQ robot (DynamoDB Local + SQS server)', () => {
     expect(log.messages[1]!.text).not.toContain('顺丰');
   });
 
-  it('hands over after two misses in a row, at the front of the waiting line, with a routing job and a wait check that tells the buyer their place', async () => {
+  it('hands over after two misses in a row, at the front of the waiting line, with a routing job and a wait check that tells the buyer their place once, even run twice (row 1)', async () => {
     // Someone waiting already, without the robot (another stage line would not compete: same shop and stage).
     await putSettings(supervisor, shop, { mode: 'off' });
     const early = await ask(tenant, shop, 'buyer-early', '在吗');
