@@ -23,6 +23,8 @@ export interface RobotBenchResult {
   answered: number;
   concurrency: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** The same questions' send → ack (the buyer's own sendMessage, robot step included): the stack's baseline in the same run. */
+  ackMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   /** Questions whose answer did not arrive within 5 s. */
   timedOut: number;
   durationMs: number;
@@ -38,6 +40,7 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
   const latencies: number[] = [];
+  const acks: number[] = [];
   let timedOut = 0;
   let asked = 0;
   const started = Date.now();
@@ -63,6 +66,7 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
           const question = mine[(n * 5 + i) % mine.length]!;
           const t0 = performance.now();
           const ack = await client.request({ action: 'sendMessage', shopId, clientMessageId: `q${i}`, text: question.text, ...(conversationId ? { conversationId } : {}) }, 30_000);
+          acks.push(performance.now() - t0);
           conversationId = String(ack.conversationId);
           asked++;
           const id = conversationId;
@@ -87,8 +91,11 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
   } finally {
     await stack.stop();
   }
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 10) / 10;
+  const percentiles = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 10) / 10;
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), mean: Math.round((sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length)) * 10) / 10 };
+  };
   return {
     scenario: 'robot',
     at: new Date().toISOString(),
@@ -96,7 +103,8 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
     questions: asked,
     answered: latencies.length,
     concurrency: options.concurrency,
-    latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), mean: Math.round((latencies.reduce((s, v) => s + v, 0) / Math.max(1, latencies.length)) * 10) / 10 },
+    latencyMs: percentiles(latencies),
+    ackMs: percentiles(acks),
     timedOut,
     durationMs: Date.now() - started,
   };
@@ -104,5 +112,5 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
 
 export function formatRobot(result: RobotBenchResult): string {
   const l = result.latencyMs;
-  return `[robot] ${result.answered}/${result.questions} answered by the robot (${result.concurrency} buyers at a time, ${result.timedOut} timed out): question → answer frame p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms (load average ${result.machine.loadAverage})`;
+  return `[robot] ${result.answered}/${result.questions} answered by the robot (${result.concurrency} buyers at a time, ${result.timedOut} timed out): question → answer frame p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms; send → ack p50 ${result.ackMs.p50} ms, p99 ${result.ackMs.p99} ms (load average ${result.machine.loadAverage})`;
 }

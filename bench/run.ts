@@ -309,7 +309,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--scenario=robot') || args[args.indexOf('--scenario') + 1] === 'robot') {
     // The FAQ robot's answer latency (bench/robot.ts): its own stack with the demo FAQ.
-    const result = await runRobotBench({ buyers: 60, concurrency: 10 });
+    const concurrency = Number(args.find((a) => a.startsWith('--concurrency='))?.slice(14) ?? 10);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50) throw new Error('--concurrency= must be 1-50');
+    const result = await runRobotBench({ buyers: Math.max(20, concurrency * 6), concurrency });
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, 'robot.json'), `${JSON.stringify(result, null, 2)}\n`);
     console.log(`${formatRobot(result)}\nJSON: bench/results/robot.json`);
