@@ -25,6 +25,8 @@ export interface RobotBenchResult {
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   /** The same questions' send → ack (the buyer's own sendMessage, robot step included): the stack's baseline in the same run. */
   ackMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Per question, answer frame minus ack: the delivery of the robot's stored answer after the buyer's call returned. */
+  afterAckMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   /** Questions whose answer did not arrive within 5 s. */
   timedOut: number;
   durationMs: number;
@@ -41,6 +43,7 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
   const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
   const latencies: number[] = [];
   const acks: number[] = [];
+  const afterAck: number[] = [];
   let timedOut = 0;
   let asked = 0;
   const started = Date.now();
@@ -74,6 +77,7 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
           try {
             await client.next((f) => f.type === 'message' && f.conversationId === id && Number(f.seq) > seq && (f.message as { senderRole?: string }).senderRole === 'robot', 5000);
             latencies.push(performance.now() - t0);
+            afterAck.push(latencies.at(-1)! - acks.at(-1)!);
           } catch {
             timedOut++;
             return;
@@ -105,6 +109,7 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
     concurrency: options.concurrency,
     latencyMs: percentiles(latencies),
     ackMs: percentiles(acks),
+    afterAckMs: percentiles(afterAck),
     timedOut,
     durationMs: Date.now() - started,
   };
@@ -112,5 +117,5 @@ export async function runRobotBench(options: { buyers: number; concurrency: numb
 
 export function formatRobot(result: RobotBenchResult): string {
   const l = result.latencyMs;
-  return `[robot] ${result.answered}/${result.questions} answered by the robot (${result.concurrency} buyers at a time, ${result.timedOut} timed out): question → answer frame p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms; send → ack p50 ${result.ackMs.p50} ms, p99 ${result.ackMs.p99} ms (load average ${result.machine.loadAverage})`;
+  return `[robot] ${result.answered}/${result.questions} answered by the robot (${result.concurrency} buyers at a time, ${result.timedOut} timed out): question → answer frame p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms; send → ack p50 ${result.ackMs.p50} ms, p99 ${result.ackMs.p99} ms; ack → answer p50 ${result.afterAckMs.p50} ms, p99 ${result.afterAckMs.p99} ms (load average ${result.machine.loadAverage})`;
 }

@@ -19,7 +19,7 @@ let stopRecording: () => void;
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
   stopRecording = contractRecorder.recordFetch(stack.httpUrl);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
