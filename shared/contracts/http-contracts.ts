@@ -56,7 +56,7 @@ import { robotHttpContracts } from './robot-contracts';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue' | 'users';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
