@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|onboarding-import|outreach|all] [--tasks <outreach: 1000-1000000>] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|onboarding-import|outreach|robot|all] [--tasks <outreach: 1000-1000000>] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *                [--shops 50 (orders)]
  *                [--handler-threads 0,1,0,1]
  *
@@ -32,6 +32,7 @@ import { formatCaseSweep, runCaseSweep } from './case-sweep';
 import { formatOrders, ordersBounds, ordersDefaults, runOrders } from './orders';
 import { defaultOutreachBenchOptions, formatOutreach, runOutreachBench } from './outreach';
 import { formatOnboardingImport, runOnboardingImport } from './onboarding-import';
+import { formatRobot, runRobotBench } from './robot';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -312,6 +313,17 @@ function exitIfStopHangs(): void {
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--scenario=robot') || args[args.indexOf('--scenario') + 1] === 'robot') {
+    // The FAQ robot's answer latency (bench/robot.ts): its own stack with the demo FAQ.
+    const concurrency = Number(args.find((a) => a.startsWith('--concurrency='))?.slice(14) ?? 10);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50) throw new Error('--concurrency= must be 1-50');
+    const result = await runRobotBench({ buyers: Math.max(20, concurrency * 6), concurrency });
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'robot.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`${formatRobot(result)}\nJSON: bench/results/robot.json`);
+    return;
+  }
   const opts = options();
   // Handlers log through Powertools at the level the stack passes on; the benchmark keeps them to warnings.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';

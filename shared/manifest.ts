@@ -282,6 +282,15 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   },
   { name: 'ListAuditEntries', method: 'GET', path: '/v1/audit-entries', handler: 'functions/http/list-audit-entries.ts', access: ['table:read'] },
   ...outreachRoutes(),
+  // ---- the FAQ robot (issue 8 §3, docs/robot.md): admins and the shop's supervisors ----
+  { name: 'ListFaqEntries', method: 'GET', path: '/v1/shops/{shopId}/faq-entries', handler: 'functions/http/list-faq-entries.ts', access: ['table:read'] },
+  { name: 'PutFaqEntry', method: 'PUT', path: '/v1/shops/{shopId}/faq-entries/{faqId}', handler: 'functions/http/put-faq-entry.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetFaqEntry', method: 'GET', path: '/v1/shops/{shopId}/faq-entries/{faqId}', handler: 'functions/http/get-faq-entry.ts', access: ['table:read'] },
+  { name: 'DeleteFaqEntry', method: 'DELETE', path: '/v1/shops/{shopId}/faq-entries/{faqId}', handler: 'functions/http/delete-faq-entry.ts', access: ['table:write'] },
+  { name: 'ImportFaqEntries', method: 'POST', path: '/v1/shops/{shopId}/faq-imports', handler: 'functions/http/import-faq-entries.ts', access: ['table:read', 'table:write'] },
+  { name: 'PutRobotSettings', method: 'PUT', path: '/v1/shops/{shopId}/robot-settings', handler: 'functions/http/put-robot-settings.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetRobotSettings', method: 'GET', path: '/v1/shops/{shopId}/robot-settings', handler: 'functions/http/get-robot-settings.ts', access: ['table:read'] },
+  { name: 'GetRobotStats', method: 'GET', path: '/v1/shops/{shopId}/robot-stats', handler: 'functions/http/get-robot-stats.ts', access: ['table:read'] },
 ];
 
 /** Outreach (issue 8, docs/outreach-design.md): settings, campaign tasks, agents' callbacks and outcomes. */
@@ -415,7 +424,7 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     name: 'CheckResponseRounds',
     queue: 'rounds',
     handler: 'functions/queue/check-response-rounds.ts',
-    access: ['table:read', 'table:write', 'websocket:post', 'queue:rounds:send'],
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:rounds:send', 'queue:delivery:send'],
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 5,

@@ -7,6 +7,9 @@ import { getOrderIntegration, saveOrderIntegration } from '../../shared/store/or
 import { sealSecret } from '../../shared/store/secret-box';
 import { defaultRotationPeriodMinutes } from '../../shared/orders/integration';
 import { demoEndpointId } from './platform-simulator/demo-shops';
+import { listFaqEntries, putFaqEntries } from '../../shared/store/faq-entries';
+import { faqEntryBodySchema } from '../../shared/robot/faq';
+import { demoFaq } from './demo-faq';
 
 export interface SeedResult {
   created: number;
@@ -46,7 +49,16 @@ export async function seedDemoData(client: DynamoDBDocumentClient, now = new Dat
     ]),
   );
   outcomes.push(...(await Promise.all(demoOrderIntegrations.map((integration) => seedOrderIntegration(integration, client, now)))));
+  outcomes.push(...(await Promise.all(demoFaq.map((shop) => seedFaq(shop, client, now)))));
   return { created: outcomes.filter((o) => o === 'created').length, kept: outcomes.filter((o) => o === 'kept').length };
+}
+
+/** A demo shop's FAQ entries (infra/local/demo-faq.ts), in one transaction, if the shop has none yet. */
+async function seedFaq(shop: (typeof demoFaq)[number], client: DynamoDBDocumentClient, now: Date): Promise<'created' | 'kept'> {
+  if ((await listFaqEntries(shop.tenantId, shop.shopId, client)).length > 0) return 'kept';
+  const entries = Object.entries(shop.entries).map(([faqId, body]) => ({ faqId, shopId: shop.shopId, ...faqEntryBodySchema.parse(body), updatedAt: now.toISOString(), updatedBy: seedActor }));
+  await putFaqEntries(shop.tenantId, shop.shopId, entries, now, client);
+  return 'created';
 }
 
 /** A demo shop's order integration, sealed with the local secrets key like one PUT through the API. */

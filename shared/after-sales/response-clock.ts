@@ -31,6 +31,12 @@ export const responsePolicySchema = z.object({
    * and resumes at the next opening, for shops whose platform or contract counts that way.
    */
   clock: z.enum(['wall', 'service-time']),
+  /**
+   * Whether the FAQ robot's answers count as responses for the clock (issue 8 §3). Off by default: a
+   * round the robot answered stays open until a person replies, as platforms that exclude robot replies
+   * from the response rate count it. On: the robot's answer closes the round like an agent's.
+   */
+  robotAnswersCount: z.boolean().optional(),
 });
 export type ResponsePolicy = z.infer<typeof responsePolicySchema>;
 

@@ -43,6 +43,7 @@ import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '..
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 import { onboardingContracts } from './onboarding-contracts';
 import { outreachHttpContracts } from './outreach-contracts';
+import { robotHttpContracts } from './robot-contracts';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -455,6 +456,7 @@ export const httpContracts: Record<string, HttpContract> = {
   ...caseHttpContracts,
   ...onboardingContracts,
   ...outreachHttpContracts,
+  ...robotHttpContracts,
 };
 
 /** The three public webhook routes differ only in the format they verify. */

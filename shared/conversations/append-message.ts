@@ -54,6 +54,11 @@ export interface AppendInput {
   now: Date;
   /** Marks a message sent by an outreach task. */
   outreach?: Message['outreach'];
+  /**
+   * False: the message counts as neither question nor reply in the head's response facts (a robot answer
+   * where the shop's policy does not count robot answers as responses, issue 8 §3). Default true.
+   */
+  countsAsResponse?: boolean;
 }
 
 export interface AppendResult {
@@ -103,7 +108,7 @@ export async function appendMessage(input: AppendInput, steps: AppendSteps = app
   const textHash = textHashOf(input.text);
   const draft = { conversationId, senderId: sender.userId, senderRole: sender.role, clientMessageId, text: input.text, createdAt: now.toISOString(), ...(input.outreach ? { outreach: input.outreach } : {}) };
 
-  const allocation = await allocate(true);
+  const allocation = await allocate(input.countsAsResponse !== false);
   const claim = await steps.claim(tenantId, conversationId, sender.userId, clientMessageId, allocation.seq, textHash, now);
   if (!claim.claimed) {
     // The seq just taken will hold nothing: mark it so readers do not wait for it, and uncount its facts.

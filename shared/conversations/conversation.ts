@@ -71,6 +71,13 @@ export const conversationSchema = z.object({
    * also drops ended ones; the message path reads it with the head it reads anyway (docs/messaging.md).
    */
   watchers: z.record(idSchema, count).optional(),
+  /**
+   * The FAQ robot holds it (issue 8 §3; docs/robot.md): out of the waiting line, answered by the robot;
+   * `misses` in a row so far. Removed at the hand-off to a person.
+   */
+  robot: z.object({ since: isoTime, misses: count }).optional(),
+  /** Handed over by the robot at this time: at the front of its waiting line (priority). */
+  linePriorityAt: isoTime.optional(),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 

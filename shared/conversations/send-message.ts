@@ -11,6 +11,7 @@ import type { DeliveryJob, RouteJob } from './jobs';
 import { logger } from '../runtime/observability';
 import { recordAnsweredRound, watchRound, type RoundRef } from '../service-clock/live-clock';
 import { noticeBuyerMessage } from '../outreach/buyer-message';
+import { robotFirst } from '../robot/robot-first';
 
 export interface SendMessageDeps {
   getConversation: typeof getConversation;
@@ -25,7 +26,12 @@ export interface SendMessageDeps {
   serviceClock?: ServiceClockHooks;
   /** Outreach's look at a buyer's message (an opt-out, 退订); absent, nothing is checked. */
   onBuyerMessage?: (message: { tenantId: string; shopId: string; buyerId: string; text: string }, now: Date) => Promise<unknown>;
+  /** The FAQ robot that answers first (shared/robot/robot-first.ts); absent, people handle every conversation. */
+  robot?: RobotHook;
 }
+
+/** Runs the robot on a buyer's stored message; `held: true` means the robot has the conversation (no routing job here). */
+export type RobotHook = (identity: Identity, conversation: Conversation, appended: AppendResult, created: boolean, now: Date, clock: ServiceClockHooks | undefined) => Promise<{ held: boolean }>;
 
 export interface ServiceClockHooks {
   roundOpened: (round: RoundRef, now: Date) => Promise<unknown>;
@@ -42,6 +48,7 @@ export const sendMessageDependencies: SendMessageDeps = {
   stageOnOpen: async (tenantId, shopId, buyerId, hint, now) => stageOnOpen(await ordersOfBuyerAtShop(tenantId, shopId, buyerId, ordersReadForStage), now, hint),
   serviceClock: { roundOpened: (round, now) => watchRound(round, now), roundAnswered: (round, now) => recordAnsweredRound(round, now) },
   onBuyerMessage: (message, now) => noticeBuyerMessage(message, now),
+  robot: (identity, conversation, appended, created, now, clock) => robotFirst(identity, conversation, appended, created, now, clock),
 };
 
 type SendFrame = BuyerSendMessageFrame | StaffSendMessageFrame;
@@ -73,8 +80,10 @@ export async function sendMessage(
     deps.append,
   );
   const { message } = appended;
+  // The robot answers first where the shop has it on; a conversation it holds is not routed (docs/robot.md).
+  const robot = deps.robot ? await deps.robot(identity, conversation, appended, created, now, deps.serviceClock) : { held: false };
 
-  if (identity.role === 'buyer' && conversation.status === 'waiting' && (created || message.seq === 1 || appended.duplicate)) {
+  if (!robot.held && identity.role === 'buyer' && conversation.status === 'waiting' && (created || message.seq === 1 || appended.duplicate)) {
     // Not only when this call opened it: on its first message or a resend too, because the call that
     // opened it may have died before routing it. An extra job is harmless: routing skips a conversation
     // that is no longer waiting.

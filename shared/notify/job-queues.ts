@@ -1,3 +1,4 @@
+import { robotWaitCheckSchema, type RobotWaitCheck } from '../robot/wait-check';
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deliveryJobSchema, routeJobSchema, type DeliveryJob, type RouteJob } from '../conversations/jobs';
 import { roundCheckSchema, type RoundCheck } from '../service-clock/rounds';
@@ -100,4 +101,10 @@ export async function sendOutreachJobs(jobs: readonly OutreachJob[], delaySecond
     }),
   );
   return { failed };
+}
+
+/** The FAQ robot's "nobody has joined yet" check after a hand-off (issue 8 §3), held back on the rounds queue. */
+export async function sendRobotWaitCheck(check: RobotWaitCheck, delaySeconds: number, client: SQSClient = sqs()): Promise<void> {
+  const body = robotWaitCheckSchema.parse(check);
+  await client.send(new SendMessageCommand({ QueueUrl: queueUrl('ROUNDS_QUEUE_URL'), MessageBody: toQueueBody(body), DelaySeconds: Math.max(0, Math.min(900, delaySeconds)) }));
 }

@@ -35,6 +35,13 @@ export const routingSwitchSchema = z.strictObject({
     .max(6)
     .default([]),
   backupGroup: idSchema.optional(),
+  /**
+   * Waiting-line policies (issue 10 §2): the FAQ robot answers new conversations first while more than
+   * `waitingOver` wait for the stage (0: always), whatever the shop's own robot mode; and after a hand-off
+   * the robot tells the buyer when no person has joined within `maxWaitMinutes`.
+   */
+  robotFirst: z.strictObject({ waitingOver: z.number().int().min(0).max(10_000) }).optional(),
+  maxWaitMinutes: z.number().int().min(1).max(15).optional(),
 });
 export type RoutingSwitch = z.infer<typeof routingSwitchSchema>;
 

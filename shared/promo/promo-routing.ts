@@ -46,3 +46,26 @@ export function promoRoutingFor(promos: readonly Promo[], shopId: string, stage:
   borrowed.delete(routing.groups[stage]);
   return { borrowedGroups: [...borrowed].sort(), ...(backup ? { backupGroup: backup.group } : {}), phases };
 }
+
+/** The waiting-line policies of the promo phases in force for a shop (issue 10 §2): robot first above N waiting, a maximum wait. */
+export interface PromoWaitingLinePolicies {
+  /** The FAQ robot takes new conversations while more than this many wait (the lowest in force wins). */
+  robotFirstWaitingOver?: number;
+  /** After a robot hand-off, the buyer is told when nobody has joined within this many minutes (the shortest wins). */
+  maxWaitMinutes?: number;
+}
+
+/** Like promoRoutingFor, evaluated from the calendar each time: in force from the phase's start (or trigger) to its end. */
+export function promoWaitingLinePolicies(promos: readonly Promo[], shopId: string, now: Date): PromoWaitingLinePolicies {
+  const policies: PromoWaitingLinePolicies = {};
+  for (const promo of promos) {
+    if (!promo.shopIds.includes(shopId)) continue;
+    for (const phase of promo.phases) {
+      if (!phase.routing || !phaseInForce(promo, phase, now)) continue;
+      const { robotFirst, maxWaitMinutes } = phase.routing;
+      if (robotFirst) policies.robotFirstWaitingOver = Math.min(policies.robotFirstWaitingOver ?? robotFirst.waitingOver, robotFirst.waitingOver);
+      if (maxWaitMinutes !== undefined) policies.maxWaitMinutes = Math.min(policies.maxWaitMinutes ?? maxWaitMinutes, maxWaitMinutes);
+    }
+  }
+  return policies;
+}

@@ -45,7 +45,7 @@ const codePoints = (text: string) => [...text].length;
  * characters except line breaks and tabs, not blank, at most `max` characters counted as code points, as
  * JSON Schema's maxLength counts them (an emoji is one character, not two).
  */
-function text(max: number, options: { multiline: boolean }) {
+export function text(max: number, options: { multiline: boolean }) {
   return z
     .string()
     .min(1)
@@ -64,7 +64,7 @@ function text(max: number, options: { multiline: boolean }) {
 export const maxVariants = 10;
 export const maxVariantLength = 2000;
 
-const variantSchema = text(maxVariantLength, { multiline: true })
+export const variantSchema = text(maxVariantLength, { multiline: true })
   .superRefine((value, ctx) => {
     const unknown = unknownPlaceholders(value);
     if (unknown.length > 0) {

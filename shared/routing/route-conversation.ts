@@ -45,7 +45,7 @@ export type RouteOutcome =
   | { kind: 'assigned'; agentId: string; reason: string; attempts: number }
   | { kind: 'waiting'; position: number }
   /** Nothing to do: gone, already assigned or closed (another router won, or a duplicate job). */
-  | { kind: 'skipped'; reason: 'not-found' | 'not-waiting' | 'no-shop' };
+  | { kind: 'skipped'; reason: 'not-found' | 'not-waiting' | 'no-shop' | 'robot' };
 
 /**
  * Tries per job. After a failed try everything is read again, strongly consistent: an agent who filled
@@ -101,6 +101,8 @@ export async function routeConversation(
     const conversation = await deps.getConversation(job.tenantId, job.conversationId);
     if (!conversation) return { kind: 'skipped', reason: 'not-found' };
     if (conversation.status !== 'waiting') return { kind: 'skipped', reason: 'not-waiting' };
+    // The FAQ robot holds it (out of the line); its hand-off sends a routing job of its own.
+    if (conversation.robot) return { kind: 'skipped', reason: 'robot' };
     const shop = await deps.getShop(job.tenantId, conversation.shopId);
     if (!shop) {
       logger.warn('conversation of an unconfigured shop left waiting', { shopId: conversation.shopId });

@@ -12,6 +12,9 @@ export type Key = { pk: string; sk: string };
 
 const tenantPrefix = (tenantId: string) => `T#${tenantId}`;
 
+/** Waiting-line sort keys of conversations handed over by the FAQ robot start with this (see conversationInWaitingLine). */
+export const priorityLinePrefix = '!';
+
 /** Positions on a group's member ring: 0 … 2^32 - 1, written as 8 hex digits so they sort as numbers. */
 const memberRingSize = 2 ** 32;
 const ringPosition = (position: number) =>
@@ -115,9 +118,13 @@ export const keys = {
     gsi1sk: `${openedAt}#${conversationId}`,
   }),
   openConversationsOfAgent: (tenantId: string, agentId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#OPEN` }),
-  conversationInWaitingLine: (tenantId: string, shopId: string, stage: string, openedAt: string, conversationId: string) => ({
+  /**
+   * A conversation's place in its waiting line: by opening time, or, handed over by the FAQ robot, at the
+   * front by hand-off time (`!` sorts before every ISO time: priority, issue 8 §3).
+   */
+  conversationInWaitingLine: (tenantId: string, shopId: string, stage: string, openedAt: string, conversationId: string, priorityAt?: string) => ({
     gsi1pk: `${tenantPrefix(tenantId)}#WAIT#${shopId}#${stage}`,
-    gsi1sk: `${openedAt}#${conversationId}`,
+    gsi1sk: priorityAt === undefined ? `${openedAt}#${conversationId}` : `${priorityLinePrefix}${priorityAt}#${conversationId}`,
   }),
   waitingLine: (tenantId: string, shopId: string, stage: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#WAIT#${shopId}#${stage}` }),
   /** Conversation head gsi2: the agent-day (service day, see serviceDay()) its response facts count towards. */
@@ -451,6 +458,15 @@ export const keys = {
     pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}#W#${tokenShard(token)}`,
     skPrefix: `${token}#`,
   }),
+  // ---- the FAQ robot (issue 8 §3; docs/robot.md) ----
+  /** A shop's FAQ entry; the shop's entries are one partition (one Query builds its index). */
+  faqEntry: (tenantId: string, shopId: string, faqId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#FAQ`, sk: `FAQ#${faqId}` }),
+  faqEntriesOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#FAQ`, skPrefix: 'FAQ#' }),
+  /** The shop's robot settings and its FAQ version (bumped in the same transaction as every entry change). */
+  robotSettings: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROBOT`, sk: 'SETTINGS' }),
+  /** The robot's counters of one shop-local day. */
+  robotDay: (tenantId: string, shopId: string, day: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROBOT`, sk: `DAY#${day}` }),
+  robotDaysOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROBOT`, skPrefix: 'DAY#' }),
   tokenPartitionsOfVersion: (tenantId: string, shopId: string, version: number): string[] =>
     Array.from({ length: catalogueTokenShards }, (_, shard) => `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}#W#${shard}`),
 

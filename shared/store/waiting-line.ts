@@ -4,7 +4,7 @@ import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import type { RoutableConversation } from './conversation-ownership';
 import { conversationIdOfIndexSortKey } from './conversations';
-import { keys } from './keys';
+import { keys, priorityLinePrefix } from './keys';
 
 /**
  * A shop's waiting line for a stage: the waiting heads on gsi1 (`T#t#WAIT#<shop>#<stage>` /
@@ -18,7 +18,7 @@ import { keys } from './keys';
  */
 export async function waitingPosition(conversation: RoutableConversation, client: DynamoDBDocumentClient = dynamo()): Promise<number> {
   const c = conversation;
-  const { gsi1pk, gsi1sk } = keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId);
+  const { gsi1pk, gsi1sk } = keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId, c.linePriorityAt);
   let ahead = 0;
   const pages = paginateQuery({ client }, {
     TableName: env().TABLE_NAME,
@@ -41,8 +41,10 @@ export interface WaitingLineEntry {
 }
 
 /** Where a conversation stands (or stood, before it left) in its shop's waiting line for its stage. */
-export function waitingLineEntryOf(c: Pick<RoutableConversation, 'tenantId' | 'shopId' | 'stage' | 'openedAt' | 'conversationId'>): WaitingLineEntry {
-  return { conversationId: c.conversationId, lineKey: keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId).gsi1sk };
+export function waitingLineEntryOf(
+  c: Pick<RoutableConversation, 'tenantId' | 'shopId' | 'stage' | 'openedAt' | 'conversationId' | 'linePriorityAt'>,
+): WaitingLineEntry {
+  return { conversationId: c.conversationId, lineKey: keys.conversationInWaitingLine(c.tenantId, c.shopId, c.stage, c.openedAt, c.conversationId, c.linePriorityAt).gsi1sk };
 }
 
 /** The first `limit` entries of a shop's waiting line for a stage, oldest first (gsi1, keys only, one page). */
@@ -106,6 +108,7 @@ export async function summariseWaitingLine(
   for await (const page of pages) waiting += page.Count ?? 0;
   if (waiting === 0) return { waiting };
   const [oldest] = await listWaitingLine(tenantId, shopId, stage, 1, undefined, client);
-  const oldestOpenedAt = oldest?.lineKey.slice(0, oldest.lineKey.lastIndexOf('#'));
+  // A robot hand-off at the front of the line waits since its hand-off.
+  const oldestOpenedAt = oldest?.lineKey.slice(0, oldest.lineKey.lastIndexOf('#')).replace(priorityLinePrefix, '');
   return { waiting, ...(oldestOpenedAt ? { oldestOpenedAt } : {}) };
 }

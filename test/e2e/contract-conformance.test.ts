@@ -621,6 +621,26 @@ describe('outreach: every route, and the demo (a signed order produces a callbac
   }, 120_000);
 });
 
+describe('the FAQ robot operations, as documented (issue 8 §3)', () => {
+  it('keeps FAQ entries, imports them, sets the robot and reads its stats; bad input is a 400 with the field, other shops a 404', async () => {
+    const supervisor = await sign('supervisor-wang', 'supervisor', allShops);
+    const entry = { questions: ['能开发票吗'], keywords: ['发票'], answers: ['{buyerName}，支持电子发票哦~'] };
+    expect(await call('PUT', '/v1/shops/old-time-apparel/faq-entries/contract-invoice', { token: supervisor, body: entry })).toMatchObject({ status: 200, body: { faqId: 'contract-invoice' } });
+    expect(await call('GET', '/v1/shops/old-time-apparel/faq-entries/contract-invoice', { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/shops/old-time-apparel/faq-entries', { token: supervisor })).toMatchObject({ status: 200 });
+    const bad = await call('PUT', '/v1/shops/old-time-apparel/faq-entries/contract-bad', { token: supervisor, body: { ...entry, answers: ['{coupon}'] } });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.answers.0' }] } } });
+    expect(await call('POST', '/v1/shops/old-time-apparel/faq-imports', { token: supervisor, body: { entries: [{ faqId: 'contract-import', entry }] } })).toMatchObject({ status: 200, body: { imported: 1 } });
+    expect(await call('DELETE', '/v1/shops/old-time-apparel/faq-entries/contract-import', { token: supervisor })).toMatchObject({ status: 204 });
+    expect(await call('DELETE', '/v1/shops/old-time-apparel/faq-entries/contract-import', { token: supervisor })).toMatchObject({ status: 404 });
+    expect(await call('PUT', '/v1/shops/old-time-apparel/robot-settings', { token: supervisor, body: { mode: 'off', confidenceThreshold: 1.5 } })).toMatchObject({ status: 400 });
+    expect(await call('PUT', '/v1/shops/old-time-apparel/robot-settings', { token: supervisor, body: { mode: 'off' } })).toMatchObject({ status: 200, body: { source: 'shop' } });
+    expect(await call('GET', '/v1/shops/old-time-apparel/robot-settings', { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/shops/old-time-apparel/robot-stats?from=2026-11-01&to=2026-11-11', { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/shops/no-such-shop/robot-settings', { token: supervisor })).toMatchObject({ status: 404 });
+  });
+});
+
 describe('the documents describe everything this suite saw', () => {
   it('covers every HTTP operation, every WebSocket action and every message kefu sends', () => {
     const documentedOperations = Object.entries(openApi.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>

@@ -1,0 +1,77 @@
+import type { Stage } from '../conversations/conversation';
+import type { HandoffReason, RobotMode, RobotSettings } from './faq';
+import type { FaqMatch } from './match-question';
+
+/**
+ * When the FAQ robot answers and when it hands a conversation to a person (issue 8 §3; docs/robot.md).
+ * Pure: the orchestration (robot-first.ts) reads and writes, these decide.
+ */
+
+/**
+ * A buyer asking for a person: 转人工, 人工客服, 找客服, 真人 and their variants ("人工人工", "接人工",
+ * "别让机器人回", "有没有活人"). Checked before the FAQ, so 人工 never reaches the matcher.
+ */
+const personRequest = /人工|真人|活人|找客服|叫客服|要客服|客服来|客服呢|机器人/;
+
+/**
+ * Complaints and disputes go to a person at once, never to the robot: 投诉, 差评, 12315 and the
+ * consumer-protection channels, legal threats, and refund disputes (退款 with a refusal or a dispute).
+ */
+const sensitive = /投诉|差评|中评|12315|12345|消协|消费者协会|工商|市场监管|举报|起诉|律师|法院|维权|骗子|骗人|假货|纠纷|曝光/;
+const refundDispute = /(退款|退钱|退货).{0,8}(不给|不退|拒绝|凭什么|还没到|没到账|不同意|被拒)|(不给|拒绝|不同意|不肯).{0,6}(退款|退钱|退货)/;
+
+export function handoffAsked(text: string): Extract<HandoffReason, 'requested' | 'sensitive'> | undefined {
+  const normalized = text.normalize('NFKC');
+  if (sensitive.test(normalized) || refundDispute.test(normalized)) return 'sensitive';
+  if (personRequest.test(normalized)) return 'requested';
+  return undefined;
+}
+
+export type RobotTurn =
+  | { kind: 'answer'; faqId: string; confidence: number }
+  | { kind: 'miss'; misses: number }
+  | { kind: 'handoff'; reason: HandoffReason };
+
+/**
+ * What the robot does with a buyer's message in a conversation it holds: hand off (asked for a person,
+ * a complaint or dispute, a stage that always goes to people, or the misses in a row reached the
+ * shop's limit), answer (the best FAQ entry at or above the confidence threshold), or count a miss.
+ */
+export function robotTurn(input: {
+  text: string;
+  stage: Stage;
+  settings: Pick<RobotSettings, 'confidenceThreshold' | 'missesBeforeHandoff' | 'humanStages'>;
+  missesSoFar: number;
+  match: (text: string, stage: Stage) => FaqMatch | undefined;
+}): RobotTurn {
+  const asked = handoffAsked(input.text);
+  if (asked) return { kind: 'handoff', reason: asked };
+  if (input.settings.humanStages.includes(input.stage)) return { kind: 'handoff', reason: 'stage' };
+  const found = input.match(input.text, input.stage);
+  if (found && found.confidence >= input.settings.confidenceThreshold) return { kind: 'answer', faqId: found.faqId, confidence: found.confidence };
+  const misses = input.missesSoFar + 1;
+  if (misses >= input.settings.missesBeforeHandoff) return { kind: 'handoff', reason: 'misses' };
+  return { kind: 'miss', misses };
+}
+
+/**
+ * Whether the robot takes a new conversation: the shop's mode (always; outside its service hours; while
+ * more than N wait), or a promo phase's robot-first policy in force (more than N wait). The waiting line
+ * is counted only when a rule needs it, and only up to the largest N + 1.
+ */
+export async function robotTakesNew(input: {
+  mode: RobotMode;
+  waitingOver?: number | undefined;
+  promoWaitingOver?: number | undefined;
+  inServiceHours: () => boolean;
+  /** How many wait for the stage, counted up to `limit`. */
+  waiting: (limit: number) => Promise<number>;
+}): Promise<boolean> {
+  if (input.mode === 'always') return true;
+  if (input.mode === 'outside-service-hours' && !input.inServiceHours()) return true;
+  const limits = [input.mode === 'waiting-over' ? input.waitingOver : undefined, input.promoWaitingOver].filter((n): n is number => n !== undefined);
+  if (limits.length === 0) return false;
+  const smallest = Math.min(...limits);
+  if (smallest === 0) return true;
+  return (await input.waiting(smallest + 1)) > smallest;
+}

@@ -1,0 +1,207 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Identity } from '../../shared/auth/identity';
+import type { AppendResult } from '../../shared/conversations/append-message';
+import type { Conversation } from '../../shared/conversations/conversation';
+import type { Promo } from '../../shared/promo/calendar';
+import { promoWaitingLinePolicies } from '../../shared/promo/promo-routing';
+import { accuracyReport, isCorrect } from '../../shared/robot/accuracy';
+import { defaultRobotSettings, faqEntryBodySchema, robotSettingsBodySchema } from '../../shared/robot/faq';
+import { handoffAsked, robotTakesNew, robotTurn } from '../../shared/robot/handoff-rules';
+import { FaqIndex, wordsOf } from '../../shared/robot/match-question';
+import { robotFirst, type RobotFirstDependencies } from '../../shared/robot/robot-first';
+import { withRates } from '../../shared/robot/manage-faq';
+
+const entry = (faqId: string, questions: string[], keywords: string[] = [], extra: Partial<{ stage: 'pre-sale' | 'in-sale' | 'after-sale'; enabled: boolean }> = {}) => ({
+  faqId,
+  ...faqEntryBodySchema.parse({ questions, keywords, answers: [`${faqId} 的回答`], ...extra }),
+});
+const faq = new FaqIndex([
+  entry('courier', ['发什么快递', '能发顺丰吗'], ['快递', '顺丰']),
+  entry('invoice', ['能开发票吗'], ['发票']),
+  entry('size', ['尺码怎么选'], ['尺码', '码数'], { stage: 'pre-sale' }),
+  entry('retired', ['以前的活动'], ['旧活动'], { enabled: false }),
+]);
+
+describe('the FAQ matcher (Intl.Segmenter zh + MiniSearch)', () => {
+  it('segments Chinese into words and drops filler (particles, pronouns, question words)', () => {
+    expect(wordsOf('亲，你们发什么快递呀？')).toEqual(['发', '快递']);
+    expect(wordsOf('ＥＭＳ可以吗')).toEqual(['ems']);
+  });
+  it('finds the entry a question asks for, with full confidence when every word is covered', () => {
+    expect(faq.match('你们家发什么快递')).toMatchObject({ faqId: 'courier', confidence: 1 });
+    expect(faq.match('能开发票不')).toMatchObject({ faqId: 'invoice' });
+  });
+  it('matches a word with one mistyped character at lower confidence (MiniSearch fuzzy)', () => {
+    const typo = faq.match('能开发飘吗');
+    const exact = faq.match('能开发票吗');
+    expect(typo?.faqId).toBe('invoice');
+    expect(typo!.confidence).toBeLessThan(exact!.confidence);
+  });
+  it('gives low confidence to a question the FAQ does not cover, and nothing for one it has no word of', () => {
+    expect(faq.match('今天天气怎么样')).toBeUndefined();
+    expect(faq.match('我的快递到哪了北京')!.confidence).toBeLessThan(0.5);
+  });
+  it('never matches a disabled entry or one written for another stage', () => {
+    expect(faq.match('以前的活动')).toBeUndefined();
+    expect(faq.match('尺码怎么选', 'after-sale')).toBeUndefined();
+    expect(faq.match('尺码怎么选', 'pre-sale')?.faqId).toBe('size');
+  });
+});
+
+describe('hand-off rules', () => {
+  it.each(['转人工', '人工客服', '找客服', '我要真人', '人工人工', '接人工谢谢', '别让机器人回我', '有没有活人'])('hands %s to a person on request', (text) => {
+    expect(handoffAsked(text)).toBe('requested');
+  });
+  it.each(['我要投诉', '给你差评', '打12315', '退款纠纷', '你们拒绝退款', '退款被拒了凭什么', '再不退钱去消协'])('hands the complaint or dispute %s to a person', (text) => {
+    expect(handoffAsked(text)).toBe('sensitive');
+  });
+  it.each(['发什么快递', '可以退货吗', '定金能退吗'])('lets the robot answer %s', (text) => {
+    expect(handoffAsked(text)).toBeUndefined();
+  });
+
+  const settings = { ...defaultRobotSettings, confidenceThreshold: 0.5, missesBeforeHandoff: 2 };
+  const turn = (text: string, missesSoFar = 0, stage: 'pre-sale' | 'after-sale' = 'pre-sale', humanStages: ('pre-sale' | 'after-sale')[] = []) =>
+    robotTurn({ text, stage, settings: { ...settings, humanStages }, missesSoFar, match: (t, s) => faq.match(t, s) });
+
+  it('answers at or above the threshold, counts a miss below it, and hands off on the second miss in a row', () => {
+    expect(turn('发什么快递')).toMatchObject({ kind: 'answer', faqId: 'courier' });
+    expect(turn('这件有黑色吗')).toEqual({ kind: 'miss', misses: 1 });
+    expect(turn('这件有黑色吗', 1)).toEqual({ kind: 'handoff', reason: 'misses' });
+  });
+  it('hands off before matching: a request for a person, a dispute, or a stage that always goes to people', () => {
+    expect(turn('快递太慢了我要投诉')).toEqual({ kind: 'handoff', reason: 'sensitive' });
+    expect(turn('转人工问下快递')).toEqual({ kind: 'handoff', reason: 'requested' });
+    expect(turn('发什么快递', 0, 'after-sale', ['after-sale'])).toEqual({ kind: 'handoff', reason: 'stage' });
+  });
+
+  it('takes new conversations by mode, counting the waiting line only when a rule needs it', async () => {
+    const waiting = vi.fn(async (limit: number) => Math.min(limit, 3));
+    expect(await robotTakesNew({ mode: 'always', inServiceHours: () => true, waiting })).toBe(true);
+    expect(await robotTakesNew({ mode: 'off', inServiceHours: () => false, waiting })).toBe(false);
+    expect(await robotTakesNew({ mode: 'outside-service-hours', inServiceHours: () => false, waiting })).toBe(true);
+    expect(await robotTakesNew({ mode: 'outside-service-hours', inServiceHours: () => true, waiting })).toBe(false);
+    expect(waiting).not.toHaveBeenCalled();
+    expect(await robotTakesNew({ mode: 'waiting-over', waitingOver: 2, inServiceHours: () => true, waiting })).toBe(true);
+    expect(waiting).toHaveBeenLastCalledWith(3);
+    expect(await robotTakesNew({ mode: 'waiting-over', waitingOver: 3, inServiceHours: () => true, waiting })).toBe(false);
+    // A promo phase's robot-first policy turns it on whatever the shop's mode.
+    expect(await robotTakesNew({ mode: 'off', promoWaitingOver: 1, inServiceHours: () => true, waiting })).toBe(true);
+  });
+
+  it('refuses settings out of range and waiting-over without its number', () => {
+    expect(robotSettingsBodySchema.safeParse({ mode: 'waiting-over' }).error?.issues[0]?.path).toEqual(['waitingOver']);
+    expect(robotSettingsBodySchema.safeParse({ mode: 'always', confidenceThreshold: 0 }).success).toBe(false);
+    expect(robotSettingsBodySchema.safeParse({ mode: 'always', missesBeforeHandoff: 0 }).success).toBe(false);
+  });
+});
+
+describe('promo waiting-line policies (issue 10: robot first above N, maximum wait)', () => {
+  const promo = (phases: Promo['phases'], shopIds = ['s1']): Promo => ({ promoId: 'd11', shopIds, phases, triggered: {} }) as unknown as Promo;
+  const phase = (startsAt: string, endsAt: string, routing: Record<string, unknown>) => ({ phaseId: startsAt, kind: 'peak', startsAt, endsAt, routing: { stageBorrowing: [], ...routing } }) as unknown as Promo['phases'][number];
+  it('applies only phases in force for the shop, the lowest N and the shortest wait winning', () => {
+    const promos = [
+      promo([phase('2026-11-10T16:00:00.000Z', '2026-11-10T18:00:00.000Z', { robotFirst: { waitingOver: 20 }, maxWaitMinutes: 5 }), phase('2026-11-10T17:00:00.000Z', '2026-11-10T19:00:00.000Z', { robotFirst: { waitingOver: 5 } })]),
+      promo([phase('2026-11-10T16:00:00.000Z', '2026-11-10T18:00:00.000Z', { robotFirst: { waitingOver: 0 } })], ['s2']),
+    ];
+    expect(promoWaitingLinePolicies(promos, 's1', new Date('2026-11-10T17:30:00Z'))).toEqual({ robotFirstWaitingOver: 5, maxWaitMinutes: 5 });
+    expect(promoWaitingLinePolicies(promos, 's1', new Date('2026-11-10T18:30:00Z'))).toEqual({ robotFirstWaitingOver: 5 });
+    expect(promoWaitingLinePolicies(promos, 's1', new Date('2026-11-10T20:00:00Z'))).toEqual({});
+  });
+});
+
+describe('robot accuracy arithmetic (npm run robot:accuracy)', () => {
+  it('counts top-1 in scope, not answering out of scope, and hand-off requests, each over its own total', () => {
+    const q = (expect: string | null, style = 'plain') => ({ shopId: 's', text: 't', expect, style });
+    const report = accuracyReport([
+      { question: q('courier'), outcome: { kind: 'answer', faqId: 'courier' } },
+      { question: q('courier'), outcome: { kind: 'answer', faqId: 'invoice' } },
+      { question: q('invoice'), outcome: { kind: 'miss' } },
+      { question: q(null, 'out'), outcome: { kind: 'miss' } },
+      { question: q(null, 'out'), outcome: { kind: 'handoff' } },
+      { question: q(null, 'out'), outcome: { kind: 'answer', faqId: 'courier' } },
+      { question: q('handoff', 'handoff'), outcome: { kind: 'miss' } },
+    ]);
+    expect(report.inScope).toEqual({ total: 3, top1Correct: 1, rate: 0.3333 });
+    expect(report.outOfScope).toEqual({ total: 3, notAnswered: 2, rate: 0.6667 });
+    expect(report.handoffRequests).toEqual({ total: 1, handedOff: 0, rate: 0 });
+    expect(report.byStyle).toEqual({ plain: { total: 3, correct: 1 }, out: { total: 3, correct: 2 }, handoff: { total: 1, correct: 0 } });
+    expect(report.failures).toHaveLength(4);
+    expect(isCorrect({ expect: 'handoff' }, { kind: 'handoff' })).toBe(true);
+  });
+  it('computes the daily resolution and transfer rates, 0 on a day without conversations', () => {
+    expect(withRates({ day: 'd', conversations: 4, answered: 9, missed: 2, handoffs: 1, handoffsByReason: { requested: 1 } })).toMatchObject({ resolutionRate: 0.75, transferRate: 0.25 });
+    expect(withRates({ day: 'd', conversations: 0, answered: 0, missed: 0, handoffs: 0, handoffsByReason: {} })).toMatchObject({ resolutionRate: 0, transferRate: 0 });
+  });
+});
+
+describe('robotFirst (unit, fake dependencies)', () => {
+  const buyer: Identity = { tenantId: 't', userId: 'b1', role: 'buyer', shopIds: [] };
+  const head = (extra: Partial<Conversation> = {}): Conversation =>
+    ({ conversationId: 'c1', tenantId: 't', shopId: 's1', buyerId: 'b1', stage: 'pre-sale', status: 'waiting', openedAt: '2026-11-11T00:00:00.000Z', lastSeq: 1, lastMessageAt: '2026-11-11T00:00:00.000Z', buyerReadSeq: 1, agentReadSeq: 0, responseFacts: { questions: 1, replies: 0, responseMsTotal: 0, responseCount: 0 }, ...extra }) as Conversation;
+  const stored = (text: string, seq = 1): AppendResult => ({ message: { conversationId: 'c1', seq, senderId: 'b1', senderRole: 'buyer', clientMessageId: 'q', text, createdAt: '2026-11-11T00:00:00.000Z' }, duplicate: false });
+
+  function fakes(mode: 'off' | 'always', options: { take?: boolean; robotAnswersCount?: boolean; promoMaxWait?: number } = {}) {
+    const allocations: boolean[] = [];
+    const deps = {
+      settings: async () => ({ settings: { ...defaultRobotSettings, mode }, stored: true, faqVersion: 1 }),
+      faqIndex: async () => faq,
+      shopName: async () => '云上小店',
+      promos: async () => (options.promoMaxWait ? [{ promoId: 'p', shopIds: ['s1'], triggered: {}, phases: [{ phaseId: 'x', startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z', routing: { stageBorrowing: [], maxWaitMinutes: options.promoMaxWait } }] }] : []),
+      policy: async () => ({ timeZone: 'Asia/Shanghai', serviceHours: [{ start: '08:00', end: '24:00' }], targetSeconds: 180, atRiskSeconds: 120, targetRate: 0.9, clock: 'wall', ...(options.robotAnswersCount ? { robotAnswersCount: true } : {}) }),
+      waiting: vi.fn(async () => 0),
+      take: vi.fn(async () => options.take ?? true),
+      setMisses: vi.fn(async () => true),
+      handOver: vi.fn(async () => true),
+      append: {
+        allocate: async (_t: string, _c: string, _m: unknown, _k: unknown, o: { countFacts: boolean }) => (allocations.push(o.countFacts), { seq: 2 + allocations.length - 1, at: 'x', before: {} }),
+        undoFacts: async () => undefined,
+        claim: async () => ({ claimed: true }),
+        moveClaim: async () => true,
+        putMessage: async () => true,
+        entryAt: async () => undefined,
+        skip: async () => undefined,
+      },
+      sendDeliveryJob: vi.fn(async () => undefined),
+      sendRouteJob: vi.fn(async () => undefined),
+      sendWaitCheck: vi.fn(async () => undefined),
+      count: vi.fn(async () => undefined),
+      random: () => 0,
+    };
+    return { deps: deps as unknown as RobotFirstDependencies, raw: deps, allocations };
+  }
+  const now = new Date('2026-11-11T02:00:00Z');
+
+  it('leaves a new conversation to people when the robot is off, and does not take one a router got first', async () => {
+    expect(await robotFirst(buyer, head(), stored('发什么快递'), true, now, undefined, fakes('off').deps)).toEqual({ held: false });
+    const lost = fakes('always', { take: false });
+    expect(await robotFirst(buyer, head(), stored('发什么快递'), true, now, undefined, lost.deps)).toEqual({ held: false });
+    expect(lost.raw.sendDeliveryJob).not.toHaveBeenCalled();
+  });
+
+  it('takes and answers a new conversation, delivering the rendered answer to the buyer as the robot; not a response unless the policy says so', async () => {
+    const f = fakes('always');
+    expect(await robotFirst(buyer, head(), stored('发什么快递'), true, now, undefined, f.deps)).toMatchObject({ held: true, did: 'answered', faqId: 'courier' });
+    expect(f.raw.sendDeliveryJob).toHaveBeenCalledWith(expect.objectContaining({ recipients: ['b1'], message: expect.objectContaining({ senderRole: 'robot', senderId: 'kefu-robot', text: 'courier 的回答', clientMessageId: 'r1' }) }));
+    expect(f.allocations).toEqual([false]);
+    expect(f.raw.count).toHaveBeenCalledWith('t', 's1', '2026-11-11', { conversations: 1, answered: 1 });
+    const counting = fakes('always', { robotAnswersCount: true });
+    await robotFirst(buyer, head(), stored('发什么快递'), true, now, undefined, counting.deps);
+    expect(counting.allocations).toEqual([true]);
+  });
+
+  it('hands over on 转人工: priority line, a routing job, and a wait check after the promo phase’s maximum wait', async () => {
+    const f = fakes('always', { promoMaxWait: 2 });
+    expect(await robotFirst(buyer, head({ robot: { since: 'x', misses: 0 } } as Partial<Conversation>), stored('转人工', 3), false, now, undefined, f.deps)).toMatchObject({ held: true, did: 'handed-off', reason: 'requested' });
+    expect(f.raw.handOver).toHaveBeenCalled();
+    expect(f.raw.sendRouteJob).toHaveBeenCalledWith({ type: 'route', tenantId: 't', conversationId: 'c1' });
+    expect(f.raw.sendWaitCheck).toHaveBeenCalledWith(expect.objectContaining({ type: 'robot-wait-check', handedOffAt: now.toISOString() }), 120);
+  });
+
+  it('hands a held conversation to people when the shop turned the robot off, and does nothing for a resend', async () => {
+    const f = fakes('off');
+    expect(await robotFirst(buyer, head({ robot: { since: 'x', misses: 0 } } as Partial<Conversation>), stored('发什么快递', 3), false, now, undefined, f.deps)).toMatchObject({ did: 'handed-off', reason: 'robot-off' });
+    const again = fakes('always');
+    expect(await robotFirst(buyer, head({ robot: { since: 'x', misses: 0 } } as Partial<Conversation>), { ...stored('发什么快递', 3), duplicate: true }, false, now, undefined, again.deps)).toEqual({ held: true, did: 'resend' });
+    expect(again.raw.sendDeliveryJob).not.toHaveBeenCalled();
+  });
+});
