@@ -35,7 +35,7 @@ export type {
   WatchFrame,
 } from '../../shared/routing/frames';
 export type { Presence, Agent } from '../../shared/routing/agent';
-export type { Shop } from '../../shared/routing/shop';
+export type { Shop, MyShops } from '../../shared/routing/shop';
 export type { QuickReplyAckFrame, SendQuickReplyFrame } from '../../shared/quick-replies/frames';
 export type { QuickReplyView } from '../../shared/quick-replies/schemas';
 

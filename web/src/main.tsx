@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { BuyerModel } from './buyer-model';
 import { BuyerWidget } from './buyer';
 import { finishCognitoSignIn, startCognitoSignIn } from './cognito';
-import type { Me, Shop } from './contracts';
+import type { Me, MyShops } from './contracts';
 import { currentLanguage, setLanguage, t, type TextKey } from './i18n';
 import { ShopBadge } from './parts';
 import { clearSession, createApi, loadSession, saveSession, tokenExpiry, type AppConfig, type Session } from './session';
@@ -74,11 +74,12 @@ function App(props: { config: AppConfig; directory: LocalDirectory | undefined }
     if (!session || !api) return;
     const known: Record<string, string> = Object.fromEntries((directory?.shops ?? []).filter((s) => s.tenantId === session.me.tenantId).map((s) => [s.shopId, s.name]));
     setShopNames(known);
-    // Supervisors and admins read each shop's name from the API; agents see the names the stack's directory gives.
-    if (session.me.role === 'supervisor' || session.me.role === 'admin') {
-      for (const shopId of session.me.shopIds) {
-        void api.get<Shop>(`/v1/shops/${encodeURIComponent(shopId)}`).then((shop) => setShopNames((names) => ({ ...names, [shopId]: shop.name })), () => undefined);
-      }
+    // Staff read their shops' names from the API (GET /v1/me/shops); a buyer keeps the stack's directory.
+    if (session.me.role !== 'buyer') {
+      void api.get<MyShops>('/v1/me/shops').then(
+        ({ shops }) => setShopNames((names) => ({ ...names, ...Object.fromEntries(shops.map((shop) => [shop.shopId, shop.name])) })),
+        () => undefined,
+      );
     }
   }, [session, api]);
   const shopName = (shopId: string) => shopNames[shopId] ?? shopId;
