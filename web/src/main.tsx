@@ -72,8 +72,10 @@ function App(props: { config: AppConfig; directory: LocalDirectory | undefined }
   const [shopNames, setShopNames] = useState<Record<string, string>>({});
   useEffect(() => {
     if (!session || !api) return;
-    const known: Record<string, string> = Object.fromEntries((directory?.shops ?? []).filter((s) => s.tenantId === session.me.tenantId).map((s) => [s.shopId, s.name]));
-    setShopNames(known);
+    // Only a buyer takes names from the local stack's demo directory (the cloud has none): staff screens
+    // show what the API says, on every stack alike.
+    const known = session.me.role === 'buyer' ? (directory?.shops ?? []).filter((s) => s.tenantId === session.me.tenantId) : [];
+    setShopNames(Object.fromEntries(known.map((s) => [s.shopId, s.name])));
     // Staff read their shops' names from the API (GET /v1/me/shops); a buyer keeps the stack's directory.
     if (session.me.role !== 'buyer') {
       void api.get<MyShops>('/v1/me/shops').then(
