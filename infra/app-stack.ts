@@ -33,6 +33,7 @@ import { activeCapacity, consumerMaxConcurrency, type CapacityPreset, type Regio
 import { ALARM_PERIOD, alarmToTopic } from './constructs/alarms';
 import { capacityTargetsFor } from './config/promo-capacity';
 import { KefuFunction, type KefuFunctionProps } from './constructs/kefu-function';
+import { WebHosting } from './constructs/web-hosting';
 import type { DataStack, QueueName } from './data-stack';
 
 export interface AppStackProps extends StackProps {
@@ -80,6 +81,8 @@ export class AppStack extends Stack {
   private readonly functions = new Map<string, KefuFunction>();
   private readonly functionStacks = new Map<number, NestedStack>();
   private readonly eventSources = new Map<string, SqsEventSource>();
+  /** The web clients' bucket and distribution, when the region configures them. */
+  readonly web?: WebHosting;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -108,6 +111,18 @@ export class AppStack extends Stack {
 
     new CfnOutput(this, 'HttpApiUrl', { value: httpApi.apiEndpoint });
     new CfnOutput(this, 'WebSocketUrl', { value: webSocket.stage.url });
+
+    // The web clients (issue 11), where the region names a sign-in domain.
+    if (props.region.web) {
+      this.web = new WebHosting(this, 'Web', {
+        repoRoot: props.repoRoot ?? REPO_ROOT,
+        httpUrl: httpApi.apiEndpoint,
+        wsUrl: webSocket.stage.url,
+        signIn: { hostedUiDomain: props.region.web.hostedUiDomain, clientId: props.region.jwt.audience },
+        stage: props.region.stage,
+      });
+      new CfnOutput(this, 'WebAppUrl', { value: this.web.url });
+    }
   }
 
   /** Exactly the variables shared/runtime/env.ts reads, the same for every function. */

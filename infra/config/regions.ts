@@ -69,6 +69,11 @@ const regionSchema = z
       .default({ latencyCriticalFunctions: ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'], nonUrgentConsumers: [] }),
     /** The token issuer the HTTP API's JWT authorizer trusts; handlers read the claims it verified. */
     jwt: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUri: z.url() }),
+    /**
+     * The web clients in S3 + CloudFront (infra/constructs/web-hosting.ts), signing in at this Cognito
+     * hosted-UI domain with the app client `jwt.audience`; without it the region serves no web app.
+     */
+    web: z.object({ hostedUiDomain: z.url() }).optional(),
   })
   .refine((region) => region.name === `${region.awsRegion}-${region.stage}`, {
     message: 'name must be `<awsRegion>-<stage>`',
@@ -122,6 +127,7 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
       audience: 'kefu-dev',
       jwksUri: 'https://issuer.kefu.invalid/dev/.well-known/jwks.json',
     },
+    web: { hostedUiDomain: 'https://kefu-dev.auth.ap-southeast-1.amazoncognito.com' },
   },
   {
     name: 'ap-southeast-1-prod',
@@ -158,6 +164,7 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
       audience: 'kefu-prod-app-client-id',
       jwksUri: 'https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_KefuProd/.well-known/jwks.json',
     },
+    web: { hostedUiDomain: 'https://kefu-prod.auth.ap-southeast-1.amazoncognito.com' },
   },
 ]);
 

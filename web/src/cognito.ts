@@ -19,7 +19,7 @@ export interface BrowserSide {
   random(bytes: number): Uint8Array;
 }
 
-const randomBytes = (bytes: number) => crypto.getRandomValues(new Uint8Array(bytes));
+const randomBytes = (bytes: number): Uint8Array => crypto.getRandomValues(new Uint8Array(bytes));
 
 const browser = (): BrowserSide => ({
   storage: sessionStorage,

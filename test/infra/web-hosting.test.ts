@@ -1,0 +1,123 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { WebHosting } from '../../infra/constructs/web-hosting';
+import { cdkWarningsAndErrors, referencedId, resourcesOf, unacknowledgedNagFindings } from './support/template';
+
+/**
+ * The web clients' hosting (issue 11) on its own stack: a private bucket behind CloudFront with Origin
+ * Access Control, security headers, SPA fallback, and the deployment of the built web/ plus a runtime
+ * config.json. No asset bundling (an empty bundling-stacks list, as in app-stack.test.ts): the bundle is
+ * built by `npm run build:web` / the synth, and checked by test/browser; here the wiring is.
+ */
+const httpUrl = 'https://abc123.execute-api.ap-southeast-1.amazonaws.com';
+const wsUrl = 'wss://ws456.execute-api.ap-southeast-1.amazonaws.com/prod';
+const hostedUiDomain = 'https://kefu-prod.auth.ap-southeast-1.amazoncognito.com';
+
+let stack: Stack;
+let hosting: WebHosting;
+let template: Template;
+let app: App;
+
+beforeAll(() => {
+  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = new Stack(app, 'WebOnly', { env: { account: '111111111111', region: 'ap-southeast-1' } });
+  hosting = new WebHosting(stack, 'Web', {
+    repoRoot: path.resolve(import.meta.dirname, '../..'),
+    httpUrl,
+    wsUrl,
+    signIn: { hostedUiDomain, clientId: 'kefu-prod-app-client-id' },
+    stage: 'prod',
+  });
+  template = Template.fromStack(stack);
+}, 120_000);
+
+const bucketId = () => stack.getLogicalId(hosting.bucket.node.defaultChild as never);
+
+describe('the web clients in S3 behind CloudFront', () => {
+  it('keeps the assets in a private, versioned, encrypted bucket with access logs, reachable over TLS only', () => {
+    const bucket = template.toJSON().Resources[bucketId()];
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LoggingConfiguration: { LogFilePrefix: 's3/' },
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    const policy = resourcesOf(template, 'AWS::S3::BucketPolicy').find(([, p]) => referencedId(p.Properties!.Bucket) === bucketId())![1];
+    const statements = policy.Properties!.PolicyDocument.Statement as Record<string, any>[];
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    // Only CloudFront reads, and only on behalf of this distribution (OAC's SourceArn condition).
+    const reads = statements.filter((s) => s.Effect === 'Allow' && s.Action === 's3:GetObject');
+    expect(reads).toHaveLength(1);
+    expect(reads[0]!.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
+    expect(JSON.stringify(reads[0]!.Condition)).toContain(stack.getLogicalId(hosting.distribution.node.defaultChild as never));
+  });
+
+  it('serves them through CloudFront with Origin Access Control, HTTPS only, logs, and index.html for unknown paths', () => {
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
+    });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        Logging: Match.objectLike({ Prefix: 'cloudfront/' }),
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', ResponseHeadersPolicyId: Match.anyValue() }),
+        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })],
+        CustomErrorResponses: [
+          { ErrorCode: 403, ResponseCode: 200, ResponsePagePath: '/index.html', ErrorCachingMinTTL: 10 },
+          { ErrorCode: 404, ResponseCode: 200, ResponsePagePath: '/index.html', ErrorCachingMinTTL: 10 },
+        ],
+      }),
+    });
+  });
+
+  it("sends a Content-Security-Policy that lets the page talk to the region's API, WebSocket and sign-in domain only, with HSTS and nosniff", () => {
+    const [, policy] = resourcesOf(template, 'AWS::CloudFront::ResponseHeadersPolicy')[0]!;
+    const security = policy.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = security.ContentSecurityPolicy.ContentSecurityPolicy as string;
+    const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
+    expect(directives['connect-src']).toEqual(["'self'", httpUrl, wsUrl, hostedUiDomain]);
+    expect(directives['default-src']).toEqual(["'self'"]);
+    expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['object-src']).toEqual(["'none'"]);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(security.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 31_536_000, IncludeSubdomains: true });
+    expect(security.ContentTypeOptions).toEqual({ Override: true });
+  });
+
+  it('deploys the built web/ and a runtime config.json (the API URLs and Cognito client, not baked into the bundle), then invalidates the cache', () => {
+    const [, deployment] = resourcesOf(template, 'Custom::CDKBucketDeployment')[0]!;
+    const props = deployment.Properties!;
+    expect(referencedId(props.DestinationBucketName)).toBe(bucketId());
+    expect(props.SourceBucketNames).toHaveLength(2);
+    expect(props.DistributionPaths).toEqual(['/*']);
+    expect(props.SystemMetadata).toEqual({ 'cache-control': 'no-cache' });
+    // Source.jsonData: config.json is written at deploy time, its redirect URI being the distribution's own domain.
+    expect(props.SourceMarkers[1]).toEqual({ '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [stack.getLogicalId(hosting.distribution.node.defaultChild as never), 'DomainName'] } });
+  });
+
+  it('writes config.json with the API and WebSocket URLs and the Cognito client, the redirect URI filled in at deploy time', () => {
+    const outdir = app.synth().directory;
+    const configs = readdirSync(outdir)
+      .map((entry) => path.join(outdir, entry, 'config.json'))
+      .filter((file) => existsSync(file));
+    expect(configs).toHaveLength(1);
+    expect(JSON.parse(readFileSync(configs[0]!, 'utf8'))).toEqual({
+      signIn: 'cognito',
+      httpUrl,
+      wsUrl,
+      cognito: { domain: hostedUiDomain, clientId: 'kefu-prod-app-client-id', redirectUri: 'https://<<marker:0xbaba:0>>/', scopes: ['openid', 'profile'] },
+    });
+  });
+
+  it('passes cdk-nag (AwsSolutions) with every acknowledgement justified, and synthesizes without warnings', () => {
+    expect(unacknowledgedNagFindings(stack)).toEqual([]);
+    expect(cdkWarningsAndErrors(stack)).toEqual([]);
+  });
+});
