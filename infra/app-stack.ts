@@ -33,7 +33,6 @@ import { activeCapacity, consumerMaxConcurrency, type CapacityPreset, type Regio
 import { ALARM_PERIOD, alarmToTopic } from './constructs/alarms';
 import { capacityTargetsFor } from './config/promo-capacity';
 import { KefuFunction, type KefuFunctionProps } from './constructs/kefu-function';
-import { WebHosting } from './constructs/web-hosting';
 import type { DataStack, QueueName } from './data-stack';
 
 export interface AppStackProps extends StackProps {
@@ -81,8 +80,9 @@ export class AppStack extends Stack {
   private readonly functions = new Map<string, KefuFunction>();
   private readonly functionStacks = new Map<number, NestedStack>();
   private readonly eventSources = new Map<string, SqsEventSource>();
-  /** The web clients' bucket and distribution, when the region configures them. */
-  readonly web?: WebHosting;
+  /** Where the web clients (infra/web-stack.ts) find the APIs. */
+  readonly httpUrl: string;
+  readonly wsUrl: string;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -109,20 +109,10 @@ export class AppStack extends Stack {
     this.addSchedules();
     this.wireCapacityControl(props.region);
 
+    this.httpUrl = httpApi.apiEndpoint;
+    this.wsUrl = webSocket.stage.url;
     new CfnOutput(this, 'HttpApiUrl', { value: httpApi.apiEndpoint });
     new CfnOutput(this, 'WebSocketUrl', { value: webSocket.stage.url });
-
-    // The web clients (issue 11), where the region names a sign-in domain.
-    if (props.region.web) {
-      this.web = new WebHosting(this, 'Web', {
-        repoRoot: props.repoRoot ?? REPO_ROOT,
-        httpUrl: httpApi.apiEndpoint,
-        wsUrl: webSocket.stage.url,
-        signIn: { hostedUiDomain: props.region.web.hostedUiDomain, clientId: props.region.jwt.audience },
-        stage: props.region.stage,
-      });
-      new CfnOutput(this, 'WebAppUrl', { value: this.web.url });
-    }
   }
 
   /** Exactly the variables shared/runtime/env.ts reads, the same for every function. */

@@ -1,9 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { WebHosting } from '../../infra/constructs/web-hosting';
+import { selectRegions } from '../../infra/config/regions';
+import type { WebHosting } from '../../infra/constructs/web-hosting';
+import { WebStack } from '../../infra/web-stack';
 import { cdkWarningsAndErrors, referencedId, resourcesOf, unacknowledgedNagFindings } from './support/template';
 
 /**
@@ -23,14 +25,16 @@ let app: App;
 
 beforeAll(() => {
   app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new Stack(app, 'WebOnly', { env: { account: '111111111111', region: 'ap-southeast-1' } });
-  hosting = new WebHosting(stack, 'Web', {
+  const region = selectRegions('ap-southeast-1-prod')[0]!;
+  const web = new WebStack(app, 'Web', {
+    env: { account: region.account, region: region.awsRegion },
+    region: { ...region, web: { hostedUiDomain } },
     repoRoot: path.resolve(import.meta.dirname, '../..'),
     httpUrl,
     wsUrl,
-    signIn: { hostedUiDomain, clientId: 'kefu-prod-app-client-id' },
-    stage: 'prod',
   });
+  stack = web;
+  hosting = web.hosting;
   template = Template.fromStack(stack);
 }, 120_000);
 
