@@ -51,7 +51,7 @@ function CaseCard(props: { book: CaseBook; head: CaseHead; now: number; shopName
         <span class="case-state">{caseLabel('caseState', head.state)}</span>
       </header>
       {urgency.remainingMs !== undefined && (
-        <p class="countdown" role="timer" aria-live="off">
+        <p class="countdown" role="timer" aria-live="off" data-remaining-s={Math.round(urgency.remainingMs / 1000)}>
           {urgency.level === 'overdue' ? t('caseOverdue', { t: formatCountdown(-urgency.remainingMs) }) : t('caseDueIn', { t: formatCountdown(urgency.remainingMs) })}
           {urgency.level === 'warning' && <span class="case-warning"> · {t('caseWarning')}</span>}
         </p>
