@@ -62,11 +62,13 @@ const regionSchema = z
     /**
      * What the promo capacity control (shared/promo/capacity-control.ts) may change, by manifest name:
      * the aliases a buyer waits on (connect, send) and the consumers that may wait for chat (outreach,
-     * analytics; none exist in the manifest yet).
+     * analytics, catalogue imports).
      */
     promoControl: z
       .object({ latencyCriticalFunctions: z.array(z.string()).min(1), nonUrgentConsumers: z.array(z.string()) })
-      .default({ latencyCriticalFunctions: ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'], nonUrgentConsumers: [] }),
+      // Non-urgent: work that may wait hours without a buyer noticing (catalogue imports today; KPI
+      // recomputes, review invitations and outreach belong here when their consumers exist).
+      .default({ latencyCriticalFunctions: ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'], nonUrgentConsumers: ['ImportCatalogueBatches'] }),
     /** The token issuer the HTTP API's JWT authorizer trusts; handlers read the claims it verified. */
     jwt: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUri: z.url() }),
     /**
@@ -120,7 +122,7 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
     capacityMode: 'normal',
     // A sandbox has no headroom to reserve or provision: both presets stay small.
     // A sandbox has no headroom to reserve or provision; promo mode only lets a developer try the switch.
-    capacity: { normal: sandboxCapacity, promo: { ...sandboxCapacity, consumerConcurrencyScale: 0.5 } },
+    capacity: { normal: sandboxCapacity, promo: { ...sandboxCapacity, consumerConcurrencyScale: 0.5, nonUrgentReservedConcurrency: 2 } },
     // Placeholders: a developer points these at their own Cognito pool or the local token issuer's tunnel.
     jwt: {
       issuer: 'https://issuer.kefu.invalid/dev',
