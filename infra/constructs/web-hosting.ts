@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { DefaultStackSynthesizer, DockerImage, Duration, RemovalPolicy, Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, DockerImage, Duration, Fn, RemovalPolicy, Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -74,6 +74,16 @@ export class WebHosting extends Construct {
       },
     });
 
+    // A path without a file extension (a deep link such as /agent) is the app's page.
+    const spaFallback = new cloudfront.Function(this, 'SpaFallback', {
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      comment: 'kefu web: extensionless paths serve index.html',
+      code: cloudfront.FunctionCode.fromInline(
+        "function handler(event) { var r = event.request; if (!/\\.[A-Za-z0-9]+$/.test(r.uri)) { r.uri = '/index.html'; } return r; }",
+      ),
+    });
+
+    const api = new HttpOrigin(Fn.select(2, Fn.split('/', props.httpUrl)), { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY });
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'kefu web clients',
       defaultRootObject: 'index.html',
@@ -88,9 +98,24 @@ export class WebHosting extends Construct {
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: headers,
         compress: true,
+        // SPA fallback on the bucket's behavior only (custom error responses would also rewrite the API's 403/404).
+        functionAssociations: [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: spaFallback }],
       },
-      // SPA fallback: a deep link the bucket does not have (S3 answers 403 to OAC for a missing key) gets the app.
-      errorResponses: [403, 404].map((httpStatus) => ({ httpStatus, responseHttpStatus: 200, responsePagePath: '/index.html', ttl: Duration.seconds(10) })),
+      // The HTTP API under the page's own origin: no CORS, and the browser sends the token only to it.
+      // Never cached; every viewer header but Host goes through (the JWT authorizer reads Authorization).
+      additionalBehaviors: Object.fromEntries(
+        ['/v1/*', '/health'].map((pattern) => [
+          pattern,
+          {
+            origin: api,
+            viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+            cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+            originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            responseHeadersPolicy: headers,
+          },
+        ]),
+      ),
     });
     Validations.of(this.distribution).acknowledge(
       { id: 'AwsSolutions-CFR1', reason: 'Buyers and agents sign in from any country a brand sells to; no geo restriction.' },
@@ -106,7 +131,8 @@ export class WebHosting extends Construct {
         // Deploy-time values (tokens) resolved into the file by the deployment's custom resource.
         s3deploy.Source.jsonData('config.json', {
           signIn: 'cognito',
-          httpUrl: props.httpUrl,
+          // '' = the page's own origin: the distribution forwards /v1/* to the HTTP API.
+          httpUrl: '',
           wsUrl: props.wsUrl,
           cognito: { domain: props.signIn.hostedUiDomain, clientId: props.signIn.clientId, redirectUri: this.url, scopes: ['openid', 'profile'] },
         }),

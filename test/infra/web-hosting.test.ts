@@ -62,7 +62,7 @@ describe('the web clients in S3 behind CloudFront', () => {
     expect(JSON.stringify(reads[0]!.Condition)).toContain(stack.getLogicalId(hosting.distribution.node.defaultChild as never));
   });
 
-  it('serves them through CloudFront with Origin Access Control, HTTPS only, logs, and index.html for unknown paths', () => {
+  it('serves them through CloudFront with Origin Access Control, HTTPS only, with logs', () => {
     template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
     template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
       OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
@@ -72,13 +72,39 @@ describe('the web clients in S3 behind CloudFront', () => {
         DefaultRootObject: 'index.html',
         Logging: Match.objectLike({ Prefix: 'cloudfront/' }),
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', ResponseHeadersPolicyId: Match.anyValue() }),
-        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })],
-        CustomErrorResponses: [
-          { ErrorCode: 403, ResponseCode: 200, ResponsePagePath: '/index.html', ErrorCachingMinTTL: 10 },
-          { ErrorCode: 404, ResponseCode: 200, ResponsePagePath: '/index.html', ErrorCachingMinTTL: 10 },
-        ],
+        Origins: Match.arrayWith([Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })]),
       }),
     });
+  });
+
+  it("forwards /v1/* and /health to the region's HTTP API uncached, so the page calls its own origin (no CORS) and API errors pass through", () => {
+    const [, distribution] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0]!;
+    const config = distribution.Properties!.DistributionConfig;
+    const behaviors = config.CacheBehaviors as Record<string, any>[];
+    expect(behaviors.map((b) => b.PathPattern)).toEqual(['/v1/*', '/health']);
+    const apiOrigins = (config.Origins as Record<string, any>[]).filter((o) => o.CustomOriginConfig);
+    expect(apiOrigins).toHaveLength(1);
+    const apiOrigin = apiOrigins[0]!;
+    expect(apiOrigin.DomainName).toBe('abc123.execute-api.ap-southeast-1.amazonaws.com');
+    expect(apiOrigin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+    for (const behavior of behaviors) {
+      expect(behavior).toMatchObject({ TargetOriginId: apiOrigin.Id, ViewerProtocolPolicy: 'https-only', CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad' });
+      expect(behavior.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'DELETE']));
+    }
+    // No distribution-wide custom error pages: they would turn the API's 403 / 404 into the app's page.
+    expect(config.CustomErrorResponses).toBeUndefined();
+  });
+
+  it('serves index.html for extensionless deep links on the bucket behavior only (a CloudFront Function)', () => {
+    const [, fn] = resourcesOf(template, 'AWS::CloudFront::Function')[0]!;
+    const handler = new Function(`${fn.Properties!.FunctionCode as string}; return handler;`)() as (event: { request: { uri: string } }) => { uri: string };
+    const rewrite = (uri: string) => handler({ request: { uri } }).uri;
+    expect(['/', '/agent', '/wall/'].map(rewrite)).toEqual(['/index.html', '/index.html', '/index.html']);
+    expect(['/app.js', '/config.json', '/files/noto-sans-sc-4-abc.woff2'].map(rewrite)).toEqual(['/app.js', '/config.json', '/files/noto-sans-sc-4-abc.woff2']);
+    const [, distribution] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0]!;
+    expect(distribution.Properties!.DistributionConfig.DefaultCacheBehavior.FunctionAssociations).toEqual([
+      { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [resourcesOf(template, 'AWS::CloudFront::Function')[0]![0], 'FunctionARN'] } },
+    ]);
   });
 
   it("sends a Content-Security-Policy that lets the page talk to the region's API, WebSocket and sign-in domain only, with HSTS and nosniff", () => {
@@ -106,7 +132,7 @@ describe('the web clients in S3 behind CloudFront', () => {
     expect(props.SourceMarkers[1]).toEqual({ '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [stack.getLogicalId(hosting.distribution.node.defaultChild as never), 'DomainName'] } });
   });
 
-  it('writes config.json with the API and WebSocket URLs and the Cognito client, the redirect URI filled in at deploy time', () => {
+  it('writes config.json with the WebSocket URL (the HTTP API is the page\'s own origin) and the Cognito client, the redirect URI filled in at deploy time', () => {
     const outdir = app.synth().directory;
     const configs = readdirSync(outdir)
       .map((entry) => path.join(outdir, entry, 'config.json'))
@@ -114,7 +140,7 @@ describe('the web clients in S3 behind CloudFront', () => {
     expect(configs).toHaveLength(1);
     expect(JSON.parse(readFileSync(configs[0]!, 'utf8'))).toEqual({
       signIn: 'cognito',
-      httpUrl,
+      httpUrl: '',
       wsUrl,
       cognito: { domain: hostedUiDomain, clientId: 'kefu-prod-app-client-id', redirectUri: 'https://<<marker:0xbaba:0>>/', scopes: ['openid', 'profile'] },
     });
