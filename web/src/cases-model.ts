@@ -11,19 +11,7 @@ export interface CaseUrgency {
 }
 
 /** What an agent may ask for; the server's state machine has the last word (a 409 with its code otherwise). */
-export const caseTargets = ['open', 'waiting-buyer', 'waiting-seller', 'waiting-platform', 'resolved', 'closed'] as const satisfies readonly CaseState[];
-export const caseOutcomeChoices = [
-  'refunded',
-  'returned-and-refunded',
-  'exchanged',
-  'reshipped',
-  'compensated',
-  'refund-retained',
-  'refund-refused',
-  'withdrawn',
-  'no-action-needed',
-  'other',
-] as const satisfies readonly CaseOutcome[];
+export { caseStates as caseTargets, caseOutcomes as caseOutcomeChoices } from '../../shared/after-sales/case-enums';
 const finished: ReadonlySet<CaseState> = new Set(['resolved', 'closed']);
 
 export function caseUrgency(head: CaseHead, warned: CaseWarningFrame['kind'] | undefined, now: number): CaseUrgency {
