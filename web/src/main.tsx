@@ -41,9 +41,9 @@ function useRoute() {
   return current;
 }
 
-async function exchangeForSession(config: AppConfig, token: string, name: string): Promise<Session> {
+async function exchangeForSession(config: AppConfig, token: string, name?: string): Promise<Session> {
   const me = await createApi(config, { token }, () => undefined).get<Me>('/v1/me');
-  return { token, expiresAt: tokenExpiry(token), me, name };
+  return { token, expiresAt: tokenExpiry(token), me, name: name ?? me.userId };
 }
 
 function App(props: { config: AppConfig; directory: LocalDirectory | undefined }) {
@@ -260,7 +260,8 @@ async function boot(): Promise<void> {
   const config = (await (await fetch('./config.json')).json()) as AppConfig;
   if (config.signIn === 'cognito' && config.cognito) {
     const token = await finishCognitoSignIn(config.cognito).catch(() => undefined);
-    if (token) saveSession(await exchangeForSession(config, token, ''));
+    // The hosted UI's user: named by their user id (the ID token's name claim is not read here).
+    if (token) saveSession(await exchangeForSession(config, token));
   }
   const directory = config.signIn === 'local' ? ((await (await fetch('./dev/users')).json()) as LocalDirectory) : undefined;
   render(<App config={config} directory={directory} />, document.getElementById('root')!);
