@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|flood|midnight|case-sweep|orders|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|midnight|case-sweep|orders|onboarding-import|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *                [--shops 50 (orders)]
  *                [--handler-threads 0,1,0,1]
  *
@@ -31,6 +31,7 @@ import { formatFlood, runFlood } from './flood';
 import { formatMidnight, runMidnight } from './midnight';
 import { formatCaseSweep, runCaseSweep } from './case-sweep';
 import { formatOrders, ordersBounds, ordersDefaults, runOrders } from './orders';
+import { formatOnboardingImport, runOnboardingImport } from './onboarding-import';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -49,13 +50,13 @@ function options() {
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|hot|flood|midnight|case-sweep|orders|all] [--rate <msgs/s, steady; deliveries/s, orders>] [--seconds <steady or orders window>] [--shops <orders: 1-50>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|flood|midnight|case-sweep|orders|onboarding-import|all] [--rate <msgs/s, steady; deliveries/s, orders>] [--seconds <steady or orders window>] [--shops <orders: 1-50>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
   // flood is a robustness run with its own driver (bench/flood.ts); `all` is the message-path scenarios.
-  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'midnight' && scenario !== 'case-sweep' && scenario !== 'orders' && !scenarioNames.includes(scenario as ScenarioName)) {
-    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, midnight, case-sweep, orders or all, not ${scenario}`);
+  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'midnight' && scenario !== 'case-sweep' && scenario !== 'orders' && scenario !== 'onboarding-import' && !scenarioNames.includes(scenario as ScenarioName)) {
+    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, midnight, case-sweep, orders, onboarding-import or all, not ${scenario}`);
   }
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
@@ -71,12 +72,15 @@ function options() {
   }
   return {
     handlerThreads,
-    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'midnight' || scenario === 'case-sweep' || scenario === 'orders' ? [] : [scenario as ScenarioName],
+    scenarios:
+      scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'midnight' || scenario === 'case-sweep' || scenario === 'orders' || scenario === 'onboarding-import' ? [] : [scenario as ScenarioName],
     flood: scenario === 'flood',
     // The promo midnight step, routing off and on (bench/midnight.ts).
     midnight: scenario === 'midnight',
     // The after-sales tail (bench/case-sweep.ts): its own engines, no local stack.
     caseSweep: scenario === 'case-sweep',
+    // Onboarding imports (bench/onboarding-import.ts): 10,000 users and 50,000 catalogue rows; its own engines.
+    onboardingImport: scenario === 'onboarding-import',
     // The midnight order burst (bench/orders.ts): its own rate and window bounds (issue target 333/s for 60 s, 50 shops).
     orders:
       scenario === 'orders'
@@ -314,6 +318,13 @@ async function main(): Promise<void> {
   // Powertools Metrics prints one EMF line per stored message to stdout; in Lambda that goes to CloudWatch Logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const runStarted = Date.now();
+  if (opts.onboardingImport) {
+    const result = await runOnboardingImport(new Meters());
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'onboarding-import.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${formatOnboardingImport(result)}\n\nJSON: bench/results/onboarding-import.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+    return;
+  }
   if (opts.caseSweep) {
     const result = await runCaseSweep(new Meters());
     mkdirSync(resultsDir, { recursive: true });

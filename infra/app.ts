@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { SANDBOX_ACCOUNT, selectRegions, type RegionConfig } from './config/regions';
 import { AppStack } from './app-stack';
 import { DataStack } from './data-stack';
+import { IdentityStack } from './identity-stack';
 import { WebStack } from './web-stack';
 
 /**
@@ -17,11 +18,13 @@ for (const region of selectRegions(app.node.tryGetContext('region'))) {
   const prefix = `Kefu-${region.name}`;
   const data = new DataStack(app, `${prefix}-Data`, { env, region, description: `kefu ${region.name}: table, queues, bus, alarm topic` });
   const stack = new AppStack(app, `${prefix}-App`, { env, region, data, description: `kefu ${region.name}: functions and APIs` });
+  // Deployed first: its outputs (issuer, web client id) are the region config's jwt (docs/onboarding.md).
+  const identity = new IdentityStack(app, `${prefix}-Identity`, { env, region, description: `kefu ${region.name}: staff user pool` });
   const { web } = region;
   const webStack = web
     ? new WebStack(app, `${prefix}-Web`, { env, region: { ...region, web }, httpUrl: stack.httpUrl, wsUrl: stack.wsUrl, description: `kefu ${region.name}: web clients (S3 + CloudFront)` })
     : undefined;
-  for (const scope of [data, stack, ...(webStack ? [webStack] : [])]) {
+  for (const scope of [data, stack, identity, ...(webStack ? [webStack] : [])]) {
     Tags.of(scope).add('app', 'kefu');
     Tags.of(scope).add('stage', region.stage);
   }

@@ -239,6 +239,34 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     access: ['table:read'],
   },
   { name: 'SearchProducts', method: 'GET', path: '/v1/shops/{shopId}/products', handler: 'functions/http/search-products.ts', access: ['table:read'] },
+  // ---- people (issue 12 §2): staff accounts. Disabling (or re-roling) takes the user offline at once:
+  // sockets closed (websocket:post covers @connections DELETE), conversations re-queued (routing jobs).
+  { name: 'InviteUser', method: 'POST', path: '/v1/users', handler: 'functions/http/invite-user.ts', access: ['table:read', 'table:write'] },
+  { name: 'ListUsers', method: 'GET', path: '/v1/users', handler: 'functions/http/list-users.ts', access: ['table:read'] },
+  {
+    name: 'PatchUser',
+    method: 'PATCH',
+    path: '/v1/users/{userId}',
+    handler: 'functions/http/patch-user.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+  },
+  {
+    name: 'DisableUser',
+    method: 'POST',
+    path: '/v1/users/{userId}/disable',
+    handler: 'functions/http/disable-user.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+  },
+  { name: 'EnableUser', method: 'POST', path: '/v1/users/{userId}/enable', handler: 'functions/http/enable-user.ts', access: ['table:read', 'table:write'] },
+  {
+    name: 'ImportUsers',
+    method: 'POST',
+    path: '/v1/user-imports',
+    handler: 'functions/http/import-users.ts',
+    access: ['table:read', 'table:write'],
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
   { name: 'GetShopChecklist', method: 'GET', path: '/v1/shops/{shopId}/checklist', handler: 'functions/http/get-shop-checklist.ts', access: ['table:read'] },
   {
     name: 'ImportQuickReplies',
@@ -433,6 +461,15 @@ export const schedules: readonly ScheduleSpec[] = [
     handler: 'functions/schedule/purge-deleted-tenants.ts',
     access: ['table:read', 'table:write'],
     timeoutSeconds: 900,
+  },
+  {
+    // Militia expiry (issue 10, people): members past their expiry are taken offline, sockets closed,
+    // conversations re-queued. Every minute: an expired member keeps nothing for longer than that.
+    name: 'ExpireMilitia',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/expire-militia.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    timeoutSeconds: 120,
   },
 ];
 

@@ -73,7 +73,8 @@ const regionSchema = z
     jwt: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUri: z.url() }),
     /**
      * The web clients in S3 + CloudFront (infra/constructs/web-hosting.ts), signing in at this Cognito
-     * hosted-UI domain with the app client `jwt.audience`; without it the region serves no web app.
+     * hosted-UI domain (infra/identity-stack.ts: prefix `kefu-<name>`) with the app client `jwt.audience`;
+     * without it the region serves no web app.
      */
     web: z.object({ hostedUiDomain: z.url() }).optional(),
   })
@@ -129,7 +130,7 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
       audience: 'kefu-dev',
       jwksUri: 'https://issuer.kefu.invalid/dev/.well-known/jwks.json',
     },
-    web: { hostedUiDomain: 'https://kefu-dev.auth.ap-southeast-1.amazoncognito.com' },
+    web: { hostedUiDomain: 'https://kefu-ap-southeast-1-dev.auth.ap-southeast-1.amazoncognito.com' },
   },
   {
     name: 'ap-southeast-1-prod',
@@ -166,7 +167,7 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
       audience: 'kefu-prod-app-client-id',
       jwksUri: 'https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_KefuProd/.well-known/jwks.json',
     },
-    web: { hostedUiDomain: 'https://kefu-prod.auth.ap-southeast-1.amazoncognito.com' },
+    web: { hostedUiDomain: 'https://kefu-ap-southeast-1-prod.auth.ap-southeast-1.amazoncognito.com' },
   },
 ]);
 

@@ -30,7 +30,7 @@ export interface WebHostingProps {
 export class WebHosting extends Construct {
   readonly bucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
-  /** `https://<distribution>/`: the redirect URI the Cognito app client must allow. */
+  /** `https://<distribution>/app/`: the redirect URI the Cognito app client must allow. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: WebHostingProps) {
@@ -74,19 +74,19 @@ export class WebHosting extends Construct {
       },
     });
 
-    // A path without a file extension (a deep link such as /agent) is the app's page.
+    // The app lives under /app/ as on the local stack (the user pool's callback URLs name it): anything
+    // else on the bucket behavior redirects there; an extensionless path under it is the app's page.
     const spaFallback = new cloudfront.Function(this, 'SpaFallback', {
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      comment: 'kefu web: extensionless paths serve index.html',
+      comment: 'kefu web: /app/ SPA fallback',
       code: cloudfront.FunctionCode.fromInline(
-        "function handler(event) { var r = event.request; if (!/\\.[A-Za-z0-9]+$/.test(r.uri)) { r.uri = '/index.html'; } return r; }",
+        "function handler(event) { var r = event.request; if (r.uri.indexOf('/app/') !== 0) { return { statusCode: 302, statusDescription: 'Found', headers: { location: { value: '/app/' } } }; } if (!/\\.[A-Za-z0-9]+$/.test(r.uri)) { r.uri = '/app/index.html'; } return r; }",
       ),
     });
 
     const api = new HttpOrigin(Fn.select(2, Fn.split('/', props.httpUrl)), { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY });
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'kefu web clients',
-      defaultRootObject: 'index.html',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_200,
       enableLogging: true,
@@ -122,10 +122,11 @@ export class WebHosting extends Construct {
       { id: 'AwsSolutions-CFR2', reason: 'Static files only, no secrets or server logic behind this distribution; the APIs have their own throttles.' },
       { id: 'AwsSolutions-CFR4', reason: 'The default *.cloudfront.net certificate fixes the viewer TLS policy; a custom domain with TLSv1.2_2021 comes with a certificate.' },
     );
-    this.url = `https://${this.distribution.distributionDomainName}/`;
+    this.url = `https://${this.distribution.distributionDomainName}/app/`;
 
     new s3deploy.BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
+      destinationKeyPrefix: 'app/',
       sources: [
         webBundle(props.repoRoot),
         // Deploy-time values (tokens) resolved into the file by the deployment's custom resource.

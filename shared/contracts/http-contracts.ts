@@ -55,7 +55,7 @@ import { onboardingContracts } from './onboarding-contracts';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue' | 'users';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;

@@ -405,6 +405,28 @@ export const keys = {
   }),
   tokenPartitionsOfVersion: (tenantId: string, shopId: string, version: number): string[] =>
     Array.from({ length: catalogueTokenShards }, (_, shard) => `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}#W#${shard}`),
+
+  // ---- people (issue 12 §2): staff accounts, seats, user imports; militia expiry (issue 10) ----
+  /**
+   * A staff account of a tenant (who may sign in, with which role and shops, and whether disabled): one
+   * partition per tenant, so the admin's list is one Query. Read on every staff request (http-route), at
+   * 0.5 RRU eventually consistent; a partition serves 6,000 such reads a second.
+   */
+  user: (tenantId: string, userId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: `USER#${userId}` }),
+  usersOfTenant: (tenantId: string) => ({ pk: `${tenantPrefix(tenantId)}#USERS`, skPrefix: 'USER#' }),
+  /** Seats in use (active accounts), changed only with a condition against the tenant's plan limit. */
+  seatCount: (tenantId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: 'SEATS' }),
+  /** A user import that reserved its seats (id: hash of the file), so a re-run after a crash does not reserve them twice. */
+  userImport: (tenantId: string, importId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: `IMPORT#${importId}` }),
+  /**
+   * When a militia member's account expires: like tenantPurgeDue, one partition across tenants, sorted by
+   * the instant, so the expiry sweep reads what is due with one Query (never a Scan).
+   */
+  militiaExpiryDue: (expiresAt: string, tenantId: string, userId: string): Key => ({
+    pk: 'MILITIA-EXPIRY',
+    sk: `${expiresAt}#${tenantPrefix(tenantId)}#USER#${userId}`,
+  }),
+  militiaExpiriesDue: () => ({ pk: 'MILITIA-EXPIRY' }),
 } as const;
 
 /** Shards of the integrations list: enough to keep one partition's reads small at thousands of shops. */

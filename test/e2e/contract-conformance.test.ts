@@ -306,6 +306,39 @@ describe('every onboarding operation (issue 12), as documented', () => {
     expect(await call('GET', '/v1/shops/peach-glow/checklist', { token: admin })).toMatchObject({ status: 200 });
     expect(await call('GET', '/v1/shops/no-such-shop/checklist', { token: admin })).toMatchObject({ status: 404 });
   }, 30_000);
+
+  it('invites, lists, re-roles, disables, re-enables and imports users: 200, 201, 400, 403, 404, 409 (SEAT_LIMIT, USER_EXISTS)', async () => {
+    const people = { ...firm, tenantId: 'contract-people', limits: { shops: 10, seats: 4 }, firstAdmin: { userId: 'people-boss' } };
+    expect(await call('POST', '/v1/tenants', { token: await platform(), body: people })).toMatchObject({ status: 201 });
+    const signIn = (userId: string, role: Role, shopIds: string[] = []) => stack.issuer.sign({ userId, tenantId: 'contract-people', role, shopIds });
+    const boss = await signIn('people-boss', 'admin');
+    expect(await call('PUT', '/v1/shops/people-shop', { token: boss, body: shopBody })).toMatchObject({ status: 200 });
+    const supervisor = await signIn('people-sup', 'supervisor', ['people-shop']);
+    expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-sup', name: '主管', role: 'supervisor', shopIds: ['people-shop'] } })).toMatchObject({ status: 201 });
+    expect(await call('POST', '/v1/users', { token: supervisor, body: { userId: 'people-a1', name: '客服一', role: 'agent', shopIds: ['people-shop'] } })).toMatchObject({ status: 201 });
+    expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-a1', name: '又一个', role: 'agent', shopIds: ['people-shop'] } })).toMatchObject({ status: 409, body: { error: { code: 'USER_EXISTS' } } });
+    expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-x', name: 'x', role: 'boss' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', '/v1/users', { token: supervisor, body: { userId: 'people-x', name: 'x', role: 'agent', shopIds: ['elsewhere'] } })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/users?status=active&limit=50', { token: boss })).toMatchObject({ status: 200, body: { users: [{ userId: 'people-a1' }, { userId: 'people-boss' }, { userId: 'people-sup' }] } });
+    expect(await call('GET', '/v1/users?limit=0', { token: boss })).toMatchObject({ status: 400 });
+    const csv = 'userId,name,role,shopIds\npeople-a2,客服二,agent,people-shop\npeople-a3,客服三,agent,people-shop\n';
+    expect(await call('POST', '/v1/user-imports?dryRun=true', { token: boss, body: { csv } })).toMatchObject({ status: 200, body: { valid: false, errors: [{ code: 'SEAT_LIMIT' }] } });
+    expect(await call('POST', '/v1/user-imports', { token: boss, body: { csv } })).toMatchObject({ status: 409, body: { error: { code: 'SEAT_LIMIT' } } });
+    expect(await call('POST', '/v1/user-imports', { token: boss, body: { csv: `${csv}people-a2,重复,agent,people-shop\n` } })).toMatchObject({ status: 400, body: { error: { details: [{ code: 'DUPLICATE_USER' }] } } });
+    expect(await call('POST', '/v1/user-imports', { token: boss, body: { csv: 'userId,name,role,shopIds\npeople-a2,客服二,agent,people-shop\n' } })).toMatchObject({ status: 200, body: { imported: 1 } });
+    expect(await call('POST', '/v1/user-imports', { token: supervisor, body: { csv } })).toMatchObject({ status: 403 });
+    expect(await call('PATCH', '/v1/users/people-a2', { token: supervisor, body: { role: 'supervisor' } })).toMatchObject({ status: 403 });
+    expect(await call('PATCH', '/v1/users/people-a2', { token: boss, body: { name: '客服二号' } })).toMatchObject({ status: 200, body: { version: 2 } });
+    expect(await call('PATCH', '/v1/users/nobody', { token: boss, body: { name: 'x' } })).toMatchObject({ status: 404 });
+    expect(await call('POST', '/v1/users/people-a1/disable', { token: supervisor })).toMatchObject({ status: 200, body: { status: 'disabled' } });
+    expect(await call('GET', '/v1/me', { token: await signIn('people-a1', 'agent', ['people-shop']) })).toMatchObject({ status: 403, body: { error: { code: 'USER_DISABLED' } } });
+    expect(await call('POST', '/v1/users/people-boss/disable', { token: boss })).toMatchObject({ status: 400 });
+    expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-a4', name: '客服四', role: 'agent', shopIds: ['people-shop'] } })).toMatchObject({ status: 201 });
+    expect(await call('POST', '/v1/users/people-a1/enable', { token: boss })).toMatchObject({ status: 409, body: { error: { code: 'SEAT_LIMIT' } } });
+    expect(await call('POST', '/v1/users/people-a4/disable', { token: boss })).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/users/people-a1/enable', { token: boss })).toMatchObject({ status: 200, body: { status: 'active' } });
+    expect(await call('POST', '/v1/users/people-a1/enable', { token: await sign('admin-contract', 'admin') })).toMatchObject({ status: 404 });
+  }, 30_000);
 });
 
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {

@@ -16,7 +16,7 @@ import { cdkWarningsAndErrors, referencedId, resourcesOf, unacknowledgedNagFindi
  */
 const httpUrl = 'https://abc123.execute-api.ap-southeast-1.amazonaws.com';
 const wsUrl = 'wss://ws456.execute-api.ap-southeast-1.amazonaws.com/prod';
-const hostedUiDomain = 'https://kefu-prod.auth.ap-southeast-1.amazoncognito.com';
+const hostedUiDomain = 'https://kefu-ap-southeast-1-prod.auth.ap-southeast-1.amazoncognito.com';
 
 let stack: Stack;
 let hosting: WebHosting;
@@ -69,7 +69,6 @@ describe('the web clients in S3 behind CloudFront', () => {
     });
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
-        DefaultRootObject: 'index.html',
         Logging: Match.objectLike({ Prefix: 'cloudfront/' }),
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', ResponseHeadersPolicyId: Match.anyValue() }),
         Origins: Match.arrayWith([Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })]),
@@ -95,12 +94,13 @@ describe('the web clients in S3 behind CloudFront', () => {
     expect(config.CustomErrorResponses).toBeUndefined();
   });
 
-  it('serves index.html for extensionless deep links on the bucket behavior only (a CloudFront Function)', () => {
+  it('serves the app under /app/ (index.html for its extensionless deep links) and redirects anything else there (a CloudFront Function)', () => {
     const [, fn] = resourcesOf(template, 'AWS::CloudFront::Function')[0]!;
-    const handler = new Function(`${fn.Properties!.FunctionCode as string}; return handler;`)() as (event: { request: { uri: string } }) => { uri: string };
+    const handler = new Function(`${fn.Properties!.FunctionCode as string}; return handler;`)() as (event: { request: { uri: string } }) => Record<string, any>;
     const rewrite = (uri: string) => handler({ request: { uri } }).uri;
-    expect(['/', '/agent', '/wall/'].map(rewrite)).toEqual(['/index.html', '/index.html', '/index.html']);
-    expect(['/app.js', '/config.json', '/files/noto-sans-sc-4-abc.woff2'].map(rewrite)).toEqual(['/app.js', '/config.json', '/files/noto-sans-sc-4-abc.woff2']);
+    expect(['/app/', '/app/agent', '/app/wall/'].map(rewrite)).toEqual(['/app/index.html', '/app/index.html', '/app/index.html']);
+    expect(['/app/app.js', '/app/config.json', '/app/files/noto-sans-sc-4-abc.woff2'].map(rewrite)).toEqual(['/app/app.js', '/app/config.json', '/app/files/noto-sans-sc-4-abc.woff2']);
+    for (const uri of ['/', '/index.html', '/agent']) expect(handler({ request: { uri } })).toMatchObject({ statusCode: 302, headers: { location: { value: '/app/' } } });
     const [, distribution] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0]!;
     expect(distribution.Properties!.DistributionConfig.DefaultCacheBehavior.FunctionAssociations).toEqual([
       { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [resourcesOf(template, 'AWS::CloudFront::Function')[0]![0], 'FunctionARN'] } },
@@ -127,6 +127,7 @@ describe('the web clients in S3 behind CloudFront', () => {
     expect(referencedId(props.DestinationBucketName)).toBe(bucketId());
     expect(props.SourceBucketNames).toHaveLength(2);
     expect(props.DistributionPaths).toEqual(['/*']);
+    expect(props.DestinationBucketKeyPrefix).toBe('app/');
     expect(props.SystemMetadata).toEqual({ 'cache-control': 'no-cache' });
     // Source.jsonData: config.json is written at deploy time, its redirect URI being the distribution's own domain.
     expect(props.SourceMarkers[1]).toEqual({ '<<marker:0xbaba:0>>': { 'Fn::GetAtt': [stack.getLogicalId(hosting.distribution.node.defaultChild as never), 'DomainName'] } });
@@ -142,7 +143,7 @@ describe('the web clients in S3 behind CloudFront', () => {
       signIn: 'cognito',
       httpUrl: '',
       wsUrl,
-      cognito: { domain: hostedUiDomain, clientId: 'kefu-prod-app-client-id', redirectUri: 'https://<<marker:0xbaba:0>>/', scopes: ['openid', 'profile'] },
+      cognito: { domain: hostedUiDomain, clientId: 'kefu-prod-app-client-id', redirectUri: 'https://<<marker:0xbaba:0>>/app/', scopes: ['openid', 'profile'] },
     });
   });
 

@@ -88,8 +88,9 @@ export async function finishCognitoSignIn(config: CognitoConfig, here = new URL(
     }),
   });
   if (!response.ok) throw new Error(`token exchange failed: ${response.status}`);
-  // The ID token carries the audience (the app client) the API's JWT authorizer checks.
-  const { id_token: idToken } = (await response.json()) as { id_token?: string };
-  if (!idToken) throw new Error('token exchange returned no id_token');
-  return idToken;
+  // The access token: the pool's pre-token-generation trigger puts kefu's claims (tenant_id, role,
+  // shop_ids) there, and the API's JWT authorizer checks its client_id (infra/identity-stack.ts).
+  const { access_token: accessToken } = (await response.json()) as { access_token?: string };
+  if (!accessToken) throw new Error('token exchange returned no access_token');
+  return accessToken;
 }

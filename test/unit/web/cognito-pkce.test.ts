@@ -6,7 +6,7 @@ import { clearSession, loadSession, saveSession, tokenExpiry, type Session } fro
  * The cloud sign-in's parts that need no Cognito: PKCE (RFC 7636), the hosted-UI redirect there and back,
  * and where the token lives afterwards (sessionStorage, dropped at expiry; never localStorage or a URL).
  */
-const config = { domain: 'https://kefu-dev.auth.ap-southeast-1.amazoncognito.com', clientId: 'web-client-1', redirectUri: 'https://d111.cloudfront.net/' };
+const config = { domain: 'https://kefu-ap-southeast-1-dev.auth.ap-southeast-1.amazoncognito.com', clientId: 'web-client-1', redirectUri: 'https://d111.cloudfront.net/app/' };
 
 class MemoryStorage {
   readonly items = new Map<string, string>();
@@ -15,7 +15,7 @@ class MemoryStorage {
   removeItem = (key: string) => void this.items.delete(key);
 }
 
-function browserSide(tokenResponse: () => Response = () => Response.json({ id_token: 'id.token.sig', access_token: 'a', refresh_token: 'r' })) {
+function browserSide(tokenResponse: () => Response = () => Response.json({ id_token: 'id.token.sig', access_token: 'access.token.sig', refresh_token: 'r' })) {
   const storage = new MemoryStorage();
   const side = {
     storage,
@@ -76,13 +76,13 @@ describe('the hosted-UI round trip', () => {
     expect(authorize.search).not.toContain(pending.verifier);
   });
 
-  it('on the redirect back, clears the code from the address bar, exchanges it with the verifier once, and returns the ID token', async () => {
+  it('on the redirect back, clears the code from the address bar, exchanges it with the verifier once, and returns the access token (where the pool puts kefu\'s claims)', async () => {
     const side = browserSide();
     await startCognitoSignIn(config, side);
     const { verifier, state } = JSON.parse(side.storage.getItem('kefu.pkce')!) as { verifier: string; state: string };
-    const token = await finishCognitoSignIn(config, new URL(`https://d111.cloudfront.net/?code=abc123&state=${state}#/agent`), side);
-    expect(token).toBe('id.token.sig');
-    expect(side.urls).toEqual(['/#/agent']);
+    const token = await finishCognitoSignIn(config, new URL(`https://d111.cloudfront.net/app/?code=abc123&state=${state}#/agent`), side);
+    expect(token).toBe('access.token.sig');
+    expect(side.urls).toEqual(['/app/#/agent']);
     expect(side.storage.items.size).toBe(0);
     expect(side.requests).toHaveLength(1);
     expect(side.requests[0]!.url).toBe(`${config.domain}/oauth2/token`);
