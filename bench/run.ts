@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|onboarding-import|outreach|robot|all] [--tasks <outreach: 1000-1000000>] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|midnight|case-sweep|orders|onboarding-import|outreach|robot|all] [--tasks <outreach: 1000-1000000>] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *                [--shops 50 (orders)]
  *                [--handler-threads 0,1,0,1]
  *
@@ -28,6 +28,7 @@ import { formatHot, runHot } from './hot';
 import { compareHandlerThreads, formatHandlerThreadComparison } from './thread-comparison';
 import { defaultOptions, defineScenario, scenarioNames, seedScenario, type ScenarioName } from './scenarios';
 import { formatFlood, runFlood } from './flood';
+import { formatMidnight, runMidnight } from './midnight';
 import { formatCaseSweep, runCaseSweep } from './case-sweep';
 import { formatOrders, ordersBounds, ordersDefaults, runOrders } from './orders';
 import { defaultOutreachBenchOptions, formatOutreach, runOutreachBench } from './outreach';
@@ -35,6 +36,8 @@ import { formatOnboardingImport, runOnboardingImport } from './onboarding-import
 import { formatRobot, runRobotBench } from './robot';
 
 const resultsDir = join(repoRoot, 'bench/results');
+/** Scenarios with their own driver (robustness, promo, after-sales, onboarding, outreach, robot), not the message-path ones. */
+const standaloneScenarios = ['flood', 'midnight', 'case-sweep', 'orders', 'onboarding-import', 'outreach', 'robot'] as const;
 
 function options() {
   const { values } = parseArgs({
@@ -52,13 +55,14 @@ function options() {
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|hot|flood|case-sweep|orders|onboarding-import|outreach|all] [--tasks <outreach>] [--rate <msgs/s, steady; deliveries/s, orders>] [--seconds <steady or orders window>] [--shops <orders: 1-50>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
+    console.log(`npm run bench -- [--scenario ${[...scenarioNames, ...standaloneScenarios].join('|')}|all] [--tasks <outreach>] [--rate <msgs/s, steady; deliveries/s, orders>] [--seconds <steady or orders window>] [--shops <orders: 1-50>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]`);
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
-  // flood is a robustness run with its own driver (bench/flood.ts); `all` is the message-path scenarios.
-  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'case-sweep' && scenario !== 'orders' && scenario !== 'onboarding-import' && scenario !== 'outreach' && !scenarioNames.includes(scenario as ScenarioName)) {
-    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, case-sweep, orders, onboarding-import, outreach or all, not ${scenario}`);
+  // `all` is the message-path scenarios; the stand-alone ones have their own drivers (see below).
+  const standalone = (standaloneScenarios as readonly string[]).includes(scenario);
+  if (scenario !== 'all' && !standalone && !scenarioNames.includes(scenario as ScenarioName)) {
+    throw new Error(`--scenario must be ${[...scenarioNames, ...standaloneScenarios].join(', ')} or all, not ${scenario}`);
   }
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
@@ -74,8 +78,10 @@ function options() {
   }
   return {
     handlerThreads,
-    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'case-sweep' || scenario === 'orders' || scenario === 'onboarding-import' || scenario === 'outreach' ? [] : [scenario as ScenarioName],
+    scenarios: scenario === 'all' ? [...scenarioNames] : standalone ? [] : [scenario as ScenarioName],
     flood: scenario === 'flood',
+    // The promo midnight step, routing off and on (bench/midnight.ts).
+    midnight: scenario === 'midnight',
     // The after-sales tail (bench/case-sweep.ts): its own engines, no local stack.
     caseSweep: scenario === 'case-sweep',
     // Onboarding imports (bench/onboarding-import.ts): 10,000 users and 50,000 catalogue rows; its own engines.
@@ -377,6 +383,14 @@ async function main(): Promise<void> {
       } finally {
         exitIfStopHangs();
       }
+      return;
+    }
+    if (opts.midnight) {
+      const result = await runMidnight(stack, meters);
+      mkdirSync(resultsDir, { recursive: true });
+      writeFileSync(join(resultsDir, 'midnight.json'), `${JSON.stringify(result, null, 2)}\n`);
+      console.log(`\n${formatMidnight(result)}`);
+      console.log(`\nJSON: bench/results/midnight.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
       return;
     }
     if (opts.flood) {

@@ -80,6 +80,9 @@ export class AppStack extends Stack {
   private readonly functions = new Map<string, KefuFunction>();
   private readonly functionStacks = new Map<number, NestedStack>();
   private readonly eventSources = new Map<string, SqsEventSource>();
+  /** Where the web clients (infra/web-stack.ts) find the APIs. */
+  readonly httpUrl: string;
+  readonly wsUrl: string;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -106,6 +109,8 @@ export class AppStack extends Stack {
     this.addSchedules();
     this.wireCapacityControl(props.region);
 
+    this.httpUrl = httpApi.apiEndpoint;
+    this.wsUrl = webSocket.stage.url;
     new CfnOutput(this, 'HttpApiUrl', { value: httpApi.apiEndpoint });
     new CfnOutput(this, 'WebSocketUrl', { value: webSocket.stage.url });
   }

@@ -4,6 +4,7 @@ import { SANDBOX_ACCOUNT, selectRegions, type RegionConfig } from './config/regi
 import { AppStack } from './app-stack';
 import { DataStack } from './data-stack';
 import { IdentityStack } from './identity-stack';
+import { WebStack } from './web-stack';
 
 /**
  * The CDK app: a data stack and an app stack per configured region (infra/config/regions.ts), or for the
@@ -19,7 +20,11 @@ for (const region of selectRegions(app.node.tryGetContext('region'))) {
   const stack = new AppStack(app, `${prefix}-App`, { env, region, data, description: `kefu ${region.name}: functions and APIs` });
   // Deployed first: its outputs (issuer, web client id) are the region config's jwt (docs/onboarding.md).
   const identity = new IdentityStack(app, `${prefix}-Identity`, { env, region, description: `kefu ${region.name}: staff user pool` });
-  for (const scope of [data, stack, identity]) {
+  const { web } = region;
+  const webStack = web
+    ? new WebStack(app, `${prefix}-Web`, { env, region: { ...region, web }, httpUrl: stack.httpUrl, wsUrl: stack.wsUrl, description: `kefu ${region.name}: web clients (S3 + CloudFront)` })
+    : undefined;
+  for (const scope of [data, stack, identity, ...(webStack ? [webStack] : [])]) {
     Tags.of(scope).add('app', 'kefu');
     Tags.of(scope).add('stage', region.stage);
   }

@@ -118,6 +118,7 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   },
   // table:read: every authenticated route reads whether the caller's tenant is deleted (shared/store/tenants.ts).
   { name: 'Me', method: 'GET', path: '/v1/me', handler: 'functions/http/get-me.ts', access: ['table:read'] },
+  { name: 'MyShops', method: 'GET', path: '/v1/me/shops', handler: 'functions/http/get-my-shops.ts', access: ['table:read'] },
   {
     name: 'CreateConnectTicket',
     method: 'POST',

@@ -75,16 +75,26 @@ const indexHtml = `<!doctype html>
 </html>
 `;
 
-/** `npm run build:web`: the same assets on disk, for the cloud's static bucket. */
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const started = performance.now();
+/**
+ * `npm run build:web`: the same assets on disk, for the cloud's static bucket; `-- --out DIR` writes them
+ * elsewhere (the CDK asset bundling of infra/constructs/web-hosting.ts builds into its staging folder).
+ */
+export async function writeWebApp(dir: string): Promise<{ files: number; bytes: number }> {
   const assets = await buildWebApp();
-  rmSync(outdir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
   let bytes = 0;
   for (const [path, asset] of assets) {
-    mkdirSync(dirname(join(outdir, path)), { recursive: true });
-    writeFileSync(join(outdir, path), asset.body);
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), asset.body);
     bytes += asset.body.length;
   }
-  console.log(`web/dist: ${assets.size} files, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${Math.round(performance.now() - started)} ms`);
+  return { files: assets.size, bytes };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const started = performance.now();
+  const outFlag = process.argv.indexOf('--out');
+  const dir = outFlag > 0 && process.argv[outFlag + 1] ? process.argv[outFlag + 1]! : outdir;
+  const { files, bytes } = await writeWebApp(dir);
+  console.log(`${relative(process.cwd(), dir) || dir}: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${Math.round(performance.now() - started)} ms`);
 }

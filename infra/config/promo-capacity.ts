@@ -28,6 +28,16 @@ export function capacityTargetsFor(region: RegionConfig, manifest: Manifest, nam
   for (const name of region.promoControl.nonUrgentConsumers) {
     if (!consumers.has(name)) throw new Error(`region ${region.name}: non-urgent consumer ${name} is not a manifest queue consumer`);
   }
+  const nonUrgent = new Set(region.promoControl.nonUrgentConsumers);
+  const reservedFor = (name: string, preset: RegionConfig['capacity']['normal']) =>
+    preset.nonUrgentReservedConcurrency ?? (preset.reserveConsumerConcurrency ? consumerMaxConcurrency(consumers.get(name)!.maxConcurrency, preset) : null);
+  // A mapping allowed more pollers than its function's reserved concurrency gets throttled, and every
+  // throttled batch counts towards the queue's maxReceiveCount: a capped consumer's mapping is capped too.
+  const mappingMax = (spec: Manifest['queueConsumers'][number], preset: RegionConfig['capacity']['normal']) => {
+    const scaled = consumerMaxConcurrency(spec.maxConcurrency, preset);
+    const reserved = nonUrgent.has(spec.name) ? reservedFor(spec.name, preset) : null;
+    return reserved === null ? scaled : Math.max(2, Math.min(scaled, reserved));
+  };
   return {
     mode,
     tableName: names.tableName,
@@ -41,14 +51,12 @@ export function capacityTargetsFor(region: RegionConfig, manifest: Manifest, nam
     mappings: manifest.queueConsumers.map((spec) => ({
       name: spec.name,
       uuid: names.mappingUuid(spec.name),
-      maxConcurrency: byPreset((preset) => consumerMaxConcurrency(spec.maxConcurrency, preset)),
+      maxConcurrency: byPreset((preset) => mappingMax(spec, preset)),
     })),
     nonUrgent: region.promoControl.nonUrgentConsumers.map((name) => ({
       name,
       functionName: names.functionName(name),
-      reservedConcurrency: byPreset((preset) =>
-        preset.nonUrgentReservedConcurrency ?? (preset.reserveConsumerConcurrency ? consumerMaxConcurrency(consumers.get(name)!.maxConcurrency, preset) : null),
-      ),
+      reservedConcurrency: byPreset((preset) => reservedFor(name, preset)),
     })),
   };
 }

@@ -62,13 +62,21 @@ const regionSchema = z
     /**
      * What the promo capacity control (shared/promo/capacity-control.ts) may change, by manifest name:
      * the aliases a buyer waits on (connect, send) and the consumers that may wait for chat (outreach,
-     * analytics; none exist in the manifest yet).
+     * analytics, catalogue imports).
      */
     promoControl: z
       .object({ latencyCriticalFunctions: z.array(z.string()).min(1), nonUrgentConsumers: z.array(z.string()) })
-      .default({ latencyCriticalFunctions: ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'], nonUrgentConsumers: [] }),
+      // Non-urgent: work that may wait hours without a buyer noticing (catalogue imports today; KPI
+      // recomputes, review invitations and outreach belong here when their consumers exist).
+      .default({ latencyCriticalFunctions: ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'], nonUrgentConsumers: ['ImportCatalogueBatches'] }),
     /** The token issuer the HTTP API's JWT authorizer trusts; handlers read the claims it verified. */
     jwt: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUri: z.url() }),
+    /**
+     * The web clients in S3 + CloudFront (infra/constructs/web-hosting.ts), signing in at this Cognito
+     * hosted-UI domain (infra/identity-stack.ts: prefix `kefu-<name>`) with the app client `jwt.audience`;
+     * without it the region serves no web app.
+     */
+    web: z.object({ hostedUiDomain: z.url() }).optional(),
   })
   .refine((region) => region.name === `${region.awsRegion}-${region.stage}`, {
     message: 'name must be `<awsRegion>-<stage>`',
@@ -115,13 +123,14 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
     capacityMode: 'normal',
     // A sandbox has no headroom to reserve or provision: both presets stay small.
     // A sandbox has no headroom to reserve or provision; promo mode only lets a developer try the switch.
-    capacity: { normal: sandboxCapacity, promo: { ...sandboxCapacity, consumerConcurrencyScale: 0.5 } },
+    capacity: { normal: sandboxCapacity, promo: { ...sandboxCapacity, consumerConcurrencyScale: 0.5, nonUrgentReservedConcurrency: 2 } },
     // Placeholders: a developer points these at their own Cognito pool or the local token issuer's tunnel.
     jwt: {
       issuer: 'https://issuer.kefu.invalid/dev',
       audience: 'kefu-dev',
       jwksUri: 'https://issuer.kefu.invalid/dev/.well-known/jwks.json',
     },
+    web: { hostedUiDomain: 'https://kefu-ap-southeast-1-dev.auth.ap-southeast-1.amazoncognito.com' },
   },
   {
     name: 'ap-southeast-1-prod',
@@ -158,6 +167,7 @@ const regions: readonly RegionConfig[] = regionsSchema.parse([
       audience: 'kefu-prod-app-client-id',
       jwksUri: 'https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_KefuProd/.well-known/jwks.json',
     },
+    web: { hostedUiDomain: 'https://kefu-ap-southeast-1-prod.auth.ap-southeast-1.amazoncognito.com' },
   },
 ]);
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { idSchema } from '../auth/identity';
 import { isoTimeSchema, platformIdSchema, platformSchema, refundKinds, refundStatusSchema, type Platform } from '../orders/envelope';
+import { caseOutcomes, caseStates, caseTypes, type CaseState } from './case-enums';
 
 /**
  * The after-sales case (issue 7 §3): one problem of one buyer's order, worked to an outcome on the
@@ -9,26 +10,8 @@ import { isoTimeSchema, platformIdSchema, platformSchema, refundKinds, refundSta
  * or by an agent from a conversation. Every change is a timeline entry naming who made it.
  */
 
-export const caseTypes = ['refund-only', 'return-and-refund', 'exchange', 'quality-complaint', 'missing-or-damaged', 'urge-shipping', 'other'] as const;
-export type CaseType = (typeof caseTypes)[number];
-
-export const caseStates = ['open', 'waiting-buyer', 'waiting-seller', 'waiting-platform', 'resolved', 'closed'] as const;
-export type CaseState = (typeof caseStates)[number];
-
-export const caseOutcomes = [
-  'refunded',
-  'returned-and-refunded',
-  'exchanged',
-  'reshipped',
-  'compensated',
-  /** The buyer withdrew the refund after an agent's retention attempt (退款挽留). */
-  'refund-retained',
-  'refund-refused',
-  'withdrawn',
-  'no-action-needed',
-  'other',
-] as const;
-export type CaseOutcome = (typeof caseOutcomes)[number];
+// The enums live in a module without zod so the web clients can import them (web/src/cases-model.ts).
+export { caseOutcomes, caseStates, caseTypes, type CaseOutcome, type CaseState, type CaseType } from './case-enums';
 
 export const terminalStates: ReadonlySet<CaseState> = new Set(['resolved', 'closed']);
 /** States in which the seller's side must act: the only ones whose deadline warns kefu's people. */

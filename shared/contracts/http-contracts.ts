@@ -17,7 +17,7 @@ import {
 } from '../quick-replies/schemas';
 import { agentSchema } from '../routing/agent';
 import { agentPathParams, putAgentBody, putShopBody, shopPathParams } from '../routing/frames';
-import { shopSchema } from '../routing/shop';
+import { myShopsSchema, shopSchema } from '../routing/shop';
 import { shopBoardSchema } from '../routing/shop-board';
 import { caseHttpContracts } from './case-contracts';
 import { connectTicketSchema, healthSchema, meSchema } from './core-schemas';
@@ -104,6 +104,13 @@ export const httpContracts: Record<string, HttpContract> = {
     tag: 'session',
     auth: roles,
     responses: { 200: { description: 'The verified identity.', schema: meSchema } },
+  },
+  'GET /v1/me/shops': {
+    summary: "The caller's shops, by name",
+    description: 'The shops the token lists (that exist), with name, category and persona: what a workbench shows on every conversation so a reply never goes to the wrong shop. Staff only; nothing of another tenant or shop.',
+    tag: 'session',
+    auth: ['agent', 'supervisor', 'admin'],
+    responses: { 200: { description: "The caller's shops.", schema: myShopsSchema } },
   },
   'POST /v1/connect-tickets': {
     summary: 'Mint a single-use WebSocket connect ticket',

@@ -82,6 +82,16 @@ export const shopSchema = z.object({
 });
 export type Shop = z.infer<typeof shopSchema>;
 
+/**
+ * What a staff client needs to mark each of the caller's shops (issue 11: the shop's name on every
+ * conversation and reply box); no routing, no profile.
+ */
+export const myShopSchema = shopSchema.pick({ shopId: true, name: true, category: true, persona: true });
+export const myShopsSchema = z
+  .object({ shops: z.array(myShopSchema).meta({ description: "The caller's shops (the token's shop list) that exist, by id." }) })
+  .meta({ id: 'MyShops' });
+export type MyShops = z.infer<typeof myShopsSchema>;
+
 /** Every group a shop routes to: the stage groups and the backup group. */
 export function groupsOfShop(routing: ShopRouting): string[] {
   const groups = new Set<string>(Object.values(routing.groups));

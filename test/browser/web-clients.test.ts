@@ -89,11 +89,11 @@ describe('web clients in a real browser', () => {
 
     const row = agent.locator('.conversation-row', { hasText: 'buyer-taotao' });
     await row.waitFor({ timeout: 30_000 });
-    // The shop is named on the conversation and on the reply box, in its colour.
-    await expect(row.locator('.shop-badge').textContent()).resolves.toContain('桃气美妆');
+    // The shop is named (from GET /v1/me/shops, not its id) on the conversation and on the reply box, in its colour.
+    await row.locator('.shop-badge', { hasText: '桃气美妆' }).waitFor({ timeout: 30_000 });
     await row.click();
     await waitForText(agent, '这款面霜适合干皮吗？');
-    await expect(agent.locator('.reply-to').textContent()).resolves.toContain('桃气美妆');
+    await agent.locator('.reply-to', { hasText: '桃气美妆' }).waitFor({ timeout: 10_000 });
 
     await agent.fill('#reply-text', '/h');
     await agent.locator('.quick-replies li', { hasText: '/hi' }).waitFor();
@@ -215,6 +215,45 @@ describe('web clients in a real browser', () => {
     await agent.locator('.conversation-row', { hasText: 'buyer-taotao' }).waitFor({ timeout: 30_000 });
     await lili.locator('.conversation-row', { hasText: 'buyer-taotao' }).waitFor({ state: 'detached', timeout: 30_000 });
     await screenshot(wall, 'supervisor-wall');
+  }, 90_000);
+
+  it('shows the agent’s after-sales case with its SLA counting down, and moves and finishes it from the workbench', async () => {
+    const row = agent.locator('.conversation-row', { hasText: 'buyer-taotao' });
+    await row.waitFor({ timeout: 30_000 });
+    const conversationId = (await row.getAttribute('data-conversation'))!;
+    const token = await agent.evaluate(() => (JSON.parse(sessionStorage.getItem('kefu.session')!) as { token: string }).token);
+    const opened = await fetch(`${stack.httpUrl}/v1/shops/peach-glow/cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientRequestId: 'browser-case-0001', type: 'refund-only', conversationId, platform: 'taobao', note: '买家申请仅退款' }),
+    });
+    expect(opened.status).toBe(201);
+    const { caseId } = (await opened.json()) as { caseId: string };
+
+    // Pushed by case.opened: the card appears with the shop's name and a countdown that moves.
+    const card = agent.locator(`.case-card[data-case="${caseId}"]`);
+    await card.waitFor({ timeout: 30_000 });
+    await card.locator('.shop-badge', { hasText: '桃气美妆' }).waitFor({ timeout: 10_000 });
+    await card.locator('.countdown', { hasText: '剩余' }).waitFor({ timeout: 10_000 });
+    // kefu's default rule gives this case type 48 h (less the shop's safety margin); the seconds left go down while nothing arrives.
+    const first = Number(await card.locator('.countdown').getAttribute('data-remaining-s'));
+    expect(first).toBeGreaterThan(24 * 3600);
+    expect(first).toBeLessThanOrEqual(48 * 3600);
+    await agent.waitForFunction(
+      ([id, before]) => Number(document.querySelector(`.case-card[data-case="${id}"] .countdown`)?.getAttribute('data-remaining-s')) < before,
+      [caseId, first] as const,
+      { timeout: 10_000 },
+    );
+    await screenshot(agent, 'workbench-case');
+
+    await card.locator('select[name="to"]').selectOption('waiting-buyer');
+    await card.locator('.case-move button[type="submit"]').click();
+    await agent.locator(`.case-card[data-case="${caseId}"][data-state="waiting-buyer"]`).waitFor({ timeout: 30_000 });
+
+    await card.locator('select[name="to"]').selectOption('resolved');
+    await card.locator('select[name="outcome"]').selectOption('refunded');
+    await card.locator('.case-move button[type="submit"]').click();
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
   }, 90_000);
 
   it('labels every control, switches to English, and signs an expired session out', async () => {

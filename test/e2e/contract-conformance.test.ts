@@ -90,6 +90,16 @@ describe('every HTTP operation, as documented', () => {
     expect(await call('GET', '/v1/shops/contract-shop/board', { token: admin })).toMatchObject({ status: 200, body: { shopId: 'contract-shop' } });
     expect(await call('GET', '/v1/shops/no-such-shop/board', { token: admin })).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
     expect(await call('GET', '/v1/shops/contract-shop/board', { token: buyer })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+    // An agent reads the names of exactly the shops its token lists, of its own tenant only (issue 11).
+    const agentOfShop = await sign('agent-contract', 'agent', ['contract-shop', 'no-such-shop']);
+    expect(await call('GET', '/v1/me/shops', { token: agentOfShop })).toEqual({
+      status: 200,
+      body: { shops: [{ shopId: 'contract-shop', name: shopBody.name, category: 'apparel' }] },
+    });
+    expect(await call('GET', '/v1/me/shops', { token: await sign('agent-elsewhere', 'agent', ['peach-glow']) })).toMatchObject({ status: 200, body: { shops: [{ shopId: 'peach-glow' }] } });
+    const otherTenantAgent = await stack.issuer.sign({ userId: 'agent-contract', tenantId: 'another-tenant', role: 'agent', shopIds: ['contract-shop'] });
+    expect(await call('GET', '/v1/me/shops', { token: otherTenantAgent })).toEqual({ status: 200, body: { shops: [] } });
+    expect(await call('GET', '/v1/me/shops', { token: buyer })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
 
     const agentBody = { name: '契约', shopIds: ['contract-shop'], groupIds: ['contract-pre'], cap: 3 };
     expect(await call('PUT', '/v1/agents/contract-agent', { token: admin, body: agentBody })).toMatchObject({ status: 200 });

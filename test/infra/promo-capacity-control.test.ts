@@ -109,10 +109,11 @@ describe('the promo capacity control in the synthesized template', () => {
     expect(targets.aliases.map((a) => [a.name, a.qualifier, a.provisionedConcurrency])).toEqual(
       ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'].map((name) => [name, 'live', { normal: 1, promo: 50 }]),
     );
-    // DeliverMessages declares 10: ×1 normally, ×5 in the promo preset; Outreach 4: 4 and 20.
+    // DeliverMessages declares 10: ×1 normally, ×5 in the promo preset. Outreach 4: 4, and in the promo
+    // no wider than its reserved cap of 2 (a wider mapping is throttled and burns receive counts).
     expect(targets.mappings.map((m) => [m.name, m.maxConcurrency])).toEqual([
       ['DeliverMessages', { normal: 10, promo: 50 }],
-      ['Outreach', { normal: 4, promo: 20 }],
+      ['Outreach', { normal: 4, promo: 2 }],
     ]);
     expect(targets.nonUrgent).toEqual([{ name: 'Outreach', functionName: 'TOKEN', reservedConcurrency: { normal: 4, promo: 2 } }]);
   });
@@ -121,5 +122,19 @@ describe('the promo capacity control in the synthesized template', () => {
     const schedules = resourcesOf(template, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties!);
     expect(schedules.map((s) => s.ScheduleExpression)).toEqual(['rate(1 minute)']);
     expect(unacknowledgedNagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('what a promo phase caps as non-urgent', () => {
+  it("caps the real manifest's catalogue imports in every configured region, and leaves chat's consumers wide", async () => {
+    const { manifest: real } = await import('../../shared/manifest');
+    const { capacityTargetsFor } = await import('../../infra/config/promo-capacity');
+    for (const configured of selectRegions()) {
+      const targets = capacityTargetsFor(configured, real, { tableName: 't', functionName: (n) => `f-${n}`, mappingUuid: (n) => `m-${n}` }, 'send');
+      expect(targets.nonUrgent.map((c) => [c.name, c.reservedConcurrency.promo])).toEqual([['ImportCatalogueBatches', 2]]);
+      const mapping = (name: string) => targets.mappings.find((m) => m.name === name)!.maxConcurrency;
+      expect(mapping('ImportCatalogueBatches').promo).toBe(2);
+      expect(mapping('DeliverMessages').promo).toBeGreaterThanOrEqual(mapping('DeliverMessages').normal);
+    }
   });
 });

@@ -192,6 +192,16 @@ describe('promo calendar routes (DynamoDB Local)', () => {
     // The dev region's presets provision no concurrency (a sandbox has none to spare): the control records its removal.
     expect(actual.lastCommands).toContainEqual(expect.objectContaining({ command: 'DeleteProvisionedConcurrencyConfig', resource: 'WsSendMessage' }));
     expect(actual.lastCommands).toContainEqual(expect.objectContaining({ command: 'UpdateEventSourceMapping', resource: 'DeliverMessages', input: { UUID: 'local-DeliverMessages', ScalingConfig: { MaximumConcurrency: 5 } } }));
+    // The peak caps the non-urgent consumers (catalogue imports), their mapping no wider than the cap.
+    expect(actual.lastCommands).toContainEqual({
+      service: 'lambda',
+      command: 'PutFunctionConcurrency',
+      resource: 'ImportCatalogueBatches',
+      input: { FunctionName: 'local-ImportCatalogueBatches', ReservedConcurrentExecutions: 2 },
+    });
+    expect(actual.lastCommands).toContainEqual(
+      expect.objectContaining({ command: 'UpdateEventSourceMapping', resource: 'ImportCatalogueBatches', input: { UUID: 'local-ImportCatalogueBatches', ScalingConfig: { MaximumConcurrency: 2 } } }),
+    );
     // A second run of the schedule finds nothing to do (row 25).
     expect(await run()).toMatchObject({ commands: 0 });
     const current = json(await status(ops, 'double-11'));

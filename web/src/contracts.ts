@@ -35,7 +35,7 @@ export type {
   WatchFrame,
 } from '../../shared/routing/frames';
 export type { Presence, Agent } from '../../shared/routing/agent';
-export type { Shop } from '../../shared/routing/shop';
+export type { Shop, MyShops } from '../../shared/routing/shop';
 export type { QuickReplyAckFrame, SendQuickReplyFrame } from '../../shared/quick-replies/frames';
 export type { QuickReplyView } from '../../shared/quick-replies/schemas';
 
@@ -47,3 +47,6 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 export type { ShopBoard } from '../../shared/routing/shop-board';
 export type { AssignmentOrderCard, OrderCardsFrame } from '../../shared/orders/frames';
 export type { Money } from '../../shared/orders/envelope';
+export type { CaseHead } from '../../shared/store/cases';
+export type { CaseOutcome, CaseState } from '../../shared/after-sales/case';
+export type { CasePageView as CasePage, CaseOpenedFrame, CaseUpdatedFrame, CaseWarningFrame } from '../../shared/after-sales/case-frames';

@@ -77,6 +77,29 @@ const zh = {
   messages: '消息',
   stage: '阶段',
   backup: '后备',
+  cases: '售后工单',
+  noCases: '暂无售后工单',
+  caseDueIn: '剩余 {t}',
+  caseOverdue: '已超时 {t}',
+  caseWarning: '即将超时',
+  caseMoveTo: '变更为',
+  caseOutcome: '处理结果',
+  caseNote: '工单备注',
+  caseApply: '确定',
+  caseAddNote: '添加备注',
+  caseState_open: '待处理',
+  caseState_waiting_buyer: '等待买家',
+  caseState_waiting_seller: '等待商家',
+  caseState_waiting_platform: '等待平台',
+  caseState_resolved: '已解决',
+  caseState_closed: '已关闭',
+  caseType_refund_only: '仅退款',
+  caseType_return_and_refund: '退货退款',
+  caseType_exchange: '换货',
+  caseType_quality_complaint: '质量投诉',
+  caseType_missing_or_damaged: '漏发/破损',
+  caseType_urge_shipping: '催发货',
+  caseType_other: '其他',
 } as const;
 
 export type TextKey = keyof typeof zh;
@@ -159,6 +182,29 @@ const en: Record<TextKey, string> = {
   messages: 'messages',
   stage: 'Stage',
   backup: 'backup',
+  cases: 'After-sales cases',
+  noCases: 'No open cases',
+  caseDueIn: '{t} left',
+  caseOverdue: 'overdue {t}',
+  caseWarning: 'due soon',
+  caseMoveTo: 'Move to',
+  caseOutcome: 'Outcome',
+  caseNote: 'Case note',
+  caseApply: 'Apply',
+  caseAddNote: 'Add note',
+  caseState_open: 'Open',
+  caseState_waiting_buyer: 'Waiting for buyer',
+  caseState_waiting_seller: 'Waiting for seller',
+  caseState_waiting_platform: 'Waiting for platform',
+  caseState_resolved: 'Resolved',
+  caseState_closed: 'Closed',
+  caseType_refund_only: 'Refund only',
+  caseType_return_and_refund: 'Return and refund',
+  caseType_exchange: 'Exchange',
+  caseType_quality_complaint: 'Quality complaint',
+  caseType_missing_or_damaged: 'Missing or damaged',
+  caseType_urge_shipping: 'Shipping reminder',
+  caseType_other: 'Other',
 };
 
 export type Language = 'zh-CN' | 'en';
@@ -181,4 +227,10 @@ export function t(key: TextKey, values: Record<string, string | number> = {}): s
 
 export function stageLabel(stage: string): string {
   return t(`stage_${stage.replaceAll('-', '_')}` as TextKey);
+}
+
+/** `caseState_waiting_buyer`… and `caseType_refund_only`…: enum values of the case contract as labels. */
+export function caseLabel(kind: 'caseState' | 'caseType', value: string): string {
+  const key = `${kind}_${value.replaceAll('-', '_')}`;
+  return key in zh ? t(key as TextKey) : value;
 }

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { BuyerModel } from './buyer-model';
 import { BuyerWidget } from './buyer';
 import { finishCognitoSignIn, startCognitoSignIn } from './cognito';
-import type { Me, Shop } from './contracts';
+import type { Me, MyShops } from './contracts';
 import { currentLanguage, setLanguage, t, type TextKey } from './i18n';
 import { ShopBadge } from './parts';
 import { clearSession, createApi, loadSession, saveSession, tokenExpiry, type AppConfig, type Session } from './session';
@@ -41,9 +41,9 @@ function useRoute() {
   return current;
 }
 
-async function exchangeForSession(config: AppConfig, token: string, name: string): Promise<Session> {
+async function exchangeForSession(config: AppConfig, token: string, name?: string): Promise<Session> {
   const me = await createApi(config, { token }, () => undefined).get<Me>('/v1/me');
-  return { token, expiresAt: tokenExpiry(token), me, name };
+  return { token, expiresAt: tokenExpiry(token), me, name: name ?? me.userId };
 }
 
 function App(props: { config: AppConfig; directory: LocalDirectory | undefined }) {
@@ -72,13 +72,16 @@ function App(props: { config: AppConfig; directory: LocalDirectory | undefined }
   const [shopNames, setShopNames] = useState<Record<string, string>>({});
   useEffect(() => {
     if (!session || !api) return;
-    const known: Record<string, string> = Object.fromEntries((directory?.shops ?? []).filter((s) => s.tenantId === session.me.tenantId).map((s) => [s.shopId, s.name]));
-    setShopNames(known);
-    // Supervisors and admins read each shop's name from the API; agents see the names the stack's directory gives.
-    if (session.me.role === 'supervisor' || session.me.role === 'admin') {
-      for (const shopId of session.me.shopIds) {
-        void api.get<Shop>(`/v1/shops/${encodeURIComponent(shopId)}`).then((shop) => setShopNames((names) => ({ ...names, [shopId]: shop.name })), () => undefined);
-      }
+    // Only a buyer takes names from the local stack's demo directory (the cloud has none): staff screens
+    // show what the API says, on every stack alike.
+    const known = session.me.role === 'buyer' ? (directory?.shops ?? []).filter((s) => s.tenantId === session.me.tenantId) : [];
+    setShopNames(Object.fromEntries(known.map((s) => [s.shopId, s.name])));
+    // Staff read their shops' names from the API (GET /v1/me/shops); a buyer keeps the stack's directory.
+    if (session.me.role !== 'buyer') {
+      void api.get<MyShops>('/v1/me/shops').then(
+        ({ shops }) => setShopNames((names) => ({ ...names, ...Object.fromEntries(shops.map((shop) => [shop.shopId, shop.name])) })),
+        () => undefined,
+      );
     }
   }, [session, api]);
   const shopName = (shopId: string) => shopNames[shopId] ?? shopId;
@@ -257,7 +260,8 @@ async function boot(): Promise<void> {
   const config = (await (await fetch('./config.json')).json()) as AppConfig;
   if (config.signIn === 'cognito' && config.cognito) {
     const token = await finishCognitoSignIn(config.cognito).catch(() => undefined);
-    if (token) saveSession(await exchangeForSession(config, token, ''));
+    // The hosted UI's user: named by their user id (the ID token's name claim is not read here).
+    if (token) saveSession(await exchangeForSession(config, token));
   }
   const directory = config.signIn === 'local' ? ((await (await fetch('./dev/users')).json()) as LocalDirectory) : undefined;
   render(<App config={config} directory={directory} />, document.getElementById('root')!);

@@ -17,6 +17,7 @@ import type {
   UnassignedFrame,
 } from './contracts';
 import { ConversationLog, newClientMessageId } from './conversation-log';
+import { CaseBook } from './cases-model';
 import type { Api, Session } from './session';
 
 /** A send the server has not acknowledged yet: shown greyed, resent with the same clientMessageId after a reconnect. */
@@ -71,6 +72,8 @@ export class WorkbenchModel extends ConnectedModel {
   private sortedCache: { version: number; filter: ListFilter; list: WorkbenchConversation[] } | undefined;
   /** Frames received per second, for the benchmark. */
   framesReceived = 0;
+  /** The agent's after-sales cases, fed by the case frames this socket brings. */
+  readonly cases: CaseBook;
 
   constructor(
     private readonly api: Api,
@@ -79,6 +82,7 @@ export class WorkbenchModel extends ConnectedModel {
     options: { pingIntervalMs?: number } = {},
   ) {
     super(api.ticket, wsUrl, options);
+    this.cases = new CaseBook(api, session.me.userId);
   }
 
   override start(): void {
@@ -125,6 +129,8 @@ export class WorkbenchModel extends ConnectedModel {
     // What was typed while the socket was down goes now, with its original clientMessageId (idempotent).
     for (const conversation of this.conversations.values()) for (const item of conversation.outbox) void this.deliver(conversation, item);
     if (this.presence) void this.setPresence(this.presence);
+    // Case frames sent while the socket was down are not replayed: read the list again.
+    void this.cases.reload().catch((error: unknown) => (this.cases.lastError = String(error)));
   }
 
   private upsertFromInbox(entry: InboxEntry): void {
@@ -205,6 +211,7 @@ export class WorkbenchModel extends ConnectedModel {
         return this.changed();
       }
       default:
+        this.cases.receive(frame);
         return;
     }
   }

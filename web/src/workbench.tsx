@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { renderQuickReply } from '../../shared/quick-replies/render-quick-reply';
 import type { AssignmentOrderCard, Money, Presence, QuickReplyView } from './contracts';
 import { stageLabel, t } from './i18n';
+import { CasePanel } from './cases';
 import { ConnectionBadge, MessageBubble, ShopBadge, formatWait } from './parts';
 import { shopColour, shopTint } from './shops';
 import { useModel } from './store';
@@ -94,6 +95,7 @@ export function Workbench(props: { model: WorkbenchModel; shopName: (shopId: str
           <p class="empty">{t('noConversation')}</p>
         )}
       </section>
+      <CasePanel book={model.cases} shopName={shopName} />
     </div>
   );
 }
