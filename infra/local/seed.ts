@@ -7,6 +7,8 @@ import { getOrderIntegration, saveOrderIntegration } from '../../shared/store/or
 import { sealSecret } from '../../shared/store/secret-box';
 import { defaultRotationPeriodMinutes } from '../../shared/orders/integration';
 import { demoEndpointId } from './platform-simulator/demo-shops';
+import { demoRubrics } from '../../shared/qc/seed-rubrics';
+import { getRubric, saveRubric } from '../../shared/store/qc';
 
 export interface SeedResult {
   created: number;
@@ -46,7 +48,17 @@ export async function seedDemoData(client: DynamoDBDocumentClient, now = new Dat
     ]),
   );
   outcomes.push(...(await Promise.all(demoOrderIntegrations.map((integration) => seedOrderIntegration(integration, client, now)))));
+  outcomes.push(...(await Promise.all(demoRubrics.map((demo) => seedRubric(demo, client, now)))));
   return { created: outcomes.filter((o) => o === 'created').length, kept: outcomes.filter((o) => o === 'kept').length };
+}
+
+/** A demo QC rubric (shared/qc/seed-rubrics.ts), stored like one PUT through the API, audit entry included. */
+async function seedRubric({ tenantId, shopId, stage, rubric }: (typeof demoRubrics)[number], client: DynamoDBDocumentClient, now: Date): Promise<'created' | 'kept'> {
+  if (await getRubric(tenantId, shopId, stage, client)) return 'kept';
+  const stored = { shopId, stage, ...rubric, version: 1, updatedAt: now.toISOString(), updatedBy: seedActor };
+  const actor = { userId: seedActor, role: 'admin' as const };
+  await saveRubric(tenantId, stored, undefined, actor, { action: 'qc.rubric.put', target: { type: 'qc-rubric', id: stage, shopId }, after: stored }, client);
+  return 'created';
 }
 
 /** A demo shop's order integration, sealed with the local secrets key like one PUT through the API. */

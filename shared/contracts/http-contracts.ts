@@ -42,6 +42,7 @@ import { promoRoles } from '../promo/manage-promos';
 import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '../people/frames';
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 import { onboardingContracts } from './onboarding-contracts';
+import { qcContracts } from './qc-contracts';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -55,7 +56,7 @@ import { onboardingContracts } from './onboarding-contracts';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue' | 'quality' | 'scorecards';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -453,6 +454,7 @@ export const httpContracts: Record<string, HttpContract> = {
   },
   ...caseHttpContracts,
   ...onboardingContracts,
+  ...qcContracts,
 };
 
 /** The three public webhook routes differ only in the format they verify. */

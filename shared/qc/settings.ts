@@ -9,11 +9,14 @@ import { timeZoneSchema } from '../tenants/tenant';
  */
 const phrases = (max: number) => z.array(humanText(50)).max(max);
 
-export const starThresholdsSchema = z
-  .array(z.number().min(0).max(1))
-  .min(1)
-  .max(9)
-  .refine((values) => values.every((value, index) => index === 0 || value > values[index - 1]!), 'must rise strictly');
+/** Star thresholds: 1–9 strictly rising values from 0 to `max` (pass rates up to 1, scorecard totals up to 100). */
+export const risingThresholds = (max: number) =>
+  z
+    .array(z.number().min(0).max(max))
+    .min(1)
+    .max(9)
+    .refine((values) => values.every((value, index) => index === 0 || value > values[index - 1]!), 'must rise strictly');
+export const starThresholdsSchema = risingThresholds(1);
 
 export const samplingSchema = z.strictObject({
   /** Random samples per agent per cycle. */

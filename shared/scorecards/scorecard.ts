@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../auth/identity';
 import { kpiNames, type KpiFigures } from '../kpi/figures';
 import { humanText } from '../routing/text';
-import { starThresholdsSchema } from '../qc/settings';
+import { risingThresholds } from '../qc/settings';
 
 /**
  * A shop's scorecard (考核): weighted items, each scored 0–100, summed by weight, plus bonus/penalty
@@ -39,7 +39,7 @@ export const putScorecardBody = z
     /** Bonus/penalty points a month may add or take, at most. */
     maxAdjustment: z.number().min(0).max(100).default(20),
     /** Total at or above thresholds[i] earns i + 2 stars (six thresholds: Xueli's 1–7 stars). */
-    starThresholds: starThresholdsSchema.pipe(z.array(z.number().max(100))).default([60, 70, 80, 90]),
+    starThresholds: risingThresholds(100).default([60, 70, 80, 90]),
   })
   .superRefine((card, ctx) => {
     const total = Math.round(card.items.reduce((sum, item) => sum + item.weight, 0) * 1000) / 1000;
