@@ -41,7 +41,8 @@ export const putRubricBody = z
   })
   .superRefine((rubric, ctx) => {
     const total = rubric.items.reduce((sum, item) => sum + item.weight, 0);
-    if (total !== 100) ctx.addIssue({ code: 'custom', path: ['items'], message: `weights must sum to 100 (they sum to ${total})` });
+    // An empty list is reported once, as empty.
+    if (total !== 100 && rubric.items.length > 0) ctx.addIssue({ code: 'custom', path: ['items'], message: `weights must sum to 100 (they sum to ${total})` });
     const seen = new Set<string>();
     rubric.items.forEach((item, index) => {
       if (seen.has(item.itemId)) ctx.addIssue({ code: 'custom', path: ['items', index, 'itemId'], message: 'repeats an item id' });

@@ -43,7 +43,8 @@ export const putScorecardBody = z
   })
   .superRefine((card, ctx) => {
     const total = Math.round(card.items.reduce((sum, item) => sum + item.weight, 0) * 1000) / 1000;
-    if (total !== 100) ctx.addIssue({ code: 'custom', path: ['items'], message: `weights must sum to 100 (they sum to ${total})` });
+    // An empty list is reported once, as empty.
+    if (total !== 100 && card.items.length > 0) ctx.addIssue({ code: 'custom', path: ['items'], message: `weights must sum to 100 (they sum to ${total})` });
     const seen = new Set<string>();
     card.items.forEach((item, index) => {
       if (seen.has(item.itemId)) ctx.addIssue({ code: 'custom', path: ['items', index, 'itemId'], message: 'repeats an item id' });
