@@ -128,6 +128,7 @@ export async function readConversationQc(identity: Identity, shopId: string, con
     deps.listReviewsOfConversation(identity.tenantId, conversationId),
     automaticResultOf(identity.tenantId, conversation, rubric, deps),
   ]);
+  reviews.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   const calibration = calibrate(reviews, automatic.values as Record<string, ItemValue> | undefined);
   return { reviews, automatic, ...(calibration ? { calibration } : {}) };
 }

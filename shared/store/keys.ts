@@ -410,15 +410,11 @@ export const keys = {
   qcRubric: (tenantId: string, shopId: string, stage: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QC`, sk: `RUBRIC#${stage}` }),
   qcRubricsOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QC`, skPrefix: 'RUBRIC#' }),
   /**
-   * A shop's QC settings. gsi2 files the shop under one of `qcShopShards` shards, so the cycle job finds
-   * every shop that has QC set up with a few Queries and no Scan.
+   * A shop's QC settings. Its gsi2 (qcShopListing) files the shop under one of `qcShopShards` shards, so
+   * the cycle job finds every shop that has QC set up with a few Queries and no Scan.
    */
-  qcSettings: (tenantId: string, shopId: string) => ({
-    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QC`,
-    sk: 'SETTINGS',
-    gsi2pk: `QCSHOPS#${qcShopShard(tenantId, shopId)}`,
-    gsi2sk: `${tenantPrefix(tenantId)}#SHOP#${shopId}`,
-  }),
+  qcSettings: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QC`, sk: 'SETTINGS' }),
+  qcShopListing: (tenantId: string, shopId: string) => ({ gsi2pk: `QCSHOPS#${qcShopShard(tenantId, shopId)}`, gsi2sk: `${tenantPrefix(tenantId)}#SHOP#${shopId}` }),
   qcShopsOfShard: (shard: number) => ({ gsi2pk: `QCSHOPS#${shard}` }),
   /** A conversation's QC partition: its automatic check result (`AUTO`, written once) and its reviews. */
   qcAutoScore: (tenantId: string, conversationId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#QCCONV#${conversationId}`, sk: 'AUTO' }),

@@ -10,6 +10,7 @@ import { putQcSettingsBody, type QcSettings } from '../qc/settings';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { auditPut } from './audit-log';
+import { batchGetAll } from './read-all';
 import { keys, qcShopShards } from './keys';
 import { tableSchema } from './table-schema';
 
@@ -100,7 +101,7 @@ export async function getQcSettings(tenantId: string, shopId: string, client: Dy
 }
 
 export async function putQcSettings(tenantId: string, shopId: string, stored: StoredQcSettings, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
-  await client.send(new PutCommand({ TableName: table(), Item: { ...keys.qcSettings(tenantId, shopId), ...entity('QcSettings'), tenantId, shopId, ...stored } }));
+  await client.send(new PutCommand({ TableName: table(), Item: { ...keys.qcSettings(tenantId, shopId), ...keys.qcShopListing(tenantId, shopId), ...entity('QcSettings'), tenantId, shopId, ...stored } }));
 }
 
 /** Every shop with QC settings, across tenants: the cycle job's list (gsi2, `qcShopShards` Queries). */
@@ -113,7 +114,12 @@ export async function listQcShops(client: DynamoDBDocumentClient = dynamo()): Pr
       KeyConditionExpression: 'gsi2pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.qcShopsOfShard(shard).gsi2pk },
     });
-    for await (const page of pages) for (const item of page.Items ?? []) shops.push({ tenantId: String(item.tenantId), shopId: String(item.shopId) });
+    // The index is keys-only: the listing's sort key names the shop (`T#<tenant>#SHOP#<shop>`; ids hold no `#`).
+    for await (const page of pages)
+      for (const item of page.Items ?? []) {
+        const match = /^T#([^#]+)#SHOP#([^#]+)$/.exec(String(item.gsi2sk));
+        if (match) shops.push({ tenantId: match[1]!, shopId: match[2]! });
+      }
   }
   return shops;
 }
@@ -172,15 +178,25 @@ export async function listReviewsOfAgent(
   range: { from: string; to: string },
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<Review[]> {
-  const reviews: Review[] = [];
+  const reviews: Record<string, unknown>[] = [];
   const pages = paginateQuery({ client }, {
     TableName: table(),
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
     ExpressionAttributeValues: { ':pk': keys.qcReviewsOfAgent(tenantId, agentId).gsi1pk, ':from': range.from, ':to': `${range.to}` },
   });
-  for await (const page of pages) for (const item of page.Items ?? []) if (String(item.gsi1sk) < range.to) reviews.push(reviewSchema.parse(strip(item)));
-  return reviews;
+  for await (const page of pages) for (const item of page.Items ?? []) if (String(item.gsi1sk) < range.to) reviews.push(item);
+  return reviewsAt(client, reviews);
+}
+
+/** The index is keys-only (table-schema.ts): the reviews it lists, read from the table, in the listed order. */
+async function reviewsAt(client: DynamoDBDocumentClient, listed: readonly Record<string, unknown>[]): Promise<Review[]> {
+  const items = await batchGetAll(client, listed.map((item) => ({ pk: item.pk, sk: item.sk })));
+  const byKey = new Map(items.map((item) => [`${String(item.pk)}|${String(item.sk)}`, reviewSchema.parse(strip(item))]));
+  return listed.flatMap((item) => {
+    const review = byKey.get(`${String(item.pk)}|${String(item.sk)}`);
+    return review ? [review] : [];
+  });
 }
 
 /** One page of an agent's reviews, newest first. */
@@ -198,20 +214,21 @@ export async function pageReviewsOfAgent(tenantId: string, agentId: string, opti
   );
   const items = result.Items ?? [];
   const last = items.at(-1);
-  return { reviews: items.map((item) => reviewSchema.parse(strip(item))), ...(result.LastEvaluatedKey && last ? { next: String(last.gsi1sk) } : {}) };
+  return { reviews: await reviewsAt(client, items), ...(result.LastEvaluatedKey && last ? { next: String(last.gsi1sk) } : {}) };
 }
 
 /** A shop's open disputes, oldest first (gsi2). */
 export async function listOpenDisputes(tenantId: string, shopId: string, client: DynamoDBDocumentClient = dynamo()): Promise<Review[]> {
-  const reviews: Review[] = [];
+  const listed: Record<string, unknown>[] = [];
   const pages = paginateQuery({ client }, {
     TableName: table(),
     IndexName: 'gsi2',
     KeyConditionExpression: 'gsi2pk = :pk',
     ExpressionAttributeValues: { ':pk': keys.qcOpenDisputesOfShop(tenantId, shopId).gsi2pk },
   });
-  for await (const page of pages) for (const item of page.Items ?? []) reviews.push(reviewSchema.parse(strip(item)));
-  return reviews;
+  for await (const page of pages) listed.push(...(page.Items ?? []));
+  // The index lags the table a little: a dispute ruled a moment ago may still be listed, so check the state.
+  return (await reviewsAt(client, listed)).filter((review) => review.dispute?.state === 'open');
 }
 
 /**
