@@ -1,12 +1,12 @@
 import { caseStates } from '../after-sales/case';
 import { logger } from '../runtime/observability';
-import { groupsOfShop } from '../routing/shop';
 import { listAgentIdsOfGroup } from '../store/agents';
 import { listCasesOfShopInState } from '../store/cases';
 import { getConversations, listConversationIdsOfAgentDay } from '../store/conversations';
 import * as store from '../store/qc';
 import { getShop } from '../store/shops';
 import { passRateOf, settingsOf } from './manage-qc';
+import { agentsOfShop } from './shop-agents';
 import { cycleAt, drawSample, previousCycle, starsOf, type AgentPool, type Cycle, type TargetReason } from './sampling';
 
 /**
@@ -62,7 +62,7 @@ export async function freezeShopCycle(tenantId: string, shopId: string, now: Dat
   if (!shop) return 'no-shop';
   const window = previousCycle(cycle, timeZone, sampling.cycleDays);
   const before = previousCycle(window, timeZone, sampling.cycleDays);
-  const agentIds = [...new Set((await Promise.all(groupsOfShop(shop.routing).map((g) => deps.listAgentIdsOfGroup(tenantId, g)))).flat())].sort();
+  const agentIds = await agentsOfShop(tenantId, shop, deps);
   const reasons = await caseReasons(tenantId, shopId, window, deps);
   const longWaitMs = settings.autoChecks.firstResponseLimitSeconds * 1000;
   const pools: AgentPool[] = [];

@@ -31,6 +31,21 @@ export type RubricItem = z.infer<typeof rubricItemSchema>;
 
 export const maxRubricItems = 30;
 
+/**
+ * The rules every weighted list shares (rubrics, scorecards): weights sum to 100 (reported once on
+ * `items`, and not for an empty list, which its own minimum reports) and no item id repeats.
+ */
+export function weightedItemProblems(items: readonly { itemId: string; weight: number }[], ctx: z.RefinementCtx): void {
+  // Rounded to a thousandth, so fractional scorecard weights like 33.333 + 33.333 + 33.334 sum exactly.
+  const total = Math.round(items.reduce((sum, item) => sum + item.weight, 0) * 1000) / 1000;
+  if (total !== 100 && items.length > 0) ctx.addIssue({ code: 'custom', path: ['items'], message: `weights must sum to 100 (they sum to ${total})` });
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (seen.has(item.itemId)) ctx.addIssue({ code: 'custom', path: ['items', index, 'itemId'], message: 'repeats an item id' });
+    seen.add(item.itemId);
+  });
+}
+
 /** PUT …/qc/rubrics/{stage}: the whole rubric, replacing the stored one. */
 export const putRubricBody = z
   .strictObject({
@@ -39,16 +54,7 @@ export const putRubricBody = z
     passScore: z.number().min(0).max(100).default(80),
     items: z.array(rubricItemSchema).min(1, 'a rubric needs at least one item').max(maxRubricItems),
   })
-  .superRefine((rubric, ctx) => {
-    const total = rubric.items.reduce((sum, item) => sum + item.weight, 0);
-    // An empty list is reported once, as empty.
-    if (total !== 100 && rubric.items.length > 0) ctx.addIssue({ code: 'custom', path: ['items'], message: `weights must sum to 100 (they sum to ${total})` });
-    const seen = new Set<string>();
-    rubric.items.forEach((item, index) => {
-      if (seen.has(item.itemId)) ctx.addIssue({ code: 'custom', path: ['items', index, 'itemId'], message: 'repeats an item id' });
-      seen.add(item.itemId);
-    });
-  });
+  .superRefine((rubric, ctx) => weightedItemProblems(rubric.items, ctx));
 export type PutRubricBody = z.infer<typeof putRubricBody>;
 
 export const rubricPathParams = z.strictObject({ shopId: idSchema, stage: stageSchema });

@@ -4,7 +4,8 @@ import { NotFoundError, ValidationError } from '../http/errors';
 import type { KpiPeriod, ReadKpiFigures } from '../kpi/figures';
 import { passRateOf, settingsOf } from '../qc/manage-qc';
 import { assertSupervisesShop } from '../routing/access';
-import { groupsOfShop, type Shop } from '../routing/shop';
+import { agentsOfShop } from '../qc/shop-agents';
+import type { Shop } from '../routing/shop';
 import { listAgentIdsOfGroup } from '../store/agents';
 import { getQcSettings, listReviewsOfAgent } from '../store/qc';
 import * as store from '../store/scorecards';
@@ -54,11 +55,6 @@ export async function readScorecard(identity: Identity, shopId: string, deps: Sc
   const config = await deps.getScorecardConfig(identity.tenantId, shopId);
   if (!config) throw new NotFoundError('scorecard');
   return config;
-}
-
-/** The agents a shop's scorecard ranks: every member of its routing groups. */
-async function agentsOfShop(tenantId: string, shop: Shop, deps: Pick<ScorecardDeps, 'listAgentIdsOfGroup'>): Promise<string[]> {
-  return [...new Set((await Promise.all(groupsOfShop(shop.routing).map((g) => deps.listAgentIdsOfGroup(tenantId, g)))).flat())].sort();
 }
 
 /**

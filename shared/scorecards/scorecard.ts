@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../auth/identity';
 import { kpiNames, type KpiFigures } from '../kpi/figures';
 import { humanText } from '../routing/text';
+import { weightedItemProblems } from '../qc/rubric';
 import { risingThresholds } from '../qc/settings';
 
 /**
@@ -41,16 +42,7 @@ export const putScorecardBody = z
     /** Total at or above thresholds[i] earns i + 2 stars (six thresholds: Xueli's 1–7 stars). */
     starThresholds: risingThresholds(100).default([60, 70, 80, 90]),
   })
-  .superRefine((card, ctx) => {
-    const total = Math.round(card.items.reduce((sum, item) => sum + item.weight, 0) * 1000) / 1000;
-    // An empty list is reported once, as empty.
-    if (total !== 100 && card.items.length > 0) ctx.addIssue({ code: 'custom', path: ['items'], message: `weights must sum to 100 (they sum to ${total})` });
-    const seen = new Set<string>();
-    card.items.forEach((item, index) => {
-      if (seen.has(item.itemId)) ctx.addIssue({ code: 'custom', path: ['items', index, 'itemId'], message: 'repeats an item id' });
-      seen.add(item.itemId);
-    });
-  });
+  .superRefine((card, ctx) => weightedItemProblems(card.items, ctx));
 export type ScorecardConfig = z.infer<typeof putScorecardBody>;
 
 export const scorecardConfigSchema = z.object({
