@@ -98,8 +98,8 @@ async function conversationOfShop(identity: Identity, shopId: string, conversati
 }
 
 /**
- * The conversation's automatic result: stored once, on first need (a review or a read), and never
- * changed after. Without a rubric for its stage the checks still run, with no score.
+ * The conversation's automatic result: stored once, on first need (a review or a read) while its stage has
+ * a rubric, and never changed after. Without a rubric the checks still run, unscored and not stored.
  */
 export async function automaticResultOf(tenantId: string, conversation: Conversation, rubric: Rubric | undefined, deps: QcDeps, now = new Date()): Promise<AutomaticResult> {
   const stored = await deps.getAutomaticResult(tenantId, conversation.conversationId);
@@ -116,7 +116,8 @@ export async function automaticResultOf(tenantId: string, conversation: Conversa
     ...(scored ? { values: scored.values, score: scored.score, passed: scored.passed } : {}),
     evaluatedAt: now.toISOString(),
   };
-  return deps.putAutomaticResultOnce(tenantId, result);
+  // Stored only once there is a rubric to score against: a result frozen without one would never get a score.
+  return rubric ? deps.putAutomaticResultOnce(tenantId, result) : result;
 }
 
 /** Reviews, the automatic result and the reviewers' agreement on one conversation: QC staff and supervisors. */

@@ -49,14 +49,14 @@ const foreignQc = who(otherTenant, 'qc', 'qc-q', [shop]);
 
 const routing = (prefix: string) => ({ mode: 'by-stage' as const, groups: { 'pre-sale': `${prefix}-pre`, 'in-sale': `${prefix}-in`, 'after-sale': `${prefix}-after` }, idleCloseMinutes: 30, defaultAgentCap: 10 });
 
-async function seedConversation(id: string, agentId: string, openedAt: string, texts: [Message['senderRole'], string][], options: { shopId?: string; firstResponseMs?: number; tenantId?: string } = {}) {
+async function seedConversation(id: string, agentId: string, openedAt: string, texts: [Message['senderRole'], string][], options: { shopId?: string; firstResponseMs?: number; tenantId?: string; stage?: 'pre-sale' | 'after-sale' } = {}) {
   const tenantId = options.tenantId ?? tenant;
   const head = conversationSchema.parse({
     conversationId: id,
     tenantId,
     shopId: options.shopId ?? shop,
     buyerId: `buyer-${id}`,
-    stage: 'pre-sale',
+    stage: options.stage ?? 'pre-sale',
     status: 'closed',
     assigneeId: agentId,
     openedAt,
@@ -138,6 +138,15 @@ describe('reviews', () => {
     const created = await review(qc, 'conv-a1', { values, comment: '结束语其实有' });
     expect(created).toMatchObject({ status: 201, body: { agentId: 'agent-a', passed: true, overrides: [{ itemId: 'closing', automatic: 0, human: 1 }], automaticScore: first.body.automatic.score } });
     expect(await storedItem(keys.qcAutoScore(tenant, 'conv-a1'))).toEqual(automaticBefore);
+  });
+
+  it('checks a conversation whose stage has no rubric without storing an unscored result, and refuses to review it (409 NO_RUBRIC)', async () => {
+    await seedConversation('conv-after', 'agent-a', new Date().toISOString(), [['buyer', '我要退款'], ['agent', '好的']], { stage: 'after-sale', firstResponseMs: 1000 });
+    const read = await readQc(qc, 'conv-after');
+    expect(read.body.automatic.checks.find((c: { check: string }) => c.check === 'refund-retention')).toMatchObject({ outcome: 'fail' });
+    expect(read.body.automatic.score).toBeUndefined();
+    expect(await storedItem(keys.qcAutoScore(tenant, 'conv-after'))).toBeUndefined();
+    expect(await review(qc, 'conv-after', { values })).toMatchObject({ status: 409, body: { error: { code: 'NO_RUBRIC' } } });
   });
 
   it('fails a review whose critical item fails, whatever the rest', async () => {
