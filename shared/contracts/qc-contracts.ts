@@ -143,6 +143,12 @@ export const qcContracts: Record<string, HttpContract> = {
       nf('conversation'),
       { status: 409, codes: ['NO_RUBRIC', 'NO_REVIEWEE'], description: "The shop has no rubric for the conversation's stage, or the conversation was never assigned to an agent." },
     ],
+    examples: [
+      {
+        path: { shopId: 'peach-glow', conversationId: 'c-20261111-0001' },
+        body: { values: { greet: 1, guide: 3, introduce: 4, 'urge-payment': 1, 'close-sale': 3, confirm: 1, 'cross-sell': 'na', closing: 1, 'after-sale-basics': 'na', 'no-forbidden-words': 1 }, comment: '介绍到位，关联销售可加强' },
+      },
+    ],
   },
   'POST /v1/shops/{shopId}/qc/conversations/{conversationId}/reviews/{reviewId}/dispute': {
     summary: 'Dispute a review of your conversation',
@@ -153,6 +159,7 @@ export const qcContracts: Record<string, HttpContract> = {
     body: disputeBody,
     responses: { 200: { description: 'The review with its open dispute.', schema: reviewSchema } },
     errors: [nf('review'), { status: 409, codes: ['ALREADY_DISPUTED'], description: 'The review was disputed already.' }],
+    examples: [{ path: { shopId: 'peach-glow', conversationId: 'c-20261111-0001', reviewId: 'r-0001' }, body: { reason: '买家没有询问搭配，关联销售不适用' } }],
   },
   'POST /v1/shops/{shopId}/qc/conversations/{conversationId}/reviews/{reviewId}/ruling': {
     summary: 'Rule on a disputed review',
@@ -163,6 +170,7 @@ export const qcContracts: Record<string, HttpContract> = {
     body: rulingBody,
     responses: { 200: { description: 'The review with its ruled dispute.', schema: reviewSchema } },
     errors: [nf('review'), { status: 409, codes: ['NO_OPEN_DISPUTE'], description: 'The review has no open dispute (never disputed, or ruled already).' }],
+    examples: [{ path: { shopId: 'peach-glow', conversationId: 'c-20261111-0001', reviewId: 'r-0001' }, body: { ruling: 'overturned', note: '复核属实' } }],
   },
   'GET /v1/shops/{shopId}/qc/disputes': {
     summary: "A shop's open disputes",
@@ -213,6 +221,7 @@ export const qcContracts: Record<string, HttpContract> = {
     body: putManualBody,
     responses: { 200: { description: 'Stored.', schema: manualEntrySchema } },
     errors: [nf('scorecard or agent')],
+    examples: [{ path: { shopId: 'peach-glow', month: '2026-11', agentId: 'xiaomei' }, body: { values: { learning: 90, team: 80 }, adjustments: [{ points: 5, reason: '双11表扬' }, { points: -2, reason: '迟到一次' }] } }],
   },
   'GET /v1/shops/{shopId}/scorecards/{month}': {
     summary: "A shop's monthly scorecards",
