@@ -25,6 +25,12 @@ export const auditActions = [
   'qc.dispute.rule',
   'scorecard.config.put',
   'scorecard.manual.put',
+  // staff accounts (issue 12 §2)
+  'user.invite',
+  'user.update',
+  'user.disable',
+  'user.enable',
+  'user.import',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -177,6 +177,7 @@ export function buildOpenApiDocument(
       { name: 'after-sales cases', description: '售后工单: refunds, returns, exchanges and complaints worked to an outcome on the platform\'s clock.' },
       { name: 'quality', description: '质检: rubrics, automatic checks, reviews, disputes, calibration and the per-cycle work list (docs/qc-and-scorecards.md).' },
       { name: 'scorecards', description: '考核: per-shop weighted scorecards, manual items, monthly scores, ranks and stars.' },
+      { name: 'outreach', description: '三催, 回访, 邀评: urges, delivery callbacks and review invitations from order state and time, on schedules that hold at Double 11; coupons by DSR within a daily budget. No reward may depend on a positive rating.' },
     ],
     paths,
     components: {
