@@ -282,6 +282,25 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     timeoutSeconds: 29,
   },
   { name: 'ListAuditEntries', method: 'GET', path: '/v1/audit-entries', handler: 'functions/http/list-audit-entries.ts', access: ['table:read'] },
+  // QC (issue 9 §2, docs/qc-and-scorecards.md): rubrics, settings, the work list, reviews, disputes.
+  { name: 'PutQcRubric', method: 'PUT', path: '/v1/shops/{shopId}/qc/rubrics/{stage}', handler: 'functions/http/put-qc-rubric.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetQcRubric', method: 'GET', path: '/v1/shops/{shopId}/qc/rubrics/{stage}', handler: 'functions/http/get-qc-rubric.ts', access: ['table:read'] },
+  { name: 'ListQcRubrics', method: 'GET', path: '/v1/shops/{shopId}/qc/rubrics', handler: 'functions/http/list-qc-rubrics.ts', access: ['table:read'] },
+  { name: 'PutQcSettings', method: 'PUT', path: '/v1/shops/{shopId}/qc/settings', handler: 'functions/http/put-qc-settings.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetQcSettings', method: 'GET', path: '/v1/shops/{shopId}/qc/settings', handler: 'functions/http/get-qc-settings.ts', access: ['table:read'] },
+  { name: 'GetQcWorkList', method: 'GET', path: '/v1/shops/{shopId}/qc/work-list', handler: 'functions/http/get-qc-work-list.ts', access: ['table:read'] },
+  // Reads the conversation and stores its automatic result on first need, hence write.
+  { name: 'GetConversationQc', method: 'GET', path: '/v1/shops/{shopId}/qc/conversations/{conversationId}', handler: 'functions/http/get-conversation-qc.ts', access: ['table:read', 'table:write'] },
+  { name: 'SubmitQcReview', method: 'POST', path: '/v1/shops/{shopId}/qc/conversations/{conversationId}/reviews', handler: 'functions/http/submit-qc-review.ts', access: ['table:read', 'table:write'] },
+  { name: 'DisputeQcReview', method: 'POST', path: '/v1/shops/{shopId}/qc/conversations/{conversationId}/reviews/{reviewId}/dispute', handler: 'functions/http/dispute-qc-review.ts', access: ['table:read', 'table:write'] },
+  { name: 'RuleQcDispute', method: 'POST', path: '/v1/shops/{shopId}/qc/conversations/{conversationId}/reviews/{reviewId}/ruling', handler: 'functions/http/rule-qc-dispute.ts', access: ['table:read', 'table:write'] },
+  { name: 'ListQcDisputes', method: 'GET', path: '/v1/shops/{shopId}/qc/disputes', handler: 'functions/http/list-qc-disputes.ts', access: ['table:read'] },
+  { name: 'ListMyQcReviews', method: 'GET', path: '/v1/qc/my-reviews', handler: 'functions/http/list-my-qc-reviews.ts', access: ['table:read'] },
+  // Scorecards (issue 9 §3): configuration, manual items, the monthly scores with ranks and stars.
+  { name: 'PutScorecard', method: 'PUT', path: '/v1/shops/{shopId}/scorecard', handler: 'functions/http/put-scorecard.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetScorecard', method: 'GET', path: '/v1/shops/{shopId}/scorecard', handler: 'functions/http/get-scorecard.ts', access: ['table:read'] },
+  { name: 'PutScorecardManual', method: 'PUT', path: '/v1/shops/{shopId}/scorecards/{month}/agents/{agentId}/manual', handler: 'functions/http/put-scorecard-manual.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetMonthlyScorecards', method: 'GET', path: '/v1/shops/{shopId}/scorecards/{month}', handler: 'functions/http/get-monthly-scorecards.ts', access: ['table:read'], timeoutSeconds: 30 },
   ...outreachRoutes(),
   // ---- the FAQ robot (issue 8 §3, docs/robot.md): admins and the shop's supervisors ----
   { name: 'ListFaqEntries', method: 'GET', path: '/v1/shops/{shopId}/faq-entries', handler: 'functions/http/list-faq-entries.ts', access: ['table:read'] },
@@ -516,6 +535,15 @@ export const schedules: readonly ScheduleSpec[] = [
     name: 'PurgeDeletedTenants',
     expression: 'rate(1 hour)',
     handler: 'functions/schedule/purge-deleted-tenants.ts',
+    access: ['table:read', 'table:write'],
+    timeoutSeconds: 900,
+  },
+  {
+    // QC sampling (issue 9 §2): each QC shop's sample of its current cycle, frozen once; hourly, so a
+    // cycle starting at any shop's local midnight is frozen within the hour, and a repeated run keeps it.
+    name: 'FreezeQcSamples',
+    expression: 'rate(1 hour)',
+    handler: 'functions/schedule/freeze-qc-samples.ts',
     access: ['table:read', 'table:write'],
     timeoutSeconds: 900,
   },

@@ -134,6 +134,8 @@ export const demoUsers: readonly DemoUser[] = [
   })),
   { tenantId: demoTenant.tenantId, userId: 'supervisor-wang', name: '王主管', role: 'supervisor', shopIds: allShops, description: 'supervisor of all three shops' },
   { tenantId: demoTenant.tenantId, userId: 'admin-chen', name: '陈经理', role: 'admin', shopIds: [], description: 'tenant admin: shops, agents, quick replies' },
+  // QC inspects two of the three shops, so a refused read of the third can be tried by hand.
+  { tenantId: demoTenant.tenantId, userId: 'qc-zhou', name: '周质检', role: 'qc', shopIds: ['peach-glow', 'henggong-appliances'], description: 'QC reviewer of peach-glow and henggong-appliances' },
   { tenantId: demoTenant.tenantId, userId: 'buyer-taotao', name: '淘淘', role: 'buyer', shopIds: [], description: 'buyer' },
   { tenantId: demoTenant.tenantId, userId: 'buyer-lin', name: '林同学', role: 'buyer', shopIds: [], description: 'buyer' },
 ];

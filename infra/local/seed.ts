@@ -10,6 +10,8 @@ import { demoEndpointId } from './platform-simulator/demo-shops';
 import { listFaqEntries, putFaqEntries } from '../../shared/store/faq-entries';
 import { faqEntryBodySchema } from '../../shared/robot/faq';
 import { demoFaq } from './demo-faq';
+import { demoRubrics } from '../../shared/qc/seed-rubrics';
+import { getRubric, saveRubric } from '../../shared/store/qc';
 
 export interface SeedResult {
   created: number;
@@ -50,6 +52,7 @@ export async function seedDemoData(client: DynamoDBDocumentClient, now = new Dat
   );
   outcomes.push(...(await Promise.all(demoOrderIntegrations.map((integration) => seedOrderIntegration(integration, client, now)))));
   outcomes.push(...(await Promise.all(demoFaq.map((shop) => seedFaq(shop, client, now)))));
+  outcomes.push(...(await Promise.all(demoRubrics.map((demo) => seedRubric(demo, client, now)))));
   return { created: outcomes.filter((o) => o === 'created').length, kept: outcomes.filter((o) => o === 'kept').length };
 }
 
@@ -58,6 +61,15 @@ async function seedFaq(shop: (typeof demoFaq)[number], client: DynamoDBDocumentC
   if ((await listFaqEntries(shop.tenantId, shop.shopId, client)).length > 0) return 'kept';
   const entries = Object.entries(shop.entries).map(([faqId, body]) => ({ faqId, shopId: shop.shopId, ...faqEntryBodySchema.parse(body), updatedAt: now.toISOString(), updatedBy: seedActor }));
   await putFaqEntries(shop.tenantId, shop.shopId, entries, now, client);
+  return 'created';
+}
+
+/** A demo QC rubric (shared/qc/seed-rubrics.ts), stored like one PUT through the API, audit entry included. */
+async function seedRubric({ tenantId, shopId, stage, rubric }: (typeof demoRubrics)[number], client: DynamoDBDocumentClient, now: Date): Promise<'created' | 'kept'> {
+  if (await getRubric(tenantId, shopId, stage, client)) return 'kept';
+  const stored = { shopId, stage, ...rubric, version: 1, updatedAt: now.toISOString(), updatedBy: seedActor };
+  const actor = { userId: seedActor, role: 'admin' as const };
+  await saveRubric(tenantId, stored, undefined, actor, { action: 'qc.rubric.put', target: { type: 'qc-rubric', id: stage, shopId }, after: stored }, client);
   return 'created';
 }
 

@@ -20,6 +20,11 @@ export const auditActions = [
   'quick-reply.import',
   'catalogue.import',
   'catalogue.activate',
+  // QC and scorecards (issue 9)
+  'qc.rubric.put',
+  'qc.dispute.rule',
+  'scorecard.config.put',
+  'scorecard.manual.put',
   // staff accounts (issue 12 §2)
   'user.invite',
   'user.update',

@@ -5,8 +5,10 @@ import { z } from 'zod';
  * holds no conversation, so every shop- and chat-scoped check refuses it like a buyer's.
  * `platform`: the operator of the kefu deployment itself (creates and deletes tenants); it acts on no
  * shop or conversation of any tenant.
+ * `qc`: quality inspection (质检); reads the shops its token lists (the shops it inspects) and writes only
+ * reviews (shared/qc/access.ts). It serves no shop: shop- and chat-scoped checks refuse it like a buyer's.
  */
-export const roles = ['buyer', 'agent', 'supervisor', 'admin', 'ops', 'platform'] as const;
+export const roles = ['buyer', 'agent', 'supervisor', 'admin', 'ops', 'platform', 'qc'] as const;
 export type Role = (typeof roles)[number];
 
 /**

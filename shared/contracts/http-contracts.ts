@@ -42,6 +42,7 @@ import { promoRoles } from '../promo/manage-promos';
 import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '../people/frames';
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 import { onboardingContracts } from './onboarding-contracts';
+import { qcContracts } from './qc-contracts';
 import { outreachHttpContracts } from './outreach-contracts';
 import { robotHttpContracts } from './robot-contracts';
 
@@ -57,7 +58,7 @@ import { robotHttpContracts } from './robot-contracts';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue' | 'users' | 'outreach';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue' | 'users' | 'outreach' | 'quality' | 'scorecards';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -462,6 +463,7 @@ export const httpContracts: Record<string, HttpContract> = {
   },
   ...caseHttpContracts,
   ...onboardingContracts,
+  ...qcContracts,
   ...outreachHttpContracts,
   ...robotHttpContracts,
 };

@@ -175,6 +175,8 @@ export function buildOpenApiDocument(
       { name: 'orders', description: "订单: platform order events in (shops' integrations, the public webhook routes, what ingestion set aside), and a buyer's orders and refunds at a shop as cards for staff." },
       { name: 'promo', description: 'Promo mode (Double 11, 618): the calendar, phase triggers, status and the staffing and capacity plan. Ops and admins only.' },
       { name: 'after-sales cases', description: '售后工单: refunds, returns, exchanges and complaints worked to an outcome on the platform\'s clock.' },
+      { name: 'quality', description: '质检: rubrics, automatic checks, reviews, disputes, calibration and the per-cycle work list (docs/qc-and-scorecards.md).' },
+      { name: 'scorecards', description: '考核: per-shop weighted scorecards, manual items, monthly scores, ranks and stars.' },
       { name: 'outreach', description: '三催, 回访, 邀评: urges, delivery callbacks and review invitations from order state and time, on schedules that hold at Double 11; coupons by DSR within a daily budget. No reward may depend on a positive rating.' },
     ],
     paths,
@@ -185,7 +187,7 @@ export function buildOpenApiDocument(
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'RS256 JWT from the deployment\'s issuer, verified once by API Gateway\'s JWT authorizer (issuer, audience, expiry, signature against the issuer\'s JWKS); handlers read the claims it passes. The scheme is case-insensitive (`bearer` works). Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin | ops), `shop_ids` (array or space/comma-separated string).',
+            'RS256 JWT from the deployment\'s issuer, verified once by API Gateway\'s JWT authorizer (issuer, audience, expiry, signature against the issuer\'s JWKS); handlers read the claims it passes. The scheme is case-insensitive (`bearer` works). Claims read: `sub`, `tenant_id`, `role` (buyer | agent | supervisor | admin | ops | platform | qc), `shop_ids` (array or space/comma-separated string).',
         },
       },
       responses: Object.fromEntries(Object.keys(commonErrors).map((name) => [name, commonResponse(name as keyof typeof commonErrors)])),

@@ -469,6 +469,50 @@ export const keys = {
   robotDaysOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#ROBOT`, skPrefix: 'DAY#' }),
   tokenPartitionsOfVersion: (tenantId: string, shopId: string, version: number): string[] =>
     Array.from({ length: catalogueTokenShards }, (_, shard) => `${tenantPrefix(tenantId)}#SHOP#${shopId}#CAT#V#${version}#W#${shard}`),
+  // ---- QC and scorecards (issue 9 §2–3); see docs/qc-and-scorecards.md ----
+  /** A shop's QC rubric of one stage; the shop's rubrics are one Query on `begins_with(sk, 'RUBRIC#')`. */
+  qcRubric: (tenantId: string, shopId: string, stage: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QC`, sk: `RUBRIC#${stage}` }),
+  qcRubricsOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QC`, skPrefix: 'RUBRIC#' }),
+  /**
+   * A shop's QC settings. Its gsi2 (qcShopListing) files the shop under one of `qcShopShards` shards, so
+   * the cycle job finds every shop that has QC set up with a few Queries and no Scan.
+   */
+  qcSettings: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QC`, sk: 'SETTINGS' }),
+  qcShopListing: (tenantId: string, shopId: string) => ({ gsi2pk: `QCSHOPS#${qcShopShard(tenantId, shopId)}`, gsi2sk: `${tenantPrefix(tenantId)}#SHOP#${shopId}` }),
+  qcShopsOfShard: (shard: number) => ({ gsi2pk: `QCSHOPS#${shard}` }),
+  /** A conversation's QC partition: its automatic check result (`AUTO`, written once) and its reviews. */
+  qcAutoScore: (tenantId: string, conversationId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#QCCONV#${conversationId}`, sk: 'AUTO' }),
+  /**
+   * One review. gsi1: the reviewed agent's reviews by time (their own list, pass rates per cycle or
+   * month); gsi2 while a dispute is open: the shop's open disputes, oldest first.
+   */
+  qcReview: (tenantId: string, conversationId: string, reviewId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#QCCONV#${conversationId}`, sk: `REVIEW#${reviewId}` }),
+  qcReviewsOfConversation: (tenantId: string, conversationId: string) => ({ pk: `${tenantPrefix(tenantId)}#QCCONV#${conversationId}`, skPrefix: 'REVIEW#' }),
+  qcReviewOfAgent: (tenantId: string, agentId: string, createdAt: string, reviewId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#QCREVIEWS`,
+    gsi1sk: `${createdAt}#${reviewId}`,
+  }),
+  qcReviewsOfAgent: (tenantId: string, agentId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#QCREVIEWS` }),
+  qcOpenDispute: (tenantId: string, shopId: string, disputedAt: string, reviewId: string) => ({
+    gsi2pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QCDISPUTES`,
+    gsi2sk: `${disputedAt}#${reviewId}`,
+  }),
+  qcOpenDisputesOfShop: (tenantId: string, shopId: string) => ({ gsi2pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QCDISPUTES` }),
+  /** A shop's frozen sample of one cycle: `HEAD` (written last, conditionally: the cycle is frozen) and one `CONV#<id>` per entry. */
+  qcSampleHead: (tenantId: string, shopId: string, cycle: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QCSAMPLE#${cycle}`, sk: 'HEAD' }),
+  qcSampleEntry: (tenantId: string, shopId: string, cycle: string, conversationId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QCSAMPLE#${cycle}`,
+    sk: `CONV#${conversationId}`,
+  }),
+  qcSampleEntries: (tenantId: string, shopId: string, cycle: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#QCSAMPLE#${cycle}`, skPrefix: 'CONV#' }),
+  /** A shop's scorecard configuration. */
+  scorecardConfig: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SCORECARD`, sk: 'CONFIG' }),
+  /** Manual scorecard items of one agent and month (learning, team, bonus/penalty); a month is one Query. */
+  scorecardManual: (tenantId: string, shopId: string, month: string, agentId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SCORECARD`,
+    sk: `MANUAL#${month}#${agentId}`,
+  }),
+  scorecardManualOfMonth: (tenantId: string, shopId: string, month: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SCORECARD`, skPrefix: `MANUAL#${month}#` }),
 
   // ---- people (issue 12 §2): staff accounts, seats, user imports; militia expiry (issue 10) ----
   /**
@@ -497,4 +541,10 @@ export const keys = {
 export const orderShopShards = 8;
 function orderShopShard(tenantId: string, shopId: string): number {
   return createHash('sha256').update(`${tenantId}#${shopId}`).digest().readUInt8(0) % orderShopShards;
+}
+
+/** Shards of the QC shops list (keys.qcSettings), like the integrations list. */
+export const qcShopShards = 8;
+function qcShopShard(tenantId: string, shopId: string): number {
+  return createHash('sha256').update(`qc#${tenantId}#${shopId}`).digest().readUInt8(0) % qcShopShards;
 }

@@ -9,6 +9,7 @@ import type { Role } from '../../shared/auth/identity';
 import { keys } from '../../shared/store/keys';
 import { taskIdFor } from '../../shared/outreach/task';
 import { asyncApi, contractRecorder, openApi } from '../support/contract-conformance';
+import { qcContracts } from '../../shared/contracts/qc-contracts';
 import { ChatClient } from '../support/ws-client';
 
 /**
@@ -574,6 +575,83 @@ describe('after-sales cases: every route and pushed frame, as documented', () =>
     await watching.next((frame) => frame.type === 'case.warning' && frame.caseId === caseId, 10_000);
     expect(await call('GET', `/v1/shops/${shopId}/cases?overdue=true`, { token: supervisor })).toMatchObject({ status: 200, body: { cases: [{ caseId }] } });
   }, 200_000);
+});
+
+describe('QC and scorecards, as documented', () => {
+  it('rubrics, settings, the work list, reviews, disputes, calibration and scorecards answer as documented, bad input refused with code and field', async () => {
+    const supervisor = await sign('supervisor-wang', 'supervisor', allShops);
+    const qc = await sign('qc-zhou', 'qc', ['peach-glow', 'henggong-appliances']);
+    const xiaomei = await sign('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    const dawei = await sign('dawei', 'agent', ['henggong-appliances', 'peach-glow']);
+    const shop = '/v1/shops/peach-glow/qc';
+    const rubric = qcContracts[`PUT /v1/shops/{shopId}/qc/rubrics/{stage}`]!.examples![0]!.body as { items: { weight: number }[] };
+
+    // Rubrics: the seeded ones are there; bad weights, an empty rubric and a QC writer are refused.
+    expect(await call('GET', `${shop}/rubrics`, { token: qc })).toMatchObject({ status: 200, body: { rubrics: [{ stage: 'after-sale' }, { stage: 'pre-sale' }] } });
+    expect(await call('GET', '/v1/shops/old-time-apparel/qc/rubrics', { token: qc })).toMatchObject({ status: 404 });
+    expect(await call('GET', `${shop}/rubrics/pre-sale`, { token: qc })).toMatchObject({ status: 200, body: { version: 1 } });
+    expect(await call('GET', `${shop}/rubrics/in-sale`, { token: qc })).toMatchObject({ status: 404 });
+    expect(await call('PUT', `${shop}/rubrics/pre-sale`, { token: supervisor, body: rubric })).toMatchObject({ status: 200, body: { version: 2 } });
+    const unbalanced = { ...rubric, items: rubric.items.map((item, i) => (i === 0 ? { ...item, weight: item.weight + 5 } : item)) };
+    expect(await call('PUT', `${shop}/rubrics/pre-sale`, { token: supervisor, body: unbalanced })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.items' }] } } });
+    expect(await call('PUT', `${shop}/rubrics/pre-sale`, { token: supervisor, body: { ...rubric, items: [] } })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'body.items' }] } } });
+    expect(await call('PUT', `${shop}/rubrics/pre-sale`, { token: qc, body: rubric })).toMatchObject({ status: 403 });
+
+    // Settings, and the work list before and after the cycle job froze it.
+    expect(await call('GET', `${shop}/settings`, { token: qc })).toMatchObject({ status: 200, body: { source: 'default' } });
+    expect(await call('PUT', `${shop}/settings`, { token: supervisor, body: { sampling: { ratePercent: 150 } } })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'body.sampling.ratePercent' }] } } });
+    expect(await call('PUT', `${shop}/settings`, { token: supervisor, body: { sampling: { perAgent: 3 }, autoChecks: { forbiddenWords: ['自己看'] } } })).toMatchObject({ status: 200, body: { source: 'shop' } });
+    expect(await call('GET', `${shop}/work-list`, { token: qc })).toMatchObject({ status: 200 });
+    await stack.runSchedule('FreezeQcSamples', new Date());
+    expect(await call('GET', `${shop}/work-list`, { token: qc })).toMatchObject({ status: 200, body: { frozen: true } });
+    expect(await call('GET', `${shop}/work-list?cycle=2026-13-01`, { token: qc })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'query.cycle' }] } } });
+
+    // A conversation to review: xiaomei answers with a greeting, a promise and a closing phrase.
+    const agentSocket = await connect('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    await agentSocket.request({ action: 'setPresence', presence: 'online' });
+    const buyer = await connect('buyer-qc', 'buyer');
+    const conversationId = String((await buyer.request({ action: 'sendMessage', shopId: 'peach-glow', clientMessageId: 'qc-1', text: '这款面霜干皮能用吗？' })).conversationId);
+    await agentSocket.next((frame) => frame.type === 'assigned' && frame.conversationId === conversationId, 20_000);
+    await agentSocket.request({ action: 'sendMessage', conversationId, clientMessageId: 'qc-a1', text: '亲，您好！这款一定适合干皮' });
+    await agentSocket.request({ action: 'sendMessage', conversationId, clientMessageId: 'qc-a2', text: '感谢您的咨询，祝您生活愉快' });
+    const conversationPath = `${shop}/conversations/${conversationId}`;
+    const automatic = await call('GET', conversationPath, { token: qc });
+    expect(automatic).toMatchObject({ status: 200, body: { reviews: [], automatic: { values: { greet: 1, closing: 1, 'no-forbidden-words': 1 } } } });
+
+    const values = { greet: 1, guide: 3, introduce: 4, 'urge-payment': 'na', 'close-sale': 'na', confirm: 'na', 'cross-sell': 'na', closing: 1, 'after-sale-basics': 'na', 'no-forbidden-words': 1 };
+    expect(await call('POST', `${conversationPath}/reviews`, { token: qc, body: { values: { ...values, greet: 5 } } })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'body.values.greet' }] } } });
+    const review = await call('POST', `${conversationPath}/reviews`, { token: qc, body: { values, comment: '介绍到位' } });
+    expect(review).toMatchObject({ status: 201, body: { agentId: 'xiaomei', passed: true, overrides: [] } });
+    expect(await call('POST', `${conversationPath}/reviews`, { token: supervisor, body: { values: { ...values, closing: 0, introduce: 2 } } })).toMatchObject({ status: 201, body: { overrides: [{ itemId: 'closing', automatic: 1, human: 0 }] } });
+    expect(await call('POST', `/v1/shops/old-time-apparel/qc/conversations/${conversationId}/reviews`, { token: qc, body: { values } })).toMatchObject({ status: 404 });
+    expect(await call('GET', conversationPath, { token: qc })).toMatchObject({ status: 200, body: { calibration: { reviewers: 2 } } });
+
+    // The reviewed agent disputes; a colleague cannot; a supervisor rules, once.
+    const reviewPath = `${conversationPath}/reviews/${review.body?.reviewId}`;
+    expect(await call('POST', `${reviewPath}/dispute`, { token: dawei, body: { reason: '不是我的' } })).toMatchObject({ status: 404 });
+    expect(await call('POST', `${reviewPath}/dispute`, { token: xiaomei, body: { reason: '引导环节已做' } })).toMatchObject({ status: 200, body: { dispute: { state: 'open' } } });
+    expect(await call('POST', `${reviewPath}/dispute`, { token: xiaomei, body: { reason: 'again' } })).toMatchObject({ status: 409, body: { error: { code: 'ALREADY_DISPUTED' } } });
+    expect(await call('GET', `${shop}/disputes`, { token: supervisor })).toMatchObject({ status: 200, body: { reviews: [{ reviewId: review.body?.reviewId }] } });
+    expect(await call('POST', `${reviewPath}/ruling`, { token: qc, body: { ruling: 'upheld' } })).toMatchObject({ status: 403 });
+    expect(await call('POST', `${reviewPath}/ruling`, { token: supervisor, body: { ruling: 'overturned', note: '复核属实' } })).toMatchObject({ status: 200, body: { dispute: { state: 'overturned' } } });
+    expect(await call('POST', `${reviewPath}/ruling`, { token: supervisor, body: { ruling: 'upheld' } })).toMatchObject({ status: 409, body: { error: { code: 'NO_OPEN_DISPUTE' } } });
+    expect(await call('GET', '/v1/qc/my-reviews', { token: xiaomei })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/qc/my-reviews', { token: qc })).toMatchObject({ status: 403 });
+
+    // Scorecards: one without KPI items (the KPI aggregates are another module), manual items, the month.
+    const month = new Date().toISOString().slice(0, 7);
+    const card = qcContracts['PUT /v1/shops/{shopId}/scorecard']!.examples![1]!.body as { items: { weight: number }[] };
+    expect(await call('PUT', '/v1/shops/peach-glow/scorecard', { token: supervisor, body: card })).toMatchObject({ status: 200 });
+    expect(await call('PUT', '/v1/shops/peach-glow/scorecard', { token: supervisor, body: { ...card, items: card.items.slice(1) } })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'body.items' }] } } });
+    expect(await call('GET', '/v1/shops/peach-glow/scorecard', { token: supervisor })).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v1/shops/old-time-apparel/scorecard', { token: supervisor })).toMatchObject({ status: 404 });
+    const manualPath = `/v1/shops/peach-glow/scorecards/${month}/agents/xiaomei/manual`;
+    expect(await call('PUT', manualPath, { token: supervisor, body: { values: { 'order-review': 90, learning: 80 }, adjustments: [{ points: 3, reason: '好评表扬' }] } })).toMatchObject({ status: 200 });
+    expect(await call('PUT', manualPath, { token: supervisor, body: { values: { qc: 90 } } })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'body.values.qc' }] } } });
+    expect(await call('PUT', manualPath, { token: xiaomei, body: { values: {} } })).toMatchObject({ status: 403 });
+    expect(await call('GET', `/v1/shops/peach-glow/scorecards/${month}`, { token: supervisor })).toMatchObject({ status: 200, body: { category: 'cosmetics' } });
+    expect(await call('GET', '/v1/shops/peach-glow/scorecards/2026-13', { token: supervisor })).toMatchObject({ status: 400 });
+  }, 120_000);
 });
 
 describe('outreach: every route, and the demo (a signed order produces a callback task for a demo agent)', () => {
