@@ -42,6 +42,7 @@ import { promoRoles } from '../promo/manage-promos';
 import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '../people/frames';
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 import { onboardingContracts } from './onboarding-contracts';
+import { kpiHttpContracts } from './kpi-contracts';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -453,6 +454,7 @@ export const httpContracts: Record<string, HttpContract> = {
   },
   ...caseHttpContracts,
   ...onboardingContracts,
+  ...kpiHttpContracts,
 };
 
 /** The three public webhook routes differ only in the format they verify. */
