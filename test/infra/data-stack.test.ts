@@ -134,8 +134,8 @@ describe('the queues', () => {
     const depthAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     const ageAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage');
 
-    // One DLQ per manifest queue, plus the schedule DLQ.
-    expect(depthAlarms).toHaveLength(manifest.queues.length + 1);
+    // One DLQ per manifest queue, plus the schedule DLQ, plus the stream-failure queue when there are stream consumers.
+    expect(depthAlarms).toHaveLength(manifest.queues.length + 1 + ((manifest.streamConsumers ?? []).length > 0 ? 1 : 0));
     expect(ageAlarms).toHaveLength(manifest.queues.length);
     for (const alarm of depthAlarms) {
       expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
