@@ -188,12 +188,29 @@ export function toLambdaRecord(record: StreamRecord, eventSourceARN: string): Dy
     eventSourceARN,
     dynamodb: {
       ...(created ? { ApproximateCreationDateTime: created instanceof Date ? created.getTime() / 1000 : Number(created) } : {}),
-      Keys: data.Keys as never,
-      ...(data.NewImage ? { NewImage: data.NewImage as never } : {}),
-      ...(data.OldImage ? { OldImage: data.OldImage as never } : {}),
+      Keys: asLambdaJson(data.Keys) as never,
+      ...(data.NewImage ? { NewImage: asLambdaJson(data.NewImage) as never } : {}),
+      ...(data.OldImage ? { OldImage: asLambdaJson(data.OldImage) as never } : {}),
       SequenceNumber: data.SequenceNumber,
       SizeBytes: data.SizeBytes,
       StreamViewType: data.StreamViewType as never,
     },
   };
+}
+
+/**
+ * Attribute values as Lambda's JSON event spells them: the streams SDK hands an empty map back as `{}`
+ * (no `M`), and binary values as bytes where Lambda sends base64.
+ */
+function asLambdaJson(image: Record<string, unknown> | undefined): Record<string, unknown> {
+  const value = (attribute: unknown): unknown => {
+    const typed = (attribute ?? {}) as Record<string, unknown>;
+    if (Object.keys(typed).length === 0) return { M: {} };
+    if (typed.M) return { M: asLambdaJson(typed.M as Record<string, unknown>) };
+    if (typed.L) return { L: (typed.L as unknown[]).map(value) };
+    if (typed.B instanceof Uint8Array) return { B: Buffer.from(typed.B).toString('base64') };
+    if (Array.isArray(typed.BS)) return { BS: typed.BS.map((bytes: Uint8Array) => Buffer.from(bytes).toString('base64')) };
+    return typed;
+  };
+  return Object.fromEntries(Object.entries(image ?? {}).map(([name, attribute]) => [name, value(attribute)]));
 }
