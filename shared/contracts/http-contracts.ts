@@ -65,7 +65,7 @@ export interface HttpContract {
   /** The body is a platform's signed bytes (webhooks), handed over raw: kefu verifies it, it does not declare its fields. */
   platformBody?: true;
   /** Success responses by status; no schema means no body. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, { description: string; schema?: z.ZodType; /** Also answered as text of this type (an export's `format=csv`). */ textContentType?: 'text/csv' }>;
   /** Route-specific errors (404, 409…), with the codes a client can branch on. */
   errors?: { status: number; codes: string[]; description: string }[];
   /** Real requests; the contract test checks them against the schemas and the generated document. */

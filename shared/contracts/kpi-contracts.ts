@@ -58,7 +58,7 @@ export const kpiHttpContracts: Record<string, HttpContract> = {
     tag: 'tenants',
     auth: ['admin'],
     query: usageQuerySchema,
-    responses: { 200: { description: 'The lines (JSON; with format=csv, the same as text/csv).', schema: usageReportSchema } },
+    responses: { 200: { description: 'The lines (JSON; with format=csv, the same as text/csv).', schema: usageReportSchema, textContentType: 'text/csv' } },
     examples: [{ query: { from: '2026-11-01', to: '2026-11-30', format: 'json' } }, { query: { from: '2026-11-11', to: '2026-11-11', format: 'csv' } }],
   },
 };
