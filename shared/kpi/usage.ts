@@ -19,12 +19,14 @@ import { daysBetween } from './read-kpi-figures';
  * a message (stored, delivered, acked; `steady`, 2026-11-25: 3 WRU + 1 RRU, frames, SQS, Lambda) US$7.03
  * per million; a conversation's setup (connect, open, route, disconnect) (10.24 - 7.03) x 10 messages per
  * million; KPI aggregation per message (stream consumer: claims and bucket updates) from the `steady --kpis`
- * run; a case about one order event's handling (`orders` scenario, US$17.71 per million events) times the
+ * run (estimated from the units per processed record: the local aggregator fell behind); a case about one order event's handling (`orders` scenario, US$17.71 per million events) times the
  * ~4 events of a case's life; an agent minute one WebSocket connection minute.
  */
 export const unitCostsUsd = {
   message: 7.03e-6,
-  kpiAggregationPerMessage: 2.5e-6,
+  // `steady --kpis` (2026-12-01, 50 msg/s): 4.4 WRU per stream record the aggregator processed, ~1.5 records
+  // per message (the head, and a round outcome per answer) → ~6.6 WRU ≈ US$4.1 per million + Lambda.
+  kpiAggregationPerMessage: 4.2e-6,
   conversation: ((10.24 - 7.03) * 10) / 1e6,
   robotAnswer: 7.03e-6,
   outreachSent: 7.03e-6,
