@@ -18,6 +18,8 @@ export const awsPrices = {
   lambdaRequest: 0.2 / 1e6,
   /** Lambda on arm64 (Graviton), per GB-second. */
   lambdaArmGbSecond: 0.0000133334,
+  /** EventBridge Scheduler, per invocation after the free tier (aws.amazon.com/eventbridge/pricing/); creating a schedule is not billed. */
+  schedulerInvocation: 1.0 / 1e6,
   /** Amazon Connect chat, per message sent or received: the comparison the product is judged by. */
   amazonConnectChatMessage: 0.01,
 } as const;

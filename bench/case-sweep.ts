@@ -130,7 +130,8 @@ function fit(xs: number[], ys: number[]): { fixed: number; perCase: number } {
   return { fixed: Number((my - perCase * mx).toFixed(2)), perCase: Number(perCase.toFixed(3)) };
 }
 
-function units(meters: Meters) {
+/** Billed read and write units and calls of everything metered since the last reset (also bench/onboarding-import.ts). */
+export function units(meters: Meters) {
   let read = 0;
   let write = 0;
   let calls = 0;
@@ -144,15 +145,20 @@ function units(meters: Meters) {
   return { read, write, calls };
 }
 
+/** Points this process's shared clients at engines of its own (no local stack). */
+export function pointAtEngines(engines: { dynamoEndpoint: string; tableName: string }): void {
+  process.env.AWS_REGION = localRegion;
+  process.env.AWS_ACCESS_KEY_ID = localCredentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = localCredentials.secretAccessKey;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = engines.dynamoEndpoint;
+  process.env.TABLE_NAME = engines.tableName;
+  resetEnvForTests();
+}
+
 export async function runCaseSweep(meters: Meters, options: CaseSweepOptions = defaultCaseSweepOptions): Promise<CaseSweepResult> {
   const engines = await startEngines({ restart: false });
   try {
-    process.env.AWS_REGION = localRegion;
-    process.env.AWS_ACCESS_KEY_ID = localCredentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = localCredentials.secretAccessKey;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = engines.dynamoEndpoint;
-    process.env.TABLE_NAME = engines.tableName;
-    resetEnvForTests();
+    pointAtEngines(engines);
     const seedStarted = Date.now();
     await seed(options);
     const seedSeconds = Math.round((Date.now() - seedStarted) / 1000);

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|all] [--rate 200] [--seconds 30] [--whale-buyers 2000]
+ * npm run bench [-- --scenario steady|double11|hot|flood|case-sweep|orders|onboarding-import|outreach|all] [--tasks <outreach: 1000-1000000>] [--rate 200] [--seconds 30] [--whale-buyers 2000]
  *                [--shops 50 (orders)]
  *                [--handler-threads 0,1,0,1]
  *
@@ -32,6 +32,8 @@ import { formatCaseSweep, runCaseSweep } from './case-sweep';
 import { formatOrders, ordersBounds, ordersDefaults, runOrders } from './orders';
 import { kpiAggregationReport, kpiLagsMs } from './kpi-cost';
 import { manifest } from '../shared/manifest';
+import { defaultOutreachBenchOptions, formatOutreach, runOutreachBench } from './outreach';
+import { formatOnboardingImport, runOnboardingImport } from './onboarding-import';
 
 const resultsDir = join(repoRoot, 'bench/results');
 
@@ -39,6 +41,7 @@ function options() {
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'all' },
+      tasks: { type: 'string' },
       rate: { type: 'string' },
       seconds: { type: 'string' },
       'whale-buyers': { type: 'string' },
@@ -52,13 +55,13 @@ function options() {
     strict: true,
   });
   if (values.help) {
-    console.log('npm run bench -- [--scenario steady|double11|hot|flood|case-sweep|orders|all] [--rate <msgs/s, steady; deliveries/s, orders>] [--seconds <steady or orders window>] [--shops <orders: 1-50>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
+    console.log('npm run bench -- [--scenario steady|double11|hot|flood|case-sweep|orders|onboarding-import|outreach|all] [--tasks <outreach>] [--rate <msgs/s, steady; deliveries/s, orders>] [--seconds <steady or orders window>] [--shops <orders: 1-50>] [--whale-buyers <n>] [--handler-threads <n,n,...>] [--deadline-seconds <150>]');
     process.exit(0);
   }
   const scenario = values.scenario ?? 'all';
   // flood is a robustness run with its own driver (bench/flood.ts); `all` is the message-path scenarios.
-  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'case-sweep' && scenario !== 'orders' && !scenarioNames.includes(scenario as ScenarioName)) {
-    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, case-sweep, orders or all, not ${scenario}`);
+  if (scenario !== 'all' && scenario !== 'flood' && scenario !== 'case-sweep' && scenario !== 'orders' && scenario !== 'onboarding-import' && scenario !== 'outreach' && !scenarioNames.includes(scenario as ScenarioName)) {
+    throw new Error(`--scenario must be ${scenarioNames.join(', ')}, flood, case-sweep, orders, onboarding-import, outreach or all, not ${scenario}`);
   }
   const bounded = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
@@ -75,10 +78,14 @@ function options() {
   return {
     kpis: values.kpis ?? false,
     handlerThreads,
-    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'case-sweep' || scenario === 'orders' ? [] : [scenario as ScenarioName],
+    scenarios: scenario === 'all' ? [...scenarioNames] : scenario === 'flood' || scenario === 'case-sweep' || scenario === 'orders' || scenario === 'onboarding-import' || scenario === 'outreach' ? [] : [scenario as ScenarioName],
     flood: scenario === 'flood',
     // The after-sales tail (bench/case-sweep.ts): its own engines, no local stack.
     caseSweep: scenario === 'case-sweep',
+    // Onboarding imports (bench/onboarding-import.ts): 10,000 users and 50,000 catalogue rows; its own engines.
+    onboardingImport: scenario === 'onboarding-import',
+    // Outreach at Double 11 scale (bench/outreach.ts): its own engines, tasks due in one minute.
+    outreach: scenario === 'outreach' ? { ...defaultOutreachBenchOptions, tasks: bounded('tasks', values.tasks, defaultOutreachBenchOptions.tasks, 1000, 1_000_000) } : undefined,
     // The midnight order burst (bench/orders.ts): its own rate and window bounds (issue target 333/s for 60 s, 50 shops).
     orders:
       scenario === 'orders'
@@ -316,6 +323,20 @@ async function main(): Promise<void> {
   // Powertools Metrics prints one EMF line per stored message to stdout; in Lambda that goes to CloudWatch Logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const runStarted = Date.now();
+  if (opts.outreach) {
+    const result = await runOutreachBench(new Meters(), opts.outreach);
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'outreach.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${formatOutreach(result)}\n\nJSON: bench/results/outreach.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+    return;
+  }
+  if (opts.onboardingImport) {
+    const result = await runOnboardingImport(new Meters());
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'onboarding-import.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${formatOnboardingImport(result)}\n\nJSON: bench/results/onboarding-import.json (${Math.round((Date.now() - runStarted) / 1000)} s in all)`);
+    return;
+  }
   if (opts.caseSweep) {
     const result = await runCaseSweep(new Meters());
     mkdirSync(resultsDir, { recursive: true });

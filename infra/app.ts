@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { SANDBOX_ACCOUNT, selectRegions, type RegionConfig } from './config/regions';
 import { AppStack } from './app-stack';
 import { DataStack } from './data-stack';
+import { IdentityStack } from './identity-stack';
 
 /**
  * The CDK app: a data stack and an app stack per configured region (infra/config/regions.ts), or for the
@@ -16,7 +17,9 @@ for (const region of selectRegions(app.node.tryGetContext('region'))) {
   const prefix = `Kefu-${region.name}`;
   const data = new DataStack(app, `${prefix}-Data`, { env, region, description: `kefu ${region.name}: table, queues, bus, alarm topic` });
   const stack = new AppStack(app, `${prefix}-App`, { env, region, data, description: `kefu ${region.name}: functions and APIs` });
-  for (const scope of [data, stack]) {
+  // Deployed first: its outputs (issuer, web client id) are the region config's jwt (docs/onboarding.md).
+  const identity = new IdentityStack(app, `${prefix}-Identity`, { env, region, description: `kefu ${region.name}: staff user pool` });
+  for (const scope of [data, stack, identity]) {
     Tags.of(scope).add('app', 'kefu');
     Tags.of(scope).add('stage', region.stage);
   }

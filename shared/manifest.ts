@@ -17,6 +17,7 @@ export type Access =
   | 'queue:orders:send'
   | 'queue:rounds:send'
   | 'queue:imports:send'
+  | 'queue:outreach:send'
   | 'websocket:post'
   /** Seal / open shops' webhook secrets and platform credentials with the data stack's secrets key (KMS). */
   | 'secrets:encrypt'
@@ -57,7 +58,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing' | 'orders' | 'rounds' | 'imports';
+  name: 'delivery' | 'routing' | 'orders' | 'rounds' | 'imports' | 'outreach';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -108,6 +109,10 @@ export const queues: readonly QueueSpec[] = [
   { name: 'rounds', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
   // Batches of large imports (catalogues): a batch is idempotent (Puts, a once-only progress marker).
   { name: 'imports', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
+  // Outreach (issue 8, docs/outreach-design.md): due tasks drained from the minute buckets, coupon
+  // commands, and jobs a token bucket put back with a delay. A task is claimed once, so a redelivery is
+  // harmless; 4 days as the live queues (a nudge days late is worth nothing, the task is still in the table).
+  { name: 'outreach', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {
@@ -260,6 +265,34 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     access: ['table:read'],
   },
   { name: 'SearchProducts', method: 'GET', path: '/v1/shops/{shopId}/products', handler: 'functions/http/search-products.ts', access: ['table:read'] },
+  // ---- people (issue 12 §2): staff accounts. Disabling (or re-roling) takes the user offline at once:
+  // sockets closed (websocket:post covers @connections DELETE), conversations re-queued (routing jobs).
+  { name: 'InviteUser', method: 'POST', path: '/v1/users', handler: 'functions/http/invite-user.ts', access: ['table:read', 'table:write'] },
+  { name: 'ListUsers', method: 'GET', path: '/v1/users', handler: 'functions/http/list-users.ts', access: ['table:read'] },
+  {
+    name: 'PatchUser',
+    method: 'PATCH',
+    path: '/v1/users/{userId}',
+    handler: 'functions/http/patch-user.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+  },
+  {
+    name: 'DisableUser',
+    method: 'POST',
+    path: '/v1/users/{userId}/disable',
+    handler: 'functions/http/disable-user.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+  },
+  { name: 'EnableUser', method: 'POST', path: '/v1/users/{userId}/enable', handler: 'functions/http/enable-user.ts', access: ['table:read', 'table:write'] },
+  {
+    name: 'ImportUsers',
+    method: 'POST',
+    path: '/v1/user-imports',
+    handler: 'functions/http/import-users.ts',
+    access: ['table:read', 'table:write'],
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
   { name: 'GetShopChecklist', method: 'GET', path: '/v1/shops/{shopId}/checklist', handler: 'functions/http/get-shop-checklist.ts', access: ['table:read'] },
   {
     name: 'ImportQuickReplies',
@@ -275,7 +308,27 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { name: 'GetAttributionRule', method: 'GET', path: '/v1/shops/{shopId}/attribution-rule', handler: 'functions/http/get-attribution-rule.ts', access: ['table:read'] },
   { name: 'PutAttributionRule', method: 'PUT', path: '/v1/shops/{shopId}/attribution-rule', handler: 'functions/http/put-attribution-rule.ts', access: ['table:read', 'table:write'] },
   { name: 'GetUsage', method: 'GET', path: '/v1/usage', handler: 'functions/http/get-usage.ts', access: ['table:read'], timeoutSeconds: 29, memoryMb: 512 },
+  ...outreachRoutes(),
 ];
+
+/** Outreach (issue 8, docs/outreach-design.md): settings, campaign tasks, agents' callbacks and outcomes. */
+function outreachRoutes(): HttpRouteSpec[] {
+  return [
+    { name: 'GetOutreachSettings', method: 'GET', path: '/v1/shops/{shopId}/outreach-settings', handler: 'functions/http/get-outreach-settings.ts', access: ['table:read'] },
+    { name: 'PutOutreachSettings', method: 'PUT', path: '/v1/shops/{shopId}/outreach-settings', handler: 'functions/http/put-outreach-settings.ts', access: ['table:write'] },
+    { name: 'CreateOutreachTask', method: 'POST', path: '/v1/shops/{shopId}/outreach-tasks', handler: 'functions/http/create-outreach-task.ts', access: ['table:read', 'table:write'] },
+    { name: 'GetOutreachTask', method: 'GET', path: '/v1/shops/{shopId}/outreach-tasks/{taskId}', handler: 'functions/http/get-outreach-task.ts', access: ['table:read'] },
+    { name: 'ListMyOutreachTasks', method: 'GET', path: '/v1/me/outreach-tasks', handler: 'functions/http/list-my-outreach-tasks.ts', access: ['table:read'] },
+    {
+      name: 'RecordOutreachOutcome',
+      method: 'POST',
+      path: '/v1/outreach-tasks/{taskId}/outcome',
+      handler: 'functions/http/record-outreach-outcome.ts',
+      // queue:outreach:send: a coupon-accepted outcome queues the coupon command.
+      access: ['table:read', 'table:write', 'queue:outreach:send'],
+    },
+  ];
+}
 
 function caseRoutes(): HttpRouteSpec[] {
   const change: readonly Access[] = ['table:read', 'table:write', 'websocket:post'];
@@ -409,6 +462,18 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     timeoutSeconds: 120,
     memoryMb: 512,
   },
+  {
+    // Due outreach tasks and coupon commands (issue 8). The pace is set by the token buckets inside
+    // (platform quotas), not by this concurrency; 20 consumers × 10 records keep up with them.
+    name: 'RunOutreach',
+    queue: 'outreach',
+    handler: 'functions/queue/run-outreach.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:delivery:send', 'queue:outreach:send'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 20,
+    timeoutSeconds: 30,
+  },
 ];
 
 export const streamConsumers: readonly StreamConsumerSpec[] = [
@@ -475,12 +540,32 @@ export const schedules: readonly ScheduleSpec[] = [
     timeoutSeconds: 60,
   },
   {
+    // The outreach sweep (issue 8, docs/outreach-design.md §5): drains the minute × shard due buckets into
+    // the outreach queue. One schedule, not one per task: a per-task at() schedule cannot carry a million
+    // tasks due in one minute (1,000 invocations/s by default; 250 CreateSchedule/s outside primary Regions).
+    name: 'SweepOutreach',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/sweep-outreach.ts',
+    access: ['table:read', 'table:write', 'queue:outreach:send'],
+    timeoutSeconds: 60,
+    memoryMb: 512,
+  },
+  {
     // Restore windows are days long: an hourly run is punctual enough, and each run is idempotent.
     name: 'PurgeDeletedTenants',
     expression: 'rate(1 hour)',
     handler: 'functions/schedule/purge-deleted-tenants.ts',
     access: ['table:read', 'table:write'],
     timeoutSeconds: 900,
+  },
+  {
+    // Militia expiry (issue 10, people): members past their expiry are taken offline, sockets closed,
+    // conversations re-queued. Every minute: an expired member keeps nothing for longer than that.
+    name: 'ExpireMilitia',
+    expression: 'rate(1 minute)',
+    handler: 'functions/schedule/expire-militia.ts',
+    access: ['table:read', 'table:write', 'websocket:post', 'queue:routing:send'],
+    timeoutSeconds: 120,
   },
 ];
 

@@ -1,6 +1,8 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { identityToAuthorizerContext } from '../../shared/auth/identity';
+import { AppError } from '../../shared/http/errors';
 import { wsAuthorizer } from '../../shared/middleware/ws-route';
+import { assertAccountCurrent } from '../../shared/people/account-check';
 import { consumeConnectTicket } from '../../shared/store/connect-tickets';
 import { logger } from '../../shared/runtime/observability';
 
@@ -16,6 +18,15 @@ export const handler = wsAuthorizer(async (event) => {
   if (!identity) {
     logger.info('connect refused', { reason: ticket ? 'invalid, expired or used ticket' : 'no ticket' });
     return policy('anonymous', 'Deny', event.methodArn);
+  }
+  // A ticket minted before its user was disabled or re-roled is refused too (issue 12 §2).
+  const refusal = await assertAccountCurrent(identity).then(
+    () => undefined,
+    (error: Error) => (error instanceof AppError ? error.code : Promise.reject(error)),
+  );
+  if (refusal) {
+    logger.info('connect refused', { reason: refusal, userId: identity.userId });
+    return policy(identity.userId, 'Deny', event.methodArn);
   }
   return { ...policy(identity.userId, 'Allow', event.methodArn), context: identityToAuthorizerContext(identity) };
 });

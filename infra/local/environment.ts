@@ -59,6 +59,8 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
   };
   if (input.secretsKey) vars.LOCAL_SECRETS_KEY = input.secretsKey;
   if (input.platformApiUrl) vars.PLATFORM_API_URL = input.platformApiUrl;
+  // The simulator plays the SMS provider too (outreach); in the cloud SMS_API_URL names the provider.
+  if (input.platformApiUrl) vars.SMS_API_URL = input.platformApiUrl;
   for (const [name, url] of Object.entries(engines.queueUrls)) {
     if (url) vars[queueUrlVariable({ name: name as QueueSpec['name'] })] = url;
   }

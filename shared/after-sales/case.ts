@@ -79,7 +79,7 @@ export const afterSalesCaseSchema = z.object({
   /** When the current state began: the start of the step's clock. */
   stateSince: isoTimeSchema,
   outcome: z.enum(caseOutcomes).optional(),
-  origin: z.enum(['refund', 'logistics', 'agent']),
+  origin: z.enum(['refund', 'logistics', 'agent', 'review']),
   orderId: platformIdSchema.optional(),
   buyerId: platformIdSchema.optional(),
   conversationId: idSchema.optional(),
@@ -119,6 +119,9 @@ export const caseIdForRefund = (platform: Platform, shopId: string, refundId: st
 /** One case per parcel incident (FAILED = refused by the buyer, LOST). */
 export const caseIdForParcelIncident = (platform: Platform, shopId: string, orderId: string, parcelId: string, action: 'failed' | 'lost') =>
   derivedId('lg', [platform, shopId, orderId, parcelId, action]);
+
+/** Review repair (改评价, issue 8): one case per order and rater, whatever the number of rating events. */
+export const caseIdForReviewRepair = (platform: Platform, shopId: string, orderId: string) => derivedId('rv', [platform, shopId, orderId, 'review-repair']);
 
 /** An agent's case: idempotent on the client's request id, as a retried HTTP call must not open two. */
 export const caseIdForAgentRequest = (shopId: string, userId: string, clientRequestId: string) => derivedId('ag', [shopId, userId, clientRequestId]);

@@ -20,6 +20,12 @@ export const auditActions = [
   'quick-reply.import',
   'catalogue.import',
   'catalogue.activate',
+  // staff accounts (issue 12 §2)
+  'user.invite',
+  'user.update',
+  'user.disable',
+  'user.enable',
+  'user.import',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -23,6 +23,7 @@ export const errorCodes = {
 const errorDetailSchema = z.object({
   field: z.string().meta({ description: 'Dotted path of the offending input: `body.title`, `query.shopId`, `path.shortcut`, `headers.content-type`.' }),
   message: z.string(),
+  code: z.string().optional().meta({ description: 'A finer code for this field, e.g. a CSV row\'s `UNKNOWN_ROLE` or `DUPLICATE_USER`.' }),
 });
 
 export const errorBodySchema = z

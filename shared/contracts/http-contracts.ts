@@ -43,6 +43,7 @@ import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '..
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 import { onboardingContracts } from './onboarding-contracts';
 import { kpiHttpContracts } from './kpi-contracts';
+import { outreachHttpContracts } from './outreach-contracts';
 
 /**
  * What each HTTP route accepts and returns, keyed like the manifest (`METHOD /path`). The schemas are
@@ -56,7 +57,7 @@ import { kpiHttpContracts } from './kpi-contracts';
 export interface HttpContract {
   summary: string;
   description?: string;
-  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue';
+  tag: 'system' | 'session' | 'shops' | 'agents' | 'conversations' | 'quick replies' | 'orders' | 'after-sales cases' | 'promo' | 'tenants' | 'audit' | 'catalogue' | 'users' | 'outreach';
   /** Who may call; mirrors the handler's httpRoute `auth` option. */
   auth: 'public' | readonly Role[];
   path?: z.ZodType;
@@ -455,6 +456,7 @@ export const httpContracts: Record<string, HttpContract> = {
   ...caseHttpContracts,
   ...onboardingContracts,
   ...kpiHttpContracts,
+  ...outreachHttpContracts,
 };
 
 /** The three public webhook routes differ only in the format they verify. */

@@ -6,6 +6,7 @@ import { quickReplyImportBody, quickReplyImportResultSchema } from '../quick-rep
 import { libraryQuerySchema } from '../quick-replies/schemas';
 import { shopPathParams } from '../routing/frames';
 import type { HttpContract } from './http-contracts';
+import { inviteUserBody, listUsersQuery, patchUserBody, userImportBody, userImportQuery, userImportResultSchema, userPageSchema, userPathParams, userSchema } from '../people/user';
 
 /** The onboarding routes (issue 12): tenants, their deletion, the audit log, shop onboarding and catalogues. */
 const tenantNotFound = {
@@ -168,4 +169,80 @@ export const onboardingContracts: Record<string, HttpContract> = {
     responses: { 200: { description: 'One page.', schema: auditPageSchema } },
     examples: [{ query: { limit: '20' } }],
   },
+  ...userContracts(),
 };
+
+/** Staff accounts (issue 12 §2). */
+function userContracts(): Record<string, HttpContract> {
+  const userNotFound = {
+    status: 404,
+    codes: ['NOT_FOUND'],
+    description: "No such user for this caller: another tenant's user, or (for a supervisor) anyone but an agent of their shops, gets exactly this answer too.",
+  };
+  const seatLimit = { status: 409, codes: ['SEAT_LIMIT'], description: "The tenant's plan (`limits.seats`) has no seat left; nothing was stored (details name the field)." };
+  const takenOffline =
+    'From the change on, the user\'s tokens and connect tickets are refused (403 USER_DISABLED; 401 TOKEN_STALE after a re-role), their sockets are closed, and the conversations assigned to them go back to their waiting lines at their original places, to be routed to other agents with every message.';
+  return {
+    'POST /v1/users': {
+      summary: 'Invite a user',
+      description:
+        'An account in the caller\'s tenant with a role and shops, taking a seat of the plan. Admins invite any staff role; supervisors only agents of shops they supervise. An agent also gets a routing profile: the groups named (each a group of their shops) or every group their shops route to, and `cap` or the shops\' smallest default. Account, seat, profile and audit entry are written together or not at all. Unknown shops and groups are a 400 naming `body.shopIds` / `body.groupIds` with code `UNKNOWN_SHOP` / `UNKNOWN_GROUP`; an unknown role a 400 on `body.role`.',
+      tag: 'users',
+      auth: ['admin', 'supervisor'],
+      body: inviteUserBody,
+      responses: { 201: { description: 'The account as stored.', schema: userSchema } },
+      errors: [{ ...shopNotFound, description: 'A supervisor named a shop they do not supervise.' }, { status: 409, codes: ['USER_EXISTS', 'AGENT_CHANGED'], description: 'The user id is taken (details name `body.userId`), or the agent profile changed meanwhile.' }, seatLimit],
+      examples: [{ body: { userId: 'agent-xiaomei', name: '小美', email: 'xiaomei@yunke.example', role: 'agent', shopIds: ['peach-glow'] } }],
+    },
+    'GET /v1/users': {
+      summary: "The tenant's users",
+      description: 'Admins list every account of their tenant, supervisors the agents of their shops; by user id, paged with `cursor`, optionally only `active` or `disabled` ones.',
+      tag: 'users',
+      auth: ['admin', 'supervisor'],
+      query: listUsersQuery,
+      responses: { 200: { description: 'One page.', schema: userPageSchema } },
+      examples: [{ query: { status: 'active', limit: '50' } }],
+    },
+    'PATCH /v1/users/{userId}': {
+      summary: 'Re-role or re-shop a user',
+      description: `Admins only (a supervisor gets 403). Changing the role or shops signs the user out: ${takenOffline} An agent's profile follows the shops (every group of the new shops).`,
+      tag: 'users',
+      auth: ['admin'],
+      path: userPathParams,
+      body: patchUserBody,
+      responses: { 200: { description: 'The account as stored.', schema: userSchema } },
+      errors: [userNotFound, { status: 409, codes: ['USER_CHANGED'], description: 'Someone else changed the user meanwhile; read it again.' }],
+      examples: [{ path: { userId: 'agent-xiaomei' }, body: { role: 'supervisor', shopIds: ['peach-glow'] } }],
+    },
+    'POST /v1/users/{userId}/disable': {
+      summary: 'Disable a user, at once',
+      description: `The account is marked disabled and gives its seat back. ${takenOffline} Disabling a disabled user repeats the taking offline only. Supervisors disable agents of their shops; nobody disables themselves.`,
+      tag: 'users',
+      auth: ['admin', 'supervisor'],
+      path: userPathParams,
+      responses: { 200: { description: 'The account as stored.', schema: userSchema } },
+      errors: [userNotFound, { status: 409, codes: ['USER_CHANGED'], description: 'Someone else changed the user meanwhile; retry.' }],
+    },
+    'POST /v1/users/{userId}/enable': {
+      summary: 'Re-enable a user',
+      description: 'The account is active again and takes a seat (refused past the plan\'s limit); the user signs in anew.',
+      tag: 'users',
+      auth: ['admin', 'supervisor'],
+      path: userPathParams,
+      responses: { 200: { description: 'The account as stored.', schema: userSchema } },
+      errors: [userNotFound, seatLimit, { status: 409, codes: ['USER_CHANGED'], description: 'Someone else changed the user meanwhile; retry.' }],
+    },
+    'POST /v1/user-imports': {
+      summary: 'Import users from CSV',
+      description:
+        'Admins only. CSV header `userId,name,role[,email][,shopIds][,groupIds][,cap]` (UTF-8, lists separated by `;`), at most 10,000 rows and 2 MB. Every row is checked: each error names its `row` (from 1), `field` (`rows.<n>.<column>`) and `code` (`INVALID_VALUE`, `UNKNOWN_ROLE`, `UNKNOWN_SHOP`, `UNKNOWN_GROUP`, `DUPLICATE_USER`, `USER_EXISTS`, `NOT_AN_AGENT_FIELD`), and the seats are counted against the plan. `?dryRun=true` answers that and writes nothing; a real import with any bad row is a 400 listing them (`details[].code`), over the plan a 409 SEAT_LIMIT, and writes nothing. Sending the same file again after a failure part-way finishes it without taking its seats twice.',
+      tag: 'users',
+      auth: ['admin'],
+      query: userImportQuery,
+      body: userImportBody,
+      responses: { 200: { description: 'Every error found, and what was (or, on a dry run, would be) imported.', schema: userImportResultSchema } },
+      errors: [seatLimit],
+      examples: [{ query: { dryRun: 'true' }, body: { csv: 'userId,name,role,shopIds,cap\nagent-a01,小安,agent,peach-glow,30\nsup-b01,王主管,supervisor,peach-glow;handu-flagship,\n' } }],
+    },
+  };
+}

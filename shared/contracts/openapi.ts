@@ -180,6 +180,7 @@ export function buildOpenApiDocument(
       { name: 'orders', description: "订单: platform order events in (shops' integrations, the public webhook routes, what ingestion set aside), and a buyer's orders and refunds at a shop as cards for staff." },
       { name: 'promo', description: 'Promo mode (Double 11, 618): the calendar, phase triggers, status and the staffing and capacity plan. Ops and admins only.' },
       { name: 'after-sales cases', description: '售后工单: refunds, returns, exchanges and complaints worked to an outcome on the platform\'s clock.' },
+      { name: 'outreach', description: '三催, 回访, 邀评: urges, delivery callbacks and review invitations from order state and time, on schedules that hold at Double 11; coupons by DSR within a daily budget. No reward may depend on a positive rating.' },
     ],
     paths,
     components: {

@@ -52,6 +52,8 @@ export interface AppendInput {
   clientMessageId: string;
   text: string;
   now: Date;
+  /** Marks a message sent by an outreach task. */
+  outreach?: Message['outreach'];
 }
 
 export interface AppendResult {
@@ -99,7 +101,7 @@ export async function appendMessage(input: AppendInput, steps: AppendSteps = app
   const conversationId = conversation.conversationId;
   const startedAt = Date.now();
   const textHash = textHashOf(input.text);
-  const draft = { conversationId, senderId: sender.userId, senderRole: sender.role, clientMessageId, text: input.text, createdAt: now.toISOString() };
+  const draft = { conversationId, senderId: sender.userId, senderRole: sender.role, clientMessageId, text: input.text, createdAt: now.toISOString(), ...(input.outreach ? { outreach: input.outreach } : {}) };
 
   const allocation = await allocate(true);
   const claim = await steps.claim(tenantId, conversationId, sender.userId, clientMessageId, allocation.seq, textHash, now);

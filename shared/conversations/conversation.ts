@@ -104,6 +104,8 @@ export const messageSchema = z.object({
   clientMessageId: clientMessageIdSchema,
   text: z.string(),
   createdAt: isoTime,
+  /** Sent by an outreach task (issue 8): which task and what kind, so clients and KPIs tell it from a reply. */
+  outreach: z.object({ taskId: idSchema, kind: z.string().max(40) }).optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 

@@ -10,6 +10,7 @@ import type { AckFrame, BuyerSendMessageFrame, StaffSendMessageFrame } from './f
 import type { DeliveryJob, RouteJob } from './jobs';
 import { logger } from '../runtime/observability';
 import { recordAnsweredRound, watchRound, type RoundRef } from '../service-clock/live-clock';
+import { noticeBuyerMessage } from '../outreach/buyer-message';
 
 export interface SendMessageDeps {
   getConversation: typeof getConversation;
@@ -22,6 +23,8 @@ export interface SendMessageDeps {
   stageOnOpen: (tenantId: string, shopId: string, buyerId: string, hint: Stage | undefined, now: Date) => Promise<ConversationStageDecision>;
   /** The response clock (shared/service-clock/live-clock.ts); absent, rounds are not watched. */
   serviceClock?: ServiceClockHooks;
+  /** Outreach's look at a buyer's message (an opt-out, 退订); absent, nothing is checked. */
+  onBuyerMessage?: (message: { tenantId: string; shopId: string; buyerId: string; text: string }, now: Date) => Promise<unknown>;
 }
 
 export interface ServiceClockHooks {
@@ -38,6 +41,7 @@ export const sendMessageDependencies: SendMessageDeps = {
   sendRouteJob: (job) => sendRouteJob(job),
   stageOnOpen: async (tenantId, shopId, buyerId, hint, now) => stageOnOpen(await ordersOfBuyerAtShop(tenantId, shopId, buyerId, ordersReadForStage), now, hint),
   serviceClock: { roundOpened: (round, now) => watchRound(round, now), roundAnswered: (round, now) => recordAnsweredRound(round, now) },
+  onBuyerMessage: (message, now) => noticeBuyerMessage(message, now),
 };
 
 type SendFrame = BuyerSendMessageFrame | StaffSendMessageFrame;
@@ -77,6 +81,7 @@ export async function sendMessage(
     await deps.sendRouteJob({ type: 'route', tenantId: identity.tenantId, conversationId: conversation.conversationId });
   }
   await followRound(identity, conversation, appended, now, deps);
+  if (identity.role === 'buyer') await deps.onBuyerMessage?.({ tenantId: identity.tenantId, shopId: conversation.shopId, buyerId: identity.userId, text: message.text }, now);
   // The other side and the supervisors watching, as the head read above knows them: no extra read, and
   // the consumer reads nothing but their connections. A watch stored after that read misses this message
   // (it gets the next one; `resume` has this one).

@@ -6,6 +6,8 @@ export interface ErrorDetail {
   /** Dotted path of the offending field, e.g. `body.text` or `variants.2`. */
   field: string;
   message: string;
+  /** A finer code for this field when the error's own code is general (a CSV row's `UNKNOWN_ROLE`). */
+  code?: string;
 }
 
 export class AppError extends Error {

@@ -8,6 +8,7 @@ import { parseOrThrow } from '../http/zod-errors';
 import { logger } from '../runtime/observability';
 import { tenantSettings } from '../store/tenants';
 import { TenantDeletedError } from '../tenants/manage-tenants';
+import { assertAccountCurrent } from '../people/account-check';
 import { publishMetrics } from './publish-metrics';
 import { toErrorResponse } from './error-response';
 
@@ -73,6 +74,8 @@ export function httpRoute<
     try {
       const identity = authenticate(event, options.auth);
       if (identity && identity.role !== 'platform' && !(await tenantSettings(identity.tenantId)).open) throw new TenantDeletedError();
+      // A disabled or re-roled user's token is refused at once (issue 12 §2).
+      if (identity) await assertAccountCurrent(identity);
       const rawBody = options.rawBody ? readRawBody(event, maxBodyBytes) : undefined;
       const body = options.body
         ? parseOrThrow(options.body, readJsonBody(event, maxBodyBytes), 'body')

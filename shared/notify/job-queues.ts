@@ -3,6 +3,7 @@ import { deliveryJobSchema, routeJobSchema, type DeliveryJob, type RouteJob } fr
 import { roundCheckSchema, type RoundCheck } from '../service-clock/rounds';
 import { catalogueBatchJobSchema, type CatalogueBatchJob } from '../catalogue/import-job';
 import { orderEventMessageSchema, type OrderEventMessage } from '../orders/order-event-message';
+import { outreachJobSchema, type OutreachJob } from '../outreach/jobs';
 import { sqs } from '../runtime/clients';
 import { env } from '../runtime/env';
 
@@ -11,7 +12,7 @@ import { env } from '../runtime/env';
  * body its own schema would refuse.
  */
 
-function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL' | 'ROUNDS_QUEUE_URL' | 'IMPORTS_QUEUE_URL'): string {
+function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL' | 'ROUNDS_QUEUE_URL' | 'IMPORTS_QUEUE_URL' | 'OUTREACH_QUEUE_URL'): string {
   const url = env()[name];
   if (!url) throw new Error(`${name} is not set for this handler`);
   return url;
@@ -75,4 +76,28 @@ export async function sendCatalogueBatches(jobs: readonly CatalogueBatchJob[], c
   for (let start = 0; start < bodies.length; start += 8) {
     await Promise.all(bodies.slice(start, start + 8).map((body) => client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }))));
   }
+}
+
+/**
+ * Puts outreach jobs on the `outreach` queue, 10 per SQS call, all chunks at once. Returns the jobs whose
+ * enqueue failed (the sweep keeps their index entries, so the next run takes them again).
+ */
+export async function sendOutreachJobs(jobs: readonly OutreachJob[], delaySeconds = 0, client: SQSClient = sqs()): Promise<{ failed: OutreachJob[] }> {
+  const url = queueUrl('OUTREACH_QUEUE_URL');
+  const chunks: OutreachJob[][] = [];
+  for (let start = 0; start < jobs.length; start += 10) chunks.push(jobs.slice(start, start + 10).map((job) => outreachJobSchema.parse(job)));
+  const failed: OutreachJob[] = [];
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      try {
+        const out = await client.send(
+          new SendMessageBatchCommand({ QueueUrl: url, Entries: chunk.map((job, i) => ({ Id: String(i), MessageBody: toQueueBody(job), ...(delaySeconds > 0 ? { DelaySeconds: delaySeconds } : {}) })) }),
+        );
+        for (const bad of out.Failed ?? []) failed.push(chunk[Number(bad.Id)]!);
+      } catch {
+        failed.push(...chunk);
+      }
+    }),
+  );
+  return { failed };
 }

@@ -1,4 +1,4 @@
-import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DeleteConnectionCommand, GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { connectionsApi } from '../runtime/clients';
 import { env } from '../runtime/env';
 
@@ -28,6 +28,23 @@ export async function postToConnection(
     if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
       return 'gone';
     }
+    throw error;
+  }
+}
+
+/**
+ * Closes one WebSocket connection from the server side (a disabled or expired user's socket). A socket
+ * already gone is fine: the outcome is the same.
+ */
+export async function closeConnection(
+  connectionId: string,
+  client: ApiGatewayManagementApiClient = connectionsApi(managementEndpoint()),
+): Promise<PostOutcome> {
+  try {
+    await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    return 'sent';
+  } catch (error) {
+    if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) return 'gone';
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import { recordCaseChangesForOrderEvent } from '../after-sales/record-order-event-cases';
+import { planOrderOutreach } from '../outreach/order-outreach';
 import { logger } from '../runtime/observability';
 import { applyOrderEventToStore, type AppliedOrderEvent } from '../store/orders';
 import type { Envelope } from './envelope';
@@ -28,6 +29,7 @@ export interface AfterOrderChangedStep {
 export const afterOrderChangedSteps: readonly AfterOrderChangedStep[] = [
   { name: 'conversation-stage', run: (change) => restageConversationForOrder(change) },
   { name: 'after-sales-cases', run: (change) => recordCaseChangesForOrderEvent(change) },
+  { name: 'outreach', run: (change) => planOrderOutreach(change) },
 ];
 
 export const orderEventDependencies = {

@@ -134,6 +134,8 @@ const logisticsUpdatedPayload = z.object({
 const orderRatedPayload = z.object({
   orderId: platformIdSchema,
   rater: z.enum(['buyer', 'seller', 'unknown']),
+  /** The rating given, when the platform says (Taobao traderate `result`): a low one starts review repair. */
+  result: z.enum(['good', 'neutral', 'bad']).optional(),
 });
 
 /** Taobao's TradeTimeoutRemind and the like: a nudge for outreach, not order state. */

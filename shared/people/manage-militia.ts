@@ -3,10 +3,11 @@ import type { Identity } from '../auth/identity';
 import { AppError, ValidationError } from '../http/errors';
 import { getAccount, getAccounts, saveAccount } from '../store/accounts';
 import { getAgents, saveAgentProfile } from '../store/agents';
+import { scheduleMilitiaExpiry } from '../store/users';
 import { getShops } from '../store/shops';
 import { checkRoster, type RosterRow } from './militia-roster';
 
-export const militiaDependencies = { getShops, getAgents, getAccounts, getAccount, saveAgentProfile, saveAccount, now: () => new Date() };
+export const militiaDependencies = { getShops, getAgents, getAccounts, getAccount, saveAgentProfile, saveAccount, scheduleMilitiaExpiry, now: () => new Date() };
 export type MilitiaDependencies = typeof militiaDependencies;
 
 /** Every shop id and user id a roster names, read loosely so the checks can load them in two batches. */
@@ -61,6 +62,8 @@ export async function importRoster(identity: Identity, csv: string, options: { d
       importedBy: identity.userId,
       importedAt: now.toISOString(),
     });
+    // The expiry sweep (expire-militia.ts) finds the member by this entry when the account ends.
+    await deps.scheduleMilitiaExpiry(identity.tenantId, member.userId, member.expiresAt);
   }
   return summary(members.length);
 }

@@ -11,6 +11,9 @@ const envSchema = z.object({
   ORDERS_QUEUE_URL: z.string().min(1).optional(),
   ROUNDS_QUEUE_URL: z.string().min(1).optional(),
   IMPORTS_QUEUE_URL: z.string().min(1).optional(),
+  OUTREACH_QUEUE_URL: z.string().min(1).optional(),
+  /** The SMS provider's API (outreach): the platform simulator locally. */
+  SMS_API_URL: z.string().url().optional(),
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} in the cloud; the local stack's URL locally. */
   WS_MANAGEMENT_ENDPOINT: z.string().min(1).optional(),
   STAGE: z.string().default('dev'),

@@ -7,7 +7,7 @@ import { env } from '../runtime/env';
 import { keys } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
-import { cancellationCodes, isTransactionCanceled } from './write-failures';
+import { cancellationCodes, isTransactionCanceled, type TransactItem } from './write-failures';
 
 const agentEntity = 'Agent';
 const agentGroupMembershipEntity = 'AgentGroupMembership';
@@ -130,53 +130,10 @@ export async function saveAgentProfile(
   now = new Date(),
   client: DynamoDBDocumentClient = dynamo(),
   /** Written in the same transaction: the change's audit entry. */
-  extraItems: readonly Record<string, unknown>[] = [],
+  extraItems: readonly TransactItem[] = [],
 ): Promise<Agent> {
-  const table = env().TABLE_NAME;
-  const at = now.toISOString();
-  const before = new Set(previous?.groupIds ?? []);
-  const after = new Set(profile.groupIds);
-  const removed = [...before].filter((g) => !after.has(g));
-  const presence = previous?.presence ?? 'offline';
-  const version = (previous?.version ?? 0) + 1;
   try {
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: keys.agent(tenantId, agentId),
-              ConditionExpression: previous ? agentUnchanged : agentIsNew,
-              UpdateExpression:
-                'SET #entity = :entity, agentId = :agentId, #name = :name, shopIds = :shopIds, groupIds = :groupIds, cap = :cap, ' +
-                '#version = :version, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), ' +
-                '#load = if_not_exists(#load, :zero), presence = if_not_exists(presence, :offline)',
-              ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute, '#name': 'name', '#version': 'version', '#load': 'load' },
-              ExpressionAttributeValues: {
-                ':entity': agentEntity,
-                ':agentId': agentId,
-                ':name': profile.name,
-                ':shopIds': profile.shopIds,
-                ':groupIds': profile.groupIds,
-                ':cap': profile.cap,
-                ':version': version,
-                ':now': at,
-                ':zero': 0,
-                ':offline': 'offline',
-                ...(previous ? { ':expectedVersion': previous.version, ':presence': previous.presence } : {}),
-              },
-            },
-          },
-          ...profile.groupIds.map((groupId) => membershipPut(tenantId, agentId, groupId, presence)),
-          ...removed.map((groupId) => {
-            const { pk, sk } = keys.agentGroupMembership(tenantId, agentId, groupId, presence);
-            return { Delete: { TableName: table, Key: { pk, sk } } };
-          }),
-          ...extraItems,
-        ],
-      }),
-    );
+    await client.send(new TransactWriteCommand({ TransactItems: [...agentProfileWrites(tenantId, agentId, profile, previous, now), ...extraItems] }));
   } catch (error) {
     if (isTransactionCanceled(error)) {
       throw new ConflictError('AGENT_CHANGED', 'the agent was changed by someone else; read it again and retry');
@@ -186,6 +143,59 @@ export async function saveAgentProfile(
   const saved = await getAgent(tenantId, agentId, { consistent: true }, client);
   if (!saved) throw new NotFoundError('agent');
   return saved;
+}
+
+/**
+ * The writes of saveAgentProfile, for a caller that puts them in a transaction of its own (an invited
+ * agent's account, seat and profile together): the agent item, conditioned on the version and presence
+ * read (or on being new), a membership per group, a delete per removed group.
+ */
+export function agentProfileWrites(
+  tenantId: string,
+  agentId: string,
+  profile: AgentProfile,
+  previous: Pick<Agent, 'version' | 'groupIds' | 'presence'> | undefined,
+  now = new Date(),
+): TransactItem[] {
+  const table = env().TABLE_NAME;
+  const at = now.toISOString();
+  const before = new Set(previous?.groupIds ?? []);
+  const after = new Set(profile.groupIds);
+  const removed = [...before].filter((g) => !after.has(g));
+  const presence = previous?.presence ?? 'offline';
+  const version = (previous?.version ?? 0) + 1;
+  return [
+    {
+      Update: {
+        TableName: table,
+        Key: keys.agent(tenantId, agentId),
+        ConditionExpression: previous ? agentUnchanged : agentIsNew,
+        UpdateExpression:
+          'SET #entity = :entity, agentId = :agentId, #name = :name, shopIds = :shopIds, groupIds = :groupIds, cap = :cap, ' +
+          '#version = :version, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), ' +
+          '#load = if_not_exists(#load, :zero), presence = if_not_exists(presence, :offline)',
+        ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute, '#name': 'name', '#version': 'version', '#load': 'load' },
+        ExpressionAttributeValues: {
+          ':entity': agentEntity,
+          ':agentId': agentId,
+          ':name': profile.name,
+          ':shopIds': profile.shopIds,
+          ':groupIds': profile.groupIds,
+          ':cap': profile.cap,
+          ':version': version,
+          ':now': at,
+          ':zero': 0,
+          ':offline': 'offline',
+          ...(previous ? { ':expectedVersion': previous.version, ':presence': previous.presence } : {}),
+        },
+      },
+    },
+    ...profile.groupIds.map((groupId) => membershipPut(tenantId, agentId, groupId, presence)),
+    ...removed.map((groupId) => {
+      const { pk, sk } = keys.agentGroupMembership(tenantId, agentId, groupId, presence);
+      return { Delete: { TableName: table, Key: { pk, sk } } };
+    }),
+  ];
 }
 
 /** A group membership as stored, carrying the agent's presence on its gsi1 key. */
@@ -253,4 +263,27 @@ export async function updatePresence(
     }
   }
   throw new ServiceUnavailableError('the agent is being changed; try again');
+}
+
+/**
+ * The items of a new agent (offline, load 0, version 1) and their group memberships, as plain Puts for a
+ * bulk write (a user import): the import checked that none of its agents exists, and a re-run of the same
+ * file puts the same items.
+ */
+export function newAgentItems(tenantId: string, agentId: string, profile: AgentProfile, now = new Date()): Record<string, unknown>[] {
+  const at = now.toISOString();
+  return [
+    {
+      ...keys.agent(tenantId, agentId),
+      [tableSchema.entityAttribute]: agentEntity,
+      agentId,
+      ...profile,
+      presence: 'offline',
+      load: 0,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    },
+    ...profile.groupIds.map((groupId) => (membershipPut(tenantId, agentId, groupId, 'offline').Put.Item)),
+  ];
 }

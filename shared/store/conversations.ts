@@ -71,7 +71,8 @@ export async function getConversations(
 }
 
 /** The id of the buyer's open conversation with a shop, if any (strongly consistent: decides opening). */
-async function findOpenConversationId(
+/** The buyer's open conversation at a shop, if any (the pointer; the head may have closed since). */
+export async function findOpenConversationId(
   tenantId: string,
   shopId: string,
   buyerId: string,

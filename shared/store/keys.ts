@@ -360,6 +360,54 @@ export const keys = {
   caseDueHour: (hour: string, shard: number) => ({ pk: `CASEDUE#${hour}#${shard}` }),
   /** The last minute the deadline sweep finished (conditional advance: a second run of a minute reads nothing, row 25). */
   caseSweepCursor: (name: string): Key => ({ pk: `SWEEP#${name}`, sk: 'CURSOR' }),
+  // ---- outreach (issue 8; shared/store/outreach.ts, docs/outreach-design.md) ----
+  /**
+   * One outreach task: its whole state and `status` (a cancel is one conditional update of this item, O(1)).
+   * gsi1 while a delivery callback sits in an agent's work list, soonest due first.
+   */
+  outreachTask: (tenantId: string, taskId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#OUTREACH#${taskId}`, sk: 'TASK' }),
+  outreachTaskInAgentList: (tenantId: string, agentId: string, dueAt: string, taskId: string) => ({
+    gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#OUTREACH`,
+    gsi1sk: `${dueAt}#${taskId}`,
+  }),
+  outreachTasksOfAgent: (tenantId: string, agentId: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#OUTREACH` }),
+  /**
+   * The outreach due-time index: one partition per minute and shard (`OUTDUE#<minute>#<shard>`), the
+   * tenant and task in the sort key (`<phase>#T#<tenant>#<taskId>`). Like the case index it belongs to no
+   * tenant (the sweep serves all) and is never reachable from a request. A partition per minute, not per
+   * hour: a Double 11 minute holds up to a million entries, and each shard of it must take its ~1/64 of
+   * the writes and be drained in parallel.
+   */
+  outreachDue: (dueMinute: string, shard: number, phase: string, tenantId: string, taskId: string): Key => ({
+    pk: `OUTDUE#${dueMinute}#${shard}`,
+    sk: `${phase}#${tenantPrefix(tenantId)}#${taskId}`,
+  }),
+  outreachDueBucket: (dueMinute: string, shard: number) => ({ pk: `OUTDUE#${dueMinute}#${shard}` }),
+  /** A shop's outreach settings; the shop's outreach partition also holds its day counters below. */
+  outreachSettings: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#OUTREACH`, sk: 'SETTINGS' }),
+  /** Coupon money committed on a shop's local day (conditional ADD: never past the budget). */
+  couponBudgetDay: (tenantId: string, shopId: string, day: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#OUTREACH`, sk: `BUDGET#${day}` }),
+  /** SMS sent by a shop on a local day, against its ramp-up allowance. */
+  smsDay: (tenantId: string, shopId: string, day: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#OUTREACH`, sk: `SMS#${day}` }),
+  /** A shop's send tokens in one second (its token bucket after the queue), expiring with the window. */
+  outreachShopRate: (tenantId: string, shopId: string, second: number): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#OUTREACH`, sk: `RATE#${second}` }),
+  /**
+   * A platform's send tokens in one second, across every tenant: the platform's quota is per app (one
+   * kefu deployment), so like region capacity it starts with no tenant and holds only a count.
+   */
+  outreachPlatformRate: (platform: string, second: number): Key => ({ pk: `OUTRATE#${platform}#${second}`, sk: 'RATE' }),
+  /** A buyer's outreach on a local day across a brand's shops: the set of task ids sent (size ≤ the cap). */
+  outreachBuyerDay: (tenantId: string, brandId: string, buyerId: string, day: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#BRAND#${brandId}#BUYER#${buyerId}#OUTREACH`,
+    sk: `DAY#${day}`,
+  }),
+  /** A buyer's opt-out (退订) from a brand's outreach, in the same partition. */
+  outreachOptOut: (tenantId: string, brandId: string, buyerId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#BRAND#${brandId}#BUYER#${buyerId}#OUTREACH`,
+    sk: 'OPTOUT',
+  }),
+  /** One coupon issuance (its own idempotency key); written with the budget it spends, in one transaction. */
+  couponIssuance: (tenantId: string, couponId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#COUPON#${couponId}`, sk: 'COUPON' }),
   // ---- onboarding (issue 12): tenants' lifecycle, audit log, shop catalogues, imports ----
   /**
    * A tenant whose deletion was confirmed, due for purging at `purgeAfter` (ISO). Like idleCheck, not
@@ -441,6 +489,28 @@ export const keys = {
   kpiWatchersOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIWATCH` }),
   /** When an agent's current online session started (presence → online), for online time. */
   kpiOnlineSession: (tenantId: string, agentId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#KPI`, sk: 'ONLINE' }),
+
+  // ---- people (issue 12 §2): staff accounts, seats, user imports; militia expiry (issue 10) ----
+  /**
+   * A staff account of a tenant (who may sign in, with which role and shops, and whether disabled): one
+   * partition per tenant, so the admin's list is one Query. Read on every staff request (http-route), at
+   * 0.5 RRU eventually consistent; a partition serves 6,000 such reads a second.
+   */
+  user: (tenantId: string, userId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: `USER#${userId}` }),
+  usersOfTenant: (tenantId: string) => ({ pk: `${tenantPrefix(tenantId)}#USERS`, skPrefix: 'USER#' }),
+  /** Seats in use (active accounts), changed only with a condition against the tenant's plan limit. */
+  seatCount: (tenantId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: 'SEATS' }),
+  /** A user import that reserved its seats (id: hash of the file), so a re-run after a crash does not reserve them twice. */
+  userImport: (tenantId: string, importId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: `IMPORT#${importId}` }),
+  /**
+   * When a militia member's account expires: like tenantPurgeDue, one partition across tenants, sorted by
+   * the instant, so the expiry sweep reads what is due with one Query (never a Scan).
+   */
+  militiaExpiryDue: (expiresAt: string, tenantId: string, userId: string): Key => ({
+    pk: 'MILITIA-EXPIRY',
+    sk: `${expiresAt}#${tenantPrefix(tenantId)}#USER#${userId}`,
+  }),
+  militiaExpiriesDue: () => ({ pk: 'MILITIA-EXPIRY' }),
 } as const;
 
 /** Shards of the integrations list: enough to keep one partition's reads small at thousands of shops. */

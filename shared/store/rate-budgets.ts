@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
-import { keys } from './keys';
+import { keys, type Key } from './keys';
 import { tableSchema } from './table-schema';
 
 export interface BlockLease {
@@ -25,19 +25,36 @@ const expiryAfterWindowSeconds = 60;
  * Returns false when refused; other errors propagate (a busy table reads as SERVICE_UNAVAILABLE).
  */
 export async function leaseMessageBlock(lease: BlockLease, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  return leaseWindowTokens(
+    { key: keys.userMessageBudget(lease.tenantId, lease.userId, lease.windowStartSeconds), entity: 'MessageBudget', windowEndSeconds: lease.windowStartSeconds + lease.windowSeconds, block: lease.block, limit: lease.limit },
+    client,
+  );
+}
+
+export interface WindowLease {
+  /** The window's counter item (one per window: its start is in the key). */
+  key: Key;
+  entity: string;
+  windowEndSeconds: number;
+  block: number;
+  limit: number;
+}
+
+/** The same fixed-window lease on any counter: outreach's per-shop and per-platform token buckets use it too. */
+export async function leaseWindowTokens(lease: WindowLease, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
   try {
     await client.send(
       new UpdateCommand({
         TableName: env().TABLE_NAME,
-        Key: keys.userMessageBudget(lease.tenantId, lease.userId, lease.windowStartSeconds),
+        Key: lease.key,
         UpdateExpression: 'ADD #leased :block SET #entity = :entity, #expiresAt = :expiresAt',
         ConditionExpression: 'attribute_not_exists(#leased) OR #leased <= :room',
         ExpressionAttributeNames: { '#leased': 'leased', '#entity': tableSchema.entityAttribute, '#expiresAt': tableSchema.timeToLiveAttribute },
         ExpressionAttributeValues: {
           ':block': lease.block,
           ':room': lease.limit - lease.block,
-          ':entity': 'MessageBudget',
-          ':expiresAt': lease.windowStartSeconds + lease.windowSeconds + expiryAfterWindowSeconds,
+          ':entity': lease.entity,
+          ':expiresAt': lease.windowEndSeconds + expiryAfterWindowSeconds,
         },
       }),
     );

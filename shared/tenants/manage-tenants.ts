@@ -4,6 +4,8 @@ import { auditEntryOf, defaultAuditRetentionDays } from '../audit/audit-entry';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
 import { auditPut, auditPutOf } from '../store/audit-log';
 import { getTenantRecord, purgeDueDelete, purgeDuePut, writeTenant } from '../store/tenants';
+import { seatsChange, userPut } from '../store/users';
+import type { User } from '../people/user';
 import {
   defaultRestoreDays,
   deletionConfirmMinutes,
@@ -48,7 +50,24 @@ export async function createTenant(identity: Identity, body: CreateTenantBody, d
     updatedAt: at,
   };
   const entry = auditEntryOf(identity, { action: 'tenant.create', target: { type: 'tenant', id: tenant.tenantId }, after: tenant }, now);
-  const written = await deps.writeTenant(undefined, tenant, [auditPutOf(tenant.tenantId, entry, tenant.auditRetentionDays)]);
+  // The first admin is the tenant's first staff account (issue 12 §2), holding the first seat.
+  const firstAdmin: User = {
+    userId: body.firstAdmin.userId,
+    name: body.firstAdmin.name ?? body.firstAdmin.userId,
+    ...(body.firstAdmin.email ? { email: body.firstAdmin.email } : {}),
+    role: 'admin',
+    shopIds: [],
+    status: 'active',
+    version: 1,
+    createdAt: at,
+    createdBy: identity.userId,
+    updatedAt: at,
+  };
+  const written = await deps.writeTenant(undefined, tenant, [
+    auditPutOf(tenant.tenantId, entry, tenant.auditRetentionDays),
+    userPut(tenant.tenantId, firstAdmin, undefined),
+    seatsChange(tenant.tenantId, 1, tenant.limits.seats),
+  ]);
   if (!written) throw new ConflictError('TENANT_EXISTS', `tenant ${tenant.tenantId} already exists`, [{ field: 'body.tenantId', message: 'taken' }]);
   return tenant;
 }

@@ -9,7 +9,7 @@ import { logger } from '../runtime/observability';
  * tenant's own items, each removed by a Query on its full partition key (docs/onboarding.md, "Tenant
  * deletion"): shops → catalogue heads → catalogue versions (products and token shards) and shop
  * quick-reply libraries; shops' routing groups → agents (gsi1) → agent items, own libraries and
- * connections; the tenant library and audit log; last the shops, then the tenant item is cut down to a
+ * connections; staff accounts (their connections, the accounts, seats); the tenant library and audit log; last the shops, then the tenant item is cut down to a
  * `purged` tombstone (its old tokens stay refused) and the purge marker goes. Children go first, so a run cut short leaves what names the rest, and the next run
  * finds it again.
  *
@@ -45,6 +45,12 @@ export async function purgeTenant(tenantId: string, deps = purgeDependencies): P
     deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'agent', agentId })).pk);
     deleted += await deps.deletePartition(keys.connectionsOfUser(tenantId, agentId).pk);
   }
+  // Staff accounts (issue 12 §2): every account's sockets, then the accounts, seat count and import markers.
+  for (const user of await deps.itemsOf(keys.usersOfTenant(tenantId).pk, keys.usersOfTenant(tenantId).skPrefix)) {
+    const userId = String(user.userId);
+    if (!agentIds.has(userId)) deleted += await deps.deletePartition(keys.connectionsOfUser(tenantId, userId).pk);
+  }
+  deleted += await deps.deletePartition(keys.usersOfTenant(tenantId).pk);
   deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'tenant' })).pk);
   deleted += await deps.deletePartition(keys.auditLog(tenantId).pk);
   deleted += await deps.deletePartition(tenantPk, undefined, 'SHOP#');

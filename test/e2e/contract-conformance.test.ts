@@ -7,6 +7,7 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { demoTenant } from '../../infra/local/demo-data';
 import type { Role } from '../../shared/auth/identity';
 import { keys } from '../../shared/store/keys';
+import { taskIdFor } from '../../shared/outreach/task';
 import { asyncApi, contractRecorder, openApi } from '../support/contract-conformance';
 import { ChatClient } from '../support/ws-client';
 
@@ -295,6 +296,39 @@ describe('every onboarding operation (issue 12), as documented', () => {
     expect(await call('POST', '/v1/quick-reply-imports?scope=shop&shopId=no-such-shop', { token: admin, body: { format: 'csv', csv: replies } })).toMatchObject({ status: 404 });
     expect(await call('GET', '/v1/shops/peach-glow/checklist', { token: admin })).toMatchObject({ status: 200 });
     expect(await call('GET', '/v1/shops/no-such-shop/checklist', { token: admin })).toMatchObject({ status: 404 });
+  }, 30_000);
+
+  it('invites, lists, re-roles, disables, re-enables and imports users: 200, 201, 400, 403, 404, 409 (SEAT_LIMIT, USER_EXISTS)', async () => {
+    const people = { ...firm, tenantId: 'contract-people', limits: { shops: 10, seats: 4 }, firstAdmin: { userId: 'people-boss' } };
+    expect(await call('POST', '/v1/tenants', { token: await platform(), body: people })).toMatchObject({ status: 201 });
+    const signIn = (userId: string, role: Role, shopIds: string[] = []) => stack.issuer.sign({ userId, tenantId: 'contract-people', role, shopIds });
+    const boss = await signIn('people-boss', 'admin');
+    expect(await call('PUT', '/v1/shops/people-shop', { token: boss, body: shopBody })).toMatchObject({ status: 200 });
+    const supervisor = await signIn('people-sup', 'supervisor', ['people-shop']);
+    expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-sup', name: '主管', role: 'supervisor', shopIds: ['people-shop'] } })).toMatchObject({ status: 201 });
+    expect(await call('POST', '/v1/users', { token: supervisor, body: { userId: 'people-a1', name: '客服一', role: 'agent', shopIds: ['people-shop'] } })).toMatchObject({ status: 201 });
+    expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-a1', name: '又一个', role: 'agent', shopIds: ['people-shop'] } })).toMatchObject({ status: 409, body: { error: { code: 'USER_EXISTS' } } });
+    expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-x', name: 'x', role: 'boss' } })).toMatchObject({ status: 400 });
+    expect(await call('POST', '/v1/users', { token: supervisor, body: { userId: 'people-x', name: 'x', role: 'agent', shopIds: ['elsewhere'] } })).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/users?status=active&limit=50', { token: boss })).toMatchObject({ status: 200, body: { users: [{ userId: 'people-a1' }, { userId: 'people-boss' }, { userId: 'people-sup' }] } });
+    expect(await call('GET', '/v1/users?limit=0', { token: boss })).toMatchObject({ status: 400 });
+    const csv = 'userId,name,role,shopIds\npeople-a2,客服二,agent,people-shop\npeople-a3,客服三,agent,people-shop\n';
+    expect(await call('POST', '/v1/user-imports?dryRun=true', { token: boss, body: { csv } })).toMatchObject({ status: 200, body: { valid: false, errors: [{ code: 'SEAT_LIMIT' }] } });
+    expect(await call('POST', '/v1/user-imports', { token: boss, body: { csv } })).toMatchObject({ status: 409, body: { error: { code: 'SEAT_LIMIT' } } });
+    expect(await call('POST', '/v1/user-imports', { token: boss, body: { csv: `${csv}people-a2,重复,agent,people-shop\n` } })).toMatchObject({ status: 400, body: { error: { details: [{ code: 'DUPLICATE_USER' }] } } });
+    expect(await call('POST', '/v1/user-imports', { token: boss, body: { csv: 'userId,name,role,shopIds\npeople-a2,客服二,agent,people-shop\n' } })).toMatchObject({ status: 200, body: { imported: 1 } });
+    expect(await call('POST', '/v1/user-imports', { token: supervisor, body: { csv } })).toMatchObject({ status: 403 });
+    expect(await call('PATCH', '/v1/users/people-a2', { token: supervisor, body: { role: 'supervisor' } })).toMatchObject({ status: 403 });
+    expect(await call('PATCH', '/v1/users/people-a2', { token: boss, body: { name: '客服二号' } })).toMatchObject({ status: 200, body: { version: 2 } });
+    expect(await call('PATCH', '/v1/users/nobody', { token: boss, body: { name: 'x' } })).toMatchObject({ status: 404 });
+    expect(await call('POST', '/v1/users/people-a1/disable', { token: supervisor })).toMatchObject({ status: 200, body: { status: 'disabled' } });
+    expect(await call('GET', '/v1/me', { token: await signIn('people-a1', 'agent', ['people-shop']) })).toMatchObject({ status: 403, body: { error: { code: 'USER_DISABLED' } } });
+    expect(await call('POST', '/v1/users/people-boss/disable', { token: boss })).toMatchObject({ status: 400 });
+    expect(await call('POST', '/v1/users', { token: boss, body: { userId: 'people-a4', name: '客服四', role: 'agent', shopIds: ['people-shop'] } })).toMatchObject({ status: 201 });
+    expect(await call('POST', '/v1/users/people-a1/enable', { token: boss })).toMatchObject({ status: 409, body: { error: { code: 'SEAT_LIMIT' } } });
+    expect(await call('POST', '/v1/users/people-a4/disable', { token: boss })).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/users/people-a1/enable', { token: boss })).toMatchObject({ status: 200, body: { status: 'active' } });
+    expect(await call('POST', '/v1/users/people-a1/enable', { token: await sign('admin-contract', 'admin') })).toMatchObject({ status: 404 });
   }, 30_000);
 });
 
@@ -591,6 +625,61 @@ describe('KPIs from the change stream, attribution rules and the usage export', 
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).split('\r\n')[0]).toBe('\ufeffday,shopId,conversations,messagesIn,messagesOut,robotAnswers,outreachSent,cases,agentMinutes,costUsdCents');
   }, 60_000);
+});
+
+describe('outreach: every route, and the demo (a signed order produces a callback task for a demo agent)', () => {
+  it("a Shopify order signed in the simulator becomes 小雨's delivery callback, with its order card, through the sweep schedule", async () => {
+    const shopId = 'old-time-apparel';
+    const supervisor = await sign('supervisor-zhou', 'supervisor', [shopId]);
+    const settingsPath = `/v1/shops/${shopId}/outreach-settings`;
+    // No quiet hours and no delay: the demo does not depend on the hour it runs at.
+    const settings = { quietHours: { start: '00:00', end: '00:00' }, deliveryCallback: { delayMinutes: 0, assignTo: 'agents' } };
+    expect(await call('GET', settingsPath, { token: supervisor })).toMatchObject({ status: 200, body: { shopId } });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: settings })).toMatchObject({ status: 200 });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: { reviewInvitation: { template: '五星好评返现' } } })).toMatchObject({ status: 422, body: { error: { code: 'REWARD_TIED_TO_RATING' } } });
+    expect(await call('PUT', settingsPath, { token: supervisor, body: { urgeToPay: { template: '{who}' } } })).toMatchObject({ status: 400, body: { error: { code: 'UNKNOWN_PLACEHOLDER' } } });
+    expect(await call('PUT', settingsPath, { token: await sign('xiaoyu', 'agent', [shopId]), body: settings })).toMatchObject({ status: 403 });
+    expect(await call('GET', '/v1/shops/no-such-shop/outreach-settings', { token: supervisor })).toMatchObject({ status: 404 });
+
+    const xiaoyu = await connect('xiaoyu', 'agent', [shopId, 'peach-glow']);
+    expect(await xiaoyu.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+    const command = async (path: string) => {
+      const response = await fetch(`${stack.simulatorUrl}/sim/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(path === 'orders' ? { shop: shopId, buyer: 'buyer-callback' } : {}) });
+      expect(response.status, path).toBe(200);
+      return (await response.json()) as Record<string, any>;
+    };
+    const orderId = String((await command('orders')).order.orderId);
+    for (const step of ['pay', 'ship', 'sign']) await command(`orders/${orderId}/${step}`);
+    const taskId = taskIdFor(shopId, 'shopify', orderId, 'delivery-callback');
+    const token = await sign('xiaoyu', 'agent', [shopId, 'peach-glow']);
+    let task: Record<string, any> | undefined;
+    for (let tries = 0; tries < 60 && !task; tries++) {
+      const answer = await call('GET', `/v1/shops/${shopId}/outreach-tasks/${taskId}`, { token });
+      if (answer.status === 200) task = answer.body;
+      else await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(task).toMatchObject({ kind: 'delivery-callback', status: 'scheduled', assignTo: 'agents' });
+    expect(await call('GET', `/v1/shops/peach-glow/outreach-tasks/${taskId}`, { token })).toMatchObject({ status: 404 });
+    // The sweep for the task's minute (the local Scheduler, planned time given): the queue consumer assigns it.
+    await stack.runSchedule('SweepOutreach', new Date(`${task!.dueMinute}:30.000Z`));
+    let mine: Record<string, any> | undefined;
+    for (let tries = 0; tries < 60; tries++) {
+      mine = (await call('GET', '/v1/me/outreach-tasks?limit=10', { token })).body;
+      if (mine?.tasks.some((item: { task: { taskId: string } }) => item.task.taskId === taskId)) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(mine?.tasks).toContainEqual(expect.objectContaining({ task: expect.objectContaining({ taskId, assigneeId: 'xiaoyu', status: 'assigned' }), order: expect.objectContaining({ orderId }) }));
+    expect(await call('GET', '/v1/me/outreach-tasks?limit=1000', { token })).toMatchObject({ status: 400 });
+    expect(await call('POST', `/v1/outreach-tasks/${taskId}/outcome`, { token: supervisor, body: { outcome: 'reached' } })).toMatchObject({ status: 403 });
+    expect(await call('POST', `/v1/outreach-tasks/${taskId}/outcome`, { token, body: { outcome: 'reached' } })).toMatchObject({ status: 200, body: { task: { status: 'done', outcome: 'reached' } } });
+    expect(await call('POST', `/v1/outreach-tasks/${taskId}/outcome`, { token, body: { outcome: 'reached' } })).toMatchObject({ status: 409, body: { error: { code: 'OUTREACH_TASK_NOT_OPEN' } } });
+    expect(await call('POST', '/v1/outreach-tasks/no-such-task/outcome', { token, body: { outcome: 'reached' } })).toMatchObject({ status: 404 });
+
+    const campaign = { clientRequestId: 'e2e-campaign-0001', platform: 'shopify', buyerId: 'buyer-callback', dueAt: '2099-11-11T02:00:00Z', template: '亲，{shopName}上新啦' };
+    expect(await call('POST', `/v1/shops/${shopId}/outreach-tasks`, { token: supervisor, body: campaign })).toMatchObject({ status: 201 });
+    expect(await call('POST', `/v1/shops/${shopId}/outreach-tasks`, { token: supervisor, body: campaign })).toMatchObject({ status: 200 });
+    expect(await call('POST', `/v1/shops/${shopId}/outreach-tasks`, { token: supervisor, body: { ...campaign, clientRequestId: 'e2e-campaign-0002', dueAt: '2020-01-01T00:00:00Z' } })).toMatchObject({ status: 400, body: { error: { code: 'DUE_TIME_IN_PAST' } } });
+  }, 120_000);
 });
 
 describe('the documents describe everything this suite saw', () => {

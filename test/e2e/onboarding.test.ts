@@ -18,7 +18,8 @@ const clients: ChatClient[] = [];
 beforeAll(async () => {
   stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
   stopRecording = contractRecorder.recordFetch(stack.httpUrl);
-}, 60_000);
+  // Two stacks booting at once on a loaded machine took over 60 s.
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
@@ -87,22 +88,59 @@ describe('a client shop onboarded in a day (local stack)', () => {
     expect(progress).toMatchObject({ status: 'done', rowsWritten: 2000 });
     expect(missing((await call('GET', '/v1/shops/mist-tea/checklist', admin)).body)).toEqual(['agents-in-groups', 'agents-online']);
 
-    expect((await call('PUT', '/v1/agents/wu', admin, { name: '小吴', shopIds: ['mist-tea'], groupIds: ['mist-pre', 'mist-after'] })).status).toBe(200);
+    // 50 agents from a CSV, each in every routing group of the shop.
+    const agentCsv = ['userId,name,role,shopIds,email', ...Array.from({ length: 50 }, (_, i) => `agent-${String(i + 1).padStart(2, '0')},客服${i + 1}号,agent,mist-tea,agent${i + 1}@spring.example`)].join('\n');
+    const dry = await call('POST', '/v1/user-imports?dryRun=true', admin, { csv: agentCsv });
+    expect(dry).toMatchObject({ status: 200, body: { valid: true, rows: 50, imported: 0, seatsUsed: 51, seatLimit: 200 } });
+    expect(await call('POST', '/v1/user-imports', admin, { csv: agentCsv })).toMatchObject({ status: 200, body: { imported: 50, errors: [] } });
+    const listed = await call('GET', '/v1/users?limit=200', admin);
+    expect(listed.body.users).toHaveLength(51); // the 50 and the first admin
     const ready = await call('GET', '/v1/shops/mist-tea/checklist', admin);
     expect(ready.body.ready).toBe(true);
     expect(missing(ready.body)).toEqual(['agents-online']);
 
-    const agent = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('wu', 'agent', ['mist-tea']));
-    clients.push(agent);
-    expect(await agent.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+    const agentToken = (userId: string) => sign(userId, 'agent', ['mist-tea']);
+    const online: Record<string, ChatClient> = {};
+    for (const userId of ['agent-07', 'agent-23']) {
+      online[userId] = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await agentToken(userId));
+      clients.push(online[userId]!);
+      expect(await online[userId]!.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+    }
     expect(missing((await call('GET', '/v1/shops/mist-tea/checklist', admin)).body)).toEqual([]);
 
     const buyer = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('buyer-1', 'buyer'));
     clients.push(buyer);
     const ack = await buyer.request({ action: 'sendMessage', shopId: 'mist-tea', clientMessageId: 'b1', text: '龙井礼盒 99g 有货吗？' });
-    await agent.next((frame) => frame.type === 'assigned' && frame.conversationId === ack.conversationId);
-    const found = await call('GET', `/v1/shops/mist-tea/products?q=${encodeURIComponent('礼盒 99g')}`, await sign('wu', 'agent', ['mist-tea']));
+    const conversationId = ack.conversationId as string;
+    const [winner] = await Promise.race(Object.entries(online).map(([userId, client]) => client.next((f) => f.type === 'assigned' && f.conversationId === conversationId).then(() => [userId])));
+    const agentA = winner!;
+    const agentB = Object.keys(online).find((userId) => userId !== agentA)!;
+    const found = await call('GET', `/v1/shops/mist-tea/products?q=${encodeURIComponent('礼盒 99g')}`, await agentToken(agentA));
     expect(found.body.items).toMatchObject([{ sku: 'TEA-0099', priceMinor: 5099 }]);
+
+    // Mid-chat: the agent answers, the buyer writes twice more, then the admin disables the agent.
+    expect(await online[agentA]!.request({ action: 'sendMessage', conversationId, clientMessageId: 'a1', text: '有的亲，99g 礼盒现货' })).toMatchObject({ type: 'ack' });
+    await buyer.request({ action: 'sendMessage', shopId: 'mist-tea', conversationId, clientMessageId: 'b2', text: '今天能发货吗？' });
+    await buyer.request({ action: 'sendMessage', shopId: 'mist-tea', conversationId, clientMessageId: 'b3', text: '要两盒' });
+    expect(await call('POST', `/v1/users/${agentA}/disable`, admin)).toMatchObject({ status: 200, body: { status: 'disabled' } });
+
+    // At once: A's socket is closed and their token refused; the conversation reaches B with every message, in order.
+    await online[agentA]!.closedWithin(5_000);
+    expect(await call('POST', '/v1/connect-tickets', await agentToken(agentA))).toMatchObject({ status: 403, body: { error: { code: 'USER_DISABLED' } } });
+    const reassigned = await online[agentB]!.next((f) => f.type === 'assigned' && f.conversationId === conversationId, 15_000);
+    const texts = ['龙井礼盒 99g 有货吗？', '有的亲，99g 礼盒现货', '今天能发货吗？', '要两盒'];
+    expect((reassigned.messages as { seq: number; text: string }[]).map((m) => [m.seq, m.text])).toEqual(texts.map((text, i) => [i + 1, text]));
+    const history = await call('GET', `/v1/conversations/${conversationId}/messages`, await agentToken(agentB));
+    expect(history.status).toBe(200);
+    expect(history.body.messages.map((m: { seq: number; text: string }) => [m.seq, m.text])).toEqual(texts.map((text, i) => [i + 1, text]));
+    await buyer.next((f) => f.type === 'agentJoined' && f.conversationId === conversationId && f.agentId === agentB);
+    expect(await online[agentB]!.request({ action: 'sendMessage', conversationId, clientMessageId: 'b-reply', text: '亲，今天下午发出' })).toMatchObject({ type: 'ack' });
+    await buyer.next((f) => f.type === 'message' && (f.message as { text: string }).text === '亲，今天下午发出');
+
+    // Another tenant's admin neither sees nor changes these users.
+    const other = await sign('admin-zhao', 'admin', [], 'demo-firm-b');
+    expect((await call('GET', '/v1/users', other)).body.users.map((u: { userId: string }) => u.userId)).not.toContain(agentB);
+    expect((await call('POST', `/v1/users/${agentB}/disable`, other)).status).toBe(404);
 
     // Another tenant's admin sees none of it.
     const stranger = await sign('admin-zhao', 'admin', [], 'demo-firm-b');
@@ -110,4 +148,44 @@ describe('a client shop onboarded in a day (local stack)', () => {
     expect((await call('GET', '/v1/shops/mist-tea/checklist', stranger)).status).toBe(404);
     expect((await call('GET', '/v1/shops/mist-tea/catalogue-imports/launch', stranger)).status).toBe(404);
   }, 180_000);
+
+  it('takes an expired militia member offline on the expiry sweep: socket closed, their conversation reaches another agent with every message (issue 10, row 25)', async () => {
+    const admin = await sign('chun-admin', 'admin');
+    const shop = { name: '叶子店', category: 'tea', routing: { mode: 'by-stage', groups: { 'pre-sale': 'leaf-pre', 'in-sale': 'leaf-pre', 'after-sale': 'leaf-after' } } };
+    expect((await call('PUT', '/v1/shops/leaf', admin, shop)).status).toBe(200);
+    const expiresAt = new Date(Date.now() + 8_000).toISOString();
+    const roster = `userId,name,stage,shopIds,cap,startsAt,expiresAt\nmilitia-hr-1,人事小王,pre-sale,leaf,10,2020-01-01T00:00:00Z,${expiresAt}\n`;
+    expect(await call('POST', '/v1/militia/imports', admin, { csv: roster })).toMatchObject({ status: 200, body: { imported: 1 } });
+    expect(await call('POST', '/v1/users', admin, { userId: 'leaf-regular', name: '正式客服', role: 'agent', shopIds: ['leaf'] })).toMatchObject({ status: 201 });
+
+    const member = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('militia-hr-1', 'agent', ['leaf']));
+    clients.push(member);
+    expect(await member.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+    const buyer = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('buyer-leaf', 'buyer'));
+    clients.push(buyer);
+    const ack = await buyer.request({ action: 'sendMessage', shopId: 'leaf', clientMessageId: 'l1', text: '白茶怎么泡？' });
+    const conversationId = ack.conversationId as string;
+    await member.next((f) => f.type === 'assigned' && f.conversationId === conversationId);
+    expect(await member.request({ action: 'sendMessage', conversationId, clientMessageId: 'm1', text: '亲，90度水' })).toMatchObject({ type: 'ack' });
+    const regular = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign('leaf-regular', 'agent', ['leaf']));
+    clients.push(regular);
+    expect(await regular.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
+
+    // Before the expiry the sweep leaves the member alone.
+    await stack.runSchedule('ExpireMilitia', new Date());
+    expect(member.socket.readyState).toBe(member.socket.OPEN);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(expiresAt) - Date.now() + 200)));
+    await stack.runSchedule('ExpireMilitia', new Date());
+    await member.closedWithin(5_000);
+    const assigned = await regular.next((f) => f.type === 'assigned' && f.conversationId === conversationId, 15_000);
+    expect((assigned.messages as { seq: number; text: string }[]).map((m) => [m.seq, m.text])).toEqual([
+      [1, '白茶怎么泡？'],
+      [2, '亲，90度水'],
+    ]);
+    expect(await call('POST', '/v1/connect-tickets', await sign('militia-hr-1', 'agent', ['leaf']))).toMatchObject({ status: 403, body: { error: { code: 'ACCOUNT_EXPIRED' } } });
+    // A second run finds nothing left to do: no second hand-over.
+    await stack.runSchedule('ExpireMilitia', new Date());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(regular.frames.filter((f) => f.type === 'assigned' && f.conversationId === conversationId)).toHaveLength(1);
+  }, 60_000);
 });

@@ -180,6 +180,9 @@ describe('stateful logical IDs', () => {
       'ImportsQueueF125E945',
       'OrdersDeadLetterQueue91101596',
       'OrdersQueue3DFA1D51',
+      // issue 8: due outreach tasks and coupon commands
+      'OutreachDeadLetterQueueB4297F31',
+      'OutreachQueue4C3B61CA',
       'RoundsDeadLetterQueue10BD34BA',
       'RoundsQueue9D36C5F1',
       'RoutingDeadLetterQueue3FACCF8A',

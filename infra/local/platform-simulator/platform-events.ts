@@ -39,6 +39,8 @@ export interface SimOrder {
   modifiedMs: number;
   parcel?: { parcelId: string; carrier: string; action: 'consigned' | 'signed' | 'failed' | 'lost'; atMs: number };
   refunds: SimRefund[];
+  /** The buyer's rating once rated (`rate` with `result`): good, neutral or bad. */
+  rating?: 'good' | 'neutral' | 'bad';
 }
 
 /** One thing that happened, as the platform publishes it. */
@@ -172,7 +174,7 @@ function taobaoEvents(order: SimOrder, action: SimAction, nextId: () => string, 
     case 'cancel':
       return [trade('TradeClose')];
     case 'rate':
-      return [tmc('taobao_trade_TradeRated', { tid: order.orderId, rater: 'buyer', modified: chinaTime(order.modifiedMs) })];
+      return [tmc('taobao_trade_TradeRated', { tid: order.orderId, rater: 'buyer', ...(order.rating ? { result: order.rating } : {}), modified: chinaTime(order.modifiedMs) })];
   }
 }
 

@@ -83,6 +83,8 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
   /** TMC's queue per seller, in publish order. */
   const tmcQueues = new Map<string, Leased[]>();
   const deliveries: Delivery[] = [];
+  /** Outreach sends and coupons by idempotency key (a repeat is counted, not delivered again). */
+  const outreachSends = new Map<string, { path: string; body: Record<string, unknown>; receivedAt: number; repeats: number; answer: unknown }>();
   const inflight = new Set<Promise<unknown>>();
   let sequence = 0;
   // 19-digit ids like Taobao's tid and TMC message ids (past 2^53: the adapters must keep them exact).
@@ -184,6 +186,10 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     if (verb === undefined) return { order };
     if (verb === 'refunds' && refundId !== undefined) return refundStep(order, refundId, refundVerb, body);
     if (verb === 'refunds') return openRefund(order, body);
+    if (verb === 'rate' && body.result !== undefined) {
+      if (!['good', 'neutral', 'bad'].includes(String(body.result))) throw new SimError(400, 'result: good, neutral or bad');
+      order.rating = body.result as SimOrder['rating'];
+    }
     return orderStep(order, verb);
   }
 
@@ -325,6 +331,10 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
       const text = Buffer.concat(chunks).toString('utf8');
       const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
       const path = url.pathname.split('/').filter(Boolean);
+      if (request.method === 'GET' && url.pathname === '/sim/outreach') {
+        const all = [...outreachSends.entries()].map(([key, item]) => ({ key, path: item.path, taskId: item.body.taskId, dueAt: item.body.dueAt, receivedAt: new Date(item.receivedAt).toISOString(), repeats: item.repeats }));
+        return send(200, { sends: all.slice(-Number(url.searchParams.get('limit') ?? 500)), total: all.length, repeats: all.reduce((sum, item) => sum + item.repeats, 0) });
+      }
       if (path[0] === 'sim') {
         if (request.method === 'GET' && path[1] === 'deliveries') return send(200, { deliveries: deliveries.slice(-500) });
         // Minutes pass: every leased, unconfirmed TMC message can be handed out again now (tests, the demo).
@@ -349,6 +359,20 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
         if (!authorized(request, sellerId)) return send(401, { error: 'invalid app key' });
         const ids = Array.isArray(body.ids) ? body.ids.map(String).slice(0, 200) : [];
         return send(200, confirm(sellerId, ids));
+      }
+      // Outreach (issue 8): the platform's chat push and coupon issuance, and the SMS provider, each taking
+      // kefu's idempotency key: a repeat is answered like the first and counted, never delivered twice.
+      if (request.method === 'POST' && ['/outreach/chat', '/sms/messages', '/outreach/coupons'].includes(url.pathname)) {
+        const key = String(request.headers['idempotency-key'] ?? '');
+        if (!key) return send(400, { error: 'idempotency-key header required' });
+        const seen = outreachSends.get(key);
+        if (seen) {
+          seen.repeats++;
+          return send(200, seen.answer);
+        }
+        const answer = url.pathname === '/outreach/coupons' ? { couponId: `CP${nextId().slice(-12)}` } : { accepted: true };
+        outreachSends.set(key, { path: url.pathname, body, receivedAt: Date.now(), repeats: 0, answer });
+        return send(200, answer);
       }
       if (request.method === 'GET' && url.pathname === '/orders/changed') {
         const sellerId = url.searchParams.get('sellerId') ?? '';

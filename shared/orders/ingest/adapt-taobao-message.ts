@@ -156,7 +156,9 @@ export function adaptTaobaoMessage(message: unknown, shopOfSeller: (sellerId: st
     const version = chinaTimeToEpochMs(content.modified) ?? pubTime;
     if (family.name === 'TradeRated') {
       const rater = content.rater === 'buyer' || content.rater === 'seller' ? content.rater : 'unknown';
-      return toEnvelope({ ...base, topic: 'order.rated', businessVersion: version, payload: { orderId, rater } }, 'message.content');
+      // Taobao's rate result (good / neutral / bad) when the relay or message carries it: review repair (issue 8).
+      const result = content.result === 'good' || content.result === 'neutral' || content.result === 'bad' ? content.result : undefined;
+      return toEnvelope({ ...base, topic: 'order.rated', businessVersion: version, payload: { orderId, rater, ...(result ? { result } : {}) } }, 'message.content');
     }
     if (family.name === 'TradeTimeoutRemind') {
       return toEnvelope({ ...base, topic: 'order.reminded', businessVersion: version, payload: { orderId } }, 'message.content');

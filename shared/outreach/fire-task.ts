@@ -1,0 +1,305 @@
+import { createHash } from 'node:crypto';
+import { appendMessage, appendSteps } from '../conversations/append-message';
+import { sendDeliveryJob, sendOutreachJobs } from '../notify/job-queues';
+import { logger } from '../runtime/observability';
+import { sampledMembersPerGroup } from '../routing/choose-agent';
+import { listOnlineAgentIdsOfGroup } from '../store/agents';
+import { findOpenConversationId, getConversation } from '../store/conversations';
+import { getOrder } from '../store/orders';
+import { batchGetAll } from '../store/read-all';
+import { keys } from '../store/keys';
+import { dynamo } from '../runtime/clients';
+import { getShop } from '../store/shops';
+import { leaseWindowTokens } from '../store/rate-budgets';
+import {
+  assignTask,
+  cancelTask,
+  claimTask,
+  deferTask,
+  getOutreachSettings,
+  getTask,
+  hasOptedOut,
+  markSent,
+  takeBuyerDaySlot,
+  takeSmsSlot,
+  updateReach,
+} from '../store/outreach';
+import { listMessagesAfter } from '../store/messages';
+import type { FireJob, OutreachJob } from './jobs';
+import { httpOutreachGateway, type OutreachGateway } from './outreach-gateway';
+import { stillWanted } from './plan-outreach';
+import { localDayOf, nextLocalDayStart, nextSendableAt, smsAllowanceOn } from './rules';
+import { brandOf, chooseCouponRow, renderTemplate, type OutreachSettings } from './settings';
+import { minuteOf, type Channel, type OutreachTask, type Reach } from './task';
+
+/**
+ * The outreach consumer's work for one due task (issue 8, docs/outreach-design.md §1, §5): decide from
+ * what is stored now, then claim, then send. In order:
+ *  1. a job for a minute the task has left, or a task no longer scheduled → nothing (a double sweep, an
+ *     SQS redelivery, a cancel: at most once);
+ *  2. opted out → cancelled; the order moved on (paid, refunded, closed, rated, window passed) → cancelled;
+ *  3. inside the shop's quiet hours → re-filed at their end (deferred, never dropped);
+ *  4. the shop's and the platform's token buckets → if empty, the job goes back on the queue a second later;
+ *  5. claim (scheduled → sending, conditioned on the minute): one consumer wins;
+ *  6. the buyer's daily cap across the brand's shops → if full, re-filed on the next local day;
+ *  7. a delivery callback for agents → an agent's work list (capacity-aware) or, if none is free, 15
+ *     minutes later; everything else → sent on its channel with the task id as idempotency key, then
+ *     `sent` with its reach, and a reach check filed `resendAfterHours` later.
+ */
+
+/** Sends per second per platform app, across all tenants (platform quotas set the pace, not the scheduler). */
+export const platformSendPerSecond: Readonly<Record<string, number>> = { taobao: 2000, douyin: 1000, shopify: 500 };
+/** The platform bucket is split so one second's counter is never one hot partition (1,000 writes/s each). */
+export const platformRateShards = 8;
+/** How long settings stay cached in a consumer: a changed template or quiet hour applies within this. */
+const settingsCacheMs = 30_000;
+const robotSenderId = 'outreach';
+
+export const fireDependencies = {
+  getTask: (tenantId: string, taskId: string) => getTask(tenantId, taskId),
+  claimTask: (tenantId: string, taskId: string, dueMinute: string, now: Date) => claimTask(tenantId, taskId, dueMinute, now),
+  deferTask: (task: OutreachTask, toMinute: string, reason: string, now: Date) => deferTask(task, toMinute, reason, now),
+  cancelTask: (tenantId: string, taskId: string, reason: string, now: Date) => cancelTask(tenantId, taskId, reason, now),
+  markSent: (task: OutreachTask, reach: Reach, reachMinute: string, now: Date) => markSent(task, reach, reachMinute, now),
+  updateReach: (task: OutreachTask, reach: Reach, now: Date) => updateReach(task, reach, now),
+  assignTask: (task: OutreachTask, agentId: string, cap: number, now: Date) => assignTask(task, agentId, cap, now),
+  getSettings: (tenantId: string, shopId: string) => getOutreachSettings(tenantId, shopId),
+  getOrder: (task: OutreachTask) => (task.orderId ? getOrder({ tenantId: task.tenantId, shopId: task.shopId, platform: task.platform, orderId: task.orderId }, { consistent: true }) : Promise.resolve(undefined)),
+  hasOptedOut: (tenantId: string, brandId: string, buyerId: string) => hasOptedOut(tenantId, brandId, buyerId),
+  takeBuyerDaySlot: (task: OutreachTask, day: string, cap: number) => takeBuyerDaySlot(task.tenantId, task.brandId, task.buyerId, day, task.taskId, cap),
+  takeSmsSlot: (tenantId: string, shopId: string, day: string, allowance: number) => takeSmsSlot(tenantId, shopId, day, allowance),
+  leaseShopToken: (tenantId: string, shopId: string, second: number, limit: number) =>
+    leaseWindowTokens({ key: keys.outreachShopRate(tenantId, shopId, second), entity: 'OutreachShopRate', windowEndSeconds: second + 1, block: 1, limit }),
+  leasePlatformToken: (platform: string, shard: number, second: number, limit: number) =>
+    leaseWindowTokens({ key: keys.outreachPlatformRate(`${platform}#${shard}`, second), entity: 'OutreachPlatformRate', windowEndSeconds: second + 1, block: 1, limit }),
+  requeue: async (job: OutreachJob, delaySeconds: number) => {
+    const { failed } = await sendOutreachJobs([job], delaySeconds);
+    if (failed.length > 0) throw new Error('could not put the job back on the outreach queue');
+  },
+  gateway: httpOutreachGateway as OutreachGateway,
+  /** The buyer's open conversation at the shop gets the chat copy, marked as outreach; undefined: none open. */
+  appendToConversation: async (task: OutreachTask, text: string, now: Date) => {
+    const conversationId = await findOpenConversationId(task.tenantId, task.shopId, task.buyerId);
+    const conversation = conversationId ? await getConversation(task.tenantId, conversationId, { consistent: true }) : undefined;
+    // A buyer question waiting for an answer: the outreach message must not count as the answer (response
+    // KPIs), so it goes through the platform's chat instead and the agent's reply stays the response.
+    if (!conversation || conversation.status === 'closed' || conversation.pendingQuestionSince !== undefined) return undefined;
+    const appended = await appendMessage(
+      {
+        tenantId: task.tenantId,
+        conversation,
+        sender: { userId: robotSenderId, role: 'robot' },
+        clientMessageId: task.taskId,
+        text,
+        now,
+        outreach: { taskId: task.taskId, kind: task.kind },
+      },
+      appendSteps,
+    );
+    const recipients = [conversation.buyerId, ...(conversation.assigneeId ? [conversation.assigneeId] : [])];
+    await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message: appended.message });
+    return { conversationId: conversation.conversationId, seq: appended.message.seq };
+  },
+  /** Reach as the conversation shows it: read (the buyer's read pointer passed the message), replied (a buyer message after it). */
+  conversationReach: async (task: OutreachTask, reach: Reach) => {
+    if (!reach.conversationId || !reach.seq) return {};
+    const conversation = await getConversation(task.tenantId, reach.conversationId);
+    const read = conversation !== undefined && conversation.buyerReadSeq >= reach.seq;
+    const later = await listMessagesAfter(task.tenantId, reach.conversationId, reach.seq, { limit: 50 });
+    const reply = later.messages.find((message) => message.senderRole === 'buyer');
+    return { ...(read ? { read: true } : {}), ...(reply ? { repliedAt: reply.createdAt } : {}) };
+  },
+  /** Online agents of the shop's after-sale group (routing's ring sample) with their open callbacks. */
+  callbackCandidates: async (tenantId: string, shopId: string) => {
+    const groupId = (await getShop(tenantId, shopId))?.routing.groups['after-sale'];
+    if (!groupId) return [];
+    const ids = await listOnlineAgentIdsOfGroup(tenantId, groupId, Math.random(), sampledMembersPerGroup);
+    const items = await batchGetAll(dynamo(), ids.map((id) => keys.agent(tenantId, id)), { consistentRead: true });
+    return items.map((item) => ({
+      agentId: String(item.agentId),
+      presence: String(item.presence),
+      shopIds: (item.shopIds as string[] | undefined) ?? [],
+      outreachLoad: Number(item.outreachLoad ?? 0),
+    }));
+  },
+  shopName: async (tenantId: string, shopId: string) => (await getShop(tenantId, shopId))?.name ?? shopId,
+};
+export type FireDependencies = typeof fireDependencies;
+
+export type FireOutcome =
+  | 'stale'
+  | 'cancelled'
+  | 'deferred-quiet'
+  | 'deferred-cap'
+  | 'deferred-no-agent'
+  | 'throttled'
+  | 'lost-claim'
+  | 'sent'
+  | 'assigned'
+  | 'resent'
+  | 'reach-recorded'
+  | 'nothing-to-do';
+
+const shopCache = new Map<string, { at: number; value: Promise<unknown> }>();
+/** Settings and shop names change rarely and are read for every task: kept per consumer for settingsCacheMs. */
+function cached<T>(kind: string, tenantId: string, shopId: string, read: () => Promise<T>): Promise<T> {
+  const key = `${kind}#${tenantId}#${shopId}`;
+  const hit = shopCache.get(key);
+  if (hit && Date.now() - hit.at < settingsCacheMs) return hit.value as Promise<T>;
+  const value = read();
+  shopCache.set(key, { at: Date.now(), value });
+  // A failed read is not kept.
+  value.catch(() => shopCache.delete(key));
+  if (shopCache.size > 10_000) shopCache.delete(shopCache.keys().next().value!);
+  return value;
+}
+const cachedSettings = (tenantId: string, shopId: string, deps: FireDependencies) => cached('settings', tenantId, shopId, () => deps.getSettings(tenantId, shopId));
+/** Tests change settings between cases. */
+export const forgetCachedSettings = () => shopCache.clear();
+
+export async function fireTask(job: FireJob, now: Date, deps: FireDependencies = fireDependencies): Promise<FireOutcome> {
+  const task = await deps.getTask(job.tenantId, job.taskId);
+  if (!task) return 'stale';
+  const settings = await cachedSettings(task.tenantId, task.shopId, deps);
+  // A reach check is filed at its own minute; it acts once through the reach's conditional update.
+  if (job.phase === 'reach') return checkReach(task, settings, now, deps);
+  if (task.dueMinute !== job.dueMinute) return 'stale';
+  if (task.status !== 'scheduled' && task.status !== 'sending') return 'stale';
+
+  if (await deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId)) {
+    await deps.cancelTask(task.tenantId, task.taskId, 'opted-out', now);
+    return 'cancelled';
+  }
+  if (task.kind !== 'campaign') {
+    const order = await deps.getOrder(task);
+    const verdict = order ? stillWanted(task.kind, task.nudge, order, settings, now) : { wanted: false, reason: 'order-missing' };
+    if (!verdict.wanted) {
+      await deps.cancelTask(task.tenantId, task.taskId, verdict.reason ?? 'order-changed', now);
+      return 'cancelled';
+    }
+  }
+  const sendable = nextSendableAt(now, settings);
+  if (sendable.getTime() !== now.getTime()) {
+    await deps.deferTask(task, minuteOf(sendable), 'quiet-hours', now);
+    return 'deferred-quiet';
+  }
+  const sends = task.assignTo === 'robot' || task.kind !== 'delivery-callback';
+  if (sends) {
+    const second = Math.floor(now.getTime() / 1000);
+    const shard = createHash('sha256').update(task.taskId).digest()[0]! % platformRateShards;
+    const platformLimit = Math.max(1, Math.floor((platformSendPerSecond[task.platform] ?? 500) / platformRateShards));
+    const granted = (await deps.leaseShopToken(task.tenantId, task.shopId, second, settings.sendPerSecond)) && (await deps.leasePlatformToken(task.platform, shard, second, platformLimit));
+    if (!granted) {
+      await deps.requeue(job, 1);
+      return 'throttled';
+    }
+  }
+  const claimed = await deps.claimTask(task.tenantId, task.taskId, task.dueMinute, now);
+  if (!claimed) return 'lost-claim';
+
+  const day = localDayOf(now, settings.timeZone);
+  if (!(await deps.takeBuyerDaySlot(claimed, day, settings.dailyCapPerBuyer))) {
+    await deps.deferTask(claimed, minuteOf(nextLocalDayStart(now, settings)), 'frequency-cap', now);
+    return 'deferred-cap';
+  }
+  if (!sends) return assignCallback(claimed, settings, now, deps);
+
+  const text = await textOf(claimed, settings, now, deps);
+  let channel = claimed.channel ?? 'chat';
+  if (channel === 'sms' && !(await deps.takeSmsSlot(claimed.tenantId, claimed.shopId, day, smsAllowanceOn(day, settings.channels.sms)))) channel = 'chat';
+  const reach = await send(claimed, channel, text, now, deps);
+  const reachAt = new Date(now.getTime() + settings.channels.resendAfterHours * 3600_000);
+  await deps.markSent(claimed, reach, minuteOf(reachAt), now);
+  return 'sent';
+}
+
+async function textOf(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<string> {
+  const template = task.template ??
+    (task.kind === 'urge-to-pay'
+      ? settings.urgeToPay.template
+      : task.kind === 'shipping-notice'
+        ? settings.shippingNotice.template
+        : task.kind === 'urge-to-confirm'
+          ? settings.urgeToConfirm.template
+          : task.kind === 'review-invitation'
+            ? settings.reviewInvitation.template
+            : settings.deliveryCallback.template);
+  const coupon = chooseCouponRow(settings.coupons, now);
+  return renderTemplate(template, {
+    shopName: await cached('name', task.tenantId, task.shopId, () => deps.shopName(task.tenantId, task.shopId)),
+    orderId: task.orderId ?? '',
+    buyerName: '',
+    couponAmount: coupon ? (coupon.amountMinor / 100).toFixed(2) : '',
+    reviewDays: String(settings.reviewInvitation.windowDays),
+  });
+}
+
+/**
+ * Sends on `channel`: chat goes to the buyer's open kefu conversation when there is one (marked as
+ * outreach), else through the platform's chat API; SMS through the provider, within the shop's ramp for
+ * the day (over it, the chat is used instead). Same idempotency key on every try.
+ */
+async function send(task: OutreachTask, channel: Channel, text: string, now: Date, deps: FireDependencies): Promise<Reach> {
+  const message = {
+    idempotencyKey: `${task.taskId}#${channel}`,
+    tenantId: task.tenantId,
+    shopId: task.shopId,
+    platform: task.platform,
+    buyerId: task.platformBuyerId,
+    text,
+    taskId: task.taskId,
+    kind: task.kind,
+    dueAt: task.dueAt,
+  };
+  if (channel === 'sms') {
+    await deps.gateway.sendSms(message);
+    return { channel: 'sms', sentAt: now.toISOString() };
+  }
+  const appended = await deps.appendToConversation(task, text, now);
+  if (appended) return { channel: 'chat', sentAt: now.toISOString(), conversationId: appended.conversationId, seq: appended.seq };
+  await deps.gateway.sendChat(message);
+  return { channel: 'chat', sentAt: now.toISOString() };
+}
+
+/**
+ * The reach check, `resendAfterHours` after the send: read or replied → recorded; still unread → one
+ * resend on the other channel (SMS only while the shop's ramp allows; chat otherwise), never a second.
+ */
+async function checkReach(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<FireOutcome> {
+  const reach = task.reach;
+  if (task.status !== 'sent' || !reach || reach.resentOn || reach.repliedAt || reach.readAt) return 'nothing-to-do';
+  const seen = await deps.conversationReach(task, reach);
+  if (seen.read || seen.repliedAt) {
+    await deps.updateReach(task, { ...reach, ...(seen.read ? { readAt: now.toISOString() } : {}), ...(seen.repliedAt ? { repliedAt: seen.repliedAt } : {}) }, now);
+    return 'reach-recorded';
+  }
+  if (await deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId)) return 'nothing-to-do';
+  const day = localDayOf(now, settings.timeZone);
+  // The other channel: SMS after a chat only while the shop's ramp allows it today; chat after an SMS.
+  const other: Channel | undefined =
+    reach.channel === 'sms' ? 'chat' : (await deps.takeSmsSlot(task.tenantId, task.shopId, day, smsAllowanceOn(day, settings.channels.sms))) ? 'sms' : undefined;
+  if (!other) return 'nothing-to-do';
+  // Record the resend first (conditional on the reach as read): a concurrent check or a retry resends once.
+  const updated = await deps.updateReach(task, { ...reach, resentOn: other, resentAt: now.toISOString() }, now);
+  if (!updated) return 'nothing-to-do';
+  await send(task, other, await textOf(task, settings, now, deps), now, deps);
+  return 'resent';
+}
+
+/** Capacity-aware: the least-loaded online agent of the shop's after-sale group under the shop's callback cap. */
+async function assignCallback(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<FireOutcome> {
+  const cap = settings.deliveryCallback.agentCap;
+  const candidates = (await deps.callbackCandidates(task.tenantId, task.shopId))
+    .filter((agent) => agent.presence === 'online' && agent.shopIds.includes(task.shopId) && agent.outreachLoad < cap)
+    .sort((a, b) => a.outreachLoad - b.outreachLoad || a.agentId.localeCompare(b.agentId));
+  for (const agent of candidates.slice(0, 3)) {
+    const outcome = await deps.assignTask(task, agent.agentId, cap, now);
+    if (outcome === 'assigned') return 'assigned';
+    if (outcome === 'conflict') return 'lost-claim';
+  }
+  logger.info('no agent free for a delivery callback; retried in 15 minutes', { taskId: task.taskId, shopId: task.shopId });
+  await deps.deferTask(task, minuteOf(nextSendableAt(new Date(now.getTime() + 15 * 60_000), settings)), 'no-agent-free', now);
+  return 'deferred-no-agent';
+}
+
+export { brandOf };

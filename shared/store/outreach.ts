@@ -1,0 +1,472 @@
+import { createHash } from 'node:crypto';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { outreachSettingsBody, type OutreachSettings, type OutreachSettingsBody, defaultOutreachSettings } from '../outreach/settings';
+import { outreachTaskSchema, type CallbackOutcome, type OutreachTask, type Reach } from '../outreach/task';
+import { dynamo } from '../runtime/clients';
+import { env } from '../runtime/env';
+import { keys, type Key } from './keys';
+import { batchGetAll } from './read-all';
+import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed, isTransactionCanceled, namedTransaction } from './write-failures';
+
+/**
+ * Outreach storage (issue 8, docs/outreach-design.md, docs/access-patterns.md): tasks, the minute × shard
+ * due-time index, settings, and the conditional counters that hold the rules under concurrency (the
+ * per-buyer daily cap, the coupon budget, the SMS ramp). Every task change is one conditional write on
+ * the task's `status` (and `dueMinute`), so a cancel is O(1) and a task is claimed by one consumer only.
+ */
+
+const taskEntity = 'OutreachTask';
+const dueEntity = 'OutreachDue';
+
+/**
+ * Shards per due minute. A Double 11 minute of 1 M tasks written in ~60 s is ~16,700 writes/s; at 1,000
+ * writes/s per partition that needs ≥ 17 partitions; 64 leaves room for skew and lets the sweep drain 64
+ * Queries in parallel (platforms.md §3).
+ */
+export const outreachDueShards = 64;
+/** Entries the sweep somehow never reached still disappear; tasks keep 60 days for the reach figures. */
+const dueTtlSeconds = 7 * 86_400;
+const taskTtlSeconds = 60 * 86_400;
+
+export const dueShardOf = (tenantId: string, taskId: string): number => createHash('sha256').update(`${tenantId}#${taskId}`).digest().readUInt16BE(0) % outreachDueShards;
+
+export type DuePhase = 'send' | 'reach';
+
+export interface DueEntry {
+  key: Key;
+  tenantId: string;
+  taskId: string;
+  dueMinute: string;
+  phase: DuePhase;
+}
+
+export function dueEntryItem(tenantId: string, taskId: string, dueMinute: string, phase: DuePhase): Record<string, unknown> {
+  return {
+    ...keys.outreachDue(dueMinute, dueShardOf(tenantId, taskId), phase, tenantId, taskId),
+    [tableSchema.entityAttribute]: dueEntity,
+    tenantId,
+    taskId,
+    dueMinute,
+    phase,
+    [tableSchema.timeToLiveAttribute]: Math.floor(Date.parse(`${dueMinute}:00.000Z`) / 1000) + dueTtlSeconds,
+  };
+}
+
+export function taskItem(task: OutreachTask): Record<string, unknown> {
+  return {
+    ...keys.outreachTask(task.tenantId, task.taskId),
+    [tableSchema.entityAttribute]: taskEntity,
+    ...task,
+    ...(task.status === 'assigned' && task.assigneeId ? keys.outreachTaskInAgentList(task.tenantId, task.assigneeId, task.dueAt, task.taskId) : {}),
+    [tableSchema.timeToLiveAttribute]: Math.floor(Date.parse(task.dueAt) / 1000) + taskTtlSeconds,
+  };
+}
+
+const taskOf = (item: Record<string, unknown>): OutreachTask => outreachTaskSchema.parse(item);
+
+/**
+ * Creates a task and files it in the due-time index, in one transaction conditioned on the task's
+ * absence: a duplicated SIGNED or a replanned order finds the task there ('exists') and writes nothing,
+ * and a cancelled task is never brought back.
+ */
+export async function createTask(task: OutreachTask, client: DynamoDBDocumentClient = dynamo()): Promise<'created' | 'exists'> {
+  const table = env().TABLE_NAME;
+  try {
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: table, Item: taskItem(task), ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: table, Item: dueEntryItem(task.tenantId, task.taskId, task.dueMinute, 'send') } },
+        ],
+      }),
+    );
+    return 'created';
+  } catch (error) {
+    if (isTransactionCanceled(error) && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'exists';
+    throw error;
+  }
+}
+
+export async function getTask(tenantId: string, taskId: string, client: DynamoDBDocumentClient = dynamo()): Promise<OutreachTask | undefined> {
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.outreachTask(tenantId, taskId), ConsistentRead: true }));
+  return result.Item ? taskOf(result.Item) : undefined;
+}
+
+export async function getTasks(tenantId: string, taskIds: readonly string[], client: DynamoDBDocumentClient = dynamo()): Promise<OutreachTask[]> {
+  const items = await batchGetAll(client, [...new Set(taskIds)].map((id) => keys.outreachTask(tenantId, id)), { consistentRead: true });
+  const byId = new Map(items.map((item) => [String(item.taskId), taskOf(item)]));
+  return taskIds.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** One conditional update of the task: false when its condition failed (someone else moved it). */
+async function updateTask(
+  tenantId: string,
+  taskId: string,
+  update: { set: Record<string, unknown>; remove?: string[]; condition: string; values?: Record<string, unknown> },
+  client: DynamoDBDocumentClient,
+): Promise<OutreachTask | undefined> {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ...(update.values ?? {}) };
+  const sets = Object.entries(update.set).map(([name, value], index) => {
+    names[`#s${index}`] = name;
+    values[`:s${index}`] = value;
+    return `#s${index} = :s${index}`;
+  });
+  const removes = (update.remove ?? []).map((name, index) => {
+    names[`#r${index}`] = name;
+    return `#r${index}`;
+  });
+  try {
+    const result = await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.outreachTask(tenantId, taskId),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: update.condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return taskOf(result.Attributes!);
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Stops a task that has not gone yet: one conditional update, O(1); its index entry is dropped when swept. */
+export function cancelTask(tenantId: string, taskId: string, reason: string, now: Date, client: DynamoDBDocumentClient = dynamo()) {
+  return updateTask(tenantId, taskId, { set: { status: 'cancelled', reason, updatedAt: now.toISOString() }, condition: '#status = :scheduled', values: { ':scheduled': 'scheduled' } }, client);
+}
+
+/** A claim older than this is taken over: its consumer died between the claim and the send. */
+export const claimLeaseMs = 120_000;
+
+/**
+ * Claims a task for the send of `dueMinute`: scheduled → sending, only for the minute it is filed under.
+ * A second copy of the job (the minute swept twice, an SQS redelivery) finds it claimed or sent and does
+ * nothing; a claim older than claimLeaseMs is taken over, so a consumer that died is finished by the next.
+ */
+export function claimTask(tenantId: string, taskId: string, dueMinute: string, now: Date, client: DynamoDBDocumentClient = dynamo()) {
+  return updateTask(
+    tenantId,
+    taskId,
+    {
+      set: { status: 'sending', claimedAt: now.toISOString(), updatedAt: now.toISOString() },
+      condition: 'dueMinute = :minute AND (#status = :scheduled OR (#status = :sending AND claimedAt < :stale))',
+      values: { ':minute': dueMinute, ':scheduled': 'scheduled', ':sending': 'sending', ':stale': new Date(now.getTime() - claimLeaseMs).toISOString() },
+    },
+    client,
+  );
+}
+
+/**
+ * One conditional update of a task and a due entry filed for it, in one transaction: the entry exists
+ * only if the task moved. False when the task's condition failed (someone else moved it).
+ */
+async function updateTaskAndFile(
+  task: OutreachTask,
+  update: { expression: string; condition: string; values: Record<string, unknown> },
+  file: { minute: string; phase: DuePhase },
+  client: DynamoDBDocumentClient,
+): Promise<boolean> {
+  const table = env().TABLE_NAME;
+  try {
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keys.outreachTask(task.tenantId, task.taskId),
+              UpdateExpression: update.expression,
+              ConditionExpression: update.condition,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: update.values,
+            },
+          },
+          { Put: { TableName: table, Item: dueEntryItem(task.tenantId, task.taskId, file.minute, file.phase) } },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isTransactionCanceled(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves a scheduled or claimed task to a later minute (quiet hours, the daily cap, no agent free), filing
+ * it there in the same transaction: deferred, never dropped. Conditioned on the minute it was under.
+ */
+export function deferTask(task: OutreachTask, toMinute: string, reason: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  return updateTaskAndFile(
+    task,
+    {
+      expression: 'SET #status = :scheduled, dueMinute = :to, reason = :reason, updatedAt = :now ADD deferrals :one REMOVE claimedAt',
+      condition: 'dueMinute = :from AND #status IN (:scheduled, :sending)',
+      values: { ':scheduled': 'scheduled', ':sending': 'sending', ':to': toMinute, ':from': task.dueMinute, ':reason': reason, ':now': now.toISOString(), ':one': 1 },
+    },
+    { minute: toMinute, phase: 'send' },
+    client,
+  );
+}
+
+/** Records the send (sending → sent) and files the reach check at `reachMinute` in one transaction. */
+export function markSent(task: OutreachTask, reach: Reach, reachMinute: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  return updateTaskAndFile(
+    task,
+    {
+      expression: 'SET #status = :sent, reach = :reach, updatedAt = :now',
+      condition: 'dueMinute = :minute AND #status = :sending',
+      values: { ':sent': 'sent', ':sending': 'sending', ':reach': reach, ':now': now.toISOString(), ':minute': task.dueMinute },
+    },
+    { minute: reachMinute, phase: 'reach' },
+    client,
+  );
+}
+
+/** Updates the reach of a sent task (read, replied, the one resend), only while nothing else changed it. */
+export function updateReach(task: OutreachTask, reach: Reach, now: Date, client: DynamoDBDocumentClient = dynamo()) {
+  return updateTask(
+    task.tenantId,
+    task.taskId,
+    {
+      set: { reach, updatedAt: now.toISOString() },
+      condition: '#status = :sent AND updatedAt = :seen',
+      values: { ':sent': 'sent', ':seen': task.updatedAt },
+    },
+    client,
+  );
+}
+
+/**
+ * Puts a claimed delivery callback in an agent's work list: the task (sending → assigned, listed under the
+ * agent) and the agent's `outreachLoad` (+1, only while online, serving the shop and under the cap), in one
+ * transaction. 'owner-unavailable': the agent filled up or went away meanwhile.
+ */
+export async function assignTask(task: OutreachTask, agentId: string, cap: number, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<'assigned' | 'conflict' | 'owner-unavailable'> {
+  const table = env().TABLE_NAME;
+  const list = keys.outreachTaskInAgentList(task.tenantId, agentId, task.dueAt, task.taskId);
+  const transaction = namedTransaction({
+    task: {
+      Update: {
+        TableName: table,
+        Key: keys.outreachTask(task.tenantId, task.taskId),
+        UpdateExpression: 'SET #status = :assigned, assigneeId = :agent, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, updatedAt = :now',
+        ConditionExpression: 'dueMinute = :minute AND #status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':assigned': 'assigned', ':sending': 'sending', ':agent': agentId, ':gsi1pk': list.gsi1pk, ':gsi1sk': list.gsi1sk, ':now': now.toISOString(), ':minute': task.dueMinute },
+      },
+    },
+    agent: {
+      Update: {
+        TableName: table,
+        Key: keys.agent(task.tenantId, agentId),
+        UpdateExpression: 'ADD outreachLoad :one',
+        ConditionExpression: 'presence = :online AND contains(shopIds, :shop) AND (attribute_not_exists(outreachLoad) OR outreachLoad < :cap)',
+        ExpressionAttributeValues: { ':one': 1, ':online': 'online', ':shop': task.shopId, ':cap': cap },
+      },
+    },
+  });
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: transaction.items }));
+    return 'assigned';
+  } catch (error) {
+    if (!isTransactionCanceled(error)) throw error;
+    const reasons = transaction.reasons(error);
+    if (reasons.agent === 'ConditionalCheckFailed' && reasons.task !== 'ConditionalCheckFailed') return 'owner-unavailable';
+    return 'conflict';
+  }
+}
+
+/** The agent's outcome: assigned → done, out of their list, their load released; only the assignee may. */
+export async function recordTaskOutcome(
+  task: OutreachTask,
+  agentId: string,
+  outcome: CallbackOutcome,
+  extra: { couponId?: string },
+  now: Date,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<boolean> {
+  const table = env().TABLE_NAME;
+  try {
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keys.outreachTask(task.tenantId, task.taskId),
+              UpdateExpression: `SET #status = :done, outcome = :outcome, updatedAt = :now${extra.couponId ? ', couponId = :coupon' : ''} REMOVE gsi1pk, gsi1sk`,
+              ConditionExpression: '#status = :assigned AND assigneeId = :agent',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':done': 'done',
+                ':assigned': 'assigned',
+                ':agent': agentId,
+                ':outcome': outcome,
+                ':now': now.toISOString(),
+                ...(extra.couponId ? { ':coupon': extra.couponId } : {}),
+              },
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: keys.agent(task.tenantId, agentId),
+              UpdateExpression: 'ADD outreachLoad :minusOne',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':minusOne': -1 },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isTransactionCanceled(error)) return false;
+    throw error;
+  }
+}
+
+/** An agent's delivery callbacks, soonest due first (gsi1, keys only, then BatchGet). */
+export async function listTaskIdsOfAgent(tenantId: string, agentId: string, limit: number, after: string | undefined, client: DynamoDBDocumentClient = dynamo()) {
+  const gsi1pk = keys.outreachTasksOfAgent(tenantId, agentId).gsi1pk;
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': gsi1pk },
+      Limit: limit,
+      ...(after ? { ExclusiveStartKey: { ...keys.outreachTask(tenantId, after.slice(after.lastIndexOf('#') + 1)), gsi1pk, gsi1sk: after } } : {}),
+    }),
+  );
+  const sortKeys = (result.Items ?? []).map((item) => String(item.gsi1sk));
+  return { taskIds: sortKeys.map((sk) => sk.slice(sk.lastIndexOf('#') + 1)), ...(result.LastEvaluatedKey && sortKeys.length ? { after: sortKeys.at(-1)! } : {}) };
+}
+
+// ---- the due-time index ----
+
+/** One page of a minute's bucket in one shard. */
+export async function listDueEntries(dueMinute: string, shard: number, limit: number, after?: Key, client: DynamoDBDocumentClient = dynamo()): Promise<{ entries: DueEntry[]; after?: Key }> {
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.outreachDueBucket(dueMinute, shard).pk },
+      Limit: limit,
+      ...(after ? { ExclusiveStartKey: after } : {}),
+    }),
+  );
+  const entries = (result.Items ?? []).map((item) => ({
+    key: { pk: String(item.pk), sk: String(item.sk) },
+    tenantId: String(item.tenantId),
+    taskId: String(item.taskId),
+    dueMinute: String(item.dueMinute),
+    phase: item.phase as DuePhase,
+  }));
+  return { entries, ...(result.LastEvaluatedKey ? { after: result.LastEvaluatedKey as Key } : {}) };
+}
+
+/** Drops entries already on the queue (25 per call; unprocessed ones retried). */
+export async function deleteDueEntries(entries: readonly Pick<DueEntry, 'key'>[], client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  const table = env().TABLE_NAME;
+  for (let start = 0; start < entries.length; start += 25) {
+    let requests = entries.slice(start, start + 25).map((entry) => ({ DeleteRequest: { Key: entry.key } }));
+    for (let attempt = 0; requests.length > 0 && attempt < 8; attempt++) {
+      const result = await client.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+      requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
+      if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    }
+    // Left over after the retries: harmless, the overlap re-reads them and the claim makes a second copy a no-op.
+  }
+}
+
+// ---- settings ----
+
+export async function getOutreachSettings(tenantId: string, shopId: string, client: DynamoDBDocumentClient = dynamo()): Promise<OutreachSettings> {
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.outreachSettings(tenantId, shopId) }));
+  if (!result.Item) return defaultOutreachSettings(shopId);
+  const { updatedAt, ...body } = result.Item;
+  return { shopId, ...outreachSettingsBody.parse(Object.fromEntries(Object.entries(body).filter(([name]) => name in outreachSettingsBody.shape))), ...(typeof updatedAt === 'string' ? { updatedAt } : {}) };
+}
+
+export async function putOutreachSettings(tenantId: string, shopId: string, body: OutreachSettingsBody, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<OutreachSettings> {
+  const settings: OutreachSettings = { shopId, ...body, updatedAt: now.toISOString() };
+  await client.send(new PutCommand({ TableName: env().TABLE_NAME, Item: { ...keys.outreachSettings(tenantId, shopId), [tableSchema.entityAttribute]: 'OutreachSettings', ...settings } }));
+  return settings;
+}
+
+// ---- rules that must hold under concurrency ----
+
+/**
+ * Counts a task against a buyer's daily cap across a brand's shops: adds the task id to the day's set,
+ * only while the set is under the cap or already holds it. A set, not a counter: a retried claim adds
+ * the same id again and counts once (an atomic ADD of 1 would count twice). False: the cap is reached.
+ */
+export async function takeBuyerDaySlot(tenantId: string, brandId: string, buyerId: string, day: string, taskId: string, cap: number, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.outreachBuyerDay(tenantId, brandId, buyerId, day),
+        UpdateExpression: 'ADD taskIds :task SET #entity = :entity, #expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(taskIds) OR size(taskIds) < :cap OR contains(taskIds, :taskId)',
+        ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute, '#expiresAt': tableSchema.timeToLiveAttribute },
+        ExpressionAttributeValues: {
+          ':task': new Set([taskId]),
+          ':taskId': taskId,
+          ':cap': cap,
+          ':entity': 'OutreachBuyerDay',
+          ':expiresAt': Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 3 * 86_400,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
+/** Takes one SMS of the shop's allowance for the day (its ramp-up); false when the day's SMS are used up. */
+export async function takeSmsSlot(tenantId: string, shopId: string, day: string, allowance: number, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  if (allowance <= 0) return false;
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.smsDay(tenantId, shopId, day),
+        UpdateExpression: 'ADD sent :one SET #entity = :entity',
+        ConditionExpression: 'attribute_not_exists(sent) OR sent < :allowance',
+        ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute },
+        ExpressionAttributeValues: { ':one': 1, ':allowance': allowance, ':entity': 'OutreachSmsDay' },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
+export async function recordOptOut(tenantId: string, brandId: string, buyerId: string, shopId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(
+    new PutCommand({
+      TableName: env().TABLE_NAME,
+      Item: { ...keys.outreachOptOut(tenantId, brandId, buyerId), [tableSchema.entityAttribute]: 'OutreachOptOut', buyerId, brandId, shopId, at: now.toISOString() },
+    }),
+  );
+}
+
+/** Strongly consistent: an opt-out a second ago stops the task about to go (honoured at once). */
+export async function hasOptedOut(tenantId: string, brandId: string, buyerId: string, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.outreachOptOut(tenantId, brandId, buyerId), ConsistentRead: true, ProjectionExpression: 'pk' }));
+  return result.Item !== undefined;
+}
