@@ -66,9 +66,10 @@ const regionSchema = z
      */
     promoControl: z
       .object({ latencyCriticalFunctions: z.array(z.string()).min(1), nonUrgentConsumers: z.array(z.string()) })
-      // Non-urgent: work that may wait hours without a buyer noticing (catalogue imports today; KPI
-      // recomputes, review invitations and outreach belong here when their consumers exist).
-      .default({ latencyCriticalFunctions: ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'], nonUrgentConsumers: ['ImportCatalogueBatches'] }),
+      // Non-urgent: work that may wait hours without a buyer noticing: catalogue imports, and outreach
+      // (urges, callbacks, review invitations), whose due tasks stay on the queue until the cap lets them
+      // through. The KPI aggregator reads the table's stream, not a queue: it is not capped here.
+      .default({ latencyCriticalFunctions: ['AuthorizeConnect', 'WsConnect', 'WsSendMessage', 'CreateConnectTicket'], nonUrgentConsumers: ['ImportCatalogueBatches', 'RunOutreach'] }),
     /** The token issuer the HTTP API's JWT authorizer trusts; handlers read the claims it verified. */
     jwt: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUri: z.url() }),
     /**

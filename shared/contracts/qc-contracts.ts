@@ -226,11 +226,11 @@ export const qcContracts: Record<string, HttpContract> = {
   'GET /v1/shops/{shopId}/scorecards/{month}': {
     summary: "A shop's monthly scorecards",
     description:
-      "Every agent of the shop's routing groups: item values and scores, `weighted` (Σ weight × score ÷ Σ weight of the items that have a value), `adjustment`, `total`, `coverage` (share of the weight that had a value), `stars`, the rank among the shop's agents and among the agents of every shop of the same category in the tenant (each scored on its own shop's scorecard; only ranks of other shops are shown). The month runs in the shop's QC time zone. A scorecard with KPI items needs the KPI aggregates: 503 KPI_UNAVAILABLE where they are not deployed.",
+      "Every agent of the shop's routing groups: item values and scores, `weighted` (Σ weight × score ÷ Σ weight of the items that have a value), `adjustment`, `total`, `coverage` (share of the weight that had a value), `stars`, the rank among the shop's agents and among the agents of every shop of the same category in the tenant (each scored on its own shop's scorecard; only ranks of other shops are shown). The month runs in the shop's QC time zone.  KPI items read the KPI aggregates (docs/kpi-design.md) over the month's local days; an item with no facts has no value and lowers `coverage`.",
     tag: 'scorecards',
     auth: supervisors,
     path: scorecardPath,
     responses: { 200: { description: 'The month\'s scorecards, best first.', schema: monthlyScorecardSchema } },
-    errors: [nf('scorecard'), { status: 503, codes: ['KPI_UNAVAILABLE'], description: 'The KPI aggregates are not available to read figures from.' }],
+    errors: [nf('scorecard')],
   },
 };

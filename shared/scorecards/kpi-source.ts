@@ -1,18 +1,8 @@
 import type { ReadKpiFigures } from '../kpi/figures';
-import { AppError } from '../http/errors';
+import { readKpiFigures } from '../kpi/read-kpi-figures';
 
 /**
- * Where production scorecards read KPI figures: the KPI aggregates' `readKpiFigures`
- * (shared/kpi/read-kpi-figures.ts), built on another branch. That module does not exist on this branch,
- * so until it is wired here (at the merge) a scorecard with KPI items answers 503 KPI_UNAVAILABLE and a
- * scorecard without any still works. Tests inject their own ReadKpiFigures.
+ * Where production scorecards read KPI figures: the KPI aggregates (shared/kpi, docs/kpi-design.md).
+ * Kept as its own module so scorecards depend on the figures contract only; tests inject their own reader.
  */
-export class KpiUnavailableError extends AppError {
-  constructor() {
-    super(503, 'KPI_UNAVAILABLE', 'KPI aggregates not available');
-  }
-}
-
-export const readKpiFiguresFromAggregates: ReadKpiFigures = async () => {
-  throw new KpiUnavailableError();
-};
+export const readKpiFiguresFromAggregates: ReadKpiFigures = readKpiFigures;

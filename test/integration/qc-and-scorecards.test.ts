@@ -280,8 +280,14 @@ describe('scorecards', () => {
     expect((await callHttp(monthlyHandler, supervisor, { method: 'GET', path: `/v1/shops/${otherShop}/scorecards/${month}`, pathParameters: { shopId: otherShop, month } })).status).toBe(404);
   });
 
-  it('answers 503 KPI_UNAVAILABLE in production wiring until the KPI aggregates are there', async () => {
+  it('reads KPI items from the KPI aggregates in production wiring: with no facts stored, a KPI item has no value and lowers coverage', async () => {
     const response = await callHttp(monthlyHandler, supervisor, { method: 'GET', path: `/v1/shops/${shop}/scorecards/${month}`, pathParameters: { shopId: shop, month } });
-    expect(response).toMatchObject({ status: 503, body: { error: { code: 'KPI_UNAVAILABLE' } } });
+    expect(response.status).toBe(200);
+    const agents = (response.body as { agents: { items: { itemId: string; value?: number }[]; coverage: number }[] }).agents;
+    expect(agents.length).toBeGreaterThan(0);
+    for (const agent of agents) {
+      expect(agent.items.filter((item) => item.itemId === 'conversion' || item.itemId === 'avg-response').every((item) => item.value === undefined)).toBe(true);
+      expect(agent.coverage).toBeLessThan(1);
+    }
   });
 });
