@@ -126,14 +126,18 @@ describe('the promo capacity control in the synthesized template', () => {
 });
 
 describe('what a promo phase caps as non-urgent', () => {
-  it("caps the real manifest's catalogue imports in every configured region, and leaves chat's consumers wide", async () => {
+  it("caps the real manifest's catalogue imports and outreach in every configured region, and leaves chat's consumers wide", async () => {
     const { manifest: real } = await import('../../shared/manifest');
     const { capacityTargetsFor } = await import('../../infra/config/promo-capacity');
     for (const configured of selectRegions()) {
       const targets = capacityTargetsFor(configured, real, { tableName: 't', functionName: (n) => `f-${n}`, mappingUuid: (n) => `m-${n}` }, 'send');
-      expect(targets.nonUrgent.map((c) => [c.name, c.reservedConcurrency.promo])).toEqual([['ImportCatalogueBatches', 2]]);
+      expect(targets.nonUrgent.map((c) => [c.name, c.reservedConcurrency.promo])).toEqual([
+        ['ImportCatalogueBatches', 2],
+        ['RunOutreach', 2],
+      ]);
       const mapping = (name: string) => targets.mappings.find((m) => m.name === name)!.maxConcurrency;
       expect(mapping('ImportCatalogueBatches').promo).toBe(2);
+      expect(mapping('RunOutreach').promo).toBe(2);
       expect(mapping('DeliverMessages').promo).toBeGreaterThanOrEqual(mapping('DeliverMessages').normal);
     }
   });

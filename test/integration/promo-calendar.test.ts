@@ -192,7 +192,13 @@ describe('promo calendar routes (DynamoDB Local)', () => {
     // The dev region's presets provision no concurrency (a sandbox has none to spare): the control records its removal.
     expect(actual.lastCommands).toContainEqual(expect.objectContaining({ command: 'DeleteProvisionedConcurrencyConfig', resource: 'WsSendMessage' }));
     expect(actual.lastCommands).toContainEqual(expect.objectContaining({ command: 'UpdateEventSourceMapping', resource: 'DeliverMessages', input: { UUID: 'local-DeliverMessages', ScalingConfig: { MaximumConcurrency: 5 } } }));
-    // The peak caps the non-urgent consumers (catalogue imports), their mapping no wider than the cap.
+    // The peak caps the non-urgent consumers (catalogue imports, outreach), their mapping no wider than the cap.
+    expect(actual.lastCommands).toContainEqual({
+      service: 'lambda',
+      command: 'PutFunctionConcurrency',
+      resource: 'RunOutreach',
+      input: { FunctionName: 'local-RunOutreach', ReservedConcurrentExecutions: 2 },
+    });
     expect(actual.lastCommands).toContainEqual({
       service: 'lambda',
       command: 'PutFunctionConcurrency',
