@@ -258,9 +258,37 @@ export const attributionRuleExtractor: FactExtractor = {
 };
 
 /**
- * Every extractor, by entity. Outreach (outreachSent, callback coupons, review invitations) and other
- * robot facts plug in here as their items arrive on main.
+ * Outreach tasks (docs/outreach-design.md): a first send (its reach gets `sentAt`), counted for usage and,
+ * for a review invitation, as one sent; a delivery callback concluded by its agent (an outcome recorded)
+ * is one callback offered, and accepted when the outcome is `coupon-accepted` — acceptance is over the
+ * callbacks made, as the seeds count it (10,000 buyers called, 10 % accept). Credited to the shop and the
+ * assigned agent.
  */
+export const outreachTaskExtractor: FactExtractor = {
+  entity: 'OutreachTask',
+  extract(change) {
+    const after = change.newImage;
+    if (!after) return [];
+    const before = change.oldImage;
+    const sentAt = str(obj(after.reach).sentAt);
+    const firstSend = sentAt !== undefined && str(obj(before?.reach).sentAt) === undefined;
+    const concluded = after.kind === 'delivery-callback' && str(after.outcome) !== undefined && str(before?.outcome) === undefined;
+    if (!firstSend && !concluded) return [];
+    const targets: KpiTarget[] = [{ kind: 'shop' }, ...(str(after.assigneeId) ? [{ kind: 'agent' as const, agentId: String(after.assigneeId) }] : [])];
+    const updates: KpiUpdate[] = [];
+    if (firstSend) {
+      const counters = nonZero({ outreachSent: 1, reviewInvitationsSent: after.kind === 'review-invitation' ? 1 : 0 });
+      updates.push(...targets.map((target) => ({ at: sentAt, target, counters })));
+    }
+    if (concluded) {
+      const counters = nonZero({ callbackCouponsOffered: 1, callbackCouponsAccepted: after.outcome === 'coupon-accepted' ? 1 : 0 });
+      updates.push(...targets.map((target) => ({ at: str(after.updatedAt) ?? change.at, target, counters })));
+    }
+    return [{ kind: 'count', fact: { factId: `outreach#${change.sequenceNumber}`, tenantId: change.tenantId, shopId: String(after.shopId), updates } }];
+  },
+};
+
+/** Every extractor, by entity. */
 export const factExtractors: readonly FactExtractor[] = [
   conversationExtractor,
   roundOutcomeExtractor,
@@ -268,6 +296,7 @@ export const factExtractors: readonly FactExtractor[] = [
   caseExtractor,
   presenceExtractor,
   robotMessageExtractor,
+  outreachTaskExtractor,
   attributionRuleExtractor,
 ];
 

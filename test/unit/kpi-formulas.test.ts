@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { attributeOrder, type OrderFact, type ReceptionFact } from '../../shared/kpi/attribute';
 import { nextRule, putAttributionRuleBody } from '../../shared/kpi/attribution-rule';
 import { figuresOf } from '../../shared/kpi/counters';
-import { attributionFacts, caseExtractor, conversationExtractor, extractEffects, receptionFacts, roundOutcomeExtractor, type ItemChange } from '../../shared/kpi/facts';
+import { attributionFacts, caseExtractor, conversationExtractor, extractEffects, outreachTaskExtractor, receptionFacts, roundOutcomeExtractor, type ItemChange } from '../../shared/kpi/facts';
 import { apportionLargestRemainder, usageCsv, usageReportOf } from '../../shared/kpi/usage';
 import { bucketUpdatesOf, localHour } from '../../shared/store/kpi-aggregates';
 
@@ -219,6 +219,25 @@ describe('fact extractors', () => {
     expect(caseExtractor.extract(change(opened, resolved))[0]).toMatchObject({
       fact: { updates: [{ at: '2026-11-11T03:00:00.000Z', counters: { casesResolved: 1, caseResolutionSecondsTotal: 10_800, casesResolvedOnTime: 1 } }, {}] },
     });
+  });
+
+  it('count an outreach task once when first sent (a review invitation also as one sent), and a concluded callback as offered, accepted on coupon-accepted', () => {
+    const scheduled = { entity: 'OutreachTask', shopId: 'peach-glow', kind: 'review-invitation', status: 'scheduled', updatedAt: '2026-11-20T01:00:00.000Z' };
+    const sent = { ...scheduled, status: 'sent', reach: { channel: 'chat', sentAt: '2026-11-20T02:00:00.000Z' } };
+    expect(outreachTaskExtractor.extract(change(scheduled, sent))).toMatchObject([
+      { kind: 'count', fact: { shopId: 'peach-glow', updates: [{ at: '2026-11-20T02:00:00.000Z', target: { kind: 'shop' }, counters: { outreachSent: 1, reviewInvitationsSent: 1 } }] } },
+    ]);
+    // Read later on the same reach: no second count.
+    expect(outreachTaskExtractor.extract(change(sent, { ...sent, reach: { ...sent.reach, readAt: '2026-11-20T03:00:00.000Z' } }))).toEqual([]);
+
+    const assigned = { entity: 'OutreachTask', shopId: 'peach-glow', kind: 'delivery-callback', status: 'assigned', assigneeId: 'xiaoyu', updatedAt: '2026-11-20T04:00:00.000Z' };
+    const accepted = { ...assigned, status: 'done', outcome: 'coupon-accepted', updatedAt: '2026-11-20T05:00:00.000Z' };
+    const [effect] = outreachTaskExtractor.extract(change(assigned, accepted));
+    expect(effect).toMatchObject({ fact: { updates: [{ target: { kind: 'shop' }, counters: { callbackCouponsOffered: 1, callbackCouponsAccepted: 1 } }, { target: { agentId: 'xiaoyu' } }] } });
+    const [declined] = outreachTaskExtractor.extract(change(assigned, { ...accepted, outcome: 'declined' }));
+    expect(declined).toMatchObject({ fact: { updates: [{ counters: { callbackCouponsOffered: 1 } }, {}] } });
+    expect((declined as { fact: { updates: { counters: object }[] } }).fact.updates[0]!.counters).not.toHaveProperty('callbackCouponsAccepted');
+    expect(figuresOf({ callbackCouponsOffered: 10, callbackCouponsAccepted: 1 }).callbackCouponAcceptance).toBe(0.1);
   });
 
   it('ignore entities they do not read', () => {
