@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { recordKpiLag } from './kpi-cost';
 import { performance } from 'node:perf_hooks';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -403,6 +404,7 @@ export class Meters {
         failed = true;
         throw error;
       } finally {
+        recordKpiLag(spec.name, event, Date.now());
         const ms = performance.now() - started;
         // Looked up after the call: a reset while it ran counts it in the new window.
         const stats = this.invocationStats(spec.name, spec.memoryMb ?? defaultMemoryMb);

@@ -31,6 +31,8 @@ import { formatFlood, runFlood } from './flood';
 import { formatMidnight, runMidnight } from './midnight';
 import { formatCaseSweep, runCaseSweep } from './case-sweep';
 import { formatOrders, ordersBounds, ordersDefaults, runOrders } from './orders';
+import { kpiAggregationReport, kpiLagsMs } from './kpi-cost';
+import { manifest } from '../shared/manifest';
 import { defaultOutreachBenchOptions, formatOutreach, runOutreachBench } from './outreach';
 import { formatOnboardingImport, runOnboardingImport } from './onboarding-import';
 import { formatRobot, runRobotBench } from './robot';
@@ -50,6 +52,8 @@ function options() {
       'deadline-seconds': { type: 'string' },
       'handler-threads': { type: 'string' },
       shops: { type: 'string' },
+      // Issue 9: run the KPI aggregator (the table-stream consumer) and report what it adds.
+      kpis: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -77,6 +81,7 @@ function options() {
     throw new Error('--handler-threads takes 1-8 whole numbers, comma-separated, e.g. 0,1,0,1');
   }
   return {
+    kpis: values.kpis ?? false,
     handlerThreads,
     scenarios: scenario === 'all' ? [...scenarioNames] : standalone ? [] : [scenario as ScenarioName],
     flood: scenario === 'flood',
@@ -358,7 +363,8 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`kefu message benchmark: ${opts.flood ? 'flood' : opts.orders ? 'orders' : opts.scenarios.join(', ')} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(2)}`);
-  const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, seed: false, quiet: true });
+  // Without --kpis the stream consumers are left out, so runs stay comparable with those before issue 9.
+  const stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, seed: false, quiet: true, manifest: opts.kpis ? manifest : { ...manifest, streamConsumers: [] } });
   const meters = new Meters();
   const monitorClient = new SQSClient({ endpoint: stack.engines.sqsEndpoint, region: localRegion, credentials: localCredentials });
   meters.ignoredClients.add(monitorClient);
@@ -450,6 +456,14 @@ async function main(): Promise<void> {
           stoppedScenarios.push(name);
           failures.push({ scenario: name, handlerThreads: threads, error: String(result.reason) });
           continue;
+        }
+        if (opts.kpis) {
+          const kpis = kpiAggregationReport(result as never);
+          Object.assign(result, { kpiAggregation: kpis });
+          console.log(
+            `  [${name}] KPI aggregation: +${kpis.writeUnitsPerMessage} WRU +${kpis.readUnitsPerMessage} RRU per message, US$${kpis.usdPerMillionMessages.total} per million messages; message → KPI lag p50 ${kpis.lagMs.p50} ms, p99 ${kpis.lagMs.p99} ms (${kpis.lagMs.count} heads)`,
+          );
+          kpiLagsMs.length = 0;
         }
         results.push(result);
         mkdirSync(resultsDir, { recursive: true });

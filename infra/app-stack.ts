@@ -20,13 +20,15 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import type { FunctionSpec, HttpRouteSpec } from '../shared/manifest';
 import { queueUrlVariable } from '../shared/queue-settings';
+import { tableSchema } from '../shared/store/table-schema';
 import type { Env } from '../shared/runtime/env';
 import { functionsOf, manifest as defaultManifest, type Manifest } from '../shared/manifest';
 import { activeCapacity, consumerMaxConcurrency, type CapacityPreset, type RegionConfig } from './config/regions';
@@ -106,6 +108,7 @@ export class AppStack extends Stack {
     const httpApi = this.createHttpApi(props.region);
     this.addWebSocketRoutes(webSocket.api);
     this.addQueueConsumers();
+    this.addStreamConsumers();
     this.addSchedules();
     this.wireCapacityControl(props.region);
 
@@ -146,6 +149,8 @@ export class AppStack extends Stack {
       const reserved = this.capacity.reserveConsumerConcurrency ? consumerMaxConcurrency(spec.maxConcurrency, this.capacity) : undefined;
       declare(spec, { reservedConcurrency: reserved });
     }
+    // Stream pollers are Lambda's own (one per shard, times the parallelization factor): nothing to reserve.
+    for (const spec of this.manifest.streamConsumers ?? []) declare(spec, {});
     for (const spec of schedules) declare(spec, { deadLetterQueue: this.data.scheduleDeadLetterQueue });
     return settings;
   }
@@ -192,6 +197,8 @@ export class AppStack extends Stack {
         this.data.secretsKey.grant(grantee, 'kms:Decrypt');
       } else if (access === 'capacity:control') {
         // Granted by wireCapacityControl once the aliases and event source mappings it names exist.
+      } else if (access === 'table:stream') {
+        // Granted by addStreamConsumers: the event source mapping grants exactly the stream read it needs.
       } else {
         throw new Error(`function ${spec.name}: unknown access "${access}"`);
       }
@@ -381,6 +388,41 @@ export class AppStack extends Stack {
       });
       this.fn(spec.name).alias.addEventSource(source);
       this.eventSources.set(spec.name, source);
+    }
+  }
+
+  /**
+   * Stream consumers: an event source mapping on the table's stream per manifest entry, filtered to the
+   * entities the consumer reads (Lambda's event filtering: other items never invoke it, nor are billed),
+   * reporting the first failed record, bisecting a failing batch, retrying it `retryAttempts` times and
+   * then sending its description to the data stack's stream-failure queue. The mapping's grant is the only
+   * stream access any role gets: GetRecords, GetShardIterator and DescribeStream on this table's stream, and
+   * ListStreams, which IAM cannot scope to a resource.
+   */
+  private addStreamConsumers(): void {
+    for (const spec of this.manifest.streamConsumers ?? []) {
+      if (!spec.access.includes('table:stream')) throw new Error(`stream consumer ${spec.name} must declare access table:stream`);
+      const failures = this.data.streamFailureQueue;
+      if (!failures) throw new Error(`stream consumer ${spec.name}: the data stack has no stream-failure queue`);
+      const fn = this.fn(spec.name);
+      fn.alias.addEventSource(
+        new DynamoEventSource(this.data.table, {
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          batchSize: spec.batchSize,
+          maxBatchingWindow: spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
+          bisectBatchOnError: spec.bisectBatchOnError,
+          retryAttempts: spec.retryAttempts,
+          maxRecordAge: Duration.seconds(spec.maxRecordAgeSeconds),
+          parallelizationFactor: spec.parallelizationFactor,
+          reportBatchItemFailures: true,
+          onFailure: new SqsDlq(failures),
+          filters: [lambda.FilterCriteria.filter({ dynamodb: { NewImage: { [tableSchema.entityAttribute]: { S: lambda.FilterRule.or(...spec.entities) } } } })],
+        }),
+      );
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'dynamodb:ListStreams (granted by the stream event source mapping) supports no resource-level permissions; every other stream action is scoped to this table\'s stream.',
+      });
     }
   }
 

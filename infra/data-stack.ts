@@ -41,6 +41,8 @@ export class DataStack extends Stack {
   readonly scheduleGroup: scheduler.ScheduleGroup;
   /** Where schedule invocations that exhausted their retries land (Scheduler's and Lambda's async ones). */
   readonly scheduleDeadLetterQueue: sqs.Queue;
+  /** The on-failure destination of the table-stream consumers (batches that exhausted their retries); only with stream consumers. */
+  readonly streamFailureQueue: sqs.Queue | undefined;
   readonly alarmTopic: sns.Topic;
   /**
    * Seals shops' webhook secrets and platform credentials (shared/store/secret-box.ts). Customer-managed,
@@ -66,6 +68,7 @@ export class DataStack extends Stack {
     this.queues = new Map(manifest.queues.map((spec) => [spec.name, this.createQueue(spec, manifest)]));
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: this.removalPolicy });
     this.scheduleDeadLetterQueue = this.createScheduleDeadLetterQueue();
+    this.streamFailureQueue = (manifest.streamConsumers ?? []).length > 0 ? this.createStreamFailureQueue() : undefined;
     this.secretsKey = new kms.Key(this, 'SecretsKey', {
       description: "Seals kefu shops' webhook secrets and platform API credentials",
       enableKeyRotation: true,
@@ -75,7 +78,8 @@ export class DataStack extends Stack {
 
   /**
    * What `table.grantReadData` grants, on the table and its indexes by name rather than `index/*`. The
-   * stream actions are left out: nothing reads the stream through a function's own role yet.
+   * stream actions are left out: only stream consumers read the stream, and their event source mapping
+   * grants that to their role alone (infra/app-stack.ts addStreamConsumers).
    */
   grantTableRead(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: TABLE_READ_ACTIONS, resourceArns: this.tableResourceArns });
@@ -168,6 +172,19 @@ export class DataStack extends Stack {
       reason:
         'This queue is itself a dead-letter queue: the target of EventBridge Scheduler dead-lettering and of the ' +
         "scheduled functions' Lambda async DLQ. Those are not SQS redrive policies, which is all the rule can see.",
+    });
+    return queue;
+  }
+
+  /**
+   * Stream consumers' on-failure destination: Lambda sends the description of a batch it gave up on
+   * (shard, sequence numbers) here, to be replayed from the stream within its 24 hours or repaired.
+   */
+  private createStreamFailureQueue(): sqs.Queue {
+    const queue = this.createDeadLetterQueue('StreamFailureQueue', false, 'table stream consumers');
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This queue is itself a dead-letter queue: the on-failure destination of the table stream's event source mappings, which is not an SQS redrive policy.",
     });
     return queue;
   }

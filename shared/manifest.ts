@@ -7,6 +7,8 @@
  * `handler` is the module path from the repo root; the module exports `handler`.
  * `access` lists what the function may touch, from which the CDK stack derives least-privilege grants.
  */
+import { kpiEntities } from './kpi/facts';
+
 export type Access =
   | 'table:read'
   | 'table:write'
@@ -21,7 +23,9 @@ export type Access =
   | 'secrets:encrypt'
   | 'secrets:decrypt'
   /** Change region capacity (warm throughput, provisioned/reserved/event-source concurrency): the promo capacity control only. */
-  | 'capacity:control';
+  | 'capacity:control'
+  /** Read the table's change stream (a stream consumer's event source mapping polls it with the function's role). */
+  | 'table:stream';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -67,6 +71,24 @@ export interface QueueConsumerSpec extends FunctionSpec {
   maxBatchingWindowSeconds: number;
   /** Caps concurrent consumers, so throttling does not burn receive counts. */
   maxConcurrency: number;
+}
+
+/**
+ * A function fed by the table's change stream (NEW_AND_OLD_IMAGES): Lambda's event source mapping
+ * locally played by infra/local/stream-poller.ts. Failures: the handler reports the first failed record
+ * (ReportBatchItemFailures), the batch is split in two on error, retried `retryAttempts` times, then its
+ * description goes to the stream-failures queue (the on-failure destination, kept 14 days).
+ */
+export interface StreamConsumerSpec extends FunctionSpec {
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  /** Only items whose `entity` attribute is one of these invoke the function (event filtering). */
+  entities: readonly string[];
+  bisectBatchOnError: boolean;
+  retryAttempts: number;
+  /** Records older than this are skipped to the on-failure destination instead of retried. */
+  maxRecordAgeSeconds: number;
+  parallelizationFactor: number;
 }
 
 export interface ScheduleSpec extends FunctionSpec {
@@ -301,6 +323,11 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { name: 'GetScorecard', method: 'GET', path: '/v1/shops/{shopId}/scorecard', handler: 'functions/http/get-scorecard.ts', access: ['table:read'] },
   { name: 'PutScorecardManual', method: 'PUT', path: '/v1/shops/{shopId}/scorecards/{month}/agents/{agentId}/manual', handler: 'functions/http/put-scorecard-manual.ts', access: ['table:read', 'table:write'] },
   { name: 'GetMonthlyScorecards', method: 'GET', path: '/v1/shops/{shopId}/scorecards/{month}', handler: 'functions/http/get-monthly-scorecards.ts', access: ['table:read'], timeoutSeconds: 30 },
+  // ---- KPIs and usage (issue 9; docs/kpi-design.md) ----
+  { name: 'GetShopKpis', method: 'GET', path: '/v1/shops/{shopId}/kpis', handler: 'functions/http/get-shop-kpis.ts', access: ['table:read'] },
+  { name: 'GetAttributionRule', method: 'GET', path: '/v1/shops/{shopId}/attribution-rule', handler: 'functions/http/get-attribution-rule.ts', access: ['table:read'] },
+  { name: 'PutAttributionRule', method: 'PUT', path: '/v1/shops/{shopId}/attribution-rule', handler: 'functions/http/put-attribution-rule.ts', access: ['table:read', 'table:write'] },
+  { name: 'GetUsage', method: 'GET', path: '/v1/usage', handler: 'functions/http/get-usage.ts', access: ['table:read'], timeoutSeconds: 29, memoryMb: 512 },
   ...outreachRoutes(),
   // ---- the FAQ robot (issue 8 §3, docs/robot.md): admins and the shop's supervisors ----
   { name: 'ListFaqEntries', method: 'GET', path: '/v1/shops/{shopId}/faq-entries', handler: 'functions/http/list-faq-entries.ts', access: ['table:read'] },
@@ -403,6 +430,8 @@ export const webSocketRoutes: readonly WebSocketRouteSpec[] = [
   },
   { name: 'WsWatch', route: 'watch', handler: 'functions/ws/watch.ts', access: ['table:read', 'table:write'], returnResponse: true },
   { name: 'WsOrders', route: 'orders', handler: 'functions/ws/orders.ts', access: ['table:read'], returnResponse: true },
+  // A supervisor's KPI dashboard subscribes to a shop's `kpi.updated` frames (issue 9).
+  { name: 'WsKpisWatch', route: 'kpis.watch', handler: 'functions/ws/kpis-watch.ts', access: ['table:read', 'table:write'], returnResponse: true },
 ];
 
 export const queueConsumers: readonly QueueConsumerSpec[] = [
@@ -473,6 +502,26 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 20,
     timeoutSeconds: 30,
+  },
+];
+
+export const streamConsumers: readonly StreamConsumerSpec[] = [
+  {
+    // KPI aggregation (issue 9, docs/kpi-design.md): facts from changed items into hour buckets.
+    // One record at a time per shard (order kept); 2 batches per shard in parallel keep a busy hour's lag
+    // in seconds. A rule change recomputes a shop's months inside one invocation, hence the timeout.
+    name: 'AggregateKpis',
+    handler: 'functions/stream/aggregate-kpis.ts',
+    access: ['table:stream', 'table:read', 'table:write', 'websocket:post'],
+    batchSize: 100,
+    maxBatchingWindowSeconds: 1,
+    entities: kpiEntities(),
+    bisectBatchOnError: true,
+    retryAttempts: 5,
+    maxRecordAgeSeconds: 86_400,
+    parallelizationFactor: 2,
+    timeoutSeconds: 300,
+    memoryMb: 512,
   },
 ];
 
@@ -568,14 +617,16 @@ export interface Manifest {
   readonly httpRoutes: readonly HttpRouteSpec[];
   readonly webSocketRoutes: readonly WebSocketRouteSpec[];
   readonly queueConsumers: readonly QueueConsumerSpec[];
+  /** Optional so small test manifests need not name it. */
+  readonly streamConsumers?: readonly StreamConsumerSpec[];
   readonly schedules: readonly ScheduleSpec[];
 }
 
 /** Every function of a manifest, each once; the app stack builds one Lambda per entry. */
 export function functionsOf(m: Manifest): FunctionSpec[] {
-  return [m.webSocketAuthorizer, ...m.httpRoutes, ...m.webSocketRoutes, ...m.queueConsumers, ...m.schedules];
+  return [m.webSocketAuthorizer, ...m.httpRoutes, ...m.webSocketRoutes, ...m.queueConsumers, ...(m.streamConsumers ?? []), ...m.schedules];
 }
 
-export const manifest: Manifest = { queues, webSocketAuthorizer, httpRoutes, webSocketRoutes, queueConsumers, schedules };
+export const manifest: Manifest = { queues, webSocketAuthorizer, httpRoutes, webSocketRoutes, queueConsumers, streamConsumers, schedules };
 
 export const allFunctions = (): FunctionSpec[] => functionsOf(manifest);

@@ -14,6 +14,7 @@ import { createJwtAuthorizer } from './jwt-authorizer';
 import { manifest as defaultManifest, type Manifest } from '../../shared/manifest';
 import { createLocalLog, type LocalLog } from './log';
 import { startQueuePoller, type QueuePoller } from './queue-poller';
+import { startStreamPoller, type StreamPoller } from './stream-poller';
 import { startScheduler, type LocalScheduler } from './scheduler';
 import { demoSimShops } from './platform-simulator/demo-shops';
 import { startPlatformSimulator } from './platform-simulator/simulator';
@@ -192,6 +193,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pollers.push(await startQueuePoller({ consumer, queueUrl, sqsEndpoint: engines.sqsEndpoint, invoke, log }));
     }
 
+    // Stream consumers read DynamoDB Local's stream of the table, as Lambda's mappings read the table's.
+    const streamPollers: StreamPoller[] = [];
+    stops.push({ name: 'stream pollers', stop: () => Promise.all(streamPollers.map((p) => p.stop())).then(() => undefined) });
+    for (const consumer of manifest.streamConsumers ?? []) {
+      streamPollers.push(await startStreamPoller({ consumer, tableName: engines.tableName, dynamoEndpoint: engines.dynamoEndpoint, invoke, log }));
+    }
+
     const scheduler: LocalScheduler = startScheduler({ schedules: manifest.schedules, invoke, log });
     stops.push({ name: 'scheduler', stop: () => scheduler.stop() });
 
@@ -307,6 +315,7 @@ function warmHandlers(manifest: Manifest, runner: HandlerRunner, log: LocalLog):
     ...manifest.httpRoutes,
     ...manifest.webSocketRoutes,
     ...manifest.queueConsumers,
+    ...(manifest.streamConsumers ?? []),
     ...manifest.schedules,
   ];
   return Promise.all(

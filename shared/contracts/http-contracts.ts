@@ -43,6 +43,7 @@ import { militiaImportBody, militiaImportQuery, militiaImportResponse } from '..
 import { buyerOrdersPath, buyerOrdersQuery, orderCardsResponse, orderPath, orderResponse, refundPath, refundResponse } from '../orders/frames';
 import { onboardingContracts } from './onboarding-contracts';
 import { qcContracts } from './qc-contracts';
+import { kpiHttpContracts } from './kpi-contracts';
 import { outreachHttpContracts } from './outreach-contracts';
 import { robotHttpContracts } from './robot-contracts';
 
@@ -67,7 +68,7 @@ export interface HttpContract {
   /** The body is a platform's signed bytes (webhooks), handed over raw: kefu verifies it, it does not declare its fields. */
   platformBody?: true;
   /** Success responses by status; no schema means no body. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, { description: string; schema?: z.ZodType; /** Also answered as text of this type (an export's `format=csv`). */ textContentType?: 'text/csv' }>;
   /** Route-specific errors (404, 409…), with the codes a client can branch on. */
   errors?: { status: number; codes: string[]; description: string }[];
   /** Real requests; the contract test checks them against the schemas and the generated document. */
@@ -464,6 +465,7 @@ export const httpContracts: Record<string, HttpContract> = {
   ...caseHttpContracts,
   ...onboardingContracts,
   ...qcContracts,
+  ...kpiHttpContracts,
   ...outreachHttpContracts,
   ...robotHttpContracts,
 };

@@ -92,9 +92,13 @@ export function buildOpenApiDocument(
       ...parametersOf(contract.query, 'query', components),
     ];
     // Declared responses first; a status also implied below gets both bodies (e.g. /health's 503).
-    const declared = new Map<string, { description: string; schemas: JsonSchema[] }>();
+    const declared = new Map<string, { description: string; schemas: JsonSchema[]; textContentType?: string }>();
     for (const [status, response] of Object.entries(contract.responses)) {
-      declared.set(status, { description: response.description, schemas: response.schema ? [components.convert(response.schema, 'output')] : [] });
+      declared.set(status, {
+        description: response.description,
+        schemas: response.schema ? [components.convert(response.schema, 'output')] : [],
+        ...(response.textContentType ? { textContentType: response.textContentType } : {}),
+      });
     }
     for (const error of contract.errors ?? []) {
       declared.set(String(error.status), {
@@ -112,7 +116,8 @@ export function buildOpenApiDocument(
     ];
     const responses: Record<string, unknown> = {};
     for (const [status, response] of declared) {
-      responses[status] = { description: response.description, ...(response.schemas.length ? { content: jsonContent(response.schemas) } : {}) };
+      const text = response.textContentType ? { [response.textContentType]: { schema: { type: 'string' } } } : {};
+      responses[status] = { description: response.description, ...(response.schemas.length ? { content: { ...jsonContent(response.schemas), ...text } } : {}) };
     }
     for (const name of implied) {
       const status = String(commonErrors[name].status);

@@ -33,6 +33,7 @@ import {
 } from '../routing/frames';
 import { responseAtRiskFrameSchema } from '../service-clock/frames';
 import { casePushedFrames } from './case-contracts';
+import { kpiPushedFrames, kpiWebSocketContracts } from './kpi-contracts';
 import { conversationStageFrame, orderCardsFrame, ordersFrame } from '../orders/frames';
 import { gatewayThrottledFrameSchema, pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
 
@@ -230,6 +231,7 @@ export const webSocketContracts: Record<string, WebSocketRouteContract> = {
     frames: [{ name: 'orders', title: 'Order cards', schema: ordersFrame, examples: [{ action: 'orders', conversationId: 'c-1', ref: 'o-1' }] }],
     replies: [{ name: 'orderCards', title: 'Order cards', schema: orderCardsFrame }],
   },
+  ...kpiWebSocketContracts,
 };
 
 /** Frames kefu pushes without being asked (delivery and routing). */
@@ -294,4 +296,5 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
       'gets it at its original place in line. `reason` and `orderId` say why. Sent once per change: a redelivered event changes nothing.',
   },
   ...casePushedFrames,
+  ...kpiPushedFrames,
 ];

@@ -513,6 +513,42 @@ export const keys = {
     sk: `MANUAL#${month}#${agentId}`,
   }),
   scorecardManualOfMonth: (tenantId: string, shopId: string, month: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#SCORECARD`, skPrefix: `MANUAL#${month}#` }),
+  // ---- KPIs (issue 9; shared/store/kpi-aggregates.ts, docs/kpi-design.md) ----
+  /**
+   * One KPI bucket: a shop-local hour of one owner (`SHOP`, `AGENT#<id>`, `GROUP#<id>`), in a partition
+   * per shop and local day; the sort key starts with the owner, so one owner's day is one Query
+   * (begins_with `<owner>#H`). Attributed counters live in their own bucket per attribution-rule version
+   * (`#R<version>`), so a recompute never disturbs what reads show.
+   */
+  kpiBucket: (tenantId: string, shopId: string, day: string, hour: string, owner: string, ruleVersion?: number): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPI#${day}`,
+    sk: `${owner}#H${hour}${ruleVersion === undefined ? '' : `#R${ruleVersion}`}`,
+  }),
+  kpiBucketsOfOwnerDay: (tenantId: string, shopId: string, day: string, owner: string) => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPI#${day}`,
+    skPrefix: `${owner}#H`,
+  }),
+  /** Claims one KPI fact (a stream record's, an order's attribution): written in the counters' transaction, so it counts once. */
+  kpiFactClaim: (tenantId: string, shopId: string, factId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIFACT#${factId}`, sk: 'CLAIM' }),
+  /** A shop's attribution rule (mode, inquiry window, version). */
+  attributionRule: (tenantId: string, shopId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPI`, sk: 'RULE' }),
+  /** A reception of a buyer at a shop (`<at>#<conversation>#<agent>`), in time order: attribution's candidates. */
+  kpiReception: (tenantId: string, shopId: string, buyerId: string, at: string, conversationId: string, agentId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#BUYER#${buyerId}#KPIRCPT`,
+    sk: `${at}#${conversationId}#${agentId}`,
+  }),
+  kpiReceptionsOfBuyer: (tenantId: string, shopId: string, buyerId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#BUYER#${buyerId}#KPIRCPT` }),
+  /** An order's attribution fact, under the UTC month it was placed (or paid), so a recompute reads a month with one Query. */
+  kpiOrderFact: (tenantId: string, shopId: string, month: string, platform: string, orderId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIORDERS#${month}`,
+    sk: `${platform}#${orderId}`,
+  }),
+  kpiOrderFactsOfMonth: (tenantId: string, shopId: string, month: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIORDERS#${month}` }),
+  /** A supervisor watching a shop's KPIs live (`kpis.watch`), until its TTL. */
+  kpiWatcher: (tenantId: string, shopId: string, userId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIWATCH`, sk: `USER#${userId}` }),
+  kpiWatchersOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIWATCH` }),
+  /** When an agent's current online session started (presence → online), for online time. */
+  kpiOnlineSession: (tenantId: string, agentId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#AGENT#${agentId}#KPI`, sk: 'ONLINE' }),
 
   // ---- people (issue 12 §2): staff accounts, seats, user imports; militia expiry (issue 10) ----
   /**

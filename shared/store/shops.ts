@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError, ServiceUnavailableError } from '../http/errors';
 import type { PutShopBody } from '../routing/frames';
@@ -81,3 +81,20 @@ export async function saveShop(
   throw new ServiceUnavailableError('the shop is being changed concurrently, retry');
 }
 
+
+/** Ids of every shop of a tenant (all pages of the tenant partition's `SHOP#` items): the usage export. */
+export async function listShopIdsOfTenant(tenantId: string, client: DynamoDBDocumentClient = dynamo()): Promise<string[]> {
+  const { pk, skPrefix } = keys.shopsOfTenant(tenantId);
+  const ids: string[] = [];
+  const pages = paginateQuery(
+    { client },
+    {
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ProjectionExpression: 'sk',
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.sk).slice(skPrefix.length));
+  return ids;
+}

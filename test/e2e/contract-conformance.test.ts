@@ -654,6 +654,67 @@ describe('QC and scorecards, as documented', () => {
   }, 120_000);
 });
 
+describe('KPIs from the change stream, attribution rules and the usage export', () => {
+  it("a buyer's message reaches the supervisor's dashboard as kpi.updated through the stream consumer; reads are isolated", async () => {
+    const supervisor = await connect('sup-kpi', 'supervisor', ['peach-glow']);
+    expect(await supervisor.request({ action: 'kpis.watch', shopId: 'peach-glow' })).toMatchObject({ type: 'ack', action: 'kpis.watch', shopId: 'peach-glow' });
+    expect(await supervisor.request({ action: 'kpis.watch', shopId: 'henggong-appliances' })).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+
+    const kpiBuyer = await connect('buyer-kpi', 'buyer');
+    const sentAt = Date.now();
+    expect(await kpiBuyer.request({ action: 'sendMessage', shopId: 'peach-glow', clientMessageId: 'k1', text: '有没有适合油皮的？' })).toMatchObject({ type: 'ack', seq: 1 });
+    const updated = await supervisor.next((frame) => frame.type === 'kpi.updated' && frame.shopId === 'peach-glow' && Date.parse(String(frame.updatedAt)) >= sentAt, 20_000);
+    expect(updated.day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    const day = String(updated.day);
+    const supervisorToken = await sign('sup-kpi', 'supervisor', ['peach-glow']);
+    const read = await call('GET', `/v1/shops/peach-glow/kpis?from=${day}&to=${day}&granularity=hour`, { token: supervisorToken });
+    expect(read).toMatchObject({ status: 200, body: { shopId: 'peach-glow', granularity: 'hour' } });
+    expect(read.body?.total.counters.buyerMessages).toBeGreaterThanOrEqual(1);
+    expect(read.body?.total.counters.conversations).toBeGreaterThanOrEqual(1);
+
+    // Isolation: another shop's supervisor, a colleague's figures, another tenant.
+    expect(await call('GET', `/v1/shops/henggong-appliances/kpis?from=${day}&to=${day}`, { token: supervisorToken })).toMatchObject({ status: 404 });
+    const xiaomei = await sign('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
+    expect(await call('GET', `/v1/shops/peach-glow/kpis?from=${day}&to=${day}`, { token: xiaomei })).toMatchObject({ status: 200, body: { agentId: 'xiaomei' } });
+    expect(await call('GET', `/v1/shops/peach-glow/kpis?from=${day}&to=${day}&agentId=lili`, { token: xiaomei })).toMatchObject({ status: 404 });
+    const foreign = await stack.issuer.sign({ userId: 'sup-kpi', tenantId: 'demo-firm-b', role: 'supervisor', shopIds: ['peach-glow'] });
+    expect(await call('GET', `/v1/shops/peach-glow/kpis?from=${day}&to=${day}`, { token: foreign })).toMatchObject({ status: 404 });
+    // Bad input: 400 with the field.
+    expect(await call('GET', `/v1/shops/peach-glow/kpis?from=2026-11-12&to=2026-11-11`, { token: supervisorToken })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'query.from' }] } } });
+    expect(await call('GET', `/v1/shops/peach-glow/kpis?from=${day}&to=${day}&granularity=week`, { token: supervisorToken })).toMatchObject({ status: 400, body: { error: { details: [{ field: 'query.granularity' }] } } });
+  }, 60_000);
+
+  it('sets a shop\'s attribution rule (2-15 days) and exports usage as JSON and CSV', async () => {
+    const admin = await sign('admin-contract', 'admin');
+    expect(await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: admin })).toMatchObject({ status: 200, body: { source: 'default' } });
+    expect(await call('PUT', '/v1/shops/peach-glow/attribution-rule', { token: admin, body: { mode: 'order-first', inquiryWindowDays: 16 } })).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'body.inquiryWindowDays' }] } },
+    });
+    expect(await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: admin })).toMatchObject({ status: 200, body: { source: 'default' } });
+    expect(await call('PUT', '/v1/shops/peach-glow/attribution-rule', { token: admin, body: { mode: 'order-first', inquiryWindowDays: 7 } })).toMatchObject({
+      status: 200,
+      body: { mode: 'order-first', inquiryWindowDays: 7, version: 1 },
+    });
+    expect(await call('PUT', '/v1/shops/no-such-shop/attribution-rule', { token: admin, body: { mode: 'payment', inquiryWindowDays: 3 } })).toMatchObject({ status: 404 });
+    const supervisorToken = await sign('sup-kpi', 'supervisor', ['henggong-appliances']);
+    expect(await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: supervisorToken })).toMatchObject({ status: 404 });
+
+    const today = new Date().toISOString().slice(0, 10);
+    const usage = await call('GET', `/v1/usage?from=${today}&to=${today}&format=json`, { token: admin });
+    expect(usage).toMatchObject({ status: 200, body: { from: today } });
+    const lines = usage.body?.lines as { costUsdCents: number }[];
+    expect(lines.reduce((sum, line) => sum + line.costUsdCents, 0)).toBe(usage.body?.totalCostUsdCents);
+    expect(await call('GET', `/v1/usage?from=${today}&to=${today}`, { token: supervisorToken })).toMatchObject({ status: 403 });
+    const csv = await fetch(`${stack.httpUrl}/v1/usage?from=${today}&to=${today}&format=csv`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).split('\r\n')[0]).toBe('\ufeffday,shopId,conversations,messagesIn,messagesOut,robotAnswers,outreachSent,cases,agentMinutes,costUsdCents');
+  }, 60_000);
+});
+
 describe('outreach: every route, and the demo (a signed order produces a callback task for a demo agent)', () => {
   it("a Shopify order signed in the simulator becomes 小雨's delivery callback, with its order card, through the sweep schedule", async () => {
     const shopId = 'old-time-apparel';

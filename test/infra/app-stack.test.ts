@@ -67,12 +67,12 @@ function aliasOf(template: Template, name: string): [string, CfnResource] {
  * Asserts that `arn` in the app template is the data stack's schedule dead-letter queue: an import of the
  * export whose value is that very queue's ARN (not merely some ARN).
  */
-function expectScheduleDeadLetterQueue(c: Case, arn: unknown): void {
+function expectScheduleDeadLetterQueue(c: Case, arn: unknown, queue = c.data.scheduleDeadLetterQueue): void {
   const importName = (arn as { 'Fn::ImportValue'?: unknown } | undefined)?.['Fn::ImportValue'];
   expect(importName, 'an import from the data stack').toEqual(expect.any(String));
   const outputs = Object.values((c.dataTemplate.toJSON().Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: string } }>);
   const exported = outputs.find((output) => output.Export?.Name === importName);
-  const queueId = c.data.getLogicalId(c.data.scheduleDeadLetterQueue.node.defaultChild as CfnElement);
+  const queueId = c.data.getLogicalId(queue.node.defaultChild as CfnElement);
   expect(exported?.Value, `export ${String(importName)}`).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
 }
 
@@ -161,7 +161,10 @@ describe('the template matches the manifest', () => {
 describe('queue consumers', () => {
   it.each(eachCase)('%s: every event source mapping caps concurrency and reports batch item failures', (name) => {
     const { template, manifest, region } = cases[name];
-    const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties!);
+    // Queue mappings only: stream consumers' mappings are checked below (they have no MaximumConcurrency).
+    const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping')
+      .map(([, mapping]) => mapping.Properties!)
+      .filter((mapping) => mapping.StartingPosition === undefined);
     expect(mappings).toHaveLength(manifest.queueConsumers.length);
     for (const mapping of mappings) {
       expect(mapping.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
@@ -193,6 +196,46 @@ describe('queue consumers', () => {
     expect(activeCapacity(real.region).reserveConsumerConcurrency).toBe(false);
     for (const spec of real.manifest.queueConsumers) {
       expect(functionOf(real.template, spec.name)[1].Properties!.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+});
+
+describe('stream consumers', () => {
+  it('real: each reads the table stream, filtered to its entities, bisecting, retrying, then to the stream-failure queue', () => {
+    const { template, manifest, data } = cases.real;
+    const specs = manifest.streamConsumers ?? [];
+    expect(data.streamFailureQueue).toBeDefined();
+    expect(specs.length).toBeGreaterThan(0);
+    const streamMappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping')
+      .map(([, mapping]) => mapping.Properties!)
+      .filter((mapping) => mapping.StartingPosition !== undefined);
+    expect(streamMappings).toHaveLength(specs.length);
+    for (const spec of specs) {
+      const [aliasId] = aliasOf(template, spec.name);
+      const mapping = streamMappings.find((candidate) => JSON.stringify(candidate.FunctionName).includes(`{"Ref":"${aliasId}"}`));
+      expect(mapping, spec.name).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: spec.batchSize,
+        BisectBatchOnFunctionError: spec.bisectBatchOnError,
+        MaximumRetryAttempts: spec.retryAttempts,
+        MaximumRecordAgeInSeconds: spec.maxRecordAgeSeconds,
+        ParallelizationFactor: spec.parallelizationFactor,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(JSON.stringify(mapping!.EventSourceArn)).toContain('StreamArn');
+      expectScheduleDeadLetterQueue(cases.real, mapping!.DestinationConfig.OnFailure.Destination, data.streamFailureQueue);
+      const pattern = JSON.parse(mapping!.FilterCriteria.Filters[0].Pattern);
+      expect(pattern.dynamodb.NewImage.entity.S.sort()).toEqual([...spec.entities].sort());
+    }
+  });
+
+  it('real: only stream consumers may read the stream', () => {
+    const { template, manifest } = cases.real;
+    const streamActions = ['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream', 'dynamodb:ListStreams'];
+    const consumers = new Set((manifest.streamConsumers ?? []).map((spec) => spec.name));
+    for (const spec of functionsOf(manifest)) {
+      const granted = actionsOf(template, spec.name).filter((action) => streamActions.includes(action));
+      expect(granted.sort(), spec.name).toEqual(consumers.has(spec.name) ? [...streamActions].sort() : []);
     }
   });
 });

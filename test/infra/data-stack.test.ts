@@ -134,8 +134,8 @@ describe('the queues', () => {
     const depthAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     const ageAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage');
 
-    // One DLQ per manifest queue, plus the schedule DLQ.
-    expect(depthAlarms).toHaveLength(manifest.queues.length + 1);
+    // One DLQ per manifest queue, plus the schedule DLQ, plus the stream-failure queue when there are stream consumers.
+    expect(depthAlarms).toHaveLength(manifest.queues.length + 1 + ((manifest.streamConsumers ?? []).length > 0 ? 1 : 0));
     expect(ageAlarms).toHaveLength(manifest.queues.length);
     for (const alarm of depthAlarms) {
       expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
@@ -188,6 +188,8 @@ describe('stateful logical IDs', () => {
       'RoutingDeadLetterQueue3FACCF8A',
       'RoutingQueueB42B88AA',
       'ScheduleDeadLetterQueue0D6B48D2',
+      // issue 9: the on-failure destination of the table-stream consumers (KPI aggregation)
+      'StreamFailureQueueC70B334E',
     ],
     // Removed while nothing published to it; the issue that adds its first publisher adds it back here.
     'AWS::Events::EventBus': [],

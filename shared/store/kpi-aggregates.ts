@@ -1,0 +1,325 @@
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DateTime } from 'luxon';
+import type { OrderFact, ReceptionFact } from '../kpi/attribute';
+import { attributionRuleSchema, nextRule, type AttributionRule, type AttributionRuleSettings } from '../kpi/attribution-rule';
+import { isCounterName, type Counters } from '../kpi/counters';
+import type { CountFact, KpiTarget } from '../kpi/facts';
+import { dynamo } from '../runtime/clients';
+import { env } from '../runtime/env';
+import { keys } from './keys';
+import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
+
+/**
+ * KPI aggregates (issue 9, docs/kpi-design.md §4): hour buckets of sums and counts per shop, agent and
+ * group in the shop's zone; the per-fact claims that make aggregation idempotent; the stored reception
+ * and order facts attribution is computed from; shops' attribution rules; dashboard watchers.
+ */
+
+const entities = {
+  bucket: 'KpiBucket',
+  claim: 'KpiFactClaim',
+  rule: 'AttributionRule',
+  reception: 'KpiReception',
+  order: 'KpiOrderFact',
+  watcher: 'KpiWatcher',
+  online: 'KpiOnlineSession',
+} as const;
+
+const daySeconds = 86_400;
+/**
+ * Claims of stream-record facts only need to outlive the stream's 24-hour retention (a replay from
+ * TRIM_HORIZON); claims keyed by business ids (an order's attribution, an inquirer of a day) must outlive
+ * any later change of the same order or day, so they are kept a year.
+ */
+const claimDays = (factId: string) => (/^(conv|round|case|robot)#/.test(factId) ? 7 : 400);
+
+export const ownerOf = (target: KpiTarget): string =>
+  target.kind === 'shop' ? 'SHOP' : target.kind === 'agent' ? `AGENT#${target.agentId}` : `GROUP#${target.groupId}`;
+
+/** The shop-local day and hour of an instant. */
+export function localHour(at: string, timeZone: string): { day: string; hour: string } {
+  const local = DateTime.fromISO(at, { zone: 'utc' }).setZone(timeZone);
+  return { day: local.toFormat('yyyy-MM-dd'), hour: local.toFormat('HH') };
+}
+
+interface BucketUpdate {
+  day: string;
+  hour: string;
+  owner: string;
+  counters: Counters;
+}
+
+/** A fact's updates merged per bucket (one Update per bucket in the transaction). */
+export function bucketUpdatesOf(fact: CountFact, timeZone: string): BucketUpdate[] {
+  const merged = new Map<string, BucketUpdate>();
+  for (const update of fact.updates) {
+    const { day, hour } = localHour(update.at, timeZone);
+    const owner = ownerOf(update.target);
+    const id = `${day}#${hour}#${owner}`;
+    const bucket = merged.get(id) ?? { day, hour, owner, counters: {} };
+    for (const [name, value] of Object.entries(update.counters)) {
+      if (value) bucket.counters[name as keyof Counters] = (bucket.counters[name as keyof Counters] ?? 0) + value;
+    }
+    merged.set(id, bucket);
+  }
+  return [...merged.values()].filter((bucket) => Object.keys(bucket.counters).length > 0);
+}
+
+/**
+ * Applies a fact once: one transaction of the fact's claim (attribute_not_exists) and an ADD to each
+ * bucket it touches. A redelivered or replayed fact finds its claim and changes nothing (false).
+ */
+export async function applyCountFact(fact: CountFact, timeZone: string, now: Date = new Date(), client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  const buckets = bucketUpdatesOf(fact, timeZone);
+  if (buckets.length === 0) return false;
+  const table = env().TABLE_NAME;
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const items = [
+    {
+      Put: {
+        TableName: table,
+        Item: {
+          ...keys.kpiFactClaim(fact.tenantId, fact.shopId, fact.factId),
+          [tableSchema.entityAttribute]: entities.claim,
+          appliedAt: now.toISOString(),
+          [tableSchema.timeToLiveAttribute]: nowSeconds + claimDays(fact.factId) * daySeconds,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    ...buckets.map((bucket) => {
+      const names: Record<string, string> = { '#entity': tableSchema.entityAttribute };
+      const values: Record<string, unknown> = { ':entity': entities.bucket, ':shop': fact.shopId, ':day': bucket.day, ':hour': bucket.hour, ':owner': bucket.owner };
+      const adds = Object.entries(bucket.counters).map(([name, value], index) => {
+        names[`#c${index}`] = name;
+        values[`:c${index}`] = value;
+        return `#c${index} :c${index}`;
+      });
+      if (fact.ruleVersion !== undefined) values[':version'] = fact.ruleVersion;
+      return {
+        Update: {
+          TableName: table,
+          Key: keys.kpiBucket(fact.tenantId, fact.shopId, bucket.day, bucket.hour, bucket.owner, fact.ruleVersion),
+          UpdateExpression: `SET #entity = :entity, shopId = :shop, #day = :day, #hour = :hour, #owner = :owner${fact.ruleVersion === undefined ? '' : ', ruleVersion = :version'} ADD ${adds.join(', ')}`,
+          ExpressionAttributeNames: { ...names, '#day': 'day', '#hour': 'hour', '#owner': 'owner' },
+          ExpressionAttributeValues: values,
+        },
+      };
+    }),
+  ];
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: items }));
+    return true;
+  } catch (error) {
+    if (isTransactionCanceled(error) && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+    throw error;
+  }
+}
+
+export interface StoredBucket {
+  day: string;
+  hour: string;
+  owner: string;
+  ruleVersion?: number;
+  counters: Counters;
+}
+
+/** One owner's buckets of a shop's local day (`SHOP`, `AGENT#<id>`, `GROUP#<id>`; all pages). */
+export async function listBucketsOfDay(tenantId: string, shopId: string, day: string, owner: string, client: DynamoDBDocumentClient = dynamo()): Promise<StoredBucket[]> {
+  const buckets: StoredBucket[] = [];
+  const { pk, skPrefix } = keys.kpiBucketsOfOwnerDay(tenantId, shopId, day, owner);
+  const pages = paginateQuery(
+    { client },
+    { TableName: env().TABLE_NAME, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix } },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      const counters: Counters = {};
+      for (const [name, value] of Object.entries(item)) if (isCounterName(name) && typeof value === 'number') counters[name] = value;
+      buckets.push({
+        day: String(item.day),
+        hour: String(item.hour),
+        owner: String(item.owner),
+        ...(typeof item.ruleVersion === 'number' ? { ruleVersion: item.ruleVersion } : {}),
+        counters,
+      });
+    }
+  }
+  return buckets;
+}
+
+// ---- attribution rules ----
+
+export async function getAttributionRule(tenantId: string, shopId: string, client: DynamoDBDocumentClient = dynamo()): Promise<AttributionRule | undefined> {
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.attributionRule(tenantId, shopId), ConsistentRead: true }));
+  return result.Item ? attributionRuleSchema.parse(result.Item) : undefined;
+}
+
+/**
+ * Stores a new rule version (the previous stays active until its recompute finishes). Conditional on
+ * the version read, so two changes at once cannot both take the same version.
+ */
+export async function putAttributionRule(
+  tenantId: string,
+  shopId: string,
+  settings: AttributionRuleSettings,
+  previous: AttributionRule | undefined,
+  meta: { updatedAt: string; updatedBy: string },
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<AttributionRule | undefined> {
+  const rule: AttributionRule = { ...nextRule(settings, previous), ...meta };
+  try {
+    await client.send(
+      new PutCommand({
+        TableName: env().TABLE_NAME,
+        Item: { ...keys.attributionRule(tenantId, shopId), [tableSchema.entityAttribute]: entities.rule, shopId, ...rule },
+        ...(previous ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': previous.version } } : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      }),
+    );
+    return rule;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Makes a recomputed version the one reads use, unless a newer change superseded it meanwhile. */
+export async function activateRuleVersion(tenantId: string, shopId: string, version: number, at: string, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.attributionRule(tenantId, shopId),
+        UpdateExpression: 'SET activeVersion = :v, recomputedAt = :at REMOVE active',
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': version, ':at': at },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
+// ---- stored facts attribution reads ----
+
+/** A reception, keyed by when, where and who: a repeated put is the same item. */
+export async function putReception(tenantId: string, reception: ReceptionFact, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(
+    new PutCommand({
+      TableName: env().TABLE_NAME,
+      Item: {
+        ...keys.kpiReception(tenantId, reception.shopId, reception.buyerId, reception.at, reception.conversationId, reception.agentId),
+        [tableSchema.entityAttribute]: entities.reception,
+        ...reception,
+      },
+    }),
+  );
+}
+
+/** A buyer's receptions at a shop between two instants (inclusive), oldest first. */
+export async function listReceptionsOfBuyer(
+  tenantId: string,
+  shopId: string,
+  buyerId: string,
+  from: string,
+  to: string,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<ReceptionFact[]> {
+  const receptions: ReceptionFact[] = [];
+  const pages = paginateQuery(
+    { client },
+    {
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.kpiReceptionsOfBuyer(tenantId, shopId, buyerId).pk, ':from': from, ':to': `${to}~` },
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      receptions.push({
+        shopId: String(item.shopId),
+        conversationId: String(item.conversationId),
+        agentId: String(item.agentId),
+        buyerId: String(item.buyerId),
+        at: String(item.at),
+        stage: item.stage as ReceptionFact['stage'],
+        ...(item.groupId ? { groupId: String(item.groupId) } : {}),
+      });
+    }
+  }
+  return receptions;
+}
+
+export const orderMonthOf = (order: Pick<OrderFact, 'placedAt' | 'paidAt'>): string => (order.placedAt ?? order.paidAt ?? '').slice(0, 7);
+
+export async function putOrderFact(tenantId: string, order: OrderFact, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(
+    new PutCommand({
+      TableName: env().TABLE_NAME,
+      Item: { ...keys.kpiOrderFact(tenantId, order.shopId, orderMonthOf(order), order.platform, order.orderId), [tableSchema.entityAttribute]: entities.order, ...order },
+    }),
+  );
+}
+
+export async function listOrderFactsOfMonth(tenantId: string, shopId: string, month: string, client: DynamoDBDocumentClient = dynamo()): Promise<OrderFact[]> {
+  const orders: OrderFact[] = [];
+  const pages = paginateQuery({ client }, { TableName: env().TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.kpiOrderFactsOfMonth(tenantId, shopId, month).pk } });
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      orders.push({
+        shopId: String(item.shopId),
+        platform: String(item.platform),
+        orderId: String(item.orderId),
+        buyerId: String(item.buyerId),
+        ...(item.placedAt ? { placedAt: String(item.placedAt) } : {}),
+        ...(item.paidAt ? { paidAt: String(item.paidAt) } : {}),
+        amount: Number(item.amount),
+      });
+    }
+  }
+  return orders;
+}
+
+// ---- watchers and online sessions ----
+
+export async function putKpiWatcher(tenantId: string, shopId: string, userId: string, untilSeconds: number, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(
+    new PutCommand({
+      TableName: env().TABLE_NAME,
+      Item: { ...keys.kpiWatcher(tenantId, shopId, userId), [tableSchema.entityAttribute]: entities.watcher, userId, [tableSchema.timeToLiveAttribute]: untilSeconds },
+    }),
+  );
+}
+
+/** Users watching a shop's KPIs now (TTL deletion lags, so expired ones are dropped here). */
+export async function listKpiWatchers(tenantId: string, shopId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<string[]> {
+  const users: string[] = [];
+  const pages = paginateQuery({ client }, { TableName: env().TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.kpiWatchersOfShop(tenantId, shopId).pk } });
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) if (Number(item[tableSchema.timeToLiveAttribute]) * 1000 > now.getTime()) users.push(String(item.userId));
+  }
+  return users;
+}
+
+export async function putOnlineSession(tenantId: string, agentId: string, since: string, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(new PutCommand({ TableName: env().TABLE_NAME, Item: { ...keys.kpiOnlineSession(tenantId, agentId), [tableSchema.entityAttribute]: entities.online, since } }));
+}
+
+export async function getOnlineSession(tenantId: string, agentId: string, client: DynamoDBDocumentClient = dynamo()): Promise<string | undefined> {
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.kpiOnlineSession(tenantId, agentId), ConsistentRead: true }));
+  return result.Item ? String(result.Item.since) : undefined;
+}
+
+/** Ends a session only if it is the one counted (a newer session started meanwhile is kept). */
+export async function endOnlineSession(tenantId: string, agentId: string, since: string, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  try {
+    await client.send(
+      new DeleteCommand({ TableName: env().TABLE_NAME, Key: keys.kpiOnlineSession(tenantId, agentId), ConditionExpression: 'since = :since', ExpressionAttributeValues: { ':since': since } }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+}

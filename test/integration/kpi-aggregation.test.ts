@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { inject } from 'vitest';
+import { handler as aggregateKpis } from '../../functions/stream/aggregate-kpis';
+import { handler as putRuleHandler } from '../../functions/http/put-attribution-rule';
+import { handler as getRuleHandler } from '../../functions/http/get-attribution-rule';
+import { handler as getKpisHandler } from '../../functions/http/get-shop-kpis';
+import { startStreamPoller, type StreamPoller } from '../../infra/local/stream-poller';
+import type { Identity } from '../../shared/auth/identity';
+import { sendMessage } from '../../shared/conversations/send-message';
+import { setAttributionRule } from '../../shared/kpi/manage-attribution-rule';
+import { watchShopKpis } from '../../shared/kpi/watch-kpis';
+import { localHour } from '../../shared/store/kpi-aggregates';
+import { streamConsumers } from '../../shared/manifest';
+import { dynamo } from '../../shared/runtime/clients';
+import { env, resetEnvForTests } from '../../shared/runtime/env';
+import { saveConnection } from '../../shared/store/connections';
+import { keys } from '../../shared/store/keys';
+import { FakeConnections } from '../support/fake-connections';
+import { httpEvent, lambdaContext } from '../support/events';
+import { assign, seedShop, uniqueTenant, who } from './messaging-fixtures';
+
+/**
+ * KPI aggregation on the real stream path (issue 9): DynamoDB Local's change stream read by the local
+ * stack's stream poller, the real handler invoked with the DynamoDBStreamEvent Lambda would send, KPI
+ * frames posted to a stand-in for @connections. Only this file's tenant's records reach the handler, so
+ * the other files sharing DynamoDB Local are not aggregated.
+ */
+const tenant = uniqueTenant('kpi');
+const otherTenant = uniqueTenant('kpi-other');
+const shop = 'shop-kpi';
+const otherShop = 'shop-kpi-2';
+const admin = who(tenant, 'admin', 'admin-k');
+const agent = who(tenant, 'agent', 'agent-k', [shop]);
+const colleague = who(tenant, 'agent', 'agent-k2', [shop]);
+const supervisor = who(tenant, 'supervisor', 'sup-k', [shop]);
+const otherShopSupervisor = who(tenant, 'supervisor', 'sup-k2', [otherShop]);
+const foreignSupervisor = who(otherTenant, 'supervisor', 'sup-k', [shop]);
+const buyer = who(tenant, 'buyer', 'buyer-zhou');
+
+type Response = { statusCode: number; body: string };
+const json = (response: Response) => JSON.parse(response.body);
+const getKpis = async (user: Identity, query: Record<string, string>, shopId = shop) =>
+  (await getKpisHandler(httpEvent({ method: 'GET', path: `/v1/shops/${shopId}/kpis`, identity: user, pathParameters: { shopId }, query }), lambdaContext)) as Response;
+
+const dayMs = 86_400_000;
+/** Ten days ago at 10:00 in Shanghai: inside the recompute's three months whenever this runs. */
+const base = new Date(Math.floor((Date.now() - 10 * dayMs) / dayMs) * dayMs + 2 * 3600_000);
+const at = (offsetMs: number) => new Date(base.getTime() + offsetMs);
+const localDay = (date: Date) => localHour(date.toISOString(), 'Asia/Shanghai').day;
+const range = { from: localDay(at(-dayMs)), to: localDay(at(6 * dayMs)) };
+
+const delivered: DynamoDBStreamEvent[] = [];
+let poller: StreamPoller;
+const fake = new FakeConnections();
+
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 25_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+const shopTotal = async () => json(await getKpis(supervisor, { ...range })).total;
+
+describe('KPIs from the change stream (DynamoDB Local stream, the local stream poller)', () => {
+  beforeAll(async () => {
+    await fake.start();
+    process.env.WS_MANAGEMENT_ENDPOINT = fake.endpoint;
+    resetEnvForTests();
+    await seedShop(tenant, shop);
+    await seedShop(tenant, otherShop);
+    await seedShop(otherTenant, shop);
+    await saveConnection(supervisor, 'sup-tab');
+    const consumer = streamConsumers.find((spec) => spec.name === 'AggregateKpis')!;
+    poller = await startStreamPoller({
+      consumer,
+      tableName: env().TABLE_NAME,
+      dynamoEndpoint: inject('engines').dynamoEndpoint,
+      idlePollMs: 100,
+      log: { info: () => undefined, warn: (...args: unknown[]) => console.error(...args), error: (...args: unknown[]) => console.error(...args) } as never,
+      invoke: async (_spec, event) => {
+        const records = (event as DynamoDBStreamEvent).Records.filter((record) => record.dynamodb?.Keys?.pk?.S?.startsWith(`T#${tenant}#`));
+        if (records.length === 0) return { batchItemFailures: [] };
+        delivered.push({ Records: records });
+        return aggregateKpis({ Records: records }, lambdaContext);
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await poller?.stop();
+    await fake.stop();
+  });
+
+  it("turns a question and its answer into first response, inquiry and reply/question figures, and pushes kpi.updated to the shop's watcher", async () => {
+    await watchShopKpis(supervisor, shop);
+    const question = await sendMessage(buyer, { action: 'sendMessage', shopId: shop, clientMessageId: `q-${randomUUID().slice(0, 8)}`, text: '这款面霜适合干皮吗？' }, at(0));
+    await assign(tenant, question.conversationId, agent.userId, at(1000));
+    await sendMessage(agent, { action: 'sendMessage', conversationId: question.conversationId, clientMessageId: `a-${randomUUID().slice(0, 8)}`, text: '亲，适合的哦' }, at(30_000));
+
+    const total = await eventually(shopTotal, (t) => t.counters.firstReplies === 1 && t.counters.inquiries === 1);
+    expect(total.counters).toMatchObject({ buyerMessages: 1, agentMessages: 1, firstReplies: 1, firstReplyMsTotal: 30_000, replies: 1, replyMsTotal: 30_000, inquiries: 1, conversations: 1 });
+    expect(total.figures).toMatchObject({ firstResponseSeconds: 30, averageResponseSeconds: 30, replyQuestionRatio: 1, inquiries: 1, conversionRate: 0 });
+
+    const own = json(await getKpis(agent, { ...range, granularity: 'hour' }));
+    expect(own).toMatchObject({ agentId: agent.userId, total: { figures: { firstResponseSeconds: 30, inquiries: 1 } } });
+    expect(own.periods).toEqual([expect.objectContaining({ period: `${localDay(at(0))}T10` })]);
+
+    const frames = await eventually(async () => fake.received('sup-tab'), (received) => received.some((frame) => frame.type === 'kpi.updated'));
+    expect(frames).toContainEqual(expect.objectContaining({ type: 'kpi.updated', shopId: shop }));
+  });
+
+  it('counts a redelivered or replayed stream record once', async () => {
+    const before = await shopTotal();
+    const withHead = delivered.filter((event) => event.Records.some((record) => record.dynamodb?.NewImage?.entity?.S === 'Conversation'));
+    expect(withHead.length).toBeGreaterThan(0);
+    for (const event of withHead) {
+      expect(await aggregateKpis(event, lambdaContext)).toEqual({ batchItemFailures: [] });
+      expect(await aggregateKpis(event, lambdaContext)).toEqual({ batchItemFailures: [] });
+    }
+    expect((await shopTotal()).counters).toEqual(before.counters);
+  });
+
+  it("recomputes the attributed figures from the stored facts when the shop changes its rule", async () => {
+    // Placed a day after the reception, paid three days later: outside a 3-day window back from payment.
+    const placedAt = at(dayMs).toISOString();
+    const paidAt = at(4 * dayMs).toISOString();
+    await dynamo().send(
+      new PutCommand({
+        TableName: env().TABLE_NAME,
+        Item: {
+          ...keys.order(tenant, shop, 'taobao', 'o-kpi-1'),
+          entity: 'Order',
+          rev: 1,
+          state: {
+            tenantId: tenant,
+            shopId: shop,
+            platform: 'taobao',
+            orderId: 'o-kpi-1',
+            buyer: { value: { buyerId: buyer.userId }, version: 1, rank: 0, messageId: 'm1', occurredAt: placedAt },
+            total: { value: { minor: 29_900, currency: 'CNY' }, version: 1, rank: 0, messageId: 'm1', occurredAt: placedAt },
+            createdAt: { value: placedAt, version: 1, rank: 0, messageId: 'm1', occurredAt: placedAt },
+            paidAt: { value: paidAt, version: 2, rank: 1, messageId: 'm2', occurredAt: paidAt },
+            statusHistory: [],
+            refunds: {},
+            parcels: {},
+            ratedBy: [],
+            seenMessageIds: ['m1', 'm2'],
+          },
+        },
+      }),
+    );
+    // The default rule (payment, 3 days): a silent sale; nobody converted.
+    const silent = await eventually(shopTotal, (t) => t.counters.silentOrders === 1);
+    expect(silent.counters).toMatchObject({ silentOrders: 1, silentSalesAmount: 29_900 });
+    expect(silent.counters.convertedInquirers).toBeUndefined();
+    expect(silent.figures.conversionRate).toBe(0);
+
+    // Credit on placement: the reception a day before the order now wins it.
+    await setAttributionRule(admin, shop, { mode: 'order-placed', inquiryWindowDays: 3 });
+    const rule = await eventually(
+      async () => json((await getRuleHandler(httpEvent({ method: 'GET', path: `/v1/shops/${shop}/attribution-rule`, identity: admin, pathParameters: { shopId: shop } }), lambdaContext)) as Response),
+      (view) => view.recomputing === false,
+    );
+    expect(rule).toMatchObject({ mode: 'order-placed', version: 1, activeVersion: 1, recomputing: false });
+    const credited = await shopTotal();
+    expect(credited.counters).toMatchObject({ convertedInquirers: 1, creditedOrders: 1, salesAmount: 29_900 });
+    expect(credited.counters.silentOrders).toBeUndefined();
+    expect(credited.figures).toMatchObject({ conversionRate: 1, averageOrderValue: 29_900, salesAmount: 29_900 });
+    // Ten days ago + a 3-day window: final.
+    expect(credited.conversion).toBe('final');
+    const agentView = json(await getKpis(agent, { ...range }));
+    expect(agentView.total.figures).toMatchObject({ conversionRate: 1, salesAmount: 29_900 });
+  }, 60_000);
+
+  it('refuses a window outside 2-15 days, from after to and an unknown granularity with the field, storing nothing', async () => {
+    const bad = (await putRuleHandler(
+      httpEvent({ method: 'PUT', path: `/v1/shops/${otherShop}/attribution-rule`, identity: admin, pathParameters: { shopId: otherShop }, body: { mode: 'payment', inquiryWindowDays: 1 } }),
+      lambdaContext,
+    )) as Response;
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad).error.details).toEqual([expect.objectContaining({ field: 'body.inquiryWindowDays' })]);
+    const rule = (await getRuleHandler(httpEvent({ method: 'GET', path: `/v1/shops/${otherShop}/attribution-rule`, identity: admin, pathParameters: { shopId: otherShop } }), lambdaContext)) as Response;
+    expect(json(rule)).toMatchObject({ source: 'default', version: 0 });
+
+    const backwards = await getKpis(supervisor, { from: range.to, to: range.from });
+    expect(backwards.statusCode).toBe(400);
+    expect(json(backwards).error.details).toEqual([expect.objectContaining({ field: 'query.from' })]);
+    const weekly = await getKpis(supervisor, { ...range, granularity: 'week' });
+    expect(weekly.statusCode).toBe(400);
+    expect(json(weekly).error.details).toEqual([expect.objectContaining({ field: 'query.granularity' })]);
+  });
+
+  it("never shows a shop's KPIs to another shop's supervisor, an agent's to a colleague, or anything across tenants", async () => {
+    expect((await getKpis(otherShopSupervisor, { ...range })).statusCode).toBe(404);
+    expect((await getKpis(colleague, { ...range, agentId: agent.userId })).statusCode).toBe(404);
+    expect(json(await getKpis(colleague, { ...range })).total.counters).toEqual({});
+    expect((await getKpis(foreignSupervisor, { ...range })).statusCode).toBe(200);
+    expect(json(await getKpis(foreignSupervisor, { ...range })).total.counters).toEqual({});
+    expect((await getKpis(foreignSupervisor, { ...range, agentId: agent.userId })).statusCode).toBe(200);
+    expect(json(await getKpis(foreignSupervisor, { ...range, agentId: agent.userId })).total.counters).toEqual({});
+    await expect(watchShopKpis(otherShopSupervisor, shop)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
