@@ -210,6 +210,19 @@ describe('web clients in a real browser', () => {
     await say(buyer, '#buyer-text', '主管能看到吗');
     await wall.locator('section.watched .bubble .text', { hasText: '主管能看到吗' }).waitFor({ timeout: 30_000 });
 
+    // The KPI strip: labelled figures of the shop's day; the buyer's messages count as an inquiry once the
+    // stream consumer applied them (read on open, then kpi.updated): wait for it, never read once.
+    await peach.locator('.kpi-strip dt', { hasText: '咨询人数' }).waitFor({ timeout: 30_000 });
+    await wall.waitForFunction(
+      () =>
+        [...document.querySelectorAll('section.board')].some(
+          (board) => board.textContent?.includes('桃气美妆') && Number(board.querySelector('[data-kpi="inquiries"]')?.getAttribute('data-value') || 0) >= 1,
+        ),
+      undefined,
+      { timeout: 30_000, polling: 250 },
+    );
+    await expect(peach.locator('[data-kpi="inquiries"]').textContent()).resolves.toMatch(/^\d+$/);
+
     await wall.fill('input[name="toAgentId"]', 'xiaomei');
     await wall.click('button:has-text("改派")');
     await agent.locator('.conversation-row', { hasText: 'buyer-taotao' }).waitFor({ timeout: 30_000 });

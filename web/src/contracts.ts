@@ -50,3 +50,5 @@ export type { Money } from '../../shared/orders/envelope';
 export type { CaseHead } from '../../shared/store/cases';
 export type { CaseOutcome, CaseState } from '../../shared/after-sales/case';
 export type { CasePageView as CasePage, CaseOpenedFrame, CaseUpdatedFrame, CaseWarningFrame } from '../../shared/after-sales/case-frames';
+export type { KpiReport, KpisWatchAckFrame, KpiUpdatedFrame } from '../../shared/kpi/frames';
+export type { KpiFigures, KpiName } from '../../shared/kpi/figures';

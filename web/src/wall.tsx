@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Connection, type ConnectionState, type ServerFrame } from './connection';
-import type { Message, MessageFrame, OwnershipAckFrame, ShopBoard, WatchAckFrame } from './contracts';
-import { stageLabel, t } from './i18n';
+import type { KpiReport, KpisWatchAckFrame, KpiUpdatedFrame, Message, MessageFrame, OwnershipAckFrame, ShopBoard, WatchAckFrame } from './contracts';
+import { stageLabel, t, type TextKey } from './i18n';
+import { applyKpiFrame, formatKpi, kpiPath, renewDelayMs, todayFromReport, wallKpiNames, type ShopDayKpis } from './kpi-model';
 import { ConnectionBadge, MessageBubble, ShopBadge, formatWait } from './parts';
 import type { Api, AppConfig, Session } from './session';
 
@@ -15,24 +16,51 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
   const [error, setError] = useState<string | undefined>();
   const [state, setState] = useState<ConnectionState>('connecting');
   const [watched, setWatched] = useState<Record<string, Message[]>>({});
-  const [connection] = useState(
-    () =>
-      new Connection({
-        ticket: api.ticket,
-        wsUrl: props.config.wsUrl,
-        onOpen: async () => undefined,
-        onFrame: (frame: ServerFrame) => {
-          if (frame.type !== 'message') return;
+  const [kpis, setKpis] = useState<Record<string, ShopDayKpis>>({});
+  const [renewals] = useState(() => new Map<string, ReturnType<typeof setTimeout>>());
+  const [connection] = useState(() => {
+    // Read each shop's today by GET (on open and after every reconnect: frames missed while away are not replayed).
+    const loadKpis = (shopId: string) =>
+      api
+        .get<KpiReport>(kpiPath(shopId))
+        .then((report) => setKpis((all) => ({ ...all, [shopId]: todayFromReport(report) })))
+        .catch(() => undefined);
+    // Subscribe to a shop's kpi.updated, and renew before `watchingUntil`. Never fails the catch-up.
+    const watchKpis = (connection: Connection, shopId: string): Promise<void> =>
+      connection
+        .request<KpisWatchAckFrame>({ action: 'kpis.watch', shopId })
+        .then((ack) => {
+          clearTimeout(renewals.get(shopId));
+          renewals.set(shopId, setTimeout(() => void watchKpis(connection, shopId), renewDelayMs(ack.watchingUntil)));
+        })
+        .catch(() => undefined);
+    return new Connection({
+      ticket: api.ticket,
+      wsUrl: props.config.wsUrl,
+      onOpen: async (connection) => {
+        await Promise.all(session.me.shopIds.map((shopId) => watchKpis(connection, shopId).then(() => loadKpis(shopId))));
+      },
+      onFrame: (frame: ServerFrame) => {
+        if (frame.type === 'kpi.updated') {
+          const update = frame as unknown as KpiUpdatedFrame;
+          setKpis((all) => ({ ...all, [update.shopId]: applyKpiFrame(all[update.shopId], update) }));
+          return;
+        }
+        if (frame.type !== 'message') return;
           const { conversationId, message } = frame as unknown as MessageFrame;
           setWatched((all) => (all[conversationId] && !all[conversationId]!.some((m) => m.seq === message.seq) ? { ...all, [conversationId]: [...all[conversationId]!, message] } : all));
-        },
-        onState: setState,
-      }),
-  );
+      },
+      onState: setState,
+    });
+  });
   useEffect(() => {
     connection.start();
-    return () => connection.stop();
-  }, [connection]);
+    return () => {
+      connection.stop();
+      for (const timer of renewals.values()) clearTimeout(timer);
+      renewals.clear();
+    };
+  }, [connection, renewals]);
 
   useEffect(() => {
     let stopped = false;
@@ -116,6 +144,7 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
             <h2>
               <ShopBadge shopId={board.shopId} name={board.name} />
             </h2>
+            <KpiStrip kpis={kpis[board.shopId]} />
             <table>
               <caption class="visually-hidden">{t('waitingLine')}</caption>
               <thead>
@@ -168,5 +197,30 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
         </section>
       ))}
     </div>
+  );
+}
+
+/** One shop's figures of its local today; each figure labelled (a `<dl>`), absent ones "—" with a spoken "no data yet". */
+function KpiStrip(props: { kpis: ShopDayKpis | undefined }) {
+  const figures = props.kpis?.figures ?? {};
+  return (
+    <section class="kpi-strip" aria-label={t('kpiToday')} data-day={props.kpis?.day}>
+      <h3 class="visually-hidden">
+        {t('kpiToday')} {props.kpis?.day ?? ''}
+      </h3>
+      <dl>
+        {wallKpiNames.map((name) => {
+          const value = figures[name];
+          return (
+            <div key={name} class="kpi">
+              <dt>{t(`kpi_${name}` as TextKey)}</dt>
+              <dd data-kpi={name} data-value={value ?? ''} aria-label={value === undefined ? t('kpiNone') : undefined}>
+                {formatKpi(name, value)}
+              </dd>
+            </div>
+          );
+        })}
+      </dl>
+    </section>
   );
 }
