@@ -10,13 +10,14 @@
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { cpus, loadavg } from 'node:os';
-import { localCredentials, localRegion, startEngines } from '../infra/local/engines';
+import { startEngines } from '../infra/local/engines';
 import type { AfterSalesCase } from '../shared/after-sales/case';
 import { sweepCaseDeadlines, sweepDependencies } from '../shared/after-sales/sweep-case-deadlines';
 import { dynamo } from '../shared/runtime/clients';
-import { env, resetEnvForTests } from '../shared/runtime/env';
+import { env } from '../shared/runtime/env';
 import { caseDueItem, caseHeadItem } from '../shared/store/cases';
 import { awsPrices } from './aws-prices';
+import { pointAtEngines, units } from './engines';
 import type { Meters } from './meters';
 
 export interface CaseSweepOptions {
@@ -128,31 +129,6 @@ function fit(xs: number[], ys: number[]): { fixed: number; perCase: number } {
   const sxx = xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
   const perCase = sxx === 0 ? 0 : sxy / sxx;
   return { fixed: Number((my - perCase * mx).toFixed(2)), perCase: Number(perCase.toFixed(3)) };
-}
-
-/** Billed read and write units and calls of everything metered since the last reset (also bench/onboarding-import.ts). */
-export function units(meters: Meters) {
-  let read = 0;
-  let write = 0;
-  let calls = 0;
-  for (const operations of Object.values(meters.snapshot().dynamo)) {
-    for (const stats of Object.values(operations)) {
-      read += stats.billedReadUnits;
-      write += stats.billedWriteUnits;
-      calls += stats.calls;
-    }
-  }
-  return { read, write, calls };
-}
-
-/** Points this process's shared clients at engines of its own (no local stack). */
-export function pointAtEngines(engines: { dynamoEndpoint: string; tableName: string }): void {
-  process.env.AWS_REGION = localRegion;
-  process.env.AWS_ACCESS_KEY_ID = localCredentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = localCredentials.secretAccessKey;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = engines.dynamoEndpoint;
-  process.env.TABLE_NAME = engines.tableName;
-  resetEnvForTests();
 }
 
 export async function runCaseSweep(meters: Meters, options: CaseSweepOptions = defaultCaseSweepOptions): Promise<CaseSweepResult> {

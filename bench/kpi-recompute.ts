@@ -7,13 +7,14 @@
  */
 import { parseArgs } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { localCredentials, localRegion, startEngines } from '../infra/local/engines';
+import { startEngines } from '../infra/local/engines';
 import { recomputeAttribution } from '../shared/kpi/aggregate-changes';
 import { dynamo } from '../shared/runtime/clients';
-import { env, resetEnvForTests } from '../shared/runtime/env';
+import { env } from '../shared/runtime/env';
 import { batchWriteAll, putRequest } from '../shared/store/batch-write';
 import { keys } from '../shared/store/keys';
 import { orderMonthOf } from '../shared/store/kpi-aggregates';
+import { pointAtEngines } from './engines';
 import { Meters } from './meters';
 
 const { values } = parseArgs({ options: { orders: { type: 'string', default: '30000' }, buyers: { type: 'string', default: '20000' } } });
@@ -25,13 +26,8 @@ const shop = 'busy-shop';
 async function main() {
   const engines = await startEngines({ restart: false });
   try {
-    process.env.AWS_REGION = localRegion;
-    process.env.AWS_ACCESS_KEY_ID = localCredentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = localCredentials.secretAccessKey;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = engines.dynamoEndpoint;
-    process.env.TABLE_NAME = engines.tableName;
     process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-    resetEnvForTests();
+    pointAtEngines(engines);
     const now = new Date();
     const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
     const span = Math.max(86_400_000, now.getTime() - monthStart - 3_600_000);

@@ -19,7 +19,7 @@ import { putShop } from '../shared/routing/manage-shops';
 import { dynamo } from '../shared/runtime/clients';
 import { createTenant } from '../shared/tenants/manage-tenants';
 import { awsPrices } from './aws-prices';
-import { pointAtEngines, units } from './case-sweep';
+import { pointAtEngines, units } from './engines';
 import type { Meters } from './meters';
 
 export interface OnboardingImportOptions {

@@ -18,8 +18,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { cpus, loadavg } from 'node:os';
-import { localCredentials, localRegion, startEngines } from '../infra/local/engines';
-import { queueUrlVariable } from '../shared/queue-settings';
+import { startEngines } from '../infra/local/engines';
 import { fireDependencies, fireTask, forgetCachedSettings, platformSendPerSecond, type FireOutcome } from '../shared/outreach/fire-task';
 import { outreachJobSchema, type FireJob } from '../shared/outreach/jobs';
 import type { OutreachGateway, OutreachMessage } from '../shared/outreach/outreach-gateway';
@@ -27,9 +26,10 @@ import { outreachSettingsBody } from '../shared/outreach/settings';
 import { minuteOf, type OutreachTask } from '../shared/outreach/task';
 import { sweepOutreach } from '../shared/outreach/sweep-outreach';
 import { dynamo, sqs } from '../shared/runtime/clients';
-import { env, resetEnvForTests } from '../shared/runtime/env';
+import { env } from '../shared/runtime/env';
 import { dueEntryItem, getTasks, putOutreachSettings, taskItem } from '../shared/store/outreach';
 import { awsPrices } from './aws-prices';
+import { pointAtEngines, units } from './engines';
 import type { Meters } from './meters';
 import { distribution } from './stats';
 
@@ -106,31 +106,10 @@ async function seed(options: OutreachBenchOptions): Promise<void> {
   await Promise.all(Array.from({ length: 16 }, worker));
 }
 
-function units(meters: Meters) {
-  let read = 0;
-  let write = 0;
-  for (const operations of Object.values(meters.snapshot().dynamo)) {
-    for (const stats of Object.values(operations)) {
-      read += stats.billedReadUnits;
-      write += stats.billedWriteUnits;
-    }
-  }
-  let sqsRequests = 0;
-  for (const keys of Object.values(meters.snapshot().sqs)) for (const stats of Object.values(keys)) sqsRequests += stats.billedRequests;
-  return { read, write, sqsRequests };
-}
-
 export async function runOutreachBench(meters: Meters, options: OutreachBenchOptions = defaultOutreachBenchOptions): Promise<OutreachBenchResult> {
   const engines = await startEngines({ restart: false });
   try {
-    process.env.AWS_REGION = localRegion;
-    process.env.AWS_ACCESS_KEY_ID = localCredentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = localCredentials.secretAccessKey;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = engines.dynamoEndpoint;
-    process.env.AWS_ENDPOINT_URL_SQS = engines.sqsEndpoint;
-    process.env.TABLE_NAME = engines.tableName;
-    for (const [name, url] of Object.entries(engines.queueUrls)) if (url) process.env[queueUrlVariable({ name: name as never })] = url;
-    resetEnvForTests();
+    pointAtEngines(engines, { sqs: true });
     const queueUrl = env().OUTREACH_QUEUE_URL!;
 
     for (let shop = 0; shop < options.shops; shop++) {
