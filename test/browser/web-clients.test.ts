@@ -269,6 +269,29 @@ describe('web clients in a real browser', () => {
     await card.waitFor({ state: 'detached', timeout: 30_000 });
   }, 90_000);
 
+  it('the buyer widget shows the FAQ robot answering first, labelled as the assistant, with how to reach a person', async () => {
+    const supervisor = await stack.issuer.sign({ userId: 'supervisor-wang', tenantId: 'demo-firm', role: 'supervisor', shopIds: ['henggong-appliances'] });
+    const setRobot = (mode: 'always' | 'off') =>
+      fetch(`${stack.httpUrl}/v1/shops/henggong-appliances/robot-settings`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${supervisor}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ mode }),
+      });
+    expect((await setRobot('always')).status).toBe(200);
+    try {
+      const asking = await buyerAt('demo-firm/buyer-lin', 'henggong-appliances');
+      await say(asking, '#buyer-text', '你们发什么快递');
+      const answer = asking.locator('.messages .bubble[data-role="robot"]').first();
+      await answer.waitFor({ timeout: 30_000 });
+      await expect(answer.locator('.text').textContent()).resolves.toContain('中通');
+      await expect(answer.locator('.meta').textContent()).resolves.toContain('智能助手');
+      await asking.locator('[data-notice="robotJoined"]', { hasText: '转人工' }).waitFor({ timeout: 10_000 });
+      await screenshot(asking, 'buyer-robot');
+    } finally {
+      await setRobot('off');
+    }
+  }, 90_000);
+
   it('labels every control, switches to English, and signs an expired session out', async () => {
     const unlabeled = await agent.evaluate(() =>
       [...document.querySelectorAll('input, select, textarea, button')]

@@ -32,10 +32,22 @@ export function BuyerWidget(props: { model: BuyerModel; shopName: string }) {
       );
     }
   };
+  let robotShown = false;
   for (const message of messages) {
     flushNotices(message.seq - 1);
     const mine = message.senderRole === 'buyer';
-    rows.push(<MessageBubble key={message.seq} message={message} mine={mine} label={mine ? t('me') : (model.agentNames.get(message.senderId) ?? props.shopName)} />);
+    const robot = message.senderRole === 'robot';
+    // The robot's first answer says who is answering and how to reach a person.
+    if (robot && !robotShown) {
+      robotShown = true;
+      rows.push(
+        <p class="notice" role="status" key={`robot-${message.seq}`} data-notice="robotJoined">
+          {t('robotJoined')}
+        </p>,
+      );
+    }
+    const label = mine ? t('me') : robot ? t('robot') : (model.agentNames.get(message.senderId) ?? props.shopName);
+    rows.push(<MessageBubble key={message.seq} message={message} mine={mine} label={label} />);
   }
   flushNotices(Number.MAX_SAFE_INTEGER);
 

@@ -24,7 +24,7 @@ export function ConnectionBadge(props: { state: ConnectionState; connects?: numb
 export function MessageBubble(props: { message: Message; mine: boolean; label: string }) {
   const { message } = props;
   return (
-    <div class={`bubble${props.mine ? ' mine' : ''}`} data-seq={message.seq}>
+    <div class={`bubble${props.mine ? ' mine' : ''}`} data-seq={message.seq} data-role={message.senderRole}>
       <span class="meta">
         {props.label} · {new Date(message.createdAt).toLocaleTimeString()}
       </span>

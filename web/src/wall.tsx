@@ -191,7 +191,7 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
           </h2>
           <div class="messages" role="log">
             {messages.map((m) => (
-              <MessageBubble key={m.seq} message={m} mine={m.senderRole !== 'buyer'} label={m.senderId} />
+              <MessageBubble key={m.seq} message={m} mine={m.senderRole !== 'buyer'} label={m.senderRole === 'robot' ? t('robot') : m.senderId} />
             ))}
           </div>
         </section>

@@ -199,7 +199,7 @@ function ChatView(props: { model: WorkbenchModel; conversation: WorkbenchConvers
       <div class="chat-body">
         <div class="messages" role="log" aria-live="polite" aria-label={t('messages')}>
           {messages.map((m) => (
-            <MessageBubble key={m.seq} message={m} mine={m.senderId === model.userId} label={m.senderRole === 'buyer' ? m.senderId : m.senderId === model.userId ? t('me') : m.senderId} />
+            <MessageBubble key={m.seq} message={m} mine={m.senderId === model.userId} label={m.senderRole === 'robot' ? t('robot') : m.senderRole === 'buyer' ? m.senderId : m.senderId === model.userId ? t('me') : m.senderId} />
           ))}
           {c.outbox.map((o) => (
             <div class="bubble mine pending" key={o.clientMessageId} data-pending>
