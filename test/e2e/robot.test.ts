@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { demoTenant } from '../../infra/local/demo-data';
+import { demoShops, demoTenant } from '../../infra/local/demo-data';
 import type { Role } from '../../shared/auth/identity';
 import { serviceDay } from '../../shared/conversations/conversation';
 import { contractRecorder } from '../support/contract-conformance';
@@ -62,8 +62,9 @@ describe('the FAQ robot answers first and hands over to a person with priority',
     const conversationId = String(ack.conversationId);
     const answer = await buyer.next((f) => f.type === 'message' && f.conversationId === conversationId && (f.message as { senderRole: string }).senderRole === 'robot');
     // One of the courier entry's two variants (picked at random), its placeholders rendered for this shop.
+    const shopName = demoShops.find((shop) => shop.shopId === 'peach-glow')!.name;
     expect([
-      '亲，桃气美妆默认发中通或圆通快递，偏远地区发邮政EMS；顺丰需补差价，下单后联系客服备注哦~',
+      `亲，${shopName}默认发中通或圆通快递，偏远地区发邮政EMS；顺丰需补差价，下单后联系客服备注哦~`,
       '亲好，我们合作的是中通和圆通，新疆西藏等偏远地区走EMS；想发顺丰可以补运费差价哦。',
     ]).toContain((answer.message as { text: string }).text);
     // How fast is measured by `npm run bench -- --scenario robot` (percentiles), not asserted here: on a
