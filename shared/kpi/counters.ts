@@ -1,5 +1,8 @@
 import type { KpiFigures } from './figures';
 
+/** The counters that depend on the shop's attribution rule (listed once; `attributedCounters` below). */
+const attributedCounterNames = ['convertedInquirers', 'creditedOrders', 'salesAmount', 'secondarySalesAmount', 'assistedOrders', 'silentOrders', 'silentSalesAmount'] as const;
+
 /**
  * What a KPI bucket stores: sums and counts only, never an average, so buckets add up (hours → a day,
  * days → a month, agents → a shop) and a figure is computed once, at read time (figuresOf). Times in
@@ -19,13 +22,7 @@ export const counterNames = [
   'roundsMet',
   'roundsMissed',
   // attribution (versioned: kept per attribution-rule version, see docs/kpi-design.md)
-  'convertedInquirers',
-  'creditedOrders',
-  'salesAmount',
-  'secondarySalesAmount',
-  'assistedOrders',
-  'silentOrders',
-  'silentSalesAmount',
+  ...attributedCounterNames,
   // after-sales cases
   'casesOpened',
   'casesResolved',
@@ -45,15 +42,7 @@ export type CounterName = (typeof counterNames)[number];
 export type Counters = Partial<Record<CounterName, number>>;
 
 /** Counters that depend on the shop's attribution rule; stored apart per rule version. */
-export const attributedCounters: ReadonlySet<CounterName> = new Set([
-  'convertedInquirers',
-  'creditedOrders',
-  'salesAmount',
-  'secondarySalesAmount',
-  'assistedOrders',
-  'silentOrders',
-  'silentSalesAmount',
-]);
+export const attributedCounters: ReadonlySet<CounterName> = new Set(attributedCounterNames);
 
 const counterSet: ReadonlySet<string> = new Set(counterNames);
 export const isCounterName = (name: string): name is CounterName => counterSet.has(name);

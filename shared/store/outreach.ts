@@ -8,7 +8,7 @@ import { env } from '../runtime/env';
 import { keys, type Key } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
-import { isConditionalCheckFailed, isTransactionCanceled, namedTransaction } from './write-failures';
+import { isConditionalCheckFailed, isTransactionCanceled, namedTransaction, type TransactItem } from './write-failures';
 
 /**
  * Outreach storage (issue 8, docs/outreach-design.md, docs/access-patterns.md): tasks, the minute × shard
@@ -164,23 +164,23 @@ export function claimTask(tenantId: string, taskId: string, dueMinute: string, n
 }
 
 /**
- * One conditional update of a task and a due entry filed for it, in one transaction: the entry exists
- * only if the task moved. False when the task's condition failed (someone else moved it).
+ * One conditional update of a task and one companion write (a due entry filed for it, the assignee's
+ * load), in one transaction: the companion happens only if the task moved. False when either condition
+ * failed (someone else moved the task, the agent is gone).
  */
-async function updateTaskAndFile(
+async function updateTaskWith(
   task: OutreachTask,
   update: { expression: string; condition: string; values: Record<string, unknown> },
-  file: { minute: string; phase: DuePhase },
+  companion: TransactItem,
   client: DynamoDBDocumentClient,
 ): Promise<boolean> {
-  const table = env().TABLE_NAME;
   try {
     await client.send(
       new TransactWriteCommand({
         TransactItems: [
           {
             Update: {
-              TableName: table,
+              TableName: env().TABLE_NAME,
               Key: keys.outreachTask(task.tenantId, task.taskId),
               UpdateExpression: update.expression,
               ConditionExpression: update.condition,
@@ -188,7 +188,7 @@ async function updateTaskAndFile(
               ExpressionAttributeValues: update.values,
             },
           },
-          { Put: { TableName: table, Item: dueEntryItem(task.tenantId, task.taskId, file.minute, file.phase) } },
+          companion,
         ],
       }),
     );
@@ -199,33 +199,38 @@ async function updateTaskAndFile(
   }
 }
 
+/** The companion write that files a task's due entry at `minute`. */
+const fileDue = (task: OutreachTask, minute: string, phase: DuePhase): TransactItem => ({
+  Put: { TableName: env().TABLE_NAME, Item: dueEntryItem(task.tenantId, task.taskId, minute, phase) },
+});
+
 /**
  * Moves a scheduled or claimed task to a later minute (quiet hours, the daily cap, no agent free), filing
  * it there in the same transaction: deferred, never dropped. Conditioned on the minute it was under.
  */
 export function deferTask(task: OutreachTask, toMinute: string, reason: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
-  return updateTaskAndFile(
+  return updateTaskWith(
     task,
     {
       expression: 'SET #status = :scheduled, dueMinute = :to, reason = :reason, updatedAt = :now ADD deferrals :one REMOVE claimedAt',
       condition: 'dueMinute = :from AND #status IN (:scheduled, :sending)',
       values: { ':scheduled': 'scheduled', ':sending': 'sending', ':to': toMinute, ':from': task.dueMinute, ':reason': reason, ':now': now.toISOString(), ':one': 1 },
     },
-    { minute: toMinute, phase: 'send' },
+    fileDue(task, toMinute, 'send'),
     client,
   );
 }
 
 /** Records the send (sending → sent) and files the reach check at `reachMinute` in one transaction. */
 export function markSent(task: OutreachTask, reach: Reach, reachMinute: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
-  return updateTaskAndFile(
+  return updateTaskWith(
     task,
     {
       expression: 'SET #status = :sent, reach = :reach, updatedAt = :now',
       condition: 'dueMinute = :minute AND #status = :sending',
       values: { ':sent': 'sent', ':sending': 'sending', ':reach': reach, ':now': now.toISOString(), ':minute': task.dueMinute },
     },
-    { minute: reachMinute, phase: 'reach' },
+    fileDue(task, reachMinute, 'reach'),
     client,
   );
 }
@@ -293,45 +298,24 @@ export async function recordTaskOutcome(
   now: Date,
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<boolean> {
-  const table = env().TABLE_NAME;
-  try {
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: keys.outreachTask(task.tenantId, task.taskId),
-              UpdateExpression: `SET #status = :done, outcome = :outcome, updatedAt = :now${extra.couponId ? ', couponId = :coupon' : ''} REMOVE gsi1pk, gsi1sk`,
-              ConditionExpression: '#status = :assigned AND assigneeId = :agent',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':done': 'done',
-                ':assigned': 'assigned',
-                ':agent': agentId,
-                ':outcome': outcome,
-                ':now': now.toISOString(),
-                ...(extra.couponId ? { ':coupon': extra.couponId } : {}),
-              },
-            },
-          },
-          {
-            Update: {
-              TableName: table,
-              Key: keys.agent(task.tenantId, agentId),
-              UpdateExpression: 'ADD outreachLoad :minusOne',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':minusOne': -1 },
-            },
-          },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isTransactionCanceled(error)) return false;
-    throw error;
-  }
+  return updateTaskWith(
+    task,
+    {
+      expression: `SET #status = :done, outcome = :outcome, updatedAt = :now${extra.couponId ? ', couponId = :coupon' : ''} REMOVE gsi1pk, gsi1sk`,
+      condition: '#status = :assigned AND assigneeId = :agent',
+      values: { ':done': 'done', ':assigned': 'assigned', ':agent': agentId, ':outcome': outcome, ':now': now.toISOString(), ...(extra.couponId ? { ':coupon': extra.couponId } : {}) },
+    },
+    {
+      Update: {
+        TableName: env().TABLE_NAME,
+        Key: keys.agent(task.tenantId, agentId),
+        UpdateExpression: 'ADD outreachLoad :minusOne',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':minusOne': -1 },
+      },
+    },
+    client,
+  );
 }
 
 /** An agent's delivery callbacks, soonest due first (gsi1, keys only, then BatchGet). */
