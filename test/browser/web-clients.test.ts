@@ -209,6 +209,9 @@ describe('web clients in a real browser', () => {
     await wall.click('button:has-text("监听")');
     await say(buyer, '#buyer-text', '主管能看到吗');
     await wall.locator('section.watched .bubble .text', { hasText: '主管能看到吗' }).waitFor({ timeout: 30_000 });
+    // Watching shows the conversation so far (read on watch), each message once however the live frames raced it.
+    await wall.locator('section.watched .bubble .text', { hasText: '我想换个颜色' }).waitFor({ timeout: 10_000 });
+    await expect(wall.locator('section.watched .bubble .text', { hasText: '主管能看到吗' }).count()).resolves.toBe(1);
 
     // The KPI strip: labelled figures of the shop's day; the buyer's messages count as an inquiry once the
     // stream consumer applied them (read on open, then kpi.updated): wait for it, never read once.

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Connection, type ConnectionState, type ServerFrame } from './connection';
-import type { KpiReport, KpisWatchAckFrame, KpiUpdatedFrame, Message, MessageFrame, OwnershipAckFrame, ShopBoard, WatchAckFrame } from './contracts';
+import type { KpiReport, KpisWatchAckFrame, KpiUpdatedFrame, MessageFrame, MessagesPage, OwnershipAckFrame, ShopBoard, WatchAckFrame } from './contracts';
 import { stageLabel, t, type TextKey } from './i18n';
 import { applyKpiFrame, formatKpi, kpiPath, renewDelayMs, todayFromReport, wallKpiNames, type ShopDayKpis } from './kpi-model';
+import { ConversationLog } from './conversation-log';
 import { ConnectionBadge, MessageBubble, ShopBadge, formatWait } from './parts';
 import type { Api, AppConfig, Session } from './session';
 
@@ -15,7 +16,11 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
   const [boards, setBoards] = useState<ShopBoard[]>([]);
   const [error, setError] = useState<string | undefined>();
   const [state, setState] = useState<ConnectionState>('connecting');
-  const [watched, setWatched] = useState<Record<string, Message[]>>({});
+  // Watched conversations: each a log keyed by seq, so the history read on watch and the live frames that
+  // raced it are kept once each, in order. Frames for a conversation are kept from the click on, before the ack.
+  const [watched] = useState(() => new Map<string, ConversationLog>());
+  const [, setWatchedVersion] = useState(0);
+  const watchedChanged = () => setWatchedVersion((v) => v + 1);
   const [kpis, setKpis] = useState<Record<string, ShopDayKpis>>({});
   const [renewals] = useState(() => new Map<string, ReturnType<typeof setTimeout>>());
   const [connection] = useState(() => {
@@ -47,8 +52,8 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
           return;
         }
         if (frame.type !== 'message') return;
-          const { conversationId, message } = frame as unknown as MessageFrame;
-          setWatched((all) => (all[conversationId] && !all[conversationId]!.some((m) => m.seq === message.seq) ? { ...all, [conversationId]: [...all[conversationId]!, message] } : all));
+        const { conversationId, message } = frame as unknown as MessageFrame;
+        if (watched.get(conversationId)?.add([message])) watchedChanged();
       },
       onState: setState,
     });
@@ -103,15 +108,23 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
           </label>
           <button
             type="button"
-            onClick={() =>
+            onClick={() => {
+              const id = conversationId;
+              if (!watched.has(id)) watched.set(id, new ConversationLog());
               connection
-                .request<WatchAckFrame>({ action: 'watch', conversationId })
-                .then((ack) => {
-                  setWatched((all) => ({ ...all, [ack.conversationId]: all[ack.conversationId] ?? [] }));
+                .request<WatchAckFrame>({ action: 'watch', conversationId: id })
+                .then(async (ack) => {
                   setResult(`${t('watching')} ${ack.conversationId}`);
+                  watchedChanged();
+                  await readHistory(api, id, watched.get(id)!);
+                  watchedChanged();
                 })
-                .catch((e: Error) => setResult(e.message))
-            }
+                .catch((e: Error) => {
+                  watched.delete(id);
+                  watchedChanged();
+                  setResult(e.message);
+                });
+            }}
           >
             {t('watch')}
           </button>
@@ -184,13 +197,13 @@ export function Wall(props: { api: Api; session: Session; config: AppConfig; sho
           </section>
         ))}
       </div>
-      {Object.entries(watched).map(([id, messages]) => (
+      {[...watched.entries()].map(([id, log]) => (
         <section class="watched" key={id} aria-label={`${t('watching')} ${id}`}>
           <h2>
             {t('watching')} {id}
           </h2>
           <div class="messages" role="log">
-            {messages.map((m) => (
+            {log.messages().map((m) => (
               <MessageBubble key={m.seq} message={m} mine={m.senderRole !== 'buyer'} label={m.senderRole === 'robot' ? t('robot') : m.senderId} />
             ))}
           </div>
@@ -223,4 +236,15 @@ function KpiStrip(props: { kpis: ShopDayKpis | undefined }) {
       </dl>
     </section>
   );
+}
+
+/** The conversation so far, page by page, into the watched log (frames that arrived meanwhile stay once). */
+async function readHistory(api: Api, conversationId: string, log: ConversationLog): Promise<void> {
+  let afterSeq = 0;
+  for (;;) {
+    const page = await api.get<MessagesPage>(`/v1/conversations/${encodeURIComponent(conversationId)}/messages?afterSeq=${afterSeq}&limit=100`);
+    log.addPage(page);
+    if (!page.hasMore || page.nextAfterSeq === undefined || page.nextAfterSeq <= afterSeq) return;
+    afterSeq = page.nextAfterSeq;
+  }
 }
