@@ -42,6 +42,11 @@ export const routingSwitchSchema = z.strictObject({
    */
   robotFirst: z.strictObject({ waitingOver: z.number().int().min(0).max(10_000) }).optional(),
   maxWaitMinutes: z.number().int().min(1).max(15).optional(),
+  /**
+   * The promo content set in force (issue 10 §2, "a promo quick-reply and FAQ set"): quick replies and FAQ
+   * entries tagged with this set name take precedence over the untagged ones while the phase runs.
+   */
+  contentSet: idSchema.optional(),
 });
 export type RoutingSwitch = z.infer<typeof routingSwitchSchema>;
 

@@ -69,3 +69,21 @@ export function promoWaitingLinePolicies(promos: readonly Promo[], shopId: strin
   }
   return policies;
 }
+
+/**
+ * The promo content set in force for a shop at `now` (quick replies and FAQ entries tagged with it win over
+ * untagged ones), or undefined. When phases overlap, the latest-starting phase that names a set wins.
+ */
+export function promoContentSet(promos: readonly Promo[], shopId: string, now: Date): string | undefined {
+  let chosen: { set: string; start: string } | undefined;
+  for (const promo of promos) {
+    if (!promo.shopIds.includes(shopId)) continue;
+    for (const phase of promo.phases) {
+      const set = phase.routing?.contentSet;
+      if (!set || !phaseInForce(promo, phase, now)) continue;
+      const start = phaseStart(promo, phase);
+      if (!chosen || start > chosen.start) chosen = { set, start };
+    }
+  }
+  return chosen?.set;
+}

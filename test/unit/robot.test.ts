@@ -3,7 +3,7 @@ import type { Identity } from '../../shared/auth/identity';
 import type { AppendResult } from '../../shared/conversations/append-message';
 import type { Conversation } from '../../shared/conversations/conversation';
 import type { Promo } from '../../shared/promo/calendar';
-import { promoWaitingLinePolicies } from '../../shared/promo/promo-routing';
+import { promoContentSet, promoWaitingLinePolicies } from '../../shared/promo/promo-routing';
 import { accuracyReport, isCorrect } from '../../shared/robot/accuracy';
 import { defaultRobotSettings, faqEntryBodySchema, robotSettingsBodySchema } from '../../shared/robot/faq';
 import { handoffAsked, robotTakesNew, robotTurn } from '../../shared/robot/handoff-rules';
@@ -106,6 +106,17 @@ describe('promo waiting-line policies (issue 10: robot first above N, maximum wa
     expect(promoWaitingLinePolicies(promos, 's1', new Date('2026-11-10T17:30:00Z'))).toEqual({ robotFirstWaitingOver: 5, maxWaitMinutes: 5 });
     expect(promoWaitingLinePolicies(promos, 's1', new Date('2026-11-10T18:30:00Z'))).toEqual({ robotFirstWaitingOver: 5 });
     expect(promoWaitingLinePolicies(promos, 's1', new Date('2026-11-10T20:00:00Z'))).toEqual({});
+  });
+
+  it('names the promo content set of the latest-starting phase in force for the shop, and none outside the phases', () => {
+    const promos = [
+      promo([phase('2026-11-10T16:00:00.000Z', '2026-11-10T18:00:00.000Z', { contentSet: 'd11-warmup' }), phase('2026-11-10T17:00:00.000Z', '2026-11-10T19:00:00.000Z', { contentSet: 'd11-peak' })]),
+      promo([phase('2026-11-10T16:00:00.000Z', '2026-11-10T18:00:00.000Z', { contentSet: 'other-shop' })], ['s2']),
+    ];
+    expect(promoContentSet(promos, 's1', new Date('2026-11-10T16:30:00Z'))).toBe('d11-warmup');
+    expect(promoContentSet(promos, 's1', new Date('2026-11-10T17:30:00Z'))).toBe('d11-peak');
+    expect(promoContentSet(promos, 's1', new Date('2026-11-10T20:00:00Z'))).toBeUndefined();
+    expect(promoContentSet(promos, 's2', new Date('2026-11-10T17:30:00Z'))).toBe('other-shop');
   });
 });
 
