@@ -1,15 +1,18 @@
 import MiniSearch from 'minisearch';
+import * as OpenCC from 'opencc-js/t2cn';
 import type { Stage } from '../conversations/conversation';
 import type { FaqEntry } from './faq';
+import { HomophoneFolder } from './homophones';
 
 /**
  * Matching a buyer's question against a shop's FAQ (issue 8 §3; docs/robot.md). Words come from
  * `Intl.Segmenter` with the `zh` locale (ICU's dictionary-based word breaker, built into Node 22: no native
- * binary to ship for Lambda arm64), ranking from MiniSearch (BM25 over the entries' questions and
- * keywords, with its fuzzy matching for one mistyped character in a word). On top of the ranking, a
- * confidence in [0, 1]: how much of the question's information the best entry covers, each word weighted
- * by how rare it is among the shop's entries, a fuzzy match counting half. A question whose words the FAQ
- * does not know ("我的快递到哪了" knows 快递 but not 哪/到) covers little and is a miss.
+ * binary to ship for Lambda arm64), kept whole where they are the shop's keywords; before that, the text is
+ * normalised (full width, traditional → simplified with OpenCC) and mistyped homophones are folded onto the
+ * FAQ's words (homophones.ts). Ranking from MiniSearch (BM25 over the entries' questions and keywords). On
+ * top of the ranking, a confidence in [0, 1]: how much of the question's information the best entry
+ * covers, each word weighted by how rare it is among the shop's entries. A question with words the FAQ
+ * does not know ("能批发吗", "你们实体店在哪") covers little and is a miss.
  */
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
@@ -23,14 +26,49 @@ const fillerWords = new Set(
   '的 了 吗 呢 啊 呀 吧 哦 噢 嘛 啦 么 呗 哈 嗯 额 喔 亲 您 你 我 他 她 它 你们 我们 咱们 你家 你们家 这 那 这个 那个 这款 那款 这件 那件 请问 问下 问一下 想问 一下 请 麻烦 谢谢 可以 可 能 能不能 可不可以 会 会不会 是 是不是 有 有没有 没有 不 没 要 想 还 就 都 很 在 家 个 些 下 吧 呢 么 怎么 怎样 怎么样 咋 啥 什么 多少 哪 哪个 哪里 几 如何 为什么 现在 今天 明天 嘞 哇 哎 诶 宝 宝贝 店家 老板 客服 的话 一个 一起 给 让 把 被 和 跟 与 及 或 还是 吧 呀 么'.split(' '),
 );
 
-/** The words of a text as the index sees them: NFKC (full-width → half-width), lower case, no filler. */
-export function wordsOf(text: string): string[] {
-  const normalized = text.normalize('NFKC').toLowerCase();
+/** OpenCC's traditional → simplified (Taiwan and Hong Kong variants too: 裡 → 里, 麼 → 么), pure JS. */
+const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' });
+
+/** A text as the index sees it: NFKC (full-width → half-width), lower case, simplified characters. */
+export function normalizeText(text: string): string {
+  return toSimplified(text.normalize('NFKC').toLowerCase());
+}
+
+/**
+ * The words of a text as the index sees them: normalised, no filler. ICU cuts words the shop wrote as one
+ * (发货 → 发|货, 保修 → 保|修, 七天无理由 → 七天|无理|由): adjacent pieces that together make one of the
+ * shop's `vocabulary` words (its keywords) are kept whole, like a segmenter's user dictionary, so a keyword
+ * weighs as one rare word rather than two common characters.
+ */
+export function wordsOf(text: string, vocabulary?: ReadonlySet<string>): string[] {
+  const normalized = normalizeText(text);
+  const pieces = [...segmenter.segment(normalized)].filter((piece) => piece.isWordLike);
   const words: string[] = [];
-  for (const { segment, isWordLike } of segmenter.segment(normalized)) {
-    if (isWordLike && !fillerWords.has(segment)) words.push(segment);
+  for (let i = 0; i < pieces.length; i++) {
+    let word = pieces[i]!.segment;
+    if (vocabulary) {
+      for (let j = Math.min(pieces.length - 1, i + 4); j > i; j--) {
+        const end = pieces[j]!.index + pieces[j]!.segment.length;
+        const joined = normalized.slice(pieces[i]!.index, end);
+        if (joined.length === end - pieces[i]!.index && vocabulary.has(joined) && pieces.slice(i, j + 1).map((p) => p.segment).join('') === joined) {
+          word = joined;
+          i = j;
+          break;
+        }
+      }
+    }
+    // Numbers (a height, a price, a day) tell no topic: 165 110斤 keeps 斤, 买600 keeps 买.
+    if (!fillerWords.has(word) && !/^\d+(\.\d+)?$/.test(word)) words.push(word);
   }
   return words;
+}
+
+/** Where the segmenter cuts a text, in characters (code points, as the homophone folder counts). */
+function boundariesOf(normalized: string): Set<number> {
+  const boundaries = new Set<number>([0]);
+  let at = 0;
+  for (const { segment } of segmenter.segment(normalized)) boundaries.add((at += [...segment].length));
+  return boundaries;
 }
 
 export interface FaqMatch {
@@ -54,23 +92,29 @@ export class FaqIndex {
   private readonly entriesOfWord = new Map<string, Set<string>>();
   private readonly stageOf = new Map<string, Stage | undefined>();
   private readonly entries = new Map<string, Pick<FaqEntry, 'faqId' | 'answers'>>();
+  private readonly homophones: HomophoneFolder;
+  /** The shop's keywords: words kept whole when the segmenter cuts them. */
+  private readonly vocabulary: Set<string>;
   readonly size: number;
 
   constructor(entries: readonly Pick<FaqEntry, 'faqId' | 'questions' | 'keywords' | 'stage' | 'enabled' | 'answers'>[]) {
     const enabled = entries.filter((entry) => entry.enabled);
     this.size = enabled.length;
+    this.vocabulary = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)).filter((word) => word.length >= 2 && !/\s/.test(word)));
+    const tokenize = (text: string) => wordsOf(text, this.vocabulary);
     this.search = new MiniSearch<IndexedQuestion>({
       fields: ['text', 'keywords'],
       storeFields: ['faqId'],
-      tokenize: wordsOf,
+      tokenize,
       // wordsOf already normalised every word.
       processTerm: (term) => term,
       searchOptions: {
+        // The question arrives as its words, already cut and folded.
+        tokenize: (text) => text.split(' '),
         boost: { keywords: 2 },
         combineWith: 'OR',
-        // One character off in a word of two or more (快第 → 快递, 尺吗 → 尺码): MiniSearch's Levenshtein.
-        fuzzy: (term) => ([...term].length >= 2 ? 1 : false),
-        weights: { fuzzy: 0.5, prefix: 0.5 },
+        // No fuzzy match: one character off in a Chinese word of two is another word (补货 ≠ 补款, 批发 ≠
+        // 开发); mistyped characters are homophones, folded before (homophones.ts).
       },
     });
     const docs: IndexedQuestion[] = [];
@@ -79,13 +123,17 @@ export class FaqIndex {
       this.entries.set(entry.faqId, entry);
       const keywords = entry.keywords.join(' ');
       for (const question of entry.questions) docs.push({ id: docs.length, faqId: entry.faqId, text: question, keywords });
-      for (const word of [...entry.questions, ...entry.keywords].flatMap(wordsOf)) {
+      for (const word of [...entry.questions, ...entry.keywords].flatMap(tokenize)) {
         let set = this.entriesOfWord.get(word);
         if (!set) this.entriesOfWord.set(word, (set = new Set()));
         set.add(entry.faqId);
       }
     }
     this.search.addAll(docs);
+    this.homophones = new HomophoneFolder(
+      enabled.flatMap((entry) => [...entry.questions, ...entry.keywords]).map(normalizeText),
+      enabled.flatMap((entry) => [...entry.keywords.map(normalizeText), ...entry.questions.flatMap(tokenize)].map((word): [string, string] => [word, entry.faqId])),
+    );
   }
 
   /** An indexed (enabled) entry, for its answers. */
@@ -107,8 +155,19 @@ export class FaqIndex {
    * The best entry for a question and how confident the match is, or undefined when no word of the
    * question meets the FAQ. Entries written for another stage than the conversation's are passed over.
    */
+  /** The words the matcher sees in a question: folded, cut, no filler (for the accuracy command and tests). */
+  wordsOf(question: string): string[] {
+    const normalized = normalizeText(question);
+    return [...new Set(wordsOf(this.homophones.fold(normalized, boundariesOf(normalized)), this.vocabulary))];
+  }
+
+  /** For debugging a question: its words and every candidate's confidence. */
+  explain(question: string) {
+    return { words: this.wordsOf(question), match: this.match(question) };
+  }
+
   match(question: string, stage?: Stage): FaqMatch | undefined {
-    const words = [...new Set(wordsOf(question))];
+    const words = this.wordsOf(question);
     if (words.length === 0 || this.size === 0) return undefined;
     const results = this.search.search(words.join(' '), {
       filter: (result) => {
@@ -125,9 +184,8 @@ export class FaqIndex {
       const faqId = String(result.faqId);
       if (seen.has(faqId)) continue;
       seen.add(faqId);
-      const exact = new Set(result.terms);
-      const matched = new Set(result.queryTerms);
-      const covered = words.reduce((sum, word) => sum + (matched.has(word) ? (exact.has(word) ? 1 : 0.5) * this.weightOf(word) : 0), 0);
+      const matched = new Set(result.terms);
+      const covered = words.reduce((sum, word) => sum + (matched.has(word) ? this.weightOf(word) : 0), 0);
       const confidence = Math.min(1, covered / total);
       if (!best || confidence > best.confidence + 1e-9) best = { faqId, confidence, score: result.score };
     }

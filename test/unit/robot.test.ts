@@ -31,11 +31,28 @@ describe('the FAQ matcher (Intl.Segmenter zh + MiniSearch)', () => {
     expect(faq.match('你们家发什么快递')).toMatchObject({ faqId: 'courier', confidence: 1 });
     expect(faq.match('能开发票不')).toMatchObject({ faqId: 'invoice' });
   });
-  it('matches a word with one mistyped character at lower confidence (MiniSearch fuzzy)', () => {
-    const typo = faq.match('能开发飘吗');
-    const exact = faq.match('能开发票吗');
-    expect(typo?.faqId).toBe('invoice');
-    expect(typo!.confidence).toBeLessThan(exact!.confidence);
+  it('folds a mistyped homophone onto the FAQ word it sounds like (快第, 块递 → 快递) and answers as if typed right', () => {
+    expect(faq.match('发什么快第')).toMatchObject({ faqId: 'courier', confidence: 1 });
+    expect(faq.wordsOf('你们发的什么块递')).toContain('快递');
+  });
+  it('reads traditional characters and full-width letters as simplified (OpenCC t → cn, NFKC)', () => {
+    expect(faq.match('發什麼快遞')).toMatchObject({ faqId: 'courier', confidence: 1 });
+    expect(faq.match('能發ＳＦ順豐嗎')?.faqId).toBe('courier');
+  });
+  it('folds only spans the segmenter cut as words: 里面有 keeps 面有, never a mistyped 免邮', () => {
+    const withFreeShipping = new FaqIndex([entry('free-shipping', ['包邮吗'], ['免邮']), entry('ingredients', ['有防腐剂吗'], ['防腐剂'])]);
+    expect(withFreeShipping.wordsOf('里面有防腐剂吗')).not.toContain('免邮');
+    expect(withFreeShipping.match('里面有防腐剂吗')?.faqId).toBe('ingredients');
+  });
+  it('does not fold a sound two entries share (正品 of one entry, 证品 of another): it is ambiguous', () => {
+    const ambiguous = new FaqIndex([entry('authenticity', ['是正品吗'], ['正品']), entry('other', ['证品在哪'], ['证品'])]);
+    expect(ambiguous.wordsOf('是郑品吗')).not.toContain('正品');
+    expect(ambiguous.wordsOf('是郑品吗')).not.toContain('证品');
+  });
+  it('keeps a keyword whole where the segmenter cuts it (发货 stays one word when it is a keyword)', () => {
+    const shipping = new FaqIndex([entry('ship-time', ['什么时候发货'], ['发货'])]);
+    expect(shipping.wordsOf('多久能发货')).toContain('发货');
+    expect(wordsOf('多久能发货')).not.toContain('发货');
   });
   it('gives low confidence to a question the FAQ does not cover, and nothing for one it has no word of', () => {
     expect(faq.match('今天天气怎么样')).toBeUndefined();
