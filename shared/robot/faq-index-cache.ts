@@ -9,11 +9,12 @@ import { FaqIndex } from './match-question';
 const cache = new Map<string, { version: number; index: Promise<FaqIndex> }>();
 const maxShops = 2_000;
 
-export function faqIndexOf(tenantId: string, shopId: string, version: number, list = listFaqEntries): Promise<FaqIndex> {
-  const key = `${tenantId}/${shopId}`;
+export function faqIndexOf(tenantId: string, shopId: string, version: number, list = listFaqEntries, contentSet?: string): Promise<FaqIndex> {
+  // One index per promo content set in force (and one for none): a phase's start switches index, not entries.
+  const key = `${tenantId}/${shopId}/${contentSet ?? ''}`;
   const hit = cache.get(key);
   if (hit && hit.version === version) return hit.index;
-  const index = list(tenantId, shopId).then((entries) => new FaqIndex(entries));
+  const index = list(tenantId, shopId).then((entries) => new FaqIndex(entries, contentSet));
   // A failed read is not kept: the next question tries again.
   index.catch(() => cache.delete(key));
   if (cache.size >= maxShops) cache.clear();

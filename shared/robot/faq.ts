@@ -46,6 +46,13 @@ export const faqEntryBodySchema = z
       .superRefine(distinct('answers'))
       .meta({ description: 'Variants of the answer, with quick-reply placeholders; a buyer never gets the same one twice in a row.' }),
     stage: stageSchema.optional().meta({ description: 'Only answered in conversations of this stage.' }),
+    contentSet: idSchema
+      .optional()
+      .meta({
+        description:
+          "A promo content set (e.g. `double11`): the entry is answered only while a promo phase naming this set in its routing (`routing.contentSet`) is in force for the shop, and then wins over an untagged entry with a close confidence. Untagged entries are answered always.",
+        examples: ['double11'],
+      }),
     enabled: z.boolean().default(true),
   })
   .meta({ id: 'FaqEntryInput' });
@@ -60,6 +67,7 @@ export const faqEntrySchema = z
     keywords: z.array(z.string()),
     answers: z.array(z.string()),
     stage: stageSchema.optional(),
+    contentSet: idSchema.optional(),
     enabled: z.boolean(),
     updatedAt: z.string(),
     updatedBy: idSchema,

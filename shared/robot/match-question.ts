@@ -63,6 +63,28 @@ export function wordsOf(text: string, vocabulary?: ReadonlySet<string>): string[
   return words;
 }
 
+/**
+ * How close an entry of the promo content set in force must come to the best entry to win over it: during
+ * Double 11 the shop's `double11` answer to 什么时候发货 replaces the everyday one although both match
+ * alike, and a set entry that matches clearly worse (by more than this) does not.
+ */
+export const contentSetLead = 0.15;
+
+/**
+ * The answer among the candidates (each entry once, in ranking order): the highest confidence (the first on
+ * a tie), unless an entry of the content set in force comes within `contentSetLead` of it: then the best such
+ * entry, with its own confidence (the threshold still applies to it).
+ */
+export function chooseAnswer<T extends { confidence: number; ofContentSet: boolean }>(candidates: readonly T[]): T | undefined {
+  let best: T | undefined;
+  let bestOfSet: T | undefined;
+  for (const candidate of candidates) {
+    if (!best || candidate.confidence > best.confidence + 1e-9) best = candidate;
+    if (candidate.ofContentSet && (!bestOfSet || candidate.confidence > bestOfSet.confidence + 1e-9)) bestOfSet = candidate;
+  }
+  return bestOfSet && best && bestOfSet.confidence >= best.confidence - contentSetLead ? bestOfSet : best;
+}
+
 /** Where the segmenter cuts a text, in characters (code points, as the homophone folder counts). */
 function boundariesOf(normalized: string): Set<number> {
   const boundaries = new Set<number>([0]);
@@ -97,8 +119,17 @@ export class FaqIndex {
   private readonly vocabulary: Set<string>;
   readonly size: number;
 
-  constructor(entries: readonly Pick<FaqEntry, 'faqId' | 'questions' | 'keywords' | 'stage' | 'enabled' | 'answers'>[]) {
-    const enabled = entries.filter((entry) => entry.enabled);
+  /** Entries of the content set in force (tagged ones): preferred over an untagged entry with a close confidence. */
+  private readonly ofContentSet = new Set<string>();
+
+  /**
+   * `contentSet`: the promo content set in force for the shop, if any. The index holds the untagged
+   * entries and that set's; an entry tagged with another set (or any set when none is in force) is not
+   * indexed at all, so it is never answered and its words weigh nothing.
+   */
+  constructor(entries: readonly Pick<FaqEntry, 'faqId' | 'questions' | 'keywords' | 'stage' | 'enabled' | 'answers' | 'contentSet'>[], contentSet?: string) {
+    const enabled = entries.filter((entry) => entry.enabled && (entry.contentSet === undefined || entry.contentSet === contentSet));
+    for (const entry of enabled) if (entry.contentSet !== undefined) this.ofContentSet.add(entry.faqId);
     this.size = enabled.length;
     this.vocabulary = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)).filter((word) => word.length >= 2 && !/\s/.test(word)));
     const tokenize = (text: string) => wordsOf(text, this.vocabulary);
@@ -178,7 +209,7 @@ export class FaqIndex {
     const total = words.reduce((sum, word) => sum + this.weightOf(word), 0);
     if (total === 0) return undefined;
     // BM25 ranks; among its best few, the entry covering the most of the question wins (then the score).
-    let best: FaqMatch | undefined;
+    const candidates: (FaqMatch & { ofContentSet: boolean })[] = [];
     const seen = new Set<string>();
     for (const result of results.slice(0, 12)) {
       const faqId = String(result.faqId);
@@ -187,8 +218,9 @@ export class FaqIndex {
       const matched = new Set(result.terms);
       const covered = words.reduce((sum, word) => sum + (matched.has(word) ? this.weightOf(word) : 0), 0);
       const confidence = Math.min(1, covered / total);
-      if (!best || confidence > best.confidence + 1e-9) best = { faqId, confidence, score: result.score };
+      candidates.push({ faqId, confidence, score: result.score, ofContentSet: this.ofContentSet.has(faqId) });
     }
-    return best;
+    const chosen = chooseAnswer(candidates);
+    return chosen && { faqId: chosen.faqId, confidence: chosen.confidence, score: chosen.score };
   }
 }

@@ -5,7 +5,7 @@ import { liveWatchers, serviceDay, type Conversation } from '../conversations/co
 import type { DeliveryJob, RouteJob } from '../conversations/jobs';
 import { sendDeliveryJob, sendRobotWaitCheck, sendRouteJob } from '../notify/job-queues';
 import { cachedPromos } from '../promo/calendar-cache';
-import { promoWaitingLinePolicies } from '../promo/promo-routing';
+import { promoContentSet, promoWaitingLinePolicies } from '../promo/promo-routing';
 import { chooseVariant } from '../quick-replies/choose-variant';
 import { renderQuickReply } from '../quick-replies/render-quick-reply';
 import { logger } from '../runtime/observability';
@@ -44,7 +44,7 @@ export const robotLines = {
 
 export const robotFirstDependencies = {
   settings: getRobotSettings,
-  faqIndex: (tenantId: string, shopId: string, version: number) => faqIndexOf(tenantId, shopId, version, listFaqEntries),
+  faqIndex: (tenantId: string, shopId: string, version: number, contentSet?: string) => faqIndexOf(tenantId, shopId, version, listFaqEntries, contentSet),
   shopName: async (tenantId: string, shopId: string) => (await getShop(tenantId, shopId))?.name,
   promos: (tenantId: string) => cachedPromos(tenantId),
   policy: (tenantId: string, shopId: string) => policyOfShop(tenantId, shopId),
@@ -112,7 +112,8 @@ export async function robotFirst(
   };
 
   const robotOn = settings.mode !== 'off' || promo.robotFirstWaitingOver !== undefined;
-  const index = await deps.faqIndex(tenantId, shopId, stored.faqVersion);
+  // The promo content set in force (issue 10 §2): its entries join the untagged ones while the phase runs.
+  const index = await deps.faqIndex(tenantId, shopId, stored.faqVersion, promoContentSet(promos, shopId, now));
   const turn = robotOn
     ? robotTurn({ text: appended.message.text, stage: conversation.stage, settings, missesSoFar: conversation.robot?.misses ?? 0, match: (text, stage) => index.match(text, stage) })
     : ({ kind: 'handoff', reason: 'robot-off' } as const);

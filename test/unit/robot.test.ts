@@ -7,11 +7,11 @@ import { promoContentSet, promoWaitingLinePolicies } from '../../shared/promo/pr
 import { accuracyReport, isCorrect } from '../../shared/robot/accuracy';
 import { defaultRobotSettings, faqEntryBodySchema, robotSettingsBodySchema } from '../../shared/robot/faq';
 import { handoffAsked, robotTakesNew, robotTurn } from '../../shared/robot/handoff-rules';
-import { FaqIndex, wordsOf } from '../../shared/robot/match-question';
+import { chooseAnswer, contentSetLead, FaqIndex, wordsOf } from '../../shared/robot/match-question';
 import { robotFirst, type RobotFirstDependencies } from '../../shared/robot/robot-first';
 import { withRates } from '../../shared/robot/manage-faq';
 
-const entry = (faqId: string, questions: string[], keywords: string[] = [], extra: Partial<{ stage: 'pre-sale' | 'in-sale' | 'after-sale'; enabled: boolean }> = {}) => ({
+const entry = (faqId: string, questions: string[], keywords: string[] = [], extra: Partial<{ stage: 'pre-sale' | 'in-sale' | 'after-sale'; enabled: boolean; contentSet: string }> = {}) => ({
   faqId,
   ...faqEntryBodySchema.parse({ questions, keywords, answers: [`${faqId} 的回答`], ...extra }),
 });
@@ -62,6 +62,41 @@ describe('the FAQ matcher (Intl.Segmenter zh + MiniSearch)', () => {
     expect(faq.match('以前的活动')).toBeUndefined();
     expect(faq.match('尺码怎么选', 'after-sale')).toBeUndefined();
     expect(faq.match('尺码怎么选', 'pre-sale')?.faqId).toBe('size');
+  });
+});
+
+describe('promo FAQ content sets (issue 10 §2)', () => {
+  const entries = [
+    entry('ship-time', ['什么时候发货', '多久发货'], ['发货']),
+    entry('double11-ship-time', ['什么时候发货', '双11什么时候发货'], ['发货'], { contentSet: 'double11' }),
+    entry('double11-gifts', ['双11有什么赠品'], ['赠品'], { contentSet: 'double11' }),
+    entry('618-gifts', ['618有什么赠品'], ['赠品'], { contentSet: 'summer618' }),
+    entry('courier', ['发什么快递'], ['快递']),
+  ];
+  it('never answers a tagged entry while no phase names its set: the untagged entry answers', () => {
+    const everyday = new FaqIndex(entries);
+    expect(everyday.match('什么时候发货')?.faqId).toBe('ship-time');
+    expect(everyday.match('双11有什么赠品')?.faqId ?? 'none').not.toMatch(/gifts/);
+  });
+  it('answers from the set in force and the untagged entries, never from another set', () => {
+    const double11 = new FaqIndex(entries, 'double11');
+    expect(double11.match('什么时候发货')?.faqId).toBe('double11-ship-time');
+    expect(double11.match('有什么赠品')?.faqId).toBe('double11-gifts');
+    expect(double11.match('发什么快递')?.faqId).toBe('courier');
+    expect(new FaqIndex(entries, 'summer618').match('有什么赠品')?.faqId).toBe('618-gifts');
+  });
+  it(`lets an entry of the set in force win over an untagged one within ${contentSetLead} of its confidence, not beyond`, () => {
+    const untagged = { faqId: 'u', confidence: 0.8, ofContentSet: false };
+    expect(chooseAnswer([untagged, { faqId: 's', confidence: 0.8 - contentSetLead, ofContentSet: true }])?.faqId).toBe('s');
+    expect(chooseAnswer([untagged, { faqId: 's', confidence: 0.8 - contentSetLead - 0.01, ofContentSet: true }])?.faqId).toBe('u');
+    expect(chooseAnswer([{ faqId: 's', confidence: 0.9, ofContentSet: true }, untagged])?.faqId).toBe('s');
+    expect(chooseAnswer([untagged, { faqId: 'v', confidence: 0.75, ofContentSet: false }])?.faqId).toBe('u');
+    expect(chooseAnswer([])).toBeUndefined();
+  });
+  it('refuses a set name that is not an id, naming the field', () => {
+    const parsed = faqEntryBodySchema.safeParse({ questions: ['q'], answers: ['a'], contentSet: '双 11!' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['contentSet']);
   });
 });
 
@@ -168,13 +203,16 @@ describe('robotFirst (unit, fake dependencies)', () => {
     ({ conversationId: 'c1', tenantId: 't', shopId: 's1', buyerId: 'b1', stage: 'pre-sale', status: 'waiting', openedAt: '2026-11-11T00:00:00.000Z', lastSeq: 1, lastMessageAt: '2026-11-11T00:00:00.000Z', buyerReadSeq: 1, agentReadSeq: 0, responseFacts: { questions: 1, replies: 0, responseMsTotal: 0, responseCount: 0 }, ...extra }) as Conversation;
   const stored = (text: string, seq = 1): AppendResult => ({ message: { conversationId: 'c1', seq, senderId: 'b1', senderRole: 'buyer', clientMessageId: 'q', text, createdAt: '2026-11-11T00:00:00.000Z' }, duplicate: false });
 
-  function fakes(mode: 'off' | 'always', options: { take?: boolean; robotAnswersCount?: boolean; promoMaxWait?: number } = {}) {
+  function fakes(mode: 'off' | 'always', options: { take?: boolean; robotAnswersCount?: boolean; promoMaxWait?: number; contentSet?: string } = {}) {
     const allocations: boolean[] = [];
     const deps = {
       settings: async () => ({ settings: { ...defaultRobotSettings, mode }, stored: true, faqVersion: 1 }),
-      faqIndex: async () => faq,
+      faqIndex: vi.fn(async (..._args: unknown[]) => faq),
       shopName: async () => '云上小店',
-      promos: async () => (options.promoMaxWait ? [{ promoId: 'p', shopIds: ['s1'], triggered: {}, phases: [{ phaseId: 'x', startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z', routing: { stageBorrowing: [], maxWaitMinutes: options.promoMaxWait } }] }] : []),
+      promos: async () =>
+        options.promoMaxWait || options.contentSet
+          ? [{ promoId: 'p', shopIds: ['s1'], triggered: {}, phases: [{ phaseId: 'x', startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z', routing: { stageBorrowing: [], ...(options.promoMaxWait ? { maxWaitMinutes: options.promoMaxWait } : {}), ...(options.contentSet ? { contentSet: options.contentSet } : {}) } }] }]
+          : [],
       policy: async () => ({ timeZone: 'Asia/Shanghai', serviceHours: [{ start: '08:00', end: '24:00' }], targetSeconds: 180, atRiskSeconds: 120, targetRate: 0.9, clock: 'wall', ...(options.robotAnswersCount ? { robotAnswersCount: true } : {}) }),
       waiting: vi.fn(async () => 0),
       take: vi.fn(async () => options.take ?? true),
@@ -223,6 +261,15 @@ describe('robotFirst (unit, fake dependencies)', () => {
     expect(f.raw.handOver).toHaveBeenCalled();
     expect(f.raw.sendRouteJob).toHaveBeenCalledWith({ type: 'route', tenantId: 't', conversationId: 'c1' });
     expect(f.raw.sendWaitCheck).toHaveBeenCalledWith(expect.objectContaining({ type: 'robot-wait-check', handedOffAt: now.toISOString() }), 120);
+  });
+
+  it("matches against the index of the promo content set in force for the shop, and the everyday one without a phase", async () => {
+    const promo = fakes('always', { contentSet: 'double11' });
+    await robotFirst(buyer, head(), stored('发什么快递'), true, now, undefined, promo.deps);
+    expect(promo.raw.faqIndex).toHaveBeenCalledWith('t', 's1', 1, 'double11');
+    const everyday = fakes('always');
+    await robotFirst(buyer, head(), stored('发什么快递'), true, now, undefined, everyday.deps);
+    expect(everyday.raw.faqIndex).toHaveBeenCalledWith('t', 's1', 1, undefined);
   });
 
   it('hands a held conversation to people when the shop turned the robot off, and does nothing for a resend', async () => {
