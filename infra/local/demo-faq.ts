@@ -130,9 +130,35 @@ const tea: Record<string, FaqEntryBody> = {
   },
 };
 
+/**
+ * Double 11 entries of the cosmetics shop, tagged with the promo content set `double11` (issue 10 §2): the
+ * robot answers them only while a promo phase naming that set (`routing.contentSet: 'double11'`) is in
+ * force for the shop, and then its shipping answer replaces the everyday one.
+ */
+const double11: Record<string, FaqEntryBody> = {
+  'double11-ship-time': {
+    contentSet: 'double11',
+    questions: ['什么时候发货', '双11什么时候发货', '大促期间多久发货', '今天下单什么时候发'],
+    keywords: ['发货', '发出', '双11发货'],
+    answers: ['{buyerName}，双11订单量大，11月11日付款的订单会按付款顺序在72小时内发出，预售商品按商品页标注的时间发货，请耐心等待哦~'],
+  },
+  'double11-gifts': {
+    contentSet: 'double11',
+    questions: ['双11有什么赠品', '买满送什么', '赠品什么时候发', '有没有小样送'],
+    keywords: ['赠品', '小样', '满赠', '送什么'],
+    answers: ['{buyerName}，双11期间满299元送同系列旅行装三件套（前1000名再加赠面膜一片），赠品和正装一起发出哦~'],
+  },
+  'double11-deposit': {
+    contentSet: 'double11',
+    questions: ['双11定金怎么付', '定金膨胀多少', '双11预售定金能退吗'],
+    keywords: ['定金', '订金', '膨胀', '翻倍'],
+    answers: ['{buyerName}，双11预售付定金50元抵100元，尾款11月1日0点开始支付；因个人原因未付尾款的定金不退哦~'],
+  },
+};
+
 /** Per tenant and shop, the entries `npm start` seeds (faqId → entry). */
 export const demoFaq: { tenantId: string; shopId: string; entries: Record<string, FaqEntryBody> }[] = [
-  { tenantId: 'demo-firm', shopId: 'peach-glow', entries: { ...common, ...cosmetics } },
+  { tenantId: 'demo-firm', shopId: 'peach-glow', entries: { ...common, ...cosmetics, ...double11 } },
   { tenantId: 'demo-firm', shopId: 'henggong-appliances', entries: { ...common, ...appliances } },
   { tenantId: 'demo-firm', shopId: 'old-time-apparel', entries: { ...common, ...apparel } },
   { tenantId: 'demo-firm-b', shopId: 'cloud-mist-tea', entries: { ...common, ...tea } },

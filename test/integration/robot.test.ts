@@ -6,6 +6,8 @@ import { handler as checkRounds } from '../../functions/queue/check-response-rou
 import { handler as putFaqHandler } from '../../functions/http/put-faq-entry';
 import { handler as importFaqHandler } from '../../functions/http/import-faq-entries';
 import { handler as putSettingsHandler } from '../../functions/http/put-robot-settings';
+import { handler as putPromoHandler } from '../../functions/http/put-promo';
+import { DateTime } from 'luxon';
 import type { Identity } from '../../shared/auth/identity';
 import { sendMessage } from '../../shared/conversations/send-message';
 import { forgetFaqIndexes } from '../../shared/robot/faq-index-cache';
@@ -159,4 +161,52 @@ describe('the FAQ robot (DynamoDB Local + SQS server)', () => {
     expect(robotSaid[1]).toContain('转接人工');
     expect(robotSaid[2]).toContain('优先队列第1位');
   });
+});
+
+describe('promo FAQ content sets on the real engines (issue 10 §2)', () => {
+  const promoTenant = uniqueTenant('robot-promo');
+  const promoShop = 'shop-promo';
+  const admin = who(promoTenant, 'admin', 'admin-p');
+  const everyday = { questions: ['什么时候发货', '多久发货'], keywords: ['发货'], answers: ['现货48小时内发货哦~'] };
+  const double11 = { ...everyday, answers: ['双11订单按付款顺序72小时内发出哦~'], contentSet: 'double11' };
+  const putPromo = async (promoId: string, body: unknown) =>
+    (await putPromoHandler(httpEvent({ method: 'PUT', path: `/v1/promos/${promoId}`, identity: admin, body, pathParameters: { promoId } }), lambdaContext)) as Response;
+  const robotAnswer = async (buyerId: string, text: string) => {
+    const { conversationId } = await ask(promoTenant, promoShop, buyerId, text);
+    return (await listMessagesAfter(promoTenant, conversationId, 0, { limit: 10 })).messages.find((m) => m.senderRole === 'robot')?.text;
+  };
+
+  beforeAll(async () => {
+    await seedShop(promoTenant, promoShop, '桃气小店');
+    forgetFaqIndexes();
+  });
+
+  it('refuses a content set that is not an id with 400 naming the field, and stores nothing', async () => {
+    const bad = await putFaq(admin, promoShop, 'double11-ship-time', { ...double11, contentSet: '双11 大促' });
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad).error).toMatchObject({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field: 'body.contentSet' })] });
+    const badImport = await importFaq(admin, promoShop, { entries: [{ faqId: 'double11-ship-time', entry: { ...double11, contentSet: '' } }] });
+    expect(json(badImport).error.details[0].field).toBe('body.entries.0.entry.contentSet');
+    expect(await listFaqEntries(promoTenant, promoShop)).toEqual([]);
+  });
+
+  it('answers from the Double 11 set only while its phase is in force: the everyday answer before and after, the set’s answer during', async () => {
+    expect((await putFaq(admin, promoShop, 'ship-time', everyday)).statusCode).toBe(200);
+    expect(json(await importFaq(admin, promoShop, { entries: [{ faqId: 'double11-ship-time', entry: double11 }] }))).toMatchObject({ imported: 1 });
+    expect((await listFaqEntries(promoTenant, promoShop)).find((e) => e.faqId === 'double11-ship-time')).toMatchObject({ contentSet: 'double11' });
+    expect((await putSettings(admin, promoShop, { mode: 'always' })).statusCode).toBe(200);
+
+    // A phase of a few seconds on the real clock, naming the set in its routing (local times with seconds).
+    const local = (ms: number) => DateTime.fromMillis(ms, { zone: 'Asia/Shanghai' }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+    const startsAt = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
+    const endsAt = startsAt + 5_000;
+    const promo = await putPromo('d11', { name: '双11', zone: 'Asia/Shanghai', shopIds: [promoShop], phases: [{ phaseId: 'peak', kind: 'peak', startsAt: local(startsAt), endsAt: local(endsAt), routing: { contentSet: 'double11' } }] });
+    expect(promo.statusCode).toBe(200);
+
+    expect(await robotAnswer('buyer-before', '什么时候发货')).toBe('现货48小时内发货哦~');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startsAt - Date.now() + 200)));
+    expect(await robotAnswer('buyer-during', '什么时候发货')).toBe('双11订单按付款顺序72小时内发出哦~');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, endsAt - Date.now() + 200)));
+    expect(await robotAnswer('buyer-after', '什么时候发货')).toBe('现货48小时内发货哦~');
+  }, 30_000);
 });
