@@ -103,7 +103,12 @@ export const robotSettingsBodySchema = z
   .strictObject({
     mode: z.enum(robotModes),
     waitingOver: z.number().int().min(0).max(10_000).optional().meta({ description: 'With mode `waiting-over`: the robot takes new conversations while more than this many wait for the stage.' }),
-    confidenceThreshold: z.number().min(0.05).max(1).default(0.5).meta({ description: 'The lowest match confidence the robot answers with (0.05-1); below it the question is a miss.' }),
+    confidenceThreshold: z
+      .number()
+      .min(0.05)
+      .max(1)
+      .default(0.525)
+      .meta({ description: 'The lowest match confidence the robot answers with (0.05-1); below it the question is a miss. The default is the sweep pick of `npm run robot:accuracy` (docs/robot.md).' }),
     missesBeforeHandoff: z.number().int().min(1).max(5).default(2).meta({ description: 'Misses in a row that hand the conversation to a person.' }),
     humanStages: z.array(stageSchema).max(stages.length).default([]).meta({ description: 'Stages whose conversations always go to a person (e.g. after-sale).' }),
     noHumanNoticeMinutes: z.number().int().min(1).max(15).default(3).meta({ description: 'After a hand-off, the robot tells the buyer if no person has joined within this many minutes.' }),
@@ -115,7 +120,8 @@ export const robotSettingsBodySchema = z
 export type RobotSettingsBody = z.input<typeof robotSettingsBodySchema>;
 export type RobotSettings = z.output<typeof robotSettingsBodySchema>;
 
-export const defaultRobotSettings: RobotSettings = { mode: 'off', confidenceThreshold: 0.5, missesBeforeHandoff: 2, humanStages: [], noHumanNoticeMinutes: 3 };
+/** confidenceThreshold: the threshold sweep of `npm run robot:accuracy` on the tuning set (the most out-of-scope questions left to people while ≥ 90 % in scope are answered right). */
+export const defaultRobotSettings: RobotSettings = { mode: 'off', confidenceThreshold: 0.525, missesBeforeHandoff: 2, humanStages: [], noHumanNoticeMinutes: 3 };
 
 export const robotSettingsViewSchema = z
   .object({
