@@ -186,15 +186,10 @@ export class FaqIndex {
    * The best entry for a question and how confident the match is, or undefined when no word of the
    * question meets the FAQ. Entries written for another stage than the conversation's are passed over.
    */
-  /** The words the matcher sees in a question: folded, cut, no filler (for the accuracy command and tests). */
+  /** The words the matcher sees in a question: normalised, homophones folded, cut, no filler. */
   wordsOf(question: string): string[] {
     const normalized = normalizeText(question);
     return [...new Set(wordsOf(this.homophones.fold(normalized, boundariesOf(normalized)), this.vocabulary))];
-  }
-
-  /** For debugging a question: its words and every candidate's confidence. */
-  explain(question: string) {
-    return { words: this.wordsOf(question), match: this.match(question) };
   }
 
   match(question: string, stage?: Stage): FaqMatch | undefined {
