@@ -4,7 +4,7 @@ import type { LocalStack } from '../infra/local/stack';
 import { sizeInfrastructure, defaultTraffic } from '../shared/promo/size-infrastructure';
 import type { Meters, MeterSnapshot } from './meters';
 import { openKefuSocket } from './open-socket';
-import { distribution, median, round, type Distribution } from './stats';
+import { distribution, round, type Distribution } from './stats';
 
 /**
  * The midnight step (issue 10): at one shop whose pre-sale group is too small for the opening, buyers
@@ -14,8 +14,9 @@ import { distribution, median, round, type Distribution } from './stats';
  * connect cannot thin out one half. Each half has the same bounded number of buyers (small enough that
  * the local routing consumer is not the bottleneck: the agents' capacity is), in a fresh tenant: promo
  * routing OFF (no promo) and ON (a Double 11 peak phase in force that lends the after-sale group to
- * pre-sale). Halves run OFF, ON, ON, OFF (ABBA) so a machine getting busier or quieter during the run
- * does not favour one side; the report gives each half and the medians per side. Agents answer each
+ * pre-sale). An unmeasured warm-up half first (the stack's first requests compile and open pools), then
+ * halves OFF, ON, ON, OFF (ABBA) so a machine getting busier or quieter during the run does not favour
+ * one side; the report gives each half and the medians per side. Agents answer each
  * buyer at once and close the conversation after a hold time, so capacity frees up and the line drains.
  * Driven from the stack's own process (its handlers share the CPU with it, as in a real small box).
  */
@@ -31,7 +32,7 @@ export interface MidnightRun {
   maxWaitingLine: number;
   /** Step start → the last buyer answered and the line empty. */
   drainSeconds: number;
-  /** Errors of the timed part: error frames, unanswered buyers, failed board polls. */
+  /** Errors of the timed part: error frames, questions never acked (e.g. a handler timeout), unanswered buyers, failed board polls. */
   errors: Record<string, number>;
   /** Socket opens that failed before the timed part and were retried (not part of the measured load). */
   setupRetries: number;
@@ -91,6 +92,7 @@ const shape = {
   messagesPerReception: 2,
   answerTimeoutSeconds: 90,
   order: ['off', 'on', 'on', 'off'] as ('off' | 'on')[],
+  warmUpBuyers: 6,
 };
 
 const shopId = 'midnight-shop';
@@ -116,7 +118,15 @@ async function openWithRetries(stack: LocalStack, token: () => Promise<string>, 
   }
 }
 
-async function runOnce(stack: LocalStack, meters: Meters, routing: 'off' | 'on', half: number): Promise<MidnightRun> {
+/** The median, averaging the two middle values of an even count (the ABBA order gives two halves per side). */
+function middle(values: readonly number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return round(sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
+async function runOnce(stack: LocalStack, meters: Meters, routing: 'off' | 'on', half: number, scale = 1): Promise<MidnightRun> {
   const tenantId = `bench-midnight-${half}-${routing}-${Date.now().toString(36)}`;
   const sign = (userId: string, role: 'admin' | 'agent' | 'buyer' | 'ops', shopIds: string[]) => stack.issuer.sign({ userId, tenantId, role, shopIds, name: userId }, { expiresInSeconds: 3600 });
   const admin = await sign('bench-admin', 'admin', []);
@@ -178,9 +188,10 @@ async function runOnce(stack: LocalStack, meters: Meters, routing: 'off' | 'on',
 
   // Before midnight: every buyer's shop page is open (four opens at a time, retried).
   const stepRate = shape.baseBuyersPerSecond * shape.stepFactor;
-  const buyerCount = shape.baseBuyersPerSecond * shape.baseSeconds + stepRate * shape.stepSeconds;
+  const buyerCount = Math.ceil((shape.baseBuyersPerSecond * shape.baseSeconds + stepRate * shape.stepSeconds) * scale);
   const buyers: { buyerId: string; socket: WebSocket; sentAt?: number }[] = [];
   const pending = new Set<string>();
+  const unacked = new Set<string>();
   const firstResponse: number[] = [];
   let next = 0;
   await Promise.all(
@@ -192,8 +203,9 @@ async function runOnce(stack: LocalStack, meters: Meters, routing: 'off' | 'on',
         const buyer: { buyerId: string; socket: WebSocket; sentAt?: number } = { buyerId, socket };
         buyers.push(buyer);
         socket.on('message', (raw) => {
-          const frame = JSON.parse(String(raw)) as { type?: string; code?: string; message?: { senderRole?: string } };
+          const frame = JSON.parse(String(raw)) as { type?: string; code?: string; clientMessageId?: string; message?: { senderRole?: string } };
           if (frame.type === 'error') count(`buyer:${frame.code}`);
+          if (frame.type === 'ack' && frame.clientMessageId === `q-${buyerId}`) unacked.delete(buyerId);
           if (frame.type === 'message' && frame.message?.senderRole === 'agent' && buyer.sentAt !== undefined && pending.delete(buyerId)) {
             firstResponse.push(performance.now() - buyer.sentAt);
           }
@@ -219,10 +231,11 @@ async function runOnce(stack: LocalStack, meters: Meters, routing: 'off' | 'on',
   const started = performance.now();
   const ask = (buyer: (typeof buyers)[number]) => {
     pending.add(buyer.buyerId);
+    unacked.add(buyer.buyerId);
     buyer.sentAt = performance.now();
     send(buyer.socket, { action: 'sendMessage', shopId, clientMessageId: `q-${buyer.buyerId}`, text: '双11的满减怎么算？' });
   };
-  const baseBuyers = shape.baseBuyersPerSecond * shape.baseSeconds;
+  const baseBuyers = Math.min(buyerCount, shape.baseBuyersPerSecond * shape.baseSeconds);
   for (let i = 0; i < buyerCount; i += 1) {
     const at = i < baseBuyers ? (i * 1000) / shape.baseBuyersPerSecond : shape.baseSeconds * 1000 + ((i - baseBuyers) * 1000) / stepRate;
     await sleep(Math.max(0, at - (performance.now() - started)));
@@ -246,6 +259,7 @@ async function runOnce(stack: LocalStack, meters: Meters, routing: 'off' | 'on',
   const throughDrain = meters.snapshot();
   clearInterval(poller);
   if (pending.size > 0) errors.unanswered = pending.size;
+  if (unacked.size > 0) errors.notAcked = unacked.size;
   for (const socket of sockets) socket.terminate();
   await sleep(3000); // let the closes and disconnects finish before the next half
 
@@ -271,19 +285,21 @@ async function runOnce(stack: LocalStack, meters: Meters, routing: 'off' | 'on',
 
 function sideOf(runs: readonly MidnightRun[]): Side {
   return {
-    firstResponseP50: median(runs.map((r) => r.firstResponseMs.p50)),
-    firstResponseP99: median(runs.map((r) => r.firstResponseMs.p99)),
-    longestWaitMs: median(runs.map((r) => r.longestWaitMs)),
-    maxWaitingLine: median(runs.map((r) => r.maxWaitingLine)),
-    drainSeconds: median(runs.map((r) => r.drainSeconds)),
-    peakWriteUnitsPerSecond: median(runs.map((r) => r.peakWriteUnitsPerSecond)),
-    writeUnitsPerReception: median(runs.map((r) => r.writeUnitsPerReception)),
+    firstResponseP50: middle(runs.map((r) => r.firstResponseMs.p50)),
+    firstResponseP99: middle(runs.map((r) => r.firstResponseMs.p99)),
+    longestWaitMs: middle(runs.map((r) => r.longestWaitMs)),
+    maxWaitingLine: middle(runs.map((r) => r.maxWaitingLine)),
+    drainSeconds: middle(runs.map((r) => r.drainSeconds)),
+    peakWriteUnitsPerSecond: middle(runs.map((r) => r.peakWriteUnitsPerSecond)),
+    writeUnitsPerReception: middle(runs.map((r) => r.writeUnitsPerReception)),
   };
 }
 
 export async function runMidnight(stack: LocalStack, meters: Meters): Promise<MidnightResult> {
   const started = Date.now();
   const loadBefore = loadavg()[0]!;
+  // Warm-up (not reported): the first requests after the stack starts pay for compiling and connection pools.
+  await runOnce(stack, meters, 'off', -1, shape.warmUpBuyers / (shape.baseBuyersPerSecond * shape.baseSeconds + shape.baseBuyersPerSecond * shape.stepFactor * shape.stepSeconds));
   const runs: MidnightRun[] = [];
   for (const [half, routing] of shape.order.entries()) runs.push(await runOnce(stack, meters, routing, half));
   const off = sideOf(runs.filter((r) => r.routing === 'off'));
