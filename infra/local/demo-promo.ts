@@ -8,7 +8,7 @@ import { demoTenant } from './demo-data';
  * The demo's Double 11 (issue 10): a promo of the demo firm's Peach Glow shop on the next 11-11 whose
  * opening and sustained phases switch the shop to the `double11` quick-reply set, and the shop's
  * double11 versions of `/hi` and `/bye` plus a `/ship` that exists only in the set. Next year's phases
- * are not in force; to see the switch, start the peak at once:
+ * are not in force; to see the switch, start the peak at once (in force from then to its scheduled end):
  *   npm run promo -- trigger --promo double11-demo --phase peak --token $(npm run -s token -- --tenant demo-firm --user ops-li --role ops)
  * Written through the store functions the routes use, kept when already there (like the rest of the seed).
  */
