@@ -38,7 +38,9 @@ export function demoDouble11(now: Date, actor: string): Promo {
   );
   if (problems.length > 0) throw new Error(`demo promo: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
   const at = now.toISOString();
-  return { promoId: demoPromoId, name: '双11 演示 Double 11 demo', zone: 'Asia/Shanghai', shopIds: [shopId], phases, triggered: {}, version: 1, createdAt: at, updatedAt: at, updatedBy: actor };
+  // checkPromo leaves absent switches as undefined keys; the seed's client does not drop them as the handlers' does.
+  const stored = phases.map(({ routing: phaseRouting, infrastructure, ...phase }) => ({ ...phase, ...(phaseRouting ? { routing: phaseRouting } : {}), ...(infrastructure ? { infrastructure } : {}) }));
+  return { promoId: demoPromoId, name: '双11 演示 Double 11 demo', zone: 'Asia/Shanghai', shopIds: [shopId], phases: stored, triggered: {}, version: 1, createdAt: at, updatedAt: at, updatedBy: actor };
 }
 
 /** Peach Glow's double11 versions, in the shop persona's voice. */
