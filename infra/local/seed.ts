@@ -10,6 +10,7 @@ import { demoEndpointId } from './platform-simulator/demo-shops';
 import { listFaqEntries, putFaqEntries } from '../../shared/store/faq-entries';
 import { faqEntryBodySchema } from '../../shared/robot/faq';
 import { demoFaq } from './demo-faq';
+import { seedDemoPromo } from './demo-promo';
 import { demoRubrics } from '../../shared/qc/seed-rubrics';
 import { getRubric, saveRubric } from '../../shared/store/qc';
 
@@ -53,6 +54,7 @@ export async function seedDemoData(client: DynamoDBDocumentClient, now = new Dat
   outcomes.push(...(await Promise.all(demoOrderIntegrations.map((integration) => seedOrderIntegration(integration, client, now)))));
   outcomes.push(...(await Promise.all(demoFaq.map((shop) => seedFaq(shop, client, now)))));
   outcomes.push(...(await Promise.all(demoRubrics.map((demo) => seedRubric(demo, client, now)))));
+  outcomes.push(...(await seedDemoPromo(client, now, seedActor)));
   return { created: outcomes.filter((o) => o === 'created').length, kept: outcomes.filter((o) => o === 'kept').length };
 }
 

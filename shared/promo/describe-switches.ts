@@ -68,13 +68,14 @@ export function describeSwitches(promo: Pick<Promo, 'phases' | 'triggered'>, act
         irreversible: false,
       });
     }
-    if (phase.routing && (phase.routing.stageBorrowing.length > 0 || phase.routing.backupGroup)) {
+    if (phase.routing && (phase.routing.stageBorrowing.length > 0 || phase.routing.backupGroup || phase.routing.contentSet)) {
       const lends = phase.routing.stageBorrowing.map((b) => `${b.from} agents also serve ${b.to}`);
+      const set = phase.routing.contentSet ? [`quick replies tagged "${phase.routing.contentSet}" sent instead of the everyday ones`] : [];
       steps.push({
         phaseId: phase.phaseId,
         at: at(0),
         switch: 'routing',
-        does: [...lends, ...(phase.routing.backupGroup ? [`backup group ${phase.routing.backupGroup}`] : [])].join('; ') + `, until ${phase.endsAt}`,
+        does: [...lends, ...(phase.routing.backupGroup ? [`backup group ${phase.routing.backupGroup}`] : []), ...set].join('; ') + `, until ${phase.endsAt}`,
         cost: 'free; ends by itself with the phase',
         irreversible: false,
       });

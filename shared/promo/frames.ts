@@ -89,6 +89,8 @@ export const promoStatusSchema = z.object({
       effectiveStart: z.string(),
       state: z.enum(['scheduled', 'in-force', 'ended']),
       routingInForce: z.boolean(),
+      /** The promo quick-reply (and FAQ) set the phase switches to, if it names one. */
+      contentSet: z.string().optional(),
     }),
   ),
   capacity: z.object({

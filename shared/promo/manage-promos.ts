@@ -111,6 +111,7 @@ export async function promoStatus(identity: Identity, promoId: string, deps: Pro
     effectiveStart: phaseStart(promo, phase),
     state: phaseInForce(promo, phase, now) ? 'in-force' : now.toISOString() >= phase.endsAt ? 'ended' : 'scheduled',
     routingInForce: phase.routing !== undefined && phaseInForce(promo, phase, now),
+    ...(phase.routing?.contentSet ? { contentSet: phase.routing.contentSet } : {}),
   }));
   const warm = Object.fromEntries(
     (['table', 'gsi1', 'gsi2'] as const).map((name) => {

@@ -23,5 +23,7 @@ export const quickReplyAckFrameSchema = ackFrameSchema.extend({
   shortcut: shortcutSchema,
   /** The rendered text as stored and delivered to the buyer. */
   text: z.string(),
+  /** Present when a promo content set's version of the shortcut was sent (a phase naming the set is in force for the shop). */
+  contentSet: z.string().optional(),
 });
 export type QuickReplyAckFrame = z.infer<typeof quickReplyAckFrameSchema>;

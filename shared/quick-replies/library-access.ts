@@ -44,3 +44,13 @@ export function authorizeLibrary(
 export function resolutionOrder(agentId: string, shopId: string): LibraryScope[] {
   return [{ kind: 'agent', agentId }, { kind: 'shop', shopId }, { kind: 'tenant' }];
 }
+
+/**
+ * Where a shortcut is looked up while a promo content set is in force for the shop: the set's version
+ * in the agent's, the shop's and the tenant's library first, then the usual order. Without a set, only
+ * the usual order: a tagged version is never found outside its phase.
+ */
+export function resolutionWithContentSet(agentId: string, shopId: string, contentSet: string | undefined): { scope: LibraryScope; contentSet?: string }[] {
+  const usual = resolutionOrder(agentId, shopId).map((scope) => ({ scope }));
+  return contentSet === undefined ? usual : [...usual.map(({ scope }) => ({ scope, contentSet })), ...usual];
+}

@@ -4,6 +4,7 @@ import * as store from '../store/quick-replies';
 import { getShop } from '../store/shops';
 import { auditPut } from '../store/audit-log';
 import type { StoredQuickReply } from '../store/quick-replies';
+import { assertKnownContentSet, contentSetInForce, knownContentSets } from './content-sets';
 import { encodeCursor } from './cursor';
 import { authorizeLibrary, type LibraryScope } from './library-access';
 import type { LibraryQuery, ListQuickRepliesQuery, QuickReplyBody, QuickReplyView } from './schemas';
@@ -20,6 +21,10 @@ export interface LibraryDeps {
   findQuickReply: typeof store.findQuickReply;
   /** Whether the tenant has this shop (a strongly consistent read: it may have been created just now). */
   shopExists: (tenantId: string, shopId: string) => Promise<boolean>;
+  /** The promo content sets the tenant's calendar names: a reply may only be tagged with one of them. */
+  knownContentSets: (tenantId: string) => Promise<Set<string>>;
+  /** The set in force for a shop now, reported with a shop library's page. */
+  contentSetInForce: (tenantId: string, shopId: string, now: Date) => Promise<string | undefined>;
   now: () => Date;
 }
 
@@ -29,6 +34,8 @@ const productionDeps: LibraryDeps = {
   deleteQuickReply: store.deleteQuickReply,
   findQuickReply: store.findQuickReply,
   shopExists: async (tenantId, shopId) => (await getShop(tenantId, shopId, { consistent: true })) !== undefined,
+  knownContentSets,
+  contentSetInForce,
   now: () => new Date(),
 };
 
@@ -39,6 +46,7 @@ function toView(reply: StoredQuickReply, scope: LibraryScope): QuickReplyView {
     variants: reply.variants,
     tags: reply.tags,
     ...(reply.stage ? { stage: reply.stage } : {}),
+    ...(reply.contentSet !== undefined ? { contentSet: reply.contentSet } : {}),
     scope: scope.kind,
     ...(scope.kind === 'shop' ? { shopId: scope.shopId } : {}),
     createdAt: reply.createdAt,
@@ -47,21 +55,32 @@ function toView(reply: StoredQuickReply, scope: LibraryScope): QuickReplyView {
   };
 }
 
-/** One page of a library the caller may read, with an opaque cursor to the next. */
+/**
+ * One page of a library the caller may read, with an opaque cursor to the next. Promo versions come
+ * marked with their set; a shop's page also says which set is in force for the shop now.
+ */
 export async function listLibrary(
   identity: Identity,
   query: ListQuickRepliesQuery,
   deps: LibraryDeps = productionDeps,
-): Promise<{ items: QuickReplyView[]; nextCursor?: string }> {
+): Promise<{ items: QuickReplyView[]; nextCursor?: string; contentSetInForce?: string }> {
   const scope = authorizeLibrary(identity, query, 'read');
-  const page = await deps.listQuickReplies(identity.tenantId, scope, { limit: query.limit ?? defaultPageSize, after: query.cursor });
+  const [page, inForce] = await Promise.all([
+    deps.listQuickReplies(identity.tenantId, scope, { limit: query.limit ?? defaultPageSize, after: query.cursor }),
+    scope.kind === 'shop' ? deps.contentSetInForce(identity.tenantId, scope.shopId, deps.now()) : undefined,
+  ]);
   return {
     items: page.replies.map((reply) => toView(reply, scope)),
-    ...(page.lastShortcut ? { nextCursor: encodeCursor(page.lastShortcut) } : {}),
+    ...(page.last ? { nextCursor: encodeCursor(page.last) } : {}),
+    ...(inForce !== undefined ? { contentSetInForce: inForce } : {}),
   };
 }
 
-/** Creates or replaces a reply in a library the caller may write; a shop library only for a shop the tenant has. */
+/**
+ * Creates or replaces a reply in a library the caller may write; a shop library only for a shop the
+ * tenant has. With `contentSet`, the shortcut's version in that promo set (the set must be named by a
+ * phase of the tenant's calendar: 400 naming `query.contentSet` otherwise).
+ */
 export async function saveQuickReply(
   identity: Identity,
   query: LibraryQuery,
@@ -72,14 +91,21 @@ export async function saveQuickReply(
   const scope = authorizeLibrary(identity, query, 'write');
   // Admins may name any shop id: one the tenant does not have would get a library nobody can use.
   if (scope.kind === 'shop' && !(await deps.shopExists(identity.tenantId, scope.shopId))) throw new NotFoundError('shop');
-  const content = { title: body.title, variants: body.variants, tags: body.tags ?? [], ...(body.stage ? { stage: body.stage } : {}) };
+  if (query.contentSet !== undefined) assertKnownContentSet(query.contentSet, await deps.knownContentSets(identity.tenantId), 'query.contentSet');
+  const content = {
+    title: body.title,
+    variants: body.variants,
+    tags: body.tags ?? [],
+    ...(body.stage ? { stage: body.stage } : {}),
+    ...(query.contentSet !== undefined ? { contentSet: query.contentSet } : {}),
+  };
   const now = deps.now();
-  const audit = await auditedChange(identity, scope, shortcut, 'quick-reply.put', content, deps, now);
+  const audit = await auditedChange(identity, scope, { shortcut, contentSet: query.contentSet }, 'quick-reply.put', content, deps, now);
   const { reply, created } = await deps.putQuickReply(identity.tenantId, scope, shortcut, content, identity.userId, now, undefined, audit);
   return { reply: toView(reply, scope), created };
 }
 
-/** Deletes a reply from a library the caller may write; NOT_FOUND if it is not there. */
+/** Deletes a reply (or, with `contentSet`, its promo version) from a library the caller may write; NOT_FOUND if it is not there. */
 export async function removeQuickReply(
   identity: Identity,
   query: LibraryQuery,
@@ -87,15 +113,16 @@ export async function removeQuickReply(
   deps: LibraryDeps = productionDeps,
 ): Promise<void> {
   const scope = authorizeLibrary(identity, query, 'write');
-  const audit = await auditedChange(identity, scope, shortcut, 'quick-reply.delete', undefined, deps, deps.now());
-  await deps.deleteQuickReply(identity.tenantId, scope, shortcut, undefined, audit);
+  const key = { shortcut, ...(query.contentSet !== undefined ? { contentSet: query.contentSet } : {}) };
+  const audit = await auditedChange(identity, scope, key, 'quick-reply.delete', undefined, deps, deps.now());
+  await deps.deleteQuickReply(identity.tenantId, scope, key, undefined, audit);
 }
 
-/** What an audit entry of a library change names: the reply, its library and (for a shop library) the shop. */
-export function auditTarget(scope: LibraryScope, shortcut: string) {
+/** What an audit entry of a library change names: the reply (`@set` for a promo version), its library and (for a shop library) the shop. */
+export function auditTarget(scope: LibraryScope, shortcut: string, contentSet?: string) {
   return {
     type: 'quick-reply',
-    id: `${scope.kind === 'tenant' ? 'tenant' : scope.kind === 'shop' ? `shop:${scope.shopId}` : `agent:${scope.agentId}`}/${shortcut}`,
+    id: `${scope.kind === 'tenant' ? 'tenant' : scope.kind === 'shop' ? `shop:${scope.shopId}` : `agent:${scope.agentId}`}/${shortcut}${contentSet !== undefined ? `@${contentSet}` : ''}`,
     ...(scope.kind === 'shop' ? { shopId: scope.shopId } : {}),
   };
 }
@@ -107,13 +134,13 @@ export function auditTarget(scope: LibraryScope, shortcut: string) {
 async function auditedChange(
   identity: Identity,
   scope: LibraryScope,
-  shortcut: string,
+  { shortcut, contentSet }: { shortcut: string; contentSet?: string },
   action: 'quick-reply.put' | 'quick-reply.delete',
   after: unknown,
   deps: LibraryDeps,
   now: Date,
 ) {
   if (scope.kind === 'agent') return [];
-  const before = (await deps.findQuickReply(identity.tenantId, [scope], shortcut))?.reply;
-  return [await auditPut(identity.tenantId, identity, { action, target: auditTarget(scope, shortcut), before, after }, now)];
+  const before = (await deps.findQuickReply(identity.tenantId, [{ scope, contentSet }], shortcut))?.reply;
+  return [await auditPut(identity.tenantId, identity, { action, target: auditTarget(scope, shortcut, contentSet), before, after }, now)];
 }

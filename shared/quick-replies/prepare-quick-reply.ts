@@ -1,7 +1,7 @@
 import { AppError } from '../http/errors';
 import * as store from '../store/quick-replies';
 import { chooseVariant } from './choose-variant';
-import { resolutionOrder, type LibraryScope } from './library-access';
+import { resolutionWithContentSet, type LibraryScope } from './library-access';
 import type { PlaceholderValues } from './placeholders';
 import { renderQuickReply } from './render-quick-reply';
 
@@ -16,12 +16,16 @@ export interface PrepareQuickReplyInput {
   clientMessageId: string;
   shortcut: string;
   values: PlaceholderValues;
+  /** The promo content set in force for the shop (issue 10 §2): its version of the shortcut wins. */
+  contentSet?: string;
 }
 
 export interface PreparedQuickReply {
   text: string;
   /** Which library the shortcut resolved in. */
   scope: LibraryScope['kind'];
+  /** Set when the shortcut resolved to a promo content set's version. */
+  contentSet?: string;
   variantIndex: number;
 }
 
@@ -41,7 +45,7 @@ const productionDeps: PrepareQuickReplyDeps = {
 
 /**
  * The text an agent's shortcut sends in a conversation: resolved in the agent's, then the shop's, then
- * the tenant's library; the variant rotated so the buyer does not get the same wording twice in a row;
+ * the tenant's library (while a promo content set is in force, its version in those libraries first); the variant rotated so the buyer does not get the same wording twice in a row;
  * placeholders filled, unknown values falling back to neutral words.
  *
  * @example
@@ -51,7 +55,7 @@ export async function prepareQuickReply(
   input: PrepareQuickReplyInput,
   deps: PrepareQuickReplyDeps = productionDeps,
 ): Promise<PreparedQuickReply> {
-  const found = await deps.findQuickReply(input.tenantId, resolutionOrder(input.agentId, input.shopId), input.shortcut);
+  const found = await deps.findQuickReply(input.tenantId, resolutionWithContentSet(input.agentId, input.shopId, input.contentSet), input.shortcut);
   if (!found) {
     throw new AppError(404, 'NOT_FOUND', 'quick reply not found', [
       { field: 'shortcut', message: 'not in your, your shop\'s or your tenant\'s library' },
@@ -67,5 +71,10 @@ export async function prepareQuickReply(
     deps.now(),
   );
   const template = variants[variantIndex] ?? variants[0] ?? '';
-  return { text: renderQuickReply(template, input.values), scope: found.scope.kind, variantIndex };
+  return {
+    text: renderQuickReply(template, input.values),
+    scope: found.scope.kind,
+    ...(found.contentSet !== undefined ? { contentSet: found.contentSet } : {}),
+    variantIndex,
+  };
 }

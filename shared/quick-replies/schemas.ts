@@ -104,6 +104,15 @@ export const quickReplyBodySchema = z
   .meta({ id: 'QuickReplyInput' });
 export type QuickReplyBody = z.infer<typeof quickReplyBodySchema>;
 
+/**
+ * A promo content set's name (issue 10 §2): the name a promo phase's `routing.contentSet` gives. A reply
+ * tagged with it is the shortcut's version sent while such a phase is in force for the conversation's shop.
+ */
+export const contentSetSchema = idSchema.meta({
+  description: 'Promo content set: the version of the shortcut sent while a promo phase naming this set is in force for the shop (e.g. double11). Must be named by a phase of one of the tenant\'s promos.',
+  examples: ['double11'],
+});
+
 const scopeFields = {
   scope: z.enum(libraryScopes).meta({
     description:
@@ -117,8 +126,15 @@ function shopIdGoesWithShopScope(query: { scope: LibraryScopeName; shopId?: stri
   if (query.scope !== 'shop' && query.shopId) ctx.addIssue({ code: 'custom', path: ['shopId'], message: 'only allowed with scope=shop' });
 }
 
-/** Which library a PUT or DELETE addresses. Strict: an `agentId` or `tenantId` parameter is refused, not ignored. */
-export const libraryQuerySchema = z.object(scopeFields).strict().superRefine(shopIdGoesWithShopScope);
+/**
+ * Which library (and, with `contentSet`, which promo version of the shortcut) a PUT or DELETE addresses;
+ * for an import, the set every row without its own goes to. Strict: an `agentId` or `tenantId` parameter
+ * is refused, not ignored.
+ */
+export const libraryQuerySchema = z
+  .object({ ...scopeFields, contentSet: contentSetSchema.optional() })
+  .strict()
+  .superRefine(shopIdGoesWithShopScope);
 export type LibraryQuery = z.infer<typeof libraryQuerySchema>;
 
 export const listQuickRepliesQuerySchema = z
@@ -152,6 +168,8 @@ export const quickReplySchema = z
     variants: z.array(z.string()),
     tags: z.array(z.string()),
     stage: stageSchema.optional(),
+    /** Present on a promo version: sent instead of the everyday reply while a phase naming the set is in force. */
+    contentSet: z.string().optional(),
     scope: z.enum(libraryScopes),
     /** Present for shop-scope replies. */
     shopId: idSchema.optional(),
@@ -165,7 +183,10 @@ export type QuickReplyView = z.infer<typeof quickReplySchema>;
 
 export const quickReplyPageSchema = z
   .object({
-    items: z.array(quickReplySchema).meta({ description: 'Ordered by shortcut.' }),
+    items: z.array(quickReplySchema).meta({ description: 'Ordered by shortcut; a shortcut\'s promo versions (contentSet) right after it.' }),
     nextCursor: z.string().optional().meta({ description: 'Absent on the last page.' }),
+    contentSetInForce: z.string().optional().meta({
+      description: 'scope=shop only: the promo content set in force for the shop now (its versions are what a shortcut sends); absent outside a promo phase that names one.',
+    }),
   })
   .meta({ id: 'QuickReplyPage' });

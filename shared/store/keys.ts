@@ -165,9 +165,15 @@ export const keys = {
   healthProbe: (): Key => ({ pk: 'HEALTH', sk: 'HEALTH' }),
   idleChecksOfShard: (shard: number) => ({ pk: `IDLE#${shard}` }),
 
-  quickReply: (tenantId: string, scope: string, shortcut: string): Key => ({
+  /**
+   * A quick reply, or its version in a promo content set (issue 10 §2): the set is part of the key, in the
+   * same library partition, so one Query lists a library with each shortcut's set versions right after it
+   * (`#` sorts below every shortcut character) and a send resolves the set's version with one more GetItem
+   * per library. Set names are ids (no `#`), so `QR#/hi#SET#double11` cannot collide with a shortcut.
+   */
+  quickReply: (tenantId: string, scope: string, shortcut: string, contentSet?: string): Key => ({
     pk: `${tenantPrefix(tenantId)}#QR#${scope}`,
-    sk: `QR#${shortcut}`,
+    sk: contentSet === undefined ? `QR#${shortcut}` : `QR#${shortcut}#SET#${contentSet}`,
   }),
   quickRepliesOfScope: (tenantId: string, scope: string) => ({ pk: `${tenantPrefix(tenantId)}#QR#${scope}`, skPrefix: 'QR#' }),
   /** The scope segment of a quick-reply library key: tenant-wide, one shop's, or one agent's own. */

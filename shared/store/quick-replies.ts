@@ -13,8 +13,9 @@ import { cancellationCodes, isConditionalCheckFailed, type TransactItem } from '
 
 /**
  * The quick-reply repository: one partition per library (`T#t#QR#<scope>`), one item per shortcut
- * (`QR#<shortcut>`) and a library head (`LIBRARY`) counting them; plus the tiny rotation items that
- * remember which variant a conversation got last. Items are parsed on read.
+ * (`QR#<shortcut>`) and per promo content-set version of a shortcut (`QR#<shortcut>#SET#<set>`), and a
+ * library head (`LIBRARY`) counting them all; plus the tiny rotation items that remember which variant a
+ * conversation got last. Items are parsed on read.
  */
 
 /** Agents keep 100-200 phrases; the cap leaves room and stops a runaway client from growing a library forever. */
@@ -35,6 +36,20 @@ export interface QuickReplyContent {
   variants: string[];
   tags: string[];
   stage?: Stage;
+  /** The promo content set this version belongs to (part of its key); absent for the everyday reply. */
+  contentSet?: string;
+}
+
+/** Where a reply lives in its library: its shortcut and, for a promo version, its content set. */
+export interface QuickReplyKey {
+  shortcut: string;
+  contentSet?: string;
+}
+
+/** One library to look a shortcut up in, optionally only its version in a content set. */
+export interface QuickReplyLookup {
+  scope: LibraryScope;
+  contentSet?: string;
 }
 
 const storedQuickReplySchema = z.object({
@@ -43,6 +58,7 @@ const storedQuickReplySchema = z.object({
   variants: z.array(z.string()).min(1),
   tags: z.array(z.string()).default([]),
   stage: stageSchema.optional(),
+  contentSet: idSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   updatedBy: idSchema,
@@ -53,13 +69,16 @@ function parseQuickReply(item: Record<string, unknown>): StoredQuickReply {
   return storedQuickReplySchema.parse(item);
 }
 
-/** One page of a library, ordered by shortcut; `lastShortcut` is set when more may follow. */
+/**
+ * One page of a library, ordered by shortcut, each shortcut's content-set versions right after it;
+ * `last` is set when more may follow.
+ */
 export async function listQuickReplies(
   tenantId: string,
   scope: LibraryScope,
-  page: { limit: number; after?: string },
+  page: { limit: number; after?: QuickReplyKey },
   client: DynamoDBDocumentClient = dynamo(),
-): Promise<{ replies: StoredQuickReply[]; lastShortcut?: string }> {
+): Promise<{ replies: StoredQuickReply[]; last?: QuickReplyKey }> {
   const segment = keys.quickReplyScope(scope);
   const { pk, skPrefix } = keys.quickRepliesOfScope(tenantId, segment);
   const result = await client.send(
@@ -68,12 +87,16 @@ export async function listQuickReplies(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
       Limit: page.limit,
-      ...(page.after ? { ExclusiveStartKey: keys.quickReply(tenantId, segment, page.after) } : {}),
+      ...(page.after ? { ExclusiveStartKey: keys.quickReply(tenantId, segment, page.after.shortcut, page.after.contentSet) } : {}),
     }),
   );
   const replies = (result.Items ?? []).map(parseQuickReply);
   const last = replies.at(-1);
-  return { replies, ...(result.LastEvaluatedKey && last ? { lastShortcut: last.shortcut } : {}) };
+  return { replies, ...(result.LastEvaluatedKey && last ? { last: keyOf(last) } : {}) };
+}
+
+export function keyOf(reply: QuickReplyKey): QuickReplyKey {
+  return { shortcut: reply.shortcut, ...(reply.contentSet !== undefined ? { contentSet: reply.contentSet } : {}) };
 }
 
 /**
@@ -103,7 +126,7 @@ export async function putQuickReply(
             {
               Put: {
                 TableName: env().TABLE_NAME,
-                Item: { ...keys.quickReply(tenantId, segment, shortcut), [tableSchema.entityAttribute]: quickReplyEntity, ...reply },
+                Item: { ...keys.quickReply(tenantId, segment, shortcut, content.contentSet), [tableSchema.entityAttribute]: quickReplyEntity, ...reply },
                 ConditionExpression: replyIsNew,
               },
             },
@@ -150,7 +173,7 @@ async function replaceQuickReply(
   client: DynamoDBDocumentClient,
   extraItems: readonly TransactItem[],
 ): Promise<StoredQuickReply | undefined> {
-  const key = keys.quickReply(tenantId, segment, shortcut);
+  const key = keys.quickReply(tenantId, segment, shortcut, content.contentSet);
   try {
     await client.send(
       new TransactWriteCommand({
@@ -185,21 +208,25 @@ async function replaceQuickReply(
   return stored.Item ? parseQuickReply(stored.Item) : undefined;
 }
 
-/** Deletes a reply and gives its slot back to the library, in one transaction; NOT_FOUND if it is not there. */
+/**
+ * Deletes a reply (a shortcut, or one content-set version of it) and gives its slot back to the library,
+ * in one transaction; NOT_FOUND if it is not there.
+ */
 export async function deleteQuickReply(
   tenantId: string,
   scope: LibraryScope,
-  shortcut: string,
+  reply: string | QuickReplyKey,
   client: DynamoDBDocumentClient = dynamo(),
   extraItems: readonly TransactItem[] = [],
 ): Promise<void> {
   const segment = keys.quickReplyScope(scope);
+  const { shortcut, contentSet } = typeof reply === 'string' ? { shortcut: reply, contentSet: undefined } : reply;
   for (let attempt = 0; attempt < 4; attempt++) {
     try {
       await client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: { TableName: env().TABLE_NAME, Key: keys.quickReply(tenantId, segment, shortcut), ConditionExpression: replyExists } },
+            { Delete: { TableName: env().TABLE_NAME, Key: keys.quickReply(tenantId, segment, shortcut, contentSet), ConditionExpression: replyExists } },
             {
               Update: {
                 TableName: env().TABLE_NAME,
@@ -225,22 +252,24 @@ export async function deleteQuickReply(
 }
 
 /**
- * The reply a shortcut names in the first of `scopes` that has it. The few libraries are read in parallel
- * (eventually consistent): a reply saved a moment ago may take a second to resolve, which is fine for
- * a phrase library and halves the read cost on the send path.
+ * The reply a shortcut names in the first of `lookups` that has it (a library, or a content set's
+ * version in a library). The few items are read in parallel (eventually consistent): a reply saved a
+ * moment ago may take a second to resolve, which is fine for a phrase library and halves the read cost
+ * on the send path.
  */
 export async function findQuickReply(
   tenantId: string,
-  scopes: readonly LibraryScope[],
+  lookups: readonly (LibraryScope | QuickReplyLookup)[],
   shortcut: string,
   client: DynamoDBDocumentClient = dynamo(),
-): Promise<{ scope: LibraryScope; reply: StoredQuickReply } | undefined> {
+): Promise<{ scope: LibraryScope; contentSet?: string; reply: StoredQuickReply } | undefined> {
   const found = await Promise.all(
-    scopes.map(async (scope) => {
+    lookups.map(async (entry) => {
+      const { scope, contentSet } = 'kind' in entry ? { scope: entry, contentSet: undefined } : entry;
       const result = await client.send(
-        new GetCommand({ TableName: env().TABLE_NAME, Key: keys.quickReply(tenantId, keys.quickReplyScope(scope), shortcut) }),
+        new GetCommand({ TableName: env().TABLE_NAME, Key: keys.quickReply(tenantId, keys.quickReplyScope(scope), shortcut, contentSet) }),
       );
-      return result.Item ? { scope, reply: parseQuickReply(result.Item) } : undefined;
+      return result.Item ? { scope, ...(contentSet !== undefined ? { contentSet } : {}), reply: parseQuickReply(result.Item) } : undefined;
     }),
   );
   return found.find((entry) => entry !== undefined);

@@ -121,6 +121,15 @@ describe('every HTTP operation, as documented', () => {
     expect(await call('PUT', '/v1/quick-replies/%2Fhi?scope=agent', { token: xiaomei, body: reply })).toMatchObject({ status: 200 });
     expect(await call('GET', '/v1/quick-replies?scope=agent', { token: xiaomei })).toMatchObject({ status: 200 });
     expect(await call('GET', '/v1/quick-replies?scope=everyone', { token: xiaomei })).toMatchObject({ status: 400 });
+    // A promo version (issue 10 §2): the demo's Double 11 names the double11 set; a set no phase names is a 400 by field.
+    expect(await call('PUT', '/v1/quick-replies/%2Fhi?scope=agent&contentSet=double11', { token: xiaomei, body: reply })).toMatchObject({ status: 201 });
+    expect(await call('PUT', '/v1/quick-replies/%2Fhi?scope=agent&contentSet=double12', { token: xiaomei, body: reply })).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'query.contentSet' }] } },
+    });
+    expect(await call('GET', '/v1/quick-replies?scope=agent', { token: xiaomei })).toMatchObject({ status: 200, body: { items: expect.arrayContaining([expect.objectContaining({ shortcut: '/hi', contentSet: 'double11' })]) } });
+    expect(await call('GET', '/v1/quick-replies?scope=shop&shopId=peach-glow', { token: xiaomei })).toMatchObject({ status: 200 });
+    expect(await call('DELETE', '/v1/quick-replies/%2Fhi?scope=agent&contentSet=double11', { token: xiaomei })).toMatchObject({ status: 204 });
 
     const big = { title: 'big', variants: ['长'.repeat(30_000)] };
     expect(await call('PUT', '/v1/quick-replies/big?scope=agent', { token: xiaomei, body: big })).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });

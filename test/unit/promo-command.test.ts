@@ -19,6 +19,10 @@ describe('npm run promo -- plan (the dry run)', () => {
     expect(warm[0]!.startsWith('2027-11-09T16:00:00.000Z')).toBe(true);
     expect(lines).toContainEqual(expect.stringMatching(/^2027-11-10T15:00:00.000Z  peak .*"promo" preset \(200 instances in all\)/));
     expect(result.out).toContain('≈ US$3.60 for 3.0 h (200 × 0.5 GB');
+    // The promo quick-reply set is a routing switch of the phases that name it, and only of those.
+    const routing = lines.filter((line) => line.includes(' routing '));
+    expect(routing.filter((line) => line.includes('quick replies tagged "double11" sent instead of the everyday ones')).map((line) => line.slice(26, 36).trim())).toEqual(['peak', 'sustained']);
+    expect(routing.find((line) => line.includes(' tail '))).not.toContain('double11');
   });
 
   it('refuses a calendar with overlapping phases, naming the field, before anything is sent', async () => {

@@ -5,7 +5,8 @@ import { AppError } from '../../shared/http/errors';
 import { parseOrThrow } from '../../shared/http/zod-errors';
 import { chooseVariant } from '../../shared/quick-replies/choose-variant';
 import { decodeCursor, encodeCursor } from '../../shared/quick-replies/cursor';
-import { authorizeLibrary, resolutionOrder } from '../../shared/quick-replies/library-access';
+import { assertKnownContentSet, contentSetsNamed } from '../../shared/quick-replies/content-sets';
+import { authorizeLibrary, resolutionOrder, resolutionWithContentSet } from '../../shared/quick-replies/library-access';
 import { unknownPlaceholders } from '../../shared/quick-replies/placeholders';
 import { prepareQuickReply, type PrepareQuickReplyDeps } from '../../shared/quick-replies/prepare-quick-reply';
 import { renderQuickReply } from '../../shared/quick-replies/render-quick-reply';
@@ -152,13 +153,62 @@ describe('query and path schemas', () => {
   });
 
   it('parses limit and a cursor it issued, and refuses forged cursors', () => {
-    const parsed = parseOrThrow(listQuickRepliesQuerySchema, { scope: 'agent', limit: '20', cursor: encodeCursor('/hi') });
-    expect(parsed).toEqual({ scope: 'agent', limit: 20, cursor: '/hi' });
+    const parsed = parseOrThrow(listQuickRepliesQuerySchema, { scope: 'agent', limit: '20', cursor: encodeCursor({ shortcut: '/hi' }) });
+    expect(parsed).toEqual({ scope: 'agent', limit: 20, cursor: { shortcut: '/hi' } });
     for (const cursor of ['x', 'eyJ2IjoyfQ', Buffer.from('[1]').toString('base64url'), '!!']) {
       expect(() => parseOrThrow(listQuickRepliesQuerySchema, { scope: 'agent', cursor }, 'query')).toThrow(/query\.cursor/);
     }
     expect(() => parseOrThrow(listQuickRepliesQuerySchema, { scope: 'agent', limit: '0' }, 'query')).toThrow(/query\.limit/);
-    expect(decodeCursor(encodeCursor('a/b'))).toBe('a/b');
+    expect(decodeCursor(encodeCursor({ shortcut: 'a/b' }))).toEqual({ shortcut: 'a/b' });
+  });
+
+  it('carries a promo version\'s content set in the cursor, and refuses a cursor whose set is not an id', () => {
+    expect(decodeCursor(encodeCursor({ shortcut: '/hi', contentSet: 'double11' }))).toEqual({ shortcut: '/hi', contentSet: 'double11' });
+    const forged = Buffer.from(JSON.stringify({ v: 1, after: '/hi', set: 'x#SET#y' })).toString('base64url');
+    expect(() => parseOrThrow(listQuickRepliesQuerySchema, { scope: 'agent', cursor: forged }, 'query')).toThrow(/query\.cursor/);
+  });
+
+  it('addresses a promo version by a contentSet id in the query, naming query.contentSet when it is not one', () => {
+    expect(parseOrThrow(libraryQuerySchema, { scope: 'tenant', contentSet: 'double11' })).toEqual({ scope: 'tenant', contentSet: 'double11' });
+    for (const contentSet of ['double 11', 'a#SET#b', '', 'x'.repeat(65)]) {
+      expect(() => parseOrThrow(libraryQuerySchema, { scope: 'tenant', contentSet }, 'query')).toThrow(/query\.contentSet/);
+    }
+    // The set is part of the reply's key, not of its content: a body naming it is refused, not ignored.
+    expect(() => parseOrThrow(quickReplyBodySchema, { title: 't', variants: ['v'], contentSet: 'double11' }, 'body')).toThrow(/body/);
+  });
+});
+
+describe('promo content sets (issue 10 §2)', () => {
+  const phase = (contentSet?: string) => ({ routing: { stageBorrowing: [], ...(contentSet ? { contentSet } : {}) } });
+
+  it('knows the sets any phase of the calendar names, past or future, and nothing else', () => {
+    const promos = [{ phases: [phase('double11'), phase()] }, { phases: [phase('618')] }] as never[];
+    expect([...contentSetsNamed(promos)].sort()).toEqual(['618', 'double11']);
+    expect(contentSetsNamed([]).size).toBe(0);
+  });
+
+  it('refuses a set the calendar does not name with a 400 naming the field, and accepts a known or no set', () => {
+    const known = new Set(['double11']);
+    expect(() => assertKnownContentSet('double11', known, 'query.contentSet')).not.toThrow();
+    expect(() => assertKnownContentSet(undefined, known, 'query.contentSet')).not.toThrow();
+    try {
+      assertKnownContentSet('dobule11', known, 'query.contentSet');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', details: [{ field: 'query.contentSet' }] });
+    }
+  });
+
+  it('looks the set\'s version up agent → shop → tenant first, then the usual order; without a set only the usual order', () => {
+    expect(resolutionWithContentSet('a1', 's1', 'double11')).toEqual([
+      { scope: { kind: 'agent', agentId: 'a1' }, contentSet: 'double11' },
+      { scope: { kind: 'shop', shopId: 's1' }, contentSet: 'double11' },
+      { scope: { kind: 'tenant' }, contentSet: 'double11' },
+      { scope: { kind: 'agent', agentId: 'a1' } },
+      { scope: { kind: 'shop', shopId: 's1' } },
+      { scope: { kind: 'tenant' } },
+    ]);
+    expect(resolutionWithContentSet('a1', 's1', undefined)).toEqual(resolutionOrder('a1', 's1').map((scope) => ({ scope })));
   });
 });
 
@@ -241,7 +291,7 @@ describe('prepareQuickReply', () => {
   it('looks the shortcut up agent → shop → tenant and renders the chosen variant', async () => {
     const d = deps();
     const prepared = await prepareQuickReply(input, d);
-    expect(d.calls[0]).toEqual(['find', 't', resolutionOrder('a1', 's1'), '/hi']);
+    expect(d.calls[0]).toEqual(['find', 't', resolutionWithContentSet('a1', 's1', undefined), '/hi']);
     expect(prepared).toEqual({ text: '小王您好', scope: 'shop', variantIndex: 0 });
   });
 
@@ -253,6 +303,18 @@ describe('prepareQuickReply', () => {
       expect(variantIndex).not.toBe(previous);
       previous = variantIndex;
     }
+  });
+
+  it('tries the promo set\'s versions first while a set is in force, and says which set it sent', async () => {
+    const d = deps({
+      findQuickReply: async (...args) => {
+        d.calls.push(['find', ...args]);
+        return { scope: { kind: 'tenant' }, contentSet: 'double11', reply: { ...reply, contentSet: 'double11', variants: ['双11快乐 {buyerName}'] } };
+      },
+    });
+    const prepared = await prepareQuickReply({ ...input, contentSet: 'double11' }, d);
+    expect(d.calls[0]).toEqual(['find', 't', resolutionWithContentSet('a1', 's1', 'double11'), '/hi']);
+    expect(prepared).toEqual({ text: '双11快乐 小王', scope: 'tenant', contentSet: 'double11', variantIndex: 0 });
   });
 
   it('is NOT_FOUND naming the shortcut when no library has it', async () => {

@@ -18,6 +18,7 @@ import type {
 } from './contracts';
 import { ConversationLog, newClientMessageId } from './conversation-log';
 import { CaseBook } from './cases-model';
+import { repliesForShop } from './quick-reply-picker';
 import type { Api, Session } from './session';
 
 /** A send the server has not acknowledged yet: shown greyed, resent with the same clientMessageId after a reconnect. */
@@ -67,6 +68,8 @@ export class WorkbenchModel extends ConnectedModel {
   /** Conversations taken away while open on screen: a notice instead of silence. */
   readonly gone = new Map<string, string>();
   quickReplies: QuickReplyView[] = [];
+  /** Per shop, the promo content set in force when the libraries were read (its quick replies are marked 大促). */
+  readonly contentSetsInForce = new Map<string, string>();
   lastError: string | undefined;
   private readonly resuming = new Set<string>();
   private sortedCache: { version: number; filter: ListFilter; list: WorkbenchConversation[] } | undefined;
@@ -368,34 +371,30 @@ export class WorkbenchModel extends ConnectedModel {
 
   /** The agent's own, then every shop's, then the tenant's library: the server looks shortcuts up in that order. */
   private async loadQuickReplies(): Promise<void> {
-    const all = async (query: string) => {
+    const all = async (query: string, shopId?: string) => {
       const items: QuickReplyView[] = [];
       let cursor: string | undefined;
       do {
-        const page = await this.api.get<{ items: QuickReplyView[]; nextCursor?: string }>(
+        const page = await this.api.get<{ items: QuickReplyView[]; nextCursor?: string; contentSetInForce?: string }>(
           `/v1/quick-replies?${query}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
         );
         items.push(...page.items);
+        if (shopId && page.contentSetInForce) this.contentSetsInForce.set(shopId, page.contentSetInForce);
         cursor = page.nextCursor;
       } while (cursor);
       return items;
     };
     const libraries = await Promise.all([
       all('scope=agent'),
-      ...this.session.me.shopIds.map((shopId) => all(`scope=shop&shopId=${encodeURIComponent(shopId)}`).catch(() => [])),
+      ...this.session.me.shopIds.map((shopId) => all(`scope=shop&shopId=${encodeURIComponent(shopId)}`, shopId).catch(() => [])),
       all('scope=tenant').catch(() => []),
     ]).catch(() => [] as QuickReplyView[][]);
     this.quickReplies = libraries.flat();
     this.changed();
   }
 
-  /** The replies a conversation of `shopId` can use, each shortcut once, in lookup order. */
+  /** The replies a conversation of `shopId` can use, each shortcut once, as the server resolves them (the shop's promo set first). */
   quickRepliesFor(shopId: string): QuickReplyView[] {
-    const seen = new Set<string>();
-    const rank = (reply: QuickReplyView) => (reply.scope === 'agent' ? 0 : reply.scope === 'shop' ? 1 : 2);
-    return this.quickReplies
-      .filter((reply) => reply.scope !== 'shop' || reply.shopId === shopId)
-      .sort((a, b) => rank(a) - rank(b) || a.shortcut.localeCompare(b.shortcut))
-      .filter((reply) => (seen.has(reply.shortcut) ? false : (seen.add(reply.shortcut), true)));
+    return repliesForShop(this.quickReplies, shopId, this.contentSetsInForce.get(shopId));
   }
 }

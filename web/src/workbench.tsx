@@ -372,6 +372,11 @@ function ReplyBox(props: { model: WorkbenchModel; conversation: WorkbenchConvers
               }}
             >
               <strong>{reply.shortcut}</strong> {reply.title}
+              {reply.contentSet !== undefined && (
+                <span class="promo-reply" title={reply.contentSet}>
+                  {t('promoReply')}
+                </span>
+              )}
               <span class="preview">{renderQuickReply(reply.variants[0] ?? '', { shopName: props.shopName })}</span>
               {reply.variants.length > 1 && (
                 <span class="variants">
