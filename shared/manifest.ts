@@ -493,13 +493,14 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
   },
   {
     // Due outreach tasks and coupon commands (issue 8). The pace is set by the token buckets inside
-    // (platform quotas), not by this concurrency; 20 consumers × 10 records keep up with them.
+    // (platform quotas), not by this concurrency. Batches of 50 (a 1 s window): a batch's records share
+    // their reads, token leases and due-entry writes (docs/outreach-design.md §5, the send path).
     name: 'RunOutreach',
     queue: 'outreach',
     handler: 'functions/queue/run-outreach.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:delivery:send', 'queue:outreach:send'],
-    batchSize: 10,
-    maxBatchingWindowSeconds: 0,
+    batchSize: 50,
+    maxBatchingWindowSeconds: 1,
     maxConcurrency: 20,
     timeoutSeconds: 30,
   },

@@ -29,9 +29,9 @@ import { listMessagesAfter } from '../store/messages';
 import type { FireJob, OutreachJob } from './jobs';
 import { httpOutreachGateway, type OutreachGateway } from './outreach-gateway';
 import { stillWanted } from './plan-outreach';
-import { localDayOf, nextLocalDayStart, nextSendableAt, smsAllowanceOn } from './rules';
+import { localDayOf, nextLocalDayStart, nextSendableAt, sendableAt, smsAllowanceOn, urgentOutreachKinds } from './rules';
 import { brandOf, chooseCouponRow, renderTemplate, type OutreachSettings } from './settings';
-import { minuteOf, type Channel, type OutreachKind, type OutreachTask, type Reach } from './task';
+import { minuteOf, type Channel, type OutreachTask, type Reach } from './task';
 
 /**
  * The outreach consumer's work for one due task (issue 8, docs/outreach-design.md §1, §5): decide from
@@ -123,29 +123,29 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
       await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message: appended.message });
       return { conversationId: conversation.conversationId, seq: appended.message.seq };
     },
-  /** Reach as the conversation shows it: read (the buyer's read pointer passed the message), replied (a buyer message after it). */
-  conversationReach: async (task: OutreachTask, reach: Reach) => {
-    if (!reach.conversationId || !reach.seq) return {};
-    const conversation = await getConversation(task.tenantId, reach.conversationId);
-    const read = conversation !== undefined && conversation.buyerReadSeq >= reach.seq;
-    const later = await listMessagesAfter(task.tenantId, reach.conversationId, reach.seq, { limit: 50 });
-    const reply = later.messages.find((message) => message.senderRole === 'buyer');
-    return { ...(read ? { read: true } : {}), ...(reply ? { repliedAt: reply.createdAt } : {}) };
-  },
-  /** Online agents of the shop's after-sale group (routing's ring sample) with their open callbacks. */
-  callbackCandidates: async (tenantId: string, shopId: string) => {
-    const groupId = (await getShop(tenantId, shopId))?.routing.groups['after-sale'];
-    if (!groupId) return [];
-    const ids = await listOnlineAgentIdsOfGroup(tenantId, groupId, Math.random(), sampledMembersPerGroup);
-    const items = await batchGetAll(dynamo(), ids.map((id) => keys.agent(tenantId, id)), { consistentRead: true });
-    return items.map((item) => ({
-      agentId: String(item.agentId),
-      presence: String(item.presence),
-      shopIds: (item.shopIds as string[] | undefined) ?? [],
-      outreachLoad: Number(item.outreachLoad ?? 0),
-    }));
-  },
-  shopName: async (tenantId: string, shopId: string) => (await getShop(tenantId, shopId))?.name ?? shopId,
+    /** Reach as the conversation shows it: read (the buyer's read pointer passed the message), replied (a buyer message after it). */
+    conversationReach: async (task: OutreachTask, reach: Reach) => {
+      if (!reach.conversationId || !reach.seq) return {};
+      const conversation = await getConversation(task.tenantId, reach.conversationId);
+      const read = conversation !== undefined && conversation.buyerReadSeq >= reach.seq;
+      const later = await listMessagesAfter(task.tenantId, reach.conversationId, reach.seq, { limit: 50 });
+      const reply = later.messages.find((message) => message.senderRole === 'buyer');
+      return { ...(read ? { read: true } : {}), ...(reply ? { repliedAt: reply.createdAt } : {}) };
+    },
+    /** Online agents of the shop's after-sale group (routing's ring sample) with their open callbacks. */
+    callbackCandidates: async (tenantId: string, shopId: string) => {
+      const groupId = (await getShop(tenantId, shopId))?.routing.groups['after-sale'];
+      if (!groupId) return [];
+      const ids = await listOnlineAgentIdsOfGroup(tenantId, groupId, Math.random(), sampledMembersPerGroup);
+      const items = await batchGetAll(dynamo(), ids.map((id) => keys.agent(tenantId, id)), { consistentRead: true });
+      return items.map((item) => ({
+        agentId: String(item.agentId),
+        presence: String(item.presence),
+        shopIds: (item.shopIds as string[] | undefined) ?? [],
+        outreachLoad: Number(item.outreachLoad ?? 0),
+      }));
+    },
+    shopName: async (tenantId: string, shopId: string) => (await getShop(tenantId, shopId))?.name ?? shopId,
   };
 }
 export type FireDependencies = ReturnType<typeof createFireDependencies>;
@@ -184,29 +184,9 @@ const cachedSettings = (tenantId: string, shopId: string, deps: FireDependencies
 /** Tests change settings between cases. */
 export const forgetCachedSettings = () => shopCache.clear();
 
-/**
- * Outreach kinds that are not deferred out of a promo's peak (issue 10 §2): an urge to pay is
- * revenue-critical (an order unpaid when the final-payment window closes is lost, and a nudge after the
- * peak is too late to help), and a campaign went out at the minute a supervisor chose for it (a flash
- * sale announced after its start is wrong). Shipping notices, urges to confirm, delivery callbacks and
- * review invitations lose nothing by waiting for the phase's end, and they are the bulk.
- */
-export const urgentOutreachKinds: ReadonlySet<OutreachKind> = new Set(['urge-to-pay', 'campaign']);
-
 /** Whether the task as read is one this job acts on (otherwise the job has nothing to do). */
 const actsOn = (task: OutreachTask | undefined, job: FireJob): task is OutreachTask =>
   task !== undefined && (job.phase === 'reach' ? task.status === 'sent' : task.dueMinute === job.dueMinute && (task.status === 'scheduled' || task.status === 'sending'));
-
-/**
- * When a task due now may go: after the shop's quiet hours and, for a non-urgent kind, after the promo
- * phase in force that defers outreach (its end, then quiet hours again). `now` when it may go at once.
- */
-export function sendableAt(kind: OutreachKind, now: Date, settings: Pick<OutreachSettings, 'timeZone' | 'quietHours'>, promoDeferralEnd: string | undefined): { at: Date; reason: 'quiet-hours' | 'promo-peak' } {
-  const quiet = nextSendableAt(now, settings);
-  if (promoDeferralEnd === undefined || urgentOutreachKinds.has(kind)) return { at: quiet, reason: 'quiet-hours' };
-  const afterPromo = nextSendableAt(new Date(Math.max(now.getTime(), Date.parse(promoDeferralEnd))), settings);
-  return afterPromo.getTime() > quiet.getTime() ? { at: afterPromo, reason: 'promo-peak' } : { at: quiet, reason: 'quiet-hours' };
-}
 
 export async function fireTask(job: FireJob, now: Date, deps: FireDependencies = fireDependencies): Promise<FireOutcome> {
   let task = await deps.getTask(job.tenantId, job.taskId);
