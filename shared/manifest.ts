@@ -349,6 +349,15 @@ function outreachRoutes(): HttpRouteSpec[] {
     { name: 'GetOutreachTask', method: 'GET', path: '/v1/shops/{shopId}/outreach-tasks/{taskId}', handler: 'functions/http/get-outreach-task.ts', access: ['table:read'] },
     { name: 'ListMyOutreachTasks', method: 'GET', path: '/v1/me/outreach-tasks', handler: 'functions/http/list-my-outreach-tasks.ts', access: ['table:read'] },
     {
+      name: 'ReceiveSmsReceipts',
+      method: 'POST',
+      path: '/v1/sms/receipts',
+      handler: 'functions/http/receive-sms-receipts.ts',
+      access: ['table:read', 'table:write'],
+      public: true,
+      publicBecause: "the SMS provider's receipt callback: providers send no JWT; the request is authenticated by its HMAC signature over the raw body (the provider's callback secret) before anything is parsed",
+    },
+    {
       name: 'RecordOutreachOutcome',
       method: 'POST',
       path: '/v1/outreach-tasks/{taskId}/outcome',

@@ -246,6 +246,32 @@ export async function markSent(task: OutreachTask, reach: Reach, now: Date, clie
   return updated !== undefined;
 }
 
+/**
+ * Records an SMS receipt on a task sent (or resent) by SMS, once: `deliveredAt` / `readAt` only if not yet
+ * set. A read also moves `updatedAt`, so a reach check that read the task before it does not resend (its
+ * update is conditioned on `updatedAt`); a delivery does not, so it never stops the resend of an unread SMS.
+ * False: no such task in this tenant, not sent by SMS, or already recorded (a repeated receipt).
+ */
+export async function recordSmsReceipt(tenantId: string, taskId: string, status: 'delivered' | 'read', at: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  const field = status === 'read' ? 'readAt' : 'deliveredAt';
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.outreachTask(tenantId, taskId),
+        UpdateExpression: `SET reach.#field = :at${status === 'read' ? ', updatedAt = :now' : ''}`,
+        ConditionExpression: '#status = :sent AND (reach.#channel = :sms OR reach.resentOn = :sms) AND attribute_not_exists(reach.#field)',
+        ExpressionAttributeNames: { '#status': 'status', '#field': field, '#channel': 'channel' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':sms': 'sms', ':at': at, ...(status === 'read' ? { ':now': now.toISOString() } : {}) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
 /** Updates the reach of a sent task (read, replied, the one resend), only while nothing else changed it. */
 export function updateReach(task: OutreachTask, reach: Reach, now: Date, client: DynamoDBDocumentClient = dynamo()) {
   return updateTask(
