@@ -46,6 +46,19 @@ const capacityOperations = new Set([
   'BatchExecuteStatement',
   'ExecuteTransaction',
 ]);
+/** The units of a BatchGet's keys that found no item (DynamoDB Local reports 0 for them; unprocessed keys are not billed). */
+function batchGetMissUnits(input: Record<string, unknown>, output: Record<string, unknown>): number {
+  let units = 0;
+  const requested = (input.RequestItems ?? {}) as Record<string, { Keys?: unknown[]; ConsistentRead?: boolean }>;
+  const responses = (output.Responses ?? {}) as Record<string, unknown[]>;
+  const unprocessed = (output.UnprocessedKeys ?? {}) as Record<string, { Keys?: unknown[] }>;
+  for (const [table, request] of Object.entries(requested)) {
+    const missing = (request.Keys?.length ?? 0) - (responses[table]?.length ?? 0) - (unprocessed[table]?.Keys?.length ?? 0);
+    units += Math.max(0, missing) * (request.ConsistentRead ? 1 : 0.5);
+  }
+  return units;
+}
+
 const readOperations = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 
 export interface DynamoStats {
@@ -77,6 +90,7 @@ export const dynamoCorrections = [
   'TransactWriteItems/TransactGetItems: DynamoDB Local reports standard units; DynamoDB bills transactional reads and writes at 2x. Billed = 2 x the table units + 1 x the index units (assumed: index propagation is not part of the transaction; doubling it too would add reportedIndexWriteUnits once more).',
   'A write whose ConditionExpression fails: DynamoDB Local returns no ConsumedCapacity with the error; DynamoDB still bills the write. Estimated at 1 WRU (every kefu item written on these paths is < 1 KB).',
   'A cancelled transaction: no ConsumedCapacity with the error; estimated at 2 WRU per item in the request (an upper bound).',
+  'BatchGetItem: DynamoDB Local reports units for the items found only; each key not found is billed like a GetItem miss, 0.5 RRU (eventually consistent) or 1 RRU (strongly consistent).',
   'Successful calls returning no ConsumedCapacity (none seen so far): estimated at 1 WRU / 0.5 RRU, counted in withoutCapacity.',
 ];
 
@@ -240,7 +254,7 @@ export class Meters {
           const result = await next(request);
           // Looked up again after the call, as every outcome below: a reset or a handler thread's drain while
           // it ran must not drop its units into a window already reported.
-          if (supported) this.addCapacity(this.dynamoStats(fn, operation), operation, isRead, input, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+          if (supported) this.addCapacity(this.dynamoStats(fn, operation), operation, isRead, input, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, result.output as Record<string, unknown>);
           return result;
         } catch (error) {
           const stats = this.dynamoStats(fn, operation);
@@ -263,7 +277,7 @@ export class Meters {
     );
   }
 
-  private addCapacity(stats: DynamoStats, operation: string, isRead: boolean, input: Record<string, unknown>, consumed: unknown): void {
+  private addCapacity(stats: DynamoStats, operation: string, isRead: boolean, input: Record<string, unknown>, consumed: unknown, output: Record<string, unknown> = {}): void {
     const entries = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as {
       CapacityUnits?: number;
       ReadCapacityUnits?: number;
@@ -301,6 +315,7 @@ export class Meters {
     if ((operation === 'Query' || operation === 'Scan') && read === 0) billedRead = input.ConsistentRead ? 1 : 0.5;
     if (operation === 'TransactWriteItems') billedWrite = 2 * (write - indexWrite) + indexWrite;
     if (operation === 'TransactGetItems') billedRead = 2 * read;
+    if (operation === 'BatchGetItem') billedRead += batchGetMissUnits(input, output);
     stats.billedReadUnits += billedRead;
     stats.billedWriteUnits += billedWrite;
     stats.estimatedReadUnits += billedRead - read;

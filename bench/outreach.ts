@@ -19,7 +19,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { cpus, loadavg } from 'node:os';
 import { startEngines } from '../infra/local/engines';
-import { fireDependencies, fireTask, forgetCachedSettings, platformSendPerSecond, type FireOutcome } from '../shared/outreach/fire-task';
+import { createFireDependencies, fireTask, forgetCachedSettings, platformSendPerSecond, type FireOutcome } from '../shared/outreach/fire-task';
 import { outreachJobSchema, type FireJob } from '../shared/outreach/jobs';
 import type { OutreachGateway, OutreachMessage } from '../shared/outreach/outreach-gateway';
 import { outreachSettingsBody } from '../shared/outreach/settings';
@@ -39,9 +39,11 @@ export interface OutreachBenchOptions {
   /** Each shop's token bucket (sends per second). */
   shopSendPerSecond: number;
   consumers: number;
+  /** Records per consumer batch (RunOutreach's batchSize): received 10 at a time, fired together. */
+  batchSize: number;
 }
 
-export const defaultOutreachBenchOptions: OutreachBenchOptions = { tasks: 100_000, shops: 20, shopSendPerSecond: 40, consumers: 24 };
+export const defaultOutreachBenchOptions: OutreachBenchOptions = { tasks: 100_000, shops: 20, shopSendPerSecond: 40, consumers: 8, batchSize: 50 };
 
 export interface OutreachBenchResult {
   scenario: 'outreach';
@@ -54,7 +56,7 @@ export interface OutreachBenchResult {
   lost: number;
   sentTwice: number;
   tokenBuckets: { shopLimitPerSecond: number; maxShopSendsInOneSecond: number; platformLimitPerSecond: number; maxPlatformSendsInOneSecond: number; throttledRequeues: number; respected: boolean };
-  units: { sweepPerTask: { rru: number; wru: number }; sendPerTask: { rru: number; wru: number }; createPerTask: { wru: number }; sqsRequestsPerTask: number };
+  units: { sweepPerTask: { rru: number; wru: number }; sendPerTask: { rru: number; wru: number; dynamoCalls: number; callsByOperation: Record<string, number> }; createPerTask: { wru: number }; sqsRequestsPerTask: number };
   usdPerMillionTasks: { bucketScheduling: number; bucketWhole: number; perTaskScheduler: number; perTaskSchedulerWhole: number; note: string };
   outcomes: Partial<Record<FireOutcome, number>>;
   notes: string[];
@@ -145,7 +147,6 @@ export async function runOutreachBench(meters: Meters, options: OutreachBenchOpt
       perPlatformSecond.set(second, (perPlatformSecond.get(second) ?? 0) + 1);
     };
     const gateway: OutreachGateway = { sendChat: record, sendSms: record, issueCoupon: async () => ({ platformCouponId: 'x' }) };
-    const deps = { ...fireDependencies, gateway };
 
     meters.reset();
     const sweepStartedReal = Date.now();
@@ -160,9 +161,16 @@ export async function runOutreachBench(meters: Meters, options: OutreachBenchOpt
     meters.reset();
     const outcomes: Partial<Record<FireOutcome, number>> = {};
     let idleRounds = 0;
+    // Each consumer is one Lambda instance: its own coalescing store, one batch at a time (up to batchSize records).
     const consumer = async () => {
+      const deps = { ...createFireDependencies(), gateway };
       while (idleRounds < 3) {
-        const { Messages = [] } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 30 }));
+        const receives = await Promise.all(
+          Array.from({ length: Math.ceil(options.batchSize / 10) }, () =>
+            sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60 })),
+          ),
+        );
+        const Messages = receives.flatMap((answer) => answer.Messages ?? []);
         if (Messages.length === 0) {
           idleRounds++;
           continue;
@@ -182,7 +190,7 @@ export async function runOutreachBench(meters: Meters, options: OutreachBenchOpt
             }
           }),
         );
-        if (done.length > 0) await sqs().send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done }));
+        for (let start = 0; start < done.length; start += 10) await sqs().send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.slice(start, start + 10) }));
       }
     };
     let lastLog = Date.now();
@@ -195,6 +203,8 @@ export async function runOutreachBench(meters: Meters, options: OutreachBenchOpt
     clearInterval(progress);
     const sendSeconds = (Date.now() - sweepStartedReal) / 1000;
     const sendUnits = units(meters);
+    const callsByOperation: Record<string, number> = {};
+    for (const operations of Object.values(meters.snapshot().dynamo)) for (const [operation, stats] of Object.entries(operations)) callsByOperation[operation] = (callsByOperation[operation] ?? 0) + stats.calls;
 
     const lateness = [...arrivals.values()].map((list) => list[0]!).sort((a, b) => a - b);
     const sentTwice = [...arrivals.values()].filter((list) => list.length > 1).length;
@@ -209,7 +219,12 @@ export async function runOutreachBench(meters: Meters, options: OutreachBenchOpt
     const platformLimit = platformSendPerSecond.taobao!;
     const perTask = (value: number) => Number((value / options.tasks).toFixed(3));
     const sweepPerTask = { rru: perTask(sweepUnits.read), wru: perTask(sweepUnits.write) };
-    const sendPerTask = { rru: perTask(sendUnits.read), wru: perTask(sendUnits.write) };
+    const sendPerTask = {
+      rru: perTask(sendUnits.read),
+      wru: perTask(sendUnits.write),
+      dynamoCalls: perTask(sendUnits.calls),
+      callsByOperation: Object.fromEntries(Object.entries(callsByOperation).map(([operation, calls]) => [operation, perTask(calls)])),
+    };
     // createTask: one transaction putting the task and its due entry (2 items, 2× for a transaction).
     const createPerTask = { wru: 4 };
     const sqsPerTask = perTask(sweepUnits.sqsRequests + sendUnits.sqsRequests);
@@ -258,7 +273,7 @@ export async function runOutreachBench(meters: Meters, options: OutreachBenchOpt
       notes: [
         'Billed units = DynamoDB Local ConsumedCapacity plus bench/meters.ts corrections (0.5 RRU minimum per empty Query, transactions at 2x).',
         'The repeat sweep of the same minute (a fresh cursor, as two runs racing) finds the buckets already drained: repeatRunQueued.',
-        'Consumers are in-process loops over the real SQS server (receive 10, fire, delete batch), not the local stack\'s Lambda emulation; the platform is an in-process recorder.',
+        'Consumers are in-process loops over the real SQS server (receive up to batchSize in receives of 10, fire them concurrently with one coalescing store per consumer, delete), not the local stack\'s Lambda emulation; the platform is an in-process recorder.',
         'Per-task Scheduler comparison: 1 invocation + SQS send, receive, delete per task; at the default 1,000 invocations/s a million due in one minute drain in ~17 min (platforms.md §3), which this design does not hit.',
       ],
     };
@@ -269,11 +284,11 @@ export async function runOutreachBench(meters: Meters, options: OutreachBenchOpt
 
 export function formatOutreach(result: OutreachBenchResult): string {
   return [
-    `outreach: ${result.options.tasks} tasks due in one minute, ${result.options.shops} shops, ${result.options.consumers} consumers, on DynamoDB Local + the local SQS server`,
+    `outreach: ${result.options.tasks} tasks due in one minute, ${result.options.shops} shops, ${result.options.consumers} consumers × batches of ${result.options.batchSize}, on DynamoDB Local + the local SQS server`,
     `seed ${result.seedSeconds} s; sweep queued ${result.sweep.queued} (read ${result.sweep.entriesRead}) in ${result.sweep.seconds} s; a repeat sweep queued ${result.sweep.repeatRunQueued}`,
     `sent ${result.send.sent} in ${result.send.seconds} s = ${result.send.perSecond}/s; lateness due→send p50 ${(result.send.latenessMs.p50 / 1000).toFixed(1)} s, p99 ${(result.send.latenessMs.p99 / 1000).toFixed(1)} s, max ${(result.send.latenessMs.max / 1000).toFixed(1)} s`,
     `lost ${result.lost}, sent twice ${result.sentTwice}; token buckets: max ${result.tokenBuckets.maxShopSendsInOneSecond}/s per shop (limit ${result.tokenBuckets.shopLimitPerSecond}), max ${result.tokenBuckets.maxPlatformSendsInOneSecond}/s per platform (limit ${result.tokenBuckets.platformLimitPerSecond}), ${result.tokenBuckets.throttledRequeues} requeues: ${result.tokenBuckets.respected ? 'respected' : 'NOT respected'}`,
-    `per task: create ${result.units.createPerTask.wru} WRU; sweep ${result.units.sweepPerTask.rru} RRU ${result.units.sweepPerTask.wru} WRU; send ${result.units.sendPerTask.rru} RRU ${result.units.sendPerTask.wru} WRU; SQS ${result.units.sqsRequestsPerTask} requests`,
+    `per task: create ${result.units.createPerTask.wru} WRU; sweep ${result.units.sweepPerTask.rru} RRU ${result.units.sweepPerTask.wru} WRU; send ${result.units.sendPerTask.rru} RRU ${result.units.sendPerTask.wru} WRU in ${result.units.sendPerTask.dynamoCalls} DynamoDB calls ${JSON.stringify(result.units.sendPerTask.callsByOperation)}; SQS ${result.units.sqsRequestsPerTask} requests`,
     `US$ per million tasks: scheduling ${result.usdPerMillionTasks.bucketScheduling} (per-task Scheduler ${result.usdPerMillionTasks.perTaskScheduler}); whole path ${result.usdPerMillionTasks.bucketWhole} (per-task Scheduler ${result.usdPerMillionTasks.perTaskSchedulerWhole})`,
     `outcomes: ${JSON.stringify(result.outcomes)}`,
   ].join('\n');

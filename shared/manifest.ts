@@ -349,6 +349,15 @@ function outreachRoutes(): HttpRouteSpec[] {
     { name: 'GetOutreachTask', method: 'GET', path: '/v1/shops/{shopId}/outreach-tasks/{taskId}', handler: 'functions/http/get-outreach-task.ts', access: ['table:read'] },
     { name: 'ListMyOutreachTasks', method: 'GET', path: '/v1/me/outreach-tasks', handler: 'functions/http/list-my-outreach-tasks.ts', access: ['table:read'] },
     {
+      name: 'ReceiveSmsReceipts',
+      method: 'POST',
+      path: '/v1/sms/receipts',
+      handler: 'functions/http/receive-sms-receipts.ts',
+      access: ['table:read', 'table:write'],
+      public: true,
+      publicBecause: "the SMS provider's receipt callback: providers send no JWT; the request is authenticated by its HMAC signature over the raw body (the provider's callback secret) before anything is parsed",
+    },
+    {
       name: 'RecordOutreachOutcome',
       method: 'POST',
       path: '/v1/outreach-tasks/{taskId}/outcome',
@@ -493,13 +502,14 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
   },
   {
     // Due outreach tasks and coupon commands (issue 8). The pace is set by the token buckets inside
-    // (platform quotas), not by this concurrency; 20 consumers × 10 records keep up with them.
+    // (platform quotas), not by this concurrency. Batches of 50 (a 1 s window): a batch's records share
+    // their reads, token leases and due-entry writes (docs/outreach-design.md §5, the send path).
     name: 'RunOutreach',
     queue: 'outreach',
     handler: 'functions/queue/run-outreach.ts',
     access: ['table:read', 'table:write', 'websocket:post', 'queue:delivery:send', 'queue:outreach:send'],
-    batchSize: 10,
-    maxBatchingWindowSeconds: 0,
+    batchSize: 50,
+    maxBatchingWindowSeconds: 1,
     maxConcurrency: 20,
     timeoutSeconds: 30,
   },

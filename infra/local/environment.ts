@@ -6,6 +6,7 @@ import { functionsOf, type Manifest, type QueueSpec } from '../../shared/manifes
 import { capacityTargetsFor } from '../config/promo-capacity';
 import { selectRegions } from '../config/regions';
 import { localCredentials, localRegion, type LocalEngines } from './engines';
+import { localSmsCallbackSecret } from './platform-simulator/sms-receipts';
 
 export { localAudience, localIssuerPath, localIssuerUrl } from './token-issuer';
 export const jwksPath = '/.well-known/jwks.json';
@@ -61,6 +62,8 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
   if (input.platformApiUrl) vars.PLATFORM_API_URL = input.platformApiUrl;
   // The simulator plays the SMS provider too (outreach); in the cloud SMS_API_URL names the provider.
   if (input.platformApiUrl) vars.SMS_API_URL = input.platformApiUrl;
+  // ...and signs its SMS receipts with this local secret (infra/local/platform-simulator/simulator.ts).
+  if (input.platformApiUrl) vars.SMS_CALLBACK_SECRET = localSmsCallbackSecret;
   for (const [name, url] of Object.entries(engines.queueUrls)) {
     if (url) vars[queueUrlVariable({ name: name as QueueSpec['name'] })] = url;
   }

@@ -10,6 +10,8 @@ import {
   outreachShopTaskPath,
   outreachTaskPath,
   outreachTaskView,
+  smsReceiptsAnswer,
+  smsReceiptsBody,
 } from '../outreach/outreach-frames';
 import type { HttpContract } from './http-contracts';
 
@@ -114,5 +116,23 @@ export const outreachHttpContracts: Record<string, HttpContract> = {
       { status: 409, codes: ['OUTREACH_TASK_NOT_OPEN'], description: 'The task is not (or no longer) in an agent\'s list.' },
     ],
     examples: [{ path: { taskId: 'ot_AAAAAAAAAAAAAAAAAAAAAA' }, body: { outcome: 'coupon-accepted' } }],
+  },
+  'POST /v1/sms/receipts': {
+    summary: "Receive the SMS provider's delivery and read receipts",
+    description:
+      "Public: no token; the SMS provider's callback, signed with `Kefu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.\" ‖ raw body)>` with the provider's callback secret (±300 s), checked on the exact bytes before the body is parsed. Each receipt names the message as kefu sent it (`tenantId`, `taskId`) and says `delivered` or `read`; it is recorded once on the task's reach (`deliveredAt`, `readAt`) when the task was sent or resent by SMS, and otherwise ignored (unknown task, another channel, a repeat). A read SMS is not resent on chat; an SMS still unread at the reach check is. Up to 100 receipts, body limit 64 KB.",
+    tag: 'outreach',
+    auth: 'public',
+    platformBody: true,
+    body: smsReceiptsBody,
+    responses: { 200: { description: 'Verified; how many receipts were recorded and how many changed nothing.', schema: smsReceiptsAnswer } },
+    errors: [
+      {
+        status: 401,
+        codes: ['MISSING_SIGNATURE', 'MALFORMED_SIGNATURE', 'SIGNATURE_MISMATCH', 'MISSING_TIMESTAMP', 'STALE_TIMESTAMP', 'FUTURE_TIMESTAMP', 'SMS_RECEIPTS_NOT_CONFIGURED'],
+        description: 'The signature is missing, garbled, made with another secret, or signed more than 300 s away from now; or no callback secret is configured. Nothing was stored.',
+      },
+    ],
+    examples: [{ body: { receipts: [{ tenantId: 'demo', taskId: 'ot_AAAAAAAAAAAAAAAAAAAAAA', status: 'read', at: '2026-11-11T12:05:00.000Z' }] } }],
   },
 };

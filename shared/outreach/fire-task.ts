@@ -1,34 +1,35 @@
-import { createHash } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { appendMessage, appendSteps } from '../conversations/append-message';
 import { sendDeliveryJob, sendOutreachJobs } from '../notify/job-queues';
 import { logger } from '../runtime/observability';
+import { cachedPromos } from '../promo/calendar-cache';
+import { promoOutreachDeferral } from '../promo/promo-routing';
 import { sampledMembersPerGroup } from '../routing/choose-agent';
 import { listOnlineAgentIdsOfGroup } from '../store/agents';
-import { findOpenConversationId, getConversation } from '../store/conversations';
-import { getOrder } from '../store/orders';
+import { getConversation } from '../store/conversations';
 import { batchGetAll } from '../store/read-all';
 import { keys } from '../store/keys';
 import { dynamo } from '../runtime/clients';
 import { getShop } from '../store/shops';
-import { leaseWindowTokens } from '../store/rate-budgets';
 import {
   assignTask,
   cancelTask,
   claimTask,
+  coalescedOutreachStore,
   deferTask,
   getOutreachSettings,
   getTask,
-  hasOptedOut,
   markSent,
   takeBuyerDaySlot,
   takeSmsSlot,
   updateReach,
+  type CoalescedOutreachStore,
 } from '../store/outreach';
 import { listMessagesAfter } from '../store/messages';
 import type { FireJob, OutreachJob } from './jobs';
 import { httpOutreachGateway, type OutreachGateway } from './outreach-gateway';
 import { stillWanted } from './plan-outreach';
-import { localDayOf, nextLocalDayStart, nextSendableAt, smsAllowanceOn } from './rules';
+import { localDayOf, nextLocalDayStart, nextSendableAt, sendableAt, smsAllowanceOn, urgentOutreachKinds } from './rules';
 import { brandOf, chooseCouponRow, renderTemplate, type OutreachSettings } from './settings';
 import { minuteOf, type Channel, type OutreachTask, type Reach } from './task';
 
@@ -55,81 +56,107 @@ export const platformRateShards = 8;
 const settingsCacheMs = 30_000;
 const robotSenderId = 'outreach';
 
-export const fireDependencies = {
-  getTask: (tenantId: string, taskId: string) => getTask(tenantId, taskId),
-  claimTask: (tenantId: string, taskId: string, dueMinute: string, now: Date) => claimTask(tenantId, taskId, dueMinute, now),
-  deferTask: (task: OutreachTask, toMinute: string, reason: string, now: Date) => deferTask(task, toMinute, reason, now),
-  cancelTask: (tenantId: string, taskId: string, reason: string, now: Date) => cancelTask(tenantId, taskId, reason, now),
-  markSent: (task: OutreachTask, reach: Reach, reachMinute: string, now: Date) => markSent(task, reach, reachMinute, now),
-  updateReach: (task: OutreachTask, reach: Reach, now: Date) => updateReach(task, reach, now),
-  assignTask: (task: OutreachTask, agentId: string, cap: number, now: Date) => assignTask(task, agentId, cap, now),
-  getSettings: (tenantId: string, shopId: string) => getOutreachSettings(tenantId, shopId),
-  getOrder: (task: OutreachTask) => (task.orderId ? getOrder({ tenantId: task.tenantId, shopId: task.shopId, platform: task.platform, orderId: task.orderId }, { consistent: true }) : Promise.resolve(undefined)),
-  hasOptedOut: (tenantId: string, brandId: string, buyerId: string) => hasOptedOut(tenantId, brandId, buyerId),
-  takeBuyerDaySlot: (task: OutreachTask, day: string, cap: number) => takeBuyerDaySlot(task.tenantId, task.brandId, task.buyerId, day, task.taskId, cap),
-  takeSmsSlot: (tenantId: string, shopId: string, day: string, allowance: number) => takeSmsSlot(tenantId, shopId, day, allowance),
-  leaseShopToken: (tenantId: string, shopId: string, second: number, limit: number) =>
-    leaseWindowTokens({ key: keys.outreachShopRate(tenantId, shopId, second), entity: 'OutreachShopRate', windowEndSeconds: second + 1, block: 1, limit }),
-  leasePlatformToken: (platform: string, shard: number, second: number, limit: number) =>
-    leaseWindowTokens({ key: keys.outreachPlatformRate(`${platform}#${shard}`, second), entity: 'OutreachPlatformRate', windowEndSeconds: second + 1, block: 1, limit }),
-  requeue: async (job: OutreachJob, delaySeconds: number) => {
-    const { failed } = await sendOutreachJobs([job], delaySeconds);
-    if (failed.length > 0) throw new Error('could not put the job back on the outreach queue');
-  },
-  gateway: httpOutreachGateway as OutreachGateway,
-  /** The buyer's open conversation at the shop gets the chat copy, marked as outreach; undefined: none open. */
-  appendToConversation: async (task: OutreachTask, text: string, now: Date) => {
-    const conversationId = await findOpenConversationId(task.tenantId, task.shopId, task.buyerId);
-    const conversation = conversationId ? await getConversation(task.tenantId, conversationId, { consistent: true }) : undefined;
-    // A buyer question waiting for an answer: the outreach message must not count as the answer (response
-    // KPIs), so it goes through the platform's chat instead and the agent's reply stays the response.
-    if (!conversation || conversation.status === 'closed' || conversation.pendingQuestionSince !== undefined) return undefined;
-    const appended = await appendMessage(
-      {
-        tenantId: task.tenantId,
-        conversation,
-        sender: { userId: robotSenderId, role: 'robot' },
-        clientMessageId: task.taskId,
-        text,
-        now,
-        outreach: { taskId: task.taskId, kind: task.kind },
-      },
-      appendSteps,
-    );
-    const recipients = [conversation.buyerId, ...(conversation.assigneeId ? [conversation.assigneeId] : [])];
-    await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message: appended.message });
-    return { conversationId: conversation.conversationId, seq: appended.message.seq };
-  },
-  /** Reach as the conversation shows it: read (the buyer's read pointer passed the message), replied (a buyer message after it). */
-  conversationReach: async (task: OutreachTask, reach: Reach) => {
-    if (!reach.conversationId || !reach.seq) return {};
-    const conversation = await getConversation(task.tenantId, reach.conversationId);
-    const read = conversation !== undefined && conversation.buyerReadSeq >= reach.seq;
-    const later = await listMessagesAfter(task.tenantId, reach.conversationId, reach.seq, { limit: 50 });
-    const reply = later.messages.find((message) => message.senderRole === 'buyer');
-    return { ...(read ? { read: true } : {}), ...(reply ? { repliedAt: reply.createdAt } : {}) };
-  },
-  /** Online agents of the shop's after-sale group (routing's ring sample) with their open callbacks. */
-  callbackCandidates: async (tenantId: string, shopId: string) => {
-    const groupId = (await getShop(tenantId, shopId))?.routing.groups['after-sale'];
-    if (!groupId) return [];
-    const ids = await listOnlineAgentIdsOfGroup(tenantId, groupId, Math.random(), sampledMembersPerGroup);
-    const items = await batchGetAll(dynamo(), ids.map((id) => keys.agent(tenantId, id)), { consistentRead: true });
-    return items.map((item) => ({
-      agentId: String(item.agentId),
-      presence: String(item.presence),
-      shopIds: (item.shopIds as string[] | undefined) ?? [],
-      outreachLoad: Number(item.outreachLoad ?? 0),
-    }));
-  },
-  shopName: async (tenantId: string, shopId: string) => (await getShop(tenantId, shopId))?.name ?? shopId,
-};
-export type FireDependencies = typeof fireDependencies;
+/**
+ * What the consumer reads and writes. The per-task reads (task, opt-out, order, conversation pointer), the
+ * token leases and the reach checks' due entries go through one `coalescedOutreachStore` per consumer, so
+ * the records of an SQS batch, fired concurrently, share one BatchGet / block lease / BatchWrite per step
+ * instead of one call each (docs/outreach-design.md §5, "the send path").
+ */
+export function createFireDependencies(store: CoalescedOutreachStore = coalescedOutreachStore()) {
+  return {
+    getTask: store.getTask,
+    /** Strongly consistent: confirms an eventually consistent "nothing to do" before the job is dropped. */
+    recheckTask: (tenantId: string, taskId: string) => getTask(tenantId, taskId),
+    claimTask: (tenantId: string, taskId: string, dueMinute: string, now: Date) => claimTask(tenantId, taskId, dueMinute, now),
+    deferTask: (task: OutreachTask, toMinute: string, reason: string, now: Date) => deferTask(task, toMinute, reason, now),
+    cancelTask: (tenantId: string, taskId: string, reason: string, now: Date) => cancelTask(tenantId, taskId, reason, now),
+    markSent: (task: OutreachTask, reach: Reach, now: Date) => markSent(task, reach, now),
+    fileReachCheck: store.fileReachCheck,
+    updateReach: (task: OutreachTask, reach: Reach, now: Date) => updateReach(task, reach, now),
+    assignTask: (task: OutreachTask, agentId: string, cap: number, now: Date) => assignTask(task, agentId, cap, now),
+    getSettings: (tenantId: string, shopId: string) => getOutreachSettings(tenantId, shopId),
+    getOrder: (task: OutreachTask) => (task.orderId ? store.getOrder({ tenantId: task.tenantId, shopId: task.shopId, platform: task.platform, orderId: task.orderId }) : Promise.resolve(undefined)),
+    hasOptedOut: store.hasOptedOut,
+    /** The promo calendar (cached per instance): phases that defer outreach (issue 10 §2). */
+    promos: (tenantId: string) => cachedPromos(tenantId),
+    takeBuyerDaySlot: (task: OutreachTask, day: string, cap: number) => takeBuyerDaySlot(task.tenantId, task.brandId, task.buyerId, day, task.taskId, cap),
+    takeSmsSlot: (tenantId: string, shopId: string, day: string, allowance: number) => takeSmsSlot(tenantId, shopId, day, allowance),
+    takeShopToken: (tenantId: string, shopId: string, second: number, limit: number) =>
+      store.takeToken({
+        group: `shop#${tenantId}#${shopId}#${second}`,
+        limit,
+        lease: (block) => ({ key: keys.outreachShopRate(tenantId, shopId, second), entity: 'OutreachShopRate', windowEndSeconds: second + 1, block, limit }),
+      }),
+    /** Each lease picks one of the platform's sub-buckets at random, so one second's counter is never one hot partition. */
+    takePlatformToken: (platform: string, second: number, limit: number) =>
+      store.takeToken({
+        group: `platform#${platform}#${second}`,
+        limit,
+        lease: (block) => ({ key: keys.outreachPlatformRate(`${platform}#${randomInt(platformRateShards)}`, second), entity: 'OutreachPlatformRate', windowEndSeconds: second + 1, block, limit }),
+      }),
+    requeue: async (job: OutreachJob, delaySeconds: number) => {
+      const { failed } = await sendOutreachJobs([job], delaySeconds);
+      if (failed.length > 0) throw new Error('could not put the job back on the outreach queue');
+    },
+    gateway: httpOutreachGateway as OutreachGateway,
+    /** The buyer's open kefu conversation at the shop, if any (the pointer, read with the batch's other reads). */
+    openConversationId: (task: OutreachTask) => store.openConversationId(task.tenantId, task.shopId, task.buyerId),
+    /** The chat copy into the buyer's open conversation, marked as outreach; undefined: not possible now. */
+    appendToConversation: async (task: OutreachTask, text: string, now: Date, conversationId: string) => {
+      const conversation = await getConversation(task.tenantId, conversationId, { consistent: true });
+      // A buyer question waiting for an answer: the outreach message must not count as the answer (response
+      // KPIs), so it goes through the platform's chat instead and the agent's reply stays the response.
+      if (!conversation || conversation.status === 'closed' || conversation.pendingQuestionSince !== undefined) return undefined;
+      const appended = await appendMessage(
+        {
+          tenantId: task.tenantId,
+          conversation,
+          sender: { userId: robotSenderId, role: 'robot' },
+          clientMessageId: task.taskId,
+          text,
+          now,
+          outreach: { taskId: task.taskId, kind: task.kind },
+        },
+        appendSteps,
+      );
+      const recipients = [conversation.buyerId, ...(conversation.assigneeId ? [conversation.assigneeId] : [])];
+      await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message: appended.message });
+      return { conversationId: conversation.conversationId, seq: appended.message.seq };
+    },
+    /** Reach as the conversation shows it: read (the buyer's read pointer passed the message), replied (a buyer message after it). */
+    conversationReach: async (task: OutreachTask, reach: Reach) => {
+      if (!reach.conversationId || !reach.seq) return {};
+      const conversation = await getConversation(task.tenantId, reach.conversationId);
+      const read = conversation !== undefined && conversation.buyerReadSeq >= reach.seq;
+      const later = await listMessagesAfter(task.tenantId, reach.conversationId, reach.seq, { limit: 50 });
+      const reply = later.messages.find((message) => message.senderRole === 'buyer');
+      return { ...(read ? { read: true } : {}), ...(reply ? { repliedAt: reply.createdAt } : {}) };
+    },
+    /** Online agents of the shop's after-sale group (routing's ring sample) with their open callbacks. */
+    callbackCandidates: async (tenantId: string, shopId: string) => {
+      const groupId = (await getShop(tenantId, shopId))?.routing.groups['after-sale'];
+      if (!groupId) return [];
+      const ids = await listOnlineAgentIdsOfGroup(tenantId, groupId, Math.random(), sampledMembersPerGroup);
+      const items = await batchGetAll(dynamo(), ids.map((id) => keys.agent(tenantId, id)), { consistentRead: true });
+      return items.map((item) => ({
+        agentId: String(item.agentId),
+        presence: String(item.presence),
+        shopIds: (item.shopIds as string[] | undefined) ?? [],
+        outreachLoad: Number(item.outreachLoad ?? 0),
+      }));
+    },
+    shopName: async (tenantId: string, shopId: string) => (await getShop(tenantId, shopId))?.name ?? shopId,
+  };
+}
+export type FireDependencies = ReturnType<typeof createFireDependencies>;
+/** The module's own: a Lambda instance handles one batch at a time, so its records coalesce with each other. */
+export const fireDependencies: FireDependencies = createFireDependencies();
 
 export type FireOutcome =
   | 'stale'
   | 'cancelled'
   | 'deferred-quiet'
+  | 'deferred-promo'
   | 'deferred-cap'
   | 'deferred-no-agent'
   | 'throttled'
@@ -157,39 +184,50 @@ const cachedSettings = (tenantId: string, shopId: string, deps: FireDependencies
 /** Tests change settings between cases. */
 export const forgetCachedSettings = () => shopCache.clear();
 
+/** Whether the task as read is one this job acts on (otherwise the job has nothing to do). */
+const actsOn = (task: OutreachTask | undefined, job: FireJob): task is OutreachTask =>
+  task !== undefined && (job.phase === 'reach' ? task.status === 'sent' : task.dueMinute === job.dueMinute && (task.status === 'scheduled' || task.status === 'sending'));
+
 export async function fireTask(job: FireJob, now: Date, deps: FireDependencies = fireDependencies): Promise<FireOutcome> {
-  const task = await deps.getTask(job.tenantId, job.taskId);
+  let task = await deps.getTask(job.tenantId, job.taskId);
+  // The batched read is eventually consistent: before a job is dropped as having nothing to do, the task is read again strongly.
+  if (!actsOn(task, job)) task = await deps.recheckTask(job.tenantId, job.taskId);
   if (!task) return 'stale';
   const settings = await cachedSettings(task.tenantId, task.shopId, deps);
   // A reach check is filed at its own minute; it acts once through the reach's conditional update.
   if (job.phase === 'reach') return checkReach(task, settings, now, deps);
-  if (task.dueMinute !== job.dueMinute) return 'stale';
-  if (task.status !== 'scheduled' && task.status !== 'sending') return 'stale';
+  if (!actsOn(task, job)) return 'stale';
 
-  if (await deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId)) {
+  const sends = task.assignTo === 'robot' || task.kind !== 'delivery-callback';
+  // The batch's reads, all at once: opt-out and order (strongly consistent), the open-conversation pointer for a chat copy.
+  const [optedOut, order, conversation] = await Promise.all([
+    deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId),
+    task.kind !== 'campaign' ? deps.getOrder(task) : undefined,
+    sends && (task.channel ?? 'chat') === 'chat' ? deps.openConversationId(task).then((conversationId) => ({ conversationId })) : undefined,
+  ]);
+  if (optedOut) {
     await deps.cancelTask(task.tenantId, task.taskId, 'opted-out', now);
     return 'cancelled';
   }
   if (task.kind !== 'campaign') {
-    const order = await deps.getOrder(task);
     const verdict = order ? stillWanted(task.kind, task.nudge, order, settings, now) : { wanted: false, reason: 'order-missing' };
     if (!verdict.wanted) {
       await deps.cancelTask(task.tenantId, task.taskId, verdict.reason ?? 'order-changed', now);
       return 'cancelled';
     }
   }
-  const sendable = nextSendableAt(now, settings);
-  if (sendable.getTime() !== now.getTime()) {
-    await deps.deferTask(task, minuteOf(sendable), 'quiet-hours', now);
-    return 'deferred-quiet';
+  const promoEnd = urgentOutreachKinds.has(task.kind) ? undefined : promoOutreachDeferral(await deps.promos(task.tenantId), task.shopId, now);
+  const sendable = sendableAt(task.kind, now, settings, promoEnd);
+  if (sendable.at.getTime() !== now.getTime()) {
+    await deps.deferTask(task, minuteOf(sendable.at), sendable.reason, now);
+    return sendable.reason === 'promo-peak' ? 'deferred-promo' : 'deferred-quiet';
   }
-  const sends = task.assignTo === 'robot' || task.kind !== 'delivery-callback';
   if (sends) {
     const second = Math.floor(now.getTime() / 1000);
-    const shard = createHash('sha256').update(task.taskId).digest()[0]! % platformRateShards;
     const platformLimit = Math.max(1, Math.floor((platformSendPerSecond[task.platform] ?? 500) / platformRateShards));
-    const granted = (await deps.leaseShopToken(task.tenantId, task.shopId, second, settings.sendPerSecond)) && (await deps.leasePlatformToken(task.platform, shard, second, platformLimit));
-    if (!granted) {
+    // Both buckets at once (one round trip): a token of one taken while the other refuses is unused — the buckets under-send, never over-send.
+    const [shopToken, platformToken] = await Promise.all([deps.takeShopToken(task.tenantId, task.shopId, second, settings.sendPerSecond), deps.takePlatformToken(task.platform, second, platformLimit)]);
+    if (!shopToken || !platformToken) {
       await deps.requeue(job, 1);
       return 'throttled';
     }
@@ -207,9 +245,10 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
   const text = await textOf(claimed, settings, now, deps);
   let channel = claimed.channel ?? 'chat';
   if (channel === 'sms' && !(await deps.takeSmsSlot(claimed.tenantId, claimed.shopId, day, smsAllowanceOn(day, settings.channels.sms)))) channel = 'chat';
-  const reach = await send(claimed, channel, text, now, deps);
   const reachAt = new Date(now.getTime() + settings.channels.resendAfterHours * 3600_000);
-  await deps.markSent(claimed, reach, minuteOf(reachAt), now);
+  // The reach check is filed while the message goes out: a stray check (the send failed and is retried) finds the task not yet due for it.
+  const [reach] = await Promise.all([send(claimed, channel, text, now, deps, conversation), deps.fileReachCheck(claimed, minuteOf(reachAt))]);
+  await deps.markSent(claimed, reach, now);
   return 'sent';
 }
 
@@ -239,7 +278,7 @@ async function textOf(task: OutreachTask, settings: OutreachSettings, now: Date,
  * outreach), else through the platform's chat API; SMS through the provider, within the shop's ramp for
  * the day (over it, the chat is used instead). Same idempotency key on every try.
  */
-async function send(task: OutreachTask, channel: Channel, text: string, now: Date, deps: FireDependencies): Promise<Reach> {
+async function send(task: OutreachTask, channel: Channel, text: string, now: Date, deps: FireDependencies, open?: { conversationId?: string }): Promise<Reach> {
   const message = {
     idempotencyKey: `${task.taskId}#${channel}`,
     tenantId: task.tenantId,
@@ -255,7 +294,8 @@ async function send(task: OutreachTask, channel: Channel, text: string, now: Dat
     await deps.gateway.sendSms(message);
     return { channel: 'sms', sentAt: now.toISOString() };
   }
-  const appended = await deps.appendToConversation(task, text, now);
+  const conversationId = open ? open.conversationId : await deps.openConversationId(task);
+  const appended = conversationId ? await deps.appendToConversation(task, text, now, conversationId) : undefined;
   if (appended) return { channel: 'chat', sentAt: now.toISOString(), conversationId: appended.conversationId, seq: appended.seq };
   await deps.gateway.sendChat(message);
   return { channel: 'chat', sentAt: now.toISOString() };
@@ -268,6 +308,8 @@ async function send(task: OutreachTask, channel: Channel, text: string, now: Dat
 async function checkReach(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<FireOutcome> {
   const reach = task.reach;
   if (task.status !== 'sent' || !reach || reach.resentOn || reach.repliedAt || reach.readAt) return 'nothing-to-do';
+  // Filed at the minute of sentAt + resendAfterHours (so up to a minute early); a check filed for an attempt that failed and was retried later is early by more, and does nothing.
+  if (now.getTime() < Date.parse(reach.sentAt) + settings.channels.resendAfterHours * 3600_000 - 60_000) return 'nothing-to-do';
   const seen = await deps.conversationReach(task, reach);
   if (seen.read || seen.repliedAt) {
     await deps.updateReach(task, { ...reach, ...(seen.read ? { readAt: now.toISOString() } : {}), ...(seen.repliedAt ? { repliedAt: seen.repliedAt } : {}) }, now);

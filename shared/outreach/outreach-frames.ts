@@ -54,3 +54,19 @@ export const campaignTaskBody = z.strictObject({
   channel: z.enum(['chat', 'sms']).default('chat'),
 });
 export type CampaignTaskBody = z.infer<typeof campaignTaskBody>;
+
+/**
+ * The SMS provider's receipts (POST /v1/sms/receipts): per message kefu sent, `delivered` (the handset
+ * took it) or `read` (a read report: 5G/RCS messages and providers that track the message's link). The
+ * message is named as kefu named it when sending (tenant and task: the provider echoes them back).
+ */
+export const smsReceiptsBody = z
+  .strictObject({
+    receipts: z
+      .array(z.strictObject({ tenantId: idSchema, taskId: idSchema, status: z.enum(['delivered', 'read']), at: isoTimeSchema }))
+      .min(1)
+      .max(100),
+  })
+  .meta({ id: 'SmsReceipts' });
+export type SmsReceiptsBody = z.infer<typeof smsReceiptsBody>;
+export const smsReceiptsAnswer = z.object({ recorded: z.number().int(), ignored: z.number().int() }).meta({ id: 'SmsReceiptsAnswer' });

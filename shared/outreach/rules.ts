@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { OutreachSettings } from './settings';
+import type { OutreachKind } from './task';
 
 /**
  * The outreach rules that are plain functions of time and text (docs/outreach-design.md §3): quiet hours
@@ -68,4 +69,24 @@ export function isOptOut(text: string): boolean {
   const squeezed = text.normalize('NFKC').replace(/[\s\u200b-\u200f\u2060\ufeff]+/g, '').replace(/[。.!！~～]+$/u, '');
   if (squeezed.length === 0 || squeezed.length > 200) return false;
   return optOutPatterns.some((pattern) => pattern.test(squeezed));
+}
+
+/**
+ * Outreach kinds that are not deferred out of a promo's peak (issue 10 §2): an urge to pay is
+ * revenue-critical (an order unpaid when the final-payment window closes is lost, and a nudge after the
+ * peak is too late to help), and a campaign went out at the minute a supervisor chose for it (a flash
+ * sale announced after its start is wrong). Shipping notices, urges to confirm, delivery callbacks and
+ * review invitations lose nothing by waiting for the phase's end, and they are the bulk.
+ */
+export const urgentOutreachKinds: ReadonlySet<OutreachKind> = new Set(['urge-to-pay', 'campaign']);
+
+/**
+ * When a task due now may go: after the shop's quiet hours and, for a non-urgent kind, after the promo
+ * phase in force that defers outreach (its end, then quiet hours again). `now` when it may go at once.
+ */
+export function sendableAt(kind: OutreachKind, now: Date, settings: Pick<OutreachSettings, 'timeZone' | 'quietHours'>, promoDeferralEnd: string | undefined): { at: Date; reason: 'quiet-hours' | 'promo-peak' } {
+  const quiet = nextSendableAt(now, settings);
+  if (promoDeferralEnd === undefined || urgentOutreachKinds.has(kind)) return { at: quiet, reason: 'quiet-hours' };
+  const afterPromo = nextSendableAt(new Date(Math.max(now.getTime(), Date.parse(promoDeferralEnd))), settings);
+  return afterPromo.getTime() > quiet.getTime() ? { at: afterPromo, reason: 'promo-peak' } : { at: quiet, reason: 'quiet-hours' };
 }

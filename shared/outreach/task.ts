@@ -42,6 +42,9 @@ export const reachSchema = z.object({
   /** Where the chat copy went: the buyer's open conversation and its seq (absent: the platform chat only). */
   conversationId: idSchema.optional(),
   seq: z.number().int().positive().optional(),
+  /** The SMS provider's delivery receipt (SMS sends only). */
+  deliveredAt: isoTime.optional(),
+  /** Read: the conversation's read pointer passed the message, or the SMS provider's read receipt. */
   readAt: isoTime.optional(),
   repliedAt: isoTime.optional(),
   acceptedAt: isoTime.optional(),

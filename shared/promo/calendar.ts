@@ -47,6 +47,8 @@ export const routingSwitchSchema = z.strictObject({
    * entries tagged with this set name take precedence over the untagged ones while the phase runs.
    */
   contentSet: idSchema.optional(),
+  /** Non-urgent outreach (callbacks, invitations, notices) waits for the phase's end so chat keeps the peak's headroom (issue 10 §2). */
+  deferOutreach: z.boolean().optional(),
 });
 export type RoutingSwitch = z.infer<typeof routingSwitchSchema>;
 

@@ -87,3 +87,20 @@ export function promoContentSet(promos: readonly Promo[], shopId: string, now: D
   }
   return chosen?.set;
 }
+
+/**
+ * Where non-urgent outreach waits while a phase defers it (issue 10 §2, "outreach deferred out of the peak
+ * hours"): the end (ISO) of the latest-ending phase in force for the shop whose routing sets
+ * `deferOutreach`, or undefined when none does.
+ */
+export function promoOutreachDeferral(promos: readonly Promo[], shopId: string, now: Date): string | undefined {
+  let end: string | undefined;
+  for (const promo of promos) {
+    if (!promo.shopIds.includes(shopId)) continue;
+    for (const phase of promo.phases) {
+      if (!phase.routing?.deferOutreach || !phaseInForce(promo, phase, now)) continue;
+      if (!end || phase.endsAt > end) end = phase.endsAt;
+    }
+  }
+  return end;
+}

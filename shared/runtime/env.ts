@@ -14,6 +14,8 @@ const envSchema = z.object({
   OUTREACH_QUEUE_URL: z.string().min(1).optional(),
   /** The SMS provider's API (outreach): the platform simulator locally. */
   SMS_API_URL: z.string().url().optional(),
+  /** The secret the SMS provider signs its delivery/read receipts with (POST /v1/sms/receipts); unset: receipts are refused. */
+  SMS_CALLBACK_SECRET: z.string().min(16).optional(),
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} in the cloud; the local stack's URL locally. */
   WS_MANAGEMENT_ENDPOINT: z.string().min(1).optional(),
   STAGE: z.string().default('dev'),

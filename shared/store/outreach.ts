@@ -6,7 +6,11 @@ import { outreachTaskSchema, type CallbackOutcome, type OutreachTask, type Reach
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys, type Key } from './keys';
+import DataLoader from 'dataloader';
+import { orderStateSchema, type OrderState } from '../orders/order';
 import { batchGetAll } from './read-all';
+import { batchWriteAll, putRequest } from './batch-write';
+import { leaseWindowTokens, type WindowLease } from './rate-budgets';
 import { tableSchema } from './table-schema';
 import { isConditionalCheckFailed, isTransactionCanceled, namedTransaction, type TransactItem } from './write-failures';
 
@@ -221,18 +225,51 @@ export function deferTask(task: OutreachTask, toMinute: string, reason: string, 
   );
 }
 
-/** Records the send (sending → sent) and files the reach check at `reachMinute` in one transaction. */
-export function markSent(task: OutreachTask, reach: Reach, reachMinute: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
-  return updateTaskWith(
-    task,
+/**
+ * Records the send (sending → sent) with its reach: one conditional update (1 WRU). The reach check's due
+ * entry is filed before it by `fileReachCheck` (a plain put, batched with the other records'): a stray
+ * entry for a task that never reaches `sent` does nothing when swept (the check wants `sent` and its
+ * time), so the two need no transaction (which would cost 2× per item).
+ */
+export async function markSent(task: OutreachTask, reach: Reach, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  const updated = await updateTask(
+    task.tenantId,
+    task.taskId,
     {
-      expression: 'SET #status = :sent, reach = :reach, updatedAt = :now',
+      set: { status: 'sent', reach, updatedAt: now.toISOString() },
+      remove: ['claimedAt'],
       condition: 'dueMinute = :minute AND #status = :sending',
-      values: { ':sent': 'sent', ':sending': 'sending', ':reach': reach, ':now': now.toISOString(), ':minute': task.dueMinute },
+      values: { ':sending': 'sending', ':minute': task.dueMinute },
     },
-    fileDue(task, reachMinute, 'reach'),
     client,
   );
+  return updated !== undefined;
+}
+
+/**
+ * Records an SMS receipt on a task sent (or resent) by SMS, once: `deliveredAt` / `readAt` only if not yet
+ * set. A read also moves `updatedAt`, so a reach check that read the task before it does not resend (its
+ * update is conditioned on `updatedAt`); a delivery does not, so it never stops the resend of an unread SMS.
+ * False: no such task in this tenant, not sent by SMS, or already recorded (a repeated receipt).
+ */
+export async function recordSmsReceipt(tenantId: string, taskId: string, status: 'delivered' | 'read', at: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  const field = status === 'read' ? 'readAt' : 'deliveredAt';
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.outreachTask(tenantId, taskId),
+        UpdateExpression: `SET reach.#field = :at${status === 'read' ? ', updatedAt = :now' : ''}`,
+        ConditionExpression: '#status = :sent AND (reach.#channel = :sms OR reach.resentOn = :sms) AND attribute_not_exists(reach.#field)',
+        ExpressionAttributeNames: { '#status': 'status', '#field': field, '#channel': 'channel' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':sms': 'sms', ':at': at, ...(status === 'read' ? { ':now': now.toISOString() } : {}) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
 }
 
 /** Updates the reach of a sent task (read, replied, the one resend), only while nothing else changed it. */
@@ -454,3 +491,109 @@ export async function hasOptedOut(tenantId: string, brandId: string, buyerId: st
   const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.outreachOptOut(tenantId, brandId, buyerId), ConsistentRead: true, ProjectionExpression: 'pk' }));
   return result.Item !== undefined;
 }
+
+// ---- the consumer's reads and writes, coalesced per SQS batch ----
+
+/**
+ * One token asked of a window bucket. Asks with the same `group` in one batch are leased together as one
+ * block (one conditional ADD); `lease(block)` builds the lease (the platform bucket picks its sub-bucket there).
+ */
+export interface TokenAsk {
+  group: string;
+  limit: number;
+  lease: (block: number) => WindowLease;
+}
+
+const keyOf = (key: Key) => `${key.pk}\u0000${key.sk}`;
+/** Runs after every record of the batch has reached the same step (all promise jobs and I/O callbacks). */
+const afterThisTurn = (callback: () => void) => void setImmediate(callback);
+
+function itemLoader(consistentRead: boolean, client: DynamoDBDocumentClient) {
+  return new DataLoader<Key, Record<string, unknown> | undefined>(
+    async (wanted) => {
+      const unique = [...new Map(wanted.map((key) => [keyOf(key), key])).values()];
+      const items = await batchGetAll(client, unique, { consistentRead });
+      const byKey = new Map(items.map((item) => [keyOf({ pk: String(item.pk), sk: String(item.sk) }), item]));
+      return wanted.map((key) => byKey.get(keyOf(key)));
+    },
+    // No cache: a loader lives as long as the consumer, and every read must see the table as it is now.
+    { cache: false, maxBatchSize: 100, batchScheduleFn: afterThisTurn },
+  );
+}
+
+/** Leases a group's asks as one block (≤ limit); a refused block falls back to one token per ask, so a throttled shop is paced, not starved. */
+async function leaseGroup(asks: readonly TokenAsk[], client: DynamoDBDocumentClient): Promise<boolean[]> {
+  const granted: boolean[] = [];
+  const limit = Math.max(1, asks[0]!.limit);
+  for (let start = 0; start < asks.length; start += limit) {
+    const chunk = asks.slice(start, start + limit);
+    if (await leaseWindowTokens(chunk[0]!.lease(chunk.length), client)) granted.push(...chunk.map(() => true));
+    else if (chunk.length === 1) granted.push(false);
+    else granted.push(...(await Promise.all(chunk.map((ask) => leaseWindowTokens(ask.lease(1), client)))));
+  }
+  return granted;
+}
+
+/**
+ * The outreach consumer's per-task reads and writes, coalesced across the records of one SQS batch
+ * (processed concurrently): the tasks in one BatchGet (eventually consistent, 0.5 RRU), the opt-outs and
+ * orders in one strongly consistent BatchGet, the open-conversation pointers in one eventually consistent
+ * BatchGet, the token asks of one bucket as one block lease, the reach checks' due entries in one
+ * BatchWrite. The claim, the buyer's daily slot and `sent` stay one conditional write per task: they are
+ * what makes a send happen once and the cap hold. One instance per consumer (a Lambda instance handles one
+ * batch at a time).
+ */
+export function coalescedOutreachStore(client: DynamoDBDocumentClient = dynamo()) {
+  const eventual = itemLoader(false, client);
+  const consistent = itemLoader(true, client);
+  const tokens = new DataLoader<TokenAsk, boolean>(
+    async (asks) => {
+      const groups = new Map<string, number[]>();
+      asks.forEach((ask, index) => groups.set(ask.group, [...(groups.get(ask.group) ?? []), index]));
+      const granted: boolean[] = new Array(asks.length).fill(false);
+      await Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          const answers = await leaseGroup(indexes.map((index) => asks[index]!), client);
+          indexes.forEach((index, position) => (granted[index] = answers[position]!));
+        }),
+      );
+      return granted;
+    },
+    { cache: false, maxBatchSize: 100, batchScheduleFn: afterThisTurn },
+  );
+  const dueEntries = new DataLoader<Record<string, unknown>, true>(
+    async (items) => {
+      const unique = [...new Map(items.map((item) => [keyOf(item as Key), item])).values()];
+      await batchWriteAll(client, unique.map(putRequest));
+      return items.map(() => true as const);
+    },
+    { cache: false, maxBatchSize: 100, batchScheduleFn: afterThisTurn },
+  );
+  return {
+    /**
+     * The task as an eventually consistent read shows it. Enough to decide and to act: every change is
+     * conditioned on the stored status and minute. Only a verdict of "nothing to do" (missing, another
+     * minute, not open) is checked again strongly consistent before the job is dropped.
+     */
+    getTask: async (tenantId: string, taskId: string): Promise<OutreachTask | undefined> => {
+      const item = await eventual.load(keys.outreachTask(tenantId, taskId));
+      return item ? taskOf(item) : undefined;
+    },
+    hasOptedOut: async (tenantId: string, brandId: string, buyerId: string) => (await consistent.load(keys.outreachOptOut(tenantId, brandId, buyerId))) !== undefined,
+    getOrder: async (key: { tenantId: string; shopId: string; platform: string; orderId: string }): Promise<OrderState | undefined> => {
+      const item = await consistent.load(keys.order(key.tenantId, key.shopId, key.platform, key.orderId));
+      if (!item) return undefined;
+      const order = orderStateSchema.parse(item.state);
+      return order.tenantId === key.tenantId ? order : undefined;
+    },
+    /** Eventually consistent: a conversation opened a second ago gets the platform chat; one just closed is refused by the consistent read before the append. */
+    openConversationId: async (tenantId: string, shopId: string, buyerId: string) => {
+      const id = (await eventual.load(keys.buyerAtShop(tenantId, shopId, buyerId)))?.openConversationId;
+      return typeof id === 'string' ? id : undefined;
+    },
+    takeToken: (ask: TokenAsk) => tokens.load(ask),
+    /** Files the reach check of a task at `minute` (phase `reach`). */
+    fileReachCheck: (task: OutreachTask, minute: string) => dueEntries.load(dueEntryItem(task.tenantId, task.taskId, minute, 'reach')).then(() => undefined),
+  };
+}
+export type CoalescedOutreachStore = ReturnType<typeof coalescedOutreachStore>;

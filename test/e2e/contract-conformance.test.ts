@@ -8,6 +8,7 @@ import { demoTenant } from '../../infra/local/demo-data';
 import type { Role } from '../../shared/auth/identity';
 import { keys } from '../../shared/store/keys';
 import { taskIdFor } from '../../shared/outreach/task';
+import { postSmsReceipts } from '../../infra/local/platform-simulator/sms-receipts';
 import { asyncApi, contractRecorder, openApi } from '../support/contract-conformance';
 import { qcContracts } from '../../shared/contracts/qc-contracts';
 import { ChatClient } from '../support/ws-client';
@@ -776,6 +777,37 @@ describe('outreach: every route, and the demo (a signed order produces a callbac
     expect(await call('POST', `/v1/shops/${shopId}/outreach-tasks`, { token: supervisor, body: campaign })).toMatchObject({ status: 201 });
     expect(await call('POST', `/v1/shops/${shopId}/outreach-tasks`, { token: supervisor, body: campaign })).toMatchObject({ status: 200 });
     expect(await call('POST', `/v1/shops/${shopId}/outreach-tasks`, { token: supervisor, body: { ...campaign, clientRequestId: 'e2e-campaign-0002', dueAt: '2020-01-01T00:00:00Z' } })).toMatchObject({ status: 400, body: { error: { code: 'DUE_TIME_IN_PAST' } } });
+  }, 120_000);
+
+  it("an SMS campaign goes through the simulator's SMS provider, whose signed delivery and read receipts are recorded on the task's reach", async () => {
+    // A shop whose settings no consumer has cached yet (they are kept 30 s per instance).
+    const shopId = 'henggong-appliances';
+    const supervisor = await sign('supervisor-zhou', 'supervisor', [shopId]);
+    const settings = { quietHours: { start: '00:00', end: '00:00' }, channels: { sms: { enabled: true, startPerDay: 100, growth: 1 } } };
+    expect(await call('PUT', `/v1/shops/${shopId}/outreach-settings`, { token: supervisor, body: settings })).toMatchObject({ status: 200 });
+    const created = await call('POST', `/v1/shops/${shopId}/outreach-tasks`, {
+      token: supervisor,
+      body: { clientRequestId: `e2e-sms-${Date.now()}`, platform: 'shopify', buyerId: 'buyer-sms', dueAt: new Date().toISOString(), template: '亲，{shopName}上新啦', channel: 'sms' },
+    });
+    expect(created).toMatchObject({ status: 201 });
+    const { taskId, dueMinute } = created.body as { taskId: string; dueMinute: string };
+    // A minute after the task's: the run re-reads the minutes just before its cursor, so an earlier run of that minute loses nothing.
+    await stack.runSchedule('SweepOutreach', new Date(Date.parse(`${dueMinute}:30.000Z`) + 60_000));
+    const reachOf = async () => (await call('GET', `/v1/shops/${shopId}/outreach-tasks/${taskId}`, { token: supervisor })).body?.reach as Record<string, string> | undefined;
+    let reach: Record<string, string> | undefined;
+    for (let tries = 0; tries < 60 && !reach?.deliveredAt; tries++) {
+      reach = await reachOf();
+      if (!reach?.deliveredAt) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(reach).toMatchObject({ channel: 'sms', deliveredAt: expect.any(String) });
+    // The buyer reads it: the simulator's provider posts the signed read receipt.
+    const read = await fetch(`${stack.simulatorUrl}/sim/sms/read`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskId }) });
+    expect(await read.json()).toMatchObject({ status: 200, body: { recorded: 1, ignored: 0 } });
+    expect(await reachOf()).toMatchObject({ readAt: expect.any(String) });
+    // The receipt route as documented: a repeat is ignored; a forged or unsigned callback is a 401.
+    expect(await postSmsReceipts(stack.httpUrl, [{ tenantId, taskId, status: 'read', at: new Date().toISOString() }])).toEqual({ status: 200, body: { recorded: 0, ignored: 1 } });
+    expect(await postSmsReceipts(stack.httpUrl, [{ tenantId, taskId, status: 'read', at: new Date().toISOString() }], 'a-forged-secret-not-the-provider')).toMatchObject({ status: 401, body: { error: { code: 'SIGNATURE_MISMATCH' } } });
+    expect(await call('POST', '/v1/sms/receipts', { body: { receipts: [] } })).toMatchObject({ status: 401, body: { error: { code: 'MISSING_SIGNATURE' } } });
   }, 120_000);
 });
 

@@ -3,11 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { orderOutreachDependencies, planOrderOutreach } from '../../shared/outreach/order-outreach';
 import { noticeBuyerMessage } from '../../shared/outreach/buyer-message';
 import { issueCoupon, carryOutCoupon, couponDependencies } from '../../shared/outreach/coupons';
-import { fireTask } from '../../shared/outreach/fire-task';
+import { createFireDependencies, fireTask } from '../../shared/outreach/fire-task';
+import type { Promo } from '../../shared/promo/calendar';
+import { listPromos, savePromo } from '../../shared/store/promos';
 import type { FireJob } from '../../shared/outreach/jobs';
 import { sweepOutreach } from '../../shared/outreach/sweep-outreach';
 import { outreachSettingsBody } from '../../shared/outreach/settings';
-import { minuteOf, taskIdFor } from '../../shared/outreach/task';
+import { minuteOf, minuteStart, taskIdFor } from '../../shared/outreach/task';
 import { applyOrderEventToStore } from '../../shared/store/orders';
 import { getCouponIssuance, getCouponSpend } from '../../shared/store/coupons';
 import { createTask, dueShardOf, getTask, listDueEntries } from '../../shared/store/outreach';
@@ -28,6 +30,8 @@ beforeAll(async () => {
   queueUrl = await ownOutreachQueue('outreach-rules');
   await createShop(tenant, 'shop-a');
   await createShop(tenant, 'shop-b');
+  await createShop(tenant, 'shop-p');
+  await createShop(tenant, 'shop-t');
   await saveSettings(tenant, 'shop-a', { brandId: 'brand-1', dailyCapPerBuyer: 3 });
   await saveSettings(tenant, 'shop-b', { brandId: 'brand-1', dailyCapPerBuyer: 3 });
 });
@@ -219,5 +223,94 @@ describe('outreach rules on DynamoDB Local', () => {
     expect(await carryOutCoupon(job, morning, deps)).toBe('already-settled');
     expect(new Set(gateway.coupons.map((c) => c.idempotencyKey))).toEqual(new Set([job.couponId]));
     expect((await getCouponIssuance(tenant, job.couponId))?.status).toBe('issued');
+  });
+
+  it('a promo phase that defers outreach moves a shipping notice to the phase end (deferred, not dropped), while an urge to pay still goes in the peak (issue 10 §2)', async () => {
+    const at = new Date().toISOString();
+    const phaseEnd = plus(morning, 360);
+    const promo: Promo = {
+      promoId: 'double-11',
+      name: '双11',
+      zone: 'Asia/Shanghai',
+      shopIds: ['shop-p'],
+      phases: [{ phaseId: 'peak', kind: 'peak', startsAt: plus(morning, -10).toISOString(), endsAt: phaseEnd.toISOString(), routing: { stageBorrowing: [], deferOutreach: true } }],
+      triggered: {},
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+      updatedBy: 'ops-1',
+    };
+    await savePromo(promo, tenant, undefined, 'ops-1');
+    const gateway = recordingGateway();
+    // The calendar as stored now (the consumer's own read is cached per instance for 30 s).
+    const deps = { ...gateway.deps, promos: (tenantId: string) => listPromos(tenantId) };
+
+    const shippedOrder = '7000000000000000090';
+    await applyAndPlan(orderEnvelope('shop-p', shippedOrder, 'paid', plus(morning, -60)), plus(morning, -60));
+    await applyAndPlan(orderEnvelope('shop-p', shippedOrder, 'shipped', morning), morning);
+    const noticeId = taskIdFor('shop-p', 'taobao', shippedOrder, 'shipping-notice');
+    const notice = (await getTask(tenant, noticeId))!;
+    const firedAt = minuteStart(notice.dueMinute);
+    expect(await fireTask(fireJob(noticeId, notice.dueMinute), firedAt, deps)).toBe('deferred-promo');
+    expect(await getTask(tenant, noticeId)).toMatchObject({ status: 'scheduled', dueMinute: minuteOf(phaseEnd), reason: 'promo-peak', deferrals: 1 });
+    expect((await listDueEntries(minuteOf(phaseEnd), dueShardOf(tenant, noticeId), 500)).entries).toContainEqual(expect.objectContaining({ taskId: noticeId, phase: 'send' }));
+    // The old minute's copy does nothing; at the phase's end it goes.
+    expect(await fireTask(fireJob(noticeId, notice.dueMinute), firedAt, deps)).toBe('stale');
+    expect(gateway.to(noticeId)).toHaveLength(0);
+    expect(await fireTask(fireJob(noticeId, minuteOf(phaseEnd)), phaseEnd, deps)).toBe('sent');
+    expect(gateway.to(noticeId)).toHaveLength(1);
+
+    // An urge to pay in the same phase is revenue-critical: sent at its time.
+    const unpaidOrder = '7000000000000000091';
+    await applyAndPlan(orderEnvelope('shop-p', unpaidOrder, 'created', morning), morning);
+    const nudgeId = taskIdFor('shop-p', 'taobao', unpaidOrder, 'urge-to-pay', 0);
+    const nudge = (await getTask(tenant, nudgeId))!;
+    expect(minuteStart(nudge.dueMinute).getTime()).toBeLessThan(phaseEnd.getTime());
+    expect(await fireTask(fireJob(nudgeId, nudge.dueMinute), minuteStart(nudge.dueMinute), deps)).toBe('sent');
+    expect(gateway.to(nudgeId)).toHaveLength(1);
+  });
+
+  it('one batch fired together through one coalescing store: every copy of a duplicated job sends once, and the shop bucket (5/s) grants exactly 5 of 12 in one second', async () => {
+    await saveSettings(tenant, 'shop-t', { brandId: 'brand-t', sendPerSecond: 5, quietHours: { start: '00:00', end: '00:00' } });
+    const minute = plus(morning, 400);
+    const tasks = Array.from({ length: 12 }, (_, index) => campaignTask(tenant, 'shop-t', `ot_batch_${index}_${randomUUID().slice(0, 6)}`, `buyer-batch-${index}`, minute, 'brand-t'));
+    await Promise.all(tasks.map((task) => createTask(task)));
+    await receiveAll(queueUrl);
+    const gateway = recordingGateway();
+    // One consumer instance (its own store), the batch's records concurrently, each job twice.
+    const deps = { ...createFireDependencies(), gateway: gateway.gateway };
+    const jobs = tasks.map((task) => fireJob(task.taskId, task.dueMinute));
+    const outcomes = await Promise.all([...jobs, ...jobs].map((job) => fireTask(job, minute, deps)));
+    // The second's counter holds exactly the shop's 5 (one block lease, the refused rest one by one), and only token holders sent.
+    const second = Math.floor(minute.getTime() / 1000);
+    expect((await storedItem(keys.outreachShopRate(tenant, 'shop-t', second)))?.leased).toBe(5);
+    const sent = outcomes.filter((outcome) => outcome === 'sent').length;
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(5);
+    expect(outcomes.filter((outcome) => outcome === 'throttled')).toHaveLength(24 - 5);
+    for (const task of tasks) expect(gateway.to(task.taskId).length).toBeLessThanOrEqual(1);
+    // The throttled ones come back a second later, again as one batch, until every task went once.
+    for (let later = 1; later <= 8 && tasks.some((task) => gateway.to(task.taskId).length === 0); later++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const requeued = ((await receiveAll(queueUrl)) as FireJob[]).filter((job) => tasks.some((task) => task.taskId === job.taskId));
+      await Promise.all(requeued.map((job) => fireTask(job, new Date(minute.getTime() + later * 1000), deps)));
+    }
+    for (const task of tasks) expect(gateway.to(task.taskId)).toHaveLength(1);
+    // Each sent task has its reach check filed (the batched due-entry write) and is `sent`.
+    for (const task of tasks) {
+      const stored = await getTask(tenant, task.taskId);
+      expect(stored).toMatchObject({ status: 'sent', reach: { channel: 'chat' } });
+      expect(stored!.claimedAt).toBeUndefined();
+    }
+  });
+
+  it('a lagging replica is not trusted to drop a job: a task the batched read misses is read again strongly consistent and sent', async () => {
+    const task = campaignTask(tenant, 'shop-t', `ot_lag_${randomUUID().slice(0, 6)}`, 'buyer-lag', plus(morning, 500), 'brand-t');
+    await createTask(task);
+    const gateway = recordingGateway();
+    // The eventually consistent read answers as a replica that has not seen the new task yet.
+    const deps = { ...gateway.deps, getTask: async () => undefined };
+    expect(await fireTask(fireJob(task.taskId, task.dueMinute), plus(morning, 500), deps)).toBe('sent');
+    expect(gateway.to(task.taskId)).toHaveLength(1);
   });
 });

@@ -3,7 +3,9 @@ import { applyOrderEvent } from '../../shared/orders/apply-order-event';
 import type { Envelope } from '../../shared/orders/envelope';
 import { newOrderState, type OrderState } from '../../shared/orders/order';
 import { planOutreach, stillWanted } from '../../shared/outreach/plan-outreach';
-import { isOptOut, localDayOf, nextLocalDayStart, nextSendableAt, smsAllowanceOn } from '../../shared/outreach/rules';
+import { isOptOut, localDayOf, nextLocalDayStart, nextSendableAt, sendableAt, smsAllowanceOn } from '../../shared/outreach/rules';
+import type { Phase, Promo } from '../../shared/promo/calendar';
+import { promoOutreachDeferral } from '../../shared/promo/promo-routing';
 import { checkOutreachSettings, checkTemplate, chooseCouponRow, defaultOutreachSettings, outreachSettingsBody, tiesRewardToRating } from '../../shared/outreach/settings';
 import { fileMinute } from '../../shared/outreach/order-outreach';
 import { AppError } from '../../shared/http/errors';
@@ -175,5 +177,58 @@ describe('coupons by DSR', () => {
     const sms = { enabled: true, startPerDay: 100, growth: 2, maxPerDay: 1000, rampStartedOn: '2026-11-01' };
     expect([smsAllowanceOn('2026-11-01', sms), smsAllowanceOn('2026-11-03', sms), smsAllowanceOn('2026-11-10', sms)]).toEqual([100, 400, 1000]);
     expect(smsAllowanceOn('2026-11-10', { ...sms, enabled: false })).toBe(0);
+  });
+});
+
+describe('outreach deferred out of a promo peak (issue 10 §2)', () => {
+  const phase = (phaseId: string, startsAt: string, endsAt: string, deferOutreach?: boolean): Phase => ({
+    phaseId,
+    kind: 'peak',
+    startsAt,
+    endsAt,
+    routing: { stageBorrowing: [], ...(deferOutreach === undefined ? {} : { deferOutreach }) },
+  });
+  const promo = (promoId: string, shopIds: string[], phases: Phase[], triggered: Record<string, string> = {}): Promo => ({
+    promoId,
+    name: promoId,
+    zone: 'Asia/Shanghai',
+    shopIds,
+    phases,
+    triggered,
+    version: 1,
+    createdAt: 'x',
+    updatedAt: 'x',
+    updatedBy: 'ops',
+  });
+  // 11-11 00:00–02:00 Shanghai is 11-10 16:00–18:00 UTC.
+  const peak = phase('peak', '2026-11-10T16:00:00.000Z', '2026-11-10T18:00:00.000Z', true);
+  const inPeak = new Date('2026-11-10T16:30:00.000Z');
+
+  it('the end of the latest-ending phase in force that defers outreach, for the promo\'s shops only', () => {
+    const longer = promo('brand-day', ['shop-1'], [phase('all-night', '2026-11-10T15:00:00.000Z', '2026-11-10T20:00:00.000Z', true)]);
+    const notDeferring = promo('618', ['shop-1'], [phase('late', '2026-11-10T16:00:00.000Z', '2026-11-10T23:00:00.000Z')]);
+    expect(promoOutreachDeferral([promo('d11', ['shop-1'], [peak])], 'shop-1', inPeak)).toBe('2026-11-10T18:00:00.000Z');
+    expect(promoOutreachDeferral([promo('d11', ['shop-1'], [peak]), longer, notDeferring], 'shop-1', inPeak)).toBe('2026-11-10T20:00:00.000Z');
+    expect(promoOutreachDeferral([promo('d11', ['shop-2'], [peak])], 'shop-1', inPeak)).toBeUndefined();
+    expect(promoOutreachDeferral([notDeferring], 'shop-1', inPeak)).toBeUndefined();
+    // Before the start, at the end (exclusive): not in force; an ops trigger brings the start forward.
+    expect(promoOutreachDeferral([promo('d11', ['shop-1'], [peak])], 'shop-1', new Date('2026-11-10T15:59:00.000Z'))).toBeUndefined();
+    expect(promoOutreachDeferral([promo('d11', ['shop-1'], [peak])], 'shop-1', new Date('2026-11-10T18:00:00.000Z'))).toBeUndefined();
+    expect(promoOutreachDeferral([promo('d11', ['shop-1'], [peak], { peak: '2026-11-10T15:30:00.000Z' })], 'shop-1', new Date('2026-11-10T15:45:00.000Z'))).toBe('2026-11-10T18:00:00.000Z');
+  });
+
+  it('non-urgent kinds wait for the phase end (then quiet hours), urges to pay and campaigns go at once, quiet hours still apply to all', () => {
+    const shop = { timeZone: 'Asia/Shanghai', quietHours: { start: '22:00', end: '08:00' } };
+    const end = '2026-11-10T18:00:00.000Z';
+    for (const kind of ['shipping-notice', 'urge-to-confirm', 'delivery-callback', 'review-invitation'] as const) {
+      expect(sendableAt(kind, inPeak, { ...shop, quietHours: { start: '00:00', end: '00:00' } }, end)).toEqual({ at: new Date(end), reason: 'promo-peak' });
+      // A phase ending at 23:00 local, inside the quiet hours: the task waits for the quiet hours' end too.
+      expect(sendableAt(kind, new Date('2026-11-10T13:00:00.000Z'), shop, '2026-11-10T15:00:00.000Z')).toEqual({ at: new Date('2026-11-11T00:00:00.000Z'), reason: 'promo-peak' });
+    }
+    for (const kind of ['urge-to-pay', 'campaign'] as const) {
+      expect(sendableAt(kind, inPeak, { ...shop, quietHours: { start: '00:00', end: '00:00' } }, end)).toEqual({ at: inPeak, reason: 'quiet-hours' });
+    }
+    // No phase in force: quiet hours alone.
+    expect(sendableAt('review-invitation', inPeak, shop, undefined)).toEqual({ at: new Date('2026-11-11T00:00:00.000Z'), reason: 'quiet-hours' });
   });
 });

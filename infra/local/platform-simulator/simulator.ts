@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { postSmsReceipts } from './sms-receipts';
 import { douyinHeaders, kefuHeaders, shopifyHeaders } from './webhook-signing';
 import {
   eventsOf,
@@ -50,6 +51,8 @@ export interface PlatformSimulatorOptions {
   shops?: readonly SimShop[];
   /** How long a consumed, unconfirmed TMC message is leased before it is handed out again (TMC: minutes). */
   redeliverAfterMs?: number;
+  /** The SMS provider's delivery receipt follows each new SMS after this long (0: none sent by itself). */
+  smsDeliveredAfterMs?: number;
   /** Webhook retries after a non-2xx (Shopify retries 8 times over 4 hours; here quickly). */
   webhookRetryDelaysMs?: readonly number[];
   log?: (line: string) => void;
@@ -86,6 +89,9 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
   /** Outreach sends and coupons by idempotency key (a repeat is counted, not delivered again). */
   const outreachSends = new Map<string, { path: string; body: Record<string, unknown>; receivedAt: number; repeats: number; answer: unknown }>();
   const inflight = new Set<Promise<unknown>>();
+  const smsDeliveredAfterMs = options.smsDeliveredAfterMs ?? 1000;
+  const smsReceipt = (sms: Record<string, unknown>, status: 'delivered' | 'read') =>
+    postSmsReceipts(options.kefuUrl, [{ tenantId: String(sms.tenantId), taskId: String(sms.taskId), status, at: new Date().toISOString() }]);
   let sequence = 0;
   // 19-digit ids like Taobao's tid and TMC message ids (past 2^53: the adapters must keep them exact).
   const idBase = 3_700_000_000_000_000_000n + BigInt(Date.now()) * 1000n;
@@ -336,6 +342,12 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
         return send(200, { sends: all.slice(-Number(url.searchParams.get('limit') ?? 500)), total: all.length, repeats: all.reduce((sum, item) => sum + item.repeats, 0) });
       }
       if (path[0] === 'sim') {
+        // The buyer reads an SMS: the provider's read report for the task's SMS, signed, to kefu.
+        if (request.method === 'POST' && path[1] === 'sms' && path[2] === 'read') {
+          const sms = [...outreachSends.values()].find((item) => item.path === '/sms/messages' && item.body.taskId === body.taskId && (!body.tenantId || item.body.tenantId === body.tenantId));
+          if (!sms) throw new SimError(404, `no SMS for task ${String(body.taskId)}`);
+          return send(200, await smsReceipt(sms.body, 'read'));
+        }
         if (request.method === 'GET' && path[1] === 'deliveries') return send(200, { deliveries: deliveries.slice(-500) });
         // Minutes pass: every leased, unconfirmed TMC message can be handed out again now (tests, the demo).
         if (request.method === 'POST' && path[1] === 'tmc' && path[2] === 'expire-leases') {
@@ -372,6 +384,11 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
         }
         const answer = url.pathname === '/outreach/coupons' ? { couponId: `CP${nextId().slice(-12)}` } : { accepted: true };
         outreachSends.set(key, { path: url.pathname, body, receivedAt: Date.now(), repeats: 0, answer });
+        // The provider's delivery report, a moment later (read reports: POST /sim/sms/read).
+        if (url.pathname === '/sms/messages' && smsDeliveredAfterMs > 0) {
+          const timer = setTimeout(() => void smsReceipt(body, 'delivered').catch((error) => log(`sms receipt failed: ${(error as Error).message}`)), smsDeliveredAfterMs);
+          timer.unref();
+        }
         return send(200, answer);
       }
       if (request.method === 'GET' && url.pathname === '/orders/changed') {
