@@ -25,7 +25,9 @@ export type Access =
   /** Change region capacity (warm throughput, provisioned/reserved/event-source concurrency): the promo capacity control only. */
   | 'capacity:control'
   /** Read the table's change stream (a stream consumer's event source mapping polls it with the function's role). */
-  | 'table:stream';
+  | 'table:stream'
+  /** The region's Cognito staff pool: exactly the Admin* actions of shared/people/cognito-user-directory.ts, on that pool only. */
+  | 'directory:admin';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -522,6 +524,23 @@ export const streamConsumers: readonly StreamConsumerSpec[] = [
     parallelizationFactor: 2,
     timeoutSeconds: 300,
     memoryMb: 512,
+  },
+  {
+    // Staff accounts into the identity provider (issue 12 §2, docs/onboarding.md): every change of a User
+    // item, in order (a tenant's accounts share a partition). Cognito's admin API allows tens of calls a
+    // second: one batch at a time per shard; throttling is retried by the SDK, then the record by the
+    // stream, then its description goes to the stream-failures queue.
+    name: 'SyncUserDirectory',
+    handler: 'functions/stream/sync-user-directory.ts',
+    access: ['table:stream', 'directory:admin'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    entities: ['User'],
+    bisectBatchOnError: true,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 86_400,
+    parallelizationFactor: 1,
+    timeoutSeconds: 120,
   },
 ];
 
