@@ -292,10 +292,12 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     method: 'POST',
     path: '/v1/user-imports',
     handler: 'functions/http/import-users.ts',
-    access: ['table:read', 'table:write'],
+    // Files over asyncUserImportRows go to the imports queue in batches (ImportCatalogueBatches writes them).
+    access: ['table:read', 'table:write', 'queue:imports:send'],
     memoryMb: 1024,
     timeoutSeconds: 29,
   },
+  { name: 'GetUserImport', method: 'GET', path: '/v1/user-imports/{importId}', handler: 'functions/http/get-user-import.ts', access: ['table:read'] },
   { name: 'GetShopChecklist', method: 'GET', path: '/v1/shops/{shopId}/checklist', handler: 'functions/http/get-shop-checklist.ts', access: ['table:read'] },
   {
     name: 'ImportQuickReplies',
@@ -485,7 +487,8 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     name: 'ImportCatalogueBatches',
     queue: 'imports',
     handler: 'functions/queue/import-catalogue-batches.ts',
-    access: ['table:read', 'table:write'],
+    // Also large user imports' batches, whose progress goes to the admin's sockets (userImport.progress).
+    access: ['table:read', 'table:write', 'websocket:post'],
     // One batch is up to ~1,000 rows and ~10,000 item writes: one record at a time, well inside the timeout.
     batchSize: 1,
     maxBatchingWindowSeconds: 0,
