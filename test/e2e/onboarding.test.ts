@@ -3,6 +3,7 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import type { Role } from '../../shared/auth/identity';
 import { contractRecorder } from '../support/contract-conformance';
 import { ChatClient } from '../support/ws-client';
+import { eventually } from '../support/eventually';
 
 /**
  * Onboarding a client shop in a day, on the local stack (issue 12): the platform operator creates a
@@ -39,15 +40,6 @@ async function call(method: string, path: string, token: string, body?: unknown)
   });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as any) : undefined };
-}
-
-async function eventually<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (ok(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 const missing = (checklist: { items: { id: string; ok: boolean }[] }) => checklist.items.filter((item) => !item.ok).map((item) => item.id);

@@ -19,6 +19,7 @@ import { streamConsumers } from '../../shared/manifest';
 import { env, resetEnvForTests } from '../../shared/runtime/env';
 import { callHttp } from '../support/call-http';
 import { lambdaContext } from '../support/events';
+import { eventually } from '../support/eventually';
 
 /**
  * Staff accounts reach the identity provider (issue 12 §2) on real engines: the user routes write
@@ -40,15 +41,6 @@ const delivered: { pk: string; eventName: string; userId: unknown }[] = [];
 let poller: StreamPoller;
 let server: Server;
 let pool: LocalUserPool;
-
-async function eventually<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 25_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (ok(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 beforeAll(async () => {
   const issuer = await createTokenIssuer({ issuer: 'http://127.0.0.1/local-issuer', audience: 'kefu' });
