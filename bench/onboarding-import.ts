@@ -46,7 +46,8 @@ export interface OnboardingImportResult {
   scenario: 'onboarding-import';
   measuredAt: string;
   machine: { cpus: number; cpuModel: string | undefined; loadAverage: number };
-  users: ImportMeasure & { agents: number; supervisors: number; dryRunSeconds: number };
+  /** requestSeconds: the POST's part (every row checked, seats taken, batches queued); batches: 0 when written in the request. */
+  users: ImportMeasure & { agents: number; supervisors: number; dryRunSeconds: number; requestSeconds: number; batches: number };
   catalogue: ImportMeasure & { batches: number; startSeconds: number };
   notes: string[];
 }
@@ -173,7 +174,7 @@ export function formatOnboardingImport(result: OnboardingImportResult): string {
     `onboarding-import on DynamoDB Local (load ${result.machine.loadAverage})`,
     row('users', result.users),
     row('catalogue', result.catalogue),
-    `users: ${result.users.agents} agents, ${result.users.supervisors} supervisors; dry run of the whole file ${result.users.dryRunSeconds} s`,
+    `users: ${result.users.agents} agents, ${result.users.supervisors} supervisors; dry run of the whole file ${result.users.dryRunSeconds} s; the request ${result.users.requestSeconds} s, then ${result.users.batches} batches by the imports consumer's code`,
     `catalogue: ${result.catalogue.batches} batches (SQS messages); checking and starting took ${result.catalogue.startSeconds} s`,
   ].join('\n');
 }
