@@ -14,7 +14,8 @@ import { startEngines } from '../infra/local/engines';
 import type { Identity } from '../shared/auth/identity';
 import { catalogueDependencies, importCatalogueBatch, startCatalogueImport } from '../shared/catalogue/import-catalogue';
 import type { CatalogueBatchJob } from '../shared/catalogue/import-job';
-import { importUsers } from '../shared/people/manage-users';
+import { importUserBatch, importUsers, userDependencies } from '../shared/people/manage-users';
+import type { UserBatchJob } from '../shared/people/user';
 import { putShop } from '../shared/routing/manage-shops';
 import { dynamo } from '../shared/runtime/clients';
 import { createTenant } from '../shared/tenants/manage-tenants';
@@ -45,7 +46,8 @@ export interface OnboardingImportResult {
   scenario: 'onboarding-import';
   measuredAt: string;
   machine: { cpus: number; cpuModel: string | undefined; loadAverage: number };
-  users: ImportMeasure & { agents: number; supervisors: number; dryRunSeconds: number };
+  /** requestSeconds: the POST's part (every row checked, seats taken, batches queued); batches: 0 when written in the request. */
+  users: ImportMeasure & { agents: number; supervisors: number; dryRunSeconds: number; requestSeconds: number; batches: number };
   catalogue: ImportMeasure & { batches: number; startSeconds: number };
   notes: string[];
 }
@@ -114,12 +116,23 @@ export async function runOnboardingImport(meters: Meters, options: OnboardingImp
     let started = performance.now();
     const dry = await importUsers(admin, csv, { dryRun: true });
     const dryRunSeconds = Number(((performance.now() - started) / 1000).toFixed(2));
-    if (!dry.valid) throw new Error(`the bench's user file is not valid: ${JSON.stringify(dry.errors.slice(0, 3))}`);
+    if (dry.accepted || !dry.result.valid) throw new Error(`the bench's user file is not valid: ${JSON.stringify(dry.accepted ? dry : dry.result.errors.slice(0, 3))}`);
     meters.reset();
     started = performance.now();
-    const imported = await importUsers(admin, csv, { dryRun: false });
-    const users = { ...measure(imported.imported, performance.now() - started, meters), agents, supervisors: options.users - agents, dryRunSeconds };
-    console.log(`[onboarding-import] users: ${users.rows} in ${users.seconds} s (${users.rowsPerSecond}/s), ${users.writeUnitsPerRow} WRU and ${users.readUnitsPerRow} RRU per row; dry run ${dryRunSeconds} s`);
+    // Over asyncUserImportRows the request checks the file and takes the seats, and the imports queue's
+    // consumer writes the batches: here the request, then 4 workers as the consumer's concurrency.
+    const userJobs: UserBatchJob[] = [];
+    const userDeps = { ...userDependencies, sendUserImportBatches: async (batch: readonly UserBatchJob[]) => void userJobs.push(...batch), notifyUser: async () => undefined };
+    const outcome = await importUsers(admin, csv, { dryRun: false }, userDeps);
+    const requestSeconds = Number(((performance.now() - started) / 1000).toFixed(2));
+    let nextUserJob = 0;
+    const userWorker = async () => {
+      while (nextUserJob < userJobs.length) await importUserBatch(userJobs[nextUserJob++]!, userDeps);
+    };
+    await Promise.all(Array.from({ length: 4 }, userWorker));
+    const importedCount = outcome.accepted ? ((await userDeps.getUserImport(admin.tenantId, outcome.progress.importId))?.imported ?? 0) : outcome.result.imported;
+    const users = { ...measure(importedCount, performance.now() - started, meters), agents, supervisors: options.users - agents, dryRunSeconds, requestSeconds, batches: userJobs.length };
+    console.log(`[onboarding-import] users: ${users.rows} in ${users.seconds} s (${users.rowsPerSecond}/s), ${users.writeUnitsPerRow} WRU and ${users.readUnitsPerRow} RRU per row; dry run ${dryRunSeconds} s; request ${requestSeconds} s, then ${userJobs.length} queued batches`);
 
     const jobs: CatalogueBatchJob[] = [];
     const deps = { ...catalogueDependencies, sendCatalogueBatches: async (batch: CatalogueBatchJob[]) => void jobs.push(...batch) };
@@ -161,7 +174,7 @@ export function formatOnboardingImport(result: OnboardingImportResult): string {
     `onboarding-import on DynamoDB Local (load ${result.machine.loadAverage})`,
     row('users', result.users),
     row('catalogue', result.catalogue),
-    `users: ${result.users.agents} agents, ${result.users.supervisors} supervisors; dry run of the whole file ${result.users.dryRunSeconds} s`,
+    `users: ${result.users.agents} agents, ${result.users.supervisors} supervisors; dry run of the whole file ${result.users.dryRunSeconds} s; the request ${result.users.requestSeconds} s, then ${result.users.batches} batches by the imports consumer's code`,
     `catalogue: ${result.catalogue.batches} batches (SQS messages); checking and starting took ${result.catalogue.startSeconds} s`,
   ].join('\n');
 }

@@ -24,6 +24,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import type { FunctionSpec, HttpRouteSpec } from '../shared/manifest';
@@ -35,6 +36,8 @@ import { activeCapacity, consumerMaxConcurrency, type CapacityPreset, type Regio
 import { ALARM_PERIOD, alarmToTopic } from './constructs/alarms';
 import { capacityTargetsFor } from './config/promo-capacity';
 import { KefuFunction, type KefuFunctionProps } from './constructs/kefu-function';
+import { cognitoDirectoryActions } from '../shared/people/cognito-user-directory';
+import { staffPoolIdParameter } from './identity-stack';
 import type { DataStack, QueueName } from './data-stack';
 
 export interface AppStackProps extends StackProps {
@@ -52,7 +55,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
 type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL` | LocalOrOptionalVariable | 'PROMO_CAPACITY_TARGETS'>;
 /** LOCAL_SECRETS_KEY exists only in the local stack; PLATFORM_API_URL only where a platform API client is configured. */
-type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL' | 'SMS_API_URL' | 'SMS_CALLBACK_SECRET';
+type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL' | 'SMS_API_URL' | 'SMS_CALLBACK_SECRET' | 'LOCAL_USER_DIRECTORY_URL' | 'USER_POOL_ID';
 
 /**
  * CloudFormation allows 500 resources per stack and each function brings ~8 (log group, role, policy,
@@ -79,6 +82,7 @@ export class AppStack extends Stack {
   private readonly manifest: Manifest;
   private readonly capacity: CapacityPreset;
   private readonly logRetention: logs.RetentionDays;
+  private readonly regionName: string;
   private readonly functions = new Map<string, KefuFunction>();
   private readonly functionStacks = new Map<number, NestedStack>();
   private readonly eventSources = new Map<string, SqsEventSource>();
@@ -94,6 +98,7 @@ export class AppStack extends Stack {
     this.data = props.data;
     this.manifest = props.manifest ?? defaultManifest;
     this.capacity = activeCapacity(props.region);
+    this.regionName = props.region.name;
     this.logRetention = props.region.stage === 'dev' ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.ONE_MONTH;
 
     // The WebSocket stage comes first: every handler's WS_MANAGEMENT_ENDPOINT names it.
@@ -169,7 +174,8 @@ export class AppStack extends Stack {
       spec,
       repoRoot: props.repoRoot ?? REPO_ROOT,
       stage: props.region.stage,
-      environment,
+      // Only the user directory function learns the staff pool (and only it may call the pool: grantAccess).
+      environment: spec.access.includes('directory:admin') ? { ...environment, USER_POOL_ID: this.staffPool().userPoolId } : environment,
       alarmTopic: this.data.alarmTopic,
       ...trigger,
     });
@@ -199,6 +205,10 @@ export class AppStack extends Stack {
         // Granted by wireCapacityControl once the aliases and event source mappings it names exist.
       } else if (access === 'table:stream') {
         // Granted by addStreamConsumers: the event source mapping grants exactly the stream read it needs.
+      } else if (access === 'directory:admin') {
+        grantee.addToRolePolicy(
+          new iam.PolicyStatement({ actions: cognitoDirectoryActions.map((action) => `cognito-idp:${action}`), resources: [this.staffPool().userPoolArn] }),
+        );
       } else {
         throw new Error(`function ${spec.name}: unknown access "${access}"`);
       }
@@ -223,6 +233,19 @@ export class AppStack extends Stack {
     const region = literalOr(this.region, 'AWS::Region');
     const account = literalOr(this.account, 'AWS::AccountId');
     return `arn:<AWS::Partition>:execute-api:${region}:${account}:${apiId}/${stage.stageName}/*/@connections/*`;
+  }
+
+  private staffPoolRef?: { userPoolId: string; userPoolArn: string };
+  /**
+   * The region's staff pool, from the SSM parameter the identity stack writes (infra/identity-stack.ts),
+   * resolved at deploy time: no cross-stack export, so the identity stack never depends on this one.
+   */
+  private staffPool(): { userPoolId: string; userPoolArn: string } {
+    if (!this.staffPoolRef) {
+      const userPoolId = ssm.StringParameter.valueForStringParameter(this, staffPoolIdParameter(this.regionName));
+      this.staffPoolRef = { userPoolId, userPoolArn: this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: userPoolId }) };
+    }
+    return this.staffPoolRef;
   }
 
   private functionStack(name: string): NestedStack {

@@ -20,6 +20,8 @@ for (const region of selectRegions(app.node.tryGetContext('region'))) {
   const stack = new AppStack(app, `${prefix}-App`, { env, region, data, description: `kefu ${region.name}: functions and APIs` });
   // Deployed first: its outputs (issuer, web client id) are the region config's jwt (docs/onboarding.md).
   const identity = new IdentityStack(app, `${prefix}-Identity`, { env, region, description: `kefu ${region.name}: staff user pool` });
+  // The app stack resolves the pool id from the identity stack's SSM parameter at deploy time.
+  stack.addDependency(identity, 'the user directory function reads the staff pool id from SSM');
   const { web } = region;
   const webStack = web
     ? new WebStack(app, `${prefix}-Web`, { env, region: { ...region, web }, httpUrl: stack.httpUrl, wsUrl: stack.wsUrl, description: `kefu ${region.name}: web clients (S3 + CloudFront)` })

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { staffRoles } from '../shared/people/user';
 import type { RegionConfig } from './config/regions';
@@ -41,6 +42,8 @@ export class IdentityStack extends Stack {
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       customAttributes: {
         tenant_id: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: false }),
+        // kefu's user id (Cognito's `sub` is its own UUID): the claim `user_id` (shared/auth/identity.ts).
+        user_id: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: false }),
         role: new cognito.StringAttribute({ minLen: 1, maxLen: 32, mutable: true }),
         // Comma-separated shop ids; 2,048 characters is Cognito's maximum for a custom attribute.
         shop_ids: new cognito.StringAttribute({ minLen: 0, maxLen: 2048, mutable: true }),
@@ -87,7 +90,7 @@ export class IdentityStack extends Stack {
       refreshTokenValidity: Duration.hours(12),
       // Users may change their name, never their tenant, role or shops: only admin APIs write those.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
-      readAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true, email: true, emailVerified: true }).withCustomAttributes('tenant_id', 'role', 'shop_ids'),
+      readAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true, email: true, emailVerified: true }).withCustomAttributes('tenant_id', 'user_id', 'role', 'shop_ids'),
     });
 
     // One group per staff role, so the console and audits show who holds which role at a glance; the
@@ -95,6 +98,14 @@ export class IdentityStack extends Stack {
     for (const role of staffRoles) {
       new cognito.CfnUserPoolGroup(this, `Role-${role}`, { userPoolId: this.userPool.userPoolId, groupName: role, description: `kefu role ${role}` });
     }
+
+    // The app stack reads the pool from here at deploy time (its user directory function's variable and
+    // grant): an SSM parameter, not a cross-stack export, so this stack never waits on the app stack.
+    new ssm.StringParameter(this, 'StaffPoolId', {
+      parameterName: staffPoolIdParameter(props.region.name),
+      stringValue: this.userPool.userPoolId,
+      description: 'The staff user pool that SyncUserDirectory writes (infra/app-stack.ts)',
+    });
 
     new CfnOutput(this, 'Issuer', { value: `https://cognito-idp.${this.region}.${this.urlSuffix}/${this.userPool.userPoolId}`, description: "The region config's jwt.issuer" });
     new CfnOutput(this, 'WebClientId', { value: this.webClient.userPoolClientId, description: "The region config's jwt.audience (API Gateway checks client_id on access tokens)" });
@@ -117,9 +128,15 @@ export class IdentityStack extends Stack {
   }
 }
 
+/** Where the identity stack publishes the region's staff pool id for the app stack. */
+export function staffPoolIdParameter(regionName: string): string {
+  return `/kefu/${regionName}/staff-user-pool-id`;
+}
+
 /**
  * The V2 pre-token-generation trigger: the access and ID tokens get `tenant_id`, `role` and `shop_ids`
- * from the user's custom attributes (shared/auth/identity.ts reads them; shops as a comma-separated string).
+ * from the user's custom attributes, and `user_id` (kefu's id; `sub` is Cognito's own UUID, which a trigger
+ * may not override). shared/auth/identity.ts reads them; shops as a comma-separated string.
  */
 export const preTokenGenerationSource = `exports.handler = async (event) => {
   const attributes = event.request.userAttributes || {};
@@ -128,6 +145,7 @@ export const preTokenGenerationSource = `exports.handler = async (event) => {
     role: attributes['custom:role'] || '',
     shop_ids: attributes['custom:shop_ids'] || '',
   };
+  if (attributes['custom:user_id']) claims.user_id = attributes['custom:user_id'];
   event.response = {
     claimsAndScopeOverrideDetails: {
       accessTokenGeneration: { claimsToAddOrOverride: claims },

@@ -25,7 +25,9 @@ export type Access =
   /** Change region capacity (warm throughput, provisioned/reserved/event-source concurrency): the promo capacity control only. */
   | 'capacity:control'
   /** Read the table's change stream (a stream consumer's event source mapping polls it with the function's role). */
-  | 'table:stream';
+  | 'table:stream'
+  /** The region's Cognito staff pool: exactly the Admin* actions of shared/people/cognito-user-directory.ts, on that pool only. */
+  | 'directory:admin';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -290,10 +292,12 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     method: 'POST',
     path: '/v1/user-imports',
     handler: 'functions/http/import-users.ts',
-    access: ['table:read', 'table:write'],
+    // Files over asyncUserImportRows go to the imports queue in batches (ImportCatalogueBatches writes them).
+    access: ['table:read', 'table:write', 'queue:imports:send'],
     memoryMb: 1024,
     timeoutSeconds: 29,
   },
+  { name: 'GetUserImport', method: 'GET', path: '/v1/user-imports/{importId}', handler: 'functions/http/get-user-import.ts', access: ['table:read'] },
   { name: 'GetShopChecklist', method: 'GET', path: '/v1/shops/{shopId}/checklist', handler: 'functions/http/get-shop-checklist.ts', access: ['table:read'] },
   {
     name: 'ImportQuickReplies',
@@ -492,7 +496,8 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     name: 'ImportCatalogueBatches',
     queue: 'imports',
     handler: 'functions/queue/import-catalogue-batches.ts',
-    access: ['table:read', 'table:write'],
+    // Also large user imports' batches, whose progress goes to the admin's sockets (userImport.progress).
+    access: ['table:read', 'table:write', 'websocket:post'],
     // One batch is up to ~1,000 rows and ~10,000 item writes: one record at a time, well inside the timeout.
     batchSize: 1,
     maxBatchingWindowSeconds: 0,
@@ -532,6 +537,23 @@ export const streamConsumers: readonly StreamConsumerSpec[] = [
     parallelizationFactor: 2,
     timeoutSeconds: 300,
     memoryMb: 512,
+  },
+  {
+    // Staff accounts into the identity provider (issue 12 §2, docs/onboarding.md): every change of a User
+    // item, in order (a tenant's accounts share a partition). Cognito's admin API allows tens of calls a
+    // second: one batch at a time per shard; throttling is retried by the SDK, then the record by the
+    // stream, then its description goes to the stream-failures queue.
+    name: 'SyncUserDirectory',
+    handler: 'functions/stream/sync-user-directory.ts',
+    access: ['table:stream', 'directory:admin'],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    entities: ['User'],
+    bisectBatchOnError: true,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 86_400,
+    parallelizationFactor: 1,
+    timeoutSeconds: 120,
   },
 ];
 

@@ -10,6 +10,8 @@ import { localSmsCallbackSecret } from './platform-simulator/sms-receipts';
 
 export { localAudience, localIssuerPath, localIssuerUrl } from './token-issuer';
 export const jwksPath = '/.well-known/jwks.json';
+/** Where the dev issuer's user pool takes the user directory's operations (shared/people/local-user-directory.ts). */
+export const localDirectoryPath = '/local-issuer/directory';
 
 export interface HandlerEnvironmentInput {
   engines: Pick<LocalEngines, 'dynamoEndpoint' | 'sqsEndpoint' | 'tableName'> & { queueUrls: Partial<Record<QueueSpec['name'], string>> };
@@ -57,6 +59,7 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
     POWERTOOLS_SERVICE_NAME: 'kefu',
     POWERTOOLS_METRICS_NAMESPACE: 'kefu',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    LOCAL_USER_DIRECTORY_URL: `${httpUrl}${localDirectoryPath}`,
   };
   if (input.secretsKey) vars.LOCAL_SECRETS_KEY = input.secretsKey;
   if (input.platformApiUrl) vars.PLATFORM_API_URL = input.platformApiUrl;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { FunctionSpec, HttpRouteSpec } from '../../shared/manifest';
 import { connectionIdFromPath, handleConnectionsRequest, type ManagedConnections } from './connections-endpoint';
-import { jwksPath, localIssuerPath } from './environment';
+import { jwksPath, localDirectoryPath, localIssuerPath } from './environment';
 import {
   fromHandlerResult,
   gatewayError,
@@ -38,6 +38,8 @@ export interface HttpApiOptions {
   log: LocalLog;
   /** The web clients under /app/ (not an API Gateway route: CloudFront serves them in the cloud). */
   webApp?: WebApp;
+  /** The dev issuer's user pool (infra/local/user-pool.ts): the user directory handlers write locally. */
+  userPool?: { handleRequest(body: string): Promise<{ status: number; body: unknown }> };
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -68,6 +70,10 @@ export function createHttpApi(options: HttpApiOptions): RequestListener {
     if (method === 'GET' && (path === jwksPath || path === `${localIssuerPath}${jwksPath}`)) return json(200, options.jwks());
     if (method === 'GET' && path === `${localIssuerPath}/.well-known/openid-configuration`) {
       return json(200, { issuer: options.issuer, jwks_uri: `${options.issuer}${jwksPath}`, id_token_signing_alg_values_supported: ['RS256'] });
+    }
+    if (method === 'POST' && path === localDirectoryPath && options.userPool) {
+      const answer = await options.userPool.handleRequest(body.toString('utf8'));
+      return json(answer.status, answer.body);
     }
     if (method === 'GET' && path === '/health' && !declaresHealth) return withLocalHealth(undefined);
 

@@ -20,6 +20,7 @@ import { demoSimShops } from './platform-simulator/demo-shops';
 import { startPlatformSimulator } from './platform-simulator/simulator';
 import { seedDemoData } from './seed';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer';
+import { LocalUserPool } from './user-pool';
 import { createWebApp, webAppPath } from './web-app';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
 
@@ -55,6 +56,8 @@ export interface LocalStack {
   /** The web clients (workbench, buyer widget, supervisor wall) when `webApp` was asked for. */
   webUrl: string | undefined;
   issuer: TokenIssuer;
+  /** The dev issuer's user pool: where SyncUserDirectory puts staff accounts, as Cognito's pool in the cloud. */
+  userPool: LocalUserPool;
   engines: LocalEngines;
   /** One per demo user when seeded; empty otherwise. */
   devTokens: DevToken[];
@@ -206,8 +209,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const webApp = options.webApp
       ? await createWebApp({ issuer, wsUrl: gateway.url, pingIntervalMs: typeof options.webApp === 'object' ? options.webApp.pingIntervalMs : undefined })
       : undefined;
+    const userPool = new LocalUserPool(issuer);
     listener = createHttpApi({
       webApp,
+      userPool,
       routes: manifest.httpRoutes,
       invoke,
       connections: gateway,
@@ -243,6 +248,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       simulatorUrl: simulator.url,
       webUrl: webApp ? `${http.url}${webAppPath}` : undefined,
       issuer,
+      userPool,
       engines,
       devTokens,
       devTokenHelp,

@@ -43,6 +43,8 @@ export const idSchema = z.string().regex(idPattern, 'must be 1-64 letters, digit
  */
 const tokenClaimsSchema = z.object({
   sub: idSchema,
+  /** kefu's user id from the Cognito pool (its `sub` is Cognito's own UUID); the local issuer's `sub` is the id. */
+  user_id: idSchema.optional(),
   tenant_id: idSchema,
   role: z.enum(roles),
   shop_ids: z
@@ -55,8 +57,8 @@ const tokenClaimsSchema = z.object({
 export function identityFromClaims(claims: unknown): Identity | undefined {
   const result = tokenClaimsSchema.safeParse(claims);
   if (!result.success) return undefined;
-  const { sub, tenant_id, role, shop_ids } = result.data;
-  return { tenantId: tenant_id, userId: sub, role, shopIds: shop_ids };
+  const { sub, user_id, tenant_id, role, shop_ids } = result.data;
+  return { tenantId: tenant_id, userId: user_id ?? sub, role, shopIds: shop_ids };
 }
 
 /** The flat string map API Gateway keeps as a WebSocket authorizer context. */

@@ -96,10 +96,10 @@ async function enqueue(identity: Identity, record: CatalogueImport, batches: Pro
   await deps.markEnqueued(identity.tenantId, record.shopId, record.importId);
 }
 
-/** Rows in order, cut where a batch's queue body would pass maxBatchBodyChars. */
-export function splitIntoBatches(rows: readonly ProductRow[], maxChars = maxBatchBodyChars): ProductRow[][] {
-  const batches: ProductRow[][] = [];
-  let current: ProductRow[] = [];
+/** Rows in order, cut where a batch's queue body would pass maxBatchBodyChars (catalogue and user imports). */
+export function splitIntoBatches<Row>(rows: readonly Row[], maxChars = maxBatchBodyChars): Row[][] {
+  const batches: Row[][] = [];
+  let current: Row[] = [];
   let size = 0;
   for (const row of rows) {
     const rowSize = toQueueBody(row).length + 1;

@@ -6,7 +6,22 @@ import { quickReplyImportBody, quickReplyImportResultSchema } from '../quick-rep
 import { libraryQuerySchema } from '../quick-replies/schemas';
 import { shopPathParams } from '../routing/frames';
 import type { HttpContract } from './http-contracts';
-import { inviteUserBody, listUsersQuery, patchUserBody, userImportBody, userImportQuery, userImportResultSchema, userPageSchema, userPathParams, userSchema } from '../people/user';
+import {
+  asyncUserImportRows,
+  inviteUserBody,
+  listUsersQuery,
+  patchUserBody,
+  userImportBody,
+  userImportPathParams,
+  userImportProgressFrame,
+  userImportProgressSchema,
+  userImportQuery,
+  userImportResultSchema,
+  userPageSchema,
+  userPathParams,
+  userSchema,
+} from '../people/user';
+import type { FrameContract } from './websocket-contracts';
 
 /** The onboarding routes (issue 12): tenants, their deletion, the audit log, shop onboarding and catalogues. */
 const tenantNotFound = {
@@ -235,14 +250,43 @@ function userContracts(): Record<string, HttpContract> {
     'POST /v1/user-imports': {
       summary: 'Import users from CSV',
       description:
-        'Admins only. CSV header `userId,name,role[,email][,shopIds][,groupIds][,cap]` (UTF-8, lists separated by `;`), at most 10,000 rows and 2 MB. Every row is checked: each error names its `row` (from 1), `field` (`rows.<n>.<column>`) and `code` (`INVALID_VALUE`, `UNKNOWN_ROLE`, `UNKNOWN_SHOP`, `UNKNOWN_GROUP`, `DUPLICATE_USER`, `USER_EXISTS`, `NOT_AN_AGENT_FIELD`), and the seats are counted against the plan. `?dryRun=true` answers that and writes nothing; a real import with any bad row is a 400 listing them (`details[].code`), over the plan a 409 SEAT_LIMIT, and writes nothing. Sending the same file again after a failure part-way finishes it without taking its seats twice.',
+        `Admins only. Files of more than ${asyncUserImportRows} rows are checked and their seats taken in the request, then written asynchronously (202). ` +
+        'CSV header `userId,name,role[,email][,shopIds][,groupIds][,cap]` (UTF-8, lists separated by `;`), at most 10,000 rows and 2 MB. Every row is checked: each error names its `row` (from 1), `field` (`rows.<n>.<column>`) and `code` (`INVALID_VALUE`, `UNKNOWN_ROLE`, `UNKNOWN_SHOP`, `UNKNOWN_GROUP`, `DUPLICATE_USER`, `USER_EXISTS`, `NOT_AN_AGENT_FIELD`), and the seats are counted against the plan. `?dryRun=true` answers that and writes nothing; a real import with any bad row is a 400 listing them (`details[].code`), over the plan a 409 SEAT_LIMIT, and writes nothing. Sending the same file again after a failure part-way finishes it without taking its seats twice.',
       tag: 'users',
       auth: ['admin'],
       query: userImportQuery,
       body: userImportBody,
-      responses: { 200: { description: 'Every error found, and what was (or, on a dry run, would be) imported.', schema: userImportResultSchema } },
+      responses: {
+        200: { description: 'Every error found, and what was (or, on a dry run, would be) imported.', schema: userImportResultSchema },
+        202: {
+          description: `A file of more than ${asyncUserImportRows} rows, every row checked and its seats taken: its accounts are written in batches by the imports queue's consumer. Poll GET /v1/user-imports/{importId}; the admin's sockets get \`userImport.progress\` after each batch.`,
+          schema: userImportProgressSchema,
+        },
+      },
       errors: [seatLimit],
       examples: [{ query: { dryRun: 'true' }, body: { csv: 'userId,name,role,shopIds,cap\nagent-a01,小安,agent,peach-glow,30\nsup-b01,王主管,supervisor,peach-glow;handu-flagship,\n' } }],
     },
+    'GET /v1/user-imports/{importId}': {
+      summary: 'Progress of a large user import',
+      description: 'Admins of the tenant. `importing` with the batches and accounts written so far, then `done`. `skipped` counts rows whose user id an invite took after the file was checked (not written; their seat given back).',
+      tag: 'users',
+      auth: ['admin'],
+      path: userImportPathParams,
+      responses: { 200: { description: 'The import\'s progress.', schema: userImportProgressSchema } },
+      errors: [{ status: 404, codes: ['NOT_FOUND'], description: "No such asynchronous import of the caller's tenant (another tenant's id gets exactly this answer too)." }],
+    },
   };
 }
+
+export const peoplePushedFrames: (FrameContract & { to: string })[] = [
+  {
+    name: 'userImportProgress',
+    title: "A large user import's progress",
+    schema: userImportProgressFrame,
+    to: 'the admin who started the import (POST /v1/user-imports answered 202)',
+    description: 'Sent after each batch of an asynchronous user import is written; the last one has `status: done`. Best effort: GET /v1/user-imports/{importId} has the same.',
+    examples: [
+      { type: 'userImport.progress', importId: '9f2c4e1a7b3d5f60a1b2c3d4e5f60718', status: 'importing', rows: 10000, batches: 12, batchesDone: 5, imported: 4166, skipped: 0, seatLimit: 12000, startedAt: '2026-12-01T08:00:00.000Z' },
+    ],
+  },
+];

@@ -34,6 +34,7 @@ import {
 import { responseAtRiskFrameSchema } from '../service-clock/frames';
 import { casePushedFrames } from './case-contracts';
 import { kpiPushedFrames, kpiWebSocketContracts } from './kpi-contracts';
+import { peoplePushedFrames } from './onboarding-contracts';
 import { conversationStageFrame, orderCardsFrame, ordersFrame } from '../orders/frames';
 import { gatewayThrottledFrameSchema, pingFrameSchema, pongFrameSchema, unknownActionFrameSchema } from './core-schemas';
 
@@ -297,4 +298,5 @@ export const pushedFrames: (FrameContract & { to: string })[] = [
   },
   ...casePushedFrames,
   ...kpiPushedFrames,
+  ...peoplePushedFrames,
 ];

@@ -3,6 +3,7 @@ import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aw
 import { deliveryJobSchema, routeJobSchema, type DeliveryJob, type RouteJob } from '../conversations/jobs';
 import { roundCheckSchema, type RoundCheck } from '../service-clock/rounds';
 import { catalogueBatchJobSchema, type CatalogueBatchJob } from '../catalogue/import-job';
+import { userBatchJobSchema, type UserBatchJob } from '../people/user';
 import { orderEventMessageSchema, type OrderEventMessage } from '../orders/order-event-message';
 import { outreachJobSchema, type OutreachJob } from '../outreach/jobs';
 import { sqs } from '../runtime/clients';
@@ -72,8 +73,16 @@ export async function sendRoundCheck(check: RoundCheck, delaySeconds: number, cl
 
 /** Puts an import's batches on the `imports` queue, a few at a time; a failure throws (the client retries the import, batches are idempotent). */
 export async function sendCatalogueBatches(jobs: readonly CatalogueBatchJob[], client: SQSClient = sqs()): Promise<void> {
+  await sendImportBodies(jobs.map((job) => toQueueBody(catalogueBatchJobSchema.parse(job))), client);
+}
+
+/** Batches of an asynchronous user import (shared/people/manage-users.ts) on the same `imports` queue. */
+export async function sendUserImportBatches(jobs: readonly UserBatchJob[], client: SQSClient = sqs()): Promise<void> {
+  await sendImportBodies(jobs.map((job) => toQueueBody(userBatchJobSchema.parse(job))), client);
+}
+
+async function sendImportBodies(bodies: readonly string[], client: SQSClient): Promise<void> {
   const url = queueUrl('IMPORTS_QUEUE_URL');
-  const bodies = jobs.map((job) => toQueueBody(catalogueBatchJobSchema.parse(job)));
   for (let start = 0; start < bodies.length; start += 8) {
     await Promise.all(bodies.slice(start, start + 8).map((body) => client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }))));
   }

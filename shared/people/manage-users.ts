@@ -11,9 +11,25 @@ import { auditPut } from '../store/audit-log';
 import { batchWriteAll, putRequest } from '../store/batch-write';
 import { getShops } from '../store/shops';
 import { getTenantRecord } from '../store/tenants';
-import { getSeatsUsed, getUser, getUsers, listUsers, seatsChange, userImportMarker, userImportStarted, userItem, userPut, writeUserChange } from '../store/users';
+import { getSeatsUsed, getUser, getUserImport, getUsers, listUsers, putImportedUser, seatsChange, userImportBatchCounted, userImportMarker, userImportStarted, userItem, userPut, writeUserChange } from '../store/users';
+import { splitIntoBatches } from '../catalogue/import-catalogue';
+import { sendUserImportBatches } from '../notify/job-queues';
+import { notifyUserOfFrame } from '../notify/notify-user';
 import { takeOfflineDependencies, takeUserOffline, type TakeOfflineDependencies } from './take-offline';
-import { checkUserCsv, maxUserImportRows, userImportColumns, type InviteUserBody, type PatchUserBody, type User, type UserImportResult } from './user';
+import {
+  asyncUserImportRows,
+  checkUserCsv,
+  maxUserImportRows,
+  userImportColumns,
+  type ImportedUser,
+  type InviteUserBody,
+  type PatchUserBody,
+  type User,
+  type UserBatchJob,
+  type UserImportProgress,
+  type UserImportProgressFrame,
+  type UserImportResult,
+} from './user';
 
 export const userDependencies = {
   getUser: (tenantId: string, userId: string) => getUser(tenantId, userId, { consistent: true }),
@@ -28,6 +44,10 @@ export const userDependencies = {
   writeUserChange,
   userImportStarted: (tenantId: string, importId: string) => userImportStarted(tenantId, importId),
   batchWriteAll: (items: Record<string, unknown>[]) => batchWriteAll(dynamo(), items.map(putRequest)),
+  getUserImport: (tenantId: string, importId: string) => getUserImport(tenantId, importId),
+  putImportedUser: (tenantId: string, user: User & { importId: string }) => putImportedUser(tenantId, user),
+  sendUserImportBatches,
+  notifyUser: notifyUserOfFrame,
   takeOffline: takeOfflineDependencies as TakeOfflineDependencies,
   now: () => new Date(),
 };
@@ -197,7 +217,7 @@ export async function enableUser(identity: Identity, userId: string, deps: UserD
  * sending the same file again: its marker says the seats are taken, rows it already wrote are recognised
  * as its own, and the same items are put again.
  */
-export async function importUsers(identity: Identity, csv: string, options: { dryRun: boolean }, deps: UserDependencies = userDependencies): Promise<UserImportResult> {
+export async function importUsers(identity: Identity, csv: string, options: { dryRun: boolean }, deps: UserDependencies = userDependencies): Promise<UserImportOutcome> {
   const { tenantId } = identity;
   const importId = createHash('sha256').update(csv).digest('hex').slice(0, 32);
   const named = namedIds(csv);
@@ -227,37 +247,88 @@ export async function importUsers(identity: Identity, csv: string, options: { dr
     seatLimit: limit ?? null,
     errors: overLimit ? [...errors, { row: 0, field: 'body.csv', code: 'SEAT_LIMIT', message: `${checked.users.length} new users and ${used} in use exceed the plan's ${limit} seats` }] : errors,
   });
-  if (options.dryRun) return result(0);
+  if (options.dryRun) return { accepted: false, result: result(0) };
   if (errors.length > 0) throw rowsRefused(errors.map(({ field, message, code }): ErrorDetail => ({ field, message, code })));
   if (overLimit) throw seatLimitError('body.csv', used, limit, checked.users.length);
 
   const now = deps.now();
   const at = now.toISOString();
+  const batches = checked.users.length > asyncUserImportRows ? splitIntoBatches(checked.users) : undefined;
   const audit = await auditPut(tenantId, identity, { action: 'user.import', target: { type: 'user-import', id: importId }, after: { rows: checked.rows, userIds: checked.users.slice(0, 50).map((u) => u.userId) } }, now);
-  const reserved = await deps.writeUserChange({ marker: userImportMarker(tenantId, importId, checked.rows, at), seats: seatsChange(tenantId, checked.users.length, limit), audit });
+  const progress = batches ? { batches: batches.length, startedBy: identity.userId, seatLimit: limit ?? null } : undefined;
+  const reserved = await deps.writeUserChange({ marker: userImportMarker(tenantId, importId, checked.rows, at, progress), seats: seatsChange(tenantId, checked.users.length, limit), audit });
   if (!reserved.written && !reserved.failed.includes('marker')) throw seatLimitError('body.csv', await deps.getSeatsUsed(tenantId), limit ?? 0, checked.users.length);
+  if (batches) {
+    // Large files: the seats are taken and every row checked; the consumer writes the accounts. Sending the
+    // same file again (a retry) queues its batches again: each is written and counted once.
+    const startedAt = reserved.written ? at : ((await deps.getUserImport(tenantId, importId))?.startedAt ?? at);
+    await deps.sendUserImportBatches(
+      batches.map((users, batch): UserBatchJob => ({ kind: 'user-batch', tenantId, importId, batch, batches: batches.length, actorId: identity.userId, at: startedAt, users })),
+    );
+    const tracked = await deps.getUserImport(tenantId, importId);
+    if (!tracked) throw new ConflictError('IMPORT_CHANGED', 'this file was imported in its request before; nothing to do');
+    return { accepted: true, progress: tracked };
+  }
   // Accounts first, then profiles: a re-run after a crash between the two recognises the accounts as its own.
-  await deps.batchWriteAll(
-    checked.users.map((user) =>
-      userItem(tenantId, {
-        userId: user.userId,
-        name: user.name,
-        ...(user.email ? { email: user.email } : {}),
-        role: user.role,
-        shopIds: user.shopIds,
-        status: 'active',
-        version: 1,
-        createdAt: at,
-        createdBy: identity.userId,
-        updatedAt: at,
-        importId,
-      }),
-    ),
-  );
+  await deps.batchWriteAll(checked.users.map((user) => userItem(tenantId, importedAccount(user, importId, identity.userId, at))));
   await deps.batchWriteAll(
     checked.users.filter((user) => user.role === 'agent').flatMap((user) => newAgentItems(tenantId, user.userId, { name: user.name, shopIds: user.shopIds, groupIds: user.groupIds, cap: user.cap }, now)),
   );
-  return result(fresh.length);
+  return { accepted: false, result: result(fresh.length) };
+}
+
+export type UserImportOutcome = { accepted: false; result: UserImportResult } | { accepted: true; progress: UserImportProgress };
+
+function importedAccount(user: ImportedUser, importId: string, createdBy: string, at: string): User & { importId: string } {
+  return {
+    userId: user.userId,
+    name: user.name,
+    ...(user.email ? { email: user.email } : {}),
+    role: user.role,
+    shopIds: user.shopIds,
+    status: 'active',
+    version: 1,
+    createdAt: at,
+    createdBy,
+    updatedAt: at,
+    importId,
+  };
+}
+
+/**
+ * The imports queue consumer's part of a large user import: writes a batch's accounts (each unless an
+ * invite took its id after the file was checked: that row is skipped and its seat given back) and the
+ * agents' profiles, then counts the batch once with its progress, and pushes the progress to the admin
+ * who started it. A redelivered batch puts the same items again and counts nothing.
+ */
+export async function importUserBatch(job: UserBatchJob, deps: UserDependencies = userDependencies): Promise<UserImportProgress | undefined> {
+  const { tenantId, importId } = job;
+  const written: ImportedUser[] = [];
+  for (let start = 0; start < job.users.length; start += 25) {
+    const chunk = job.users.slice(start, start + 25);
+    const puts = await Promise.all(chunk.map((user) => deps.putImportedUser(tenantId, importedAccount(user, importId, job.actorId, job.at))));
+    written.push(...chunk.filter((_, index) => puts[index]));
+  }
+  const now = deps.now();
+  await deps.batchWriteAll(
+    written.filter((user) => user.role === 'agent').flatMap((user) => newAgentItems(tenantId, user.userId, { name: user.name, shopIds: user.shopIds, groupIds: user.groupIds, cap: user.cap }, now)),
+  );
+  const skipped = job.users.length - written.length;
+  const counted = userImportBatchCounted(tenantId, importId, job.batch, written.length, skipped);
+  await deps.writeUserChange({ ...counted, seats: skipped > 0 ? seatsChange(tenantId, -skipped, undefined) : undefined });
+  const progress = await deps.getUserImport(tenantId, importId);
+  if (progress) {
+    const { startedBy, ...frame } = progress;
+    await deps.notifyUser(tenantId, startedBy, { type: 'userImport.progress', ...frame } satisfies UserImportProgressFrame);
+  }
+  return progress;
+}
+
+/** An asynchronous import's progress (admins of the tenant); another tenant's id is a 404 like a missing one. */
+export async function readUserImport(identity: Identity, importId: string, deps: UserDependencies = userDependencies): Promise<UserImportProgress> {
+  const progress = await deps.getUserImport(identity.tenantId, importId);
+  if (!progress) throw new NotFoundError('user import');
+  return progress;
 }
 
 /** Shop and user ids the file names, so they are loaded in bulk before the rows are checked. */

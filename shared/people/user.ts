@@ -87,6 +87,54 @@ export const userImportResultSchema = z.object({
   errors: z.array(rowErrorSchema),
 });
 export type UserImportResult = z.infer<typeof userImportResultSchema>;
+
+/**
+ * Files with more rows than this are written asynchronously (202 and a progress to poll or watch): every
+ * row is still checked and the seats taken in the request, so a bad row never half-imports the file.
+ */
+export const asyncUserImportRows = 500;
+export const userImportPathParams = z.strictObject({ importId: z.string().regex(/^[0-9a-f]{32}$/, 'the importId a POST /v1/user-imports answered') });
+export const userImportProgressSchema = z.object({
+  /** The file's SHA-256 (32 hex digits): sending the same file again answers with the same import. */
+  importId: z.string(),
+  status: z.enum(['importing', 'done']),
+  rows: z.number().int(),
+  batches: z.number().int(),
+  batchesDone: z.number().int(),
+  /** Accounts written so far. */
+  imported: z.number().int(),
+  /** Rows whose user id another invite took meanwhile: not written, their seat given back. */
+  skipped: z.number().int(),
+  seatLimit: z.number().int().nullable(),
+  startedAt: z.string(),
+  startedBy: z.string(),
+});
+export type UserImportProgress = z.infer<typeof userImportProgressSchema>;
+/** Pushed to the admin who started an asynchronous user import after each of its batches. */
+export const userImportProgressFrame = userImportProgressSchema.omit({ startedBy: true }).extend({ type: z.literal('userImport.progress') });
+export type UserImportProgressFrame = z.infer<typeof userImportProgressFrame>;
+
+const importedUserSchema = z.strictObject({
+  userId: idSchema,
+  name: z.string(),
+  email: z.string().optional(),
+  role: staffRoleSchema,
+  shopIds: z.array(idSchema),
+  groupIds: z.array(idSchema),
+  cap: z.number().int(),
+});
+/** One batch of an asynchronous user import on the `imports` queue: its rows were all checked before it was sent. */
+export const userBatchJobSchema = z.strictObject({
+  kind: z.literal('user-batch'),
+  tenantId: idSchema,
+  importId: z.string(),
+  batch: z.number().int().min(0),
+  batches: z.number().int().min(1),
+  actorId: idSchema,
+  at: z.string(),
+  users: z.array(importedUserSchema).min(1),
+});
+export type UserBatchJob = z.infer<typeof userBatchJobSchema>;
 export type RowError = z.infer<typeof rowErrorSchema>;
 
 /** Row error codes: stable, for a client that highlights cells. */

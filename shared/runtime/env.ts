@@ -27,6 +27,10 @@ const envSchema = z.object({
   PLATFORM_API_URL: z.string().url().optional(),
   /** Only the capacity control function's: what it may change, with each preset's values (shared/promo/capacity.ts). */
   PROMO_CAPACITY_TARGETS: z.string().min(2).optional(),
+  /** Only the user directory function's: the region's Cognito staff pool (infra/identity-stack.ts). */
+  USER_POOL_ID: z.string().min(1).optional(),
+  /** Local stack only: the dev issuer's user pool (infra/local/user-pool.ts). Never set in the cloud. */
+  LOCAL_USER_DIRECTORY_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -568,6 +568,8 @@ export const keys = {
   seatCount: (tenantId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: 'SEATS' }),
   /** A user import that reserved its seats (id: hash of the file), so a re-run after a crash does not reserve them twice. */
   userImport: (tenantId: string, importId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: `IMPORT#${importId}` }),
+  /** A batch of an asynchronous user import, counted once (the imports queue may deliver it twice). */
+  userImportBatch: (tenantId: string, importId: string, batch: number): Key => ({ pk: `${tenantPrefix(tenantId)}#USERS`, sk: `IMPORT#${importId}#BATCH#${batch}` }),
   /**
    * When a militia member's account expires: like tenantPurgeDue, one partition across tenants, sorted by
    * the instant, so the expiry sweep reads what is due with one Query (never a Scan).

@@ -1,5 +1,5 @@
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { userSchema, type User } from '../people/user';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { userImportProgressSchema, userSchema, type User, type UserImportProgress } from '../people/user';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
@@ -92,13 +92,85 @@ export function seatsChange(tenantId: string, delta: number, limit: number | und
   };
 }
 
-/** The marker of an import that took its seats: put once, so a re-run of the same file takes none again. */
-export function userImportMarker(tenantId: string, importId: string, rows: number, at: string): TransactItem {
+/**
+ * The marker of an import that took its seats: put once, so a re-run of the same file takes none again.
+ * An asynchronous import's marker is also its progress (`progress`: batches to write, who started it).
+ */
+export function userImportMarker(
+  tenantId: string,
+  importId: string,
+  rows: number,
+  at: string,
+  progress?: { batches: number; startedBy: string; seatLimit: number | null },
+): TransactItem {
+  const tracked = progress ? { ...progress, batchesDone: 0, imported: 0, skipped: 0 } : {};
   return {
     Put: {
       TableName: env().TABLE_NAME,
-      Item: { ...keys.userImport(tenantId, importId), [tableSchema.entityAttribute]: 'UserImport', importId, rows, at },
+      Item: { ...keys.userImport(tenantId, importId), [tableSchema.entityAttribute]: 'UserImport', importId, rows, at, ...tracked },
       ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** An asynchronous import's progress; undefined for no such import or one written in its request. */
+export async function getUserImport(tenantId: string, importId: string, client: DynamoDBDocumentClient = dynamo()): Promise<UserImportProgress | undefined> {
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.userImport(tenantId, importId), ConsistentRead: true }));
+  const item = result.Item;
+  if (!item || typeof item.batches !== 'number') return undefined;
+  return userImportProgressSchema.parse({
+    importId,
+    status: item.batchesDone >= item.batches ? 'done' : 'importing',
+    rows: item.rows,
+    batches: item.batches,
+    batchesDone: item.batchesDone,
+    imported: item.imported,
+    skipped: item.skipped,
+    seatLimit: item.seatLimit ?? null,
+    startedAt: item.at,
+    startedBy: item.startedBy,
+  });
+}
+
+/**
+ * Puts an imported account unless the id is another account's: new, or already this import's (a
+ * redelivered batch). False when an invite took the id after the file was checked.
+ */
+export async function putImportedUser(tenantId: string, user: User & { importId: string }, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  try {
+    await client.send(
+      new PutCommand({
+        TableName: env().TABLE_NAME,
+        Item: userItem(tenantId, user),
+        ConditionExpression: 'attribute_not_exists(pk) OR importId = :importId',
+        ExpressionAttributeValues: { ':importId': user.importId },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/** Counts a batch of an asynchronous import once: its claim (put once) and the progress it adds. */
+export function userImportBatchCounted(tenantId: string, importId: string, batch: number, imported: number, skipped: number): { claim: TransactItem; progress: TransactItem } {
+  return {
+    claim: {
+      Put: {
+        TableName: env().TABLE_NAME,
+        Item: { ...keys.userImportBatch(tenantId, importId, batch), [tableSchema.entityAttribute]: 'UserImportBatch', imported, skipped },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    progress: {
+      Update: {
+        TableName: env().TABLE_NAME,
+        Key: keys.userImport(tenantId, importId),
+        UpdateExpression: 'ADD batchesDone :one, imported :imported, skipped :skipped',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1, ':imported': imported, ':skipped': skipped },
+      },
     },
   };
 }

@@ -351,6 +351,22 @@ describe('every onboarding operation (issue 12), as documented', () => {
     expect(await call('POST', '/v1/users/people-a1/enable', { token: boss })).toMatchObject({ status: 200, body: { status: 'active' } });
     expect(await call('POST', '/v1/users/people-a1/enable', { token: await sign('admin-contract', 'admin') })).toMatchObject({ status: 404 });
   }, 30_000);
+
+  it('imports a large user file asynchronously: 202, the progress polled (200, 404) and pushed to the admin as userImport.progress', async () => {
+    const big = { ...firm, tenantId: 'contract-big', limits: { shops: 10, seats: 700 }, firstAdmin: { userId: 'big-boss' } };
+    expect(await call('POST', '/v1/tenants', { token: await platform(), body: big })).toMatchObject({ status: 201 });
+    const bossToken = await stack.issuer.sign({ userId: 'big-boss', tenantId: 'contract-big', role: 'admin', shopIds: [] });
+    expect(await call('PUT', '/v1/shops/big-shop', { token: bossToken, body: shopBody })).toMatchObject({ status: 200 });
+    const boss = await ChatClient.connect(stack.httpUrl, stack.wsUrl, bossToken);
+    clients.push(boss);
+    const csv = ['userId,name,role,shopIds', ...Array.from({ length: 600 }, (_, i) => `big-${i},客服${i},agent,big-shop`)].join('\n');
+    const accepted = await call('POST', '/v1/user-imports', { token: bossToken, body: { csv } });
+    expect(accepted).toMatchObject({ status: 202, body: { status: 'importing', rows: 600 } });
+    const done = await boss.next((frame) => frame.type === 'userImport.progress' && frame.status === 'done', 60_000);
+    expect(done).toMatchObject({ importId: accepted.body?.importId, imported: 600, skipped: 0 });
+    expect(await call('GET', `/v1/user-imports/${accepted.body?.importId}`, { token: bossToken })).toMatchObject({ status: 200, body: { status: 'done', imported: 600 } });
+    expect(await call('GET', `/v1/user-imports/${'0'.repeat(32)}`, { token: bossToken })).toMatchObject({ status: 404 });
+  }, 90_000);
 });
 
 describe('every WebSocket action, pushed frame, refusal and close, as documented', () => {

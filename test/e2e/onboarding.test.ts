@@ -3,6 +3,7 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import type { Role } from '../../shared/auth/identity';
 import { contractRecorder } from '../support/contract-conformance';
 import { ChatClient } from '../support/ws-client';
+import { eventually } from '../support/eventually';
 
 /**
  * Onboarding a client shop in a day, on the local stack (issue 12): the platform operator creates a
@@ -100,9 +101,13 @@ describe('a client shop onboarded in a day (local stack)', () => {
     expect(missing(ready.body)).toEqual(['agents-online']);
 
     const agentToken = (userId: string) => sign(userId, 'agent', ['mist-tea']);
+    // The imported accounts reach the dev issuer's pool (SyncUserDirectory on the table's stream), and the
+    // two agents sign in there, as they would with Cognito: their tokens carry the pool's claims.
+    await eventually(() => stack.userPool.get(tenantId, 'agent-50'), (user) => user !== undefined);
+    expect(stack.userPool.get(tenantId, 'agent-07')).toMatchObject({ enabled: true, groups: ['agent'], account: { role: 'agent', shopIds: ['mist-tea'], email: 'agent7@spring.example' } });
     const online: Record<string, ChatClient> = {};
     for (const userId of ['agent-07', 'agent-23']) {
-      online[userId] = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await agentToken(userId));
+      online[userId] = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await stack.userPool.signIn(tenantId, userId));
       clients.push(online[userId]!);
       expect(await online[userId]!.request({ action: 'setPresence', presence: 'online' })).toMatchObject({ type: 'ack' });
     }
@@ -127,6 +132,9 @@ describe('a client shop onboarded in a day (local stack)', () => {
     // At once: A's socket is closed and their token refused; the conversation reaches B with every message, in order.
     await online[agentA]!.closedWithin(5_000);
     expect(await call('POST', '/v1/connect-tickets', await agentToken(agentA))).toMatchObject({ status: 403, body: { error: { code: 'USER_DISABLED' } } });
+    // …and the pool refuses their sign-in once the change reaches it.
+    expect(await eventually(() => stack.userPool.get(tenantId, agentA), (user) => user?.enabled === false)).toMatchObject({ enabled: false, signOuts: 1 });
+    await expect(stack.userPool.signIn(tenantId, agentA)).rejects.toThrow(/disabled/);
     const reassigned = await online[agentB]!.next((f) => f.type === 'assigned' && f.conversationId === conversationId, 15_000);
     const texts = ['龙井礼盒 99g 有货吗？', '有的亲，99g 礼盒现货', '今天能发货吗？', '要两盒'];
     expect((reassigned.messages as { seq: number; text: string }[]).map((m) => [m.seq, m.text])).toEqual(texts.map((text, i) => [i + 1, text]));

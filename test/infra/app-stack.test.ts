@@ -7,6 +7,8 @@ import { activeCapacity, consumerMaxConcurrency, selectRegions, type RegionConfi
 import { DataStack } from '../../infra/data-stack';
 import { queueUrlVariable } from '../../shared/queue-settings';
 import { syntheticManifest } from './support/synthetic-manifest';
+import { cognitoDirectoryActions } from '../../shared/people/cognito-user-directory';
+import { staffPoolIdParameter } from '../../infra/identity-stack';
 import { cdkWarningsAndErrors, logicalIdsOf, referencedId, resourcesOf, unacknowledgedNagFindings, withNestedStacks, type CfnResource } from './support/template';
 
 /**
@@ -308,7 +310,7 @@ describe('every Lambda', () => {
     ].sort();
     for (const [id, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
       // The promo capacity control alone also gets what it may change (shared/promo/capacity.ts).
-      const own = id.startsWith('ControlPromoCapacityFunction') ? ['PROMO_CAPACITY_TARGETS'] : [];
+      const own = id.startsWith('ControlPromoCapacityFunction') ? ['PROMO_CAPACITY_TARGETS'] : id.startsWith('SyncUserDirectoryFunction') ? ['USER_POOL_ID'] : [];
       expect(Object.keys(fn.Properties!.Environment.Variables).sort(), id).toEqual([...expected, ...own].sort());
     }
   });
@@ -360,6 +362,26 @@ describe('least privilege from the access list', () => {
     expect(kmsActions('PullPlatformMessages')).toEqual(['kms:Decrypt']);
     expect(kmsActions('GetOrderIntegration')).toEqual([]);
     expect(kmsActions('WsSendMessage')).toEqual([]);
+  });
+
+  it('lets only the user directory function call the staff pool: its exact Admin* actions, on the pool from SSM (issue 12 §2)', () => {
+    const { template, manifest } = cases.real;
+    for (const spec of functionsOf(manifest)) {
+      const cognitoActions = actionsOf(template, spec.name).filter((action) => action.startsWith('cognito-idp:'));
+      expect(cognitoActions.sort(), spec.name).toEqual(spec.name === 'SyncUserDirectory' ? cognitoDirectoryActions.map((action) => `cognito-idp:${action}`).sort() : []);
+    }
+    const statements = resourcesOf(template, 'AWS::IAM::Policy')
+      .flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement)
+      .filter((statement: { Action: string | string[] }) => [statement.Action].flat().some((action) => action.startsWith('cognito-idp:')));
+    expect(statements).toHaveLength(1);
+    const resource = JSON.stringify(statements[0].Resource);
+    expect(resource).toContain(':userpool/');
+    expect(resource).not.toContain('*');
+    // The pool id is the identity stack's SSM parameter, resolved by CloudFormation at deploy time.
+    const parameters = Object.values(template.toJSON().Parameters ?? {}) as { Type: string; Default: string }[];
+    expect(parameters).toContainEqual(expect.objectContaining({ Type: 'AWS::SSM::Parameter::Value<String>', Default: staffPoolIdParameter(cases.real.region.name) }));
+    const [, fn] = functionOf(template, 'SyncUserDirectory');
+    expect(fn.Properties!.Environment.Variables.USER_POOL_ID).toBeDefined();
   });
 
   it('names the table indexes instead of index/*', () => {

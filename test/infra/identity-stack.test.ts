@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectRegions } from '../../infra/config/regions';
-import { IdentityStack, preTokenGenerationSource } from '../../infra/identity-stack';
+import { IdentityStack, preTokenGenerationSource, staffPoolIdParameter } from '../../infra/identity-stack';
 import { identityFromClaims } from '../../shared/auth/identity';
 import { resourcesOf, unacknowledgedNagFindings } from './support/template';
 
@@ -29,6 +29,7 @@ describe('the staff user pool', () => {
       MfaConfiguration: 'ON',
       Schema: Match.arrayWith([
         Match.objectLike({ Name: 'tenant_id', Mutable: false }),
+        Match.objectLike({ Name: 'user_id', Mutable: false }),
         Match.objectLike({ Name: 'role', Mutable: true }),
         Match.objectLike({ Name: 'shop_ids', Mutable: true }),
       ]),
@@ -57,6 +58,14 @@ describe('the staff user pool', () => {
     expect(client.Properties!.ExplicitAuthFlows).not.toContain('ALLOW_USER_PASSWORD_AUTH');
   });
 
+  it.each(['dev', 'prod'] as const)('%s: publishes the pool id in SSM for the app stack (no cross-stack export the app stack would pin)', (name) => {
+    const { template, stack } = stacks[name];
+    const [poolId] = resourcesOf(template, 'AWS::Cognito::UserPool')[0]!;
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: staffPoolIdParameter(name === 'dev' ? 'ap-southeast-1-dev' : 'ap-southeast-1-prod'), Type: 'String', Value: { Ref: poolId } });
+    expect(Object.values(template.toJSON().Outputs ?? {}).filter((output: any) => output.Export)).toEqual([]);
+    expect(stack.dependencies).toEqual([]);
+  });
+
   it('has a group per staff role', () => {
     const groups = resourcesOf(stacks.prod.template, 'AWS::Cognito::UserPoolGroup').map(([, group]) => group.Properties!.GroupName);
     expect(groups).toEqual(expect.arrayContaining(['agent', 'supervisor', 'admin', 'ops']));
@@ -66,6 +75,17 @@ describe('the staff user pool', () => {
 
   it.each(['dev', 'prod'] as const)('%s: is cdk-nag clean (row 24)', (name) => {
     expect(unacknowledgedNagFindings(stacks[name].stack)).toEqual([]);
+  });
+
+  it("the trigger puts the user's kefu id (not Cognito's sub) into the token as user_id", async () => {
+    const sandbox: { exports: { handler?: (event: unknown) => Promise<any> } } = { exports: {} };
+    runInNewContext(preTokenGenerationSource, sandbox);
+    const attributes = { sub: '3f1c2a9e-7d1b-4c55-9e0a-1b2c3d4e5f60', 'custom:tenant_id': 'yunke-bpo', 'custom:user_id': 'agent-a01', 'custom:role': 'agent', 'custom:shop_ids': 'peach-glow' };
+    const result = await sandbox.exports.handler!({ request: { userAttributes: attributes }, response: {} });
+    for (const token of ['accessTokenGeneration', 'idTokenGeneration']) {
+      const claims = result.response.claimsAndScopeOverrideDetails[token].claimsToAddOrOverride;
+      expect(identityFromClaims({ sub: attributes.sub, ...claims })).toEqual({ tenantId: 'yunke-bpo', userId: 'agent-a01', role: 'agent', shopIds: ['peach-glow'] });
+    }
   });
 
   it("the trigger puts the user's tenant, role and shops into the access token as the claims kefu reads", async () => {
