@@ -25,6 +25,8 @@ const envSchema = z.object({
   PLATFORM_API_URL: z.string().url().optional(),
   /** Only the capacity control function's: what it may change, with each preset's values (shared/promo/capacity.ts). */
   PROMO_CAPACITY_TARGETS: z.string().min(2).optional(),
+  /** Bench only: `per-fact` writes the KPI aggregator's facts one transaction each, as before batching (bench --kpi-batching). */
+  KPI_FACT_BATCHING: z.enum(['merged', 'per-fact']).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
