@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { recordKpiLag } from './kpi-cost';
+import { kpiLagsMs, recordKpiLag } from './kpi-cost';
 import { performance } from 'node:perf_hooks';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -121,6 +121,8 @@ export interface MeterSnapshot {
   posts: Record<string, PostStats>;
   /** function → stats */
   invocations: Record<string, InvocationStats>;
+  /** --kpis: message → KPI lags a handler thread recorded (bench/kpi-cost.ts). */
+  kpiLagsMs?: number[];
 }
 
 const maxDurationSamples = 200_000;
@@ -147,11 +149,13 @@ export class Meters {
     if (this.dynamo.size + this.sqs.size + this.posts.size + this.invocations.size === 0) return undefined;
     const counted = this.snapshot();
     this.reset();
+    if (kpiLagsMs.length > 0) counted.kpiLagsMs = kpiLagsMs.splice(0);
     return counted;
   }
 
   /** Adds a handler thread's counts (from drain()) to these. */
   merge(counted: MeterSnapshot): void {
+    if (counted.kpiLagsMs) kpiLagsMs.push(...counted.kpiLagsMs);
     const add = <T extends object>(target: T, source: T) => {
       for (const [key, value] of Object.entries(source)) {
         if (typeof value === 'number') (target as Record<string, number>)[key] = ((target as Record<string, number>)[key] ?? 0) + value;
