@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { maxTransactionItems, planFact, planTransactions, type PlannedFact } from '../../shared/kpi/fact-batches';
-import type { CountFact } from '../../shared/kpi/facts';
+import { aggregateBatch, aggregateDependencies, type AggregateDependencies } from '../../shared/kpi/aggregate-changes';
+import { maxTransactionItems, planFact, planTransactions, type FactTransaction, type PlannedFact } from '../../shared/kpi/fact-batches';
+import type { CountFact, ItemChange } from '../../shared/kpi/facts';
 
 const zone = 'Asia/Shanghai';
 /** A conversation-head fact of one message: the shop, the agent's and the group's bucket of one hour. */
@@ -74,5 +75,54 @@ describe('planning a stream batch into transactions', () => {
   it('per-fact mode writes one transaction per fact (the former plan, kept for the bench comparison)', () => {
     const transactions = planTransactions(plan([messageFact(0), messageFact(1), messageFact(2)]), { merge: false });
     expect(transactions.map((transaction) => transaction.facts.length)).toEqual([1, 1, 1]);
+  });
+});
+
+describe('applying a stream batch', () => {
+  /** Heads of one conversation: each change is one more buyer message. */
+  const head = (sequence: number, questions: number, robotFor?: string): ItemChange =>
+    robotFor
+      ? { eventName: 'INSERT', tenantId: 't', sequenceNumber: String(sequence), at: '2026-11-11T02:10:00.000Z', newImage: { entity: 'Message', senderRole: 'robot', conversationId: robotFor, createdAt: '2026-11-11T02:10:00.000Z' } }
+      : {
+          eventName: 'MODIFY',
+          tenantId: 't',
+          sequenceNumber: String(sequence),
+          at: '2026-11-11T02:10:00.000Z',
+          oldImage: { entity: 'Conversation', shopId: 's', conversationId: 'c1', buyerId: 'b', stage: 'pre-sale', responseFacts: { questions: questions - 1 } },
+          newImage: { entity: 'Conversation', shopId: 's', conversationId: 'c1', buyerId: 'b', stage: 'pre-sale', lastMessageAt: '2026-11-11T02:10:00.000Z', responseFacts: { questions } },
+        };
+  function fakeDeps(failReadAt?: string) {
+    const written: FactTransaction[] = [];
+    const deps: AggregateDependencies = {
+      ...aggregateDependencies,
+      shopTimeZone: async () => zone,
+      getConversation: async (_tenant: string, conversationId: string) => {
+        if (conversationId === failReadAt) throw new Error('read timed out');
+        return { shopId: 's' } as never;
+      },
+      writeFactTransaction: async (transaction: FactTransaction) => {
+        written.push(transaction);
+        return { alreadyApplied: [] };
+      },
+      transactionPlan: () => ({ merge: true, maxItems: 100 }),
+    };
+    return { deps, written };
+  }
+
+  it('writes the facts of every record before one whose reads fail, and says to retry from that record', async () => {
+    const { deps, written } = fakeDeps('broken');
+    const outcome = await aggregateBatch([head(1, 1), head(2, 2), head(3, 0, 'broken'), head(4, 3)], deps);
+    expect(outcome.appliedThrough).toBe(2);
+    expect((outcome.error as Error).message).toBe('read timed out');
+    expect(written.flatMap((transaction) => transaction.facts.map((fact) => fact.factId))).toEqual(['conv#c1#1', 'conv#c1#2']);
+    expect(written.flatMap((transaction) => transaction.buckets).find((bucket) => bucket.owner === 'SHOP')?.counters).toEqual({ buyerMessages: 2 });
+  });
+
+  it('writes a whole batch in one transaction and reports it all applied', async () => {
+    const { deps, written } = fakeDeps();
+    const outcome = await aggregateBatch([head(1, 1), head(2, 2), head(3, 0, 'c1'), head(4, 3)], deps);
+    expect(outcome).toMatchObject({ appliedThrough: 4 });
+    expect(written).toHaveLength(1);
+    expect(written[0]!.facts).toHaveLength(4);
   });
 });
