@@ -1,6 +1,7 @@
 import type { RouteJob } from '../conversations/jobs';
 import { sendRouteJob } from '../notify/job-queues';
 import { notifyUser, type NotifyUser } from '../routing/notify';
+import { ownershipDependencies } from '../routing/ownership';
 import { logger } from '../runtime/observability';
 import { getAgent } from '../store/agents';
 import { kefuBuyerOf } from '../store/buyer-links';
@@ -25,6 +26,8 @@ export const restageDependencies = {
   changeStage: changeConversationStage,
   sendRouteJob: (job: RouteJob) => sendRouteJob(job),
   notify: notifyUser as NotifyUser,
+  /** Capacity freed for the agent a stage change took a conversation from: route the shop's waiting buyers their way. */
+  drain: ownershipDependencies.drain,
 };
 export type RestageDependencies = typeof restageDependencies;
 
@@ -114,4 +117,9 @@ async function announce(conversation: RoutableConversation, decision: StageDecis
   ]);
   if (moved && conversation.assigneeId) await deps.notify(tenantId, conversation.assigneeId, { type: 'unassigned', conversationId, reason: 'stage-changed' });
   if (conversation.status === 'waiting' || moved) await deps.sendRouteJob({ type: 'route', tenantId, conversationId });
+  // The agent now has room: without a drain, a buyer waiting in their groups would wait for the agent's next
+  // routing event. Best effort: the stage change is stored and announced; a later event drains anyway.
+  if (moved && conversation.assigneeId) {
+    await deps.drain(tenantId, conversation.assigneeId, conversation.shopId).catch((error: unknown) => logger.warn('drain after a stage change failed', { conversationId, error }));
+  }
 }

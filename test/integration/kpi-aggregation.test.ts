@@ -65,7 +65,8 @@ const collected: DynamoDBRecord[] = [];
 let poller: StreamPoller;
 const fake = new FakeConnections();
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 25_000): Promise<T> {
+/** Stream reads share DynamoDB Local with every other test file: on a loaded machine the first batch can take tens of seconds. */
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 50_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -121,7 +122,7 @@ describe('KPIs from the change stream (DynamoDB Local stream, the local stream p
 
     const frames = await eventually(async () => fake.received('sup-tab'), (received) => received.some((frame) => frame.type === 'kpi.updated'));
     expect(frames).toContainEqual(expect.objectContaining({ type: 'kpi.updated', shopId: shop }));
-  });
+  }, 120_000);
 
   it('counts a redelivered or replayed stream record once', async () => {
     const before = await shopTotal();

@@ -26,10 +26,19 @@ type Doc = Record<string, any>;
 const openApi = buildOpenApiDocument(httpRoutes, httpContracts, '0.0.0-test') as Doc;
 const asyncApi = buildAsyncApiDocument(webSocketRoutes, webSocketContracts, '0.0.0-test') as Doc;
 
-/** Validators over a document's own schemas: each schema is wrapped so `#/components/...` resolves. */
+/**
+ * Validators over a document's own schemas: each schema is wrapped so `#/components/...` resolves. Each
+ * compile carries all the components, so equal schemas (the shared error bodies of every route) compile once.
+ */
 function validatorsFor(doc: Doc, ajv: Ajv) {
   addFormats(ajv);
-  return (schema: unknown) => ajv.compile({ allOf: [schema], components: doc.components });
+  const compiled = new Map<string, ReturnType<Ajv['compile']>>();
+  return (schema: unknown) => {
+    const key = JSON.stringify(schema);
+    let validate = compiled.get(key);
+    if (!validate) compiled.set(key, (validate = ajv.compile({ allOf: [schema], components: doc.components })));
+    return validate;
+  };
 }
 const openApiValidator = validatorsFor(openApi, new Ajv2020({ strict: false, allErrors: true }));
 const asyncApiValidator = validatorsFor(asyncApi, new Ajv({ strict: false, allErrors: true }));
