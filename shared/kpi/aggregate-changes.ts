@@ -10,6 +10,7 @@ import {
   listReceptionsOfBuyer,
   localHour,
   putOnlineSession,
+  putLowRating,
   putOrderFact,
   putReception,
   writeFactTransaction,
@@ -52,6 +53,7 @@ export const aggregateDependencies = {
   listReceptionsOfBuyer,
   putReception,
   putOrderFact,
+  putLowRating,
   listOrderFactsOfMonth,
   activateRuleVersion,
   putOnlineSession,
@@ -162,6 +164,12 @@ async function prepareEffect(effect: KpiEffect, work: RecordWork, deps: Aggregat
       }
       // Only once its seconds are written (conditional on `since`: a session started meanwhile stays).
       work.afterWrite.push(() => deps.endOnlineSession(effect.tenantId, effect.agentId, since));
+      return;
+    }
+    case 'low-rating': {
+      const { platformBuyerId, ...rest } = effect.rating;
+      const buyerId = await deps.kefuBuyerOf(effect.tenantId, rest.shopId, platformBuyerId);
+      if (buyerId) await deps.putLowRating(effect.tenantId, { ...rest, buyerId });
       return;
     }
     case 'rule-changed':

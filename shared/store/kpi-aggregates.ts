@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderFact, ReceptionFact } from '../kpi/attribute';
+import type { LowRatingFact } from '../kpi/facts';
 import { attributionRuleSchema, nextRule, type AttributionRule, type AttributionRuleSettings } from '../kpi/attribution-rule';
 import { isCounterName, type Counters } from '../kpi/counters';
 import { transactionOf, type BucketDelta, type FactTransaction } from '../kpi/fact-batches';
@@ -23,6 +24,7 @@ const entities = {
   order: 'KpiOrderFact',
   watcher: 'KpiWatcher',
   online: 'KpiOnlineSession',
+  lowRating: 'KpiLowRating',
 } as const;
 
 const daySeconds = 86_400;
@@ -272,6 +274,46 @@ export async function listOrderFactsOfMonth(tenantId: string, shopId: string, mo
     }
   }
   return orders;
+}
+
+// ---- low ratings (QC's targeted samples) ----
+
+/** A buyer's low rating, keyed by when and which order: a repeated put is the same item. */
+export async function putLowRating(tenantId: string, rating: LowRatingFact, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(
+    new PutCommand({
+      TableName: env().TABLE_NAME,
+      Item: { ...keys.kpiLowRating(tenantId, rating.shopId, rating.at, rating.platform, rating.orderId), [tableSchema.entityAttribute]: entities.lowRating, ...rating },
+    }),
+  );
+}
+
+/** The shop's low ratings given in [from, to), oldest first. */
+export async function listLowRatingsOfShop(tenantId: string, shopId: string, from: string, to: string, client: DynamoDBDocumentClient = dynamo()): Promise<LowRatingFact[]> {
+  const ratings: LowRatingFact[] = [];
+  const pages = paginateQuery(
+    { client },
+    {
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.kpiLowRatingsOfShop(tenantId, shopId).pk, ':from': from, ':to': to },
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      if (String(item.at) >= to) continue;
+      ratings.push({
+        shopId: String(item.shopId),
+        platform: String(item.platform),
+        orderId: String(item.orderId),
+        buyerId: String(item.buyerId),
+        at: String(item.at),
+        ...(item.result ? { result: String(item.result) } : {}),
+        ...(typeof item.score === 'number' ? { score: item.score } : {}),
+      });
+    }
+  }
+  return ratings;
 }
 
 // ---- watchers and online sessions ----
