@@ -27,7 +27,7 @@ import { dynamo } from '../shared/runtime/clients';
 import { keys } from '../shared/store/keys';
 import { awsPrices } from './aws-prices';
 import { pointAtEngines } from './engines';
-import { kpiFunction, kpiLagsMs } from './kpi-cost';
+import { kpiFunction, kpiLagsMs, modelledWriteUnits } from './kpi-cost';
 import { Meters } from './meters';
 import { distribution, round, round3 } from './stats';
 
@@ -149,7 +149,8 @@ async function runMode(mode: Mode, meters: Meters, writer: DynamoDBDocumentClien
   const afterMs = caught.lastActivityAt - (started + windowSeconds * 1000);
   const snapshot = meters.snapshot();
   const operations = snapshot.dynamo[kpiFunction] ?? {};
-  const wru = Object.values(operations).reduce((sum, stats) => sum + stats.billedWriteUnits, 0);
+  const wru = modelledWriteUnits(operations);
+  const meteredWru = Object.values(operations).reduce((sum, stats) => sum + stats.billedWriteUnits, 0);
   const rru = Object.values(operations).reduce((sum, stats) => sum + stats.billedReadUnits, 0);
   const calls = snapshot.invocations[kpiFunction];
   const gbSeconds = calls ? (calls.billedMs / 1000) * (calls.memoryMb / 1024) : 0;
@@ -160,6 +161,8 @@ async function runMode(mode: Mode, meters: Meters, writer: DynamoDBDocumentClien
     achievedMessagesPerSecond: round(written / windowSeconds, 1),
     records,
     writeUnitsPerMessage: round3(wru / written),
+    meteredWriteUnitsPerMessage: round3(meteredWru / written),
+    transactionItemsPerRecord: round3((operations.TransactWriteItems?.transactionItems ?? 0) / records),
     readUnitsPerMessage: round3(rru / written),
     transactionsPerRecord: round3((operations.TransactWriteItems?.calls ?? 0) / records),
     invocations: calls?.invocations ?? 0,

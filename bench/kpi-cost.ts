@@ -32,6 +32,16 @@ export function recordKpiLag(functionName: string, event: unknown, endedAtMs: nu
   }
 }
 
+/**
+ * Write units of one function's DynamoDB calls as DynamoDB would bill them: what the meters billed for
+ * every operation but TransactWriteItems, plus 2 WRU per item of the committed transactions (every KPI
+ * item is < 1 KB). DynamoDB Local reports a multi-item transaction's units far below one per item, so the
+ * metered figure undercounts transactions; both are reported.
+ */
+export function modelledWriteUnits(operations: Record<string, { billedWriteUnits: number; transactionItems?: number }>): number {
+  return Object.entries(operations).reduce((sum, [operation, stats]) => sum + (operation === 'TransactWriteItems' ? 2 * (stats.transactionItems ?? 0) : stats.billedWriteUnits), 0);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the aggregator has finished no invocation for `quietMs` (bounded); returns whether it did. */
@@ -49,7 +59,9 @@ async function aggregatorIdle(meters: Meters, quietMs: number, maxMs: number): P
 }
 
 interface AggregatorUsage {
+  /** Modelled (modelledWriteUnits); `meteredWriteUnits` is what DynamoDB Local reported, corrected as the meters do. */
   writeUnits: number;
+  meteredWriteUnits: number;
   readUnits: number;
   invocations: number;
   records: number;
@@ -61,7 +73,8 @@ function aggregatorUsage(snapshot: MeterSnapshot): AggregatorUsage {
   const operations = snapshot.dynamo[kpiFunction] ?? {};
   const calls = snapshot.invocations[kpiFunction];
   return {
-    writeUnits: Object.values(operations).reduce((sum, stats) => sum + stats.billedWriteUnits, 0),
+    writeUnits: modelledWriteUnits(operations),
+    meteredWriteUnits: Object.values(operations).reduce((sum, stats) => sum + stats.billedWriteUnits, 0),
     readUnits: Object.values(operations).reduce((sum, stats) => sum + stats.billedReadUnits, 0),
     invocations: calls?.invocations ?? 0,
     records: calls?.records ?? 0,
@@ -104,6 +117,7 @@ export class KpiWindow {
       };
       return {
         writeUnitsPerMessage: round3(wru),
+        meteredWriteUnitsPerMessage: round3(usage.meteredWriteUnits / n),
         readUnitsPerMessage: round3(rru),
         invocationsPerMessage: round3(usage.invocations / n),
         recordsPerMessage: round3(usage.records / n),
@@ -114,7 +128,7 @@ export class KpiWindow {
     const end = this.windowEnd?.usage;
     const all = this.caughtUp?.usage;
     return {
-      note: 'Per message acked in the window, AggregateKpis alone (stream reads are free for Lambda event source mappings). withCatchUp: until the aggregator was idle after the window. Lag: message written → the aggregator invocation that counted it ended.',
+      note: 'WRU modelled at 2 per committed transaction item (DynamoDB Local under-reports multi-item transactions; metered kept beside). Per message acked in the window, AggregateKpis alone (stream reads are free for Lambda event source mappings). withCatchUp: until the aggregator was idle after the window. Lag: message written → the aggregator invocation that counted it ended.',
       batching,
       settledBeforeWindowMs: this.settledBeforeMs,
       inWindow: end ? perMessage(end) : undefined,

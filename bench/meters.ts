@@ -69,6 +69,12 @@ export interface DynamoStats {
   /** The part of billed*Units that is estimated rather than reported. */
   estimatedReadUnits: number;
   estimatedWriteUnits: number;
+  /**
+   * Items in committed TransactWriteItems calls. DynamoDB Local reports a transaction's units far below
+   * one per item (seen with the KPI aggregator's 100-item transactions), so `--kpis` also models them:
+   * 2 WRU per item of ≤ 1 KB (bench/kpi-cost.ts).
+   */
+  transactionItems?: number;
 }
 
 /** How billed units differ from what DynamoDB Local reports; printed with the results. */
@@ -209,6 +215,7 @@ export class Meters {
         billedWriteUnits: 0,
         estimatedReadUnits: 0,
         estimatedWriteUnits: 0,
+        transactionItems: 0,
       };
       inner.set(operation, stats);
     }
@@ -245,6 +252,10 @@ export class Meters {
           // Looked up again after the call, as every outcome below: a reset or a handler thread's drain while
           // it ran must not drop its units into a window already reported.
           if (supported) this.addCapacity(this.dynamoStats(fn, operation), operation, isRead, input, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+          if (operation === 'TransactWriteItems' && Array.isArray(input.TransactItems)) {
+            const stats = this.dynamoStats(fn, operation);
+            stats.transactionItems = (stats.transactionItems ?? 0) + input.TransactItems.length;
+          }
           return result;
         } catch (error) {
           const stats = this.dynamoStats(fn, operation);
