@@ -27,7 +27,7 @@ import { dynamo } from '../shared/runtime/clients';
 import { keys } from '../shared/store/keys';
 import { awsPrices } from './aws-prices';
 import { pointAtEngines } from './engines';
-import { kpiFunction, kpiLagsMs, modelledWriteUnits } from './kpi-cost';
+import { kpiFunction, kpiLagsMs, modelledWriteUnits, quietFor } from './kpi-cost';
 import { Meters } from './meters';
 import { distribution, round, round3 } from './stats';
 
@@ -101,7 +101,7 @@ async function runMode(mode: Mode, meters: Meters, writer: DynamoDBDocumentClien
     );
   }
   // Let the aggregator finish the seeding before the window.
-  await settle(delivered, 3000, 120_000);
+  await quietFor(delivered, 3000, 120_000);
   meters.reset();
   kpiLagsMs.length = 0;
   const deliveredBefore = delivered();
@@ -145,7 +145,7 @@ async function runMode(mode: Mode, meters: Meters, writer: DynamoDBDocumentClien
   }
   const windowSeconds = (Date.now() - started) / 1000;
   const atEnd = delivered() - deliveredBefore;
-  const caught = await settle(delivered, 8000, 300_000);
+  const caught = await quietFor(delivered, 8000, 300_000);
   const afterMs = caught.lastActivityAt - (started + windowSeconds * 1000);
   const snapshot = meters.snapshot();
   const operations = snapshot.dynamo[kpiFunction] ?? {};
@@ -174,20 +174,6 @@ async function runMode(mode: Mode, meters: Meters, writer: DynamoDBDocumentClien
   };
   console.log(`[kpi-aggregation] ${JSON.stringify(result)}`);
   return result;
-}
-
-/** Until the poller has delivered nothing new for `quietMs` (bounded). */
-async function settle(delivered: () => number, quietMs: number, maxMs: number): Promise<{ idle: boolean; lastActivityAt: number }> {
-  const until = Date.now() + maxMs;
-  let count = delivered();
-  let lastActivityAt = Date.now();
-  while (Date.now() < until) {
-    await sleep(250);
-    const now = delivered();
-    if (now !== count) (count = now), (lastActivityAt = Date.now());
-    else if (Date.now() - lastActivityAt >= quietMs) return { idle: true, lastActivityAt };
-  }
-  return { idle: false, lastActivityAt };
 }
 
 await main();

@@ -44,14 +44,14 @@ export function modelledWriteUnits(operations: Record<string, { billedWriteUnits
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until the aggregator has finished no invocation for `quietMs` (bounded); returns whether it did. */
-async function aggregatorIdle(meters: Meters, quietMs: number, maxMs: number): Promise<{ idle: boolean; lastActivityAt: number }> {
+/** Waits until `progress` (invocations finished, records delivered) has not moved for `quietMs` (bounded). */
+export async function quietFor(progress: () => number, quietMs: number, maxMs: number): Promise<{ idle: boolean; lastActivityAt: number }> {
   const until = Date.now() + maxMs;
-  let count = meters.invocationCount(kpiFunction);
+  let count = progress();
   let lastActivityAt = Date.now();
   while (Date.now() < until) {
     await sleep(250);
-    const now = meters.invocationCount(kpiFunction);
+    const now = progress();
     if (now !== count) (count = now), (lastActivityAt = Date.now());
     else if (Date.now() - lastActivityAt >= quietMs) return { idle: true, lastActivityAt };
   }
@@ -92,7 +92,7 @@ export class KpiWindow {
   /** Before the window: the aggregator finishes the earlier phases' records (bounded), then lags restart. */
   async beforeWindow(meters: Meters): Promise<void> {
     const started = Date.now();
-    await aggregatorIdle(meters, 3000, 120_000);
+    await quietFor(() => meters.invocationCount(kpiFunction), 3000, 120_000);
     this.settledBeforeMs = Date.now() - started;
     kpiLagsMs.length = 0;
   }
@@ -101,7 +101,7 @@ export class KpiWindow {
   async afterWindow(meters: Meters): Promise<void> {
     this.windowEnd = { at: Date.now(), usage: aggregatorUsage(meters.snapshot()) };
     // A per-fact batch of 100 records can take seconds locally: idle means nothing finished for 8 s.
-    const { idle, lastActivityAt } = await aggregatorIdle(meters, 8000, 300_000);
+    const { idle, lastActivityAt } = await quietFor(() => meters.invocationCount(kpiFunction), 8000, 300_000);
     this.caughtUp = { idle, afterMs: Math.max(0, lastActivityAt - this.windowEnd.at), usage: aggregatorUsage(meters.snapshot()) };
   }
 
