@@ -145,7 +145,7 @@ async function runMode(mode: Mode, meters: Meters, writer: DynamoDBDocumentClien
   }
   const windowSeconds = (Date.now() - started) / 1000;
   const atEnd = delivered() - deliveredBefore;
-  const caught = await quietFor(delivered, 8000, 300_000);
+  const caught = await quietFor(delivered, 8000, 150_000);
   const afterMs = caught.lastActivityAt - (started + windowSeconds * 1000);
   const snapshot = meters.snapshot();
   const operations = snapshot.dynamo[kpiFunction] ?? {};
