@@ -28,6 +28,7 @@ export const caseSettingsBody = z.strictObject({
     .refine((rules) => new Set(rules.map((rule) => rule.id)).size === rules.length, 'must not repeat a rule id')
     .default([]),
   agentCaseCap: z.number().int().min(1).max(1000).default(defaultAgentCaseCap),
+  /** People warned besides the owner and the shop's connected supervisors (who are always warned). */
   supervisorIds: z
     .array(idSchema)
     .max(20)

@@ -1,4 +1,5 @@
 import { logger } from '../runtime/observability';
+import { listShopSupervisors } from '../store/shop-supervisors';
 import {
   advanceSweepCursor,
   caseDueShards,
@@ -20,6 +21,8 @@ export const sweepDependencies = {
   listDue: (hour: string, shard: number, from: string, to: string, limit: number, after?: CaseDueEntry['key']) =>
     listDueCaseEntries(hour, shard, from, to, limit, after),
   dropEntry: (entry: CaseDueEntry) => deleteCaseDueEntry(entry),
+  /** The shop's supervisors with a live connection: the same directory the service clock alerts (one mechanism). */
+  shopSupervisors: (tenantId: string, shopId: string, now: Date) => listShopSupervisors(tenantId, shopId, now),
 };
 export type SweepDependencies = typeof sweepDependencies;
 
@@ -86,6 +89,13 @@ export async function sweepCaseDeadlines(now: Date, deps: SweepDependencies = sw
   let fromMs = firstMs - (read !== undefined ? overlapMinutes * minuteMs : 0);
   const endMs = msOf(nowMinute);
   const settingsByShop = new Map<string, ReturnType<CaseDependencies['getSettings']>>();
+  const supervisorsByShop = new Map<string, Promise<string[]>>();
+  const supervisorsOf = (tenantId: string, shopId: string) => {
+    const key = `${tenantId}#${shopId}`;
+    let ids = supervisorsByShop.get(key);
+    if (!ids) supervisorsByShop.set(key, (ids = deps.shopSupervisors(tenantId, shopId, now)));
+    return ids;
+  };
   const settingsOf: CaseDependencies['getSettings'] = (tenantId, shopId) => {
     const key = `${tenantId}#${shopId}`;
     let settings = settingsByShop.get(key);
@@ -160,7 +170,11 @@ export async function sweepCaseDeadlines(now: Date, deps: SweepDependencies = sw
       report.casesWarned++;
       const pushed = due.filter((warning) => !warning.superseded);
       report.warningsSuperseded += due.length - pushed.length;
-      const recipients = [...(result.case.ownerId ? [result.case.ownerId] : []), ...settings.supervisorIds];
+      const supervisors = await supervisorsOf(entry.tenantId, result.case.shopId).catch((error: unknown) => {
+        logger.warn('shop supervisors unreadable; warning the owner and the listed ids only', { shopId: result.case!.shopId, error: error as Error });
+        return [] as string[];
+      });
+      const recipients = [...new Set([...(result.case.ownerId ? [result.case.ownerId] : []), ...supervisors, ...settings.supervisorIds])];
       for (const warning of pushed) {
         report.warningsPushed++;
         if (recipients.length > 0) await deps.notify(entry.tenantId, recipients, warningFrame(result.case, warning));

@@ -1,40 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { demoTenant } from '../../infra/local/demo-data';
-import type { Role } from '../../shared/auth/identity';
-import { contractRecorder } from '../support/contract-conformance';
-import { ChatClient } from '../support/ws-client';
+import { describe, expect, it } from 'vitest';
+import type { ChatClient } from '../support/ws-client';
+import { useDemoStack } from '../support/demo-stack';
 
 /**
  * One conversation through the whole local stack, as the buyer widget and the agent workbench would have
  * it: real WebSockets and HTTP, the real handlers, DynamoDB Local, the SQS server and its pollers (the
  * routing and delivery consumers). Uses the seeded demo firm: 小美 (xiaomei) serves Peach Glow pre-sale.
  */
-let stack: LocalStack;
-const clients: ChatClient[] = [];
-let stopRecording: () => void;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
-  stopRecording = contractRecorder.recordFetch(stack.httpUrl);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  stopRecording?.();
-  await stack?.stop();
-  // Everything this file saw over HTTP and the socket, against docs/openapi.json and docs/asyncapi.yaml.
-  expect(await contractRecorder.violations()).toEqual([]);
-});
-
-const token = (userId: string, role: Role, shopIds: string[] = [], tenantId: string = demoTenant.tenantId) =>
-  stack.issuer.sign({ userId, tenantId, role, shopIds });
-
-async function connect(userId: string, role: Role, shopIds: string[] = []): Promise<ChatClient> {
-  const client = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await token(userId, role, shopIds));
-  clients.push(client);
-  return client;
-}
+const demo = useDemoStack();
+const { token, connect } = demo;
 
 describe('a buyer and an agent over the local stack', () => {
   let conversationId: string;
@@ -93,7 +67,7 @@ describe('a buyer and an agent over the local stack', () => {
 
   it('serves the history over HTTP to the agent, and to nobody outside the tenant or the conversation', async () => {
     const get = async (bearer: string) =>
-      fetch(`${stack.httpUrl}/v1/conversations/${conversationId}/messages`, { headers: { authorization: `Bearer ${bearer}` } });
+      fetch(`${demo.stack.httpUrl}/v1/conversations/${conversationId}/messages`, { headers: { authorization: `Bearer ${bearer}` } });
 
     const own = await get(await token('xiaomei', 'agent', ['peach-glow']));
     expect(own.status).toBe(200);

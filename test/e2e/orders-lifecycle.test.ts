@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { describe, expect, it } from 'vitest';
 import { demoTenant } from '../../infra/local/demo-data';
-import type { Role } from '../../shared/auth/identity';
-import { contractRecorder } from '../support/contract-conformance';
-import { ChatClient } from '../support/ws-client';
+import type { ChatClient } from '../support/ws-client';
+import { useDemoStack } from '../support/demo-stack';
 
 /**
  * Issue 7 end to end on the local stack: the platform simulator plays Shopify for the demo shop Old Time
@@ -16,37 +14,17 @@ import { ChatClient } from '../support/ws-client';
  * Demo routing at old-time-apparel: 小美 xiaomei (pre-sale), 莉莉 lili (in-sale), 小雨 xiaoyu (after-sale).
  * Waits are on conditions with generous timeouts: the machine may be loaded; nothing asserts on a sleep.
  */
-let stack: LocalStack;
-const clients: ChatClient[] = [];
-let stopRecording: () => void;
+const demo = useDemoStack();
+const { connect } = demo;
 const shopId = 'old-time-apparel';
 const buyerId = 'buyer-e2e-orders';
 /** A frame's wait: the order path crosses a queue poller and several handlers, slow on a loaded machine. */
 const frameWaitMs = 60_000;
 
-beforeAll(async () => {
-  stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
-  stopRecording = contractRecorder.recordFetch(stack.httpUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  stopRecording?.();
-  await stack?.stop();
-  // Every webhook answer, HTTP response and frame this file saw, against docs/openapi.json and docs/asyncapi.yaml.
-  expect(await contractRecorder.violations()).toEqual([]);
-}, 60_000);
-
-async function connect(userId: string, role: Role, shopIds: string[] = []): Promise<ChatClient> {
-  const token = await stack.issuer.sign({ userId, tenantId: demoTenant.tenantId, role, shopIds });
-  const client = await ChatClient.connect(stack.httpUrl, stack.wsUrl, token);
-  clients.push(client);
-  return client;
-}
 
 /** A simulator command (what `npm run sim -- …` sends); fails the test on a non-2xx. */
 async function sim(path: string, body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const response = await fetch(`${stack.simulatorUrl}/sim/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${demo.stack.simulatorUrl}/sim/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const answer = (await response.json()) as Record<string, unknown>;
   expect(response.status, JSON.stringify(answer)).toBe(200);
   // Every webhook of the command was taken by kefu's route at the first attempt.
@@ -141,8 +119,8 @@ describe('an order’s life moves the buyer’s open conversation and opens its 
     expect(card.orderId).toBe(orderId);
     expect(card.refunds?.map((r) => r.refundId)).toEqual([head.refund.refundId]);
     // Over HTTP too: the case as its owner reads it.
-    const token = await stack.issuer.sign({ userId: 'xiaoyu', tenantId: demoTenant.tenantId, role: 'agent', shopIds: [shopId] });
-    const response = await fetch(`${stack.httpUrl}/v1/cases/${caseId}`, { headers: { authorization: `Bearer ${token}` } });
+    const token = await demo.stack.issuer.sign({ userId: 'xiaoyu', tenantId: demoTenant.tenantId, role: 'agent', shopIds: [shopId] });
+    const response = await fetch(`${demo.stack.httpUrl}/v1/cases/${caseId}`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
   }, 180_000);
 
@@ -153,14 +131,14 @@ describe('an order’s life moves the buyer’s open conversation and opens its 
     // Halfway point + a minute (the 50 % warning, not yet the 80 % one): the Scheduler's planned time.
     const later = new Date(start + span * 0.5 + 60_000);
     expect(later.getTime()).toBeLessThan(start + span * 0.8);
-    const report = (await stack.runSchedule('SweepCaseDeadlines', later)) as { warningsPushed: number };
+    const report = (await demo.stack.runSchedule('SweepCaseDeadlines', later)) as { warningsPushed: number };
     expect(report.warningsPushed).toBeGreaterThanOrEqual(1);
 
     const warning = await xiaoyu.next((f) => f.type === 'case.warning' && f.caseId === caseId, frameWaitMs);
     expect(warning).toMatchObject({ shopId, kind: 'warning', point: 0.5, slaDueAt: deadline.slaDueAt, ownerId: 'xiaoyu' });
 
     // The same planned minute again (Scheduler fires at least once, row 25): nothing new is pushed.
-    const again = (await stack.runSchedule('SweepCaseDeadlines', later)) as { alreadySwept: boolean; warningsPushed: number };
+    const again = (await demo.stack.runSchedule('SweepCaseDeadlines', later)) as { alreadySwept: boolean; warningsPushed: number };
     expect(again).toMatchObject({ alreadySwept: true, warningsPushed: 0 });
     expect(xiaoyu.frames.filter((f) => f.type === 'case.warning' && f.caseId === caseId)).toHaveLength(1);
   }, 120_000);

@@ -7,6 +7,7 @@ import { sweepCaseDeadlines } from '../../shared/after-sales/sweep-case-deadline
 import { updatePresence } from '../../shared/store/agents';
 import { getCaseOwnerCandidates, listCaseIdsOfOrder, putCaseSettings } from '../../shared/store/cases';
 import { keys } from '../../shared/store/keys';
+import { recordShopSupervisor } from '../../shared/store/shop-supervisors';
 import { caseSettingsBody } from '../../shared/after-sales/case-settings';
 import { createAgent, createShop, measure, routingConfig } from './routing-fixtures';
 import { caseFrameRecorder, casePartition, dueEntriesOf, hours, indexedCaseIds, minutes, orderFeed, refundEvent, storedCase } from './cases-fixtures';
@@ -184,6 +185,24 @@ describe('the deadline sweep (DynamoDB Local)', () => {
     expect(stored?.dueMinute).toBeUndefined();
     // Warnings are not case changes: no case.updated frames came with them.
     expect(rec.of('after-1', 'case.updated')).toEqual([]);
+  });
+
+  it("warns the shop's connected supervisors too, as the service clock alerts them, once each, and not another shop's", async () => {
+    const rec = caseFrameRecorder();
+    const t0 = new Date('2018-05-20T00:00:00.000Z');
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const feed = orderFeed(tenant, 'shop-a', 'o-12', rec.deps);
+    await feed.apply(refundEvent({ shopId: 'shop-a', orderId: 'o-12', refundId: 'r-12', status: 'requested', version: 1, at: t0, deadline: at(hours(10)) }), t0);
+    // Connected shortly before the 50 % point: a supervisor of shop-a (also listed in the settings), one of another shop.
+    await recordShopSupervisor(tenant, 'sup-live', ['shop-a'], at(hours(4)));
+    await recordShopSupervisor(tenant, 'sup-1', ['shop-a'], at(hours(4)));
+    await recordShopSupervisor(tenant, 'sup-elsewhere', ['shop-b'], at(hours(4)));
+    const cursor = 'test-sweep-live-supervisors';
+    await sweepCaseDeadlines(at(minutes(1)), rec.sweepDeps, { cursor, firstLookbackMinutes: 5 });
+    expect(await sweepCaseDeadlines(at(hours(4.5)), rec.sweepDeps, { cursor })).toMatchObject({ warningsPushed: 1 });
+    expect(rec.of('sup-live', 'case.warning')).toHaveLength(1);
+    expect(rec.of('sup-1', 'case.warning')).toHaveLength(1);
+    expect(rec.of('sup-elsewhere', 'case.warning')).toEqual([]);
   });
 
   it('after a delay pushes only the latest point due, recording the earlier ones as sent', async () => {
