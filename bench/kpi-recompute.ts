@@ -15,6 +15,7 @@ import { batchWriteAll, putRequest } from '../shared/store/batch-write';
 import { keys } from '../shared/store/keys';
 import { orderMonthOf } from '../shared/store/kpi-aggregates';
 import { pointAtEngines } from './engines';
+import { modelledWriteUnits } from './kpi-cost';
 import { Meters } from './meters';
 
 const { values } = parseArgs({ options: { orders: { type: 'string', default: '30000' }, buyers: { type: 'string', default: '20000' } } });
@@ -63,10 +64,14 @@ async function main() {
     const seconds = (Date.now() - started) / 1000;
     const snapshot = meters.snapshot();
     let wru = 0;
+    let metered = 0;
     let rru = 0;
-    for (const operations of Object.values(snapshot.dynamo)) for (const stats of Object.values(operations)) (wru += stats.billedWriteUnits), (rru += stats.billedReadUnits);
+    for (const operations of Object.values(snapshot.dynamo)) {
+      wru += modelledWriteUnits(operations);
+      for (const stats of Object.values(operations)) (metered += stats.billedWriteUnits), (rru += stats.billedReadUnits);
+    }
     console.log(
-      `[kpi-recompute] ${result.orders} orders recomputed in ${seconds.toFixed(1)} s (${Math.round(result.orders / seconds)} orders/s), activated ${result.activated}; ${Math.round(wru)} WRU, ${Math.round(rru)} RRU (US$${((wru * 0.625 + rru * 0.125) / 1e6).toFixed(3)})`,
+      `[kpi-recompute] ${result.orders} orders recomputed in ${seconds.toFixed(1)} s (${Math.round(result.orders / seconds)} orders/s), activated ${result.activated}; ${Math.round(wru)} WRU modelled (2 per transaction item; DynamoDB Local reported ${Math.round(metered)}), ${Math.round(rru)} RRU (US$${((wru * 0.625 + rru * 0.125) / 1e6).toFixed(3)})`,
     );
   } finally {
     await engines.stop();

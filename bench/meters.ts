@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { recordKpiLag } from './kpi-cost';
+import { kpiLagsMs, recordKpiLag } from './kpi-cost';
 import { performance } from 'node:perf_hooks';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -82,6 +82,12 @@ export interface DynamoStats {
   /** The part of billed*Units that is estimated rather than reported. */
   estimatedReadUnits: number;
   estimatedWriteUnits: number;
+  /**
+   * Items in committed TransactWriteItems calls. DynamoDB Local reports a transaction's units far below
+   * one per item (seen with the KPI aggregator's 100-item transactions), so `--kpis` also models them:
+   * 2 WRU per item of ≤ 1 KB (bench/kpi-cost.ts).
+   */
+  transactionItems?: number;
 }
 
 /** How billed units differ from what DynamoDB Local reports; printed with the results. */
@@ -135,6 +141,8 @@ export interface MeterSnapshot {
   posts: Record<string, PostStats>;
   /** function → stats */
   invocations: Record<string, InvocationStats>;
+  /** --kpis: message → KPI lags a handler thread recorded (bench/kpi-cost.ts). */
+  kpiLagsMs?: number[];
 }
 
 const maxDurationSamples = 200_000;
@@ -161,11 +169,13 @@ export class Meters {
     if (this.dynamo.size + this.sqs.size + this.posts.size + this.invocations.size === 0) return undefined;
     const counted = this.snapshot();
     this.reset();
+    if (kpiLagsMs.length > 0) counted.kpiLagsMs = kpiLagsMs.splice(0);
     return counted;
   }
 
   /** Adds a handler thread's counts (from drain()) to these. */
   merge(counted: MeterSnapshot): void {
+    if (counted.kpiLagsMs) kpiLagsMs.push(...counted.kpiLagsMs);
     const add = <T extends object>(target: T, source: T) => {
       for (const [key, value] of Object.entries(source)) {
         if (typeof value === 'number') (target as Record<string, number>)[key] = ((target as Record<string, number>)[key] ?? 0) + value;
@@ -219,6 +229,7 @@ export class Meters {
         billedWriteUnits: 0,
         estimatedReadUnits: 0,
         estimatedWriteUnits: 0,
+        transactionItems: 0,
       };
       inner.set(operation, stats);
     }
@@ -255,6 +266,10 @@ export class Meters {
           // Looked up again after the call, as every outcome below: a reset or a handler thread's drain while
           // it ran must not drop its units into a window already reported.
           if (supported) this.addCapacity(this.dynamoStats(fn, operation), operation, isRead, input, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, result.output as Record<string, unknown>);
+          if (operation === 'TransactWriteItems' && Array.isArray(input.TransactItems)) {
+            const stats = this.dynamoStats(fn, operation);
+            stats.transactionItems = (stats.transactionItems ?? 0) + input.TransactItems.length;
+          }
           return result;
         } catch (error) {
           const stats = this.dynamoStats(fn, operation);

@@ -54,8 +54,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
 type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL` | LocalOrOptionalVariable | 'PROMO_CAPACITY_TARGETS'>;
-/** LOCAL_SECRETS_KEY exists only in the local stack; PLATFORM_API_URL only where a platform API client is configured. */
-type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL' | 'SMS_API_URL' | 'SMS_CALLBACK_SECRET' | 'LOCAL_USER_DIRECTORY_URL' | 'USER_POOL_ID';
+/** LOCAL_SECRETS_KEY exists only in the local stack; PLATFORM_API_URL only where a platform API client is configured; KPI_FACT_BATCHING only in the bench. */
+type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL' | 'SMS_API_URL' | 'SMS_CALLBACK_SECRET' | 'LOCAL_USER_DIRECTORY_URL' | 'USER_POOL_ID' | 'KPI_FACT_BATCHING';
 
 /**
  * CloudFormation allows 500 resources per stack and each function brings ~8 (log group, role, policy,

@@ -523,8 +523,9 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
 export const streamConsumers: readonly StreamConsumerSpec[] = [
   {
     // KPI aggregation (issue 9, docs/kpi-design.md): facts from changed items into hour buckets.
-    // One record at a time per shard (order kept); 2 batches per shard in parallel keep a busy hour's lag
-    // in seconds. A rule change recomputes a shop's months inside one invocation, hence the timeout.
+    // A batch's facts are written together (claims + merged buckets, a few transactions); 2 batches per
+    // shard in parallel keep a busy hour's lag in seconds. A rule change recomputes a shop's months inside
+    // one invocation, hence the timeout.
     name: 'AggregateKpis',
     handler: 'functions/stream/aggregate-kpis.ts',
     access: ['table:stream', 'table:read', 'table:write', 'websocket:post'],

@@ -1,4 +1,4 @@
-import { streamConsumer } from '../../shared/middleware/stream-consumer';
+import { oneChangeAtATime, streamConsumer } from '../../shared/middleware/stream-consumer';
 import { cognitoUserDirectory } from '../../shared/people/cognito-user-directory';
 import { localUserDirectory } from '../../shared/people/local-user-directory';
 import { syncUserChange, type UserDirectory } from '../../shared/people/user-directory';
@@ -20,4 +20,4 @@ function userDirectory(): UserDirectory {
   return directory;
 }
 
-export const handler = streamConsumer((change) => syncUserChange(change, userDirectory()));
+export const handler = streamConsumer(oneChangeAtATime((change) => syncUserChange(change, userDirectory())));

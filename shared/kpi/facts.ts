@@ -1,4 +1,5 @@
 import type { Attribution, OrderFact, ReceptionFact } from './attribute';
+import { isLowRating } from '../qc/sampling';
 import { nonZero, type Counters } from './counters';
 
 /**
@@ -46,7 +47,19 @@ export type KpiEffect =
   | { kind: 'order'; tenantId: string; order: Omit<OrderFact, 'buyerId'> & { platformBuyerId: string } }
   | { kind: 'online-start'; tenantId: string; agentId: string; shopIds: string[]; since: string }
   | { kind: 'online-end'; tenantId: string; agentId: string; shopIds: string[]; at: string }
-  | { kind: 'rule-changed'; tenantId: string; shopId: string; version: number };
+  | { kind: 'rule-changed'; tenantId: string; shopId: string; version: number }
+  | { kind: 'low-rating'; tenantId: string; rating: Omit<LowRatingFact, 'buyerId'> & { platformBuyerId: string } };
+
+/** A buyer's low rating of an order (QC's targeted samples, docs/qc-and-scorecards.md). */
+export interface LowRatingFact {
+  shopId: string;
+  platform: string;
+  orderId: string;
+  buyerId: string;
+  at: string;
+  result?: string;
+  score?: number;
+}
 
 export interface FactExtractor {
   /** The item's `entity` attribute this extractor reads. */
@@ -146,7 +159,7 @@ export const roundOutcomeExtractor: FactExtractor = {
   },
 };
 
-/** Platform orders: the order fact attribution needs, whenever its placement, payment or amount changed. */
+/** Platform orders: the order fact attribution needs, whenever its placement, payment or amount changed; a buyer's low rating. */
 export const orderExtractor: FactExtractor = {
   entity: 'Order',
   extract(change) {
@@ -160,9 +173,21 @@ export const orderExtractor: FactExtractor = {
     });
     const now = view(state);
     const was = view(before);
-    if (!now.buyer || (!now.placedAt && !now.paidAt)) return [];
-    if (now.placedAt === was.placedAt && now.paidAt === was.paidAt && now.amount === was.amount && now.buyer === was.buyer) return [];
+    const effects: KpiEffect[] = [];
+    // A buyer's low rating, once (the order keeps the buyer's first rating).
+    const rating = state.buyerRating as { result?: string; score?: number; at: string } | undefined;
+    if (now.buyer && isLowRating(rating) && !isLowRating(before.buyerRating as { result?: string; score?: number } | undefined)) {
+      const { result, score, at } = rating!;
+      effects.push({
+        kind: 'low-rating',
+        tenantId: change.tenantId,
+        rating: { shopId: String(state.shopId), platform: String(state.platform), orderId: String(state.orderId), platformBuyerId: now.buyer, at, ...(result ? { result } : {}), ...(score ? { score } : {}) },
+      });
+    }
+    if (!now.buyer || (!now.placedAt && !now.paidAt)) return effects;
+    if (now.placedAt === was.placedAt && now.paidAt === was.paidAt && now.amount === was.amount && now.buyer === was.buyer) return effects;
     return [
+      ...effects,
       {
         kind: 'order',
         tenantId: change.tenantId,

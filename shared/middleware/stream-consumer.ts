@@ -1,54 +1,82 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../runtime/observability';
 import type { ItemChange } from '../kpi/facts';
 import { publishMetrics } from './publish-metrics';
 
+/** What a batch handler reports: how many of the changes it applied, in order, and what they touched. */
+export interface StreamBatchOutcome<R> {
+  /** The changes before this index are applied; a retry must start at it. */
+  appliedThrough: number;
+  touched: R[];
+  error?: unknown;
+}
+
 /**
- * The DynamoDB stream consumer factory: Powertools' BatchProcessor for DynamoDB streams reports the
- * first failed record's sequence number (ReportBatchItemFailures), so Lambda retries from there (with
- * bisect-on-error and a retry limit from the manifest) and finally sends the batch's description to the
- * on-failure SQS destination. Records are handled one after another, in the shard's order. Each image is
- * unmarshalled into a plain item; the tenant comes from the key (every tenant key starts `T#<tenant>`).
- * The domain function must be idempotent: a retried batch hands it the same records again.
- * `afterBatch` runs once per invocation with what the records returned (notifications).
+ * The DynamoDB stream consumer factory, for a domain function that takes a whole batch (records of one
+ * shard, in order) so it can write their effects together. It answers as Powertools' BatchProcessor does
+ * for streams (ReportBatchItemFailures): the first record not applied is reported by its sequence
+ * number, so Lambda checkpoints before it and retries from it; when not even the first record applied,
+ * the invocation fails, so bisect-on-error splits the batch, and after the retry limit the batch's
+ * description goes to the on-failure SQS destination. Each image is unmarshalled into a plain item; the
+ * tenant comes from the key (every tenant key starts `T#<tenant>`). The domain function must be
+ * idempotent: a retried batch hands it records it may already have applied. `afterBatch` runs once per
+ * invocation with what the applied records touched (notifications).
  */
-export function streamConsumer<R>(handleChange: (change: ItemChange) => Promise<R[]>, afterBatch?: (results: R[]) => Promise<void>) {
-  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+export function streamConsumer<R>(handleBatch: (changes: ItemChange[]) => Promise<StreamBatchOutcome<R>>, afterBatch?: (results: R[]) => Promise<void>) {
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     .use(injectLambdaContext(logger))
     .use(publishMetrics())
-    .handler(async (event: DynamoDBStreamEvent, context: Context) => {
-      const results: R[] = [];
-      const recordHandler = async (record: DynamoDBRecord) => {
+    .handler(async (event: DynamoDBStreamEvent) => {
+      const records: DynamoDBRecord[] = [];
+      const changes: ItemChange[] = [];
+      for (const record of event.Records) {
         const change = changeOf(record);
-        if (!change) return;
+        if (change) (records.push(record), changes.push(change));
+      }
+      const outcome = changes.length > 0 ? await handleBatch(changes) : { appliedThrough: 0, touched: [] };
+      if (afterBatch && outcome.touched.length > 0) {
         try {
-          results.push(...(await handleChange(change)));
-        } catch (error) {
-          logger.warn('stream record failed; the batch is retried from it, then sent to the on-failure queue', {
-            sequenceNumber: record.dynamodb?.SequenceNumber,
-            eventName: record.eventName,
-            error: error as Error,
-          });
-          throw error;
-        }
-      };
-      const response = await processPartialResponse(event, recordHandler, processor, { context, processInParallel: false });
-      if (afterBatch && results.length > 0) {
-        try {
-          await afterBatch(results);
+          await afterBatch(outcome.touched);
         } catch (error) {
           // What afterBatch reports (a notification) is already stored; a retry would not make it truer.
           logger.warn('after-batch step failed', { error: error as Error });
         }
       }
-      return response;
+      if (outcome.appliedThrough >= changes.length) return { batchItemFailures: [] };
+      const failed = records[outcome.appliedThrough]!;
+      logger.warn('stream batch failed at a record; it is retried from there, then sent to the on-failure queue', {
+        sequenceNumber: failed.dynamodb?.SequenceNumber,
+        eventName: failed.eventName,
+        applied: outcome.appliedThrough,
+        of: changes.length,
+        error: outcome.error as Error,
+      });
+      // Nothing applied: fail the invocation, as the BatchProcessor does on a full batch failure, so Lambda bisects.
+      if (outcome.appliedThrough === 0) throw outcome.error instanceof Error ? outcome.error : new Error('stream batch failed at its first record');
+      return { batchItemFailures: [{ itemIdentifier: failed.dynamodb!.SequenceNumber! }] };
     });
+}
+
+/**
+ * For a domain function that takes one change at a time: the batch's changes applied in order, stopping at
+ * the first that fails (the ones after it wait for the retry, so one item's changes never apply out of order).
+ */
+export function oneChangeAtATime<R>(handle: (change: ItemChange) => Promise<R>): (changes: ItemChange[]) => Promise<StreamBatchOutcome<R>> {
+  return async (changes) => {
+    const touched: R[] = [];
+    for (const [index, change] of changes.entries()) {
+      try {
+        touched.push(await handle(change));
+      } catch (error) {
+        return { appliedThrough: index, touched, error };
+      }
+    }
+    return { appliedThrough: changes.length, touched };
+  };
 }
 
 /** The record as an ItemChange, or undefined for an item outside any tenant (health probe, sweeps). */

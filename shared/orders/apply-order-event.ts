@@ -48,7 +48,9 @@ export function applyOrderEvent(state: OrderState, envelope: Envelope): { state:
     case 'order.rated': {
       const rater = envelope.payload.rater;
       if (seen.ratedBy.includes(rater)) return { state: seen, outcome: 'stale' };
-      return { state: { ...seen, ratedBy: insertSorted(seen.ratedBy, rater, compareStrings) }, outcome: 'applied' };
+      const { result, score } = envelope.payload;
+      const buyerRating = rater === 'buyer' && (result || score) ? { buyerRating: { ...(result ? { result } : {}), ...(score ? { score } : {}), at: envelope.occurredAt } } : {};
+      return { state: { ...seen, ratedBy: insertSorted(seen.ratedBy, rater, compareStrings), ...buyerRating }, outcome: 'applied' };
     }
     case 'order.reminded':
       return { state: seen, outcome: 'ignored' };

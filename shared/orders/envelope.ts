@@ -136,6 +136,8 @@ const orderRatedPayload = z.object({
   rater: z.enum(['buyer', 'seller', 'unknown']),
   /** The rating given, when the platform says (Taobao traderate `result`): a low one starts review repair. */
   result: z.enum(['good', 'neutral', 'bad']).optional(),
+  /** The score given, on platforms that rate 1-5 (Douyin, JD shop ratings); QC samples low ones (issue 9). */
+  score: z.number().int().min(1).max(5).optional(),
 });
 
 /** Taobao's TradeTimeoutRemind and the like: a nudge for outreach, not order state. */

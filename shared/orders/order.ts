@@ -97,6 +97,8 @@ export const orderStateSchema = z.object({
   refunds: z.record(z.string(), refundStateSchema),
   parcels: z.record(z.string(), parcelSchema),
   ratedBy: z.array(z.enum(['buyer', 'seller', 'unknown'])),
+  /** The buyer's rating as the platform reported it (its result and/or 1-5 score): QC's low-rating samples. */
+  buyerRating: z.object({ result: z.enum(['good', 'neutral', 'bad']).optional(), score: z.number().int().min(1).max(5).optional(), at: isoTimeSchema }).optional(),
   /** Message ids applied to this order (the store's dedupe record, kept ≥ 7 days, is the first guard). */
   seenMessageIds: z.array(z.string()),
 });

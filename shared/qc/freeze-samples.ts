@@ -2,6 +2,7 @@ import { caseStates } from '../after-sales/case';
 import { logger } from '../runtime/observability';
 import { listAgentIdsOfGroup } from '../store/agents';
 import { listCasesOfShopInState } from '../store/cases';
+import { listLowRatingsOfShop } from '../store/kpi-aggregates';
 import { getConversations, listConversationIdsOfAgentDay } from '../store/conversations';
 import * as store from '../store/qc';
 import { getShop } from '../store/shops';
@@ -21,6 +22,7 @@ export const freezeDependencies = {
   listConversationIdsOfAgentDay,
   getConversations,
   listCasesOfShopInState,
+  listLowRatingsOfShop,
 };
 export type FreezeDeps = typeof freezeDependencies;
 
@@ -64,6 +66,8 @@ export async function freezeShopCycle(tenantId: string, shopId: string, now: Dat
   const before = previousCycle(window, timeZone, sampling.cycleDays);
   const agentIds = await agentsOfShop(tenantId, shop, deps);
   const reasons = await caseReasons(tenantId, shopId, window, deps);
+  // Buyers who rated an order low in the window (stored by the KPI aggregator from the orders' changes).
+  const lowRaters = new Set((await deps.listLowRatingsOfShop(tenantId, shopId, window.startsAt, window.endsAt)).map((rating) => rating.buyerId));
   const longWaitMs = settings.autoChecks.firstResponseLimitSeconds * 1000;
   const pools: AgentPool[] = [];
   for (const agentId of agentIds) {
@@ -82,6 +86,7 @@ export async function freezeShopCycle(tenantId: string, shopId: string, now: Dat
       conversations: heads.map((c) => {
         const found = [...(reasons.get(c.conversationId) ?? [])];
         if (c.responseFacts.firstResponseMs === undefined || c.responseFacts.firstResponseMs > longWaitMs) found.push('long-wait');
+        if (lowRaters.has(c.buyerId)) found.push('low-rating');
         return { conversationId: c.conversationId, reasons: found };
       }),
     });

@@ -64,6 +64,10 @@ export function starsOf(passRate: number | undefined, thresholds: readonly numbe
 }
 
 export const targetReasons = ['complaint', 'refund-dispute', 'long-wait', 'low-rating'] as const;
+
+/** A low rating, for targeted samples: 2 of 5 or less, or the platform's bad rating (Taobao 差评). */
+export const isLowRating = (rating: { result?: string; score?: number } | undefined): boolean =>
+  rating !== undefined && (rating.result === 'bad' || (rating.score !== undefined && rating.score <= 2));
 export type TargetReason = (typeof targetReasons)[number];
 
 export interface AgentPool {

@@ -31,6 +31,8 @@ const envSchema = z.object({
   USER_POOL_ID: z.string().min(1).optional(),
   /** Local stack only: the dev issuer's user pool (infra/local/user-pool.ts). Never set in the cloud. */
   LOCAL_USER_DIRECTORY_URL: z.string().url().optional(),
+  /** Bench only: `per-fact` writes the KPI aggregator's facts one transaction each, as before batching (bench --kpi-batching). */
+  KPI_FACT_BATCHING: z.enum(['merged', 'per-fact']).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

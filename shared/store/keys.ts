@@ -551,6 +551,12 @@ export const keys = {
   }),
   kpiOrderFactsOfMonth: (tenantId: string, shopId: string, month: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIORDERS#${month}` }),
   /** A supervisor watching a shop's KPIs live (`kpis.watch`), until its TTL. */
+  /** A buyer's low rating of an order, by when (QC's targeted samples read a cycle's). */
+  kpiLowRating: (tenantId: string, shopId: string, at: string, platform: string, orderId: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#LOWRATING`,
+    sk: `${at}#${platform}#${orderId}`,
+  }),
+  kpiLowRatingsOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#LOWRATING` }),
   kpiWatcher: (tenantId: string, shopId: string, userId: string): Key => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIWATCH`, sk: `USER#${userId}` }),
   kpiWatchersOfShop: (tenantId: string, shopId: string) => ({ pk: `${tenantPrefix(tenantId)}#SHOP#${shopId}#KPIWATCH` }),
   /** When an agent's current online session started (presence → online), for online time. */

@@ -1,14 +1,14 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DateTime } from 'luxon';
 import type { OrderFact, ReceptionFact } from '../kpi/attribute';
+import type { LowRatingFact } from '../kpi/facts';
 import { attributionRuleSchema, nextRule, type AttributionRule, type AttributionRuleSettings } from '../kpi/attribution-rule';
 import { isCounterName, type Counters } from '../kpi/counters';
-import type { CountFact, KpiTarget } from '../kpi/facts';
+import { transactionOf, type BucketDelta, type FactTransaction } from '../kpi/fact-batches';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
 import { tableSchema } from './table-schema';
-import { isConditionalCheckFailed, isTransactionCanceled } from './write-failures';
+import { cancellationCodes, isConditionalCheckFailed } from './write-failures';
 
 /**
  * KPI aggregates (issue 9, docs/kpi-design.md §4): hour buckets of sums and counts per shop, agent and
@@ -24,6 +24,7 @@ const entities = {
   order: 'KpiOrderFact',
   watcher: 'KpiWatcher',
   online: 'KpiOnlineSession',
+  lowRating: 'KpiLowRating',
 } as const;
 
 const daySeconds = 86_400;
@@ -32,89 +33,81 @@ const daySeconds = 86_400;
  * TRIM_HORIZON); claims keyed by business ids (an order's attribution, an inquirer of a day) must outlive
  * any later change of the same order or day, so they are kept a year.
  */
-const claimDays = (factId: string) => (/^(conv|round|case|robot)#/.test(factId) ? 7 : 400);
+const claimDays = (factId: string) => (/^(conv|round|case|robot|outreach)#/.test(factId) ? 7 : 400);
 
-export const ownerOf = (target: KpiTarget): string =>
-  target.kind === 'shop' ? 'SHOP' : target.kind === 'agent' ? `AGENT#${target.agentId}` : `GROUP#${target.groupId}`;
+export { localHour, ownerOf } from '../kpi/fact-batches';
 
-/** The shop-local day and hour of an instant. */
-export function localHour(at: string, timeZone: string): { day: string; hour: string } {
-  const local = DateTime.fromISO(at, { zone: 'utc' }).setZone(timeZone);
-  return { day: local.toFormat('yyyy-MM-dd'), hour: local.toFormat('HH') };
-}
+/** Pause before retrying a transaction another one touched at the same moment (a hot shop bucket). */
+const conflictBackoffMs = (attempt: number) => 20 * 2 ** attempt + Math.floor(Math.random() * 20);
+const conflictRetries = 5;
 
-interface BucketUpdate {
-  day: string;
-  hour: string;
-  owner: string;
-  counters: Counters;
-}
-
-/** A fact's updates merged per bucket (one Update per bucket in the transaction). */
-export function bucketUpdatesOf(fact: CountFact, timeZone: string): BucketUpdate[] {
-  const merged = new Map<string, BucketUpdate>();
-  for (const update of fact.updates) {
-    const { day, hour } = localHour(update.at, timeZone);
-    const owner = ownerOf(update.target);
-    const id = `${day}#${hour}#${owner}`;
-    const bucket = merged.get(id) ?? { day, hour, owner, counters: {} };
-    for (const [name, value] of Object.entries(update.counters)) {
-      if (value) bucket.counters[name as keyof Counters] = (bucket.counters[name as keyof Counters] ?? 0) + value;
-    }
-    merged.set(id, bucket);
-  }
-  return [...merged.values()].filter((bucket) => Object.keys(bucket.counters).length > 0);
+function bucketUpdate(table: string, bucket: BucketDelta) {
+  const names: Record<string, string> = { '#entity': tableSchema.entityAttribute, '#day': 'day', '#hour': 'hour', '#owner': 'owner' };
+  const values: Record<string, unknown> = { ':entity': entities.bucket, ':shop': bucket.shopId, ':day': bucket.day, ':hour': bucket.hour, ':owner': bucket.owner };
+  const adds = Object.entries(bucket.counters).map(([name, value], index) => {
+    names[`#c${index}`] = name;
+    values[`:c${index}`] = value;
+    return `#c${index} :c${index}`;
+  });
+  if (bucket.ruleVersion !== undefined) values[':version'] = bucket.ruleVersion;
+  return {
+    Update: {
+      TableName: table,
+      Key: keys.kpiBucket(bucket.tenantId, bucket.shopId, bucket.day, bucket.hour, bucket.owner, bucket.ruleVersion),
+      UpdateExpression: `SET #entity = :entity, shopId = :shop, #day = :day, #hour = :hour, #owner = :owner${bucket.ruleVersion === undefined ? '' : ', ruleVersion = :version'} ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
 }
 
 /**
- * Applies a fact once: one transaction of the fact's claim (attribute_not_exists) and an ADD to each
- * bucket it touches. A redelivered or replayed fact finds its claim and changes nothing (false).
+ * Writes one planned transaction (shared/kpi/fact-batches.ts): every fact's claim (attribute_not_exists)
+ * and each bucket once with its facts' summed counters, all or nothing. A claim that already exists (a
+ * redelivered, retried or replayed fact) cancels the transaction; its facts are dropped, the buckets
+ * summed again from the rest, and the rest written — so a fact counts once however often it comes.
+ * Returns the ids of the facts found already applied.
  */
-export async function applyCountFact(fact: CountFact, timeZone: string, now: Date = new Date(), client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
-  const buckets = bucketUpdatesOf(fact, timeZone);
-  if (buckets.length === 0) return false;
+export async function writeFactTransaction(transaction: FactTransaction, now: Date = new Date(), client: DynamoDBDocumentClient = dynamo()): Promise<{ alreadyApplied: string[] }> {
   const table = env().TABLE_NAME;
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  const items = [
-    {
-      Put: {
-        TableName: table,
-        Item: {
-          ...keys.kpiFactClaim(fact.tenantId, fact.shopId, fact.factId),
-          [tableSchema.entityAttribute]: entities.claim,
-          appliedAt: now.toISOString(),
-          [tableSchema.timeToLiveAttribute]: nowSeconds + claimDays(fact.factId) * daySeconds,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
-    ...buckets.map((bucket) => {
-      const names: Record<string, string> = { '#entity': tableSchema.entityAttribute };
-      const values: Record<string, unknown> = { ':entity': entities.bucket, ':shop': fact.shopId, ':day': bucket.day, ':hour': bucket.hour, ':owner': bucket.owner };
-      const adds = Object.entries(bucket.counters).map(([name, value], index) => {
-        names[`#c${index}`] = name;
-        values[`:c${index}`] = value;
-        return `#c${index} :c${index}`;
-      });
-      if (fact.ruleVersion !== undefined) values[':version'] = fact.ruleVersion;
-      return {
-        Update: {
+  const alreadyApplied: string[] = [];
+  let { facts, buckets } = transaction;
+  // Claims are written even when the buckets cancel out: a retry that brings only one of the facts must skip it.
+  for (let conflicts = 0; facts.length > 0; ) {
+    const items = [
+      ...facts.map((fact) => ({
+        Put: {
           TableName: table,
-          Key: keys.kpiBucket(fact.tenantId, fact.shopId, bucket.day, bucket.hour, bucket.owner, fact.ruleVersion),
-          UpdateExpression: `SET #entity = :entity, shopId = :shop, #day = :day, #hour = :hour, #owner = :owner${fact.ruleVersion === undefined ? '' : ', ruleVersion = :version'} ADD ${adds.join(', ')}`,
-          ExpressionAttributeNames: { ...names, '#day': 'day', '#hour': 'hour', '#owner': 'owner' },
-          ExpressionAttributeValues: values,
+          Item: {
+            ...keys.kpiFactClaim(fact.tenantId, fact.shopId, fact.factId),
+            [tableSchema.entityAttribute]: entities.claim,
+            appliedAt: now.toISOString(),
+            [tableSchema.timeToLiveAttribute]: nowSeconds + claimDays(fact.factId) * daySeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-      };
-    }),
-  ];
-  try {
-    await client.send(new TransactWriteCommand({ TransactItems: items }));
-    return true;
-  } catch (error) {
-    if (isTransactionCanceled(error) && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-    throw error;
+      })),
+      ...buckets.map((bucket) => bucketUpdate(table, bucket)),
+    ];
+    try {
+      await client.send(new TransactWriteCommand({ TransactItems: items }));
+      break;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes.length === 0) throw error;
+      const applied = new Set(facts.filter((_, index) => codes[index] === 'ConditionalCheckFailed'));
+      if (applied.size > 0) {
+        alreadyApplied.push(...[...applied].map((fact) => fact.factId));
+        ({ facts, buckets } = transactionOf(facts.filter((fact) => !applied.has(fact))));
+        continue;
+      }
+      if (!codes.includes('TransactionConflict') || conflicts >= conflictRetries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, conflictBackoffMs(conflicts)));
+      conflicts += 1;
+    }
   }
+  return { alreadyApplied };
 }
 
 export interface StoredBucket {
@@ -281,6 +274,46 @@ export async function listOrderFactsOfMonth(tenantId: string, shopId: string, mo
     }
   }
   return orders;
+}
+
+// ---- low ratings (QC's targeted samples) ----
+
+/** A buyer's low rating, keyed by when and which order: a repeated put is the same item. */
+export async function putLowRating(tenantId: string, rating: LowRatingFact, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await client.send(
+    new PutCommand({
+      TableName: env().TABLE_NAME,
+      Item: { ...keys.kpiLowRating(tenantId, rating.shopId, rating.at, rating.platform, rating.orderId), [tableSchema.entityAttribute]: entities.lowRating, ...rating },
+    }),
+  );
+}
+
+/** The shop's low ratings given in [from, to), oldest first. */
+export async function listLowRatingsOfShop(tenantId: string, shopId: string, from: string, to: string, client: DynamoDBDocumentClient = dynamo()): Promise<LowRatingFact[]> {
+  const ratings: LowRatingFact[] = [];
+  const pages = paginateQuery(
+    { client },
+    {
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.kpiLowRatingsOfShop(tenantId, shopId).pk, ':from': from, ':to': to },
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      if (String(item.at) >= to) continue;
+      ratings.push({
+        shopId: String(item.shopId),
+        platform: String(item.platform),
+        orderId: String(item.orderId),
+        buyerId: String(item.buyerId),
+        at: String(item.at),
+        ...(item.result ? { result: String(item.result) } : {}),
+        ...(typeof item.score === 'number' ? { score: item.score } : {}),
+      });
+    }
+  }
+  return ratings;
 }
 
 // ---- watchers and online sessions ----

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { inject } from 'vitest';
 import { handler as aggregateKpis } from '../../functions/stream/aggregate-kpis';
 import { handler as putRuleHandler } from '../../functions/http/put-attribution-rule';
@@ -12,6 +12,8 @@ import type { Identity } from '../../shared/auth/identity';
 import { sendMessage } from '../../shared/conversations/send-message';
 import { setAttributionRule } from '../../shared/kpi/manage-attribution-rule';
 import { watchShopKpis } from '../../shared/kpi/watch-kpis';
+import { aggregateBatch, aggregateDependencies, type AggregateDependencies } from '../../shared/kpi/aggregate-changes';
+import { streamConsumer } from '../../shared/middleware/stream-consumer';
 import { localHour } from '../../shared/store/kpi-aggregates';
 import { streamConsumers } from '../../shared/manifest';
 import { dynamo } from '../../shared/runtime/clients';
@@ -53,6 +55,13 @@ const localDay = (date: Date) => localHour(date.toISOString(), 'Asia/Shanghai').
 const range = { from: localDay(at(-dayMs)), to: localDay(at(6 * dayMs)) };
 
 const delivered: DynamoDBStreamEvent[] = [];
+/**
+ * Records of the batching tenant are only collected by the poller, not aggregated: the tests below hand
+ * them to the handler as one batch (as Lambda would after a second of traffic) and drive Lambda's retry
+ * protocol themselves, so which records share a batch does not depend on the poller's timing.
+ */
+const batchTenant = uniqueTenant('kpi-batch');
+const collected: DynamoDBRecord[] = [];
 let poller: StreamPoller;
 const fake = new FakeConnections();
 
@@ -84,6 +93,7 @@ describe('KPIs from the change stream (DynamoDB Local stream, the local stream p
       idlePollMs: 100,
       log: { info: () => undefined, warn: (...args: unknown[]) => console.error(...args), error: (...args: unknown[]) => console.error(...args) } as never,
       invoke: async (_spec, event) => {
+        collected.push(...(event as DynamoDBStreamEvent).Records.filter((record) => record.dynamodb?.Keys?.pk?.S?.startsWith(`T#${batchTenant}#`)));
         const records = (event as DynamoDBStreamEvent).Records.filter((record) => record.dynamodb?.Keys?.pk?.S?.startsWith(`T#${tenant}#`));
         if (records.length === 0) return { batchItemFailures: [] };
         delivered.push({ Records: records });
@@ -204,5 +214,111 @@ describe('KPIs from the change stream (DynamoDB Local stream, the local stream p
     expect((await getKpis(foreignSupervisor, { ...range, agentId: agent.userId })).statusCode).toBe(200);
     expect(json(await getKpis(foreignSupervisor, { ...range, agentId: agent.userId })).total.counters).toEqual({});
     await expect(watchShopKpis(otherShopSupervisor, shop)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  describe('batched aggregation (one batch of real stream records, the retry protocol of Lambda)', () => {
+    const batchSupervisor = (shopId: string) => who(batchTenant, 'supervisor', `sup-${shopId}`, [shopId]);
+    const totalOf = async (shopId: string) => json(await getKpis(batchSupervisor(shopId), { ...range }, shopId)).total.counters;
+    /** The handler with its store writes observed: `beforeWrite` may fail a transaction, `afterWrite` may fail one that committed. */
+    function observedHandler(options: { maxItems?: number; beforeWrite?: (call: number) => void; afterWrite?: (call: number) => void } = {}) {
+      const transactions: { facts: number; buckets: number }[] = [];
+      const deps: AggregateDependencies = {
+        ...aggregateDependencies,
+        transactionPlan: () => ({ merge: true, maxItems: options.maxItems ?? 100 }),
+        writeFactTransaction: async (transaction, now) => {
+          const call = transactions.length;
+          transactions.push({ facts: transaction.facts.length, buckets: transaction.buckets.length });
+          options.beforeWrite?.(call);
+          const result = await aggregateDependencies.writeFactTransaction(transaction, now);
+          options.afterWrite?.(call);
+          return result;
+        },
+      };
+      return { transactions, handler: streamConsumer((changes) => aggregateBatch(changes, deps), async () => undefined) };
+    }
+    /** Two buyers of a shop each ask twice and are answered twice (30 s, then 20 s), all in one hour. */
+    async function converse(shopId: string): Promise<DynamoDBRecord[]> {
+      await seedShop(batchTenant, shopId);
+      const agentOf = who(batchTenant, 'agent', `agent-${shopId}`, [shopId]);
+      for (const [index, buyerId] of ['b1', 'b2'].entries()) {
+        const asker = who(batchTenant, 'buyer', `${shopId}-${buyerId}`);
+        const start = 3 * 60_000 * index;
+        const q1 = await sendMessage(asker, { action: 'sendMessage', shopId, clientMessageId: `q1-${randomUUID().slice(0, 8)}`, text: '有货吗？' }, at(start));
+        await assign(batchTenant, q1.conversationId, agentOf.userId, at(start + 1000));
+        await sendMessage(agentOf, { action: 'sendMessage', conversationId: q1.conversationId, clientMessageId: `a1-${randomUUID().slice(0, 8)}`, text: '有的亲' }, at(start + 30_000));
+        await sendMessage(asker, { action: 'sendMessage', shopId, conversationId: q1.conversationId, clientMessageId: `q2-${randomUUID().slice(0, 8)}`, text: '几天到？' }, at(start + 60_000));
+        await sendMessage(agentOf, { action: 'sendMessage', conversationId: q1.conversationId, clientMessageId: `a2-${randomUUID().slice(0, 8)}`, text: '两天' }, at(start + 80_000));
+      }
+      const ofShop = (record: DynamoDBRecord) => record.dynamodb?.NewImage?.shopId?.S === shopId || record.dynamodb?.NewImage?.pk?.S?.includes(`#SHOP#${shopId}#`);
+      // Every head change reached the stream: both conversations' heads with their second answer.
+      const answeredTwice = (record: DynamoDBRecord) =>
+        record.dynamodb?.NewImage?.entity?.S === 'Conversation' && ofShop(record) && record.dynamodb.NewImage.responseFacts?.M?.replies?.N === '2';
+      await eventually(async () => new Set(collected.filter(answeredTwice).map((record) => record.dynamodb?.NewImage?.conversationId?.S)).size, (count) => count === 2);
+      return collected.filter(ofShop);
+    }
+    /** Hand-computed: 4 questions, 4 answers; first replies 30 s + 30 s; replies 30+20+30+20 s; 2 inquirers of 2 conversations. */
+    const expected = { buyerMessages: 4, agentMessages: 4, firstReplies: 2, firstReplyMsTotal: 60_000, replies: 4, replyMsTotal: 100_000, inquiries: 2, conversations: 2 };
+
+    it('adds up facts on the same counters within a batch, written as one transaction instead of one per fact; a replayed batch counts once', async () => {
+      const records = await converse('shop-batch-1');
+      const { transactions, handler } = observedHandler();
+      expect(await handler({ Records: records }, lambdaContext)).toEqual({ batchItemFailures: [] });
+      expect(await totalOf('shop-batch-1')).toMatchObject(expected);
+      const facts = transactions.reduce((sum, transaction) => sum + transaction.facts, 0);
+      // 8 message facts, 2 openings (counted with their first message or alone) and 6 inquirer facts.
+      expect(facts).toBeGreaterThanOrEqual(12);
+      expect(transactions).toHaveLength(1);
+      // Merged: the shop's, the agent's and the group-less hour buckets, each once, far fewer than the facts' updates.
+      expect(transactions[0]!.buckets).toBeLessThanOrEqual(4);
+
+      // Replayed as Lambda would after a lost checkpoint, and once more through the production handler.
+      expect(await handler({ Records: records }, lambdaContext)).toEqual({ batchItemFailures: [] });
+      expect(await aggregateKpis({ Records: records }, lambdaContext)).toEqual({ batchItemFailures: [] });
+      expect(await totalOf('shop-batch-1')).toMatchObject(expected);
+    });
+
+    it('counts each fact once when a batch fails halfway (its transaction committed but the answer was lost) and is retried from the failed record, then redelivered whole', async () => {
+      const records = await converse('shop-batch-2');
+      let failedOnce = false;
+      // Small transactions, so the batch takes several; the second commits, then the call fails.
+      const failing = observedHandler({
+        maxItems: 8,
+        afterWrite: (call) => {
+          if (call === 1 && !failedOnce) {
+            failedOnce = true;
+            throw new Error('connection reset after commit');
+          }
+        },
+      });
+      const first = await failing.handler({ Records: records }, lambdaContext);
+      expect(failing.transactions.length).toBe(2);
+      expect(first.batchItemFailures).toHaveLength(1);
+      const from = records.findIndex((record) => record.dynamodb?.SequenceNumber === first.batchItemFailures[0]!.itemIdentifier);
+      expect(from).toBeGreaterThan(0);
+      // Part of the batch is counted, not all of it.
+      const partial = await totalOf('shop-batch-2');
+      expect(partial.buyerMessages ?? 0).toBeLessThan(expected.buyerMessages);
+
+      // Lambda retries from the reported record (the poller does the same).
+      expect(await failing.handler({ Records: records.slice(from) }, lambdaContext)).toEqual({ batchItemFailures: [] });
+      expect(await totalOf('shop-batch-2')).toMatchObject(expected);
+      // A timed-out invocation is redelivered whole, and bisected: nothing counts twice.
+      expect(await aggregateKpis({ Records: records }, lambdaContext)).toEqual({ batchItemFailures: [] });
+      expect(await aggregateKpis({ Records: records.slice(0, from) }, lambdaContext)).toEqual({ batchItemFailures: [] });
+      expect(await totalOf('shop-batch-2')).toMatchObject(expected);
+    });
+
+    it('fails the invocation when not even the first record applied (so Lambda bisects), having written nothing', async () => {
+      const records = await converse('shop-batch-3');
+      const broken = observedHandler({
+        beforeWrite: () => {
+          throw new Error('throttled');
+        },
+      });
+      await expect(broken.handler({ Records: records }, lambdaContext)).rejects.toThrow('throttled');
+      expect(await totalOf('shop-batch-3')).toEqual({});
+      expect(await aggregateKpis({ Records: records }, lambdaContext)).toEqual({ batchItemFailures: [] });
+      expect(await totalOf('shop-batch-3')).toMatchObject(expected);
+    });
   });
 });

@@ -16,6 +16,7 @@ import { handler as monthlyHandler } from '../../functions/http/get-monthly-scor
 import { conversationSchema, serviceDay, type Message } from '../../shared/conversations/conversation';
 import type { KpiFigures, KpiPeriod, KpiScope, ReadKpiFigures } from '../../shared/kpi/figures';
 import { freezeShopCycle, freezeDependencies } from '../../shared/qc/freeze-samples';
+import { putLowRating } from '../../shared/store/kpi-aggregates';
 import { huiyinNineSteps } from '../../shared/qc/seed-rubrics';
 import { readMonthlyScorecards, scorecardDependencies } from '../../shared/scorecards/manage-scorecards';
 import { dynamo } from '../../shared/runtime/clients';
@@ -208,6 +209,24 @@ describe('the cycle job', () => {
     // Reproducible: the same tenant, shop and cycle in another store give the same draw.
     const again = await freezeShopCycle(tenant, shop, now, { ...freezeDependencies, getSampleHead: async () => undefined, freezeSample: async (_t, _s, _h, drawn) => { expect(drawn.map((d) => d.conversationId).sort()).toEqual(entries.map((e) => e.conversationId).sort()); return true; } });
     expect(again).toBe('frozen');
+  });
+
+  it("targets the conversation of a buyer who rated an order low in the window (stored by the KPI aggregator)", async () => {
+    await putLowRating(tenant, { shopId: shop, platform: 'douyin', orderId: 'o-low', buyerId: 'buyer-wk-b5', at: '2026-11-12T08:00:00.000Z', score: 1 });
+    // A low rating outside the window does not count.
+    await putLowRating(tenant, { shopId: shop, platform: 'douyin', orderId: 'o-old', buyerId: 'buyer-wk-b6', at: '2026-11-05T08:00:00.000Z', result: 'bad' });
+    let drawn: { conversationId: string; reasons: string[] }[] = [];
+    const frozen = await freezeShopCycle(tenant, shop, now, {
+      ...freezeDependencies,
+      getSampleHead: async () => undefined,
+      freezeSample: async (_t, _s, _h, entries) => {
+        drawn = [...entries];
+        return true;
+      },
+    });
+    expect(frozen).toBe('frozen');
+    expect(drawn.find((entry) => entry.conversationId === 'wk-b5')?.reasons).toEqual(['low-rating']);
+    expect(drawn.filter((entry) => entry.reasons.includes('low-rating')).map((entry) => entry.conversationId)).toEqual(['wk-b5']);
   });
 
   it('lets no other tenant or uninspected shop read the work list, and refuses a day that starts no cycle', async () => {

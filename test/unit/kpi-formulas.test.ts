@@ -4,7 +4,8 @@ import { nextRule, putAttributionRuleBody } from '../../shared/kpi/attribution-r
 import { figuresOf } from '../../shared/kpi/counters';
 import { attributionFacts, caseExtractor, conversationExtractor, extractEffects, outreachTaskExtractor, receptionFacts, roundOutcomeExtractor, type ItemChange } from '../../shared/kpi/facts';
 import { apportionLargestRemainder, usageCsv, usageReportOf } from '../../shared/kpi/usage';
-import { bucketUpdatesOf, localHour } from '../../shared/store/kpi-aggregates';
+import { localHour } from '../../shared/store/kpi-aggregates';
+import { planFact } from '../../shared/kpi/fact-batches';
 
 /**
  * KPI formulas and attribution against hand-computed fixtures (issue 9; docs/kpi-design.md). The shop is
@@ -247,7 +248,7 @@ describe('fact extractors', () => {
 
 describe('hour buckets', () => {
   it("file updates under the shop's local day and hour, merged per owner", () => {
-    const buckets = bucketUpdatesOf(
+    const planned = planFact(
       {
         factId: 'f',
         tenantId: 't',
@@ -259,7 +260,7 @@ describe('hour buckets', () => {
       },
       'Asia/Shanghai',
     );
-    expect(buckets).toEqual([{ day: '2026-11-11', hour: '00', owner: 'SHOP', counters: { buyerMessages: 3 } }]);
+    expect(planned?.buckets).toEqual([{ tenantId: 't', shopId: 's', day: '2026-11-11', hour: '00', owner: 'SHOP', counters: { buyerMessages: 3 } }]);
   });
 });
 
