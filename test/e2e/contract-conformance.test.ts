@@ -573,7 +573,7 @@ describe('after-sales cases: every route and pushed frame, as documented', () =>
     expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, type: 'exchange' } })).toMatchObject({ status: 409 });
     expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, ownerId: 'dawei' } })).toMatchObject({ status: 400 });
     expect(await call('POST', `/v1/shops/${shopId}/cases`, { token: xiaomei, body: { ...body, clientRequestId: 'e2e-case-0002', conversationId: 'no-such-conversation' } })).toMatchObject({ status: 404 });
-    await owner.next((frame) => frame.type === 'case.opened' && (frame.case as { caseId?: string }).caseId === caseId);
+    await owner.next((frame) => frame.type === 'case.opened' && (frame.case as { caseId?: string }).caseId === caseId, 30_000);
 
     expect(await call('GET', `/v1/cases/${caseId}`, { token: xiaomei })).toMatchObject({ status: 200, body: { caseId } });
     expect(await call('GET', '/v1/cases/no-such-case', { token: xiaomei })).toMatchObject({ status: 404 });
@@ -587,7 +587,7 @@ describe('after-sales cases: every route and pushed frame, as documented', () =>
     expect(await call('POST', `/v1/cases/${caseId}/retention`, { token: xiaomei, body: {} })).toMatchObject({ status: 409, body: { error: { code: 'CASE_OUTCOME_NOT_ALLOWED' } } });
     expect(await call('PUT', `/v1/cases/${caseId}/owner`, { token: xiaomei, body: { ownerId: 'dawei' } })).toMatchObject({ status: 403 });
     expect(await call('PUT', `/v1/cases/${caseId}/owner`, { token: supervisor, body: { ownerId: 'dawei' } })).toMatchObject({ status: 200, body: { ownerId: 'dawei' } });
-    await dawei.next((frame) => frame.type === 'case.updated' && (frame.case as { ownerId?: string }).ownerId === 'dawei');
+    await dawei.next((frame) => frame.type === 'case.updated' && (frame.case as { ownerId?: string }).ownerId === 'dawei', 30_000);
     // Back on the seller's side: its clock restarts and the sweep warns the new owner and the supervisor.
     const daweiToken = await sign('dawei', 'agent', ['henggong-appliances', 'peach-glow']);
     expect(await call('POST', `/v1/cases/${caseId}/transitions`, { token: daweiToken, body: { to: 'waiting-seller' } })).toMatchObject({ status: 200 });
