@@ -34,7 +34,11 @@ export const defaultTraffic: TrafficAssumptions = {
   peakSecondFactor: 3,
   tableWriteUnitsPerMessage: 3,
   tableReadUnitsPerMessage: 1,
-  tableWriteUnitsPerReception: 14,
+  // Measured, not modelled: the midnight bench on an idle machine (2026-12-02, bench/results/midnight.json)
+  // billed 39.7–40.6 WRU per reception of 2 messages; less the messages (2 × 3) and the index entries (4)
+  // that leaves 30 for opening, routing, the waiting line, closing and the KPI aggregation. The first
+  // model's 14 (open and route only) under-forecast warm throughput by 1.7×.
+  tableWriteUnitsPerReception: 30,
   tableReadUnitsPerReception: 16,
   indexWriteUnitsPerReception: { gsi1: 3, gsi2: 1 },
   indexReadUnitsPerReception: { gsi1: 3, gsi2: 0 },

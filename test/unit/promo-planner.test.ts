@@ -125,7 +125,7 @@ describe('sizeInfrastructure', () => {
   /*
    * Busiest interval 00:00 local: 17,000 pre-sale + 400 in-sale = 17,400 receptions ÷ 1,800 s = 9.667/s,
    * × peak-second factor 3 = 29 receptions/s; × 12 messages = 348 messages/s. Headroom 1.25:
-   *   table WRU = (348 × 3 + 29 × 14) × 1.25 = 1,450 × 1.25 = 1,812.5 → 1,813
+   *   table WRU = (348 × 3 + 29 × 30) × 1.25 = 1,914 × 1.25 = 2,392.5 → 2,393
    *   table RRU = (348 × 1 + 29 × 16) × 1.25 =   812 × 1.25 = 1,015
    *   gsi1 W/R  = 29 × 3 × 1.25 = 108.75 → 109;  gsi2 W = 29 × 1.25 = 36.25 → 37, R = 0
    *   provisioned concurrency: sendMessage 348 × 0.08 s × 1.25 = 34.8 → 35; connect 29 × 1.5 × 0.05 × 1.25 = 2.72 → 3
@@ -139,7 +139,7 @@ describe('sizeInfrastructure', () => {
       peakReceptionsPerSecond: 29,
       peakMessagesPerSecond: 348,
       warmThroughput: {
-        table: { writeUnitsPerSecond: 1813, readUnitsPerSecond: 1015 },
+        table: { writeUnitsPerSecond: 2393, readUnitsPerSecond: 1015 },
         gsi1: { writeUnitsPerSecond: 109, readUnitsPerSecond: 109 },
         gsi2: { writeUnitsPerSecond: 37, readUnitsPerSecond: 0 },
       },
@@ -154,7 +154,7 @@ describe('sizeInfrastructure', () => {
    * A hundred such shops (GMV × 100): 2,900 receptions/s, 34,800 messages/s.
    *   Lambda: sendMessage 34,800 × 0.08 × 1.25 = 3,480 + connect 4,350 × 0.05 × 1.25 = 271.9 → 272 = 3,752 > 800
    *   WebSocket connects 4,350 × 1.25 = 5,437.5 → 5,438 > 400; API (34,800 + 4,350) × 1.25 = 48,937.5 → 48,938 > 8,000
-   *   table WRU (104,400 + 40,600) × 1.25 = 181,250 > 32,000; RRU (34,800 + 46,400) × 1.25 = 101,500 > 32,000
+   *   table WRU (104,400 + 87,000) × 1.25 = 239,250 > 32,000; RRU (34,800 + 46,400) × 1.25 = 101,500 > 32,000
    * Each request asks for twice the forecast.
    */
   it('lists the quota requests to file when the forecast passes 80 % of a default quota', () => {
@@ -163,7 +163,7 @@ describe('sizeInfrastructure', () => {
       { quota: 'lambdaConcurrentExecutions', defaultValue: 1000, forecast: 3752, request: 7504 },
       { quota: 'webSocketNewConnectionsPerSecond', defaultValue: 500, forecast: 5438, request: 10876 },
       { quota: 'apiGatewayRequestsPerSecond', defaultValue: 10000, forecast: 48938, request: 97876 },
-      { quota: 'dynamoDbTableWriteUnitsPerSecond', defaultValue: 40000, forecast: 181250, request: 362500 },
+      { quota: 'dynamoDbTableWriteUnitsPerSecond', defaultValue: 40000, forecast: 239250, request: 478500 },
       { quota: 'dynamoDbTableReadUnitsPerSecond', defaultValue: 40000, forecast: 101500, request: 203000 },
     ]);
   });
