@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { inject } from 'vitest';
 import { handler as aggregateKpis } from '../../functions/stream/aggregate-kpis';
 import { handler as putRuleHandler } from '../../functions/http/put-attribution-rule';
 import { handler as getRuleHandler } from '../../functions/http/get-attribution-rule';
 import { handler as getKpisHandler } from '../../functions/http/get-shop-kpis';
-import { startStreamPoller, type StreamPoller } from '../../infra/local/stream-poller';
+import type { StreamPoller } from '../../infra/local/stream-poller';
+import { pollTableStream } from '../support/stream-poller';
 import type { Identity } from '../../shared/auth/identity';
 import { sendMessage } from '../../shared/conversations/send-message';
 import { setAttributionRule } from '../../shared/kpi/manage-attribution-rule';
@@ -15,7 +15,6 @@ import { watchShopKpis } from '../../shared/kpi/watch-kpis';
 import { aggregateBatch, aggregateDependencies, type AggregateDependencies } from '../../shared/kpi/aggregate-changes';
 import { streamConsumer } from '../../shared/middleware/stream-consumer';
 import { localHour } from '../../shared/store/kpi-aggregates';
-import { streamConsumers } from '../../shared/manifest';
 import { dynamo } from '../../shared/runtime/clients';
 import { env, resetEnvForTests } from '../../shared/runtime/env';
 import { saveConnection } from '../../shared/store/connections';
@@ -85,21 +84,15 @@ describe('KPIs from the change stream (DynamoDB Local stream, the local stream p
     await seedShop(tenant, otherShop);
     await seedShop(otherTenant, shop);
     await saveConnection(supervisor, 'sup-tab');
-    const consumer = streamConsumers.find((spec) => spec.name === 'AggregateKpis')!;
-    poller = await startStreamPoller({
-      consumer,
-      tableName: env().TABLE_NAME,
-      dynamoEndpoint: inject('engines').dynamoEndpoint,
-      idlePollMs: 100,
-      log: { info: () => undefined, warn: (...args: unknown[]) => console.error(...args), error: (...args: unknown[]) => console.error(...args) } as never,
-      invoke: async (_spec, event) => {
-        collected.push(...(event as DynamoDBStreamEvent).Records.filter((record) => record.dynamodb?.Keys?.pk?.S?.startsWith(`T#${batchTenant}#`)));
-        const records = (event as DynamoDBStreamEvent).Records.filter((record) => record.dynamodb?.Keys?.pk?.S?.startsWith(`T#${tenant}#`));
-        if (records.length === 0) return { batchItemFailures: [] };
-        delivered.push({ Records: records });
-        return aggregateKpis({ Records: records }, lambdaContext);
+    poller = await pollTableStream(
+      'AggregateKpis',
+      [tenant],
+      (event) => {
+        delivered.push(event);
+        return aggregateKpis(event, lambdaContext);
       },
-    });
+      (records) => collected.push(...records.filter((record) => record.dynamodb?.Keys?.pk?.S?.startsWith(`T#${batchTenant}#`))),
+    );
   }, 60_000);
   afterAll(async () => {
     await poller?.stop();

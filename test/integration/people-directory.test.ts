@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as createTenant } from '../../functions/http/create-tenant';
 import { handler as disableUser } from '../../functions/http/disable-user';
 import { handler as enableUser } from '../../functions/http/enable-user';
@@ -12,11 +11,11 @@ import { handler as putShop } from '../../functions/http/put-shop';
 import { handler as syncUserDirectory } from '../../functions/stream/sync-user-directory';
 import { createTokenIssuer } from '../../infra/local/token-issuer';
 import { LocalUserPool } from '../../infra/local/user-pool';
-import { startStreamPoller, type StreamPoller } from '../../infra/local/stream-poller';
+import type { StreamPoller } from '../../infra/local/stream-poller';
+import { pollTableStream } from '../support/stream-poller';
 import type { Identity } from '../../shared/auth/identity';
 import { identityFromClaims } from '../../shared/auth/identity';
-import { streamConsumers } from '../../shared/manifest';
-import { env, resetEnvForTests } from '../../shared/runtime/env';
+import { resetEnvForTests } from '../../shared/runtime/env';
 import { callHttp } from '../support/call-http';
 import { lambdaContext } from '../support/events';
 import { eventually } from '../support/eventually';
@@ -58,19 +57,9 @@ beforeAll(async () => {
   process.env.LOCAL_USER_DIRECTORY_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/local-issuer/directory`;
   resetEnvForTests();
 
-  const consumer = streamConsumers.find((spec) => spec.name === 'SyncUserDirectory')!;
-  poller = await startStreamPoller({
-    consumer,
-    tableName: env().TABLE_NAME,
-    dynamoEndpoint: inject('engines').dynamoEndpoint,
-    idlePollMs: 100,
-    log: { info: () => undefined, warn: (...args: unknown[]) => console.error(...args), error: (...args: unknown[]) => console.error(...args) } as never,
-    invoke: async (_spec, event) => {
-      const records = (event as DynamoDBStreamEvent).Records.filter((record) => [tenantA, tenantB].some((t) => record.dynamodb?.Keys?.pk?.S?.startsWith(`T#${t}#`)));
-      if (records.length === 0) return { batchItemFailures: [] };
-      for (const record of records) delivered.push({ pk: record.dynamodb!.Keys!.pk!.S!, eventName: record.eventName!, userId: record.dynamodb?.NewImage?.userId?.S });
-      return syncUserDirectory({ Records: records }, lambdaContext);
-    },
+  poller = await pollTableStream('SyncUserDirectory', [tenantA, tenantB], (event) => {
+    for (const record of event.Records) delivered.push({ pk: record.dynamodb!.Keys!.pk!.S!, eventName: record.eventName!, userId: record.dynamodb?.NewImage?.userId?.S });
+    return syncUserDirectory(event, lambdaContext);
   });
 
   for (const [tenantId, adminId] of [[tenantA, 'boss-a'], [tenantB, 'boss-b']] as const) {
