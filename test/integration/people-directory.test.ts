@@ -83,9 +83,10 @@ afterAll(async () => {
 describe('staff accounts into the directory (DynamoDB Local stream → SyncUserDirectory → the dev issuer\'s pool)', () => {
   it("a tenant's first admin and an invited agent become pool users in their role groups, and sign in with the account's claims", async () => {
     expect((await callHttp(inviteUser, adminA, { method: 'POST', path: '/v1/users', body: { userId: 'wu', name: '小吴', role: 'agent', shopIds: ['tea'], email: 'wu@yunke.example' } })).status).toBe(201);
-    const wu = await eventually(() => pool.get(tenantA, 'wu'), (user) => user !== undefined);
+    // Creating the user and adding it to its group are separate calls: wait for the group, never read once.
+    const wu = await eventually(() => pool.get(tenantA, 'wu'), (user) => (user?.groups.length ?? 0) > 0);
     expect(wu).toEqual({ account: { tenantId: tenantA, userId: 'wu', name: '小吴', email: 'wu@yunke.example', role: 'agent', shopIds: ['tea'] }, enabled: true, groups: ['agent'], signOuts: 0 });
-    expect(pool.get(tenantA, 'boss-a')).toMatchObject({ account: { role: 'admin' }, enabled: true, groups: ['admin'] });
+    expect(await eventually(() => pool.get(tenantA, 'boss-a'), (user) => (user?.groups.length ?? 0) > 0)).toMatchObject({ account: { role: 'admin' }, enabled: true, groups: ['admin'] });
     // The user item's change is the job: one stream record per account write, nothing else of the tenant.
     expect(delivered.filter((d) => d.pk === `T#${tenantA}#USERS` && d.userId === 'wu')).toEqual([{ pk: `T#${tenantA}#USERS`, eventName: 'INSERT', userId: 'wu' }]);
 

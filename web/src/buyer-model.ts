@@ -1,4 +1,5 @@
 import { ConnectedModel, type Connection, DisconnectedError, FrameError, type ServerFrame } from './connection';
+import { InOrder } from './in-order';
 import type { AckFrame, AgentJoinedFrame, ConversationClosedFrame, InboxFrame, Message, MessageFrame, QueuePositionFrame, ResumedFrame } from './contracts';
 import { ConversationLog, newClientMessageId } from './conversation-log';
 import type { Api, Session } from './session';
@@ -120,7 +121,16 @@ export class BuyerModel extends ConnectedModel {
     void this.deliver(item);
   }
 
-  private async deliver(item: Outgoing): Promise<void> {
+  /** One send at a time, so two quick messages keep the order they were typed in (and the second joins the conversation the first opened). */
+  private readonly sendOrder = new InOrder();
+
+  private deliver(item: Outgoing): Promise<void> {
+    return this.sendOrder.run(() => this.deliverNow(item));
+  }
+
+  private async deliverNow(item: Outgoing): Promise<void> {
+    // Settled meanwhile (acked, or found by a resume after a drop): nothing to send.
+    if (!this.outbox.includes(item)) return;
     try {
       const ack: AckFrame = await this.connection.request({
         action: 'sendMessage',

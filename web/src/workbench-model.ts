@@ -1,4 +1,5 @@
 import { ConnectedModel, type Connection, DisconnectedError, FrameError, type ServerFrame } from './connection';
+import { InOrder } from './in-order';
 import type {
   AckFrame,
   AssignedFrame,
@@ -287,7 +288,18 @@ export class WorkbenchModel extends ConnectedModel {
     void this.deliver(conversation, item);
   }
 
-  private async deliver(conversation: WorkbenchConversation, item: Outgoing): Promise<void> {
+  /** One send at a time per conversation, so two quick messages keep the order they were typed in. */
+  private readonly sendOrder = new Map<string, InOrder>();
+
+  private deliver(conversation: WorkbenchConversation, item: Outgoing): Promise<void> {
+    let order = this.sendOrder.get(conversation.conversationId);
+    if (!order) this.sendOrder.set(conversation.conversationId, (order = new InOrder()));
+    return order.run(() => this.deliverNow(conversation, item));
+  }
+
+  private async deliverNow(conversation: WorkbenchConversation, item: Outgoing): Promise<void> {
+    // Settled meanwhile (acked, or found by a resume after a drop): nothing to send.
+    if (!conversation.outbox.includes(item)) return;
     if (!this.connection.isOpen && this.connectionState !== 'connecting' && this.connectionState !== 'reconnecting') return;
     try {
       const frame = item.shortcut
