@@ -1,10 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { demoShops, demoTenant } from '../../infra/local/demo-data';
-import type { Role } from '../../shared/auth/identity';
+import { describe, expect, it } from 'vitest';
+import { demoShops } from '../../infra/local/demo-data';
 import { serviceDay } from '../../shared/conversations/conversation';
-import { contractRecorder } from '../support/contract-conformance';
-import { ChatClient } from '../support/ws-client';
+import { useDemoStack } from '../support/demo-stack';
 
 /**
  * The FAQ robot that answers first (issue 8 §3), over the whole local stack with the seeded demo FAQ:
@@ -12,39 +9,7 @@ import { ChatClient } from '../support/ws-client';
  * line ahead of a buyer who was already waiting; the agent who comes online gets that conversation first,
  * with its whole history, robot answers included.
  */
-let stack: LocalStack;
-const clients: ChatClient[] = [];
-let stopRecording: () => void;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
-  stopRecording = contractRecorder.recordFetch(stack.httpUrl);
-}, 180_000);
-
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  stopRecording?.();
-  await stack?.stop();
-  expect(await contractRecorder.violations()).toEqual([]);
-});
-
-const token = (userId: string, role: Role, shopIds: string[] = [], tenantId: string = demoTenant.tenantId) => stack.issuer.sign({ userId, tenantId, role, shopIds });
-
-async function connect(userId: string, role: Role, shopIds: string[] = []): Promise<ChatClient> {
-  const client = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await token(userId, role, shopIds));
-  clients.push(client);
-  return client;
-}
-
-async function call(method: string, path: string, bearer: string, body?: unknown) {
-  const response = await fetch(`${stack.httpUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
-}
+const { token, connect, call } = useDemoStack({}, 180_000);
 
 describe('the FAQ robot answers first and hands over to a person with priority', () => {
   it('answers 发什么快递 from the seeded FAQ, then 转人工 puts the conversation at the front of the line and the next agent gets it with its history', async () => {
