@@ -88,20 +88,9 @@ export async function sweepCaseDeadlines(now: Date, deps: SweepDependencies = sw
   let cursor = read;
   let fromMs = firstMs - (read !== undefined ? overlapMinutes * minuteMs : 0);
   const endMs = msOf(nowMinute);
-  const settingsByShop = new Map<string, ReturnType<CaseDependencies['getSettings']>>();
-  const supervisorsByShop = new Map<string, Promise<string[]>>();
-  const supervisorsOf = (tenantId: string, shopId: string) => {
-    const key = `${tenantId}#${shopId}`;
-    let ids = supervisorsByShop.get(key);
-    if (!ids) supervisorsByShop.set(key, (ids = deps.shopSupervisors(tenantId, shopId, now)));
-    return ids;
-  };
-  const settingsOf: CaseDependencies['getSettings'] = (tenantId, shopId) => {
-    const key = `${tenantId}#${shopId}`;
-    let settings = settingsByShop.get(key);
-    if (!settings) settingsByShop.set(key, (settings = deps.getSettings(tenantId, shopId)));
-    return settings;
-  };
+  // Read once per shop per run: a minute often holds many cases of one shop.
+  const settingsOf: CaseDependencies['getSettings'] = oncePerShop((tenantId, shopId) => deps.getSettings(tenantId, shopId));
+  const supervisorsOf = oncePerShop((tenantId, shopId) => deps.shopSupervisors(tenantId, shopId, now));
   while (fromMs <= endMs) {
     // One hour partition at a time: the cursor advances after each, so a run cut short keeps its progress.
     const hourEndMs = Math.min(endMs, Math.floor(fromMs / 3_600_000) * 3_600_000 + 59 * minuteMs);
@@ -184,6 +173,17 @@ export async function sweepCaseDeadlines(now: Date, deps: SweepDependencies = sw
       logger.warn('deadline sweep could not settle a case', { caseId: entry.caseId, error: error as Error });
     }
   }
+}
+
+/** `load` memoised per tenant and shop (the promise, so concurrent callers share one read). */
+function oncePerShop<T>(load: (tenantId: string, shopId: string) => Promise<T>): (tenantId: string, shopId: string) => Promise<T> {
+  const byShop = new Map<string, Promise<T>>();
+  return (tenantId, shopId) => {
+    const key = `${tenantId}#${shopId}`;
+    let value = byShop.get(key);
+    if (!value) byShop.set(key, (value = load(tenantId, shopId)));
+    return value;
+  };
 }
 
 function warningFrame(current: AfterSalesCase, warning: DueWarning) {
