@@ -55,7 +55,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 /** Handler environment variables other than the per-queue URLs; typed so a variable added to env.ts must be set here. */
 type FixedHandlerEnvironment = Omit<Required<Env>, `${Uppercase<QueueName>}_QUEUE_URL` | LocalOrOptionalVariable | 'PROMO_CAPACITY_TARGETS'>;
 /** LOCAL_SECRETS_KEY exists only in the local stack; PLATFORM_API_URL only where a platform API client is configured; KPI_FACT_BATCHING only in the bench. */
-type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL' | 'SMS_API_URL' | 'SMS_CALLBACK_SECRET' | 'LOCAL_USER_DIRECTORY_URL' | 'USER_POOL_ID' | 'KPI_FACT_BATCHING';
+type LocalOrOptionalVariable = 'LOCAL_SECRETS_KEY' | 'PLATFORM_API_URL' | 'SMS_API_URL' | 'SMS_CALLBACK_SECRET' | 'SMS_CALLBACK_SECRET_ARN' | 'LOCAL_USER_DIRECTORY_URL' | 'USER_POOL_ID' | 'KPI_FACT_BATCHING';
 
 /**
  * CloudFormation allows 500 resources per stack and each function brings ~8 (log group, role, policy,
@@ -175,7 +175,12 @@ export class AppStack extends Stack {
       repoRoot: props.repoRoot ?? REPO_ROOT,
       stage: props.region.stage,
       // Only the user directory function learns the staff pool (and only it may call the pool: grantAccess).
-      environment: spec.access.includes('directory:admin') ? { ...environment, USER_POOL_ID: this.staffPool().userPoolId } : environment,
+      environment: {
+        ...environment,
+        ...(spec.access.includes('directory:admin') ? { USER_POOL_ID: this.staffPool().userPoolId } : {}),
+        // Only the receipts function learns where the SMS callback secret is (and only it may read it: grantAccess).
+        ...(spec.access.includes('sms-callback-secret:read') ? { SMS_CALLBACK_SECRET_ARN: this.data.smsCallbackSecret.secretArn } : {}),
+      },
       alarmTopic: this.data.alarmTopic,
       ...trigger,
     });
@@ -205,6 +210,9 @@ export class AppStack extends Stack {
         // Granted by wireCapacityControl once the aliases and event source mappings it names exist.
       } else if (access === 'table:stream') {
         // Granted by addStreamConsumers: the event source mapping grants exactly the stream read it needs.
+      } else if (access === 'sms-callback-secret:read') {
+        // secretsmanager:GetSecretValue and DescribeSecret on that one secret (AWS-managed key: no KMS grant needed).
+        this.data.smsCallbackSecret.grantRead(grantee);
       } else if (access === 'directory:admin') {
         grantee.addToRolePolicy(
           new iam.PolicyStatement({ actions: cognitoDirectoryActions.map((action) => `cognito-idp:${action}`), resources: [this.staffPool().userPoolArn] }),

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -50,6 +51,11 @@ export class DataStack extends Stack {
    * `secrets:decrypt`, and those get exactly kms:Encrypt or kms:Decrypt.
    */
   readonly secretsKey: kms.Key;
+  /**
+   * The SMS provider's receipt-callback secret (issue 8, docs/deploy.md): the provider issues it, the
+   * operator puts it here; only functions whose manifest `access` says `sms-callback-secret:read` may read it.
+   */
+  readonly smsCallbackSecret: secretsmanager.Secret;
 
   private readonly removalPolicy: RemovalPolicy;
   /** The table and each of its indexes by exact ARN: grants need no `index/*` wildcard. */
@@ -74,6 +80,7 @@ export class DataStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: this.removalPolicy,
     });
+    this.smsCallbackSecret = this.createSmsCallbackSecret();
   }
 
   /**
@@ -187,6 +194,30 @@ export class DataStack extends Stack {
       reason: "This queue is itself a dead-letter queue: the on-failure destination of the table stream's event source mappings, which is not an SQS redrive policy.",
     });
     return queue;
+  }
+
+  /**
+   * Stateful like the key: the value is the operator's (copied from the SMS provider's console with
+   * `aws secretsmanager put-secret-value`, docs/deploy.md), so it lives here, retained outside dev. It is
+   * created holding `{}` — "not configured": every receipt is refused with 401 until the operator puts
+   * `{"current": "…"}`, or `{"current": "<new>", "previous": "<old>"}` during a rotation. CloudFormation
+   * writes the placeholder only when the template's value changes, so deploys never overwrite the
+   * operator's value (keep the placeholder as it is).
+   */
+  private createSmsCallbackSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'SmsCallbackSecret', {
+      description: "The SMS provider's receipt-callback signing secret, JSON {\"current\": \"…\", \"previous\": \"…\"} (kefu docs/deploy.md)",
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The SMS provider issues and rotates this secret in its own console; a rotation Lambda cannot create a value the ' +
+        'provider would sign with. The operator rotates without downtime by putting {"current": new, "previous": old} ' +
+        '(both accepted) before switching the provider (docs/deploy.md).',
+    });
+    return secret;
   }
 
   /**

@@ -27,7 +27,9 @@ export type Access =
   /** Read the table's change stream (a stream consumer's event source mapping polls it with the function's role). */
   | 'table:stream'
   /** The region's Cognito staff pool: exactly the Admin* actions of shared/people/cognito-user-directory.ts, on that pool only. */
-  | 'directory:admin';
+  | 'directory:admin'
+  /** The SMS provider's receipt-callback secret in Secrets Manager (read only, that one secret): the receipts route only. */
+  | 'sms-callback-secret:read';
 
 export interface FunctionSpec {
   /** Stable short name; becomes the CDK construct id, so never rename a deployed one. */
@@ -357,7 +359,7 @@ function outreachRoutes(): HttpRouteSpec[] {
       method: 'POST',
       path: '/v1/sms/receipts',
       handler: 'functions/http/receive-sms-receipts.ts',
-      access: ['table:read', 'table:write'],
+      access: ['table:read', 'table:write', 'sms-callback-secret:read'],
       public: true,
       publicBecause: "the SMS provider's receipt callback: providers send no JWT; the request is authenticated by its HMAC signature over the raw body (the provider's callback secret) before anything is parsed",
     },

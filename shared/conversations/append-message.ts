@@ -59,6 +59,12 @@ export interface AppendInput {
    * where the shop's policy does not count robot answers as responses, issue 8 §3). Default true.
    */
   countsAsResponse?: boolean;
+  /**
+   * Only while no buyer question is pending, checked in the seq's own write (an outreach copy, which must
+   * not answer a question): a pending one throws QuestionPendingError (shared/store/conversations.ts) and
+   * nothing is stored. Default false.
+   */
+  whileNoQuestionPending?: boolean;
 }
 
 export interface AppendResult {
@@ -143,7 +149,7 @@ export async function appendMessage(input: AppendInput, steps: AppendSteps = app
   async function allocate(countFacts: boolean) {
     // Past the deadline the client is about to give up anyway; a late seq would only delay readers.
     if (Date.now() - startedAt > allocationDeadlineMs) throw new ServiceUnavailableError('sending took too long; resend with the same clientMessageId');
-    return steps.allocate(tenantId, conversationId, draft, conversation, { countFacts });
+    return steps.allocate(tenantId, conversationId, draft, conversation, input.whileNoQuestionPending ? { countFacts, whileNoQuestionPending: true } : { countFacts });
   }
 
   /** Puts the message at `seq` (which this call's claim points to), taking a new seq if `seq` was given up. */

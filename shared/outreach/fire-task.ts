@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { appendMessage, appendSteps } from '../conversations/append-message';
+import { appendMessage, appendSteps, type AppendSteps } from '../conversations/append-message';
 import { sendDeliveryJob, sendOutreachJobs } from '../notify/job-queues';
 import { logger } from '../runtime/observability';
 import { cachedPromos } from '../promo/calendar-cache';
 import { promoOutreachDeferral } from '../promo/promo-routing';
 import { sampledMembersPerGroup } from '../routing/choose-agent';
 import { listOnlineAgentIdsOfGroup } from '../store/agents';
-import { getConversation } from '../store/conversations';
+import { getConversation, QuestionPendingError } from '../store/conversations';
 import { batchGetAll } from '../store/read-all';
 import { keys } from '../store/keys';
 import { dynamo } from '../runtime/clients';
@@ -25,7 +25,7 @@ import {
   updateReach,
   type CoalescedOutreachStore,
 } from '../store/outreach';
-import { listMessagesAfter } from '../store/messages';
+import { getClientMessageClaimSeq, getLogEntry, listMessagesAfter } from '../store/messages';
 import type { FireJob, OutreachJob } from './jobs';
 import { httpOutreachGateway, type OutreachGateway } from './outreach-gateway';
 import { stillWanted } from './plan-outreach';
@@ -62,7 +62,7 @@ const robotSenderId = 'outreach';
  * the records of an SQS batch, fired concurrently, share one BatchGet / block lease / BatchWrite per step
  * instead of one call each (docs/outreach-design.md §5, "the send path").
  */
-export function createFireDependencies(store: CoalescedOutreachStore = coalescedOutreachStore()) {
+export function createFireDependencies(store: CoalescedOutreachStore = coalescedOutreachStore(), append: AppendSteps = appendSteps) {
   return {
     getTask: store.getTask,
     /** Strongly consistent: confirms an eventually consistent "nothing to do" before the job is dropped. */
@@ -101,27 +101,47 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
     gateway: httpOutreachGateway as OutreachGateway,
     /** The buyer's open kefu conversation at the shop, if any (the pointer, read with the batch's other reads). */
     openConversationId: (task: OutreachTask) => store.openConversationId(task.tenantId, task.shopId, task.buyerId),
-    /** The chat copy into the buyer's open conversation, marked as outreach; undefined: not possible now. */
+    /**
+     * The chat copy into the buyer's open conversation, marked as outreach; undefined: not possible now.
+     * A buyer question waiting for an answer: the outreach message must not count as the answer (response
+     * KPIs, service clocks), so it goes through the platform's chat instead and the agent's reply stays the
+     * response. The consistent read only saves a write when one is already pending; the rule itself is a
+     * condition of the append's seq write (`whileNoQuestionPending`), so a question arriving between the read
+     * and the append refuses the copy too (docs/outreach-design.md §6).
+     */
     appendToConversation: async (task: OutreachTask, text: string, now: Date, conversationId: string) => {
       const conversation = await getConversation(task.tenantId, conversationId, { consistent: true });
-      // A buyer question waiting for an answer: the outreach message must not count as the answer (response
-      // KPIs), so it goes through the platform's chat instead and the agent's reply stays the response.
-      if (!conversation || conversation.status === 'closed' || conversation.pendingQuestionSince !== undefined) return undefined;
-      const appended = await appendMessage(
-        {
-          tenantId: task.tenantId,
-          conversation,
-          sender: { userId: robotSenderId, role: 'robot' },
-          clientMessageId: task.taskId,
-          text,
-          now,
-          outreach: { taskId: task.taskId, kind: task.kind },
-        },
-        appendSteps,
-      );
+      if (!conversation || conversation.status === 'closed') return undefined;
+      let message;
+      try {
+        if (conversation.pendingQuestionSince !== undefined) throw new QuestionPendingError(conversation.pendingQuestionSince);
+        const appended = await appendMessage(
+          {
+            tenantId: task.tenantId,
+            conversation,
+            sender: { userId: robotSenderId, role: 'robot' },
+            clientMessageId: task.taskId,
+            text,
+            now,
+            outreach: { taskId: task.taskId, kind: task.kind },
+            whileNoQuestionPending: true,
+          },
+          append,
+        );
+        message = appended.message;
+      } catch (error) {
+        if (!(error instanceof QuestionPendingError)) throw error;
+        // A send taken over after its consumer died (same task id) may have appended its copy before the
+        // question: that copy stands, so the platform chat does not send it a second time.
+        const seq = await getClientMessageClaimSeq(task.tenantId, conversationId, robotSenderId, task.taskId);
+        const earlier = seq === undefined ? undefined : await getLogEntry(task.tenantId, conversationId, seq);
+        if (earlier?.kind !== 'message') return undefined;
+        message = earlier.message;
+      }
+      // Delivered again on a takeover: recipients dedupe by conversation and seq (row 1).
       const recipients = [conversation.buyerId, ...(conversation.assigneeId ? [conversation.assigneeId] : [])];
-      await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message: appended.message });
-      return { conversationId: conversation.conversationId, seq: appended.message.seq };
+      await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message });
+      return { conversationId: conversation.conversationId, seq: message.seq };
     },
     /** Reach as the conversation shows it: read (the buyer's read pointer passed the message), replied (a buyer message after it). */
     conversationReach: async (task: OutreachTask, reach: Reach) => {

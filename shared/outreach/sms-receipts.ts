@@ -2,9 +2,9 @@ import { AppError } from '../http/errors';
 import { parseOrThrow } from '../http/zod-errors';
 import { verifyKefuEvent } from '../orders/ingest/verify-kefu-event';
 import type { Headers } from '../orders/ingest/signature';
-import { env } from '../runtime/env';
 import { recordSmsReceipt } from '../store/outreach';
 import { smsReceiptsBody } from './outreach-frames';
+import { smsCallbackSecrets } from './sms-callback-secret';
 
 /**
  * The SMS provider's delivery and read receipts (issue 8, "reach tracked sent / read"; docs/outreach-design.md
@@ -12,17 +12,24 @@ import { smsReceiptsBody } from './outreach-frames';
  * HMAC-SHA256 over "<t>." ‖ the raw body with the provider's callback secret, ±300 s), checked on the raw
  * bytes before anything is parsed. Each receipt is recorded once on its task (a repeat changes nothing);
  * a read receipt stops the unread resend, an SMS still unread at the reach check is resent on chat.
+ * The secrets (current and, during a rotation, previous) come from ./sms-callback-secret.ts.
  */
 export const smsReceiptDependencies = {
-  secrets: (): string[] => (env().SMS_CALLBACK_SECRET ? [env().SMS_CALLBACK_SECRET!] : []),
+  secrets: smsCallbackSecrets(),
   record: recordSmsReceipt,
 };
 
 export async function receiveSmsReceipts(rawBody: Uint8Array, headers: Headers, now: Date, deps = smsReceiptDependencies): Promise<{ recorded: number; ignored: number }> {
-  const secrets = deps.secrets();
   const field = 'headers.kefu-signature';
-  if (secrets.length === 0) throw new AppError(401, 'SMS_RECEIPTS_NOT_CONFIGURED', 'no SMS callback secret is configured: receipts cannot be verified', [{ field, message: 'cannot be verified here' }]);
-  const verification = verifyKefuEvent(rawBody, lowerCased(headers), secrets, now);
+  const signed = lowerCased(headers);
+  let secrets = await deps.secrets.secrets();
+  let verification = secrets.length > 0 ? verifyKefuEvent(rawBody, signed, secrets, now) : undefined;
+  if (!verification || (!verification.ok && verification.rejection.reason === 'SIGNATURE_MISMATCH')) {
+    // The cached secret may predate the operator's put (a rotation, or the first configuration): read it again (rate-limited).
+    secrets = await deps.secrets.secrets({ refresh: true });
+    verification = secrets.length > 0 ? verifyKefuEvent(rawBody, signed, secrets, now) : undefined;
+  }
+  if (!verification) throw new AppError(401, 'SMS_RECEIPTS_NOT_CONFIGURED', 'no SMS callback secret is configured: receipts cannot be verified', [{ field, message: 'cannot be verified here' }]);
   if (!verification.ok) throw new AppError(401, verification.rejection.reason, verification.rejection.message, [{ field: verification.rejection.field ?? field, message: verification.rejection.message }]);
   let json: unknown;
   try {

@@ -14,8 +14,13 @@ const envSchema = z.object({
   OUTREACH_QUEUE_URL: z.string().min(1).optional(),
   /** The SMS provider's API (outreach): the platform simulator locally. */
   SMS_API_URL: z.string().url().optional(),
-  /** The secret the SMS provider signs its delivery/read receipts with (POST /v1/sms/receipts); unset: receipts are refused. */
+  /**
+   * Local stack only: the secret the SMS simulator signs its delivery/read receipts with (POST /v1/sms/receipts).
+   * In the cloud the secret is in Secrets Manager (SMS_CALLBACK_SECRET_ARN); neither set: receipts are refused.
+   */
   SMS_CALLBACK_SECRET: z.string().min(16).optional(),
+  /** Only the receipts function's: the Secrets Manager secret holding {"current", "previous"?} (shared/outreach/sms-callback-secret.ts). */
+  SMS_CALLBACK_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} in the cloud; the local stack's URL locally. */
   WS_MANAGEMENT_ENDPOINT: z.string().min(1).optional(),
   STAGE: z.string().default('dev'),

@@ -283,6 +283,14 @@ export async function listConversationIdsOfAgentDay(
   return ids;
 }
 
+/** A seq asked for `whileNoQuestionPending` found a buyer question pending: nothing was written. */
+export class QuestionPendingError extends Error {
+  constructor(readonly pendingQuestionSince: string) {
+    super('a buyer question is pending in the conversation');
+    this.name = 'QuestionPendingError';
+  }
+}
+
 /** What the head held before an allocation, for taking its response facts back (see undoHeadEffect). */
 export interface SeqAllocation {
   seq: number;
@@ -302,16 +310,19 @@ export interface SeqAllocation {
  * question assumed for a reply changed meanwhile; then the head is read again and the update recomputed.
  * `countFacts: false` is a re-allocation of a message whose facts were counted with its first seq.
  * lastSeq stays the highest seq handed out, which idle close (`lastSeq = :seqRead`) and unread counts rely on.
+ * `whileNoQuestionPending`: the seq is taken only while no buyer question is pending, checked in this very
+ * write; a pending one throws {@link QuestionPendingError} with nothing written (an outreach copy must not
+ * become the answer to a question that arrived after its sender looked, docs/outreach-design.md §6).
  */
 export async function allocateSeq(
   tenantId: string,
   conversationId: string,
   message: Pick<Message, 'senderRole' | 'createdAt'>,
   known: Pick<Conversation, 'pendingQuestionSince'>,
-  options: { countFacts: boolean },
+  options: { countFacts: boolean; whileNoQuestionPending?: boolean },
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<SeqAllocation> {
-  let pending = known.pendingQuestionSince;
+  let pending = options.whileNoQuestionPending ? undefined : known.pendingQuestionSince;
   // Only a reply retries, when the pending question moved under it; in a burst of questions it can take a few.
   for (let attempt = 0; attempt < 10; attempt++) {
     const effect = options.countFacts ? headEffectOf(message, pending) : undefined;
@@ -341,6 +352,10 @@ export async function allocateSeq(
       } else {
         conditions.push('attribute_not_exists(#pending)');
       }
+    }
+    if (options.whileNoQuestionPending && !conditions.includes('attribute_not_exists(#pending)')) {
+      names['#pending'] = 'pendingQuestionSince';
+      conditions.push('attribute_not_exists(#pending)');
     }
     try {
       const result = await client.send(
@@ -373,6 +388,7 @@ export async function allocateSeq(
       // The error's item is in DynamoDB's wire format (the document client does not convert errors).
       const head = (error as { Item?: Record<string, { S?: string; N?: string }> }).Item;
       if (head?.lastSeq?.N !== undefined) {
+        if (options.whileNoQuestionPending && head.pendingQuestionSince?.S !== undefined) throw new QuestionPendingError(head.pendingQuestionSince.S);
         pending = head.pendingQuestionSince?.S;
         continue;
       }

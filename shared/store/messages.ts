@@ -75,6 +75,19 @@ export async function claimClientMessageId(
   return { claimed: false, seq: existingSeq, ...(typeof existingHash === 'string' ? { textHash: existingHash } : {}) };
 }
 
+/** The seq a sender's client message id is claimed at, if it is (strongly consistent; an outreach copy's resend check). */
+export async function getClientMessageClaimSeq(
+  tenantId: string,
+  conversationId: string,
+  senderId: string,
+  clientMessageId: string,
+  options: MessageStoreOptions = {},
+): Promise<number | undefined> {
+  const client = options.client ?? dynamo();
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.clientMessageClaim(tenantId, conversationId, senderId, clientMessageId), ConsistentRead: true }));
+  return typeof result.Item?.seq === 'number' ? result.Item.seq : undefined;
+}
+
 /** Moves a claim to another seq, only if it is still where this sender left it. */
 export async function moveClaim(
   tenantId: string,

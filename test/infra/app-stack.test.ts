@@ -310,7 +310,13 @@ describe('every Lambda', () => {
     ].sort();
     for (const [id, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
       // The promo capacity control alone also gets what it may change (shared/promo/capacity.ts).
-      const own = id.startsWith('ControlPromoCapacityFunction') ? ['PROMO_CAPACITY_TARGETS'] : id.startsWith('SyncUserDirectoryFunction') ? ['USER_POOL_ID'] : [];
+      const own = id.startsWith('ControlPromoCapacityFunction')
+        ? ['PROMO_CAPACITY_TARGETS']
+        : id.startsWith('SyncUserDirectoryFunction')
+          ? ['USER_POOL_ID']
+          : id.startsWith('ReceiveSmsReceiptsFunction')
+            ? ['SMS_CALLBACK_SECRET_ARN']
+            : [];
       expect(Object.keys(fn.Properties!.Environment.Variables).sort(), id).toEqual([...expected, ...own].sort());
     }
   });
@@ -382,6 +388,26 @@ describe('least privilege from the access list', () => {
     expect(parameters).toContainEqual(expect.objectContaining({ Type: 'AWS::SSM::Parameter::Value<String>', Default: staffPoolIdParameter(cases.real.region.name) }));
     const [, fn] = functionOf(template, 'SyncUserDirectory');
     expect(fn.Properties!.Environment.Variables.USER_POOL_ID).toBeDefined();
+  });
+
+  it('lets only the SMS receipts function read the SMS callback secret: GetSecretValue and DescribeSecret on that one secret, and only it learns the ARN (issue 8)', () => {
+    const { template, manifest, data, dataTemplate } = cases.real;
+    for (const spec of functionsOf(manifest)) {
+      const secretActions = actionsOf(template, spec.name).filter((action) => action.startsWith('secretsmanager:'));
+      expect(secretActions.sort(), spec.name).toEqual(spec.name === 'ReceiveSmsReceipts' ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : []);
+      const [, fn] = functionOf(template, spec.name);
+      expect(fn.Properties!.Environment.Variables.SMS_CALLBACK_SECRET_ARN === undefined, spec.name).toBe(spec.name !== 'ReceiveSmsReceipts');
+    }
+    const statements = resourcesOf(template, 'AWS::IAM::Policy')
+      .flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement)
+      .filter((statement: { Action: string | string[] }) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')));
+    expect(statements).toHaveLength(1);
+    // No wildcard: the resource is the data stack's secret (its ARN, passed into the function's nested stack).
+    expect(JSON.stringify(statements[0].Resource)).not.toContain('*');
+    const secretId = data.getLogicalId(data.smsCallbackSecret.node.defaultChild as CfnElement);
+    const exported = Object.values((dataTemplate.toJSON().Outputs ?? {}) as Record<string, { Value: unknown }>).map((output) => output.Value);
+    expect(exported).toContainEqual({ Ref: secretId });
+    expect(data.smsCallbackSecret.encryptionKey, 'AWS-managed key: no KMS grant rides along').toBeUndefined();
   });
 
   it('names the table indexes instead of index/*', () => {

@@ -167,6 +167,16 @@ describe('the rest of the stateful stack', () => {
   });
 });
 
+describe('the SMS callback secret (issue 8)', () => {
+  it('is created holding the {} placeholder (receipts refused until the operator puts the provider\'s secret), retained outside dev, with no rotation Lambda (the provider rotates; acknowledged)', () => {
+    const { template } = cases.prod;
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResource('AWS::SecretsManager::Secret', { Properties: Match.objectLike({ SecretString: '{}' }), DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+    cases.dev.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+});
+
 describe('stateful logical IDs', () => {
   // Renaming any of these replaces the resource, and with it the data. Change this list only on purpose:
   // a new manifest queue adds two entries here, nothing else should.
@@ -197,6 +207,8 @@ describe('stateful logical IDs', () => {
     'AWS::SNS::Topic': ['AlarmTopicD01E77F9'],
     // SecretsKey seals shops' webhook secrets and platform credentials: replacing it would leave them unreadable.
     'AWS::KMS::Key': ['AlarmTopicKey57B0D3A7', 'SecretsKey317DCF94'],
+    // issue 8: the SMS provider's callback secret, put by the operator: replacing it would lose the value (receipts refused).
+    'AWS::SecretsManager::Secret': ['SmsCallbackSecret0D3E15DB'],
   };
 
   it.each(['dev', 'prod'] as const)('%s: are exactly the pinned ones', (name) => {
