@@ -13,6 +13,7 @@ import { dynamo } from '../runtime/clients';
 import { getShop } from '../store/shops';
 import {
   assignTask,
+  cancelClaimedTask,
   cancelTask,
   claimTask,
   coalescedOutreachStore,
@@ -70,6 +71,7 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
     claimTask: (tenantId: string, taskId: string, dueMinute: string, now: Date) => claimTask(tenantId, taskId, dueMinute, now),
     deferTask: (task: OutreachTask, toMinute: string, reason: string, now: Date) => deferTask(task, toMinute, reason, now),
     cancelTask: (tenantId: string, taskId: string, reason: string, now: Date) => cancelTask(tenantId, taskId, reason, now),
+    cancelClaimedTask: (task: OutreachTask, reason: string, now: Date) => cancelClaimedTask(task, reason, now),
     markSent: (task: OutreachTask, reach: Reach, now: Date) => markSent(task, reach, now),
     fileReachCheck: store.fileReachCheck,
     updateReach: (task: OutreachTask, reach: Reach, now: Date) => updateReach(task, reach, now),
@@ -256,7 +258,13 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
   if (!claimed) return 'lost-claim';
 
   const day = localDayOf(now, settings.timeZone);
-  if (!(await deps.takeBuyerDaySlot(claimed, day, settings.dailyCapPerBuyer))) {
+  const slot = await deps.takeBuyerDaySlot(claimed, day, settings.dailyCapPerBuyer);
+  if (slot === 'opted-out') {
+    // The buyer opted out after the read above: the slot's own write refused, so nothing goes (§3 Opt-out).
+    await deps.cancelClaimedTask(claimed, 'opted-out', now);
+    return 'cancelled';
+  }
+  if (slot === 'cap') {
     await deps.deferTask(claimed, minuteOf(nextLocalDayStart(now, settings)), 'frequency-cap', now);
     return 'deferred-cap';
   }

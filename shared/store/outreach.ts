@@ -146,6 +146,21 @@ export function cancelTask(tenantId: string, taskId: string, reason: string, now
   return updateTask(tenantId, taskId, { set: { status: 'cancelled', reason, updatedAt: now.toISOString() }, condition: '#status = :scheduled', values: { ':scheduled': 'scheduled' } }, client);
 }
 
+/** Stops a task this consumer claimed (an opt-out its daily-slot write found): only while it is still this claim's. */
+export function cancelClaimedTask(task: OutreachTask, reason: string, now: Date, client: DynamoDBDocumentClient = dynamo()) {
+  return updateTask(
+    task.tenantId,
+    task.taskId,
+    {
+      set: { status: 'cancelled', reason, updatedAt: now.toISOString() },
+      remove: ['claimedAt'],
+      condition: '#status = :sending AND dueMinute = :minute AND claimedAt = :claimedAt',
+      values: { ':sending': 'sending', ':minute': task.dueMinute, ':claimedAt': task.claimedAt },
+    },
+    client,
+  );
+}
+
 /** A claim older than this is taken over: its consumer died between the claim and the send. */
 export const claimLeaseMs = 120_000;
 
@@ -429,31 +444,54 @@ export async function putOutreachSettings(tenantId: string, shopId: string, body
 /**
  * Counts a task against a buyer's daily cap across a brand's shops: adds the task id to the day's set,
  * only while the set is under the cap or already holds it. A set, not a counter: a retried claim adds
- * the same id again and counts once (an atomic ADD of 1 would count twice). False: the cap is reached.
+ * the same id again and counts once (an atomic ADD of 1 would count twice). `cap`: the cap is reached.
+ * `opted-out`: the day carries the buyer's opt-out (`optedOutAt`, stamped by recordOptOut) — the opt-out
+ * is a condition of this, the send's last write before the message goes, at no extra unit (same update).
  */
-export async function takeBuyerDaySlot(tenantId: string, brandId: string, buyerId: string, day: string, taskId: string, cap: number, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+export async function takeBuyerDaySlot(
+  tenantId: string,
+  brandId: string,
+  buyerId: string,
+  day: string,
+  taskId: string,
+  cap: number,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<'taken' | 'cap' | 'opted-out'> {
   try {
     await client.send(
       new UpdateCommand({
         TableName: env().TABLE_NAME,
         Key: keys.outreachBuyerDay(tenantId, brandId, buyerId, day),
         UpdateExpression: 'ADD taskIds :task SET #entity = :entity, #expiresAt = :expiresAt',
-        ConditionExpression: 'attribute_not_exists(taskIds) OR size(taskIds) < :cap OR contains(taskIds, :taskId)',
+        ConditionExpression: '(attribute_not_exists(taskIds) OR size(taskIds) < :cap OR contains(taskIds, :taskId)) AND attribute_not_exists(optedOutAt)',
         ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute, '#expiresAt': tableSchema.timeToLiveAttribute },
         ExpressionAttributeValues: {
           ':task': new Set([taskId]),
           ':taskId': taskId,
           ':cap': cap,
           ':entity': 'OutreachBuyerDay',
-          ':expiresAt': Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 3 * 86_400,
+          ':expiresAt': buyerDayExpiresAt(day),
         },
+        // Which condition failed comes back with the error: no read to tell the cap from an opt-out.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return true;
+    return 'taken';
   } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
+    if (!isConditionalCheckFailed(error)) throw error;
+    // The error's item is in DynamoDB's wire format (the document client does not convert errors).
+    return (error as { Item?: Record<string, unknown> }).Item?.optedOutAt !== undefined ? 'opted-out' : 'cap';
   }
+}
+
+const buyerDayExpiresAt = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 3 * 86_400;
+
+/**
+ * The local days a send happening now can count against, in any shop zone of the brand (UTC−12 to UTC+14):
+ * the UTC day before, of and after `now`.
+ */
+export function daysAround(now: Date): string[] {
+  return [-1, 0, 1].map((offset) => new Date(now.getTime() + offset * 86_400_000).toISOString().slice(0, 10));
 }
 
 /** Takes one SMS of the shop's allowance for the day (its ramp-up); false when the day's SMS are used up. */
@@ -477,13 +515,32 @@ export async function takeSmsSlot(tenantId: string, shopId: string, day: string,
   }
 }
 
+/**
+ * The opt-out: the `OPTOUT` item every send reads first (strongly consistent), and a stamp on the buyer's
+ * day items around now, so a send that read before it is refused by its daily-slot write (takeBuyerDaySlot)
+ * instead of going out. Three small updates per opt-out (a rare message) keep every send's cost unchanged.
+ */
 export async function recordOptOut(tenantId: string, brandId: string, buyerId: string, shopId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
-  await client.send(
-    new PutCommand({
-      TableName: env().TABLE_NAME,
-      Item: { ...keys.outreachOptOut(tenantId, brandId, buyerId), [tableSchema.entityAttribute]: 'OutreachOptOut', buyerId, brandId, shopId, at: now.toISOString() },
-    }),
-  );
+  const at = now.toISOString();
+  const stampDay = (day: string) =>
+    client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.outreachBuyerDay(tenantId, brandId, buyerId, day),
+        UpdateExpression: 'SET optedOutAt = if_not_exists(optedOutAt, :at), #entity = :entity, #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+        ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute, '#expiresAt': tableSchema.timeToLiveAttribute },
+        ExpressionAttributeValues: { ':at': at, ':entity': 'OutreachBuyerDay', ':expiresAt': buyerDayExpiresAt(day) },
+      }),
+    );
+  await Promise.all([
+    client.send(
+      new PutCommand({
+        TableName: env().TABLE_NAME,
+        Item: { ...keys.outreachOptOut(tenantId, brandId, buyerId), [tableSchema.entityAttribute]: 'OutreachOptOut', buyerId, brandId, shopId, at },
+      }),
+    ),
+    ...daysAround(now).map(stampDay),
+  ]);
 }
 
 /** Strongly consistent: an opt-out a second ago stops the task about to go (honoured at once). */
