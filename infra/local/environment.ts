@@ -65,7 +65,8 @@ export function localHandlerEnvironment(input: HandlerEnvironmentInput): Record<
   if (input.platformApiUrl) vars.PLATFORM_API_URL = input.platformApiUrl;
   // The simulator plays the SMS provider too (outreach); in the cloud SMS_API_URL names the provider.
   if (input.platformApiUrl) vars.SMS_API_URL = input.platformApiUrl;
-  // ...and signs its SMS receipts with this local secret (infra/local/platform-simulator/simulator.ts).
+  // ...and signs its SMS receipts with this local secret (infra/local/platform-simulator/simulator.ts); the
+  // cloud has no such variable: the receipts function reads Secrets Manager (shared/outreach/sms-callback-secret.ts).
   if (input.platformApiUrl) vars.SMS_CALLBACK_SECRET = localSmsCallbackSecret;
   for (const [name, url] of Object.entries(engines.queueUrls)) {
     if (url) vars[queueUrlVariable({ name: name as QueueSpec['name'] })] = url;
