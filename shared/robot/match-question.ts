@@ -2,6 +2,7 @@ import MiniSearch from 'minisearch';
 import * as OpenCC from 'opencc-js/t2cn';
 import type { Stage } from '../conversations/conversation';
 import type { FaqEntry } from './faq';
+import { toFaqWording } from './colloquial';
 import { HomophoneFolder } from './homophones';
 
 /**
@@ -29,9 +30,12 @@ const fillerWords = new Set(
 /** OpenCC's traditional → simplified (Taiwan and Hong Kong variants too: 裡 → 里, 麼 → 么), pure JS. */
 const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' });
 
-/** A text as the index sees it: NFKC (full-width → half-width), lower case, simplified characters. */
+/**
+ * A text as the index sees it: NFKC (full-width → half-width), lower case, simplified characters, in the
+ * FAQ's wording (colloquial.ts: slang, dialect, English and Taiwan shopping words). The same on both sides.
+ */
 export function normalizeText(text: string): string {
-  return toSimplified(text.normalize('NFKC').toLowerCase());
+  return toFaqWording(toSimplified(text.normalize('NFKC').toLowerCase()));
 }
 
 /**
