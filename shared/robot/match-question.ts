@@ -24,7 +24,7 @@ const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
  * question.
  */
 const fillerWords = new Set(
-  '的 了 吗 呢 啊 呀 吧 哦 噢 嘛 啦 么 呗 哈 嗯 额 喔 亲 您 你 我 他 她 它 你们 我们 咱们 你家 你们家 这 那 这个 那个 这款 那款 这件 那件 请问 问下 问一下 想问 一下 请 麻烦 谢谢 可以 可 能 能不能 可不可以 会 会不会 是 是不是 有 有没有 没有 不 没 要 想 还 就 都 很 在 家 个 些 下 吧 呢 么 怎么 怎样 怎么样 咋 啥 什么 多少 哪 哪个 哪里 几 如何 为什么 现在 今天 明天 嘞 哇 哎 诶 宝 宝贝 店家 老板 客服 的话 一个 一起 给 让 把 被 和 跟 与 及 或 还是 吧 呀 么'.split(' '),
+  '的 了 吗 呢 啊 呀 吧 哦 噢 嘛 啦 么 呗 哈 嗯 额 喔 亲 您 你 我 他 她 它 你们 我们 咱们 我的 你的 你们的 我们的 你家 你们家 这 那 这个 那个 这款 那款 这件 那件 请问 问下 问一下 想问 一下 请 麻烦 谢谢 可以 可 能 能不能 可不可以 会 会不会 是 是不是 有 有没有 没有 不 没 要 想 还 就 都 很 在 家 个 些 下 吧 呢 么 怎么 怎样 怎么样 咋 啥 什么 多少 哪 哪个 哪里 几 如何 为什么 现在 今天 明天 嘞 哇 哎 诶 宝 宝贝 店家 老板 客服 的话 一个 一起 给 让 把 被 和 跟 与 及 或 还是 吧 呀 么'.split(' '),
 );
 
 /**
@@ -70,8 +70,9 @@ export function wordsOf(text: string, vocabulary?: ReadonlySet<string>): string[
         }
       }
     }
-    // Numbers (a height, a price, a day) tell no topic: 165 110斤 keeps 斤, 买600 keeps 买.
-    if (!fillerWords.has(word) && !placeWords.has(word) && !/^\d+(\.\d+)?$/.test(word)) words.push(word);
+    // Numbers (a height, a price, a day), in digits or characters, tell no topic: 165 110斤 and 一米六 一百斤
+    // keep 斤 and 米, 买600 keeps 买.
+    if (!fillerWords.has(word) && !placeWords.has(word) && !/^(\d+(\.\d+)?|[零一二两三四五六七八九十百千万]+)$/.test(word)) words.push(word);
   }
   return words;
 }
@@ -130,6 +131,8 @@ export class FaqIndex {
   private readonly homophones: HomophoneFolder;
   /** The shop's keywords: words kept whole when the segmenter cuts them. */
   private readonly vocabulary: Set<string>;
+  /** The shop's keywords, single characters too (券, 码): telling words even when short. */
+  private readonly keywords: Set<string>;
   readonly size: number;
 
   /** Entries of the content set in force (tagged ones): preferred over an untagged entry with a close confidence. */
@@ -144,7 +147,8 @@ export class FaqIndex {
     const enabled = entries.filter((entry) => entry.enabled && (entry.contentSet === undefined || entry.contentSet === contentSet));
     for (const entry of enabled) if (entry.contentSet !== undefined) this.ofContentSet.add(entry.faqId);
     this.size = enabled.length;
-    this.vocabulary = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)).filter((word) => word.length >= 2 && !/\s/.test(word)));
+    this.keywords = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)));
+    this.vocabulary = new Set([...this.keywords].filter((word) => word.length >= 2 && !/\s/.test(word)));
     const tokenize = (text: string) => wordsOf(text, this.vocabulary);
     this.search = new MiniSearch<IndexedQuestion>({
       fields: ['text', 'keywords'],
@@ -195,12 +199,12 @@ export class FaqIndex {
   private weightOf(word: string): number {
     const holding = this.entriesOfWord.get(word)?.size ?? 0;
     const weight = Math.log(1 + (holding === 0 ? 3 : this.size / holding));
-    return lightWords.has(word) && !this.vocabulary.has(word) ? weight * lightWeight : weight;
+    return lightWords.has(word) && !this.keywords.has(word) ? weight * lightWeight : weight;
   }
 
   /** A telling word: one of the shop's keywords, or a word of two characters or more. */
   private telling(word: string): boolean {
-    return this.vocabulary.has(word) || [...word].length > 1;
+    return this.keywords.has(word) || [...word].length > 1;
   }
 
   /** The words the matcher sees in a question: normalised, homophones folded, cut, no filler. */
