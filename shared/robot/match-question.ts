@@ -218,6 +218,7 @@ export class FaqIndex {
    * question meets the FAQ. Entries written for another stage than the conversation's are passed over.
    */
   match(question: string, stage?: Stage): FaqMatch | undefined {
+    if (aboutOwnOrder.test(normalizeText(question))) return undefined;
     const whole = this.matchWords(this.wordsOf(question), stage);
     // A long question often tells a story and asks at the end (…现在还没动静，到底什么时候能发啊): its last
     // clause is matched on its own too, and the more confident of the two counts.
@@ -255,6 +256,14 @@ export class FaqIndex {
     return chosen && { faqId: chosen.faqId, confidence: chosen.confidence, score: chosen.score };
   }
 }
+
+/**
+ * Questions about the buyer's own order, which no FAQ answer can settle (the robot does not see orders):
+ * where the parcel is now (到哪了, 在哪里了), looking it up (帮我查一下物流), its tracking number, changing
+ * its address, a parcel marked delivered that did not arrive. Never answered from the FAQ: a miss, and then
+ * a person.
+ */
+const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快递|订单|包裹|单号)|帮我查|(快递|物流|运)单号|改.{0,3}地址|地址.{0,2}(写|填)错|签收了.{0,8}没(收到|拿到)/;
 
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
 const clauseBreak = /[，。,.!！?？；;~～\s]+/;
