@@ -71,6 +71,8 @@ const chinese: Record<string, string> = {
   免邮费: '包邮',
   退运费: '运费险',
   快递钱: '快递费',
+  忘了: '忘记',
+  忘掉: '忘记',
 };
 
 /** English shopping words (whole words, any case) → the FAQ's word. Multi-word phrases are tried first. */
@@ -135,9 +137,18 @@ const chinesePattern = new RegExp(byLength(Object.keys(chinese)).map(escape).joi
 // Latin words are delimited by anything but a letter (Chinese characters included: 可以寄sf吗).
 const englishPattern = new RegExp(`(?<![a-z])(?:${byLength(Object.keys(english)).map((w) => escape(w).replace(/ /g, '\\s+')).join('|')})(?![a-z])`, 'g');
 
+/**
+ * The A-not-A question (包不包邮, 透不透气, 合适不合适) asks about A: 包邮, 透气, 合适. One or two characters
+ * repeated around 不; the rest of the word follows unchanged.
+ */
+const aNotA = /(\p{Script=Han}{1,2})不\1/gu;
+/** A-not-A forms that are themselves filler words of the matcher (是不是, 能不能, 会不会, 要不要): left as they are. */
+const fillerANotA = new Set(['是', '能', '会', '要', '可以', '对', '好']);
+
 /** A normalised (NFKC, lower case, simplified) question in the FAQ's words; spaces around English words kept. */
 export function toFaqWording(normalized: string): string {
   return normalized
+    .replace(aNotA, (span, a: string) => (fillerANotA.has(a) ? span : a))
     .replace(englishPattern, (word) => ` ${english[word.replace(/\s+/g, ' ')] ?? word} `)
     .replace(chinesePattern, (span) => chinese[span] ?? span);
 }
