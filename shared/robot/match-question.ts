@@ -199,7 +199,7 @@ export class FaqIndex {
   private weightOf(word: string): number {
     const holding = this.entriesOfWord.get(word)?.size ?? 0;
     const weight = Math.log(1 + (holding === 0 ? 3 : this.size / holding));
-    return lightWords.has(word) && !this.keywords.has(word) ? weight * lightWeight : weight;
+    return (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word) ? weight * lightWeight : weight;
   }
 
   /** A telling word: one of the shop's keywords, or a word of two characters or more. */
@@ -221,11 +221,17 @@ export class FaqIndex {
     if (aboutOwnOrder.test(normalizeText(question))) return undefined;
     const whole = this.matchWords(this.wordsOf(question), stage);
     // A long question often tells a story and asks at the end (…现在还没动静，到底什么时候能发啊): its last
-    // clause is matched on its own too, and the more confident of the two counts.
-    const clauses = question.split(clauseBreak).filter((clause) => this.wordsOf(clause).length > 0);
-    if (clauses.length < 2) return whole;
-    const last = this.matchWords(this.wordsOf(clauses[clauses.length - 1]!), stage);
-    return last && (!whole || last.confidence > whole.confidence) ? last : whole;
+    // clause that has words is matched on its own too, and the more confident of the two counts.
+    const clauses = question.split(clauseBreak);
+    for (let i = clauses.length - 1; i > 0; i--) {
+      const words = this.wordsOf(clauses[i]!);
+      if (words.length === 0) continue;
+      // A question whose other clauses have no words is one clause: nothing to add.
+      if (!clauses.slice(0, i).some((clause) => this.wordsOf(clause).length > 0)) break;
+      const last = this.matchWords(words, stage);
+      return last && (!whole || last.confidence > whole.confidence) ? last : whole;
+    }
+    return whole;
   }
 
   private matchWords(words: string[], stage?: Stage): FaqMatch | undefined {
@@ -263,7 +269,7 @@ export class FaqIndex {
  * its address, a parcel marked delivered that did not arrive. Never answered from the FAQ: a miss, and then
  * a person.
  */
-const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快递|订单|包裹|单号)|帮我查|(快递|物流|运)单号|改.{0,3}地址|地址.{0,2}(写|填)错|签收了.{0,8}没(收到|拿到)/;
+const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快递|订单|包裹|单号)|帮我查|单号|改.{0,3}地址|地址.{0,2}(写|填)错|签收了.{0,8}没(收到|拿到)/;
 
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
 const clauseBreak = /[，。,.!！?？；;~～\s]+/;
@@ -277,5 +283,14 @@ const lightWeight = 0.3;
  */
 const lightWords = new Set(
   '什么时候 几点 几号 哪天 几年 多少钱 哪家 自己 出 走 去 来 过来 过去 以后 之后 之前 以前 一般 大概 大约 已经 比较 应该 需要 知道 觉得 感觉 东西 这种 这样 那样 情况 时候 一直 然后 但是 因为 所以 如果 结果 本来 后来 其实 真的 特别 非常 有点 太 多 长 少 算 另 弄 搞 办 拿 用 买 拍 到 里面 里 上 那边 这边 家里 朋友 一点 点 一样 还有 另外 又 再 才 刚 刚刚 上次 这次 一次 第一次 时间 问题 能够 得 着 过 看 看到 说 听 问 告诉 帮 帮忙 找 等 等等 大家 别人 人 东西 事 事情 地方 这里 那里 哪里 怎么办 为什么 多久 多长 多大 多少天 几天 几 号 天 年 月 日 点钟 早点 快点 尽快 马上 赶紧 急 急用 着急 估计 可能 大概 也 都 只 只能 只有 就是 还是 或者 而且 并且 同时'.split(' '),
+);
+
+/**
+ * Days and dates (周五, 下周, 月底, 中秋): they say when, not what about (周五之前能收到吗 asks a delivery
+ * time), so they weigh like generic words (`lightWeight`), unless the shop made one a keyword. Product nouns
+ * (冰箱, 面霜) were tried the same way and not kept: more out-of-scope questions about a product got answered.
+ */
+const timeWords = new Set(
+  '周一 周二 周三 周四 周五 周六 周日 周末 星期一 星期二 星期三 星期四 星期五 星期六 星期天 星期日 礼拜 这周 下周 上周 本周 月底 月初 下个月 这个月 过年 春节 中秋 国庆 元旦 端午 节前 节后 生日 早上 晚上 中午 下午 上午 昨天 前天 后天 大后天'.split(' '),
 );
 
