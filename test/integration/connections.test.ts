@@ -11,6 +11,16 @@ import { FakeConnections } from '../support/fake-connections';
 const tenantId = 'tenant-connections';
 const agent = { tenantId, userId: 'agent-conn', role: 'agent' as const, shopIds: ['shop-1'] };
 
+/** A buyer's message for the agent, as the delivery queue carries it. */
+const buyerMessageJob = (conversationId: string, now: Date): Parameters<typeof deliverMessage>[0] => ({
+  type: 'message',
+  tenantId,
+  conversationId,
+  shopId: 'shop-1',
+  recipients: [agent.userId],
+  message: { conversationId, seq: 1, senderId: `buyer-${conversationId}`, senderRole: 'buyer', clientMessageId: 'c1', text: '在吗', createdAt: now.toISOString() },
+});
+
 describe('connection records (DynamoDB Local)', () => {
   it('expire on their own: the TTL is 2 h 5 min after connecting, past API Gateway’s 2 h cut-off', async () => {
     const connectedAt = new Date('2026-11-11T00:00:00Z');
@@ -30,22 +40,7 @@ describe('connection records (DynamoDB Local)', () => {
 
     const posted: string[] = [];
     const report = await deliverMessage(
-      {
-        type: 'message',
-        tenantId,
-        conversationId: 'conv-ttl',
-        shopId: 'shop-1',
-        recipients: [agent.userId],
-        message: {
-          conversationId: 'conv-ttl',
-          seq: 1,
-          senderId: 'buyer-ttl',
-          senderRole: 'buyer',
-          clientMessageId: 'c1',
-          text: '在吗',
-          createdAt: now.toISOString(),
-        },
-      } as Parameters<typeof deliverMessage>[0],
+      buyerMessageJob('conv-ttl', now),
       { ...deliverySteps, post: async (connectionId) => (posted.push(connectionId), 'sent') },
     );
     expect(posted).toEqual(['conn-live']);
@@ -68,14 +63,7 @@ describe('connection records (DynamoDB Local)', () => {
     await saveConnection(agent, 'tab-connecting', new Date(now.getTime() - 1000));
     await saveConnection(agent, 'tab-long-gone', new Date(now.getTime() - (connectingGraceSeconds + 5) * 1000));
     const report = await deliverMessage(
-      {
-        type: 'message',
-        tenantId,
-        conversationId: 'conv-grace',
-        shopId: 'shop-1',
-        recipients: [agent.userId],
-        message: { conversationId: 'conv-grace', seq: 1, senderId: 'buyer-grace', senderRole: 'buyer', clientMessageId: 'g1', text: '在吗', createdAt: now.toISOString() },
-      } as Parameters<typeof deliverMessage>[0],
+      buyerMessageJob('conv-grace', now),
       { ...deliverySteps, post: async () => 'gone' },
     );
     expect(report).toEqual({ sent: 0, removed: 1 });
