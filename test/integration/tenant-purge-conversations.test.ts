@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PutCommand, QueryCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { handler as createTenant } from '../../functions/http/create-tenant';
 import { handler as requestDeletion } from '../../functions/http/request-tenant-deletion';
 import { handler as confirmDeletion } from '../../functions/http/confirm-tenant-deletion';
@@ -160,5 +161,29 @@ describe('purging a deleted tenant\'s conversations through its conversation ind
     expect(await scanTenant(tenantB)).toEqual(bBefore);
     expect(await indexEntries(tenantB, purgeAt)).toBe(conversations.length);
     expect(await purgeDueTenants(purgeAt, {}, onlyOurs)).toEqual({ purged: [] });
+  });
+
+  it('writes the index entry in the conversation-opening transaction itself: one TransactWriteItems, its gsi2 units the only new ones', async () => {
+    const calls: { command: string; items: number; capacity: unknown }[] = [];
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: unknown[] };
+        input.ReturnConsumedCapacity = 'INDEXES';
+        const result = await next(args);
+        calls.push({ command: context.commandName ?? '', items: input.TransactItems?.length ?? 1, capacity: (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity });
+        return result;
+      },
+      { step: 'initialize', name: 'consumedCapacity' },
+    );
+    const opened = await openConversation({ tenantId: tenantB, shopId: 'shop-9', buyerId: 'buyer-measured', stage: 'pre-sale' }, client);
+    expect(opened.created).toBe(true);
+    const writes = calls.filter((call) => call.command !== 'GetItemCommand');
+    // DynamoDB Local's report (see docs/onboarding.md for what DynamoDB bills): the three items and both indexes' entries in one call.
+    expect(writes).toEqual([
+      { command: 'TransactWriteItemsCommand', items: 3, capacity: [expect.objectContaining({ GlobalSecondaryIndexes: { gsi1: { CapacityUnits: expect.any(Number) }, gsi2: { CapacityUnits: expect.any(Number) } } })] },
+    ]);
+    const entry = await storedItem(keys.buyerConversation(tenantB, 'buyer-measured', opened.conversation.openedAt, opened.conversation.conversationId));
+    expect(entry).toMatchObject({ ...keys.conversationInTenantIndex(tenantB, opened.conversation.openedAt, opened.conversation.conversationId), shopId: 'shop-9', buyerId: 'buyer-measured' });
   });
 });
