@@ -9,7 +9,7 @@ import { logger } from '../runtime/observability';
  * tenant's partitions by prefix without a Scan, so the purge walks the partitions it can name from the
  * tenant's own items, each removed by a Query on its full partition key (docs/onboarding.md, "Tenant
  * deletion"). First the conversations, from the tenant's conversation index (gsi2, a month and shard at
- * a time from the tenant's creation): each conversation's partitions (head, messages, transfers,
+ * a time from the index's first month): each conversation's partitions (head, messages, transfers,
  * rotations, stage changes, round alerts, QC), its buyer's records at the shop, then the index entry
  * (the buyer's conversation-list item). Then shops → catalogue heads → catalogue versions (products and
  * token shards) and shop quick-reply libraries; shops' routing groups → agents (gsi1) → agent items, own
