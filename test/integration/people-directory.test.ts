@@ -118,9 +118,10 @@ describe('staff accounts into the directory (DynamoDB Local stream → SyncUserD
     const imported = await callHttp(importUsers, adminA, { method: 'POST', path: '/v1/user-imports', query: { dryRun: 'false' }, body: { csv } });
     expect(imported).toMatchObject({ status: 200, body: { imported: 3 } });
     for (const [userId, role] of [['imp-1', 'agent'], ['imp-2', 'agent'], ['imp-3', 'supervisor']] as const) {
-      expect(await eventually(() => pool.get(tenantA, userId), (user) => user !== undefined)).toMatchObject({ account: { tenantId: tenantA, role }, groups: [role], enabled: true });
+      // Created, then added to its group: wait for the group (the second call), never read once.
+      expect(await eventually(() => pool.get(tenantA, userId), (user) => (user?.groups.length ?? 0) > 0)).toMatchObject({ account: { tenantId: tenantA, role }, groups: [role], enabled: true });
     }
-    expect(await eventually(() => pool.get(tenantB, 'imp-1'), (user) => user !== undefined)).toMatchObject({ account: { tenantId: tenantB, role: 'ops', name: 'B 的人' }, groups: ['ops'] });
+    expect(await eventually(() => pool.get(tenantB, 'imp-1'), (user) => (user?.groups.length ?? 0) > 0)).toMatchObject({ account: { tenantId: tenantB, role: 'ops', name: 'B 的人' }, groups: ['ops'] });
   });
 
   it("the tenant purge's deletion of the accounts deletes their pool users (a disable never did); the other tenant's same ids stay (row 14)", async () => {
