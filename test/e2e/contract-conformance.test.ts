@@ -721,8 +721,15 @@ describe('KPIs from the change stream, attribution rules and the usage export', 
     expect(await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: admin })).toMatchObject({ status: 200, body: { source: 'default' } });
     expect(await call('PUT', '/v1/shops/peach-glow/attribution-rule', { token: admin, body: { mode: 'order-first', inquiryWindowDays: 7 } })).toMatchObject({
       status: 200,
-      body: { mode: 'order-first', inquiryWindowDays: 7, version: 1 },
+      body: { mode: 'order-first', inquiryWindowDays: 7, version: 1, recompute: { version: 1, state: 'pending', monthsDone: 0, monthsTotal: 3 } },
     });
+    // The stream consumer enqueues the recompute; the local stack's recompute queue consumer runs it to done.
+    let recomputed = await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: admin });
+    for (const until = Date.now() + 30_000; (recomputed.body?.recompute as { state?: string })?.state !== 'done' && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      recomputed = await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: admin });
+    }
+    expect(recomputed).toMatchObject({ status: 200, body: { version: 1, activeVersion: 1, recomputing: false, recompute: { version: 1, state: 'done', monthsDone: 3, monthsTotal: 3 } } });
     expect(await call('PUT', '/v1/shops/no-such-shop/attribution-rule', { token: admin, body: { mode: 'payment', inquiryWindowDays: 3 } })).toMatchObject({ status: 404 });
     const supervisorToken = await sign('sup-kpi', 'supervisor', ['henggong-appliances']);
     expect(await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: supervisorToken })).toMatchObject({ status: 404 });
