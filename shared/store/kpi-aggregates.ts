@@ -180,23 +180,15 @@ export async function putAttributionRule(
   }
 }
 
-/**
- * The recompute of `version` as stored, its progress created if missing (a rule stored before progress was
- * kept): undefined when the rule is at another version or already active (nothing to recompute).
- */
-export async function startRecompute(tenantId: string, shopId: string, version: number, months: readonly string[], client: DynamoDBDocumentClient = dynamo()): Promise<AttributionRule | undefined> {
-  const start = recomputeStart(version, months);
+/** A conditional update of the rule item: the rule after it, or undefined when the condition failed. */
+async function updateRule(
+  tenantId: string,
+  shopId: string,
+  update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown>; ExpressionAttributeNames?: Record<string, string> },
+  client: DynamoDBDocumentClient,
+): Promise<AttributionRule | undefined> {
   try {
-    const result = await client.send(
-      new UpdateCommand({
-        TableName: env().TABLE_NAME,
-        Key: keys.attributionRule(tenantId, shopId),
-        UpdateExpression: 'SET recompute = if_not_exists(recompute, :recompute), recomputePages = if_not_exists(recomputePages, :pages)',
-        ConditionExpression: 'version = :v AND activeVersion <> :v',
-        ExpressionAttributeValues: { ':v': version, ':recompute': start.recompute, ':pages': start.recomputePages },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    const result = await client.send(new UpdateCommand({ TableName: env().TABLE_NAME, Key: keys.attributionRule(tenantId, shopId), ...update, ReturnValues: 'ALL_NEW' }));
     return attributionRuleSchema.parse(result.Attributes);
   } catch (error) {
     if (isConditionalCheckFailed(error)) return undefined;
@@ -205,11 +197,29 @@ export async function startRecompute(tenantId: string, shopId: string, version: 
 }
 
 /**
+ * The recompute of `version` as stored, its progress created if missing (a rule stored before progress was
+ * kept): undefined when the rule is at another version or already active (nothing to recompute).
+ */
+export function startRecompute(tenantId: string, shopId: string, version: number, months: readonly string[], client: DynamoDBDocumentClient = dynamo()): Promise<AttributionRule | undefined> {
+  const start = recomputeStart(version, months);
+  return updateRule(
+    tenantId,
+    shopId,
+    {
+      UpdateExpression: 'SET recompute = if_not_exists(recompute, :recompute), recomputePages = if_not_exists(recomputePages, :pages)',
+      ConditionExpression: 'version = :v AND activeVersion <> :v',
+      ExpressionAttributeValues: { ':v': version, ':recompute': start.recompute, ':pages': start.recomputePages },
+    },
+    client,
+  );
+}
+
+/**
  * Records that the page at `cursor` of a month's recompute is done, conditional on it being the page to
  * do (the month's `next`, not done) under this version: two copies of one page cannot both advance it.
  * Returns the rule after the change, or undefined when the condition failed.
  */
-export async function advanceRecomputePage(
+export function advanceRecomputePage(
   tenantId: string,
   shopId: string,
   version: number,
@@ -218,23 +228,17 @@ export async function advanceRecomputePage(
   state: RecomputePageState,
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<AttributionRule | undefined> {
-  try {
-    const result = await client.send(
-      new UpdateCommand({
-        TableName: env().TABLE_NAME,
-        Key: keys.attributionRule(tenantId, shopId),
-        UpdateExpression: 'SET recomputePages.#month = :state',
-        ConditionExpression: 'version = :v AND recompute.version = :v AND recomputePages.#month.#next = :cursor AND attribute_not_exists(recomputePages.#month.done)',
-        ExpressionAttributeNames: { '#month': month, '#next': 'next' },
-        ExpressionAttributeValues: { ':v': version, ':cursor': cursor, ':state': state },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return attributionRuleSchema.parse(result.Attributes);
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return undefined;
-    throw error;
-  }
+  return updateRule(
+    tenantId,
+    shopId,
+    {
+      UpdateExpression: 'SET recomputePages.#month = :state',
+      ConditionExpression: 'version = :v AND recompute.version = :v AND recomputePages.#month.#next = :cursor AND attribute_not_exists(recomputePages.#month.done)',
+      ExpressionAttributeNames: { '#month': month, '#next': 'next' },
+      ExpressionAttributeValues: { ':v': version, ':cursor': cursor, ':state': state },
+    },
+    client,
+  );
 }
 
 /** Makes a recomputed version the one reads use, unless a newer change superseded it meanwhile. */
