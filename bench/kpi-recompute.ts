@@ -114,7 +114,7 @@ async function main() {
       for (const stats of Object.values(operations)) (metered += stats.billedWriteUnits), (rru += stats.billedReadUnits);
     }
     console.log(
-      `[kpi-recompute] ${result.orders} orders recomputed in ${seconds.toFixed(1)} s (${Math.round(result.orders / seconds)} orders/s) through the queue: ${pageSeconds.length} pages of ≤ ${recomputeDependencies.pageSize} orders, concurrency ${consumer.maxConcurrency}, page p50 ${median(pageSeconds).toFixed(1)} s, slowest ${Math.max(...pageSeconds).toFixed(1)} s; activated ${result.activated}; ${Math.round(wru)} WRU modelled (2 per transaction item; DynamoDB Local reported ${Math.round(metered)}), ${Math.round(rru)} RRU (US$${((wru * 0.625 + rru * 0.125) / 1e6).toFixed(3)})`,
+      `[kpi-recompute] ${result.orders} orders recomputed in ${seconds.toFixed(1)} s (${Math.round(result.orders / seconds)} orders/s) through the queue: ${pageSeconds.length} pages of ≤ ${recomputeDependencies.pageSize} orders, concurrency ${consumer.maxConcurrency}, page p50 ${median(pageSeconds).toFixed(1)} s, slowest ${Math.max(...pageSeconds).toFixed(1)} s, pages together ${pageSeconds.reduce((a, b) => a + b, 0).toFixed(1)} s (the rest of the wall time is the queue's hand-offs); activated ${result.activated}; ${Math.round(wru)} WRU modelled (2 per transaction item; DynamoDB Local reported ${Math.round(metered)}), ${Math.round(rru)} RRU (US$${((wru * 0.625 + rru * 0.125) / 1e6).toFixed(3)})`,
     );
   } finally {
     await engines.stop();
