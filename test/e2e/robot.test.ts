@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoShops } from '../../infra/local/demo-data';
+import { demoAgents, demoShops } from '../../infra/local/demo-data';
 import { serviceDay } from '../../shared/conversations/conversation';
 import { useDemoStack } from '../support/demo-stack';
 
@@ -40,7 +40,11 @@ describe('the FAQ robot answers first and hands over to a person with priority',
     await buyer.next((f) => f.type === 'message' && f.conversationId === conversationId && (f.message as { text: string }).text.includes('转接人工'));
     expect(await buyer.next((f) => f.type === 'queuePosition' && f.conversationId === conversationId)).toMatchObject({ position: 1 });
 
-    // The agent comes online: the robot's hand-off is served first, with everything said so far.
+    // The agent comes online with one seat: the robot's hand-off is served first, with everything said so
+    // far; the early buyer comes next. (With more seats both are routed at once, in no set order.)
+    const admin = await token('admin-chen', 'admin');
+    const xiaomei = demoAgents.find((a) => a.agentId === 'xiaomei')!;
+    expect(await call('PUT', '/v1/agents/xiaomei', admin, { name: xiaomei.name, shopIds: xiaomei.shopIds, groupIds: xiaomei.groupIds, cap: 1 })).toMatchObject({ status: 200 });
     const agent = await connect('xiaomei', 'agent', ['peach-glow', 'old-time-apparel']);
     await agent.request({ action: 'setPresence', presence: 'online' });
     const assigned = await agent.next((f) => f.type === 'assigned');
@@ -52,6 +56,10 @@ describe('the FAQ robot answers first and hands over to a person with priority',
 
     const stats = await call('GET', `/v1/shops/peach-glow/robot-stats?from=${serviceDay(new Date())}&to=${serviceDay(new Date())}`, supervisor);
     expect(stats).toMatchObject({ status: 200, body: { days: [{ conversations: 1, answered: 1, handoffs: 1, handoffsByReason: { requested: 1 }, transferRate: 1, resolutionRate: 0 }] } });
+
+    // Her seat frees: the early buyer, who waited behind the hand-off, is hers now.
+    expect(await agent.request({ action: 'closeConversation', conversationId })).toMatchObject({ type: 'ack', status: 'closed' });
+    expect(await agent.next((f) => f.type === 'assigned' && f.conversationId === earlyAck.conversationId)).toBeDefined();
   }, 60_000);
 
   it("never reads or changes another tenant's FAQ: demo-firm-b's admin gets 404 for peach-glow's entries and settings", async () => {
