@@ -530,7 +530,8 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     name: 'RecomputeAttribution',
     queue: 'recompute',
     handler: 'functions/queue/recompute-attribution.ts',
-    access: ['table:read', 'table:write', 'queue:recompute:send'],
+    // websocket:post: `kpi.recomputed` to the shop's KPI watchers when the last page activates the version.
+    access: ['table:read', 'table:write', 'queue:recompute:send', 'websocket:post'],
     batchSize: 1,
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 4,

@@ -5,6 +5,7 @@ import { maxInquiryWindowDays, type AttributionRule, type AttributionRuleSetting
 import type { OrderFact } from './attribute';
 import type { CountFact } from './facts';
 import type { RecomputeJob } from './recompute-job';
+import { notifyRuleRecomputed } from './watch-kpis';
 
 /**
  * The attribution recompute after a rule change, one page per queue message (docs/kpi-design.md §3).
@@ -26,6 +27,7 @@ export const recomputeDependencies = {
   advanceRecomputePage,
   activateRuleVersion,
   sendRecomputeJobs,
+  notifyRuleRecomputed,
   /** Orders per page: at the local rate (~26 orders/s on a loaded DynamoDB Local) ≈ 10 s, far inside the consumer's 60 s. */
   pageSize: 250,
 };
@@ -79,7 +81,8 @@ async function carryOn(job: RecomputeJob, rule: AttributionRule, deps: Recompute
   }
   const months = rule.recompute?.months ?? [];
   if (!months.every((month) => rule.recomputePages?.[month]?.done)) return 'month-done';
-  await deps.activateRuleVersion(job.tenantId, job.shopId, job.version, now.toISOString());
+  // Only the call that activated it tells the watchers (a redelivery finds it active: no second frame).
+  if (await deps.activateRuleVersion(job.tenantId, job.shopId, job.version, now.toISOString())) await deps.notifyRuleRecomputed(job.tenantId, job.shopId, rule, now);
   return 'activated';
 }
 

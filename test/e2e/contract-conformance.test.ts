@@ -748,6 +748,21 @@ describe('KPIs from the change stream, attribution rules and the usage export', 
   }, 60_000);
 });
 
+describe('the attribution recompute on its queue (issue 9)', () => {
+  it("a rule change is recomputed by the recompute queue's consumer and its shop's KPI watcher gets kpi.recomputed", async () => {
+    const watcher = await connect('sup-recompute', 'supervisor', ['henggong-appliances']);
+    expect(await watcher.request({ action: 'kpis.watch', shopId: 'henggong-appliances' })).toMatchObject({ type: 'ack', action: 'kpis.watch' });
+    const admin = await sign('admin-recompute', 'admin');
+    expect(await call('PUT', '/v1/shops/henggong-appliances/attribution-rule', { token: admin, body: { mode: 'order-placed', inquiryWindowDays: 5 } })).toMatchObject({
+      status: 200,
+      body: { version: 1, activeVersion: 0, recomputing: true, recompute: { version: 1, state: 'pending' } },
+    });
+    const recomputed = await watcher.next((frame) => frame.type === 'kpi.recomputed' && frame.shopId === 'henggong-appliances', 30_000);
+    expect(recomputed).toMatchObject({ version: 1, mode: 'order-placed', inquiryWindowDays: 5, recompute: { version: 1, state: 'done', monthsDone: 3, monthsTotal: 3 } });
+    expect(await call('GET', '/v1/shops/henggong-appliances/attribution-rule', { token: admin })).toMatchObject({ status: 200, body: { activeVersion: 1, recomputing: false } });
+  }, 60_000);
+});
+
 describe('outreach: every route, and the demo (a signed order produces a callback task for a demo agent)', () => {
   it("a Shopify order signed in the simulator becomes 小雨's delivery callback, with its order card, through the sweep schedule", async () => {
     const shopId = 'old-time-apparel';

@@ -175,7 +175,15 @@ describe('the attribution recompute on its queue (DynamoDB Local, the SQS server
   });
 
   it("re-attributes the stored orders page by page to the hand-computed figures; a redelivered page (after a crash before or after it advanced) and a duplicate copy count once (rows 1, 3)", async () => {
-    const { writes, deps } = counted({ ...recomputeDependencies, pageSize: 2 });
+    const notified: { shopId: string; version: number }[] = [];
+    const { writes, deps } = counted({
+      ...recomputeDependencies,
+      pageSize: 2,
+      notifyRuleRecomputed: async (tenantId, shopId, rule) => {
+        notified.push({ shopId, version: rule.version });
+        return 0;
+      },
+    });
     const outcomes: RecomputeOutcome[] = [];
     let crashedBeforeAdvance = false;
     let crashedAfterAdvance = false;
@@ -210,6 +218,8 @@ describe('the attribution recompute on its queue (DynamoDB Local, the SQS server
     // Last month: 4 orders in pages of 2 → 2 full pages and an empty last one; the month before 1 page; this month 1 (empty).
     expect(outcomes.filter((outcome) => outcome !== 'duplicate').sort()).toEqual(['activated', 'month-done', 'month-done', 'next-page', 'next-page']);
     expect(writes.facts).toBeGreaterThan(0);
+    // The shop's watchers are told once, by the page that activated the version.
+    expect(notified).toEqual([{ shopId: shop, version: 1 }]);
 
     expect(await totalOf(supervisor, shop)).toMatchObject(expected.shop);
     expect(await totalOf(supervisor, shop, { agentId: 'agent-a' })).toMatchObject(expected.agentA);
