@@ -439,7 +439,12 @@ export class AppStack extends Stack {
           parallelizationFactor: spec.parallelizationFactor,
           reportBatchItemFailures: true,
           onFailure: new SqsDlq(failures),
-          filters: [lambda.FilterCriteria.filter({ dynamodb: { NewImage: { [tableSchema.entityAttribute]: { S: lambda.FilterRule.or(...spec.entities) } } } })],
+          filters: [
+            lambda.FilterCriteria.filter({ dynamodb: { NewImage: { [tableSchema.entityAttribute]: { S: lambda.FilterRule.or(...spec.entities) } } } }),
+            ...(spec.removedEntities?.length
+              ? [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('REMOVE'), dynamodb: { OldImage: { [tableSchema.entityAttribute]: { S: lambda.FilterRule.or(...spec.removedEntities) } } } })]
+              : []),
+          ],
         }),
       );
       Validations.of(fn).acknowledge({

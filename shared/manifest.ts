@@ -87,6 +87,8 @@ export interface StreamConsumerSpec extends FunctionSpec {
   maxBatchingWindowSeconds: number;
   /** Only items whose `entity` attribute is one of these invoke the function (event filtering). */
   entities: readonly string[];
+  /** Deletions of items of these entities invoke it too (a REMOVE record carries only the old image). */
+  removedEntities?: readonly string[];
   bisectBatchOnError: boolean;
   retryAttempts: number;
   /** Records older than this are skipped to the on-failure destination instead of retried. */
@@ -570,6 +572,8 @@ export const streamConsumers: readonly StreamConsumerSpec[] = [
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
     entities: ['User'],
+    // The tenant purge deletes User items: their pool users go too.
+    removedEntities: ['User'],
     bisectBatchOnError: true,
     retryAttempts: 10,
     maxRecordAgeSeconds: 86_400,

@@ -13,7 +13,7 @@ import { localCredentials, localRegion } from './engines';
 import type { LocalLog } from './log';
 
 /** The parts of a manifest stream consumer the poller needs; tests pass their own. */
-export type StreamPollerConsumer = FunctionSpec & Pick<StreamConsumerSpec, 'batchSize' | 'entities' | 'retryAttempts'>;
+export type StreamPollerConsumer = FunctionSpec & Pick<StreamConsumerSpec, 'batchSize' | 'entities' | 'removedEntities' | 'retryAttempts'>;
 
 export interface StreamPollerOptions {
   consumer: StreamPollerConsumer;
@@ -61,6 +61,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const streamArn = table.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
   const entities = new Set(consumer.entities);
+  const removedEntities = new Set(consumer.removedEntities ?? []);
+  const entityOf = (image: Record<string, { S?: string }> | undefined) => String(image?.[tableSchema.entityAttribute]?.S ?? '');
   const idlePollMs = options.idlePollMs ?? 250;
 
   const stats = { batchesSucceeded: 0, batchesFailed: 0, recordsDelivered: 0, recordsDiscarded: 0 };
@@ -127,7 +129,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         await sleep(1000);
         continue;
       }
-      const wanted = records.filter((record) => entities.has(String(record.dynamodb?.NewImage?.[tableSchema.entityAttribute]?.S ?? '')));
+      const wanted = records.filter(
+        (record) =>
+          entities.has(entityOf(record.dynamodb?.NewImage)) || (record.eventName === 'REMOVE' && removedEntities.has(entityOf(record.dynamodb?.OldImage))),
+      );
       if (wanted.length > 0) await deliver(wanted.map((record) => toLambdaRecord(record, streamArn!)));
       iterator = next;
       if (records.length === 0) await sleep(idlePollMs);

@@ -81,6 +81,14 @@ export class LocalUserPool implements UserDirectory {
     });
   }
 
+  async deleteUser(tenantId: string, userId: string): Promise<DirectoryOutcome | 'taken'> {
+    const user = this.users.get(key(tenantId, userId));
+    if (!user) return 'missing';
+    if (user.account.tenantId !== tenantId || user.account.userId !== userId) return 'taken';
+    this.users.delete(key(tenantId, userId));
+    return 'done';
+  }
+
   /** Answers a POST of `{op, args}` from shared/people/local-user-directory.ts: 200 `{result}` or 400. */
   async handleRequest(body: string): Promise<{ status: number; body: unknown }> {
     let request: { op?: unknown; args?: unknown };

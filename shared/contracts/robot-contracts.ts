@@ -70,7 +70,7 @@ export const robotHttpContracts: Record<string, HttpContract> = {
   'PUT /v1/shops/{shopId}/robot-settings': {
     summary: "Set when the shop's FAQ robot answers first",
     description:
-      '`mode`: `off`, `always`, `outside-service-hours` (the shop\'s response policy\'s hours) or `waiting-over` (while more than `waitingOver` conversations wait for the stage). A promo phase\'s robot-first policy turns it on too. `confidenceThreshold` (0.05-1, default 0.525), `missesBeforeHandoff` (default 2), `humanStages` (stages that always go to people), `noHumanNoticeMinutes` (1-15: after a hand-off the robot tells the buyer if nobody joined by then).',
+      '`mode`: `off`, `always`, `outside-service-hours` (the shop\'s response policy\'s hours) or `waiting-over` (while more than `waitingOver` conversations wait for the stage). A promo phase\'s robot-first policy turns it on too. `confidenceThreshold` (0.05-1, default 0.55), `missesBeforeHandoff` (default 2), `humanStages` (stages that always go to people), `noHumanNoticeMinutes` (1-15: after a hand-off the robot tells the buyer if nobody joined by then).',
     tag: 'shops',
     auth: staff,
     path: shopPathParams,

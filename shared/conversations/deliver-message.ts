@@ -1,18 +1,19 @@
 import type { MessageDeliveryJob } from './jobs';
 import type { MessageFrame } from './frames';
-import { deleteConnection, listConnectionsOfUser } from '../store/connections';
+import { deleteGoneConnection, listConnectionsOfUser } from '../store/connections';
 import { postToConnection } from '../notify/post-to-connection';
 
 export interface DeliverySteps {
   listConnections: (tenantId: string, userId: string) => ReturnType<typeof listConnectionsOfUser>;
   post: (connectionId: string, frame: unknown) => ReturnType<typeof postToConnection>;
-  deleteConnection: (tenantId: string, userId: string, connectionId: string) => Promise<void>;
+  /** A 410's record removed, unless still connecting (store/connections.ts): false when kept. */
+  deleteGoneConnection: (tenantId: string, userId: string, connectionId: string) => Promise<boolean>;
 }
 
 export const deliverySteps: DeliverySteps = {
   listConnections: (tenantId, userId) => listConnectionsOfUser(tenantId, userId),
   post: (connectionId, frame) => postToConnection(connectionId, frame),
-  deleteConnection: (tenantId, userId, connectionId) => deleteConnection(tenantId, userId, connectionId),
+  deleteGoneConnection: (tenantId, userId, connectionId) => deleteGoneConnection(tenantId, userId, connectionId),
 };
 
 export interface DeliveryReport {
@@ -41,8 +42,7 @@ export async function deliverMessage(job: MessageDeliveryJob, steps: DeliverySte
         connections.map(async ({ connectionId }) => {
           try {
             if ((await steps.post(connectionId, frame)) === 'gone') {
-              await steps.deleteConnection(job.tenantId, recipientId, connectionId);
-              report.removed++;
+              if (await steps.deleteGoneConnection(job.tenantId, recipientId, connectionId)) report.removed++;
             } else report.sent++;
           } catch (error) {
             failures.push(error);

@@ -1,6 +1,7 @@
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
   AdminDisableUserCommand,
   AdminEnableUserCommand,
   AdminGetUserCommand,
@@ -25,6 +26,7 @@ export const cognitoDirectoryActions = [
   'AdminDisableUser',
   'AdminEnableUser',
   'AdminUserGlobalSignOut',
+  'AdminDeleteUser',
 ] as const;
 
 /** Attributes kefu owns; the pre-token-generation trigger turns the custom ones into claims (infra/identity-stack.ts). */
@@ -80,6 +82,20 @@ export function cognitoUserDirectory(userPoolId: string, client = new CognitoIde
       }
       if (options.disabled) await client.send(new AdminDisableUserCommand(target));
       return 'created';
+    },
+    async deleteUser(tenantId, userId) {
+      const target = user(tenantId, userId);
+      // Read first: the pool is every tenant's, and only this account's user may go.
+      let existing;
+      try {
+        existing = await client.send(new AdminGetUserCommand(target));
+      } catch (error) {
+        if (errorName(error) === 'UserNotFoundException') return 'missing';
+        throw error;
+      }
+      const attribute = (name: string) => existing.UserAttributes?.find((a) => a.Name === name)?.Value;
+      if (attribute('custom:tenant_id') !== tenantId || attribute('custom:user_id') !== userId) return 'taken';
+      return unlessMissing(() => client.send(new AdminDeleteUserCommand(target)));
     },
     updateAttributes: (account) => unlessMissing(() => client.send(new AdminUpdateUserAttributesCommand({ ...user(account.tenantId, account.userId), UserAttributes: mutableAttributes(account) }))),
     addToGroup: (tenantId, userId, role) => unlessMissing(() => client.send(new AdminAddUserToGroupCommand({ ...user(tenantId, userId), GroupName: role }))),

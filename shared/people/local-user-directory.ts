@@ -1,7 +1,7 @@
 import type { UserDirectory } from './user-directory';
 
 /** The operations a local directory call may name: exactly the interface's. */
-export const localDirectoryOps = ['createUser', 'updateAttributes', 'addToGroup', 'removeFromGroup', 'disableUser', 'enableUser', 'signOut'] as const;
+export const localDirectoryOps = ['createUser', 'updateAttributes', 'addToGroup', 'removeFromGroup', 'disableUser', 'enableUser', 'signOut', 'deleteUser'] as const;
 export type LocalDirectoryOp = (typeof localDirectoryOps)[number];
 
 /**

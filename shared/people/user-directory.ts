@@ -37,6 +37,11 @@ export interface UserDirectory {
   enableUser(tenantId: string, userId: string): Promise<DirectoryOutcome>;
   /** Revokes the user's refresh tokens: they sign in again (and get the new claims). */
   signOut(tenantId: string, userId: string): Promise<DirectoryOutcome>;
+  /**
+   * Deletes the user, only if the username is this account's (`taken`: another account's, left alone);
+   * `missing` when already gone, which is as good as done.
+   */
+  deleteUser(tenantId: string, userId: string): Promise<DirectoryOutcome | 'taken'>;
 }
 
 /**
@@ -54,7 +59,7 @@ export type DirectoryStep =
   | { op: 'create'; account: DirectoryAccount; disabled: boolean }
   | { op: 'updateAttributes'; account: DirectoryAccount }
   | { op: 'addToGroup' | 'removeFromGroup'; role: StaffRole }
-  | { op: 'disableUser' | 'enableUser' | 'signOut' };
+  | { op: 'disableUser' | 'enableUser' | 'signOut' | 'deleteUser' };
 
 const accountOf = (tenantId: string, user: User): DirectoryAccount => ({
   tenantId,
@@ -106,13 +111,15 @@ export interface DirectorySync {
 }
 
 /**
- * Applies one changed item of the table to the directory: anything but an account is ignored; a deleted
- * account (a tenant purge) is left in the pool, where it can no longer sign in to anything (the tenant's
- * requests are refused). When the directory lacks the user (`missing`), the account is created as it is
- * now, so a lost creation or an account older than the directory heals on its next change. Errors
- * (throttling, the service down) are thrown: the stream retries the record, then dead-letters it.
+ * Applies one changed item of the table to the directory: anything but an account is ignored. A deleted
+ * account (only the tenant purge deletes User items; a disable is a change, never a deletion) deletes
+ * its pool user; one already gone is fine, and nothing is re-created. When the directory lacks the user
+ * of a changed account (`missing`), the account is created as it is now, so a lost creation or an
+ * account older than the directory heals on its next change. Errors (throttling, the service down) are
+ * thrown: the stream retries the record, then dead-letters it.
  */
 export async function syncUserChange(change: Pick<ItemChange, 'tenantId' | 'oldImage' | 'newImage'>, directory: UserDirectory): Promise<DirectorySync[]> {
+  if (!change.newImage) return deleteRemovedUser(change.tenantId, change.oldImage, directory);
   const after = change.newImage && change.newImage.entity === 'User' ? userSchema.safeParse(change.newImage) : undefined;
   if (!after?.success) return [];
   const before = change.oldImage?.entity === 'User' ? userSchema.safeParse(change.oldImage) : undefined;
@@ -136,6 +143,18 @@ export async function syncUserChange(change: Pick<ItemChange, 'tenantId' | 'oldI
   return steps.length > 0 ? [sync] : [];
 }
 
+async function deleteRemovedUser(tenantId: string, oldImage: ItemChange['oldImage'], directory: UserDirectory): Promise<DirectorySync[]> {
+  const removed = oldImage?.entity === 'User' ? userSchema.safeParse(oldImage) : undefined;
+  if (!removed?.success) return [];
+  const { userId } = removed.data;
+  const sync: DirectorySync = { tenantId, userId, steps: ['deleteUser'] };
+  if ((await directory.deleteUser(tenantId, userId)) === 'taken') {
+    logger.error('the directory username belongs to another account; it was not deleted', { tenantId, userId });
+    return [{ ...sync, conflict: true }];
+  }
+  return [sync];
+}
+
 async function apply(directory: UserDirectory, tenantId: string, userId: string, step: DirectoryStep): Promise<DirectoryOutcome | 'taken'> {
   switch (step.op) {
     case 'create': {
@@ -152,6 +171,7 @@ async function apply(directory: UserDirectory, tenantId: string, userId: string,
     case 'disableUser':
     case 'enableUser':
     case 'signOut':
+    case 'deleteUser':
       return directory[step.op](tenantId, userId);
   }
 }

@@ -40,7 +40,8 @@ export const defaultTraffic: TrafficAssumptions = {
   // model's 14 (open and route only) under-forecast warm throughput by 1.7×.
   tableWriteUnitsPerReception: 30,
   tableReadUnitsPerReception: 16,
-  indexWriteUnitsPerReception: { gsi1: 3, gsi2: 1 },
+  // gsi2: the agent-day entry, and the tenant's conversation index entry written at opening (docs/onboarding.md).
+  indexWriteUnitsPerReception: { gsi1: 3, gsi2: 2 },
   indexReadUnitsPerReception: { gsi1: 3, gsi2: 0 },
   connectsPerReception: 1.5,
   sendMessageSeconds: 0.08,

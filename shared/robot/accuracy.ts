@@ -52,3 +52,12 @@ export function accuracyReport(results: readonly { question: LabelledQuestion; o
       .map((r) => ({ shopId: r.question.shopId, text: r.question.text, expect: r.question.expect, got: r.outcome.kind === 'answer' ? r.outcome.faqId : r.outcome.kind })),
   };
 }
+
+/**
+ * The threshold a sweep picks: the one that leaves the most out-of-scope questions to people while at least
+ * `inScopeFloor` of the in-scope ones are answered right (then the better in-scope rate); undefined when no
+ * threshold reaches the floor.
+ */
+export function sweepPick<T extends { threshold: number; inScopeTop1: number; outOfScopeNotAnswered: number }>(sweep: readonly T[], inScopeFloor = 0.9): T | undefined {
+  return sweep.filter((s) => s.inScopeTop1 >= inScopeFloor).sort((a, b) => b.outOfScopeNotAnswered - a.outOfScopeNotAnswered || b.inScopeTop1 - a.inScopeTop1)[0];
+}

@@ -107,7 +107,7 @@ export const robotSettingsBodySchema = z
       .number()
       .min(0.05)
       .max(1)
-      .default(0.525)
+      .default(0.55)
       .meta({ description: 'The lowest match confidence the robot answers with (0.05-1); below it the question is a miss. The default is the sweep pick of `npm run robot:accuracy` (docs/robot.md).' }),
     missesBeforeHandoff: z.number().int().min(1).max(5).default(2).meta({ description: 'Misses in a row that hand the conversation to a person.' }),
     humanStages: z.array(stageSchema).max(stages.length).default([]).meta({ description: 'Stages whose conversations always go to a person (e.g. after-sale).' }),
@@ -120,8 +120,8 @@ export const robotSettingsBodySchema = z
 export type RobotSettingsBody = z.input<typeof robotSettingsBodySchema>;
 export type RobotSettings = z.output<typeof robotSettingsBodySchema>;
 
-/** confidenceThreshold: the threshold sweep of `npm run robot:accuracy` on the tuning set (the most out-of-scope questions left to people while ≥ 90 % in scope are answered right). */
-export const defaultRobotSettings: RobotSettings = { mode: 'off', confidenceThreshold: 0.525, missesBeforeHandoff: 2, humanStages: [], noHumanNoticeMinutes: 3 };
+/** confidenceThreshold: the threshold sweep of `npm run robot:accuracy` on both tuning sets (the most out-of-scope questions left to people while ≥ 90 % in scope are answered right). */
+export const defaultRobotSettings: RobotSettings = { mode: 'off', confidenceThreshold: 0.55, missesBeforeHandoff: 2, humanStages: [], noHumanNoticeMinutes: 3 };
 
 export const robotSettingsViewSchema = z
   .object({

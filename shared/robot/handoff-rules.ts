@@ -9,9 +9,9 @@ import type { FaqMatch } from './match-question';
 
 /**
  * A buyer asking for a person: 转人工, 人工客服, 找客服, 真人 and their variants ("人工人工", "接人工",
- * "别让机器人回", "有没有活人"). Checked before the FAQ, so 人工 never reaches the matcher.
+ * "别让机器人回", "有没有活人"), or for someone in charge (找你们领导, 叫负责人来, 店长呢). Checked before the FAQ, so 人工 never reaches the matcher.
  */
-const personRequest = /人工|真人|活人|找客服|叫客服|要客服|客服来|客服呢|机器人/;
+const personRequest = /人工|真人|活人|找客服|叫客服|要客服|客服来|客服呢|机器人|领导|负责人|主管|店长|经理/;
 
 /**
  * Complaints and disputes go to a person at once, never to the robot: 投诉, 差评, 12315 and the

@@ -2,6 +2,7 @@ import MiniSearch from 'minisearch';
 import * as OpenCC from 'opencc-js/t2cn';
 import type { Stage } from '../conversations/conversation';
 import type { FaqEntry } from './faq';
+import { toFaqWording } from './colloquial';
 import { HomophoneFolder } from './homophones';
 
 /**
@@ -23,19 +24,31 @@ const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
  * question.
  */
 const fillerWords = new Set(
-  '的 了 吗 呢 啊 呀 吧 哦 噢 嘛 啦 么 呗 哈 嗯 额 喔 亲 您 你 我 他 她 它 你们 我们 咱们 你家 你们家 这 那 这个 那个 这款 那款 这件 那件 请问 问下 问一下 想问 一下 请 麻烦 谢谢 可以 可 能 能不能 可不可以 会 会不会 是 是不是 有 有没有 没有 不 没 要 想 还 就 都 很 在 家 个 些 下 吧 呢 么 怎么 怎样 怎么样 咋 啥 什么 多少 哪 哪个 哪里 几 如何 为什么 现在 今天 明天 嘞 哇 哎 诶 宝 宝贝 店家 老板 客服 的话 一个 一起 给 让 把 被 和 跟 与 及 或 还是 吧 呀 么'.split(' '),
+  '的 了 吗 呢 啊 呀 吧 哦 噢 嘛 啦 么 呗 哈 嗯 额 喔 亲 您 你 我 他 她 它 你们 我们 咱们 我的 你的 你们的 我们的 你家 你们家 这 那 这个 那个 这款 那款 这件 那件 请问 问下 问一下 想问 一下 请 麻烦 谢谢 可以 可 能 能不能 可不可以 会 会不会 是 是不是 有 有没有 没有 不 没 要 想 还 就 都 很 在 家 个 些 下 吧 呢 么 怎么 怎样 怎么样 咋 啥 什么 多少 哪 哪个 哪里 几 如何 为什么 现在 今天 明天 嘞 哇 哎 诶 宝 宝贝 店家 老板 客服 的话 一个 一起 给 让 把 被 和 跟 与 及 或 还是 吧 呀 么'.split(' '),
+);
+
+/**
+ * Places in China (provinces, regions and the large cities buyers name): where a parcel goes is not what
+ * the question is about (到北京多久, 寄广东要几天: a delivery time), so they weigh nothing, like filler.
+ * A place abroad stays an unknown word: 能寄到美国吗 is not answered by the delivery times.
+ */
+const placeWords = new Set(
+  '北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 内蒙 广西 西藏 宁夏 新疆 香港 澳门 广州 深圳 杭州 南京 苏州 无锡 宁波 温州 成都 武汉 西安 长沙 郑州 济南 青岛 沈阳 大连 哈尔滨 长春 合肥 福州 厦门 南昌 昆明 贵阳 南宁 海口 三亚 兰州 西宁 银川 乌鲁木齐 拉萨 呼和浩特 石家庄 太原 东莞 佛山 珠海 汕头 惠州 中山 泉州 常州 徐州 烟台 洛阳 北方 南方 东北 西北 华南 华北 华东 老家 农村 乡下 村里 县城 镇上'.split(' '),
 );
 
 /** OpenCC's traditional → simplified (Taiwan and Hong Kong variants too: 裡 → 里, 麼 → 么), pure JS. */
 const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' });
 
-/** A text as the index sees it: NFKC (full-width → half-width), lower case, simplified characters. */
+/**
+ * A text as the index sees it: NFKC (full-width → half-width), lower case, simplified characters, in the
+ * FAQ's wording (colloquial.ts: slang, dialect, English and Taiwan shopping words). The same on both sides.
+ */
 export function normalizeText(text: string): string {
-  return toSimplified(text.normalize('NFKC').toLowerCase());
+  return toFaqWording(toSimplified(text.normalize('NFKC').toLowerCase()));
 }
 
 /**
- * The words of a text as the index sees them: normalised, no filler. ICU cuts words the shop wrote as one
+ * The words of a text as the index sees them: normalised, no filler, no place names. ICU cuts words the shop wrote as one
  * (发货 → 发|货, 保修 → 保|修, 七天无理由 → 七天|无理|由): adjacent pieces that together make one of the
  * shop's `vocabulary` words (its keywords) are kept whole, like a segmenter's user dictionary, so a keyword
  * weighs as one rare word rather than two common characters.
@@ -57,8 +70,9 @@ export function wordsOf(text: string, vocabulary?: ReadonlySet<string>): string[
         }
       }
     }
-    // Numbers (a height, a price, a day) tell no topic: 165 110斤 keeps 斤, 买600 keeps 买.
-    if (!fillerWords.has(word) && !/^\d+(\.\d+)?$/.test(word)) words.push(word);
+    // Numbers (a height, a price, a day), in digits or characters, tell no topic: 165 110斤 and 一米六 一百斤
+    // keep 斤 and 米, 买600 keeps 买.
+    if (!fillerWords.has(word) && !placeWords.has(word) && !/^(\d+(\.\d+)?|[零一二两三四五六七八九十百千万]+)$/.test(word)) words.push(word);
   }
   return words;
 }
@@ -117,6 +131,8 @@ export class FaqIndex {
   private readonly homophones: HomophoneFolder;
   /** The shop's keywords: words kept whole when the segmenter cuts them. */
   private readonly vocabulary: Set<string>;
+  /** The shop's keywords, single characters too (券, 码): telling words even when short. */
+  private readonly keywords: Set<string>;
   readonly size: number;
 
   /** Entries of the content set in force (tagged ones): preferred over an untagged entry with a close confidence. */
@@ -131,7 +147,8 @@ export class FaqIndex {
     const enabled = entries.filter((entry) => entry.enabled && (entry.contentSet === undefined || entry.contentSet === contentSet));
     for (const entry of enabled) if (entry.contentSet !== undefined) this.ofContentSet.add(entry.faqId);
     this.size = enabled.length;
-    this.vocabulary = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)).filter((word) => word.length >= 2 && !/\s/.test(word)));
+    this.keywords = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)));
+    this.vocabulary = new Set([...this.keywords].filter((word) => word.length >= 2 && !/\s/.test(word)));
     const tokenize = (text: string) => wordsOf(text, this.vocabulary);
     this.search = new MiniSearch<IndexedQuestion>({
       fields: ['text', 'keywords'],
@@ -175,25 +192,49 @@ export class FaqIndex {
   /**
    * A word's weight: log(1 + entries / entries holding it), so a word every entry has tells little. A word
    * no entry holds (a city, a product name, small talk) weighs as a word held by a third of the entries:
-   * it dilutes the match without drowning it.
+   * it dilutes the match without drowning it. A generic word (`lightWords`: common verbs, adverbs, time and
+   * quantity question words) weighs 0.3 of that, unless the shop made it a keyword: 邮费要自己出吗 is about
+   * 邮费, not 自己 or 出, and 你们几点下班 is not about 尾款几点开始 although both ask 几点.
    */
   private weightOf(word: string): number {
     const holding = this.entriesOfWord.get(word)?.size ?? 0;
-    return Math.log(1 + (holding === 0 ? 3 : this.size / holding));
+    const weight = Math.log(1 + (holding === 0 ? 3 : this.size / holding));
+    return (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word) ? weight * lightWeight : weight;
   }
 
-  /**
-   * The best entry for a question and how confident the match is, or undefined when no word of the
-   * question meets the FAQ. Entries written for another stage than the conversation's are passed over.
-   */
+  /** A telling word: one of the shop's keywords, or a word of two characters or more. */
+  private telling(word: string): boolean {
+    return this.keywords.has(word) || [...word].length > 1;
+  }
+
   /** The words the matcher sees in a question: normalised, homophones folded, cut, no filler. */
   wordsOf(question: string): string[] {
     const normalized = normalizeText(question);
     return [...new Set(wordsOf(this.homophones.fold(normalized, boundariesOf(normalized)), this.vocabulary))];
   }
 
+  /**
+   * The best entry for a question and how confident the match is, or undefined when no word of the
+   * question meets the FAQ. Entries written for another stage than the conversation's are passed over.
+   */
   match(question: string, stage?: Stage): FaqMatch | undefined {
-    const words = this.wordsOf(question);
+    if (aboutOwnOrder.test(normalizeText(question))) return undefined;
+    const whole = this.matchWords(this.wordsOf(question), stage);
+    // A long question often tells a story and asks at the end (…现在还没动静，到底什么时候能发啊): its last
+    // clause that has words is matched on its own too, and the more confident of the two counts.
+    const clauses = question.split(clauseBreak);
+    for (let i = clauses.length - 1; i > 0; i--) {
+      const words = this.wordsOf(clauses[i]!);
+      if (words.length === 0) continue;
+      // A question whose other clauses have no words is one clause: nothing to add.
+      if (!clauses.slice(0, i).some((clause) => this.wordsOf(clause).length > 0)) break;
+      const last = this.matchWords(words, stage);
+      return last && (!whole || last.confidence > whole.confidence) ? last : whole;
+    }
+    return whole;
+  }
+
+  private matchWords(words: string[], stage?: Stage): FaqMatch | undefined {
     if (words.length === 0 || this.size === 0) return undefined;
     const results = this.search.search(words.join(' '), {
       filter: (result) => {
@@ -212,10 +253,44 @@ export class FaqIndex {
       seen.add(faqId);
       const matched = new Set(result.terms);
       const covered = words.reduce((sum, word) => sum + (matched.has(word) ? this.weightOf(word) : 0), 0);
-      const confidence = Math.min(1, covered / total);
+      // An entry that shares only single characters with the question (店 of 别的店, 件 of 大件) has not
+      // matched its topic: 你们有实体店吗 is not a question about 跨店满减.
+      const confidence = words.some((word) => matched.has(word) && this.telling(word)) ? Math.min(1, covered / total) : 0;
       candidates.push({ faqId, confidence, score: result.score, ofContentSet: this.ofContentSet.has(faqId) });
     }
     const chosen = chooseAnswer(candidates);
     return chosen && { faqId: chosen.faqId, confidence: chosen.confidence, score: chosen.score };
   }
 }
+
+/**
+ * Questions about the buyer's own order, which no FAQ answer can settle (the robot does not see orders):
+ * where the parcel is now (到哪了, 在哪里了), looking it up (帮我查一下物流), its tracking number, changing
+ * its address, a parcel marked delivered that did not arrive. Never answered from the FAQ: a miss, and then
+ * a person.
+ */
+const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快递|订单|包裹|单号)|帮我查|单号|改.{0,3}地址|地址.{0,2}(写|填)错|签收了.{0,8}没(收到|拿到)/;
+
+/** Where a question's clauses end: punctuation (full and half width) and spaces. */
+const clauseBreak = /[，。,.!！?？；;~～\s]+/;
+
+/** The weight of a generic word against an unknown word's: chosen by the sweep on the tuning sets (docs/robot.md). */
+const lightWeight = 0.3;
+
+/**
+ * Generic words of buyers' questions: common verbs and adverbs, time and quantity question words. They tell
+ * what kind of answer is wanted (a time, a number) but not the topic, so they weigh little (`lightWeight`).
+ */
+const lightWords = new Set(
+  '什么时候 几点 几号 哪天 几年 多少钱 哪家 自己 出 走 去 来 过来 过去 以后 之后 之前 以前 一般 大概 大约 已经 比较 应该 需要 知道 觉得 感觉 东西 这种 这样 那样 情况 时候 一直 然后 但是 因为 所以 如果 结果 本来 后来 其实 真的 特别 非常 有点 太 多 长 少 算 另 弄 搞 办 拿 用 买 拍 到 里面 里 上 那边 这边 家里 朋友 一点 点 一样 还有 另外 又 再 才 刚 刚刚 上次 这次 一次 第一次 时间 问题 能够 得 着 过 看 看到 说 听 问 告诉 帮 帮忙 找 等 等等 大家 别人 人 东西 事 事情 地方 这里 那里 哪里 怎么办 为什么 多久 多长 多大 多少天 几天 几 号 天 年 月 日 点钟 早点 快点 尽快 马上 赶紧 急 急用 着急 估计 可能 大概 也 都 只 只能 只有 就是 还是 或者 而且 并且 同时'.split(' '),
+);
+
+/**
+ * Days and dates (周五, 下周, 月底, 中秋): they say when, not what about (周五之前能收到吗 asks a delivery
+ * time), so they weigh like generic words (`lightWeight`), unless the shop made one a keyword. Product nouns
+ * (冰箱, 面霜) were tried the same way and not kept: more out-of-scope questions about a product got answered.
+ */
+const timeWords = new Set(
+  '周一 周二 周三 周四 周五 周六 周日 周末 星期一 星期二 星期三 星期四 星期五 星期六 星期天 星期日 礼拜 这周 下周 上周 本周 月底 月初 下个月 这个月 过年 春节 中秋 国庆 元旦 端午 节前 节后 生日 早上 晚上 中午 下午 上午 昨天 前天 后天 大后天'.split(' '),
+);
+

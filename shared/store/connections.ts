@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Identity, Role } from '../auth/identity';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
@@ -49,6 +50,43 @@ export async function deleteConnection(
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<void> {
   await client.send(new DeleteCommand({ TableName: env().TABLE_NAME, Key: keys.connection(tenantId, userId, connectionId) }));
+}
+
+/**
+ * A connection's record is saved during its $connect, and until $connect has returned API Gateway answers
+ * a post to it with 410 (Gone), like a closed one. A record this young is therefore not removed on a 410:
+ * that would leave the socket that is about to open with no record, receiving nothing (found by the
+ * contract e2e: a case frame posted while the owner's second tab connected). $connect's integration times
+ * out at 29 s; a record that is truly gone is removed by its $disconnect, the next post, or its TTL.
+ */
+export const connectingGraceSeconds = 30;
+
+/**
+ * Removes a record whose connection answered 410 (Gone), unless it is still within its connecting
+ * grace (see connectingGraceSeconds): a conditional delete on `connectedAt`, so the age is the stored
+ * one, not the caller's copy. False when the record was kept (young, or already gone).
+ */
+export async function deleteGoneConnection(
+  tenantId: string,
+  userId: string,
+  connectionId: string,
+  now = new Date(),
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<boolean> {
+  try {
+    await client.send(
+      new DeleteCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.connection(tenantId, userId, connectionId),
+        ConditionExpression: 'connectedAt < :connectingSince',
+        ExpressionAttributeValues: { ':connectingSince': new Date(now.getTime() - connectingGraceSeconds * 1000).toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 /** A user's live connections (an agent may have several tabs); records past their expiry are left out, never posted to. */

@@ -130,7 +130,7 @@ export interface OpenedConversation {
 /**
  * Returns the buyer's open conversation with a shop, opening one if there is none. Opening is one
  * transaction: the buyer-at-shop pointer is set only if empty, the head is put only if new, and the
- * buyer's conversation list gets an entry. Two concurrent first messages: one transaction wins, the
+ * buyer's conversation list gets an entry (also the tenant's conversation index entry, on gsi2). Two concurrent first messages: one transaction wins, the
  * other re-reads the pointer and continues the winner's conversation.
  */
 export async function openConversation(
@@ -191,9 +191,13 @@ export async function openConversation(
                 TableName: env().TABLE_NAME,
                 Item: {
                   ...keys.buyerConversation(tenantId, buyerId, openedAt, conversation.conversationId),
+                  // The tenant's conversation index rides on this entry (written once, never updated), so
+                  // the tenant purge finds every conversation with no Scan (docs/onboarding.md).
+                  ...keys.conversationInTenantIndex(tenantId, openedAt, conversation.conversationId),
                   [tableSchema.entityAttribute]: buyerConversationEntity,
                   conversationId: conversation.conversationId,
                   shopId,
+                  buyerId,
                 },
               },
             },

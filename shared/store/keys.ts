@@ -585,12 +585,49 @@ export const keys = {
     sk: `${expiresAt}#${tenantPrefix(tenantId)}#USER#${userId}`,
   }),
   militiaExpiriesDue: () => ({ pk: 'MILITIA-EXPIRY' }),
+  // ---- tenant purge (issue 12 §1; docs/onboarding.md "Tenant deletion") ----
+  /**
+   * The per-tenant conversation index: gsi2 of the buyer's conversation-list entry (keys.buyerConversation),
+   * which the opening transaction writes once and nothing updates, so a conversation never exists without
+   * its entry. One partition per tenant, UTC month of opening and shard (conversationIndexShards, from a
+   * hash of the id: a midnight step of one tenant stays under a partition's 1,000 writes/s), sorted by
+   * opening time. Only the tenant purge reads it (a month's shards, one Query page at a time).
+   */
+  conversationInTenantIndex: (tenantId: string, openedAt: string, conversationId: string) => ({
+    gsi2pk: `${tenantPrefix(tenantId)}#CONVS#${openedAt.slice(0, 7)}#${conversationIndexShard(conversationId)}`,
+    gsi2sk: `${openedAt}#${conversationId}`,
+  }),
+  conversationIndexOfMonth: (tenantId: string, month: string, shard: number) => ({ gsi2pk: `${tenantPrefix(tenantId)}#CONVS#${month}#${shard}` }),
+  /** The buyer id in a buyer's conversation-list partition key (what the index's keys-only projection carries). */
+  buyerOfConversationList: (tenantId: string, pk: string): string | undefined => {
+    const prefix = `${tenantPrefix(tenantId)}#BUYER#`;
+    return pk.startsWith(prefix) ? pk.slice(prefix.length) : undefined;
+  },
+  /**
+   * Every partition named by a conversation id alone: its head, messages and client-id claims; transfers;
+   * quick-reply rotations; stage changes; response-round alerts; its QC scores and reviews. Built from the
+   * keys above, so a partition added there is added here by its author (the tenant purge deletes these).
+   */
+  partitionsOfConversation: (tenantId: string, conversationId: string): string[] => [
+    keys.conversation(tenantId, conversationId).pk,
+    keys.transfersOfConversation(tenantId, conversationId).pk,
+    keys.quickReplyRotation(tenantId, conversationId, '').pk,
+    keys.conversationStageChange(tenantId, conversationId, 0).pk,
+    keys.roundAlert(tenantId, conversationId, '', '').pk,
+    keys.qcAutoScore(tenantId, conversationId).pk,
+  ],
 } as const;
 
 /** Shards of the integrations list: enough to keep one partition's reads small at thousands of shops. */
 export const orderShopShards = 8;
 function orderShopShard(tenantId: string, shopId: string): number {
   return createHash('sha256').update(`${tenantId}#${shopId}`).digest().readUInt8(0) % orderShopShards;
+}
+
+/** Shards of the per-tenant conversation index (keys.conversationInTenantIndex): 4 × 1,000 writes/s. */
+export const conversationIndexShards = 4;
+function conversationIndexShard(conversationId: string): number {
+  return createHash('sha256').update(conversationId).digest().readUInt8(0) % conversationIndexShards;
 }
 
 /** Shards of the QC shops list (keys.qcSettings), like the integrations list. */

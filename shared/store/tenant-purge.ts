@@ -2,7 +2,8 @@ import { paginateQuery, QueryCommand, UpdateCommand, type DynamoDBDocumentClient
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { batchWriteAll, deleteRequest } from './batch-write';
-import { keys } from './keys';
+import { keys, type Key } from './keys';
+import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
 
 /**
@@ -34,6 +35,47 @@ export async function itemsOf(pk: string, skPrefix?: string, client: DynamoDBDoc
   });
   for await (const page of pages) items.push(...(page.Items ?? []));
   return items;
+}
+
+/** A conversation as the tenant's conversation index names it: enough to name each of its partitions and its buyer's. */
+export interface IndexedConversation {
+  conversationId: string;
+  buyerId: string;
+  shopId: string;
+  /** The index entry itself (the buyer's conversation-list item): deleted last. */
+  entryKey: Key;
+}
+
+/**
+ * One page of a month shard of the tenant's conversation index (gsi2, keys only: keys.conversationInTenantIndex),
+ * with the shop and buyer of each entry read from the entries themselves (BatchGet, strongly consistent).
+ * An entry the index still shows but the table no longer holds (deleted a moment ago) is left out.
+ */
+export async function conversationIndexPage(
+  tenantId: string,
+  month: string,
+  shard: number,
+  options: { limit: number; startKey?: Record<string, unknown> | undefined },
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ entries: IndexedConversation[]; next: Record<string, unknown> | undefined }> {
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.conversationIndexOfMonth(tenantId, month, shard).gsi2pk },
+      Limit: options.limit,
+      ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
+    }),
+  );
+  const entryKeys = (result.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+  const stored = await batchGetAll(client, entryKeys, { consistentRead: true });
+  const entries = stored.flatMap((item): IndexedConversation[] => {
+    const buyerId = typeof item.buyerId === 'string' ? item.buyerId : keys.buyerOfConversationList(tenantId, String(item.pk));
+    if (typeof item.conversationId !== 'string' || typeof item.shopId !== 'string' || !buyerId) return [];
+    return [{ conversationId: item.conversationId, buyerId, shopId: item.shopId, entryKey: { pk: String(item.pk), sk: String(item.sk) } }];
+  });
+  return { entries, next: result.LastEvaluatedKey };
 }
 
 /** Agent ids of a group (gsi1, any presence). */

@@ -1,9 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { localCredentials, localRegion } from '../../infra/local/engines';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import type { LocalStack } from '../../infra/local/stack';
+import { useDemoStack } from '../support/demo-stack';
 import { demoTenant } from '../../infra/local/demo-data';
 import type { Role } from '../../shared/auth/identity';
 import { keys } from '../../shared/store/keys';
@@ -21,30 +22,17 @@ import { ChatClient } from '../support/ws-client';
  * codes), and checks everything it saw against the documents (test/support/contract-conformance.ts).
  * The other e2e files check what they see the same way, in their afterAll.
  */
+const demo = useDemoStack({}, 180_000);
+/** The booted stack, once the demo-stack helper's beforeAll (registered first) has run. */
 let stack: LocalStack;
-let stopRecording: () => void;
-const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({ inMemory: true, ports: { http: 0, ws: 0 }, quiet: true });
-  stopRecording = contractRecorder.recordFetch(stack.httpUrl);
-}, 180_000);
-
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  stopRecording?.();
-  await stack?.stop();
+beforeAll(() => {
+  stack = demo.stack;
 });
 
 const tenantId = demoTenant.tenantId;
-const sign = (userId: string, role: Role, shopIds: string[] = []) => stack.issuer.sign({ userId, tenantId, role, shopIds });
+const sign = (userId: string, role: Role, shopIds: string[] = []) => demo.token(userId, role, shopIds);
 const allShops = ['peach-glow', 'henggong-appliances', 'old-time-apparel'];
-
-async function connect(userId: string, role: Role, shopIds: string[] = []): Promise<ChatClient> {
-  const client = await ChatClient.connect(stack.httpUrl, stack.wsUrl, await sign(userId, role, shopIds));
-  clients.push(client);
-  return client;
-}
+const connect = demo.connect;
 
 async function call(method: string, path: string, options: { token?: string; body?: unknown; rawBody?: string } = {}) {
   const headers: Record<string, string> = {};
@@ -357,8 +345,7 @@ describe('every onboarding operation (issue 12), as documented', () => {
     expect(await call('POST', '/v1/tenants', { token: await platform(), body: big })).toMatchObject({ status: 201 });
     const bossToken = await stack.issuer.sign({ userId: 'big-boss', tenantId: 'contract-big', role: 'admin', shopIds: [] });
     expect(await call('PUT', '/v1/shops/big-shop', { token: bossToken, body: shopBody })).toMatchObject({ status: 200 });
-    const boss = await ChatClient.connect(stack.httpUrl, stack.wsUrl, bossToken);
-    clients.push(boss);
+    const boss = await demo.connectWith(bossToken);
     const csv = ['userId,name,role,shopIds', ...Array.from({ length: 600 }, (_, i) => `big-${i},客服${i},agent,big-shop`)].join('\n');
     const accepted = await call('POST', '/v1/user-imports', { token: bossToken, body: { csv } });
     expect(accepted).toMatchObject({ status: 202, body: { status: 'importing', rows: 600 } });
@@ -380,7 +367,7 @@ describe('every WebSocket action, pushed frame, refusal and close, as documented
     await expect(ChatClient.open(`${stack.wsUrl}?ticket=`)).rejects.toMatchObject({ status: 401 });
     await expect(ChatClient.open(`${stack.wsUrl}?ticket=made-up`)).rejects.toMatchObject({ status: 403 });
     const ticket = (await call('POST', '/v1/connect-tickets', { token: await sign('buyer-contract', 'buyer') })).body?.ticket as string;
-    clients.push(await ChatClient.open(`${stack.wsUrl}?ticket=${ticket}`));
+    demo.closeAfterwards(await ChatClient.open(`${stack.wsUrl}?ticket=${ticket}`));
     await expect(ChatClient.open(`${stack.wsUrl}?ticket=${ticket}`)).rejects.toMatchObject({ status: 403 });
   });
 

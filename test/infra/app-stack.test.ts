@@ -228,7 +228,11 @@ describe('stream consumers', () => {
       expectScheduleDeadLetterQueue(cases.real, mapping!.DestinationConfig.OnFailure.Destination, data.streamFailureQueue);
       const pattern = JSON.parse(mapping!.FilterCriteria.Filters[0].Pattern);
       expect(pattern.dynamodb.NewImage.entity.S.sort()).toEqual([...spec.entities].sort());
+      // Deletions reach only a consumer that names removed entities (the directory: the tenant purge's User items).
+      const removals = mapping!.FilterCriteria.Filters.slice(1).map((filter: { Pattern: string }) => JSON.parse(filter.Pattern));
+      expect(removals, spec.name).toEqual(spec.removedEntities ? [{ eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: [...spec.removedEntities] } } } }] : []);
     }
+    expect(specs.find((spec) => spec.name === 'SyncUserDirectory')?.removedEntities).toEqual(['User']);
   });
 
   it('real: only stream consumers may read the stream', () => {
@@ -370,6 +374,20 @@ describe('least privilege from the access list', () => {
       const cognitoActions = actionsOf(template, spec.name).filter((action) => action.startsWith('cognito-idp:'));
       expect(cognitoActions.sort(), spec.name).toEqual(spec.name === 'SyncUserDirectory' ? cognitoDirectoryActions.map((action) => `cognito-idp:${action}`).sort() : []);
     }
+    // Written out, so a grant cannot grow or shrink by editing the list alone: AdminDeleteUser for the tenant purge.
+    expect(actionsOf(template, 'SyncUserDirectory').filter((action) => action.startsWith('cognito-idp:')).sort()).toEqual(
+      [
+        'AdminAddUserToGroup',
+        'AdminCreateUser',
+        'AdminDeleteUser',
+        'AdminDisableUser',
+        'AdminEnableUser',
+        'AdminGetUser',
+        'AdminRemoveUserFromGroup',
+        'AdminUpdateUserAttributes',
+        'AdminUserGlobalSignOut',
+      ].map((action) => `cognito-idp:${action}`),
+    );
     const statements = resourcesOf(template, 'AWS::IAM::Policy')
       .flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement)
       .filter((statement: { Action: string | string[] }) => [statement.Action].flat().some((action) => action.startsWith('cognito-idp:')));

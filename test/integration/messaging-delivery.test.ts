@@ -117,7 +117,8 @@ describe('delivery through the SQS server (fauxqs)', () => {
 
   it('posts a reply to the buyer live sockets, removes only the stale one, never the sender (row 11)', async () => {
     await saveConnection(buyer, 'buyer-phone');
-    await saveConnection(buyer, 'buyer-stale');
+    // Connected a minute ago: past the connecting grace, when a 410 may only mean closed.
+    await saveConnection(buyer, 'buyer-stale', new Date(Date.now() - 60_000));
     await saveConnection(agent, 'agent-tab');
     fake.gone.add('buyer-stale');
     const opened = await callWs(sendMessageHandler, buyer, { action: 'sendMessage', shopId: shop, clientMessageId: 'q', text: '请问有货吗' }, 'buyer-phone');

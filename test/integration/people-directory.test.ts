@@ -13,6 +13,7 @@ import { createTokenIssuer } from '../../infra/local/token-issuer';
 import { LocalUserPool } from '../../infra/local/user-pool';
 import type { StreamPoller } from '../../infra/local/stream-poller';
 import { pollTableStream } from '../support/stream-poller';
+import { purgeTenant } from '../../shared/tenants/purge-tenants';
 import type { Identity } from '../../shared/auth/identity';
 import { identityFromClaims } from '../../shared/auth/identity';
 import { resetEnvForTests } from '../../shared/runtime/env';
@@ -25,7 +26,8 @@ import { eventually } from '../support/eventually';
  * DynamoDB Local, its change stream is read by the local stack's stream poller, the real
  * SyncUserDirectory handler sends the directory operations over HTTP to the dev issuer's pool (as it
  * sends them to Cognito in the cloud). Invite, re-role, disable, enable and a CSV import each become the
- * pool's state; another tenant's same user id is a different pool user (row 14). Only this file's
+ * pool's state; another tenant's same user id is a different pool user (row 14); the tenant purge's
+ * deletion of the accounts deletes their pool users, and only theirs. Only this file's
  * tenants' records reach the handler.
  */
 const run = Date.now().toString(36);
@@ -116,8 +118,22 @@ describe('staff accounts into the directory (DynamoDB Local stream → SyncUserD
     const imported = await callHttp(importUsers, adminA, { method: 'POST', path: '/v1/user-imports', query: { dryRun: 'false' }, body: { csv } });
     expect(imported).toMatchObject({ status: 200, body: { imported: 3 } });
     for (const [userId, role] of [['imp-1', 'agent'], ['imp-2', 'agent'], ['imp-3', 'supervisor']] as const) {
-      expect(await eventually(() => pool.get(tenantA, userId), (user) => user !== undefined)).toMatchObject({ account: { tenantId: tenantA, role }, groups: [role], enabled: true });
+      // Created, then added to its group: wait for the group (the second call), never read once.
+      expect(await eventually(() => pool.get(tenantA, userId), (user) => (user?.groups.length ?? 0) > 0)).toMatchObject({ account: { tenantId: tenantA, role }, groups: [role], enabled: true });
     }
-    expect(await eventually(() => pool.get(tenantB, 'imp-1'), (user) => user !== undefined)).toMatchObject({ account: { tenantId: tenantB, role: 'ops', name: 'B 的人' }, groups: ['ops'] });
+    expect(await eventually(() => pool.get(tenantB, 'imp-1'), (user) => (user?.groups.length ?? 0) > 0)).toMatchObject({ account: { tenantId: tenantB, role: 'ops', name: 'B 的人' }, groups: ['ops'] });
+  });
+
+  it("the tenant purge's deletion of the accounts deletes their pool users (a disable never did); the other tenant's same ids stay (row 14)", async () => {
+    // wu was disabled and enabled above: still a pool user.
+    expect(pool.get(tenantA, 'wu')).toMatchObject({ enabled: true });
+    await purgeTenant(tenantA);
+    for (const userId of ['boss-a', 'wu', 'imp-1', 'imp-2', 'imp-3']) {
+      expect(await eventually(() => pool.get(tenantA, userId), (user) => user === undefined), userId).toBeUndefined();
+    }
+    expect(delivered.filter((d) => d.pk === `T#${tenantA}#USERS` && d.eventName === 'REMOVE').length).toBeGreaterThanOrEqual(5);
+    expect(pool.get(tenantB, 'imp-1')).toMatchObject({ account: { tenantId: tenantB } });
+    expect(pool.get(tenantB, 'boss-b')).toMatchObject({ account: { tenantId: tenantB } });
+    await expect(pool.signIn(tenantA, 'wu')).rejects.toThrow(/UserNotFound/);
   });
 });

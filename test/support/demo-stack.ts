@@ -36,8 +36,12 @@ export function useDemoStack(options: LocalStackOptions = {}, bootTimeoutMs = 12
     /** A token from the local issuer, for a demo-firm user unless another tenant is named. */
     token: (userId: string, role: Role, shopIds: string[] = [], tenantId: string = demoTenant.tenantId) => demo.stack.issuer.sign({ userId, tenantId, role, shopIds }),
     /** A socket for the user, closed after the file's tests. */
-    connect: async (userId: string, role: Role, shopIds: string[] = []): Promise<ChatClient> => {
-      const client = await ChatClient.connect(demo.stack.httpUrl, demo.stack.wsUrl, await demo.token(userId, role, shopIds));
+    connect: async (userId: string, role: Role, shopIds: string[] = [], tenantId: string = demoTenant.tenantId): Promise<ChatClient> =>
+      demo.connectWith(await demo.token(userId, role, shopIds, tenantId)),
+    /** A socket for a bearer token from elsewhere (the user pool's sign-in, say), closed after the file's tests. */
+    connectWith: async (bearer: string): Promise<ChatClient> => demo.closeAfterwards(await ChatClient.connect(demo.stack.httpUrl, demo.stack.wsUrl, bearer)),
+    /** A socket opened some other way (a raw ticket, say), closed after the file's tests like the rest. */
+    closeAfterwards: (client: ChatClient): ChatClient => {
       clients.push(client);
       return client;
     },

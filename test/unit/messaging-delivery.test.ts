@@ -106,7 +106,10 @@ describe('delivery consumer (unit, aws-sdk-client-mock)', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(postedTo().sort()).toEqual(['a-tab', 'b-live', 'b-stale']);
     const deletes = dynamoMock.commandCalls(DeleteCommand).map((call) => call.args[0].input);
-    expect(deletes).toEqual([{ TableName: 'kefu-test', Key: { pk: 'T#t1#USER#buyer-1', sk: 'CONN#b-stale' } }]);
+    // Conditional on its age: a record still in its $connect also answers 410 (test/integration/connections.test.ts).
+    expect(deletes).toEqual([
+      { TableName: 'kefu-test', Key: { pk: 'T#t1#USER#buyer-1', sk: 'CONN#b-stale' }, ConditionExpression: 'connectedAt < :connectingSince', ExpressionAttributeValues: { ':connectingSince': expect.any(String) } },
+    ]);
   });
 
   it('reports only the poison record of a batch as failed (row 4)', async () => {

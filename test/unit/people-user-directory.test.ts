@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
   AdminDisableUserCommand,
   AdminEnableUserCommand,
   AdminGetUserCommand,
@@ -41,6 +42,13 @@ const user = (overrides: Partial<User> = {}): User => ({
 });
 const item = (u: User) => ({ pk: 'T#spring#USERS', sk: `USER#${u.userId}`, entity: 'User', ...u });
 const change = (before: User | undefined, after: User) => ({ tenantId: 'spring', oldImage: before ? item(before) : undefined, newImage: item(after) });
+/** The stream's REMOVE record of an account: the old image only. */
+const removal = (u: User, tenantId = 'spring') => ({ tenantId, oldImage: { ...item(u), pk: `T#${tenantId}#USERS` }, newImage: undefined });
+const poolUser = (tenantId: string, userId: string) => ({
+  Username: `${tenantId}.${userId}`,
+  UserAttributes: [{ Name: 'custom:tenant_id', Value: tenantId }, { Name: 'custom:user_id', Value: userId }],
+  $metadata: {},
+});
 const inputs = <T>(command: new (input: T) => unknown) => cognito.commandCalls(command as never).map((call) => call.args[0].input);
 
 beforeEach(() => cognito.reset());
@@ -176,7 +184,58 @@ describe('the Cognito user directory (exact admin commands)', () => {
   });
 });
 
+describe('a deleted account (the tenant purge) into the Cognito pool', () => {
+  const cognitoDirectory = () => cognitoUserDirectory(pool, new CognitoIdentityProviderClient({ region: 'ap-southeast-1' }));
+
+  it('a removed User item is AdminGetUser (is it this account\'s?) then AdminDeleteUser of exactly its username', async () => {
+    cognito.on(AdminGetUserCommand).resolves(poolUser('spring', 'wu'));
+    expect(await syncUserChange(removal(user()), cognitoDirectory())).toEqual([{ tenantId: 'spring', userId: 'wu', steps: ['deleteUser'] }]);
+    expect(cognito.calls().map((call) => call.args[0].constructor.name)).toEqual(['AdminGetUserCommand', 'AdminDeleteUserCommand']);
+    expect(inputs(AdminDeleteUserCommand)).toEqual([{ UserPoolId: pool, Username: 'spring.wu' }]);
+  });
+
+  it('a user already gone is done (a replayed record, row 3): nothing is deleted, nothing re-created', async () => {
+    cognito.on(AdminGetUserCommand).rejects(new UserNotFoundException({ message: 'no user', $metadata: {} }));
+    expect(await syncUserChange(removal(user()), cognitoDirectory())).toEqual([{ tenantId: 'spring', userId: 'wu', steps: ['deleteUser'] }]);
+    cognito.reset();
+    cognito.on(AdminGetUserCommand).resolves(poolUser('spring', 'wu'));
+    cognito.on(AdminDeleteUserCommand).rejects(new UserNotFoundException({ message: 'gone meanwhile', $metadata: {} }));
+    await syncUserChange(removal(user()), cognitoDirectory());
+    expect(inputs(AdminCreateUserCommand)).toEqual([]);
+  });
+
+  it("never deletes a pool user that is another tenant's account under the same username (row 14)", async () => {
+    cognito.on(AdminGetUserCommand).resolves(poolUser('summer', 'wu'));
+    expect(await syncUserChange(removal(user()), cognitoDirectory())).toEqual([expect.objectContaining({ conflict: true })]);
+    expect(inputs(AdminDeleteUserCommand)).toEqual([]);
+  });
+
+  it('an ordinary disable never deletes; a removed item that is not an account sends nothing', async () => {
+    await syncUserChange(change(user(), user({ status: 'disabled', version: 2 })), cognitoDirectory());
+    expect(inputs(AdminDeleteUserCommand)).toEqual([]);
+    expect(await syncUserChange({ tenantId: 'spring', oldImage: { pk: 'T#spring#USERS', sk: 'SEATS', entity: 'SeatCount', used: 3 }, newImage: undefined }, cognitoDirectory())).toEqual([]);
+    expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(0);
+  });
+
+  it('a throttled delete is thrown, so the stream retries the record', async () => {
+    cognito.on(AdminGetUserCommand).resolves(poolUser('spring', 'wu'));
+    cognito.on(AdminDeleteUserCommand).rejects(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }));
+    await expect(syncUserChange(removal(user()), cognitoDirectory())).rejects.toThrow('slow down');
+  });
+});
+
 describe('the local pool (the dev issuer playing Cognito)', () => {
+  it("deletes a removed account's user, only that tenant's, and takes a replay as done", async () => {
+    const local = new LocalUserPool();
+    await syncUserChange(change(undefined, user()), local);
+    await syncUserChange({ ...change(undefined, user()), tenantId: 'summer' }, local);
+    expect(await syncUserChange(removal(user()), local)).toEqual([{ tenantId: 'spring', userId: 'wu', steps: ['deleteUser'] }]);
+    expect(local.get('spring', 'wu')).toBeUndefined();
+    expect(local.get('summer', 'wu')).toBeDefined();
+    expect(await syncUserChange(removal(user()), local)).toEqual([{ tenantId: 'spring', userId: 'wu', steps: ['deleteUser'] }]);
+    await expect(local.signIn('spring', 'wu')).rejects.toThrow(/UserNotFound/);
+  });
+
   it('follows the same changes: created in its group, re-roled, disabled (sign-in refused), enabled again', async () => {
     const local = new LocalUserPool();
     await syncUserChange(change(undefined, user()), local);

@@ -127,7 +127,7 @@ describe('sizeInfrastructure', () => {
    * × peak-second factor 3 = 29 receptions/s; × 12 messages = 348 messages/s. Headroom 1.25:
    *   table WRU = (348 × 3 + 29 × 30) × 1.25 = 1,914 × 1.25 = 2,392.5 → 2,393
    *   table RRU = (348 × 1 + 29 × 16) × 1.25 =   812 × 1.25 = 1,015
-   *   gsi1 W/R  = 29 × 3 × 1.25 = 108.75 → 109;  gsi2 W = 29 × 1.25 = 36.25 → 37, R = 0
+   *   gsi1 W/R  = 29 × 3 × 1.25 = 108.75 → 109;  gsi2 W = 29 × 2 × 1.25 = 72.5 → 73 (agent-day + conversation index entry), R = 0
    *   provisioned concurrency: sendMessage 348 × 0.08 s × 1.25 = 34.8 → 35; connect 29 × 1.5 × 0.05 × 1.25 = 2.72 → 3
    *   WebSocket connects/s = 29 × 1.5 × 1.25 = 54.375 → 55; API requests/s = (348 + 43.5) × 1.25 = 489.4 → 490
    * All under 80 % of the default quotas: nothing to file.
@@ -141,7 +141,7 @@ describe('sizeInfrastructure', () => {
       warmThroughput: {
         table: { writeUnitsPerSecond: 2393, readUnitsPerSecond: 1015 },
         gsi1: { writeUnitsPerSecond: 109, readUnitsPerSecond: 109 },
-        gsi2: { writeUnitsPerSecond: 37, readUnitsPerSecond: 0 },
+        gsi2: { writeUnitsPerSecond: 73, readUnitsPerSecond: 0 },
       },
       provisionedConcurrency: { sendMessage: 35, connect: 3 },
       webSocketConnectionsPerSecond: 55,

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { toFaqWording } from '../../shared/robot/colloquial';
+import { faqEntryBodySchema } from '../../shared/robot/faq';
+import { FaqIndex, wordsOf } from '../../shared/robot/match-question';
+
+/** The matcher's handling of how buyers really type (docs/robot.md, issue 8 §3). */
+const entry = (faqId: string, questions: string[], keywords: string[] = []) => ({ faqId, ...faqEntryBodySchema.parse({ questions, keywords, answers: [`${faqId} 的回答`] }) });
+const faq = new FaqIndex([
+  entry('courier', ['发什么快递', '能发顺丰吗'], ['快递', '顺丰']),
+  entry('ship-time', ['什么时候发货', '多久能发货'], ['发货', '发出']),
+  entry('delivery-time', ['几天能到', '寄到新疆要多久'], ['到货', '收到', '几天到']),
+  entry('free-shipping', ['包邮吗', '运费多少'], ['包邮', '运费', '邮费']),
+  entry('full-reduction', ['满减怎么算', '能和别的店一起凑单吗'], ['满减', '凑单']),
+  entry('final-payment', ['尾款几点开始付', '尾款怎么付'], ['尾款']),
+  entry('coupon', ['有优惠券吗'], ['优惠券', '券']),
+  entry('warranty', ['保修多久'], ['保修', '质保']),
+  entry('fabric', ['是什么面料', '透气吗'], ['面料', '透气']),
+]);
+const answer = (question: string) => faq.match(question);
+
+describe('colloquial wording read as the FAQ is written', () => {
+  it.each([
+    ['寄啥快递', '寄什么快递'],
+    ['肿么还不发货', '怎么还不发货'],
+    ['木有优惠券吗', '没有优惠券吗'],
+    ['几时发货', '什么时候发货'],
+    ['保固多久', '保修多久'],
+    ['有效期多久', '保质期多久'],
+  ])('reads the slang, dialect or regional %s as %s', (typed, meant) => {
+    expect(toFaqWording(typed)).toBe(meant);
+  });
+  it('replaces English shopping words only as whole words, longest phrase first', () => {
+    expect(toFaqWording('可以寄sf吗').replace(/\s/g, '')).toBe('可以寄顺丰吗');
+    expect(toFaqWording('shipping fee多少').replace(/\s/g, '')).toBe('运费多少');
+    expect(toFaqWording('有coupon吗').replace(/\s/g, '')).toBe('有优惠券吗');
+    expect(toFaqWording('sfx')).toBe('sfx');
+  });
+  it('reads an A-not-A question as A, but leaves the filler forms (是不是, 能不能) alone', () => {
+    expect(toFaqWording('包不包邮')).toBe('包邮');
+    expect(toFaqWording('料子透不透气')).toContain('透气');
+    expect(toFaqWording('是不是正品')).toBe('是不是正品');
+  });
+  it('answers slang, dialect and mixed-English questions with the entry a plain question gets', () => {
+    expect(answer('寄咩快递')?.faqId).toBe('courier');
+    expect(answer('可以寄SF吗')?.faqId).toBe('courier');
+    expect(answer('有coupon吗')?.faqId).toBe('coupon');
+    expect(answer('warranty多久')?.faqId).toBe('warranty');
+    expect(answer('包不包邮')).toMatchObject({ faqId: 'free-shipping', confidence: 1 });
+  });
+});
+
+describe('what a question is about', () => {
+  it('drops numbers written in characters and places in China: they say how many and where, not what about', () => {
+    expect(wordsOf('一米六 一百斤')).not.toContain('一百');
+    expect(wordsOf('寄到北京要几天')).not.toContain('北京');
+    expect(answer('寄到广州要几天')?.faqId).toBe('delivery-time');
+  });
+  it('keeps a place abroad as an unknown word, so the delivery times do not answer it with confidence', () => {
+    expect(answer('能寄到美国吗')!.confidence).toBeLessThan(answer('能寄到广州吗')!.confidence);
+  });
+  it('weighs generic words lightly: 邮费要自己出吗 is about 邮费, and 几点 alone does not make 你们几点下班 a question about 尾款', () => {
+    expect(answer('邮费要自己出吗')!.confidence).toBeGreaterThan(0.6);
+    expect(answer('你们几点下班')?.confidence ?? 0).toBeLessThan(0.4);
+  });
+  it('weighs days and dates lightly: 周五之前能收到吗 asks a delivery time', () => {
+    expect(answer('周五之前能收到吗')).toMatchObject({ faqId: 'delivery-time' });
+    expect(answer('周五之前能收到吗')!.confidence).toBeGreaterThan(0.55);
+  });
+  it('answers nothing when the entry shares only a single character that is no keyword (店 of 别的店 in 实体店)', () => {
+    expect(answer('你们有实体店吗')?.confidence ?? 0).toBe(0);
+    expect(answer('有券吗')).toMatchObject({ faqId: 'coupon' });
+    expect(answer('有券吗')!.confidence).toBeGreaterThan(0.55);
+  });
+  it('never answers a question about the buyer’s own order from the FAQ (where is it, look it up, tracking number, change the address)', () => {
+    for (const question of ['我的快递到哪了', '帮我查一下物流', '顺丰单号发我一下', '能帮我改下收货地址吗']) expect(answer(question)).toBeUndefined();
+    expect(answer('发什么快递')?.faqId).toBe('courier');
+  });
+  it('matches a long story by the question in its last clause when that is more confident', () => {
+    const story = '我上个月在朋友家看到你们的衣服，觉得很好看，今天终于下单了，想问一下到底什么时候发货';
+    expect(answer(story)).toMatchObject({ faqId: 'ship-time' });
+    expect(answer(story)!.confidence).toBeGreaterThan(0.55);
+  });
+});
