@@ -18,6 +18,7 @@ export type Access =
   | 'queue:rounds:send'
   | 'queue:imports:send'
   | 'queue:outreach:send'
+  | 'queue:recompute:send'
   | 'websocket:post'
   /** Seal / open shops' webhook secrets and platform credentials with the data stack's secrets key (KMS). */
   | 'secrets:encrypt'
@@ -62,7 +63,7 @@ export interface WebSocketRouteSpec extends FunctionSpec {
 
 export interface QueueSpec {
   /** Logical name: `delivery` becomes DELIVERY_QUEUE_URL for handlers. */
-  name: 'delivery' | 'routing' | 'orders' | 'rounds' | 'imports' | 'outreach';
+  name: 'delivery' | 'routing' | 'orders' | 'rounds' | 'imports' | 'outreach' | 'recompute';
   fifo: boolean;
   /** At least 5, so throttled retries don't push good messages to the DLQ. */
   maxReceiveCount: number;
@@ -119,6 +120,10 @@ export const queues: readonly QueueSpec[] = [
   // commands, and jobs a token bucket put back with a delay. A task is claimed once, so a redelivery is
   // harmless; 4 days as the live queues (a nudge days late is worth nothing, the task is still in the table).
   { name: 'outreach', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
+  // Attribution recomputes after a shop's rule change (issue 9, docs/kpi-design.md §3): one page of a
+  // month's orders per message, the next page re-enqueued. Facts are claimed, so a redelivered page counts
+  // once; 4 days: a recompute stuck longer is found by the DLQ alarm, and the rule's status shows it.
+  { name: 'recompute', fifo: false, maxReceiveCount: 5, retentionDays: 4 },
 ];
 
 export interface WebSocketAuthorizerSpec extends FunctionSpec {
@@ -522,17 +527,32 @@ export const queueConsumers: readonly QueueConsumerSpec[] = [
     maxConcurrency: 20,
     timeoutSeconds: 30,
   },
+  {
+    // Attribution recompute pages (issue 9, docs/kpi-design.md §3): one page (≤ 250 orders) per record,
+    // seconds of work, far inside the timeout; the next page is re-enqueued. Few at once: a recompute is
+    // background work and must not crowd the live aggregator's writes on the shop's hot buckets.
+    name: 'RecomputeAttribution',
+    queue: 'recompute',
+    handler: 'functions/queue/recompute-attribution.ts',
+    // websocket:post: `kpi.recomputed` to the shop's KPI watchers when the last page activates the version.
+    access: ['table:read', 'table:write', 'queue:recompute:send', 'websocket:post'],
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 4,
+    timeoutSeconds: 60,
+    memoryMb: 512,
+  },
 ];
 
 export const streamConsumers: readonly StreamConsumerSpec[] = [
   {
     // KPI aggregation (issue 9, docs/kpi-design.md): facts from changed items into hour buckets.
     // A batch's facts are written together (claims + merged buckets, a few transactions); 2 batches per
-    // shard in parallel keep a busy hour's lag in seconds. A rule change recomputes a shop's months inside
-    // one invocation, hence the timeout.
+    // shard in parallel keep a busy hour's lag in seconds. A rule change only enqueues its recompute
+    // (queue:recompute:send; the RecomputeAttribution consumer does the work).
     name: 'AggregateKpis',
     handler: 'functions/stream/aggregate-kpis.ts',
-    access: ['table:stream', 'table:read', 'table:write', 'websocket:post'],
+    access: ['table:stream', 'table:read', 'table:write', 'websocket:post', 'queue:recompute:send'],
     batchSize: 100,
     maxBatchingWindowSeconds: 1,
     entities: kpiEntities(),

@@ -1,5 +1,5 @@
 import { attributionRuleViewSchema, putAttributionRuleBody } from '../kpi/attribution-rule';
-import { kpiQuerySchema, kpiReportSchema, kpisWatchAckFrame, kpisWatchFrame, kpiUpdatedFrame, usageQuerySchema, usageReportSchema } from '../kpi/frames';
+import { kpiQuerySchema, kpiRecomputedFrame, kpiReportSchema, kpisWatchAckFrame, kpisWatchFrame, kpiUpdatedFrame, usageQuerySchema, usageReportSchema } from '../kpi/frames';
 import { kpiWatchSeconds } from '../kpi/watch-kpis';
 import { shopPathParams } from '../routing/frames';
 import type { HttpContract } from './http-contracts';
@@ -82,5 +82,24 @@ export const kpiPushedFrames: (FrameContract & { to: string })[] = [
     description:
       "Sent within seconds of a fact (a message, a round's outcome, an order, a case, a presence change) reaching the aggregator: the shop's figures for its local `day` so far. At most one per shop per aggregator batch. Best effort: the figures are stored; GET …/kpis has them.",
     examples: [{ type: 'kpi.updated', shopId: 'peach-glow', day: '2026-11-11', figures: { inquiries: 12, firstResponseSeconds: 8.5, averageResponseSeconds: 21.2, replyQuestionRatio: 1.1 }, conversion: 'provisional', updatedAt: '2026-11-11T02:00:03.000Z' }],
+  },
+  {
+    name: 'kpiRecomputed',
+    title: "A shop's attribution rule change is recomputed",
+    schema: kpiRecomputedFrame,
+    to: "the shop's KPI watchers (kpis.watch)",
+    description:
+      "Sent when the recompute after a rule change (PUT …/attribution-rule) has re-attributed the shop's stored orders of the last three months and made `version` the active one: attributed figures (conversion, sales, assists, silent sales) now follow the new rule. Best effort: GET …/attribution-rule shows the same `recompute` status.",
+    examples: [
+      {
+        type: 'kpi.recomputed',
+        shopId: 'peach-glow',
+        version: 2,
+        mode: 'order-first',
+        inquiryWindowDays: 7,
+        recompute: { version: 2, state: 'done', monthsDone: 3, monthsTotal: 3, ordersDone: 5000 },
+        at: '2026-11-11T02:03:10.000Z',
+      },
+    ],
   },
 ];

@@ -2,24 +2,24 @@ import { getResponsePolicy } from '../store/response-policies';
 import { getConversation } from '../store/conversations';
 import { kefuBuyerOf } from '../store/buyer-links';
 import {
-  activateRuleVersion,
   endOnlineSession,
   getAttributionRule,
   getOnlineSession,
-  listOrderFactsOfMonth,
   listReceptionsOfBuyer,
   localHour,
   putOnlineSession,
   putLowRating,
   putOrderFact,
   putReception,
+  startRecompute,
   writeFactTransaction,
 } from '../store/kpi-aggregates';
+import { sendRecomputeJobs } from '../notify/job-queues';
 import { env } from '../runtime/env';
 import { maxTransactionItems, planFact, planTransactions, type PlannedFact } from './fact-batches';
 import { defaultResponsePolicy } from '../service-clock/policy';
 import { attributeOrder, type OrderFact, type ReceptionFact } from './attribute';
-import { defaultAttributionRule, liveVersionsOf, maxInquiryWindowDays, type AttributionRuleSettings } from './attribution-rule';
+import { defaultAttributionRule, liveVersionsOf, maxInquiryWindowDays, monthsBack, recomputeMonths, type AttributionRuleSettings } from './attribution-rule';
 import { attributionFacts, extractEffects, receptionFacts, type CountFact, type ItemChange, type KpiEffect } from './facts';
 
 /**
@@ -54,8 +54,8 @@ export const aggregateDependencies = {
   putReception,
   putOrderFact,
   putLowRating,
-  listOrderFactsOfMonth,
-  activateRuleVersion,
+  startRecompute,
+  sendRecomputeJobs,
   putOnlineSession,
   getOnlineSession,
   endOnlineSession,
@@ -66,13 +66,13 @@ export type AggregateDependencies = typeof aggregateDependencies;
 
 const dayMs = 86_400_000;
 
-async function dayOfShop(tenantId: string, shopId: string, deps: AggregateDependencies): Promise<(at: string) => string> {
+async function dayOfShop(tenantId: string, shopId: string, deps: Pick<AggregateDependencies, 'shopTimeZone'>): Promise<(at: string) => string> {
   const zone = await deps.shopTimeZone(tenantId, shopId);
   return (at) => localHour(at, zone).day;
 }
 
 /** The buyer's receptions that can matter to an order under any rule (the widest window before it). */
-function receptionsFor(tenantId: string, order: OrderFact, deps: AggregateDependencies): Promise<ReceptionFact[]> {
+function receptionsFor(tenantId: string, order: OrderFact, deps: Pick<AggregateDependencies, 'listReceptionsOfBuyer'>): Promise<ReceptionFact[]> {
   const first = order.placedAt ?? order.paidAt!;
   const last = order.paidAt && order.paidAt > first ? order.paidAt : first;
   const from = new Date(Date.parse(first) - maxInquiryWindowDays * dayMs).toISOString();
@@ -80,11 +80,11 @@ function receptionsFor(tenantId: string, order: OrderFact, deps: AggregateDepend
 }
 
 /** One order's count facts under the given rule versions. */
-async function attributionFactsOf(
+export async function attributionFactsOf(
   tenantId: string,
   order: OrderFact,
   versions: { version: number; settings: AttributionRuleSettings }[],
-  deps: AggregateDependencies,
+  deps: Pick<AggregateDependencies, 'shopTimeZone' | 'listReceptionsOfBuyer'>,
   receptions?: ReceptionFact[],
 ): Promise<CountFact[]> {
   const candidates = receptions ?? (await receptionsFor(tenantId, order, deps));
@@ -97,14 +97,26 @@ async function attributionFactsOf(
 
 /**
  * What one changed item asks for: count facts to write (in the batch's transactions), steps to run once
- * they are written (ending an online session), the shops it touches, and whether the batch must be
- * written before it (a rule change recomputes from stored facts and counts on its own).
+ * they are written (ending an online session, enqueueing a rule change's recompute), the shops it touches.
  */
 interface RecordWork {
   facts: CountFact[];
   afterWrite: (() => Promise<void>)[];
   touched: TouchedShop[];
-  recompute?: { tenantId: string; shopId: string; version: number };
+}
+
+/**
+ * A rule change's recompute, enqueued (docs/kpi-design.md §3): the first page of each of its months not
+ * started yet. The work runs on the `recompute` queue (RecomputeAttribution), never in this consumer, so
+ * a busy shop's months do not hold the shard. A redelivered record enqueues again; the page's progress
+ * check drops the copy. A newer version meanwhile: nothing to enqueue.
+ */
+export async function enqueueAttributionRecompute(tenantId: string, shopId: string, version: number, at: string, deps: Pick<AggregateDependencies, 'startRecompute' | 'sendRecomputeJobs'>): Promise<number> {
+  const rule = await deps.startRecompute(tenantId, shopId, version, monthsBack(new Date(at), recomputeMonths));
+  if (!rule?.recompute) return 0;
+  const months = rule.recompute.months.filter((month) => rule.recomputePages?.[month]?.from === undefined && !rule.recomputePages?.[month]?.done);
+  await deps.sendRecomputeJobs(months.map((month) => ({ kind: 'attribution-recompute', tenantId, shopId, version, month, cursor: '' })));
+  return months.length;
 }
 
 /**
@@ -173,14 +185,16 @@ async function prepareEffect(effect: KpiEffect, work: RecordWork, deps: Aggregat
       return;
     }
     case 'rule-changed':
-      work.recompute = { tenantId: effect.tenantId, shopId: effect.shopId, version: effect.version };
-      work.touched.push({ tenantId: effect.tenantId, shopId: effect.shopId });
+      // Only once what came before it is written; a failed enqueue retries the batch from this record.
+      work.afterWrite.push(async () => {
+        await enqueueAttributionRecompute(effect.tenantId, effect.shopId, effect.version, effect.at, deps);
+      });
       return;
   }
 }
 
 /** Count facts planned for writing, each with the index of the record it came from. */
-async function planFacts(facts: readonly { fact: CountFact; record: number }[], deps: AggregateDependencies): Promise<PlannedFact[]> {
+export async function planFacts(facts: readonly { fact: CountFact; record: number }[], deps: Pick<AggregateDependencies, 'shopTimeZone'>): Promise<PlannedFact[]> {
   const planned: PlannedFact[] = [];
   for (const { fact, record } of facts) {
     const one = planFact(fact, await deps.shopTimeZone(fact.tenantId, fact.shopId), record);
@@ -193,7 +207,7 @@ async function planFacts(facts: readonly { fact: CountFact; record: number }[], 
  * Writes planned facts in record order. Returns the record of the first fact not written when a
  * transaction fails (everything before it is written), or undefined when all are.
  */
-async function writeFacts(planned: readonly PlannedFact[], deps: AggregateDependencies, now: Date): Promise<{ failedAt?: number; error?: unknown }> {
+export async function writeFacts(planned: readonly PlannedFact[], deps: Pick<AggregateDependencies, 'transactionPlan' | 'writeFactTransaction'>, now: Date): Promise<{ failedAt?: number; error?: unknown }> {
   for (const transaction of planTransactions(planned, deps.transactionPlan())) {
     try {
       await deps.writeFactTransaction(transaction, now);
@@ -216,7 +230,7 @@ export interface BatchOutcome {
  * Applies one stream batch (records of one shard, in order; docs/kpi-design.md §4). Each record's effects
  * are prepared in order (reads; stored facts are keyed puts), then the batch's count facts are written
  * together: claims and merged bucket counters in as few transactions as fit (shared/kpi/fact-batches.ts).
- * A rule change writes what came before it, then recomputes. When something fails, the outcome says from
+ * A rule change only enqueues its recompute, after the write. When something fails, the outcome says from
  * which record the batch must be retried: everything before it is written; what follows may be partly
  * written, and its claims make the retry skip those facts — so every fact counts once however the batch
  * is redelivered, bisected or replayed.
@@ -251,69 +265,8 @@ export async function aggregateBatch(changes: readonly ItemChange[], deps: Aggre
     }
     pending.push(...work.facts.map((fact) => ({ fact, record })));
     pendingWork.push({ record, work });
-    if (work.recompute) {
-      const written = await flush();
-      if (written.failedAt !== undefined) return { appliedThrough: written.failedAt, touched, error: written.error };
-      try {
-        await recomputeAttribution(work.recompute.tenantId, work.recompute.shopId, work.recompute.version, deps, now);
-      } catch (error) {
-        return { appliedThrough: record, touched, error };
-      }
-    }
   }
   const written = await flush();
   return { appliedThrough: written.failedAt ?? changes.length, touched, ...(written.error ? { error: written.error } : {}) };
 }
 
-/** Months a recompute covers: the current UTC month and the two before (orders older than that are settled). */
-export const recomputeMonths = 3;
-
-export function monthsBack(now: Date, count: number): string[] {
-  return Array.from({ length: count }, (_, index) => {
-    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - index, 1));
-    return d.toISOString().slice(0, 7);
-  }).reverse();
-}
-
-/**
- * After a rule change: attribute every stored order of the shop's last months again under the new
- * version (fact ids carry the version, so a rerun after a crash only adds what is missing), then make
- * the version active. A newer change meanwhile leaves this one inactive.
- */
-export async function recomputeAttribution(
-  tenantId: string,
-  shopId: string,
-  version: number,
-  deps: AggregateDependencies = aggregateDependencies,
-  now: Date = new Date(),
-): Promise<{ orders: number; activated: boolean }> {
-  const rule = await deps.getAttributionRule(tenantId, shopId);
-  if (!rule || rule.version !== version) return { orders: 0, activated: false };
-  let count = 0;
-  for (const month of monthsBack(now, recomputeMonths)) {
-    const orders = await deps.listOrderFactsOfMonth(tenantId, shopId, month);
-    const byBuyer = new Map<string, OrderFact[]>();
-    for (const order of orders) byBuyer.set(order.buyerId, [...(byBuyer.get(order.buyerId) ?? []), order]);
-    // A few buyers at a time: each buyer's receptions are read once for all their orders of the month,
-    // and the facts of the slice are written together (merged transactions, like a stream batch).
-    const buyers = [...byBuyer.entries()];
-    for (let start = 0; start < buyers.length; start += 16) {
-      const facts = await Promise.all(
-        buyers.slice(start, start + 16).map(async ([buyerId, own]) => {
-          const first = own.map((o) => o.placedAt ?? o.paidAt!).sort()[0]!;
-          const last = own.map((o) => o.paidAt ?? o.placedAt!).sort().at(-1)!;
-          const from = new Date(Date.parse(first) - maxInquiryWindowDays * dayMs).toISOString();
-          const receptions = await deps.listReceptionsOfBuyer(tenantId, shopId, buyerId, from, last);
-          const ofBuyer: CountFact[] = [];
-          for (const order of own) ofBuyer.push(...(await attributionFactsOf(tenantId, order, [{ version, settings: rule }], deps, receptions)));
-          return ofBuyer;
-        }),
-      );
-      const written = await writeFacts(await planFacts(facts.flat().map((fact) => ({ fact, record: 0 })), deps), deps, now);
-      if (written.error) throw written.error;
-    }
-    count += orders.length;
-  }
-  const activated = await deps.activateRuleVersion(tenantId, shopId, version, now.toISOString());
-  return { orders: count, activated };
-}

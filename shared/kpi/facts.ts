@@ -47,7 +47,7 @@ export type KpiEffect =
   | { kind: 'order'; tenantId: string; order: Omit<OrderFact, 'buyerId'> & { platformBuyerId: string } }
   | { kind: 'online-start'; tenantId: string; agentId: string; shopIds: string[]; since: string }
   | { kind: 'online-end'; tenantId: string; agentId: string; shopIds: string[]; at: string }
-  | { kind: 'rule-changed'; tenantId: string; shopId: string; version: number }
+  | { kind: 'rule-changed'; tenantId: string; shopId: string; version: number; at: string }
   | { kind: 'low-rating'; tenantId: string; rating: Omit<LowRatingFact, 'buyerId'> & { platformBuyerId: string } };
 
 /** A buyer's low rating of an order (QC's targeted samples, docs/qc-and-scorecards.md). */
@@ -272,13 +272,13 @@ export const robotMessageExtractor: FactExtractor = {
   },
 };
 
-/** A shop's attribution rule changed: recompute its attributed counters under the new version. */
+/** A shop's attribution rule changed: recompute its attributed counters under the new version (enqueued; its progress updates keep the version, so they are no change). */
 export const attributionRuleExtractor: FactExtractor = {
   entity: 'AttributionRule',
   extract(change) {
     const rule = change.newImage;
     if (!rule || rule.version === change.oldImage?.version || rule.version === rule.activeVersion) return [];
-    return [{ kind: 'rule-changed', tenantId: change.tenantId, shopId: String(rule.shopId), version: num(rule.version) }];
+    return [{ kind: 'rule-changed', tenantId: change.tenantId, shopId: String(rule.shopId), version: num(rule.version), at: change.at }];
   },
 };
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../auth/identity';
 import { ValidationError } from '../http/errors';
 import { echoedRefSchema, refSchema } from '../conversations/frames';
-import { attributionModes } from './attribution-rule';
+import { attributionModes, recomputeStatusSchema } from './attribution-rule';
 import { counterNames } from './counters';
 import { kpiNames } from './figures';
 
@@ -80,6 +80,18 @@ export const kpiUpdatedFrame = z.object({
   updatedAt: z.string(),
 });
 export type KpiUpdatedFrame = z.infer<typeof kpiUpdatedFrame>;
+
+/** A shop's attribution rule version is recomputed and active: its figures are the ones reads show now. */
+export const kpiRecomputedFrame = z.object({
+  type: z.literal('kpi.recomputed'),
+  shopId: idSchema,
+  version: z.number().int(),
+  mode: z.enum(attributionModes),
+  inquiryWindowDays: z.number().int(),
+  recompute: recomputeStatusSchema,
+  at: z.string(),
+});
+export type KpiRecomputedFrame = z.infer<typeof kpiRecomputedFrame>;
 
 // ---- usage export ----
 

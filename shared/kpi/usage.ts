@@ -15,18 +15,29 @@ import { daysBetween } from './read-kpi-figures';
  */
 
 /**
+ * The KPI aggregator's measured units per message (the AggregateKpis function alone, merged writes):
+ * `npm run bench -- --scenario steady --kpis --rate 50 --seconds 20`, 2026-12-02 01:24 UTC on an idle
+ * machine (load 0.8), 998 messages, `kpiAggregation.withCatchUp` of bench/results/steady.json
+ * (docs/kpi-design.md §5): 6.033 WRU (modelled, 2 per transaction item), 0.097 RRU, 0.065 invocations,
+ * and US$0.143 per million of compute, which is 0.0107 GB-s at the arm64 price. Stream reads are free.
+ */
+export const kpiAggregationUnitsPerMessage = { writeUnits: 6.033, readUnits: 0.097, invocations: 0.065, lambdaGbSeconds: 0.0107 } as const;
+
+/**
  * US$ per unit, from the benchmark's measurements at list prices (bench/README.md, bench/aws-prices.ts):
  * a message (stored, delivered, acked; `steady`, 2026-11-25: 3 WRU + 1 RRU, frames, SQS, Lambda) US$7.03
  * per million; a conversation's setup (connect, open, route, disconnect) (10.24 - 7.03) x 10 messages per
- * million; KPI aggregation per message (stream consumer: claims and bucket updates) from the `steady --kpis`
- * run (estimated from the units per processed record: the local aggregator fell behind); a case about one order event's handling (`orders` scenario, US$17.71 per million events) times the
- * ~4 events of a case's life; an agent minute one WebSocket connection minute.
+ * million; KPI aggregation per message, the measured units above at list prices (US$3.94 per million); a
+ * case about one order event's handling (`orders` scenario, US$17.71 per million events) times the ~4
+ * events of a case's life; an agent minute one WebSocket connection minute.
  */
 export const unitCostsUsd = {
   message: 7.03e-6,
-  // `steady --kpis` (2026-12-01, 50 msg/s): 4.4 WRU per stream record the aggregator processed, ~1.5 records
-  // per message (the head, and a round outcome per answer) → ~6.6 WRU ≈ US$4.1 per million + Lambda.
-  kpiAggregationPerMessage: 4.2e-6,
+  kpiAggregationPerMessage:
+    kpiAggregationUnitsPerMessage.writeUnits * awsPrices.dynamoWriteRequestUnit +
+    kpiAggregationUnitsPerMessage.readUnits * awsPrices.dynamoReadRequestUnit +
+    kpiAggregationUnitsPerMessage.invocations * awsPrices.lambdaRequest +
+    kpiAggregationUnitsPerMessage.lambdaGbSeconds * awsPrices.lambdaArmGbSecond,
   conversation: ((10.24 - 7.03) * 10) / 1e6,
   robotAnswer: 7.03e-6,
   outreachSent: 7.03e-6,

@@ -6,9 +6,9 @@ import { getShop } from '../store/shops';
 import { getAttributionRule, listBucketsOfDay, listKpiWatchers, localHour, putKpiWatcher } from '../store/kpi-aggregates';
 import type { TouchedShop } from './aggregate-changes';
 import { shopTimeZone } from './aggregate-changes';
-import { defaultAttributionRule } from './attribution-rule';
+import { defaultAttributionRule, recomputeStatusOf, type AttributionRule } from './attribution-rule';
 import { addCounters, figuresOf, type Counters } from './counters';
-import type { KpiUpdatedFrame } from './frames';
+import type { KpiRecomputedFrame, KpiUpdatedFrame } from './frames';
 import { conversionStatus, countersOf } from './read-kpi-figures';
 import { DateTime } from 'luxon';
 
@@ -51,4 +51,21 @@ export async function notifyKpiWatchers(touched: readonly TouchedShop[], now: Da
     sent += watchers.length;
   }
   return sent;
+}
+
+/** After a rule version's recompute activated it: the shop's watchers get `kpi.recomputed`. Best effort, as kpi.updated. */
+export async function notifyRuleRecomputed(tenantId: string, shopId: string, rule: AttributionRule, now: Date = new Date()): Promise<number> {
+  const watchers = await listKpiWatchers(tenantId, shopId, now);
+  const active = { ...rule, activeVersion: rule.version };
+  const frame: KpiRecomputedFrame = {
+    type: 'kpi.recomputed',
+    shopId,
+    version: rule.version,
+    mode: rule.mode,
+    inquiryWindowDays: rule.inquiryWindowDays,
+    recompute: recomputeStatusOf(active),
+    at: now.toISOString(),
+  };
+  await Promise.all(watchers.map((userId) => notifyUserOfFrame(tenantId, userId, frame)));
+  return watchers.length;
 }

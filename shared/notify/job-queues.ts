@@ -6,6 +6,7 @@ import { catalogueBatchJobSchema, type CatalogueBatchJob } from '../catalogue/im
 import { userBatchJobSchema, type UserBatchJob } from '../people/user';
 import { orderEventMessageSchema, type OrderEventMessage } from '../orders/order-event-message';
 import { outreachJobSchema, type OutreachJob } from '../outreach/jobs';
+import { recomputeJobSchema, type RecomputeJob } from '../kpi/recompute-job';
 import { sqs } from '../runtime/clients';
 import { env } from '../runtime/env';
 
@@ -14,7 +15,7 @@ import { env } from '../runtime/env';
  * body its own schema would refuse.
  */
 
-function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL' | 'ROUNDS_QUEUE_URL' | 'IMPORTS_QUEUE_URL' | 'OUTREACH_QUEUE_URL'): string {
+function queueUrl(name: 'DELIVERY_QUEUE_URL' | 'ROUTING_QUEUE_URL' | 'ORDERS_QUEUE_URL' | 'ROUNDS_QUEUE_URL' | 'IMPORTS_QUEUE_URL' | 'OUTREACH_QUEUE_URL' | 'RECOMPUTE_QUEUE_URL'): string {
   const url = env()[name];
   if (!url) throw new Error(`${name} is not set for this handler`);
   return url;
@@ -116,4 +117,14 @@ export async function sendOutreachJobs(jobs: readonly OutreachJob[], delaySecond
 export async function sendRobotWaitCheck(check: RobotWaitCheck, delaySeconds: number, client: SQSClient = sqs()): Promise<void> {
   const body = robotWaitCheckSchema.parse(check);
   await client.send(new SendMessageCommand({ QueueUrl: queueUrl('ROUNDS_QUEUE_URL'), MessageBody: toQueueBody(body), DelaySeconds: Math.max(0, Math.min(900, delaySeconds)) }));
+}
+
+/** Pages of attribution recomputes (shared/kpi/recompute-attribution.ts), 10 per SQS call; throws unless every job was sent (the caller is retried). */
+export async function sendRecomputeJobs(jobs: readonly RecomputeJob[], client: SQSClient = sqs()): Promise<void> {
+  const url = queueUrl('RECOMPUTE_QUEUE_URL');
+  for (let start = 0; start < jobs.length; start += 10) {
+    const chunk = jobs.slice(start, start + 10).map((job) => recomputeJobSchema.parse(job));
+    const out = await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: chunk.map((job, i) => ({ Id: String(i), MessageBody: toQueueBody(job) })) }));
+    if ((out.Failed ?? []).length > 0) throw new Error(`${out.Failed!.length} recompute jobs were not enqueued: ${out.Failed![0]!.Code}`);
+  }
 }

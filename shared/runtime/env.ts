@@ -12,6 +12,7 @@ const envSchema = z.object({
   ROUNDS_QUEUE_URL: z.string().min(1).optional(),
   IMPORTS_QUEUE_URL: z.string().min(1).optional(),
   OUTREACH_QUEUE_URL: z.string().min(1).optional(),
+  RECOMPUTE_QUEUE_URL: z.string().min(1).optional(),
   /** The SMS provider's API (outreach): the platform simulator locally. */
   SMS_API_URL: z.string().url().optional(),
   /**

@@ -1,7 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderFact, ReceptionFact } from '../kpi/attribute';
 import type { LowRatingFact } from '../kpi/facts';
-import { attributionRuleSchema, nextRule, type AttributionRule, type AttributionRuleSettings } from '../kpi/attribution-rule';
+import { attributionRuleSchema, nextRule, recomputeStart, type AttributionRule, type AttributionRuleSettings, type RecomputePageState } from '../kpi/attribution-rule';
 import { isCounterName, type Counters } from '../kpi/counters';
 import { transactionOf, type BucketDelta, type FactTransaction } from '../kpi/fact-batches';
 import { dynamo } from '../runtime/clients';
@@ -150,8 +150,9 @@ export async function getAttributionRule(tenantId: string, shopId: string, clien
 }
 
 /**
- * Stores a new rule version (the previous stays active until its recompute finishes). Conditional on
- * the version read, so two changes at once cannot both take the same version.
+ * Stores a new rule version (the previous stays active until its recompute finishes), with its recompute
+ * over `months` pending; the whole item is replaced, so an older version's progress goes with it.
+ * Conditional on the version read, so two changes at once cannot both take the same version.
  */
 export async function putAttributionRule(
   tenantId: string,
@@ -159,9 +160,11 @@ export async function putAttributionRule(
   settings: AttributionRuleSettings,
   previous: AttributionRule | undefined,
   meta: { updatedAt: string; updatedBy: string },
+  months: readonly string[],
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<AttributionRule | undefined> {
-  const rule: AttributionRule = { ...nextRule(settings, previous), ...meta };
+  const next = nextRule(settings, previous);
+  const rule: AttributionRule = { ...next, ...meta, ...recomputeStart(next.version, months) };
   try {
     await client.send(
       new PutCommand({
@@ -175,6 +178,67 @@ export async function putAttributionRule(
     if (isConditionalCheckFailed(error)) return undefined;
     throw error;
   }
+}
+
+/** A conditional update of the rule item: the rule after it, or undefined when the condition failed. */
+async function updateRule(
+  tenantId: string,
+  shopId: string,
+  update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown>; ExpressionAttributeNames?: Record<string, string> },
+  client: DynamoDBDocumentClient,
+): Promise<AttributionRule | undefined> {
+  try {
+    const result = await client.send(new UpdateCommand({ TableName: env().TABLE_NAME, Key: keys.attributionRule(tenantId, shopId), ...update, ReturnValues: 'ALL_NEW' }));
+    return attributionRuleSchema.parse(result.Attributes);
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The recompute of `version` as stored, its progress created if missing (a rule stored before progress was
+ * kept): undefined when the rule is at another version or already active (nothing to recompute).
+ */
+export function startRecompute(tenantId: string, shopId: string, version: number, months: readonly string[], client: DynamoDBDocumentClient = dynamo()): Promise<AttributionRule | undefined> {
+  const start = recomputeStart(version, months);
+  return updateRule(
+    tenantId,
+    shopId,
+    {
+      UpdateExpression: 'SET recompute = if_not_exists(recompute, :recompute), recomputePages = if_not_exists(recomputePages, :pages)',
+      ConditionExpression: 'version = :v AND activeVersion <> :v',
+      ExpressionAttributeValues: { ':v': version, ':recompute': start.recompute, ':pages': start.recomputePages },
+    },
+    client,
+  );
+}
+
+/**
+ * Records that the page at `cursor` of a month's recompute is done, conditional on it being the page to
+ * do (the month's `next`, not done) under this version: two copies of one page cannot both advance it.
+ * Returns the rule after the change, or undefined when the condition failed.
+ */
+export function advanceRecomputePage(
+  tenantId: string,
+  shopId: string,
+  version: number,
+  month: string,
+  cursor: string,
+  state: RecomputePageState,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<AttributionRule | undefined> {
+  return updateRule(
+    tenantId,
+    shopId,
+    {
+      UpdateExpression: 'SET recomputePages.#month = :state',
+      ConditionExpression: 'version = :v AND recompute.version = :v AND recomputePages.#month.#next = :cursor AND attribute_not_exists(recomputePages.#month.done)',
+      ExpressionAttributeNames: { '#month': month, '#next': 'next' },
+      ExpressionAttributeValues: { ':v': version, ':cursor': cursor, ':state': state },
+    },
+    client,
+  );
 }
 
 /** Makes a recomputed version the one reads use, unless a newer change superseded it meanwhile. */
@@ -257,23 +321,43 @@ export async function putOrderFact(tenantId: string, order: OrderFact, client: D
   );
 }
 
-export async function listOrderFactsOfMonth(tenantId: string, shopId: string, month: string, client: DynamoDBDocumentClient = dynamo()): Promise<OrderFact[]> {
-  const orders: OrderFact[] = [];
-  const pages = paginateQuery({ client }, { TableName: env().TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.kpiOrderFactsOfMonth(tenantId, shopId, month).pk } });
-  for await (const page of pages) {
-    for (const item of page.Items ?? []) {
-      orders.push({
-        shopId: String(item.shopId),
-        platform: String(item.platform),
-        orderId: String(item.orderId),
-        buyerId: String(item.buyerId),
-        ...(item.placedAt ? { placedAt: String(item.placedAt) } : {}),
-        ...(item.paidAt ? { paidAt: String(item.paidAt) } : {}),
-        amount: Number(item.amount),
-      });
-    }
-  }
-  return orders;
+function orderFactOf(item: Record<string, unknown>): OrderFact {
+  return {
+    shopId: String(item.shopId),
+    platform: String(item.platform),
+    orderId: String(item.orderId),
+    buyerId: String(item.buyerId),
+    ...(item.placedAt ? { placedAt: String(item.placedAt) } : {}),
+    ...(item.paidAt ? { paidAt: String(item.paidAt) } : {}),
+    amount: Number(item.amount),
+  };
+}
+
+/**
+ * One page of a month's order facts, at most `limit`, after `cursor` (the sort key of the last order of
+ * the page before; '' for the first page). `next` is absent on the last page.
+ */
+export async function listOrderFactsPage(
+  tenantId: string,
+  shopId: string,
+  month: string,
+  cursor: string,
+  limit: number,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ orders: OrderFact[]; next?: string }> {
+  const { pk } = keys.kpiOrderFactsOfMonth(tenantId, shopId, month);
+  const result = await client.send(
+    new QueryCommand({
+      TableName: env().TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      Limit: limit,
+      ...(cursor ? { ExclusiveStartKey: { pk, sk: cursor } } : {}),
+    }),
+  );
+  const orders = (result.Items ?? []).map(orderFactOf);
+  const next = result.LastEvaluatedKey?.sk;
+  return { orders, ...(typeof next === 'string' ? { next } : {}) };
 }
 
 // ---- low ratings (QC's targeted samples) ----

@@ -708,8 +708,15 @@ describe('KPIs from the change stream, attribution rules and the usage export', 
     expect(await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: admin })).toMatchObject({ status: 200, body: { source: 'default' } });
     expect(await call('PUT', '/v1/shops/peach-glow/attribution-rule', { token: admin, body: { mode: 'order-first', inquiryWindowDays: 7 } })).toMatchObject({
       status: 200,
-      body: { mode: 'order-first', inquiryWindowDays: 7, version: 1 },
+      body: { mode: 'order-first', inquiryWindowDays: 7, version: 1, recompute: { version: 1, state: 'pending', monthsDone: 0, monthsTotal: 3 } },
     });
+    // The stream consumer enqueues the recompute; the local stack's recompute queue consumer runs it to done.
+    let recomputed = await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: admin });
+    for (const until = Date.now() + 30_000; (recomputed.body?.recompute as { state?: string })?.state !== 'done' && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      recomputed = await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: admin });
+    }
+    expect(recomputed).toMatchObject({ status: 200, body: { version: 1, activeVersion: 1, recomputing: false, recompute: { version: 1, state: 'done', monthsDone: 3, monthsTotal: 3 } } });
     expect(await call('PUT', '/v1/shops/no-such-shop/attribution-rule', { token: admin, body: { mode: 'payment', inquiryWindowDays: 3 } })).toMatchObject({ status: 404 });
     const supervisorToken = await sign('sup-kpi', 'supervisor', ['henggong-appliances']);
     expect(await call('GET', '/v1/shops/peach-glow/attribution-rule', { token: supervisorToken })).toMatchObject({ status: 404 });
@@ -725,6 +732,21 @@ describe('KPIs from the change stream, attribution rules and the usage export', 
     const bytes = new Uint8Array(await csv.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).split('\r\n')[0]).toBe('\ufeffday,shopId,conversations,messagesIn,messagesOut,robotAnswers,outreachSent,cases,agentMinutes,costUsdCents');
+  }, 60_000);
+});
+
+describe('the attribution recompute on its queue (issue 9)', () => {
+  it("a rule change is recomputed by the recompute queue's consumer and its shop's KPI watcher gets kpi.recomputed", async () => {
+    const watcher = await connect('sup-recompute', 'supervisor', ['henggong-appliances']);
+    expect(await watcher.request({ action: 'kpis.watch', shopId: 'henggong-appliances' })).toMatchObject({ type: 'ack', action: 'kpis.watch' });
+    const admin = await sign('admin-recompute', 'admin');
+    expect(await call('PUT', '/v1/shops/henggong-appliances/attribution-rule', { token: admin, body: { mode: 'order-placed', inquiryWindowDays: 5 } })).toMatchObject({
+      status: 200,
+      body: { version: 1, activeVersion: 0, recomputing: true, recompute: { version: 1, state: 'pending' } },
+    });
+    const recomputed = await watcher.next((frame) => frame.type === 'kpi.recomputed' && frame.shopId === 'henggong-appliances', 30_000);
+    expect(recomputed).toMatchObject({ version: 1, mode: 'order-placed', inquiryWindowDays: 5, recompute: { version: 1, state: 'done', monthsDone: 3, monthsTotal: 3 } });
+    expect(await call('GET', '/v1/shops/henggong-appliances/attribution-rule', { token: admin })).toMatchObject({ status: 200, body: { activeVersion: 1, recomputing: false } });
   }, 60_000);
 });
 

@@ -193,6 +193,9 @@ describe('stateful logical IDs', () => {
       // issue 8: due outreach tasks and coupon commands
       'OutreachDeadLetterQueueB4297F31',
       'OutreachQueue4C3B61CA',
+      // issue 9: attribution recompute pages after a shop's rule change
+      'RecomputeDeadLetterQueueE35ACE15',
+      'RecomputeQueue55EFB8AE',
       'RoundsDeadLetterQueue10BD34BA',
       'RoundsQueue9D36C5F1',
       'RoutingDeadLetterQueue3FACCF8A',

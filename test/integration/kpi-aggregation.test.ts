@@ -7,6 +7,13 @@ import { handler as putRuleHandler } from '../../functions/http/put-attribution-
 import { handler as getRuleHandler } from '../../functions/http/get-attribution-rule';
 import { handler as getKpisHandler } from '../../functions/http/get-shop-kpis';
 import type { StreamPoller } from '../../infra/local/stream-poller';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { createLocalLog } from '../../infra/local/log';
+import { startQueuePoller, type QueuePoller } from '../../infra/local/queue-poller';
+import { handler as recomputeAttribution } from '../../functions/queue/recompute-attribution';
+import { queueConsumers } from '../../shared/manifest';
+import { sqs } from '../../shared/runtime/clients';
 import { pollTableStream } from '../support/stream-poller';
 import type { Identity } from '../../shared/auth/identity';
 import { sendMessage } from '../../shared/conversations/send-message';
@@ -62,6 +69,8 @@ const delivered: DynamoDBStreamEvent[] = [];
 const batchTenant = uniqueTenant('kpi-batch');
 const collected: DynamoDBRecord[] = [];
 let poller: StreamPoller;
+/** The recompute consumer behind the local SQS event source mapping, on a queue of this file alone. */
+let recomputePoller: QueuePoller;
 const fake = new FakeConnections();
 
 /** Stream reads share DynamoDB Local with every other test file: on a loaded machine the first batch can take tens of seconds. */
@@ -79,7 +88,16 @@ describe('KPIs from the change stream (DynamoDB Local stream, the local stream p
   beforeAll(async () => {
     await fake.start();
     process.env.WS_MANAGEMENT_ENDPOINT = fake.endpoint;
+    const recomputeQueue = (await sqs().send(new CreateQueueCommand({ QueueName: `kpi-recompute-${randomUUID().slice(0, 8)}` }))).QueueUrl!;
+    process.env.RECOMPUTE_QUEUE_URL = recomputeQueue;
     resetEnvForTests();
+    recomputePoller = await startQueuePoller({
+      consumer: queueConsumers.find((consumer) => consumer.name === 'RecomputeAttribution')!,
+      queueUrl: recomputeQueue,
+      sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
+      log: createLocalLog({ quiet: true }),
+      invoke: (_spec, event) => recomputeAttribution(event as SQSEvent, lambdaContext),
+    });
     await seedShop(tenant, shop);
     await seedShop(tenant, otherShop);
     await seedShop(otherTenant, shop);
@@ -96,6 +114,7 @@ describe('KPIs from the change stream (DynamoDB Local stream, the local stream p
   }, 60_000);
   afterAll(async () => {
     await poller?.stop();
+    await recomputePoller?.stop();
     await fake.stop();
   });
 
@@ -128,7 +147,7 @@ describe('KPIs from the change stream (DynamoDB Local stream, the local stream p
     expect((await shopTotal()).counters).toEqual(before.counters);
   });
 
-  it("recomputes the attributed figures from the stored facts when the shop changes its rule", async () => {
+  it("recomputes the attributed figures from the stored facts when the shop changes its rule (the stream consumer enqueues it; the recompute queue's consumer runs it)", async () => {
     // Placed a day after the reception, paid three days later: outside a 3-day window back from payment.
     const placedAt = at(dayMs).toISOString();
     const paidAt = at(4 * dayMs).toISOString();
@@ -169,7 +188,7 @@ describe('KPIs from the change stream (DynamoDB Local stream, the local stream p
       async () => json((await getRuleHandler(httpEvent({ method: 'GET', path: `/v1/shops/${shop}/attribution-rule`, identity: admin, pathParameters: { shopId: shop } }), lambdaContext)) as Response),
       (view) => view.recomputing === false,
     );
-    expect(rule).toMatchObject({ mode: 'order-placed', version: 1, activeVersion: 1, recomputing: false });
+    expect(rule).toMatchObject({ mode: 'order-placed', version: 1, activeVersion: 1, recomputing: false, recompute: { version: 1, state: 'done', monthsDone: 3, monthsTotal: 3, ordersDone: 1 } });
     const credited = await shopTotal();
     expect(credited.counters).toMatchObject({ convertedInquirers: 1, creditedOrders: 1, salesAmount: 29_900 });
     expect(credited.counters.silentOrders).toBeUndefined();

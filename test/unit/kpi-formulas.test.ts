@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { attributeOrder, type OrderFact, type ReceptionFact } from '../../shared/kpi/attribute';
-import { nextRule, putAttributionRuleBody } from '../../shared/kpi/attribution-rule';
+import { defaultAttributionRule, nextRule, putAttributionRuleBody, recomputeStart, recomputeStatusOf } from '../../shared/kpi/attribution-rule';
 import { figuresOf } from '../../shared/kpi/counters';
 import { attributionFacts, caseExtractor, conversationExtractor, extractEffects, outreachTaskExtractor, receptionFacts, roundOutcomeExtractor, type ItemChange } from '../../shared/kpi/facts';
-import { apportionLargestRemainder, usageCsv, usageReportOf } from '../../shared/kpi/usage';
+import { apportionLargestRemainder, unitCostsUsd, usageCsv, usageReportOf } from '../../shared/kpi/usage';
 import { localHour } from '../../shared/store/kpi-aggregates';
 import { planFact } from '../../shared/kpi/fact-batches';
 
@@ -145,6 +145,17 @@ describe('attribution rules', () => {
     expect(putAttributionRuleBody.safeParse({ mode: 'last-click', inquiryWindowDays: 3 }).error?.issues[0]?.path).toEqual(['mode']);
   });
 
+  it("show their recompute's status: pending until a page ran, running, then done once the version is active", () => {
+    const months = ['2026-09', '2026-10', '2026-11'];
+    const changed = { ...nextRule({ mode: 'order-placed', inquiryWindowDays: 5 }, undefined), ...recomputeStart(1, months) };
+    expect(recomputeStatusOf(changed)).toEqual({ version: 1, state: 'pending', monthsDone: 0, monthsTotal: 3, ordersDone: 0 });
+    const running = { ...changed, recomputePages: { ...changed.recomputePages, '2026-09': { next: '', from: '', by: 'm1', done: true, orders: 40 }, '2026-10': { next: 'taobao#o9', from: '', by: 'm2', orders: 250 } } };
+    expect(recomputeStatusOf(running)).toEqual({ version: 1, state: 'running', monthsDone: 1, monthsTotal: 3, ordersDone: 290 });
+    expect(recomputeStatusOf({ ...running, activeVersion: 1 })).toMatchObject({ state: 'done', monthsDone: 3, monthsTotal: 3 });
+    // A rule never changed has nothing to recompute.
+    expect(recomputeStatusOf(defaultAttributionRule)).toEqual({ version: 0, state: 'done', monthsDone: 0, monthsTotal: 0, ordersDone: 0 });
+  });
+
   it('keep the active version and its settings until the new version is recomputed', () => {
     const first = nextRule({ mode: 'order-placed', inquiryWindowDays: 5 }, undefined);
     expect(first).toMatchObject({ version: 1, activeVersion: 0, active: { mode: 'payment', inquiryWindowDays: 3 } });
@@ -271,6 +282,24 @@ describe('usage export', () => {
     const shares = Array.from({ length: 7 }, (_, i) => (i + 1) / 3);
     const { parts, total } = apportionLargestRemainder(shares);
     expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
+  });
+
+  it('costs KPI aggregation at the measured units of the steady --kpis run (US$3.94 per million messages), and lines at the unit costs', () => {
+    // By hand: 6.033 WRU × 0.625 + 0.097 RRU × 0.125 + 0.065 invocations × 0.2 + 0.0107 GB-s × 13.3334 (US$ per million)
+    // = 3.770625 + 0.012125 + 0.013 + 0.14266738 = 3.93841738 per million.
+    expect(unitCostsUsd.kpiAggregationPerMessage * 1e6).toBeCloseTo(3.93841738, 8);
+    // peach-glow: 2,000,000 messages × (7.03 + 3.93841738) / 1e6 = 21.93683476 + 200,000 conversations × 32.1 / 1e6 = 6.42
+    // + 60 agent minutes × 0.25 / 1e6 → US$28.35684976 = 2,835.68 cents; cloud-mist-tea: 10 messages × 10.96841738 / 1e6
+    // + 1 case × 4 × 17.71 / 1e6 → 0.018 cents. Total 2,835.70 → 2,836; the largest remainder (.68) gives peach-glow the cent.
+    const report = usageReportOf('2026-11-11', '2026-11-11', [
+      { day: '2026-11-11', shopId: 'peach-glow', counters: { buyerMessages: 1_000_000, agentMessages: 1_000_000, conversations: 200_000, onlineSeconds: 3600 } },
+      { day: '2026-11-11', shopId: 'cloud-mist-tea', counters: { buyerMessages: 10, casesOpened: 1 } },
+    ]);
+    expect(report.totalCostUsdCents).toBe(2836);
+    expect(report.lines.map((line) => [line.shopId, line.costUsdCents])).toEqual([
+      ['cloud-mist-tea', 0],
+      ['peach-glow', 2836],
+    ]);
   });
 
   it('writes CSV as UTF-8 with a BOM, a header, the lines and a TOTAL row', () => {
