@@ -18,7 +18,8 @@ export const smsCallbackSecretMaxAgeSeconds = 300;
 /**
  * A receipt that no cached secret verifies (or one arriving while none is configured) may re-read the
  * secret, at most this often per instance: a provider switched before every instance's cache expired is
- * accepted at once, and a flood of badly signed requests costs at most one GetSecretValue per 30 s.
+ * accepted at once, and a flood of badly signed requests costs at most one extra GetSecretValue per 30 s
+ * while the secret reads. (A read that fails is not cached: while it fails, every receipt reads again.)
  */
 export const smsCallbackSecretRefreshMs = 30_000;
 

@@ -608,6 +608,25 @@ export const keys = {
    * quick-reply rotations; stage changes; response-round alerts; its QC scores and reviews. Built from the
    * keys above, so a partition added there is added here by its author (the tenant purge deletes these).
    */
+  /**
+   * A shop's settings partitions, one each (the tenant purge deletes them with the shop): response policy,
+   * supervisors, order integration, case settings, outreach settings and send tokens, FAQ, robot, QC rubrics,
+   * scorecard, attribution rule, KPI watchers, low ratings. Index-only lists (gsi1/gsi2) go with their items.
+   */
+  settingsPartitionsOfShop: (tenantId: string, shopId: string): string[] => [
+    keys.responsePolicy(tenantId, shopId).pk,
+    keys.shopSupervisor(tenantId, shopId, '').pk,
+    keys.orderIntegration(tenantId, shopId).pk,
+    keys.caseSettings(tenantId, shopId).pk,
+    keys.outreachSettings(tenantId, shopId).pk,
+    keys.faqEntry(tenantId, shopId, '').pk,
+    keys.robotSettings(tenantId, shopId).pk,
+    keys.qcRubric(tenantId, shopId, '').pk,
+    keys.scorecardConfig(tenantId, shopId).pk,
+    keys.attributionRule(tenantId, shopId).pk,
+    keys.kpiWatcher(tenantId, shopId, '').pk,
+    keys.kpiLowRating(tenantId, shopId, '', '', '').pk,
+  ],
   partitionsOfConversation: (tenantId: string, conversationId: string): string[] => [
     keys.conversation(tenantId, conversationId).pk,
     keys.transfersOfConversation(tenantId, conversationId).pk,

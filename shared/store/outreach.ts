@@ -446,7 +446,7 @@ export async function putOutreachSettings(tenantId: string, shopId: string, body
  * only while the set is under the cap or already holds it. A set, not a counter: a retried claim adds
  * the same id again and counts once (an atomic ADD of 1 would count twice). `cap`: the cap is reached.
  * `opted-out`: the day carries the buyer's opt-out (`optedOutAt`, stamped by recordOptOut) — the opt-out
- * is a condition of this, the send's last write before the message goes, at no extra unit (same update).
+ * is a condition of this, the send's last write before a chat message goes (an SMS send also takes its SMS slot after it), at no extra unit (same update).
  */
 export async function takeBuyerDaySlot(
   tenantId: string,

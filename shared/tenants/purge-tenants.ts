@@ -19,10 +19,18 @@ import { logger } from '../runtime/observability';
  * goes. Children go first, so a run cut short leaves what names the rest, and the next run finds it
  * again; a run stops taking conversations at its budget and the next run carries on.
  *
- * NOT purged: conversations opened before the conversation index existed (no entry names them),
- * outreach records per brand and buyer (`T#t#BRAND#…`), users' rate budgets (expire by TTL) and
- * idle-close timers (`IDLE#…`, consumed within the idle period). All are unreachable once the tenant is
- * a tombstone.
+ * NOT purged yet (a review found the list was longer than this comment said): conversations opened
+ * before the conversation index existed (no entry names them); each shop's records kept one per id or
+ * per day: orders, platform-buyer links and refund pointers (`…#SHOP#s#ORDER#…`, `#PBUYER#…`, `#REFUND#…`),
+ * after-sales cases (`T#t#CASE#…`), outreach tasks and coupons (`T#t#OUTREACH#…`, `T#t#COUPON#…`), KPI
+ * buckets, fact claims and order facts (`#KPI#<day>`, `#KPIFACT#…`, `#KPIORDERS#<month>`), round
+ * outcomes (`#ROUNDS#<day>`), QC samples (`#QCSAMPLE#<cycle>`), order-event logs and claims
+ * (`#INGESTLOG#<day>`, `T#t#INGEST#…`), promo audits (`T#t#PROMO#p#AUDIT`); outreach records per brand
+ * and buyer (`T#t#BRAND#…`). They are unreachable once the tenant is a tombstone; naming each needs its
+ * list walked before the list goes (cases by the shop's state lists, tasks by the agents' lists) or a
+ * per-day range. Users' rate budgets and idle-close timers expire on their own. What IS purged per shop
+ * beyond the catalogue: every settings partition (keys.settingsPartitionsOfShop, including the order
+ * integration's sealed credentials), the promo calendar, accounts and agents' online sessions.
  */
 export const purgeDependencies = { ...purgeStore, catalogueVersions };
 
@@ -51,21 +59,26 @@ export async function purgeTenant(tenantId: string, deps = purgeDependencies): P
     }
     deleted += await deps.deletePartition(keys.catalogue(tenantId, shop.shopId).pk);
     deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'shop', shopId: shop.shopId })).pk);
+    for (const pk of keys.settingsPartitionsOfShop(tenantId, shop.shopId)) deleted += await deps.deletePartition(pk);
     for (const groupId of groupsOfShop(shop.routing)) for (const agentId of await deps.agentIdsOfGroup(tenantId, groupId)) agentIds.add(agentId);
   }
   for (const agentId of agentIds) {
     deleted += await deps.deletePartition(keys.agent(tenantId, agentId).pk);
     deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'agent', agentId })).pk);
     deleted += await deps.deletePartition(keys.connectionsOfUser(tenantId, agentId).pk);
+    deleted += await deps.deletePartition(keys.account(tenantId, agentId).pk);
+    deleted += await deps.deletePartition(keys.kpiOnlineSession(tenantId, agentId).pk);
   }
   // Staff accounts (issue 12 §2): every account's sockets, then the accounts, seat count and import markers.
   for (const user of await deps.itemsOf(keys.usersOfTenant(tenantId).pk, keys.usersOfTenant(tenantId).skPrefix)) {
     const userId = String(user.userId);
     if (!agentIds.has(userId)) deleted += await deps.deletePartition(keys.connectionsOfUser(tenantId, userId).pk);
+    deleted += await deps.deletePartition(keys.account(tenantId, userId).pk);
   }
   deleted += await deps.deletePartition(keys.usersOfTenant(tenantId).pk);
   deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'tenant' })).pk);
   deleted += await deps.deletePartition(keys.auditLog(tenantId).pk);
+  deleted += await deps.deletePartition(keys.promo(tenantId, '').pk);
   deleted += await deps.deletePartition(tenantPk, undefined, 'SHOP#');
   return deleted;
 }

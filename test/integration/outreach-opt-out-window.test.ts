@@ -10,7 +10,7 @@ import { createShop } from './routing-fixtures';
 /**
  * An opt-out arriving after a send read the buyer's opt-out (strongly consistent) and before the message
  * goes (docs/outreach-design.md §3 Opt-out, §6): the opt-out is stamped on the buyer's day items, and the
- * send's daily-slot write — its last write before the message goes — is conditioned on it, so the task is
+ * send's daily-slot write — its last write before a chat message goes — is conditioned on it, so the task is
  * cancelled instead of sent. The interleaving is forced with a hook on the slot step.
  */
 const tenant = `outreach-optw-${randomUUID().slice(0, 8)}`;

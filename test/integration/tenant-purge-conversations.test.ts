@@ -13,6 +13,7 @@ import { putMessage } from '../../shared/store/messages';
 import { conversationIndexSince, monthsBetween, purgeDependencies, purgeDueTenants } from '../../shared/tenants/purge-tenants';
 import { callHttp } from '../support/call-http';
 import { itemsOfPartition, storedItem } from '../support/table';
+import { createShop } from './routing-fixtures';
 
 /**
  * Issue 12 §1, the last gap: a deleted tenant's conversations (head, messages, transfers, rotations, stage
@@ -69,6 +70,31 @@ async function seedConversation(tenantId: string, c: { conversationId: string; s
   await put({ ...keys.roundAlert(tenantId, c.conversationId, at, 'at-risk'), entity: 'RoundAlert' });
   await put({ ...keys.qcAutoScore(tenantId, c.conversationId), entity: 'QcAutoScore' });
   await put({ ...keys.kpiReception(tenantId, c.shopId, c.buyerId, at, c.conversationId, 'agent-1'), entity: 'KpiReception' });
+}
+
+/** A shop with one item in each of its settings partitions, a promo and an account record of the first admin. */
+async function seedShopSettings(tenantId: string, shopId: string) {
+  await createShop(tenantId, shopId);
+  for (const key of [
+    keys.responsePolicy(tenantId, shopId),
+    keys.shopSupervisor(tenantId, shopId, 'sup-1'),
+    keys.orderIntegration(tenantId, shopId),
+    keys.caseSettings(tenantId, shopId),
+    keys.outreachSettings(tenantId, shopId),
+    keys.faqEntry(tenantId, shopId, 'courier'),
+    keys.robotSettings(tenantId, shopId),
+    keys.qcRubric(tenantId, shopId, 'pre-sale'),
+    keys.scorecardConfig(tenantId, shopId),
+    keys.attributionRule(tenantId, shopId),
+    keys.kpiWatcher(tenantId, shopId, 'sup-1'),
+    keys.kpiLowRating(tenantId, shopId, '2026-12-02T00:00:00.000Z', 'taobao', 'o-1'),
+    keys.promo(tenantId, 'double11'),
+    keys.account(tenantId, 'boss'),
+  ]) {
+    await put({ ...key, entity: 'Seeded' });
+  }
+  // Every one of them is a partition the purge names (the list the purge walks, plus the promo and the account).
+  expect(keys.settingsPartitionsOfShop(tenantId, shopId)).toHaveLength(12);
 }
 
 /** Every partition the purge must empty for these conversations, named as the writers name them. */
@@ -131,6 +157,7 @@ describe('purging a deleted tenant\'s conversations through its conversation ind
       { conversationId: 'conv-5', shopId: 'shop-1', buyerId: 'buyer-3', at: nextMonth },
     ];
     for (const tenantId of [tenantA, tenantB]) for (const c of conversations) await seedConversation(tenantId, c);
+    for (const tenantId of [tenantA, tenantB]) await seedShopSettings(tenantId, 'shop-1');
     const bBefore = await scanTenant(tenantB);
     expect(bBefore.length).toBeGreaterThan(conversations.length * 12);
     expect(await indexEntries(tenantA, purgeAt)).toBe(conversations.length);
