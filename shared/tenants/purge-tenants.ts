@@ -115,14 +115,15 @@ export const conversationIndexSince = '2026-12';
  * Purges the tenant's indexed conversations, month by month from conversationIndexSince to `now`, at most
  * `budget` of them. `finished` only when every month shard was read to its end with budget to spare.
  */
-export async function purgeConversationsOfTenant(tenantId: string, now: Date, budget: number, deps = purgeDependencies) {
+export async function purgeConversationsOfTenant(tenantId: string, now: Date, budget: number, deps = purgeDependencies, stopAt = Number.POSITIVE_INFINITY) {
   let conversations = 0;
   let itemsDeleted = 0;
   for (const month of monthsBetween(conversationIndexSince, now.toISOString().slice(0, 7))) {
     for (let shard = 0; shard < conversationIndexShards; shard++) {
       let startKey: Record<string, unknown> | undefined;
       do {
-        if (conversations >= budget) return { conversations, itemsDeleted, finished: false };
+        // Out of conversations or out of time (the invocation's own limit): the next run carries on.
+        if (conversations >= budget || Date.now() >= stopAt) return { conversations, itemsDeleted, finished: false };
         const page = await deps.conversationIndexPage(tenantId, month, shard, { limit: Math.min(indexPageSize, budget - conversations), startKey });
         for (let i = 0; i < page.entries.length; i += conversationConcurrency) {
           const counts = await Promise.all(page.entries.slice(i, i + conversationConcurrency).map((entry) => purgeConversation(tenantId, entry, deps)));
@@ -138,16 +139,17 @@ export async function purgeConversationsOfTenant(tenantId: string, now: Date, bu
 
 /**
  * One run: purges up to `limit` due tenants, each finished by deleting its purge marker, and at most
- * `conversationLimit` conversations in all. A tenant whose conversations are not all gone keeps its marker
+ * `conversationLimit` conversations in all, taking none after `stopTakingConversationsAt` (epoch ms: the
+ * handler leaves the rest of its invocation for the tenant's other partitions). A tenant whose conversations are not all gone keeps its marker
  * (and everything but those conversations) and the run ends: the next run carries on where it stopped,
  * since what was purged is gone from the index.
  */
-export async function purgeDueTenants(now: Date, options: { limit?: number; conversationLimit?: number } = {}, deps = purgeDependencies) {
+export async function purgeDueTenants(now: Date, options: { limit?: number; conversationLimit?: number; stopTakingConversationsAt?: number } = {}, deps = purgeDependencies) {
   const due = await deps.duePurges(now, options.limit ?? 5);
   const purged: { tenantId: string; itemsDeleted: number; conversations: number }[] = [];
   let budget = options.conversationLimit ?? defaultConversationLimit;
   for (const marker of due) {
-    const conversations = await purgeConversationsOfTenant(marker.tenantId, now, budget, deps);
+    const conversations = await purgeConversationsOfTenant(marker.tenantId, now, budget, deps, options.stopTakingConversationsAt);
     budget -= conversations.conversations;
     if (!conversations.finished) {
       logger.info('tenant purge continues next run', { tenantId: marker.tenantId, conversationsPurged: conversations.conversations });

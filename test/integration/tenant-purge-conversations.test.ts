@@ -162,6 +162,13 @@ describe('purging a deleted tenant\'s conversations through its conversation ind
     expect(bBefore.length).toBeGreaterThan(conversations.length * 12);
     expect(await indexEntries(tenantA, purgeAt)).toBe(conversations.length);
 
+    // A run already out of time (its invocation's limit) takes no conversation and leaves the tenant as it was.
+    expect(await purgeDueTenants(purgeAt, { stopTakingConversationsAt: Date.now() - 1 }, onlyOurs)).toEqual({
+      purged: [],
+      continuing: { tenantId: tenantA, conversations: 0, itemsDeleted: 0 },
+    });
+    expect(await indexEntries(tenantA, purgeAt)).toBe(conversations.length);
+
     // A run with a budget of 2 conversations: the tenant is not finished, keeps its marker and is not yet a stub.
     const first = await purgeDueTenants(purgeAt, { conversationLimit: 2 }, onlyOurs);
     expect(first).toEqual({ purged: [], continuing: { tenantId: tenantA, conversations: 2, itemsDeleted: expect.any(Number) } });
