@@ -62,7 +62,9 @@ export interface AppendInput {
   /**
    * Only while no buyer question is pending, checked in the seq's own write (an outreach copy, which must
    * not answer a question): a pending one throws QuestionPendingError (shared/store/conversations.ts) and
-   * nothing is stored. Default false.
+   * nothing is stored. One rare exception: when a reader gave the first seq up while this call was slow,
+   * the new seq is checked again, and a question that arrived meanwhile throws after the claim was written;
+   * the outreach task then finds a skip marker there and sends on the platform chat instead. Default false.
    */
   whileNoQuestionPending?: boolean;
 }
