@@ -1,12 +1,12 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Identity, Role } from '../auth/identity';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys } from './keys';
 import { liveItemsOf } from './read-all';
 import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed } from './write-failures';
 
 /**
  * API Gateway closes every WebSocket after 2 hours, and $disconnect is best effort, so a connection
@@ -84,7 +84,7 @@ export async function deleteGoneConnection(
     );
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (isConditionalCheckFailed(error)) return false;
     throw error;
   }
 }

@@ -62,19 +62,19 @@ export async function purgeTenant(tenantId: string, deps = purgeDependencies): P
     for (const pk of keys.settingsPartitionsOfShop(tenantId, shop.shopId)) deleted += await deps.deletePartition(pk);
     for (const groupId of groupsOfShop(shop.routing)) for (const agentId of await deps.agentIdsOfGroup(tenantId, groupId)) agentIds.add(agentId);
   }
+  // Staff accounts (issue 12 §2). Each person's own partitions once, agent, account or both: sockets and
+  // account record; then what only agents have, the agent item (which names them in its groups) last.
+  const userIds = (await deps.itemsOf(keys.usersOfTenant(tenantId).pk, keys.usersOfTenant(tenantId).skPrefix)).map((user) => String(user.userId));
+  for (const personId of new Set([...agentIds, ...userIds])) {
+    deleted += await deps.deletePartition(keys.connectionsOfUser(tenantId, personId).pk);
+    deleted += await deps.deletePartition(keys.account(tenantId, personId).pk);
+  }
   for (const agentId of agentIds) {
-    deleted += await deps.deletePartition(keys.agent(tenantId, agentId).pk);
     deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'agent', agentId })).pk);
-    deleted += await deps.deletePartition(keys.connectionsOfUser(tenantId, agentId).pk);
-    deleted += await deps.deletePartition(keys.account(tenantId, agentId).pk);
     deleted += await deps.deletePartition(keys.kpiOnlineSession(tenantId, agentId).pk);
+    deleted += await deps.deletePartition(keys.agent(tenantId, agentId).pk);
   }
-  // Staff accounts (issue 12 §2): every account's sockets, then the accounts, seat count and import markers.
-  for (const user of await deps.itemsOf(keys.usersOfTenant(tenantId).pk, keys.usersOfTenant(tenantId).skPrefix)) {
-    const userId = String(user.userId);
-    if (!agentIds.has(userId)) deleted += await deps.deletePartition(keys.connectionsOfUser(tenantId, userId).pk);
-    deleted += await deps.deletePartition(keys.account(tenantId, userId).pk);
-  }
+  // Then the accounts, seat count and import markers.
   deleted += await deps.deletePartition(keys.usersOfTenant(tenantId).pk);
   deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'tenant' })).pk);
   deleted += await deps.deletePartition(keys.auditLog(tenantId).pk);
