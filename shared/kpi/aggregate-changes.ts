@@ -71,12 +71,21 @@ async function dayOfShop(tenantId: string, shopId: string, deps: Pick<AggregateD
   return (at) => localHour(at, zone).day;
 }
 
+/**
+ * When a buyer's receptions can matter to their orders under any rule: from the widest inquiry window
+ * before the earliest order to the latest placement or payment. One order when it arrives; a buyer's
+ * orders of a recompute page together (shared/kpi/recompute-attribution.ts).
+ */
+export function receptionSpanOf(orders: readonly Pick<OrderFact, 'placedAt' | 'paidAt'>[]): { from: string; to: string } {
+  const first = orders.map((o) => o.placedAt ?? o.paidAt!).sort()[0]!;
+  const last = orders.flatMap((o) => [o.placedAt, o.paidAt].filter((at): at is string => at !== undefined)).sort().at(-1)!;
+  return { from: new Date(Date.parse(first) - maxInquiryWindowDays * dayMs).toISOString(), to: last };
+}
+
 /** The buyer's receptions that can matter to an order under any rule (the widest window before it). */
 function receptionsFor(tenantId: string, order: OrderFact, deps: Pick<AggregateDependencies, 'listReceptionsOfBuyer'>): Promise<ReceptionFact[]> {
-  const first = order.placedAt ?? order.paidAt!;
-  const last = order.paidAt && order.paidAt > first ? order.paidAt : first;
-  const from = new Date(Date.parse(first) - maxInquiryWindowDays * dayMs).toISOString();
-  return deps.listReceptionsOfBuyer(tenantId, order.shopId, order.buyerId, from, last);
+  const { from, to } = receptionSpanOf([order]);
+  return deps.listReceptionsOfBuyer(tenantId, order.shopId, order.buyerId, from, to);
 }
 
 /** One order's count facts under the given rule versions. */

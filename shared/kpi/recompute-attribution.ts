@@ -1,7 +1,7 @@
 import { activateRuleVersion, advanceRecomputePage, getAttributionRule, listOrderFactsPage, listReceptionsOfBuyer, writeFactTransaction } from '../store/kpi-aggregates';
 import { sendRecomputeJobs } from '../notify/job-queues';
-import { aggregateDependencies, attributionFactsOf, planFacts, shopTimeZone, writeFacts } from './aggregate-changes';
-import { maxInquiryWindowDays, type AttributionRule, type AttributionRuleSettings } from './attribution-rule';
+import { aggregateDependencies, attributionFactsOf, planFacts, receptionSpanOf, shopTimeZone, writeFacts } from './aggregate-changes';
+import type { AttributionRule, AttributionRuleSettings } from './attribution-rule';
 import type { OrderFact } from './attribute';
 import type { CountFact } from './facts';
 import type { RecomputeJob } from './recompute-job';
@@ -45,8 +45,6 @@ export type RecomputeOutcome =
   /** The last month finished: the version is the one reads use. */
   | 'activated';
 
-const dayMs = 86_400_000;
-
 /**
  * Attributes a page's orders under one version, grouped by buyer (each buyer's receptions read once for
  * their orders of the page), a few buyers at a time, their facts written together in merged transactions.
@@ -58,10 +56,8 @@ async function attributeOrders(tenantId: string, version: number, settings: Attr
   for (let start = 0; start < buyers.length; start += 16) {
     const facts = await Promise.all(
       buyers.slice(start, start + 16).map(async ([buyerId, own]) => {
-        const first = own.map((o) => o.placedAt ?? o.paidAt!).sort()[0]!;
-        const last = own.map((o) => o.paidAt ?? o.placedAt!).sort().at(-1)!;
-        const from = new Date(Date.parse(first) - maxInquiryWindowDays * dayMs).toISOString();
-        const receptions = await deps.listReceptionsOfBuyer(tenantId, own[0]!.shopId, buyerId, from, last);
+        const { from, to } = receptionSpanOf(own);
+        const receptions = await deps.listReceptionsOfBuyer(tenantId, own[0]!.shopId, buyerId, from, to);
         const ofBuyer: CountFact[] = [];
         for (const order of own) ofBuyer.push(...(await attributionFactsOf(tenantId, order, [{ version, settings }], deps, receptions)));
         return ofBuyer;
