@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { appendMessage, appendSteps, type AppendSteps } from '../conversations/append-message';
+import type { Message } from '../conversations/conversation';
 import { sendDeliveryJob, sendOutreachJobs } from '../notify/job-queues';
 import { logger } from '../runtime/observability';
 import { cachedPromos } from '../promo/calendar-cache';
@@ -114,32 +115,36 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
     appendToConversation: async (task: OutreachTask, text: string, now: Date, conversationId: string) => {
       const conversation = await getConversation(task.tenantId, conversationId, { consistent: true });
       if (!conversation || conversation.status === 'closed') return undefined;
-      let message;
-      try {
-        if (conversation.pendingQuestionSince !== undefined) throw new QuestionPendingError(conversation.pendingQuestionSince);
-        const appended = await appendMessage(
-          {
-            tenantId: task.tenantId,
-            conversation,
-            sender: { userId: robotSenderId, role: 'robot' },
-            clientMessageId: task.taskId,
-            text,
-            now,
-            outreach: { taskId: task.taskId, kind: task.kind },
-            whileNoQuestionPending: true,
-          },
-          append,
-        );
-        message = appended.message;
-      } catch (error) {
-        if (!(error instanceof QuestionPendingError)) throw error;
-        // A send taken over after its consumer died (same task id) may have appended its copy before the
-        // question: that copy stands, so the platform chat does not send it a second time.
+      const appendCopy = async (): Promise<Message | undefined> => {
+        try {
+          const appended = await appendMessage(
+            {
+              tenantId: task.tenantId,
+              conversation,
+              sender: { userId: robotSenderId, role: 'robot' },
+              clientMessageId: task.taskId,
+              text,
+              now,
+              outreach: { taskId: task.taskId, kind: task.kind },
+              whileNoQuestionPending: true,
+            },
+            append,
+          );
+          return appended.message;
+        } catch (error) {
+          if (error instanceof QuestionPendingError) return undefined;
+          throw error;
+        }
+      };
+      // A send taken over after its consumer died (same task id) may have appended its copy before the
+      // question: that copy stands, so the platform chat does not send it a second time.
+      const earlierCopy = async (): Promise<Message | undefined> => {
         const seq = await getClientMessageClaimSeq(task.tenantId, conversationId, robotSenderId, task.taskId);
         const earlier = seq === undefined ? undefined : await getLogEntry(task.tenantId, conversationId, seq);
-        if (earlier?.kind !== 'message') return undefined;
-        message = earlier.message;
-      }
+        return earlier?.kind === 'message' ? earlier.message : undefined;
+      };
+      const message = (conversation.pendingQuestionSince === undefined ? await appendCopy() : undefined) ?? (await earlierCopy());
+      if (!message) return undefined;
       // Delivered again on a takeover: recipients dedupe by conversation and seq (row 1).
       const recipients = [conversation.buyerId, ...(conversation.assigneeId ? [conversation.assigneeId] : [])];
       await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message });
