@@ -2,9 +2,9 @@
  * `npm run robot:accuracy`: the FAQ robot's accuracy against the demo shops' FAQ (infra/local/demo-faq.ts),
  * through the same matcher and rules the robot runs (a conversation's first question: no misses yet), on
  * labelled sets reported separately:
- * - the tuning sets, test/fixtures/robot-questions.json and robot-questions-tuning-2.json: the matcher, the
- *   demo FAQ and the threshold are tuned on them (their failures are printed, and a threshold sweep over
- *   both shows where the default sits);
+ * - the tuning sets, test/fixtures/robot-questions.json, robot-questions-tuning-2.json and
+ *   robot-questions-tuning-3.json: the matcher, the demo FAQ and the threshold are tuned on them (their
+ *   failures are printed, and a threshold sweep over all of them shows where the default sits);
  * - the held-out set, test/fixtures/robot-questions-holdout.json: written before any tuning and never tuned
  *   on. It is not even loaded unless `--holdout` is given, and then only its rates are printed (its
  *   per-question failures only with `--holdout-failures`): every held-out run is recorded in docs/robot.md.
@@ -26,6 +26,7 @@ const load = (path: string) => (JSON.parse(readFileSync(path, 'utf8')) as { ques
 const tuningSets = [
   { name: 'tuning set (test/fixtures/robot-questions.json)', questions: load('test/fixtures/robot-questions.json') },
   { name: 'tuning set 2 (test/fixtures/robot-questions-tuning-2.json)', questions: load('test/fixtures/robot-questions-tuning-2.json') },
+  { name: 'tuning set 3 (test/fixtures/robot-questions-tuning-3.json)', questions: load('test/fixtures/robot-questions-tuning-3.json') },
 ];
 const tuningAll = tuningSets.flatMap((set) => set.questions);
 
@@ -49,7 +50,7 @@ function run(questions: readonly LabelledQuestion[], at: number, timings?: numbe
 
 const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`;
 
-// The sweep runs on the tuning sets only (both together): choosing a threshold on the held-out set would be tuning on it.
+// The sweep runs on the tuning sets only (all together): choosing a threshold on the held-out set would be tuning on it.
 const sweep = [];
 for (let t = 0.3; t <= 0.851; t += 0.025) {
   const r = run(tuningAll, Math.round(t * 1000) / 1000);
@@ -98,7 +99,7 @@ for (const s of sweep) console.log(`  ${s.threshold.toFixed(3)}${s.threshold ===
 console.log(`  (* in use; the sweep's pick, most out of scope left to people with ≥ 90 % in scope: ${pick?.threshold ?? 'none'})`);
 for (const [name, r, n] of [
   ...reports.map(({ name, report, questions }) => [name, report, questions.length] as const),
-  ['both tuning sets together', combined, tuningAll.length] as const,
+  ['all tuning sets together', combined, tuningAll.length] as const,
   ...(held && holdout ? [['held-out set (test/fixtures/robot-questions-holdout.json, never tuned on)', held, holdout.length] as const] : []),
 ]) {
   console.log(`${name}: ${n} questions, threshold ${threshold}`);
