@@ -4,6 +4,7 @@ import type { Stage } from '../conversations/conversation';
 import type { FaqEntry } from './faq';
 import { toFaqWording } from './colloquial';
 import { HomophoneFolder } from './homophones';
+import { shoppingWords } from './shopping-words';
 
 /**
  * Matching a buyer's question against a shop's FAQ (issue 8 §3; docs/robot.md). Words come from
@@ -24,7 +25,7 @@ const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
  * question.
  */
 const fillerWords = new Set(
-  '的 了 吗 呢 啊 呀 吧 哦 噢 嘛 啦 么 呗 哈 嗯 额 喔 亲 您 你 我 他 她 它 你们 我们 咱们 我的 你的 你们的 我们的 你家 你们家 这 那 这个 那个 这款 那款 这件 那件 请问 问下 问一下 想问 一下 请 麻烦 谢谢 可以 可 能 能不能 可不可以 会 会不会 是 是不是 有 有没有 没有 不 没 要 想 还 就 都 很 在 家 个 些 下 吧 呢 么 怎么 怎样 怎么样 咋 啥 什么 多少 哪 哪个 哪里 几 如何 为什么 现在 今天 明天 嘞 哇 哎 诶 宝 宝贝 店家 老板 客服 的话 一个 一起 给 让 把 被 和 跟 与 及 或 还是 吧 呀 么'.split(' '),
+  '的 了 吗 呢 啊 呀 吧 哦 噢 嘛 啦 么 呗 哈 嗯 额 喔 亲 您 你 我 他 她 它 你们 我们 咱们 我的 你的 你们的 我们的 你家 你们家 这 那 这个 那个 这款 那款 这件 那件 请问 问下 问一下 想问 一下 请 麻烦 谢谢 可以 可 能 能不能 可不可以 会 会不会 是 是不是 有 有没有 没有 不 没 要 想 还 就 都 很 在 家 个 些 下 吧 呢 么 怎么 怎样 怎么样 咋 啥 什么 多少 哪 哪个 哪里 几 如何 为什么 现在 今天 明天 嘞 哇 哎 诶 宝 宝贝 店家 老板 客服 的话 一个 一起 给 让 把 被 和 跟 与 及 或 还是 吧 呀 么 这么 那么 不会 不了 这些 那些 一些 有些 这边 那边'.split(' '),
 );
 
 /**
@@ -48,14 +49,87 @@ export function normalizeText(text: string): string {
 }
 
 /**
- * The words of a text as the index sees them: normalised, no filler, no place names. ICU cuts words the shop wrote as one
- * (发货 → 发|货, 保修 → 保|修, 七天无理由 → 七天|无理|由): adjacent pieces that together make one of the
- * shop's `vocabulary` words (its keywords) are kept whole, like a segmenter's user dictionary, so a keyword
- * weighs as one rare word rather than two common characters.
+ * A segmenter's user dictionary: `words` (the domain's shopping words and the matcher's word lists) and the
+ * shop's `keywords`, preferred to ICU's cuts where they overlap (below).
  */
-export function wordsOf(text: string, vocabulary?: ReadonlySet<string>): string[] {
+export interface UserDictionary {
+  words: ReadonlySet<string>;
+  keywords: ReadonlySet<string>;
+  longest: number;
+}
+
+export function userDictionary(words: Iterable<string>, keywords: Iterable<string> = []): UserDictionary {
+  const han = (word: string) => word.length >= 2 && /^\p{Script=Han}+$/u.test(word);
+  const keptKeywords = new Set([...keywords].filter(han));
+  const kept = new Set([...[...words].filter(han), ...keptKeywords]);
+  return { words: kept, keywords: keptKeywords, longest: Math.max(0, ...[...kept].map((word) => word.length)) };
+}
+
+interface Piece {
+  segment: string;
+  index: number;
+  isWordLike: boolean;
+}
+
+const wordLike = /[\p{L}\p{N}]/u;
+
+/**
+ * A normalised text cut into pieces. Without a dictionary, ICU's word breaker. With one, the cut is chosen
+ * among ICU's words, the dictionary's words and single characters: the fewest pieces, then the fewest
+ * single characters, then the most characters inside the shop's keywords, then inside dictionary words
+ * (a shortest-path segmentation, as segmenters with a user dictionary do). ICU cuts e-commerce words
+ * against their sense (韵达到 → 韵|达到, 大概要 → 大|概要, 保真不 → 保|真不); the dictionary keeps them, and
+ * a phrase keyword does not swallow a word's start (运费多少钱 stays 运费|多少钱, not 运费多少|钱).
+ */
+function piecesOf(normalized: string, dictionary?: UserDictionary): Piece[] {
+  const icu = [...segmenter.segment(normalized)].map((piece) => ({ segment: piece.segment, index: piece.index, isWordLike: piece.isWordLike ?? false }));
+  if (!dictionary || dictionary.longest === 0) return icu;
+  const n = normalized.length;
+  const candidates: Piece[][] = Array.from({ length: n }, () => []);
+  for (const piece of icu) candidates[piece.index]!.push(piece);
+  for (let i = 0; i < n; i++) {
+    const at = candidates[i]!;
+    for (let length = Math.min(dictionary.longest, n - i); length >= 2; length--) {
+      const word = normalized.slice(i, i + length);
+      if (dictionary.words.has(word) && !at.some((piece) => piece.segment === word)) at.push({ segment: word, index: i, isWordLike: true });
+    }
+    if (!at.some((piece) => piece.segment.length === 1)) at.push({ segment: normalized[i]!, index: i, isWordLike: wordLike.test(normalized[i]!) });
+  }
+  // cost[i]: the best cut of normalized[i..]: [pieces, single characters, −keyword characters, −dictionary characters].
+  const cost: number[][] = Array.from({ length: n + 1 }, () => [0, 0, 0, 0]);
+  const next: (Piece | undefined)[] = new Array(n + 1);
+  const better = (x: number[], y: number[]) => {
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return x[k]! < y[k]!;
+    return false;
+  };
+  for (let i = n - 1; i >= 0; i--) {
+    let best: number[] | undefined;
+    for (const piece of candidates[i]!) {
+      const rest = cost[i + piece.segment.length]!;
+      const own = [1, piece.segment.length === 1 && piece.isWordLike ? 1 : 0, dictionary.keywords.has(piece.segment) ? -piece.segment.length : 0, dictionary.words.has(piece.segment) ? -piece.segment.length : 0];
+      const total = own.map((value, k) => value + rest[k]!);
+      if (!best || better(total, best)) {
+        best = total;
+        next[i] = piece;
+      }
+    }
+    cost[i] = best!;
+  }
+  const pieces: Piece[] = [];
+  for (let i = 0; i < n; i += next[i]!.segment.length) pieces.push(next[i]!);
+  return pieces;
+}
+
+/**
+ * The words of a text as the index sees them: normalised, no filler, no place names. With a `dictionary`
+ * (the index's: the shop's keywords, shopping-words.ts and the matcher's word lists), its words are cut
+ * first and ICU cuts the rest; without one, ICU alone. Adjacent pieces that together make one of the
+ * shop's `vocabulary` words (its keywords) are kept whole (ICU: 发货 → 发|货, 七天无理由 → 七天|无理|由), so a
+ * keyword weighs as one rare word rather than two common characters.
+ */
+export function wordsOf(text: string, vocabulary?: ReadonlySet<string>, dictionary?: UserDictionary): string[] {
   const normalized = normalizeText(text);
-  const pieces = [...segmenter.segment(normalized)].filter((piece) => piece.isWordLike);
+  const pieces = piecesOf(normalized, dictionary).filter((piece) => piece.isWordLike);
   const words: string[] = [];
   for (let i = 0; i < pieces.length; i++) {
     let word = pieces[i]!.segment;
@@ -100,11 +174,11 @@ export function chooseAnswer<T extends { confidence: number; ofContentSet: boole
 }
 
 /** Where the segmenter cuts a text, in characters (code points, as the homophone folder counts). */
-function boundariesOf(normalized: string): Set<number> {
+function cutsOf(normalized: string, dictionary?: UserDictionary): { boundaries: Set<number> } {
   const boundaries = new Set<number>([0]);
   let at = 0;
-  for (const { segment } of segmenter.segment(normalized)) boundaries.add((at += [...segment].length));
-  return boundaries;
+  for (const { segment } of piecesOf(normalized, dictionary)) boundaries.add((at += [...segment].length));
+  return { boundaries };
 }
 
 export interface FaqMatch {
@@ -133,6 +207,8 @@ export class FaqIndex {
   private readonly vocabulary: Set<string>;
   /** The shop's keywords, single characters too (券, 码): telling words even when short. */
   private readonly keywords: Set<string>;
+  /** The segmenter's user dictionary: the keywords, the domain's shopping words and the matcher's word lists. */
+  private readonly dictionary: UserDictionary;
   readonly size: number;
 
   /** Entries of the content set in force (tagged ones): preferred over an untagged entry with a close confidence. */
@@ -149,7 +225,8 @@ export class FaqIndex {
     this.size = enabled.length;
     this.keywords = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)));
     this.vocabulary = new Set([...this.keywords].filter((word) => word.length >= 2 && !/\s/.test(word)));
-    const tokenize = (text: string) => wordsOf(text, this.vocabulary);
+    this.dictionary = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords], this.vocabulary);
+    const tokenize = (text: string) => wordsOf(text, this.vocabulary, this.dictionary);
     this.search = new MiniSearch<IndexedQuestion>({
       fields: ['text', 'keywords'],
       storeFields: ['faqId'],
@@ -210,7 +287,8 @@ export class FaqIndex {
   /** The words the matcher sees in a question: normalised, homophones folded, cut, no filler. */
   wordsOf(question: string): string[] {
     const normalized = normalizeText(question);
-    return [...new Set(wordsOf(this.homophones.fold(normalized, boundariesOf(normalized)), this.vocabulary))];
+    const { boundaries } = cutsOf(normalized, this.dictionary);
+    return [...new Set(wordsOf(this.homophones.fold(normalized, boundaries), this.vocabulary, this.dictionary))];
   }
 
   /**

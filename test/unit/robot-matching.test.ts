@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toFaqWording } from '../../shared/robot/colloquial';
 import { faqEntryBodySchema } from '../../shared/robot/faq';
-import { FaqIndex, wordsOf } from '../../shared/robot/match-question';
+import { FaqIndex, userDictionary, wordsOf } from '../../shared/robot/match-question';
 
 /** The matcher's handling of how buyers really type (docs/robot.md, issue 8 §3). */
 const entry = (faqId: string, questions: string[], keywords: string[] = []) => ({ faqId, ...faqEntryBodySchema.parse({ questions, keywords, answers: [`${faqId} 的回答`] }) });
@@ -46,6 +46,23 @@ describe('colloquial wording read as the FAQ is written', () => {
     expect(answer('有coupon吗')?.faqId).toBe('coupon');
     expect(answer('warranty多久')?.faqId).toBe('warranty');
     expect(answer('包不包邮')).toMatchObject({ faqId: 'free-shipping', confidence: 1 });
+  });
+});
+
+describe('cutting words with a user dictionary of shopping words before ICU', () => {
+  const dictionary = userDictionary(['大概', '韵达', '保真', '快递', '多少钱'], ['运费多少']);
+  it('keeps the dictionary\'s words where ICU cuts against them (大|概要, 韵|达到, 保|真不)', () => {
+    expect(wordsOf('大概要几天', undefined, dictionary)).toContain('大概');
+    expect(wordsOf('大概要几天', undefined, dictionary)).not.toContain('概要');
+    expect(wordsOf('韵达到不了', undefined, dictionary)).toContain('韵达');
+    expect(wordsOf('保真不', undefined, dictionary)).toContain('保真');
+  });
+  it('prefers the fewest pieces, then the fewest single characters: a phrase keyword does not swallow the start of a word', () => {
+    expect(wordsOf('运费多少钱', new Set(['运费多少']), dictionary)).toEqual(['运费', '多少钱']);
+    expect(wordsOf('运费多少', new Set(['运费多少']), dictionary)).toEqual(['运费多少']);
+  });
+  it('cuts with ICU alone when no dictionary is given', () => {
+    expect(wordsOf('大概要几天')).not.toContain('大概');
   });
 });
 
