@@ -1,6 +1,6 @@
 import type { Stage } from '../conversations/conversation';
 import type { HandoffReason, RobotMode, RobotSettings } from './faq';
-import type { FaqMatch } from './match-question';
+import { toSimplifiedText, type FaqMatch } from './match-question';
 
 /**
  * When the FAQ robot answers and when it hands a conversation to a person (issue 8 §3; docs/robot.md).
@@ -22,7 +22,8 @@ const sensitive = /投诉|差评|中评|12315|12345|消协|消费者协会|工�
 const refundDispute = /(退款|退钱|退货).{0,8}(不给|不退|拒绝|凭什么|还没到|没到账|不同意|被拒)|(不给|拒绝|不同意|不肯).{0,6}(退款|退钱|退货)/;
 
 export function handoffAsked(text: string): Extract<HandoffReason, 'requested' | 'sensitive'> | undefined {
-  const normalized = text.normalize('NFKC');
+  // Traditional characters too (轉人工, 投訴): the matcher reads them simplified, so must the hand-off rules.
+  const normalized = toSimplifiedText(text);
   if (sensitive.test(normalized) || refundDispute.test(normalized)) return 'sensitive';
   if (personRequest.test(normalized)) return 'requested';
   return undefined;

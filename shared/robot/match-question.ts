@@ -40,12 +40,17 @@ const placeWords = new Set(
 /** OpenCC's traditional → simplified (Taiwan and Hong Kong variants too: 裡 → 里, 麼 → 么), pure JS. */
 const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' });
 
+/** NFKC (full-width → half-width), lower case, simplified characters: the text before any wording rule. */
+export function toSimplifiedText(text: string): string {
+  return toSimplified(text.normalize('NFKC').toLowerCase());
+}
+
 /**
  * A text as the index sees it: NFKC (full-width → half-width), lower case, simplified characters, in the
  * FAQ's wording (colloquial.ts: slang, dialect, English and Taiwan shopping words). The same on both sides.
  */
 export function normalizeText(text: string): string {
-  return toFaqWording(toSimplified(text.normalize('NFKC').toLowerCase()));
+  return toFaqWording(toSimplifiedText(text));
 }
 
 /**

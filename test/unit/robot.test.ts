@@ -109,8 +109,12 @@ describe('hand-off rules', () => {
   it.each(['转人工', '人工客服', '找客服', '我要真人', '人工人工', '接人工谢谢', '别让机器人回我', '有没有活人', '找你们领导来', '叫负责人出来', '店长呢', '叫你们经理来'])('hands %s to a person on request', (text) => {
     expect(handoffAsked(text)).toBe('requested');
   });
-  it.each(['我要投诉', '给你差评', '打12315', '退款纠纷', '你们拒绝退款', '退款被拒了凭什么', '再不退钱去消协'])('hands the complaint or dispute %s to a person', (text) => {
+  it.each(['我要投诉', '给你差评', '打12315', '退款纠纷', '你们拒绝退款', '退款被拒了凭什么', '再不退钱去消协', '我要投訴', '退款糾紛'])('hands the complaint or dispute %s to a person', (text) => {
     expect(handoffAsked(text)).toBe('sensitive');
+  });
+  it('reads traditional characters as the matcher does: 轉人工 and 投訴 are what 转人工 and 投诉 are', () => {
+    expect(handoffAsked('請轉人工客服')).toBe('requested');
+    expect(handoffAsked('我要去消費者協會投訴')).toBe('sensitive');
   });
   it.each(['发什么快递', '可以退货吗', '定金能退吗'])('lets the robot answer %s', (text) => {
     expect(handoffAsked(text)).toBeUndefined();
