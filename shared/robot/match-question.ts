@@ -149,6 +149,11 @@ export function wordsOf(text: string, vocabulary?: ReadonlySet<string>, dictiona
         }
       }
     }
+    // A separable verb of two characters with 了 inside (开了盖, 退了货) is the shop's keyword (开盖, 退货).
+    if (vocabulary && word.length === 1 && pieces[i + 1]?.segment === '了' && pieces[i + 2]?.segment.length === 1 && vocabulary.has(word + pieces[i + 2]!.segment)) {
+      word += pieces[i + 2]!.segment;
+      i += 2;
+    }
     // Numbers (a height, a price, a day), in digits or characters, tell no topic: 165 110斤 and 一米六 一百斤
     // keep 斤 and 米, 买600 keeps 买.
     if (!fillerWords.has(word) && !placeWords.has(word) && !/^(\d+(\.\d+)?|[零一二两三四五六七八九十百千万]+)$/.test(word)) words.push(word);

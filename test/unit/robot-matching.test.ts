@@ -61,6 +61,10 @@ describe('cutting words with a user dictionary of shopping words before ICU', ()
     expect(wordsOf('运费多少钱', new Set(['运费多少']), dictionary)).toEqual(['运费', '多少钱']);
     expect(wordsOf('运费多少', new Set(['运费多少']), dictionary)).toEqual(['运费多少']);
   });
+  it('reads a two-character separable verb with 了 inside as the shop\'s keyword (开了盖 → 开盖), but not 付了|尾款', () => {
+    expect(wordsOf('开了盖能放多久', new Set(['开盖']))).toContain('开盖');
+    expect(wordsOf('定金付了尾款什么时候交', new Set(['付尾款']))).not.toContain('付尾款');
+  });
   it('cuts with ICU alone when no dictionary is given', () => {
     expect(wordsOf('大概要几天')).not.toContain('大概');
   });
