@@ -145,10 +145,15 @@ const aNotA = /(\p{Script=Han}{1,2})不\1/gu;
 /** A-not-A forms that are themselves filler words of the matcher (是不是, 能不能, 会不会, 要不要): left as they are. */
 const fillerANotA = new Set(['是', '能', '会', '要', '可以', '对', '好']);
 
+/** A spelled-out promo rule (满300减50, 每满三百减五十) is what shops call 满减. */
+const amount = '[\\d零一二两三四五六七八九十百千万]+(?:元|块)?';
+const fullReduction = new RegExp(`每?满${amount}减${amount}`, 'g');
+
 /** A normalised (NFKC, lower case, simplified) question in the FAQ's words; spaces around English words kept. */
 export function toFaqWording(normalized: string): string {
   return normalized
     .replace(aNotA, (span, a: string) => (fillerANotA.has(a) ? span : a))
+    .replace(fullReduction, '满减')
     .replace(englishPattern, (word) => ` ${english[word.replace(/\s+/g, ' ')] ?? word} `)
     .replace(chinesePattern, (span) => chinese[span] ?? span);
 }

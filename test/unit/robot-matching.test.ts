@@ -26,6 +26,8 @@ describe('colloquial wording read as the FAQ is written', () => {
     ['几时发货', '什么时候发货'],
     ['保固多久', '保修多久'],
     ['有效期多久', '保质期多久'],
+    ['满三百减五十怎么算', '满减怎么算'],
+    ['每满300元减50元吗', '满减吗'],
   ])('reads the slang, dialect or regional %s as %s', (typed, meant) => {
     expect(toFaqWording(typed)).toBe(meant);
   });
