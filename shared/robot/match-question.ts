@@ -54,6 +54,12 @@ export function normalizeText(text: string): string {
 }
 
 /**
+ * A quantity: a number and a measure word (一盒, 两支, 3瓶, 一件): how many, not what about. 斤 and 米 are
+ * not among them (a height and weight ask for a size), nor 天 (七天无理由).
+ */
+const quantity = /^(\d+|[一二两三四五六七八九十几]+)[个件盒罐支瓶台套条包袋块元次双只片张份箱克]$/;
+
+/**
  * A segmenter's user dictionary: `words` (the domain's shopping words and the matcher's word lists) and the
  * shop's `keywords`, preferred to ICU's cuts where they overlap (below).
  */
@@ -156,7 +162,7 @@ export function wordsOf(text: string, vocabulary?: ReadonlySet<string>, dictiona
     }
     // Numbers (a height, a price, a day), in digits or characters, tell no topic: 165 110斤 and 一米六 一百斤
     // keep 斤 and 米, 买600 keeps 买.
-    if (!fillerWords.has(word) && !placeWords.has(word) && !/^(\d+(\.\d+)?|[零一二两三四五六七八九十百千万]+)$/.test(word)) words.push(word);
+    if (!fillerWords.has(word) && !placeWords.has(word) && !/^(\d+(\.\d+)?|[零一二两三四五六七八九十百千万]+)$/.test(word) && !quantity.test(word)) words.push(word);
   }
   return words;
 }
