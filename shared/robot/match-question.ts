@@ -291,7 +291,9 @@ export class FaqIndex {
    */
   private weightOf(word: string): number {
     const holding = this.entriesOfWord.get(word)?.size ?? 0;
-    const weight = Math.log(1 + (holding === 0 ? 3 : this.size / holding));
+    // A product attribute no entry answers (牌子, 型号, 毫升, 功率) asks for product advice: it weighs as the
+    // rarest word of the FAQ, so one FAQ keyword beside it (压缩机是什么牌子的) is not an answer.
+    const weight = Math.log(1 + (holding === 0 ? (productAttributes.has(word) ? this.size : 3) : this.size / holding));
     return (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word) ? weight * lightWeight : weight;
   }
 
@@ -377,6 +379,15 @@ const lightWeight = 0.3;
  */
 const lightWords = new Set(
   '什么时候 几点 几号 哪天 几年 多少钱 哪家 自己 出 走 去 来 过来 过去 以后 之后 之前 以前 一般 大概 大约 已经 比较 应该 需要 知道 觉得 感觉 东西 这种 这样 那样 情况 时候 一直 然后 但是 因为 所以 如果 结果 本来 后来 其实 真的 特别 非常 有点 太 多 长 少 算 另 弄 搞 办 拿 用 买 拍 到 里面 里 上 那边 这边 家里 朋友 一点 点 一样 还有 另外 又 再 才 刚 刚刚 上次 这次 一次 第一次 时间 问题 能够 得 着 过 看 看到 说 听 问 告诉 帮 帮忙 找 等 等等 大家 别人 人 东西 事 事情 地方 这里 那里 哪里 怎么办 为什么 多久 多长 多大 多少天 几天 几 号 天 年 月 日 点钟 早点 快点 尽快 马上 赶紧 急 急用 着急 估计 可能 大概 也 都 只 只能 只有 就是 还是 或者 而且 并且 同时'.split(' '),
+);
+
+/**
+ * Attributes of a product that buyers ask about before buying and that a service FAQ does not settle (the
+ * product page or a person does): brand and model, capacity, power, dimensions, weight, colours, price.
+ * Written from the demo categories (appliances, cosmetics, apparel, tea), not from labelled questions.
+ */
+const productAttributes = new Set(
+  '牌子 品牌 型号 规格 参数 配置 容量 升数 毫升 克重 净含量 功率 能效 能耗 耗电 噪音 静音 变频 定频 频率 尺寸 长宽高 宽度 高度 厚度 重量 颜色 色号 配色 款式 价格 单价 原价 多少钱 产地证 口味 香型 度数'.split(' '),
 );
 
 /**

@@ -73,6 +73,20 @@ describe('cutting words with a user dictionary of shopping words before ICU', ()
 });
 
 describe('what a question is about', () => {
+  it('weighs a product attribute no entry answers (牌子, 毫升) as the rarest word: one keyword beside it is no answer', () => {
+    const appliances = new FaqIndex([
+      entry('warranty', ['保修多久', '压缩机保几年'], ['保修', '压缩机']),
+      entry('installation', ['包安装吗'], ['安装']),
+      entry('courier', ['发什么快递'], ['快递']),
+      entry('free-shipping', ['包邮吗'], ['包邮']),
+      entry('invoice', ['能开发票吗'], ['发票']),
+      entry('coupon', ['有优惠券吗'], ['优惠券']),
+    ]);
+    // An unknown word weighs like one held by a third of the entries (0.58 here); an attribute like the rarest word (0.5).
+    expect(appliances.match('压缩机是什么牌子的')!.confidence).toBeLessThanOrEqual(0.5);
+    expect(appliances.match('压缩机是什么东东的')!.confidence).toBeGreaterThan(0.55);
+    expect(appliances.match('压缩机保修几年')).toMatchObject({ faqId: 'warranty' });
+  });
   it('drops numbers written in characters and places in China: they say how many and where, not what about', () => {
     expect(wordsOf('一米六 一百斤')).not.toContain('一百');
     expect(wordsOf('寄到北京要几天')).not.toContain('北京');
