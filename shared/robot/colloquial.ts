@@ -72,6 +72,15 @@ const chinese: Record<string, string> = {
   退运费: '运费险',
   快递钱: '快递费',
   忘了: '忘记',
+  // Haggling (便宜点, 少点) asks for a lower price, not about price protection: a word no FAQ entry holds.
+  便宜点: '议价',
+  便宜一点: '议价',
+  便宜些: '议价',
+  便宜一些: '议价',
+  少点钱: '议价',
+  少一点钱: '议价',
+  抹个零: '议价',
+  抹零: '议价',
   忘掉: '忘记',
 };
 
