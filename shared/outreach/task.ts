@@ -92,7 +92,13 @@ export const outreachTaskSchema = z.object({
    * the send is recorded `sent`. On a `cancelled` task it means: stopped (opt-out, order moved on) without a
    * second send, the first one unconfirmed — counted apart from "not sent" (docs/outreach-design.md §6).
    */
-  maybeSentOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  maybeSentOn: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional()
+    .describe(
+      'Set when an earlier attempt of this send may have gone (it passed the opt-out check, then its consumer died before recording the send): the buyer\'s local day of that attempt. On a cancelled task: stopped without a second send, the first one unconfirmed. Absent once the send is recorded.',
+    ),
   outcome: z.enum(callbackOutcomes).optional(),
   couponId: z.string().optional(),
   createdAt: isoTime,
