@@ -7,6 +7,7 @@ import { orderOutreachDependencies, planOrderOutreach } from '../../shared/outre
 import { minuteOf, taskIdFor, type OutreachTask } from '../../shared/outreach/task';
 import { openConversation } from '../../shared/store/conversations';
 import { applyOrderEventToStore } from '../../shared/store/orders';
+import { dynamo } from '../../shared/runtime/clients';
 import { claimTask, createTask, dueShardOf, getTask, listDueEntries } from '../../shared/store/outreach';
 import { partitionOf } from './messaging-fixtures';
 import { campaignTask, orderEnvelope, ownOutreachQueue, recordingGateway, saveSettings } from './outreach-fixtures';
@@ -59,7 +60,44 @@ async function campaign(buyerId: string, at: Date, channel: 'chat' | 'sms' = 'ch
   return task;
 }
 
+/** The DynamoDB commands `run` sends through the shared client (name and the sort keys it names). */
+async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const name = `record-${randomUUID()}`;
+  dynamo().middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: { sk?: unknown }; RequestItems?: Record<string, { Keys?: { sk?: unknown }[] }> };
+      const sortKeys = input.Key ? [input.Key.sk] : Object.values(input.RequestItems ?? {}).flatMap((request) => (request.Keys ?? []).map((key) => key.sk));
+      seen.push(`${String(context.commandName)} ${sortKeys.map(String).join(',')}`.trim());
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    await run();
+  } finally {
+    dynamo().middlewareStack.remove(name);
+  }
+  return seen;
+}
+const readsOfBuyerDay = (commands: string[]) => commands.filter((command) => /^(GetItem|BatchGetItem)Command .*DAY#/.test(command));
+
 describe('a send taken over after its consumer died, and an opt-out in between (DynamoDB Local)', () => {
+  it('the per-send cost is unchanged on the normal path: the buyer-day read happens on the takeover path only, once', async () => {
+    const { recorder, dying } = platform();
+    const normal = await campaign(`buyer-tko-${randomUUID().slice(0, 6)}`, morning);
+    const commands = await commandsOf(() => fireTask(fireJob(normal), morning, recorder.deps));
+    expect((await getTask(tenant, normal.taskId))?.status).toBe('sent');
+    expect(readsOfBuyerDay(commands)).toEqual([]);
+    // The normal send's calls: the task, the opt-out (+ pointer), the two token leases, claim, slot, reach entry, sent.
+    console.info(`normal send: ${commands.length} DynamoDB calls: ${commands.map((command) => command.split(' ')[0]).join(', ')}`);
+
+    const taken = await campaign(`buyer-tko-${randomUUID().slice(0, 6)}`, morning);
+    await expect(fireTask(fireJob(taken), morning, dying)).rejects.toThrow('died');
+    const takeover = await commandsOf(() => fireTask(fireJob(taken), plus(morning, 3), recorder.deps));
+    expect(readsOfBuyerDay(takeover)).toHaveLength(1);
+  });
+
   it('chat copy in the buyer\'s open conversation: the message log says it went, so the takeover records `sent` with its reach and files the reach check, and sends nothing again (rows 1, 3)', async () => {
     const buyerId = `buyer-tko-${randomUUID().slice(0, 6)}`;
     const { conversation } = await openConversation({ tenantId: tenant, shopId, buyerId, stage: 'after-sale' });
