@@ -38,27 +38,12 @@ async function applyAndPlan(envelope: Envelope, now: Date) {
   return planOrderOutreach({ tenantId: tenant, order: applied.order!, envelope, now }, orderOutreachDependencies);
 }
 
-const refundRequested = (orderId: string, at: Date): Envelope => ({
-  platform: 'taobao',
-  shopId,
-  messageId: `rf-${++counter}-${orderId}`,
-  topic: 'refund.updated',
-  sourceTopic: 'taobao_refund_RefundCreated',
-  occurredAt: at.toISOString(),
-  businessVersion: at.getTime(),
-  payload: { orderId, refundId: `${orderId}-r1`, status: 'requested', kind: 'refund-only' },
-});
-
-const ratedByBuyer = (orderId: string, at: Date): Envelope => ({
-  platform: 'taobao',
-  shopId,
-  messageId: `rt-${++counter}-${orderId}`,
-  topic: 'order.rated',
-  sourceTopic: 'taobao_traderate_TradeRateCreated',
-  occurredAt: at.toISOString(),
-  businessVersion: at.getTime(),
-  payload: { orderId, rater: 'buyer', result: 'good' },
-});
+/** An event about the order from the platform (a refund, a rating), at `at`. */
+const orderEvent = <T extends 'refund.updated' | 'order.rated'>(topic: T, sourceTopic: string, at: Date, payload: Extract<Envelope, { topic: T }>['payload']): Envelope =>
+  ({ platform: 'taobao', shopId, messageId: `${topic}-${++counter}-${payload.orderId}`, topic, sourceTopic, occurredAt: at.toISOString(), businessVersion: at.getTime(), payload }) as Envelope;
+const refundRequested = (orderId: string, at: Date) =>
+  orderEvent('refund.updated', 'taobao_refund_RefundCreated', at, { orderId, refundId: `${orderId}-r1`, status: 'requested', kind: 'refund-only' });
+const ratedByBuyer = (orderId: string, at: Date) => orderEvent('order.rated', 'taobao_traderate_TradeRateCreated', at, { orderId, rater: 'buyer', result: 'good' });
 
 /** An order paid, shipped and signed at `signedAt`: its delivery callback and urge to confirm are queued. */
 async function signedOrder(orderId: string, signedAt: Date) {

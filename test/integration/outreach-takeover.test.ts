@@ -54,10 +54,29 @@ function platform() {
   return { recorder, dying };
 }
 
+const newBuyer = () => `buyer-tko-${randomUUID().slice(0, 6)}`;
+
 async function campaign(buyerId: string, at: Date, channel: 'chat' | 'sms' = 'chat') {
   const task = { ...campaignTask(tenant, shopId, `ot_tko_${randomUUID().slice(0, 8)}`, buyerId, at, 'brand-tk'), channel };
   await createTask(task);
   return task;
+}
+
+/** A task whose first consumer sent it at `at` and died before recording `sent`. */
+async function sentThenDied({ buyerId = newBuyer(), at = morning, channel = 'chat' as 'chat' | 'sms' } = {}) {
+  const task = await campaign(buyerId, at, channel);
+  const { recorder, dying } = platform();
+  await expect(fireTask(fireJob(task), at, dying)).rejects.toThrow('died');
+  return { buyerId, task, recorder };
+}
+
+/** A task whose first consumer claimed it at `morning` and died before its slot write; then the buyer opts out. */
+async function claimedThenOptedOut(optOutAt: Date) {
+  const buyerId = newBuyer();
+  const task = await campaign(buyerId, morning);
+  expect(await claimTask(tenant, task.taskId, task.dueMinute, morning)).toBeTruthy();
+  expect(await optOut(buyerId, optOutAt)).toBe(true);
+  return { task, recorder: platform().recorder };
 }
 
 /** The DynamoDB commands `run` sends through the shared client (name and the sort keys it names). */
@@ -84,26 +103,23 @@ const readsOfBuyerDay = (commands: string[]) => commands.filter((command) => /^(
 
 describe('a send taken over after its consumer died, and an opt-out in between (DynamoDB Local)', () => {
   it('the per-send cost is unchanged on the normal path: the buyer-day read happens on the takeover path only, once', async () => {
-    const { recorder, dying } = platform();
-    const normal = await campaign(`buyer-tko-${randomUUID().slice(0, 6)}`, morning);
+    const { recorder } = platform();
+    const normal = await campaign(newBuyer(), morning);
     const commands = await commandsOf(() => fireTask(fireJob(normal), morning, recorder.deps));
     expect((await getTask(tenant, normal.taskId))?.status).toBe('sent');
     expect(readsOfBuyerDay(commands)).toEqual([]);
-    // The normal send's calls: the task, the opt-out (+ pointer), the two token leases, claim, slot, reach entry, sent.
+    // The normal send's calls: the task, settings, opt-out, conversation pointer, two token leases, claim, slot, shop name, reach entry, sent (settings and name are cached 30 s per consumer).
     console.info(`normal send: ${commands.length} DynamoDB calls: ${commands.map((command) => command.split(' ')[0]).join(', ')}`);
 
-    const taken = await campaign(`buyer-tko-${randomUUID().slice(0, 6)}`, morning);
-    await expect(fireTask(fireJob(taken), morning, dying)).rejects.toThrow('died');
+    const { task: taken } = await sentThenDied();
     const takeover = await commandsOf(() => fireTask(fireJob(taken), plus(morning, 3), recorder.deps));
     expect(readsOfBuyerDay(takeover)).toHaveLength(1);
   });
 
   it('chat copy in the buyer\'s open conversation: the message log says it went, so the takeover records `sent` with its reach and files the reach check, and sends nothing again (rows 1, 3)', async () => {
-    const buyerId = `buyer-tko-${randomUUID().slice(0, 6)}`;
+    const buyerId = newBuyer();
     const { conversation } = await openConversation({ tenantId: tenant, shopId, buyerId, stage: 'after-sale' });
-    const task = await campaign(buyerId, morning);
-    const { recorder, dying } = platform();
-    await expect(fireTask(fireJob(task), morning, dying)).rejects.toThrow('died');
+    const { task, recorder } = await sentThenDied({ buyerId });
     expect((await getTask(tenant, task.taskId))?.status).toBe('sending');
     expect(await optOut(buyerId, plus(morning, 1))).toBe(true);
 
@@ -128,10 +144,7 @@ describe('a send taken over after its consumer died, and an opt-out in between (
     ['the platform chat API (no open conversation)', 'chat' as const],
     ['SMS', 'sms' as const],
   ])('an external channel, %s: the send cannot be asked, so the takeover never sends again to the opted-out buyer and records `cancelled` opted-out with `maybeSentOn`, not "not sent" (row 1)', async (_name, channel) => {
-    const buyerId = `buyer-tko-${randomUUID().slice(0, 6)}`;
-    const task = await campaign(buyerId, morning, channel);
-    const { recorder, dying } = platform();
-    await expect(fireTask(fireJob(task), morning, dying)).rejects.toThrow('died');
+    const { buyerId, task, recorder } = await sentThenDied({ channel });
     expect(recorder.to(task.taskId).map((item) => item.channel)).toEqual([channel]);
     expect(await optOut(buyerId, plus(morning, 1))).toBe(true);
 
@@ -147,10 +160,7 @@ describe('a send taken over after its consumer died, and an opt-out in between (
   });
 
   it('an opt-out after the takeover\'s read and before its slot write: the re-issue is refused by the slot\'s opt-out condition, recorded as maybe sent, and not sent again', async () => {
-    const buyerId = `buyer-tko-${randomUUID().slice(0, 6)}`;
-    const task = await campaign(buyerId, morning);
-    const { recorder, dying } = platform();
-    await expect(fireTask(fireJob(task), morning, dying)).rejects.toThrow('died');
+    const { buyerId, task, recorder } = await sentThenDied();
     const takeover: FireDependencies = {
       ...recorder.deps,
       takeBuyerDaySlot: async (...args) => {
@@ -164,10 +174,7 @@ describe('a send taken over after its consumer died, and an opt-out in between (
   });
 
   it('no opt-out: the takeover finishes the send by re-issuing it with the same idempotency key (one message at the platform) and records `sent`', async () => {
-    const buyerId = `buyer-tko-${randomUUID().slice(0, 6)}`;
-    const task = await campaign(buyerId, morning);
-    const { recorder, dying } = platform();
-    await expect(fireTask(fireJob(task), morning, dying)).rejects.toThrow('died');
+    const { task, recorder } = await sentThenDied();
     expect(await fireTask(fireJob(task), plus(morning, 3), recorder.deps)).toBe('sent');
     const stored = await getTask(tenant, task.taskId);
     expect(stored).toMatchObject({ status: 'sent', reach: { channel: 'chat' } });
@@ -177,12 +184,7 @@ describe('a send taken over after its consumer died, and an opt-out in between (
   });
 
   it('taken over before its consumer took the slot: nothing went, so the opt-out cancels it as not sent — and it does not stay `sending`', async () => {
-    const buyerId = `buyer-tko-${randomUUID().slice(0, 6)}`;
-    const task = await campaign(buyerId, morning);
-    // The first consumer claimed and died before its slot write.
-    expect(await claimTask(tenant, task.taskId, task.dueMinute, morning)).toBeTruthy();
-    expect(await optOut(buyerId, plus(morning, 1))).toBe(true);
-    const { recorder } = platform();
+    const { task, recorder } = await claimedThenOptedOut(plus(morning, 1));
     expect(await fireTask(fireJob(task), plus(morning, 3), recorder.deps)).toBe('cancelled');
     const stored = await getTask(tenant, task.taskId);
     expect(stored).toMatchObject({ status: 'cancelled', reason: 'opted-out' });
@@ -191,22 +193,15 @@ describe('a send taken over after its consumer died, and an opt-out in between (
   });
 
   it('a copy of the job while the claim\'s lease runs does nothing (the consumer is alive), even with the buyer opted out', async () => {
-    const buyerId = `buyer-tko-${randomUUID().slice(0, 6)}`;
-    const task = await campaign(buyerId, morning);
-    expect(await claimTask(tenant, task.taskId, task.dueMinute, morning)).toBeTruthy();
-    expect(await optOut(buyerId, plus(morning, 0.5))).toBe(true);
-    const { recorder } = platform();
+    const { task, recorder } = await claimedThenOptedOut(plus(morning, 0.5));
     expect(await fireTask(fireJob(task), plus(morning, 1), recorder.deps)).toBe('lost-claim');
     expect((await getTask(tenant, task.taskId))?.status).toBe('sending');
   });
 
   it('a takeover of a takeover across the local midnight: the second consumer recorded the first one\'s slot day in its claim, so the third still knows a message may have gone', async () => {
-    const buyerId = `buyer-tko-${randomUUID().slice(0, 6)}`;
     // 23:59 in Shanghai on 12-05; the takeovers run on 12-06 local.
     const lateNight = new Date('2026-12-05T15:59:00.000Z');
-    const task = await campaign(buyerId, lateNight);
-    const { recorder, dying } = platform();
-    await expect(fireTask(fireJob(task), lateNight, dying)).rejects.toThrow('died');
+    const { buyerId, task, recorder } = await sentThenDied({ at: lateNight });
     // The second consumer claims (at 00:02 local), then dies before its slot write.
     const diesAfterItsClaim: FireDependencies = {
       ...recorder.deps,
