@@ -242,7 +242,9 @@ export class FaqIndex {
     this.keywords = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)));
     this.vocabulary = new Set([...this.keywords].filter((word) => word.length >= 2 && !/\s/.test(word)));
     this.dictionary = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords], this.vocabulary);
-    const tokenize = (text: string) => wordsOf(text, this.vocabulary, this.dictionary);
+    // Each text once: MiniSearch cuts an entry's keywords again for every question of it.
+    const cut = new Map<string, string[]>();
+    const tokenize = (text: string) => cut.get(text) ?? cut.set(text, wordsOf(text, this.vocabulary, this.dictionary)).get(text)!;
     this.search = new MiniSearch<IndexedQuestion>({
       fields: ['text', 'keywords'],
       storeFields: ['faqId'],
