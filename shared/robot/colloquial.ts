@@ -72,6 +72,16 @@ const chinese: Record<string, string> = {
   退运费: '运费险',
   快递钱: '快递费',
   忘了: '忘记',
+  // More of the trade's everyday words for the FAQ's nouns (Taobao/Tmall usage).
+  快件: '快递',
+  代金券: '优惠券',
+  抵用券: '优惠券',
+  购物津贴: '跨店满减',
+  三包: '保修',
+  包修: '保修',
+  原装正品: '正品',
+  原装: '正品',
+  退掉: '退货',
   // Haggling (便宜点, 少点) asks for a lower price, not about price protection: a word no FAQ entry holds.
   便宜点: '议价',
   便宜一点: '议价',

@@ -28,6 +28,7 @@ describe('colloquial wording read as the FAQ is written', () => {
     ['有效期多久', '保质期多久'],
     ['满三百减五十怎么算', '满减怎么算'],
     ['每满300元减50元吗', '满减吗'],
+    ['代金券怎么用', '优惠券怎么用'],
   ])('reads the slang, dialect or regional %s as %s', (typed, meant) => {
     expect(toFaqWording(typed)).toBe(meant);
   });
