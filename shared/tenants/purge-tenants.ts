@@ -141,8 +141,8 @@ export async function purgeConversationsOfTenant(tenantId: string, now: Date, bu
  * Segments of the sweep's parallel Scan, all read at once by one run. Eight: each segment reads about
  * 1 MB (128 RRU) a page, so eight in flight read some 40-80 MB/s, 5,000-10,000 RRU/s, a quarter of an
  * on-demand table's default 40,000 RRU/s, leaving the live traffic its headroom (estimates: a 1 MB page
- * taking 100-200 ms). A 1 TB table then takes 3.5-7 hours of Scan, 15-30 hourly runs of 14 minutes: about
- * a day, after a restore window of weeks; 100 GB takes one to three runs. More segments would sweep
+ * taking 100-200 ms). A 1 TB table then takes 3.8-7.6 hours of Scan, 17-33 hourly runs of 14 minutes: about
+ * a day, after a restore window of weeks; 100 GB takes two to four runs. More segments would sweep
  * faster but take more of the table's throughput from the live paths; the
  * progress is kept per segment, so this number must not change while a sweep is under way (a tenant's
  * marker would hold progress for the old segmentation). See docs/onboarding.md for the measured rate.
