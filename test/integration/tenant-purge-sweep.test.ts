@@ -4,7 +4,6 @@ import { handler as createTenant } from '../../functions/http/create-tenant';
 import { handler as requestDeletion } from '../../functions/http/request-tenant-deletion';
 import { handler as confirmDeletion } from '../../functions/http/confirm-tenant-deletion';
 import type { AfterSalesCase } from '../../shared/after-sales/case';
-import type { Identity } from '../../shared/auth/identity';
 import type { Promo } from '../../shared/promo/calendar';
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
@@ -32,6 +31,7 @@ import { storedItem } from '../support/table';
 import { orderEvent, refundEvent } from './orders-fixtures';
 import { campaignTask } from './outreach-fixtures';
 import { createShop } from './routing-fixtures';
+import { operator, tenantBody } from './tenant-purge-fixtures';
 
 /**
  * Issue 12 §1, "never leaves another tenant's data touched" and leaves none of its own: the purge's
@@ -47,24 +47,14 @@ import { createShop } from './routing-fixtures';
  * (row 3); two runs at once both finish and leave nothing (rows 2, 25).
  */
 const run = Date.now().toString(36);
-const operator: Identity = { tenantId: 'kefu-platform', userId: 'op-1', role: 'platform', shopIds: [] };
 const table = () => env().TABLE_NAME;
 const shopId = 'shop-1';
 const now = new Date();
 const at = now.toISOString();
 const day = at.slice(0, 10);
-
-const tenantBody = (tenantId: string) => ({
-  tenantId,
-  name: `Firm ${tenantId}`,
-  region: 'cn-north-1',
-  timeZone: 'Asia/Shanghai',
-  limits: { shops: 10, seats: 10 },
-  // Later than any other file's purge dates (onboarding-tenants: 30 days, conversations: 60), so their
-  // runs, which purge every due tenant, never take these tenants.
-  restoreDays: 90,
-  firstAdmin: { userId: 'boss', name: '老板' },
-});
+// Later than any other file's purge dates (onboarding-tenants: 30 days, conversations: 60), so their
+// runs, which purge every due tenant, never take these tenants.
+const restoreDays = 90;
 
 async function put(item: Record<string, unknown>): Promise<void> {
   await dynamo().send(new PutCommand({ TableName: table(), Item: item }));
@@ -116,7 +106,7 @@ function afterSalesCase(tenantId: string): AfterSalesCase {
 
 /** One item (at least) of every kind, through the production store functions where they exist. */
 async function seedTenant(tenantId: string): Promise<void> {
-  expect((await callHttp(createTenant, operator, { method: 'POST', path: '/v1/tenants', body: tenantBody(tenantId) })).status).toBe(201);
+  expect((await callHttp(createTenant, operator, { method: 'POST', path: '/v1/tenants', body: tenantBody(tenantId, restoreDays) })).status).toBe(201);
   await createShop(tenantId, shopId);
   // Orders, their ingestion claims and platform-buyer index, a refund pointer, a buyer link, an ingestion log.
   await applyOrderEventToStore(tenantId, orderEvent({ shopId, orderId: 'o-1', minute: 1, status: 'paid', buyerId: 'tb-1' }));
