@@ -24,7 +24,7 @@ import { freezeSample } from '../../shared/store/qc';
 import { leaseMessageBlock } from '../../shared/store/rate-budgets';
 import { putAnsweredRound } from '../../shared/store/round-outcomes';
 import { scheduleMilitiaExpiry } from '../../shared/store/users';
-import { purgeDependencies, purgeDueTenants, sweepSegments } from '../../shared/tenants/purge-tenants';
+import { purgeDependencies, purgeDueTenants } from '../../shared/tenants/purge-tenants';
 import { callHttp } from '../support/call-http';
 import { eventually } from '../support/eventually';
 import { storedItem } from '../support/table';
@@ -44,7 +44,7 @@ import { operator, tenantBody } from './tenant-purge-fixtures';
  * neighbour whose id extends the tenant's (`x` and `x2`) or of an unrelated tenant, each seeded with the
  * same kinds under the same shop, buyer, order and conversation ids (row 14). Runs cut short by a tiny
  * time budget, or killed mid-page, are resumed by the next from the pages stored on the purge marker
- * (row 3); two runs at once both finish and leave nothing (rows 2, 25).
+ * (row 3); two runs at once, as a schedule firing twice, both finish and leave nothing (row 25).
  */
 const run = Date.now().toString(36);
 const table = () => env().TABLE_NAME;
@@ -276,7 +276,7 @@ describe("the tenant purge's sweep of the table (DynamoDB Local)", () => {
     expect(await purgeDueTenants(purgeAt, {}, ours)).toEqual({ purged: [] });
   });
 
-  it('two runs of the same tenant at once both finish without error and leave nothing but the tombstone (rows 2, 25)', { timeout: 120_000 }, async () => {
+  it('two runs of the same tenant at once both finish without error and leave nothing but the tombstone (row 25: the schedule firing twice)', { timeout: 120_000 }, async () => {
     const tenantC = `sweepc${run}`;
     const bystander = `sweepc${run}0`;
     for (const tenantId of [tenantC, bystander]) await seedTenant(tenantId);
@@ -290,6 +290,5 @@ describe("the tenant purge's sweep of the table (DynamoDB Local)", () => {
     expect(keysOf(await itemsOfTenant(tenantC))).toEqual([`T#${tenantC} TENANT`]);
     expect((await storedItem(keys.tenant(tenantC)))?.status).toBe('purged');
     expect(await itemsOfTenant(bystander)).toEqual(bystanderBefore);
-    expect(sweepSegments).toBeGreaterThan(1);
   });
 });
