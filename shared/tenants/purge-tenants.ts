@@ -143,9 +143,8 @@ export async function purgeConversationsOfTenant(tenantId: string, now: Date, bu
  * on-demand table's default 40,000 RRU/s, leaving the live traffic its headroom (estimates: a 1 MB page
  * taking 100-200 ms). A 1 TB table then takes 3.8-7.6 hours of Scan, 17-33 hourly runs of 14 minutes: about
  * a day, after a restore window of weeks; 100 GB takes two to four runs. More segments would sweep
- * faster but take more of the table's throughput from the live paths; the
- * progress is kept per segment, so this number must not change while a sweep is under way (a tenant's
- * marker would hold progress for the old segmentation). See docs/onboarding.md for the measured rate.
+ * faster but take more of the table's throughput from the live paths. Progress is kept per segment, so
+ * this number must not change while a sweep is under way (a marker would hold the old segmentation's).
  */
 export const sweepSegments = 8;
 
@@ -160,11 +159,6 @@ export function progressAfterPage(current: SweepSegmentProgress, next: Record<st
 /** Whether a run may take another page: not once its time budget is reached (epoch ms; the next run resumes). */
 export function mayTakePage(nowMs: number, stopAt: number): boolean {
   return nowMs < stopAt;
-}
-
-/** Whether every segment of the sweep has been read to its end. */
-export function sweepFinished(progress: Record<number, SweepSegmentProgress>, segments = sweepSegments): boolean {
-  return Array.from({ length: segments }, (_, segment) => progress[segment]?.done === true).every(Boolean);
 }
 
 type SegmentOutcome = { done: boolean; itemsDeleted: number; markerGone: boolean };
