@@ -34,6 +34,8 @@ export const counterNames = [
   'conversations',
   'robotAnswers',
   'outreachSent',
+  /** Outreach stopped after a takeover whose first attempt may have gone (`maybeSentOn`): neither sent nor not sent. */
+  'outreachMaybeSent',
   'callbackCouponsOffered',
   'callbackCouponsAccepted',
   'reviewInvitationsSent',

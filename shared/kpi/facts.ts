@@ -286,8 +286,9 @@ export const attributionRuleExtractor: FactExtractor = {
  * Outreach tasks (docs/outreach-design.md): a first send (its reach gets `sentAt`), counted for usage and,
  * for a review invitation, as one sent; a delivery callback concluded by its agent (an outcome recorded)
  * is one callback offered, and accepted when the outcome is `coupon-accepted` — acceptance is over the
- * callbacks made, as the seeds count it (10,000 buyers called, 10 % accept). Credited to the shop and the
- * assigned agent.
+ * callbacks made, as the seeds count it (10,000 buyers called, 10 % accept); a task stopped with
+ * `maybeSentOn` (a taken-over send that may have gone, docs/outreach-design.md §6) is one maybe sent.
+ * Credited to the shop and the assigned agent.
  */
 export const outreachTaskExtractor: FactExtractor = {
   entity: 'OutreachTask',
@@ -298,13 +299,16 @@ export const outreachTaskExtractor: FactExtractor = {
     const sentAt = str(obj(after.reach).sentAt);
     const firstSend = sentAt !== undefined && str(obj(before?.reach).sentAt) === undefined;
     const concluded = after.kind === 'delivery-callback' && str(after.outcome) !== undefined && str(before?.outcome) === undefined;
-    if (!firstSend && !concluded) return [];
+    // Stopped after a takeover whose first attempt may have gone: counted apart, never as sent nor as not sent.
+    const maybeSent = after.status === 'cancelled' && str(after.maybeSentOn) !== undefined && before?.status !== 'cancelled';
+    if (!firstSend && !concluded && !maybeSent) return [];
     const targets: KpiTarget[] = [{ kind: 'shop' }, ...(str(after.assigneeId) ? [{ kind: 'agent' as const, agentId: String(after.assigneeId) }] : [])];
     const updates: KpiUpdate[] = [];
     if (firstSend) {
       const counters = nonZero({ outreachSent: 1, reviewInvitationsSent: after.kind === 'review-invitation' ? 1 : 0 });
       updates.push(...targets.map((target) => ({ at: sentAt, target, counters })));
     }
+    if (maybeSent) updates.push(...targets.map((target) => ({ at: str(after.updatedAt) ?? change.at, target, counters: { outreachMaybeSent: 1 } })));
     if (concluded) {
       const counters = nonZero({ callbackCouponsOffered: 1, callbackCouponsAccepted: after.outcome === 'coupon-accepted' ? 1 : 0 });
       updates.push(...targets.map((target) => ({ at: str(after.updatedAt) ?? change.at, target, counters })));

@@ -16,11 +16,13 @@ import {
   assignTask,
   cancelClaimedTask,
   cancelTask,
+  claimLeaseMs,
   claimTask,
   coalescedOutreachStore,
   deferTask,
   getOutreachSettings,
   getTask,
+  holdsBuyerDaySlot,
   markSent,
   takeBuyerDaySlot,
   takeSmsSlot,
@@ -48,6 +50,9 @@ import { minuteOf, type Channel, type OutreachTask, type Reach } from './task';
  *  7. a delivery callback for agents → an agent's work list (capacity-aware) or, if none is free, 15
  *     minutes later; everything else → sent on its channel with the task id as idempotency key, then
  *     `sent` with its reach, and a reach check filed `resendAfterHours` later.
+ * A task found `sending` is a takeover (its consumer's claim lapsed: it died between the claim and `sent`):
+ * if that consumer had taken the buyer's daily slot (one read, on the takeover path only), its message may
+ * have gone, and `finishTakenOverSend` decides instead of steps 2–7 (docs/outreach-design.md §6).
  */
 
 /** Sends per second per platform app, across all tenants (platform quotas set the pace, not the scheduler). */
@@ -64,12 +69,19 @@ const robotSenderId = 'outreach';
  * the records of an SQS batch, fired concurrently, share one BatchGet / block lease / BatchWrite per step
  * instead of one call each (docs/outreach-design.md §5, "the send path").
  */
+/** The message log says whether an outreach copy went into a conversation: its claim (the task id) and the message at that seq. */
+async function earlierCopy(task: OutreachTask, conversationId: string): Promise<Message | undefined> {
+  const seq = await getClientMessageClaimSeq(task.tenantId, conversationId, robotSenderId, task.taskId);
+  const earlier = seq === undefined ? undefined : await getLogEntry(task.tenantId, conversationId, seq);
+  return earlier?.kind === 'message' ? earlier.message : undefined;
+}
+
 export function createFireDependencies(store: CoalescedOutreachStore = coalescedOutreachStore(), append: AppendSteps = appendSteps) {
   return {
     getTask: store.getTask,
     /** Strongly consistent: confirms an eventually consistent "nothing to do" before the job is dropped. */
     recheckTask: (tenantId: string, taskId: string) => getTask(tenantId, taskId),
-    claimTask: (tenantId: string, taskId: string, dueMinute: string, now: Date) => claimTask(tenantId, taskId, dueMinute, now),
+    claimTask: (tenantId: string, taskId: string, dueMinute: string, now: Date, takeover?: { maybeSentOn?: string }) => claimTask(tenantId, taskId, dueMinute, now, takeover),
     deferTask: (task: OutreachTask, toMinute: string, reason: string, now: Date) => deferTask(task, toMinute, reason, now),
     cancelTask: (tenantId: string, taskId: string, reason: string, now: Date) => cancelTask(tenantId, taskId, reason, now),
     cancelClaimedTask: (task: OutreachTask, reason: string, now: Date) => cancelClaimedTask(task, reason, now),
@@ -83,6 +95,8 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
     /** The promo calendar (cached per instance): phases that defer outreach (issue 10 §2). */
     promos: (tenantId: string) => cachedPromos(tenantId),
     takeBuyerDaySlot: (task: OutreachTask, day: string, cap: number) => takeBuyerDaySlot(task.tenantId, task.brandId, task.buyerId, day, task.taskId, cap),
+    /** A takeover's question: did the consumer that died take the buyer's slot of `day` for this task (so pass the opt-out condition)? */
+    holdsBuyerDaySlot: (task: OutreachTask, day: string) => holdsBuyerDaySlot(task.tenantId, task.brandId, task.buyerId, day, task.taskId),
     takeSmsSlot: (tenantId: string, shopId: string, day: string, allowance: number) => takeSmsSlot(tenantId, shopId, day, allowance),
     takeShopToken: (tenantId: string, shopId: string, second: number, limit: number) =>
       store.takeToken({
@@ -138,18 +152,15 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
       };
       // A send taken over after its consumer died (same task id) may have appended its copy before the
       // question: that copy stands, so the platform chat does not send it a second time.
-      const earlierCopy = async (): Promise<Message | undefined> => {
-        const seq = await getClientMessageClaimSeq(task.tenantId, conversationId, robotSenderId, task.taskId);
-        const earlier = seq === undefined ? undefined : await getLogEntry(task.tenantId, conversationId, seq);
-        return earlier?.kind === 'message' ? earlier.message : undefined;
-      };
-      const message = (conversation.pendingQuestionSince === undefined ? await appendCopy() : undefined) ?? (await earlierCopy());
+      const message = (conversation.pendingQuestionSince === undefined ? await appendCopy() : undefined) ?? (await earlierCopy(task, conversationId));
       if (!message) return undefined;
       // Delivered again on a takeover: recipients dedupe by conversation and seq (row 1).
       const recipients = [conversation.buyerId, ...(conversation.assigneeId ? [conversation.assigneeId] : [])];
       await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message });
       return { conversationId: conversation.conversationId, seq: message.seq };
     },
+    /** The copy an earlier attempt of this send appended to the conversation (its client-message claim, the task id), if it is there. */
+    earlierCopy,
     /** Reach as the conversation shows it: read (the buyer's read pointer passed the message), replied (a buyer message after it). */
     conversationReach: async (task: OutreachTask, reach: Reach) => {
       if (!reach.conversationId || !reach.seq) return {};
@@ -189,6 +200,8 @@ export type FireOutcome =
   | 'throttled'
   | 'lost-claim'
   | 'sent'
+  /** A taken-over send stopped (opt-out, order moved on) whose first attempt may have gone: not sent again, recorded `cancelled` with `maybeSentOn`. */
+  | 'maybe-sent'
   | 'assigned'
   | 'resent'
   | 'reach-recorded'
@@ -224,24 +237,36 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
   // A reach check is filed at its own minute; it acts once through the reach's conditional update.
   if (job.phase === 'reach') return checkReach(task, settings, now, deps);
   if (!actsOn(task, job)) return 'stale';
+  // Claimed by a consumer whose lease still runs: that consumer's (a duplicate copy of the job); lapsed: a takeover.
+  const takeover = task.status === 'sending';
+  if (takeover && Date.parse(task.claimedAt ?? task.updatedAt) >= now.getTime() - claimLeaseMs) return 'lost-claim';
 
   const sends = task.assignTo === 'robot' || task.kind !== 'delivery-callback';
+  // A takeover of a send asks whether the consumer that died had taken the buyer's daily slot — its last write
+  // before the message goes, conditioned on no opt-out — on the local day of its claim (or an earlier takeover
+  // found so): then its message may have gone. No read on the normal path.
+  const slotDay = takeover && sends ? (task.maybeSentOn ?? localDayOf(new Date(task.claimedAt ?? task.updatedAt), settings.timeZone)) : undefined;
   // The batch's reads, all at once: opt-out and order (strongly consistent), the open-conversation pointer for a chat copy.
-  const [optedOut, order, conversation] = await Promise.all([
+  const [optedOut, order, conversation, maybeSent] = await Promise.all([
     deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId),
     task.kind !== 'campaign' ? deps.getOrder(task) : undefined,
     sends && (task.channel ?? 'chat') === 'chat' ? deps.openConversationId(task).then((conversationId) => ({ conversationId })) : undefined,
+    slotDay === undefined ? false : task.maybeSentOn !== undefined || deps.holdsBuyerDaySlot(task, slotDay),
   ]);
-  if (optedOut) {
-    await deps.cancelTask(task.tenantId, task.taskId, 'opted-out', now);
-    return 'cancelled';
-  }
-  if (task.kind !== 'campaign') {
-    const verdict = order ? stillWanted(task.kind, task.nudge, order, settings, now) : { wanted: false, reason: 'order-missing' };
-    if (!verdict.wanted) {
-      await deps.cancelTask(task.tenantId, task.taskId, verdict.reason ?? 'order-changed', now);
+  const verdict = task.kind === 'campaign' ? { wanted: true } : order ? stillWanted(task.kind, task.nudge, order, settings, now) : { wanted: false, reason: 'order-missing' };
+  const stop = optedOut ? 'opted-out' : verdict.wanted ? undefined : (verdict.reason ?? 'order-changed');
+  if (maybeSent) return finishTakenOverSend(task, job, slotDay!, stop, settings, now, deps, conversation);
+  if (stop) {
+    if (!takeover) {
+      await deps.cancelTask(task.tenantId, task.taskId, stop, now);
       return 'cancelled';
     }
+    // Taken over before its consumer took the slot: nothing went. The task is `sending` (cancelTask wants
+    // `scheduled`): claimed from the lapsed claim, then stopped, so it does not stay `sending` for ever.
+    const claimed = await deps.claimTask(task.tenantId, task.taskId, task.dueMinute, now);
+    if (!claimed) return 'lost-claim';
+    await deps.cancelClaimedTask(claimed, stop, now);
+    return 'cancelled';
   }
   const promoEnd = urgentOutreachKinds.has(task.kind) ? undefined : promoOutreachDeferral(await deps.promos(task.tenantId), task.shopId, now);
   const sendable = sendableAt(task.kind, now, settings, promoEnd);
@@ -249,15 +274,9 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
     await deps.deferTask(task, minuteOf(sendable.at), sendable.reason, now);
     return sendable.reason === 'promo-peak' ? 'deferred-promo' : 'deferred-quiet';
   }
-  if (sends) {
-    const second = Math.floor(now.getTime() / 1000);
-    const platformLimit = Math.max(1, Math.floor((platformSendPerSecond[task.platform] ?? 500) / platformRateShards));
-    // Both buckets at once (one round trip): a token of one taken while the other refuses is unused — the buckets under-send, never over-send.
-    const [shopToken, platformToken] = await Promise.all([deps.takeShopToken(task.tenantId, task.shopId, second, settings.sendPerSecond), deps.takePlatformToken(task.platform, second, platformLimit)]);
-    if (!shopToken || !platformToken) {
-      await deps.requeue(job, 1);
-      return 'throttled';
-    }
+  if (sends && !(await takeTokens(task, settings, now, deps))) {
+    await deps.requeue(job, 1);
+    return 'throttled';
   }
   const claimed = await deps.claimTask(task.tenantId, task.taskId, task.dueMinute, now);
   if (!claimed) return 'lost-claim';
@@ -274,7 +293,20 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
     return 'deferred-cap';
   }
   if (!sends) return assignCallback(claimed, settings, now, deps);
+  return sendClaimed(claimed, day, settings, now, deps, conversation);
+}
 
+/** The shop's and the platform's token for this second. */
+async function takeTokens(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<boolean> {
+  const second = Math.floor(now.getTime() / 1000);
+  const platformLimit = Math.max(1, Math.floor((platformSendPerSecond[task.platform] ?? 500) / platformRateShards));
+  // Both buckets at once (one round trip): a token of one taken while the other refuses is unused — the buckets under-send, never over-send.
+  const [shopToken, platformToken] = await Promise.all([deps.takeShopToken(task.tenantId, task.shopId, second, settings.sendPerSecond), deps.takePlatformToken(task.platform, second, platformLimit)]);
+  return shopToken && platformToken;
+}
+
+/** Sends a claimed task whose daily slot is held (SMS within the shop's ramp of `day`, else chat), then records `sent`. */
+async function sendClaimed(claimed: OutreachTask, day: string, settings: OutreachSettings, now: Date, deps: FireDependencies, conversation?: { conversationId?: string }): Promise<FireOutcome> {
   const text = await textOf(claimed, settings, now, deps);
   let channel = claimed.channel ?? 'chat';
   if (channel === 'sms' && !(await deps.takeSmsSlot(claimed.tenantId, claimed.shopId, day, smsAllowanceOn(day, settings.channels.sms)))) channel = 'chat';
@@ -283,6 +315,53 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
   const [reach] = await Promise.all([send(claimed, channel, text, now, deps, conversation), deps.fileReachCheck(claimed, minuteOf(reachAt))]);
   await deps.markSent(claimed, reach, now);
   return 'sent';
+}
+
+/**
+ * A send taken over from a consumer that took the buyer's daily slot of `maybeSentOn` and died before
+ * recording `sent`: its message may have gone (docs/outreach-design.md §6). Never "not sent" on a guess:
+ *  - still wanted (no opt-out, order as it was) → finished now: the same send re-issued (same idempotency
+ *    keys, which the platform and the SMS provider dedupe; the chat copy's client-message claim), behind the
+ *    token buckets, its slot write on the first attempt's day (it holds this task, so the cap never refuses;
+ *    the opt-out condition still does). Quiet hours and promo peaks are not applied again: the first attempt
+ *    was decided inside sendable hours, and a deferral would re-decide a send that may have happened;
+ *  - stopped (opted out — at the read or by the slot write —, or the order moved on) → nothing is sent again
+ *    to a buyer who said stop. What the store can tell is used: the copy in the buyer's open kefu
+ *    conversation (the message log) → it went: `sent` with its reach, the reach check filed (reads and replies
+ *    are tracked; the check resends nothing to an opted-out buyer). Otherwise (the platform chat API, SMS:
+ *    calls that cannot be asked) → `cancelled` with its reason and `maybeSentOn`: unconfirmed, counted apart.
+ * The claim records `maybeSentOn` (same write), so a takeover of this takeover knows it without the read.
+ */
+async function finishTakenOverSend(
+  task: OutreachTask,
+  job: FireJob,
+  maybeSentOn: string,
+  stop: string | undefined,
+  settings: OutreachSettings,
+  now: Date,
+  deps: FireDependencies,
+  conversation?: { conversationId?: string },
+): Promise<FireOutcome> {
+  if (!stop && !(await takeTokens(task, settings, now, deps))) {
+    await deps.requeue(job, 1);
+    return 'throttled';
+  }
+  const claimed = await deps.claimTask(task.tenantId, task.taskId, task.dueMinute, now, { maybeSentOn });
+  if (!claimed) return 'lost-claim';
+  const slot = stop ? undefined : await deps.takeBuyerDaySlot(claimed, maybeSentOn, settings.dailyCapPerBuyer);
+  const reason = stop ?? (slot === 'opted-out' ? 'opted-out' : undefined);
+  if (!reason) return sendClaimed(claimed, localDayOf(now, settings.timeZone), settings, now, deps, conversation);
+
+  const conversationId = conversation ? conversation.conversationId : await deps.openConversationId(claimed);
+  const copy = conversationId ? await deps.earlierCopy(claimed, conversationId) : undefined;
+  if (copy) {
+    const reach: Reach = { channel: 'chat', sentAt: copy.createdAt, conversationId, seq: copy.seq };
+    await deps.fileReachCheck(claimed, minuteOf(new Date(Date.parse(copy.createdAt) + settings.channels.resendAfterHours * 3600_000)));
+    await deps.markSent(claimed, reach, now);
+    return 'sent';
+  }
+  await deps.cancelClaimedTask(claimed, reason, now);
+  return 'maybe-sent';
 }
 
 async function textOf(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<string> {

@@ -22,7 +22,10 @@ export const taskStatuses = [
   'assigned',
   /** The agent recorded the outcome. */
   'done',
-  /** Stopped: order state changed, opt-out, window passed. `reason` says which. */
+  /**
+   * Stopped: order state changed, opt-out, window passed. `reason` says which. Nothing was sent, unless
+   * `maybeSentOn` is set: then an earlier attempt may have sent it (unconfirmed) and it was not sent again.
+   */
   'cancelled',
 ] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
@@ -82,6 +85,20 @@ export const outreachTaskSchema = z.object({
   channel: z.enum(channels).optional(),
   deferrals: z.number().int().nonnegative(),
   reach: reachSchema.optional(),
+  /**
+   * The buyer's local day on which an earlier attempt of this send took the buyer's daily slot (so passed the
+   * opt-out condition) and then died before recording `sent`: its message may have gone on a channel that
+   * cannot be asked (the platform chat API, SMS). Set by the consumer that took the send over; removed when
+   * the send is recorded `sent`. On a `cancelled` task it means: stopped (opt-out, order moved on) without a
+   * second send, the first one unconfirmed — counted apart from "not sent" (docs/outreach-design.md §6).
+   */
+  maybeSentOn: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional()
+    .describe(
+      'Set when an earlier attempt of this send may have gone (it passed the opt-out check, then its consumer died before recording the send): the buyer\'s local day of that attempt. On a cancelled task: stopped without a second send, the first one unconfirmed. Absent once the send is recorded.',
+    ),
   outcome: z.enum(callbackOutcomes).optional(),
   couponId: z.string().optional(),
   createdAt: isoTime,

@@ -146,7 +146,11 @@ export function cancelTask(tenantId: string, taskId: string, reason: string, now
   return updateTask(tenantId, taskId, { set: { status: 'cancelled', reason, updatedAt: now.toISOString() }, condition: '#status = :scheduled', values: { ':scheduled': 'scheduled' } }, client);
 }
 
-/** Stops a task this consumer claimed (an opt-out its daily-slot write found): only while it is still this claim's. */
+/**
+ * Stops a task this consumer claimed (an opt-out its daily-slot write found, or a taken-over task the
+ * opt-out or the order stops): only while it is still this claim's. A `maybeSentOn` the claim recorded
+ * stays on the item: the stop is then "no second send", not "never sent" (docs/outreach-design.md §6).
+ */
 export function cancelClaimedTask(task: OutreachTask, reason: string, now: Date, client: DynamoDBDocumentClient = dynamo()) {
   return updateTask(
     task.tenantId,
@@ -169,12 +173,14 @@ export const claimLeaseMs = 120_000;
  * A second copy of the job (the minute swept twice, an SQS redelivery) finds it claimed or sent and does
  * nothing; a claim older than claimLeaseMs is taken over, so a consumer that died is finished by the next.
  */
-export function claimTask(tenantId: string, taskId: string, dueMinute: string, now: Date, client: DynamoDBDocumentClient = dynamo()) {
+export function claimTask(tenantId: string, taskId: string, dueMinute: string, now: Date, takeover: { maybeSentOn?: string } = {}, client: DynamoDBDocumentClient = dynamo()) {
   return updateTask(
     tenantId,
     taskId,
     {
-      set: { status: 'sending', claimedAt: now.toISOString(), updatedAt: now.toISOString() },
+      // A takeover that found the earlier attempt's daily slot records it in the same write (no extra unit), so a
+      // later takeover (this one dying too, maybe on the next local day) still knows a message may have gone.
+      set: { status: 'sending', claimedAt: now.toISOString(), updatedAt: now.toISOString(), ...(takeover.maybeSentOn ? { maybeSentOn: takeover.maybeSentOn } : {}) },
       condition: 'dueMinute = :minute AND (#status = :scheduled OR (#status = :sending AND claimedAt < :stale))',
       values: { ':minute': dueMinute, ':scheduled': 'scheduled', ':sending': 'sending', ':stale': new Date(now.getTime() - claimLeaseMs).toISOString() },
     },
@@ -252,7 +258,8 @@ export async function markSent(task: OutreachTask, reach: Reach, now: Date, clie
     task.taskId,
     {
       set: { status: 'sent', reach, updatedAt: now.toISOString() },
-      remove: ['claimedAt'],
+      // Sent is now known: an earlier attempt's "maybe" is settled (REMOVE of an absent attribute costs nothing).
+      remove: ['claimedAt', 'maybeSentOn'],
       condition: 'dueMinute = :minute AND #status = :sending',
       values: { ':sending': 'sending', ':minute': task.dueMinute },
     },
@@ -482,6 +489,19 @@ export async function takeBuyerDaySlot(
     // The error's item is in DynamoDB's wire format (the document client does not convert errors).
     return (error as { Item?: Record<string, unknown> }).Item?.optedOutAt !== undefined ? 'opted-out' : 'cap';
   }
+}
+
+/**
+ * Whether the buyer's day item holds this task (strongly consistent): a taken-over send's question "did the
+ * consumer that died pass the opt-out condition of its slot write?" (then a message may have gone). Read on
+ * the takeover path only (docs/outreach-design.md §6).
+ */
+export async function holdsBuyerDaySlot(tenantId: string, brandId: string, buyerId: string, day: string, taskId: string, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  const result = await client.send(
+    new GetCommand({ TableName: env().TABLE_NAME, Key: keys.outreachBuyerDay(tenantId, brandId, buyerId, day), ConsistentRead: true, ProjectionExpression: 'taskIds' }),
+  );
+  const held = result.Item?.taskIds as Set<string> | undefined;
+  return held instanceof Set && held.has(taskId);
 }
 
 const buyerDayExpiresAt = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 3 * 86_400;

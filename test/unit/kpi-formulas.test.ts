@@ -252,6 +252,19 @@ describe('fact extractors', () => {
     expect(figuresOf({ callbackCouponsOffered: 10, callbackCouponsAccepted: 1 }).callbackCouponAcceptance).toBe(0.1);
   });
 
+  it('count an outreach task stopped after a takeover whose first attempt may have gone (maybeSentOn) as maybe sent, apart from sent and from a plain cancel', () => {
+    const sending = { entity: 'OutreachTask', shopId: 'peach-glow', kind: 'campaign', status: 'sending', maybeSentOn: '2026-11-20', updatedAt: '2026-11-20T02:00:00.000Z' };
+    const stopped = { ...sending, status: 'cancelled', reason: 'opted-out', updatedAt: '2026-11-20T02:03:00.000Z' };
+    expect(outreachTaskExtractor.extract(change(sending, stopped))).toMatchObject([
+      { kind: 'count', fact: { updates: [{ at: '2026-11-20T02:03:00.000Z', target: { kind: 'shop' }, counters: { outreachMaybeSent: 1 } }] } },
+    ]);
+    expect(JSON.stringify(outreachTaskExtractor.extract(change(sending, stopped)))).not.toContain('outreachSent');
+    // A plain cancel (nothing went) and a later change of the stopped task count nothing.
+    const { maybeSentOn: _unset, ...plain } = stopped;
+    expect(outreachTaskExtractor.extract(change({ ...plain, status: 'scheduled' }, plain))).toEqual([]);
+    expect(outreachTaskExtractor.extract(change(stopped, { ...stopped, updatedAt: '2026-11-20T03:00:00.000Z' }))).toEqual([]);
+  });
+
   it('ignore entities they do not read', () => {
     expect(extractEffects(change(undefined, { entity: 'QuickReply' }))).toEqual([]);
   });
