@@ -293,6 +293,27 @@ describe('a send taken over is re-issued on exactly the channel and path its fir
   });
 });
 
+describe('the SMS slot, taken before the buyer\'s daily slot that records the channel (DynamoDB Local)', () => {
+  it('given back when the daily slot then refuses (an opt-out between the read and the write): the ramp is not spent on a message that did not go', async () => {
+    await createShop(tenant, 'shop-tk-ramp3');
+    await saveSettings(tenant, 'shop-tk-ramp3', { brandId: 'brand-tk', quietHours: { start: '00:00', end: '00:00' }, channels: { sms: { enabled: true, startPerDay: 1, growth: 1, maxPerDay: 1 } } });
+    const buyerId = newBuyer();
+    const task = await campaign(buyerId, morning, 'sms', 'shop-tk-ramp3');
+    const { recorder } = platform();
+    const optsOutFirst: FireDependencies = {
+      ...recorder.deps,
+      takeBuyerDaySlot: async (...args) => {
+        expect(await optOut(buyerId, morning)).toBe(true);
+        return recorder.deps.takeBuyerDaySlot(...args);
+      },
+    };
+    expect(await fireTask(fireJob(task), morning, optsOutFirst)).toBe('cancelled');
+    expect(recorder.to(task.taskId)).toHaveLength(0);
+    // The day's one SMS is still there.
+    expect(await takeSmsSlot(tenant, 'shop-tk-ramp3', '2026-12-05', 1)).toBe(true);
+  });
+});
+
 describe('a takeover long after the claim, and a reach check after the order moved on (DynamoDB Local)', () => {
   it('a takeover more than an hour after the claim (a DLQ redrive) sends nothing and records the send as maybe sent (takeover-expired), though nothing stops it', async () => {
     const { task, recorder } = await sentThenDied();
