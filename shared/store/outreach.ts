@@ -528,40 +528,33 @@ export function daysAround(now: Date): string[] {
 }
 
 /** Takes one SMS of the shop's allowance for the day (its ramp-up); false when the day's SMS are used up. */
-export async function takeSmsSlot(tenantId: string, shopId: string, day: string, allowance: number, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
-  if (allowance <= 0) return false;
+export function takeSmsSlot(tenantId: string, shopId: string, day: string, allowance: number, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  if (allowance <= 0) return Promise.resolve(false);
+  return updateSmsDay(tenantId, shopId, day, 1, 'attribute_not_exists(sent) OR sent < :bound', allowance, client);
+}
+
+/** Gives back an SMS slot taken for a send the buyer's daily slot then refused (cap, opt-out): the ramp is not spent on nothing. */
+export async function returnSmsSlot(tenantId: string, shopId: string, day: string, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await updateSmsDay(tenantId, shopId, day, -1, 'sent > :bound', 0, client);
+}
+
+/** The day's SMS counter moved by `by` under `condition` (on `:bound`); false when the condition refused. */
+async function updateSmsDay(tenantId: string, shopId: string, day: string, by: number, condition: string, bound: number, client: DynamoDBDocumentClient): Promise<boolean> {
   try {
     await client.send(
       new UpdateCommand({
         TableName: env().TABLE_NAME,
         Key: keys.smsDay(tenantId, shopId, day),
-        UpdateExpression: 'ADD sent :one SET #entity = :entity',
-        ConditionExpression: 'attribute_not_exists(sent) OR sent < :allowance',
+        UpdateExpression: 'ADD sent :by SET #entity = :entity',
+        ConditionExpression: condition,
         ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute },
-        ExpressionAttributeValues: { ':one': 1, ':allowance': allowance, ':entity': 'OutreachSmsDay' },
+        ExpressionAttributeValues: { ':by': by, ':bound': bound, ':entity': 'OutreachSmsDay' },
       }),
     );
     return true;
   } catch (error) {
     if (isConditionalCheckFailed(error)) return false;
     throw error;
-  }
-}
-
-/** Gives back an SMS slot taken for a send the buyer's daily slot then refused (cap, opt-out): the ramp is not spent on nothing. */
-export async function returnSmsSlot(tenantId: string, shopId: string, day: string, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
-  try {
-    await client.send(
-      new UpdateCommand({
-        TableName: env().TABLE_NAME,
-        Key: keys.smsDay(tenantId, shopId, day),
-        UpdateExpression: 'ADD sent :minusOne',
-        ConditionExpression: 'sent > :zero',
-        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
   }
 }
 

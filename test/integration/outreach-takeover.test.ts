@@ -87,6 +87,17 @@ async function claimedThenOptedOut(optOutAt: Date) {
   return { task, recorder: platform().recorder };
 }
 
+/** An order created an hour before `morning`, its outreach planned: its first urge to pay, scheduled. */
+async function plannedUrgeToPay(orderId: string, buyerId: string): Promise<OutreachTask> {
+  const created = plus(morning, -60);
+  const envelope = orderEnvelope(shopId, orderId, 'created', created, buyerId);
+  const applied = await applyOrderEventToStore(tenant, envelope, created);
+  await planOrderOutreach({ tenantId: tenant, order: applied.order!, envelope, now: created }, orderOutreachDependencies);
+  const task = (await getTask(tenant, taskIdFor(shopId, 'taobao', orderId, 'urge-to-pay', 0)))!;
+  expect(task.status).toBe('scheduled');
+  return task;
+}
+
 /** The DynamoDB commands `run` sends through the shared client (name and the sort keys it names). */
 async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
@@ -227,12 +238,7 @@ describe('a send taken over after its consumer died, and an opt-out in between (
 
   it('stop on state change after the first send: an urge to pay sent, its consumer dead, the order paid — the takeover records the nudge as maybe sent (reason order-paid) and sends no nudge after payment', async () => {
     const orderId = '7000000000000077001';
-    const created = plus(morning, -60);
-    const envelope = orderEnvelope(shopId, orderId, 'created', created, `buyer-tko-order`);
-    const applied = await applyOrderEventToStore(tenant, envelope, created);
-    await planOrderOutreach({ tenantId: tenant, order: applied.order!, envelope, now: created }, orderOutreachDependencies);
-    const task = (await getTask(tenant, taskIdFor(shopId, 'taobao', orderId, 'urge-to-pay', 0)))!;
-    expect(task.status).toBe('scheduled');
+    const task = await plannedUrgeToPay(orderId, 'buyer-tko-order');
     const { recorder, dying } = platform();
     await expect(fireTask(fireJob(task), morning, dying)).rejects.toThrow('died');
     expect(recorder.to(task.taskId)).toHaveLength(1);
@@ -324,11 +330,7 @@ describe('a takeover long after the claim, and a reach check after the order mov
 
   it('an urge to pay sent, then the order paid: its reach check, unread after 24 h, sends no resend and records why (order-paid)', async () => {
     const orderId = '7000000000000077002';
-    const created = plus(morning, -60);
-    const envelope = orderEnvelope(shopId, orderId, 'created', created, 'buyer-tko-reach');
-    const applied = await applyOrderEventToStore(tenant, envelope, created);
-    await planOrderOutreach({ tenantId: tenant, order: applied.order!, envelope, now: created }, orderOutreachDependencies);
-    const task = (await getTask(tenant, taskIdFor(shopId, 'taobao', orderId, 'urge-to-pay', 0)))!;
+    const task = await plannedUrgeToPay(orderId, 'buyer-tko-reach');
     const { recorder } = platform();
     expect(await fireTask(fireJob(task), morning, recorder.deps)).toBe('sent');
     expect(keysOf(recorder, task.taskId)).toEqual(['chat task#chat']);
