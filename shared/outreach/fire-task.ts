@@ -445,8 +445,8 @@ async function textOf(task: OutreachTask, settings: OutreachSettings, now: Date,
 
 /**
  * Sends on `channel`: chat goes to the buyer's open kefu conversation when there is one (marked as
- * outreach), else through the platform's chat API; SMS through the provider, within the shop's ramp for
- * the day (over it, the chat is used instead). Same idempotency key on every try.
+ * outreach), else through the platform's chat API; SMS through the provider (its SMS slot already taken:
+ * `chooseChannel`, or the reach check). Same idempotency key on every try.
  */
 async function send(task: OutreachTask, channel: Channel, text: string, now: Date, deps: FireDependencies, open?: { conversationId?: string }): Promise<Reach> {
   const message = outreachMessage(task, channel, text);
