@@ -24,6 +24,7 @@ import {
   getTask,
   holdsBuyerDaySlot,
   markSent,
+  returnSmsSlot,
   takeBuyerDaySlot,
   takeSmsSlot,
   updateReach,
@@ -52,7 +53,8 @@ import { minuteOf, type Channel, type OutreachTask, type Reach } from './task';
  *     `sent` with its reach, and a reach check filed `resendAfterHours` later.
  * A task found `sending` is a takeover (its consumer's claim lapsed: it died between the claim and `sent`):
  * if that consumer had taken the buyer's daily slot (one read, on the takeover path only), its message may
- * have gone, and `finishTakenOverSend` decides instead of steps 2–7 (docs/outreach-design.md §6).
+ * have gone, and `finishTakenOverSend` decides instead of steps 2–7; a takeover more than `takeoverBoundMs`
+ * after the claim sends nothing (docs/outreach-design.md §6).
  */
 
 /** Sends per second per platform app, across all tenants (platform quotas set the pace, not the scheduler). */
@@ -62,6 +64,28 @@ export const platformRateShards = 8;
 /** How long settings stay cached in a consumer: a changed template or quiet hour applies within this. */
 const settingsCacheMs = 30_000;
 const robotSenderId = 'outreach';
+/**
+ * A send taken over later than this after its claim is stopped as maybe sent instead of decided again. The
+ * SQS redeliveries of a job that died come within minutes (visibility timeout 180 s × 5 receives); past an
+ * hour it is a redrive from the DLQ (14 days' retention, docs/deploy.md): the buyer-day item that says whether
+ * and on which channel the first attempt went expires 3 days after its day, the opt-out stamp covers only the
+ * UTC days around the opt-out, and the first attempt's sendable-hours decision no longer holds (a re-issue
+ * could go at 03:00). So a late takeover never sends: it records `maybeSentOn` (docs/outreach-design.md §6).
+ */
+export const takeoverBoundMs = 3_600_000;
+
+/** The message log says whether an outreach copy went into a conversation: its claim (the task id) and the message at that seq. */
+async function earlierCopy(task: OutreachTask, conversationId: string): Promise<Message | undefined> {
+  const seq = await getClientMessageClaimSeq(task.tenantId, conversationId, robotSenderId, task.taskId);
+  const earlier = seq === undefined ? undefined : await getLogEntry(task.tenantId, conversationId, seq);
+  return earlier?.kind === 'message' ? earlier.message : undefined;
+}
+
+/** The buyer and the conversation's assignee get a copy's frame (again, on a takeover: recipients dedupe by conversation and seq, row 1). */
+async function deliverCopy(task: OutreachTask, conversation: { conversationId: string; buyerId: string; assigneeId?: string }, message: Message): Promise<void> {
+  const recipients = [conversation.buyerId, ...(conversation.assigneeId ? [conversation.assigneeId] : [])];
+  await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message });
+}
 
 /**
  * What the consumer reads and writes. The per-task reads (task, opt-out, order, conversation pointer), the
@@ -69,12 +93,6 @@ const robotSenderId = 'outreach';
  * the records of an SQS batch, fired concurrently, share one BatchGet / block lease / BatchWrite per step
  * instead of one call each (docs/outreach-design.md §5, "the send path").
  */
-/** The message log says whether an outreach copy went into a conversation: its claim (the task id) and the message at that seq. */
-async function earlierCopy(task: OutreachTask, conversationId: string): Promise<Message | undefined> {
-  const seq = await getClientMessageClaimSeq(task.tenantId, conversationId, robotSenderId, task.taskId);
-  const earlier = seq === undefined ? undefined : await getLogEntry(task.tenantId, conversationId, seq);
-  return earlier?.kind === 'message' ? earlier.message : undefined;
-}
 
 export function createFireDependencies(store: CoalescedOutreachStore = coalescedOutreachStore(), append: AppendSteps = appendSteps) {
   return {
@@ -94,10 +112,12 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
     hasOptedOut: store.hasOptedOut,
     /** The promo calendar (cached per instance): phases that defer outreach (issue 10 §2). */
     promos: (tenantId: string) => cachedPromos(tenantId),
-    takeBuyerDaySlot: (task: OutreachTask, day: string, cap: number) => takeBuyerDaySlot(task.tenantId, task.brandId, task.buyerId, day, task.taskId, cap),
-    /** A takeover's question: did the consumer that died take the buyer's slot of `day` for this task (so pass the opt-out condition)? */
+    /** The send's last write before its message goes (opt-out condition, daily cap); it records the channel chosen. */
+    takeBuyerDaySlot: (task: OutreachTask, day: string, cap: number, channel: Channel = 'chat') => takeBuyerDaySlot(task.tenantId, task.brandId, task.buyerId, day, task.taskId, cap, channel),
+    /** A takeover's question: did the consumer that died take the buyer's slot of `day` for this task (so pass the opt-out condition), and for which channel? */
     holdsBuyerDaySlot: (task: OutreachTask, day: string) => holdsBuyerDaySlot(task.tenantId, task.brandId, task.buyerId, day, task.taskId),
     takeSmsSlot: (tenantId: string, shopId: string, day: string, allowance: number) => takeSmsSlot(tenantId, shopId, day, allowance),
+    returnSmsSlot: (tenantId: string, shopId: string, day: string) => returnSmsSlot(tenantId, shopId, day),
     takeShopToken: (tenantId: string, shopId: string, second: number, limit: number) =>
       store.takeToken({
         group: `shop#${tenantId}#${shopId}#${second}`,
@@ -154,13 +174,16 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
       // question: that copy stands, so the platform chat does not send it a second time.
       const message = (conversation.pendingQuestionSince === undefined ? await appendCopy() : undefined) ?? (await earlierCopy(task, conversationId));
       if (!message) return undefined;
-      // Delivered again on a takeover: recipients dedupe by conversation and seq (row 1).
-      const recipients = [conversation.buyerId, ...(conversation.assigneeId ? [conversation.assigneeId] : [])];
-      await sendDeliveryJob({ type: 'message', tenantId: task.tenantId, conversationId: conversation.conversationId, shopId: task.shopId, recipients, message });
+      await deliverCopy(task, conversation, message);
       return { conversationId: conversation.conversationId, seq: message.seq };
     },
     /** The copy an earlier attempt of this send appended to the conversation (its client-message claim, the task id), if it is there. */
     earlierCopy,
+    /** A taken-over send's copy, found in the log, delivered again (its first consumer may have died before the frame went). */
+    redeliverCopy: async (task: OutreachTask, conversationId: string, message: Message) => {
+      const conversation = await getConversation(task.tenantId, conversationId);
+      if (conversation) await deliverCopy(task, conversation, message);
+    },
     /** Reach as the conversation shows it: read (the buyer's read pointer passed the message), replied (a buyer message after it). */
     conversationReach: async (task: OutreachTask, reach: Reach) => {
       if (!reach.conversationId || !reach.seq) return {};
@@ -204,6 +227,8 @@ export type FireOutcome =
   | 'maybe-sent'
   | 'assigned'
   | 'resent'
+  /** The reach check found the order moved on: no resend, the reason on the reach. */
+  | 'resend-stopped'
   | 'reach-recorded'
   | 'nothing-to-do';
 
@@ -239,23 +264,25 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
   if (!actsOn(task, job)) return 'stale';
   // Claimed by a consumer whose lease still runs: that consumer's (a duplicate copy of the job); lapsed: a takeover.
   const takeover = task.status === 'sending';
-  if (takeover && Date.parse(task.claimedAt ?? task.updatedAt) >= now.getTime() - claimLeaseMs) return 'lost-claim';
+  const claimedAt = new Date(task.claimedAt ?? task.updatedAt);
+  if (takeover && claimedAt.getTime() >= now.getTime() - claimLeaseMs) return 'lost-claim';
 
   const sends = task.assignTo === 'robot' || task.kind !== 'delivery-callback';
   // A takeover of a send asks whether the consumer that died had taken the buyer's daily slot — its last write
   // before the message goes, conditioned on no opt-out — on the local day of its claim (or an earlier takeover
-  // found so): then its message may have gone. No read on the normal path.
-  const slotDay = takeover && sends ? (task.maybeSentOn ?? localDayOf(new Date(task.claimedAt ?? task.updatedAt), settings.timeZone)) : undefined;
+  // found so): then its message may have gone, on the channel the slot recorded. No read on the normal path.
+  const slotDay = takeover && sends ? (task.maybeSentOn ?? localDayOf(claimedAt, settings.timeZone)) : undefined;
+  if (slotDay !== undefined && now.getTime() - claimedAt.getTime() > takeoverBoundMs) return stopTakenOverSend(task, slotDay, 'takeover-expired', now, deps);
   // The batch's reads, all at once: opt-out and order (strongly consistent), the open-conversation pointer for a chat copy.
-  const [optedOut, order, conversation, maybeSent] = await Promise.all([
+  const [optedOut, order, conversation, heldChannel] = await Promise.all([
     deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId),
     task.kind !== 'campaign' ? deps.getOrder(task) : undefined,
     sends && (task.channel ?? 'chat') === 'chat' ? deps.openConversationId(task).then((conversationId) => ({ conversationId })) : undefined,
-    slotDay === undefined ? false : task.maybeSentOn !== undefined || deps.holdsBuyerDaySlot(task, slotDay),
+    slotDay === undefined ? undefined : deps.holdsBuyerDaySlot(task, slotDay),
   ]);
   const verdict = task.kind === 'campaign' ? { wanted: true } : order ? stillWanted(task.kind, task.nudge, order, settings, now) : { wanted: false, reason: 'order-missing' };
   const stop = optedOut ? 'opted-out' : verdict.wanted ? undefined : (verdict.reason ?? 'order-changed');
-  if (maybeSent) return finishTakenOverSend(task, job, slotDay!, stop, settings, now, deps, conversation);
+  if (heldChannel !== undefined || task.maybeSentOn !== undefined) return finishTakenOverSend(task, job, slotDay!, heldChannel, stop, settings, now, deps, conversation);
   if (stop) {
     if (!takeover) {
       await deps.cancelTask(task.tenantId, task.taskId, stop, now);
@@ -282,7 +309,10 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
   if (!claimed) return 'lost-claim';
 
   const day = localDayOf(now, settings.timeZone);
-  const slot = await deps.takeBuyerDaySlot(claimed, day, settings.dailyCapPerBuyer);
+  // The channel is chosen before the daily slot's write, which records it: a takeover re-issues on it (§6).
+  const channel = sends ? await chooseChannel(claimed, day, settings, deps) : 'chat';
+  const slot = await deps.takeBuyerDaySlot(claimed, day, settings.dailyCapPerBuyer, channel);
+  if (slot !== 'taken' && channel === 'sms') await deps.returnSmsSlot(claimed.tenantId, claimed.shopId, day);
   if (slot === 'opted-out') {
     // The buyer opted out after the read above: the slot's own write refused, so nothing goes (§3 Opt-out).
     await deps.cancelClaimedTask(claimed, 'opted-out', now);
@@ -293,7 +323,13 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
     return 'deferred-cap';
   }
   if (!sends) return assignCallback(claimed, settings, now, deps);
-  return sendClaimed(claimed, day, settings, now, deps, conversation);
+  return sendClaimed(claimed, channel, settings, now, deps, conversation);
+}
+
+/** The task's channel: SMS within the shop's ramp of `day` (its SMS slot taken here), else chat. */
+async function chooseChannel(task: OutreachTask, day: string, settings: OutreachSettings, deps: FireDependencies): Promise<Channel> {
+  if ((task.channel ?? 'chat') !== 'sms') return 'chat';
+  return (await deps.takeSmsSlot(task.tenantId, task.shopId, day, smsAllowanceOn(day, settings.channels.sms))) ? 'sms' : 'chat';
 }
 
 /** The shop's and the platform's token for this second. */
@@ -305,11 +341,9 @@ async function takeTokens(task: OutreachTask, settings: OutreachSettings, now: D
   return shopToken && platformToken;
 }
 
-/** Sends a claimed task whose daily slot is held (SMS within the shop's ramp of `day`, else chat), then records `sent`. */
-async function sendClaimed(claimed: OutreachTask, day: string, settings: OutreachSettings, now: Date, deps: FireDependencies, conversation?: { conversationId?: string }): Promise<FireOutcome> {
+/** Sends a claimed task whose daily slot is held on `channel` (its SMS slot, if SMS, taken), then records `sent`. */
+async function sendClaimed(claimed: OutreachTask, channel: Channel, settings: OutreachSettings, now: Date, deps: FireDependencies, conversation?: { conversationId?: string }): Promise<FireOutcome> {
   const text = await textOf(claimed, settings, now, deps);
-  let channel = claimed.channel ?? 'chat';
-  if (channel === 'sms' && !(await deps.takeSmsSlot(claimed.tenantId, claimed.shopId, day, smsAllowanceOn(day, settings.channels.sms)))) channel = 'chat';
   const reachAt = new Date(now.getTime() + settings.channels.resendAfterHours * 3600_000);
   // The reach check is filed while the message goes out: a stray check (the send failed and is retried) finds the task not yet due for it.
   const [reach] = await Promise.all([send(claimed, channel, text, now, deps, conversation), deps.fileReachCheck(claimed, minuteOf(reachAt))]);
@@ -319,49 +353,73 @@ async function sendClaimed(claimed: OutreachTask, day: string, settings: Outreac
 
 /**
  * A send taken over from a consumer that took the buyer's daily slot of `maybeSentOn` and died before
- * recording `sent`: its message may have gone (docs/outreach-design.md §6). Never "not sent" on a guess:
- *  - still wanted (no opt-out, order as it was) → finished now: the same send re-issued (same idempotency
- *    keys, which the platform and the SMS provider dedupe; the chat copy's client-message claim), behind the
- *    token buckets, its slot write on the first attempt's day (it holds this task, so the cap never refuses;
- *    the opt-out condition still does). Quiet hours and promo peaks are not applied again: the first attempt
- *    was decided inside sendable hours, and a deferral would re-decide a send that may have happened;
- *  - stopped (opted out — at the read or by the slot write —, or the order moved on) → nothing is sent again
- *    to a buyer who said stop. What the store can tell is used: the copy in the buyer's open kefu
- *    conversation (the message log) → it went: `sent` with its reach, the reach check filed (reads and replies
- *    are tracked; the check resends nothing to an opted-out buyer). Otherwise (the platform chat API, SMS:
- *    calls that cannot be asked) → `cancelled` with its reason and `maybeSentOn`: unconfirmed, counted apart.
- * The claim records `maybeSentOn` (same write), so a takeover of this takeover knows it without the read.
+ * recording `sent`: its message may have gone, on `channel` — the one its slot write recorded (SMS, or chat:
+ * the copy in the buyer's conversation or the platform chat) — (docs/outreach-design.md §6). Never "not sent"
+ * on a guess, never a second message:
+ *  - the copy in the buyer's open kefu conversation (the message log) → it went: `sent` with its reach, the
+ *    reach check filed (delivered again if still wanted; the check resends nothing to an opted-out buyer);
+ *  - stopped (opted out — at the read or by the slot write —, or the order moved on), or the channel unknown
+ *    → nothing is sent again: `cancelled` with its reason and `maybeSentOn` (unconfirmed, counted apart);
+ *  - still wanted → finished now, on exactly the first attempt's channel and path with its idempotency key
+ *    (which the platform and the SMS provider dedupe): no second SMS slot (the first attempt's counts), no
+ *    copy appended to the conversation (the first attempt put none there, so it used the platform chat or
+ *    sent nothing), behind the token buckets, its slot write on the first attempt's day (it holds this task,
+ *    so the cap never refuses; the opt-out condition still does). Quiet hours and promo peaks are not applied
+ *    again: the first attempt was decided inside sendable hours less than `takeoverBoundMs` ago, and a
+ *    deferral would re-decide a send that may have happened.
+ * The claim records `maybeSentOn` (same write), so a takeover of this takeover knows it.
  */
 async function finishTakenOverSend(
   task: OutreachTask,
   job: FireJob,
   maybeSentOn: string,
+  channel: Channel | undefined,
   stop: string | undefined,
   settings: OutreachSettings,
   now: Date,
   deps: FireDependencies,
   conversation?: { conversationId?: string },
 ): Promise<FireOutcome> {
-  if (!stop && !(await takeTokens(task, settings, now, deps))) {
+  if (!stop && channel && !(await takeTokens(task, settings, now, deps))) {
     await deps.requeue(job, 1);
     return 'throttled';
   }
   const claimed = await deps.claimTask(task.tenantId, task.taskId, task.dueMinute, now, { maybeSentOn });
   if (!claimed) return 'lost-claim';
-  const slot = stop ? undefined : await deps.takeBuyerDaySlot(claimed, maybeSentOn, settings.dailyCapPerBuyer);
-  const reason = stop ?? (slot === 'opted-out' ? 'opted-out' : undefined);
-  if (!reason) return sendClaimed(claimed, localDayOf(now, settings.timeZone), settings, now, deps, conversation);
+  const slot = stop || !channel ? undefined : await deps.takeBuyerDaySlot(claimed, maybeSentOn, settings.dailyCapPerBuyer, channel);
+  // No channel: a takeover of a takeover whose first attempt's day item is gone; the first attempt cannot be re-issued as it was.
+  const reason = stop ?? (slot === 'opted-out' ? 'opted-out' : channel ? undefined : 'takeover-channel-unknown');
 
-  const conversationId = conversation ? conversation.conversationId : await deps.openConversationId(claimed);
+  // Only a chat send can have put its copy in the conversation.
+  const conversationId = channel === 'sms' ? undefined : conversation ? conversation.conversationId : await deps.openConversationId(claimed);
   const copy = conversationId ? await deps.earlierCopy(claimed, conversationId) : undefined;
   if (copy) {
-    const reach: Reach = { channel: 'chat', sentAt: copy.createdAt, conversationId, seq: copy.seq };
-    await deps.fileReachCheck(claimed, minuteOf(new Date(Date.parse(copy.createdAt) + settings.channels.resendAfterHours * 3600_000)));
-    await deps.markSent(claimed, reach, now);
-    return 'sent';
+    if (!reason) await deps.redeliverCopy(claimed, conversationId!, copy);
+    return recordSent(claimed, { channel: 'chat', sentAt: copy.createdAt, conversationId, seq: copy.seq }, settings, now, deps);
   }
+  if (reason || !channel) {
+    await deps.cancelClaimedTask(claimed, reason ?? 'takeover-channel-unknown', now);
+    return 'maybe-sent';
+  }
+  const text = await textOf(claimed, settings, now, deps);
+  if (channel === 'sms') await deps.gateway.sendSms(outreachMessage(claimed, channel, text));
+  else await deps.gateway.sendChat(outreachMessage(claimed, channel, text));
+  return recordSent(claimed, { channel, sentAt: now.toISOString() }, settings, now, deps);
+}
+
+/** A taken-over send stopped without a second message: `cancelled` with `maybeSentOn` (the takeover bound passed). */
+async function stopTakenOverSend(task: OutreachTask, maybeSentOn: string, reason: string, now: Date, deps: FireDependencies): Promise<FireOutcome> {
+  const claimed = await deps.claimTask(task.tenantId, task.taskId, task.dueMinute, now, { maybeSentOn });
+  if (!claimed) return 'lost-claim';
   await deps.cancelClaimedTask(claimed, reason, now);
   return 'maybe-sent';
+}
+
+/** `sent` with its reach, the reach check filed `resendAfterHours` after the message went. */
+async function recordSent(claimed: OutreachTask, reach: Reach, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<FireOutcome> {
+  await deps.fileReachCheck(claimed, minuteOf(new Date(Date.parse(reach.sentAt) + settings.channels.resendAfterHours * 3600_000)));
+  await deps.markSent(claimed, reach, now);
+  return 'sent';
 }
 
 async function textOf(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<string> {
@@ -387,21 +445,11 @@ async function textOf(task: OutreachTask, settings: OutreachSettings, now: Date,
 
 /**
  * Sends on `channel`: chat goes to the buyer's open kefu conversation when there is one (marked as
- * outreach), else through the platform's chat API; SMS through the provider, within the shop's ramp for
- * the day (over it, the chat is used instead). Same idempotency key on every try.
+ * outreach), else through the platform's chat API; SMS through the provider (its SMS slot already taken:
+ * `chooseChannel`, or the reach check). Same idempotency key on every try.
  */
 async function send(task: OutreachTask, channel: Channel, text: string, now: Date, deps: FireDependencies, open?: { conversationId?: string }): Promise<Reach> {
-  const message = {
-    idempotencyKey: `${task.taskId}#${channel}`,
-    tenantId: task.tenantId,
-    shopId: task.shopId,
-    platform: task.platform,
-    buyerId: task.platformBuyerId,
-    text,
-    taskId: task.taskId,
-    kind: task.kind,
-    dueAt: task.dueAt,
-  };
+  const message = outreachMessage(task, channel, text);
   if (channel === 'sms') {
     await deps.gateway.sendSms(message);
     return { channel: 'sms', sentAt: now.toISOString() };
@@ -413,13 +461,28 @@ async function send(task: OutreachTask, channel: Channel, text: string, now: Dat
   return { channel: 'chat', sentAt: now.toISOString() };
 }
 
+/** The message to the platform or the SMS provider: one idempotency key per task and channel, the same on every try. */
+function outreachMessage(task: OutreachTask, channel: Channel, text: string) {
+  return {
+    idempotencyKey: `${task.taskId}#${channel}`,
+    tenantId: task.tenantId,
+    shopId: task.shopId,
+    platform: task.platform,
+    buyerId: task.platformBuyerId,
+    text,
+    taskId: task.taskId,
+    kind: task.kind,
+    dueAt: task.dueAt,
+  };
+}
+
 /**
  * The reach check, `resendAfterHours` after the send: read or replied → recorded; still unread → one
  * resend on the other channel (SMS only while the shop's ramp allows; chat otherwise), never a second.
  */
 async function checkReach(task: OutreachTask, settings: OutreachSettings, now: Date, deps: FireDependencies): Promise<FireOutcome> {
   const reach = task.reach;
-  if (task.status !== 'sent' || !reach || reach.resentOn || reach.repliedAt || reach.readAt) return 'nothing-to-do';
+  if (task.status !== 'sent' || !reach || reach.resentOn || reach.resendStopped || reach.repliedAt || reach.readAt) return 'nothing-to-do';
   // Filed at the minute of sentAt + resendAfterHours (so up to a minute early); a check filed for an attempt that failed and was retried later is early by more, and does nothing.
   if (now.getTime() < Date.parse(reach.sentAt) + settings.channels.resendAfterHours * 3600_000 - 60_000) return 'nothing-to-do';
   const seen = await deps.conversationReach(task, reach);
@@ -428,6 +491,16 @@ async function checkReach(task: OutreachTask, settings: OutreachSettings, now: D
     return 'reach-recorded';
   }
   if (await deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId)) return 'nothing-to-do';
+  // The order moved on since the send (an urge to pay, then paid): no resend of a nudge it no longer wants.
+  // One order read, on the resend branch only; the reason is recorded on the reach (conditional: once).
+  if (task.kind !== 'campaign') {
+    const order = await deps.getOrder(task);
+    const verdict = order ? stillWanted(task.kind, task.nudge, order, settings, now) : { wanted: false, reason: 'order-missing' };
+    if (!verdict.wanted) {
+      await deps.updateReach(task, { ...reach, resendStopped: verdict.reason ?? 'order-changed' }, now);
+      return 'resend-stopped';
+    }
+  }
   const day = localDayOf(now, settings.timeZone);
   // The other channel: SMS after a chat only while the shop's ramp allows it today; chat after an SMS.
   const other: Channel | undefined =

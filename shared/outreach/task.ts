@@ -54,6 +54,8 @@ export const reachSchema = z.object({
   /** The one resend on the other channel after `resendAfterHours` unread. */
   resentOn: z.enum(channels).optional(),
   resentAt: isoTime.optional(),
+  /** Why the reach check sent no resend though unread: the order moved on since the send (order-paid, order-closed, …). */
+  resendStopped: z.string().optional().describe('Why the unread message was not resent: the order moved on since the send (e.g. order-paid).'),
 });
 export type Reach = z.infer<typeof reachSchema>;
 
@@ -86,7 +88,7 @@ export const outreachTaskSchema = z.object({
   deferrals: z.number().int().nonnegative(),
   reach: reachSchema.optional(),
   /**
-   * The buyer's local day on which an earlier attempt of this send took the buyer's daily slot (so passed the
+   * The shop's local day (its `timeZone`) on which an earlier attempt of this send took the buyer's daily slot (so passed the
    * opt-out condition) and then died before recording `sent`: its message may have gone on a channel that
    * cannot be asked (the platform chat API, SMS). Set by the consumer that took the send over; removed when
    * the send is recorded `sent`. On a `cancelled` task it means: stopped (opt-out, order moved on) without a
@@ -97,7 +99,7 @@ export const outreachTaskSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .optional()
     .describe(
-      'Set when an earlier attempt of this send may have gone (it passed the opt-out check, then its consumer died before recording the send): the buyer\'s local day of that attempt. On a cancelled task: stopped without a second send, the first one unconfirmed. Absent once the send is recorded.',
+      'Set when an earlier attempt of this send may have gone (it passed the opt-out check, then its consumer died before recording the send): the shop\'s local day (in its timeZone) of that attempt. On a cancelled task: stopped without a second send, the first one unconfirmed. Absent once the send is recorded.',
     ),
   outcome: z.enum(callbackOutcomes).optional(),
   couponId: z.string().optional(),

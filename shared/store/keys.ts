@@ -604,6 +604,46 @@ export const keys = {
     return pk.startsWith(prefix) ? pk.slice(prefix.length) : undefined;
   },
   /**
+   * What every key of a tenant's own partitions starts with: `T#<tenant>#`. Tenant ids are idSchema (no
+   * `#`), so the terminating `#` makes the prefix exact: `acme`'s never covers `acme2`'s.
+   */
+  tenantKeyPrefix: (tenantId: string): string => `${tenantPrefix(tenantId)}#`,
+  /**
+   * What the tenant sweep (the purge's last phase, a Scan: docs/onboarding.md "Tenant deletion") deletes:
+   * every key under tenantKeyPrefix; the tenant partition itself (`T#<tenant>`: its shops) but never the
+   * tenant item, the `purged` tombstone; and the tenant's entries in the cross-tenant partitions, which
+   * name it in the sort key as `<time or phase>#T#<tenant>#…` (idle-close timers, case and outreach
+   * due-time entries, militia expiries, capacity asks) or in an attribute (webhook endpoints: `tenantId`;
+   * connect tickets: `identity.tenantId`). The purge marker (tenantPurgeDue, sort key ending `#T#<tenant>`
+   * with no `#` after it) is none of these: the purge deletes it last itself.
+   */
+  tenantSweep: (tenantId: string) => ({
+    keyPrefix: `${tenantPrefix(tenantId)}#`,
+    tenantPk: keys.tenant(tenantId).pk,
+    tenantItemSk: keys.tenant(tenantId).sk,
+    /** What a cross-tenant sort key holds of its tenant; a Scan filter can only test `contains`, so tenantSweepMatches checks the position. */
+    sortKeyInfix: `#${tenantPrefix(tenantId)}#`,
+    sortKeyTenantPartitions: crossTenantDuePartitions,
+    webhookEndpointPrefix: 'WEBHOOK#',
+    connectTicketPrefix: 'TICKET#',
+  }),
+  /**
+   * Whether an item the sweep's Scan returned (its keys and the two tenant attributes it projects) belongs
+   * to the tenant, exactly. The Scan filter is a superset: its `contains` would also match another tenant's
+   * entry whose own id happened to hold `#T#<tenant>#`; here the tenant must be the sort key's second and
+   * third segments (the first, a time or phase, holds no `#`).
+   */
+  tenantSweepMatches: (tenantId: string, item: Key & { tenantId?: unknown; identity?: { tenantId?: unknown } }): boolean => {
+    const sweep = keys.tenantSweep(tenantId);
+    if (item.pk.startsWith(sweep.keyPrefix)) return true;
+    if (item.pk === sweep.tenantPk) return item.sk !== sweep.tenantItemSk;
+    if (item.pk.startsWith(sweep.webhookEndpointPrefix)) return item.tenantId === tenantId;
+    if (item.pk.startsWith(sweep.connectTicketPrefix)) return item.identity?.tenantId === tenantId;
+    if (!sweep.sortKeyTenantPartitions.some((prefix) => item.pk.startsWith(prefix))) return false;
+    const [, marker, tenant, ...rest] = item.sk.split('#');
+    return marker === 'T' && tenant === tenantId && rest.length > 0;
+  },
+  /**
    * Every partition named by a conversation id alone: its head, messages and client-id claims; transfers;
    * quick-reply rotations; stage changes; response-round alerts; its QC scores and reviews. Built from the
    * keys above, so a partition added there is added here by its author (the tenant purge deletes these).
@@ -636,6 +676,14 @@ export const keys = {
     keys.qcAutoScore(tenantId, conversationId).pk,
   ],
 } as const;
+
+/**
+ * The partitions shared by every tenant whose sort keys name a tenant (`<time or phase>#T#<tenant>#…`):
+ * idle-close timers, case and outreach due-time entries, militia expiries, capacity asks. A key family
+ * added outside the tenant prefix joins this list (test/unit/tenant-purge-sweep.test.ts checks every
+ * builder of keys that names a tenant).
+ */
+const crossTenantDuePartitions = ['IDLE#', 'CASEDUE#', 'OUTDUE#', 'MILITIA-EXPIRY', 'REGION#CAPACITY'] as const;
 
 /** Shards of the integrations list: enough to keep one partition's reads small at thousands of shops. */
 export const orderShopShards = 8;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { outreachSettingsBody, type OutreachSettings, type OutreachSettingsBody, defaultOutreachSettings } from '../outreach/settings';
-import { outreachTaskSchema, type CallbackOutcome, type OutreachTask, type Reach } from '../outreach/task';
+import { outreachTaskSchema, type CallbackOutcome, type Channel, type OutreachTask, type Reach } from '../outreach/task';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { keys, type Key } from './keys';
@@ -453,7 +453,10 @@ export async function putOutreachSettings(tenantId: string, shopId: string, body
  * only while the set is under the cap or already holds it. A set, not a counter: a retried claim adds
  * the same id again and counts once (an atomic ADD of 1 would count twice). `cap`: the cap is reached.
  * `opted-out`: the day carries the buyer's opt-out (`optedOutAt`, stamped by recordOptOut) — the opt-out
- * is a condition of this, the send's last write before a chat message goes (an SMS send also takes its SMS slot after it), at no extra unit (same update).
+ * is a condition of this, the send's last write before its message goes, at no extra unit (same update).
+ * `channel`: the channel the send chose (its SMS slot is taken before this): an SMS send's id also goes into
+ * `smsTaskIds`, so a takeover re-issues on the channel the first attempt used (same update, same unit;
+ * docs/outreach-design.md §6).
  */
 export async function takeBuyerDaySlot(
   tenantId: string,
@@ -462,6 +465,7 @@ export async function takeBuyerDaySlot(
   day: string,
   taskId: string,
   cap: number,
+  channel: Channel = 'chat',
   client: DynamoDBDocumentClient = dynamo(),
 ): Promise<'taken' | 'cap' | 'opted-out'> {
   try {
@@ -469,7 +473,7 @@ export async function takeBuyerDaySlot(
       new UpdateCommand({
         TableName: env().TABLE_NAME,
         Key: keys.outreachBuyerDay(tenantId, brandId, buyerId, day),
-        UpdateExpression: 'ADD taskIds :task SET #entity = :entity, #expiresAt = :expiresAt',
+        UpdateExpression: `ADD taskIds :task${channel === 'sms' ? ', smsTaskIds :task' : ''} SET #entity = :entity, #expiresAt = :expiresAt`,
         ConditionExpression: '(attribute_not_exists(taskIds) OR size(taskIds) < :cap OR contains(taskIds, :taskId)) AND attribute_not_exists(optedOutAt)',
         ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute, '#expiresAt': tableSchema.timeToLiveAttribute },
         ExpressionAttributeValues: {
@@ -492,16 +496,25 @@ export async function takeBuyerDaySlot(
 }
 
 /**
- * Whether the buyer's day item holds this task (strongly consistent): a taken-over send's question "did the
- * consumer that died pass the opt-out condition of its slot write?" (then a message may have gone). Read on
- * the takeover path only (docs/outreach-design.md §6).
+ * Whether the buyer's day item holds this task (strongly consistent), and on which channel: a taken-over
+ * send's question "did the consumer that died pass the opt-out condition of its slot write, and did it go by
+ * SMS or chat?" (then a message may have gone there). Read on the takeover path only (docs/outreach-design.md §6).
  */
-export async function holdsBuyerDaySlot(tenantId: string, brandId: string, buyerId: string, day: string, taskId: string, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+export async function holdsBuyerDaySlot(
+  tenantId: string,
+  brandId: string,
+  buyerId: string,
+  day: string,
+  taskId: string,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<Channel | undefined> {
   const result = await client.send(
-    new GetCommand({ TableName: env().TABLE_NAME, Key: keys.outreachBuyerDay(tenantId, brandId, buyerId, day), ConsistentRead: true, ProjectionExpression: 'taskIds' }),
+    new GetCommand({ TableName: env().TABLE_NAME, Key: keys.outreachBuyerDay(tenantId, brandId, buyerId, day), ConsistentRead: true, ProjectionExpression: 'taskIds, smsTaskIds' }),
   );
   const held = result.Item?.taskIds as Set<string> | undefined;
-  return held instanceof Set && held.has(taskId);
+  if (!(held instanceof Set) || !held.has(taskId)) return undefined;
+  const sms = result.Item?.smsTaskIds as Set<string> | undefined;
+  return sms instanceof Set && sms.has(taskId) ? 'sms' : 'chat';
 }
 
 const buyerDayExpiresAt = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 3 * 86_400;
@@ -515,17 +528,27 @@ export function daysAround(now: Date): string[] {
 }
 
 /** Takes one SMS of the shop's allowance for the day (its ramp-up); false when the day's SMS are used up. */
-export async function takeSmsSlot(tenantId: string, shopId: string, day: string, allowance: number, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
-  if (allowance <= 0) return false;
+export function takeSmsSlot(tenantId: string, shopId: string, day: string, allowance: number, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  if (allowance <= 0) return Promise.resolve(false);
+  return updateSmsDay(tenantId, shopId, day, 1, 'attribute_not_exists(sent) OR sent < :bound', allowance, client);
+}
+
+/** Gives back an SMS slot taken for a send the buyer's daily slot then refused (cap, opt-out): the ramp is not spent on nothing. */
+export async function returnSmsSlot(tenantId: string, shopId: string, day: string, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await updateSmsDay(tenantId, shopId, day, -1, 'sent > :bound', 0, client);
+}
+
+/** The day's SMS counter moved by `by` under `condition` (on `:bound`); false when the condition refused. */
+async function updateSmsDay(tenantId: string, shopId: string, day: string, by: number, condition: string, bound: number, client: DynamoDBDocumentClient): Promise<boolean> {
   try {
     await client.send(
       new UpdateCommand({
         TableName: env().TABLE_NAME,
         Key: keys.smsDay(tenantId, shopId, day),
-        UpdateExpression: 'ADD sent :one SET #entity = :entity',
-        ConditionExpression: 'attribute_not_exists(sent) OR sent < :allowance',
+        UpdateExpression: 'ADD sent :by SET #entity = :entity',
+        ConditionExpression: condition,
         ExpressionAttributeNames: { '#entity': tableSchema.entityAttribute },
-        ExpressionAttributeValues: { ':one': 1, ':allowance': allowance, ':entity': 'OutreachSmsDay' },
+        ExpressionAttributeValues: { ':by': by, ':bound': bound, ':entity': 'OutreachSmsDay' },
       }),
     );
     return true;

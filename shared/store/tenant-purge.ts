@@ -1,27 +1,178 @@
-import { paginateQuery, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { batchWriteAll, deleteRequest } from './batch-write';
 import { keys, type Key } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
+import { isConditionalCheckFailed } from './write-failures';
 
 /**
- * What the tenant purge reads and deletes, never with a Scan: due tombstones are one Query of their own
- * partition (keys.tenantPurgesDue), and every partition purged is a Query by its full partition key.
+ * What the tenant purge reads and deletes. Due tombstones are one Query of their own partition
+ * (keys.tenantPurgesDue); the targeted walk deletes each partition it names by a Query of its full
+ * partition key; the sweep, its last phase, reads the whole table once with a parallel Scan
+ * (keys.tenantSweep) and keeps each segment's place on the purge marker.
  */
 
-/** Tenants whose restore window has ended by `now`, oldest first. */
-export async function duePurges(now: Date, limit: number, client: DynamoDBDocumentClient = dynamo()) {
+/** How far the sweep has read one Scan segment: pages taken, and where the next starts (none: done). */
+export interface SweepSegmentProgress {
+  pages: number;
+  done: boolean;
+  next?: Record<string, unknown>;
+}
+
+/** A confirmed deletion due for purging, with the purge's progress kept on it. */
+export interface PurgeMarker {
+  tenantId: string;
+  purgeAfter: string;
+  key: Key;
+  /** When the conversations and the targeted walk were finished: later runs go straight to the sweep. */
+  walkedAt?: string;
+  /** Progress by Scan segment; a segment not yet started is absent. */
+  sweep: Record<number, SweepSegmentProgress>;
+}
+
+const segmentAttribute = (segment: number) => `sweepSegment${segment}`;
+const segmentAttributePattern = /^sweepSegment(\d+)$/;
+
+function purgeMarkerOf(item: Record<string, unknown>): PurgeMarker {
+  const sweep: Record<number, SweepSegmentProgress> = {};
+  for (const [name, value] of Object.entries(item)) {
+    const segment = segmentAttributePattern.exec(name)?.[1];
+    if (segment === undefined || typeof value !== 'object' || value === null) continue;
+    const stored = value as { pages?: unknown; done?: unknown; next?: unknown };
+    sweep[Number(segment)] = {
+      pages: Number(stored.pages ?? 0),
+      done: stored.done === true,
+      ...(typeof stored.next === 'object' && stored.next !== null ? { next: stored.next as Record<string, unknown> } : {}),
+    };
+  }
+  return {
+    tenantId: String(item.tenantId),
+    purgeAfter: String(item.purgeAfter),
+    key: { pk: String(item.pk), sk: String(item.sk) },
+    ...(typeof item.walkedAt === 'string' ? { walkedAt: item.walkedAt } : {}),
+    sweep,
+  };
+}
+
+/** Tenants whose restore window has ended by `now`, oldest first, with their purge's progress. */
+export async function duePurges(now: Date, limit: number, client: DynamoDBDocumentClient = dynamo()): Promise<PurgeMarker[]> {
   const result = await client.send(
     new QueryCommand({
       TableName: env().TABLE_NAME,
       KeyConditionExpression: 'pk = :pk AND sk < :now',
       ExpressionAttributeValues: { ':pk': keys.tenantPurgesDue().pk, ':now': now.toISOString() },
       Limit: limit,
+      // Progress written by a run a moment ago must be seen, or a run would redo its pages.
+      ConsistentRead: true,
     }),
   );
-  return (result.Items ?? []).map((item) => ({ tenantId: String(item.tenantId), purgeAfter: String(item.purgeAfter), key: { pk: String(item.pk), sk: String(item.sk) } }));
+  return (result.Items ?? []).map(purgeMarkerOf);
+}
+
+/** The purge marker as stored now (undefined: another run finished the tenant and deleted it). */
+export async function purgeMarker(key: Key, client: DynamoDBDocumentClient = dynamo()): Promise<PurgeMarker | undefined> {
+  const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: key, ConsistentRead: true }));
+  return result.Item ? purgeMarkerOf(result.Item) : undefined;
+}
+
+/** Records that the targeted walk is done. False if the marker is gone (another run finished the tenant). */
+export async function recordWalkDone(key: Key, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: key,
+        UpdateExpression: 'SET walkedAt = if_not_exists(walkedAt, :now)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': now.toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves one segment's progress from the page count read (`expectedPages`) to `progress`, only if nobody
+ * moved it meanwhile and the marker still exists: two runs of one tenant never write the same segment
+ * backwards, and a run finishing after another deleted the marker does not bring it back. False when
+ * the condition failed (the caller re-reads the marker).
+ */
+export async function recordSweepProgress(key: Key, segment: number, expectedPages: number, progress: SweepSegmentProgress, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: key,
+        UpdateExpression: 'SET #segment = :progress',
+        ConditionExpression: expectedPages === 0 ? 'attribute_exists(pk) AND attribute_not_exists(#segment)' : 'attribute_exists(pk) AND #segment.pages = :expected',
+        ExpressionAttributeNames: { '#segment': segmentAttribute(segment) },
+        ExpressionAttributeValues: { ':progress': progress, ...(expectedPages === 0 ? {} : { ':expected': expectedPages }) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * One page of one segment of the sweep's parallel Scan: the keys of the items that belong to the tenant
+ * (keys.tenantSweep; the filter is a superset, keys.tenantSweepMatches the rule). Eventually consistent
+ * (half the units): the tenant has been deleted for its whole restore window, nothing of it is being
+ * written, and an item deleted a moment ago that the page still shows is deleted again, harmlessly.
+ * The projection keeps each returned item to its keys and the two tenant attributes; DynamoDB bills a
+ * Scan by the bytes it reads, filtered out or not, so it saves transfer, not units.
+ */
+export async function sweepPage(
+  tenantId: string,
+  segment: number,
+  totalSegments: number,
+  options: { startKey?: Record<string, unknown> | undefined; limit?: number | undefined },
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<{ keys: Key[]; next: Record<string, unknown> | undefined; scanned: number }> {
+  const sweep = keys.tenantSweep(tenantId);
+  const duePartitions = sweep.sortKeyTenantPartitions.map((_, i) => `begins_with(pk, :due${i})`).join(' OR ');
+  const result = await client.send(
+    new ScanCommand({
+      TableName: env().TABLE_NAME,
+      Segment: segment,
+      TotalSegments: totalSegments,
+      ProjectionExpression: 'pk, sk, #tenantId, #identity.#tenantId',
+      FilterExpression: [
+        'begins_with(pk, :prefix)',
+        '(pk = :tenantPk AND sk <> :tenantItemSk)',
+        `((${duePartitions}) AND contains(sk, :infix))`,
+        '(begins_with(pk, :webhook) AND #tenantId = :tenantId)',
+        '(begins_with(pk, :ticket) AND #identity.#tenantId = :tenantId)',
+      ].join(' OR '),
+      ExpressionAttributeNames: { '#tenantId': 'tenantId', '#identity': 'identity' },
+      ExpressionAttributeValues: {
+        ':prefix': sweep.keyPrefix,
+        ':tenantPk': sweep.tenantPk,
+        ':tenantItemSk': sweep.tenantItemSk,
+        ...Object.fromEntries(sweep.sortKeyTenantPartitions.map((prefix, i) => [`:due${i}`, prefix])),
+        ':infix': sweep.sortKeyInfix,
+        ':webhook': sweep.webhookEndpointPrefix,
+        ':ticket': sweep.connectTicketPrefix,
+        ':tenantId': tenantId,
+      },
+      ...(options.limit ? { Limit: options.limit } : {}),
+      ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
+    }),
+  );
+  const matched = (result.Items ?? []).filter((item) => keys.tenantSweepMatches(tenantId, item as Key & Record<string, unknown>));
+  return { keys: matched.map((item) => ({ pk: String(item.pk), sk: String(item.sk) })), next: result.LastEvaluatedKey, scanned: result.ScannedCount ?? 0 };
+}
+
+/** Deletes these items (BatchWriteItem, unprocessed ones retried with backoff); deleting a missing item is no error. */
+export async function deleteKeys(itemKeys: readonly Key[], client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  await batchWriteAll(client, itemKeys.map(deleteRequest));
 }
 
 /** Every item of a partition (optionally under a sort key prefix), keys and the attributes named. */

@@ -8,7 +8,9 @@ import { minuteOf, taskIdFor, type OutreachTask } from '../../shared/outreach/ta
 import { openConversation } from '../../shared/store/conversations';
 import { applyOrderEventToStore } from '../../shared/store/orders';
 import { dynamo } from '../../shared/runtime/clients';
-import { claimTask, createTask, dueShardOf, getTask, listDueEntries } from '../../shared/store/outreach';
+import { claimTask, createTask, dueShardOf, getTask, listDueEntries, takeSmsSlot } from '../../shared/store/outreach';
+import { appendMessage, appendSteps } from '../../shared/conversations/append-message';
+import { getConversation } from '../../shared/store/conversations';
 import { partitionOf } from './messaging-fixtures';
 import { campaignTask, orderEnvelope, ownOutreachQueue, recordingGateway, saveSettings } from './outreach-fixtures';
 import { createShop } from './routing-fixtures';
@@ -40,6 +42,11 @@ beforeAll(async () => {
   for (const id of [shopId, 'shop-tk2']) {
     await saveSettings(tenant, id, { brandId: 'brand-tk', quietHours: { start: '00:00', end: '00:00' }, channels: { sms: { enabled: true } } });
   }
+  // Shops whose SMS ramp allows one SMS a day: the last slot of a day is easy to reach.
+  for (const id of rampShops) {
+    await createShop(tenant, id);
+    await saveSettings(tenant, id, { brandId: 'brand-tk', quietHours: { start: '00:00', end: '00:00' }, channels: { sms: { enabled: true, startPerDay: 1, growth: 1, maxPerDay: 1 } } });
+  }
 });
 
 /** The platform / SMS provider as a recorder, and a consumer that sends and then dies before recording `sent`. */
@@ -54,17 +61,18 @@ function platform() {
   return { recorder, dying };
 }
 
+const rampShops = ['shop-tk-ramp', 'shop-tk-ramp2'];
 const newBuyer = () => `buyer-tko-${randomUUID().slice(0, 6)}`;
 
-async function campaign(buyerId: string, at: Date, channel: 'chat' | 'sms' = 'chat') {
-  const task = { ...campaignTask(tenant, shopId, `ot_tko_${randomUUID().slice(0, 8)}`, buyerId, at, 'brand-tk'), channel };
+async function campaign(buyerId: string, at: Date, channel: 'chat' | 'sms' = 'chat', shop = shopId) {
+  const task = { ...campaignTask(tenant, shop, `ot_tko_${randomUUID().slice(0, 8)}`, buyerId, at, 'brand-tk'), channel };
   await createTask(task);
   return task;
 }
 
 /** A task whose first consumer sent it at `at` and died before recording `sent`. */
-async function sentThenDied({ buyerId = newBuyer(), at = morning, channel = 'chat' as 'chat' | 'sms' } = {}) {
-  const task = await campaign(buyerId, at, channel);
+async function sentThenDied({ buyerId = newBuyer(), at = morning, channel = 'chat' as 'chat' | 'sms', shop = shopId } = {}) {
+  const task = await campaign(buyerId, at, channel, shop);
   const { recorder, dying } = platform();
   await expect(fireTask(fireJob(task), at, dying)).rejects.toThrow('died');
   return { buyerId, task, recorder };
@@ -77,6 +85,17 @@ async function claimedThenOptedOut(optOutAt: Date) {
   expect(await claimTask(tenant, task.taskId, task.dueMinute, morning)).toBeTruthy();
   expect(await optOut(buyerId, optOutAt)).toBe(true);
   return { task, recorder: platform().recorder };
+}
+
+/** An order created an hour before `morning`, its outreach planned: its first urge to pay, scheduled. */
+async function plannedUrgeToPay(orderId: string, buyerId: string): Promise<OutreachTask> {
+  const created = plus(morning, -60);
+  const envelope = orderEnvelope(shopId, orderId, 'created', created, buyerId);
+  const applied = await applyOrderEventToStore(tenant, envelope, created);
+  await planOrderOutreach({ tenantId: tenant, order: applied.order!, envelope, now: created }, orderOutreachDependencies);
+  const task = (await getTask(tenant, taskIdFor(shopId, 'taobao', orderId, 'urge-to-pay', 0)))!;
+  expect(task.status).toBe('scheduled');
+  return task;
 }
 
 /** The DynamoDB commands `run` sends through the shared client (name and the sort keys it names). */
@@ -219,12 +238,7 @@ describe('a send taken over after its consumer died, and an opt-out in between (
 
   it('stop on state change after the first send: an urge to pay sent, its consumer dead, the order paid — the takeover records the nudge as maybe sent (reason order-paid) and sends no nudge after payment', async () => {
     const orderId = '7000000000000077001';
-    const created = plus(morning, -60);
-    const envelope = orderEnvelope(shopId, orderId, 'created', created, `buyer-tko-order`);
-    const applied = await applyOrderEventToStore(tenant, envelope, created);
-    await planOrderOutreach({ tenantId: tenant, order: applied.order!, envelope, now: created }, orderOutreachDependencies);
-    const task = (await getTask(tenant, taskIdFor(shopId, 'taobao', orderId, 'urge-to-pay', 0)))!;
-    expect(task.status).toBe('scheduled');
+    const task = await plannedUrgeToPay(orderId, 'buyer-tko-order');
     const { recorder, dying } = platform();
     await expect(fireTask(fireJob(task), morning, dying)).rejects.toThrow('died');
     expect(recorder.to(task.taskId)).toHaveLength(1);
@@ -232,6 +246,103 @@ describe('a send taken over after its consumer died, and an opt-out in between (
 
     expect(await fireTask(fireJob(task), plus(morning, 3), recorder.deps)).toBe('maybe-sent');
     expect(await getTask(tenant, task.taskId)).toMatchObject({ status: 'cancelled', reason: 'order-paid', maybeSentOn: '2026-12-05' });
+    expect(recorder.to(task.taskId)).toHaveLength(1);
+  });
+});
+
+/** The idempotency keys the platform and the SMS provider were called with for a task. */
+const keysOf = (recorder: ReturnType<typeof platform>['recorder'], taskId: string) => recorder.to(taskId).map((item) => `${item.channel} ${item.message.idempotencyKey.replace(taskId, 'task')}`);
+
+describe('a send taken over is re-issued on exactly the channel and path its first attempt chose (DynamoDB Local)', () => {
+  it('SMS that took the day\'s last SMS slot: the takeover re-issues the SMS with its key and takes no second slot, so no chat copy under another key follows it', async () => {
+    const { task, recorder } = await sentThenDied({ channel: 'sms', shop: 'shop-tk-ramp' });
+    expect(keysOf(recorder, task.taskId)).toEqual(['sms task#sms']);
+
+    expect(await fireTask(fireJob(task), plus(morning, 3), recorder.deps)).toBe('sent');
+    expect(await getTask(tenant, task.taskId)).toMatchObject({ status: 'sent', reach: { channel: 'sms' } });
+    // Two calls, one key: the provider sends one SMS; the buyer gets nothing on chat.
+    expect(keysOf(recorder, task.taskId)).toEqual(['sms task#sms', 'sms task#sms']);
+  });
+
+  it('an SMS task that fell back to chat on day D (the ramp used up), taken over after local midnight when the ramp has an SMS again: re-issued on chat with its key, not sent by SMS too', async () => {
+    // 23:59 in Shanghai on 12-05: the day's one SMS is already used.
+    const lateNight = new Date('2026-12-05T15:59:00.000Z');
+    expect(await takeSmsSlot(tenant, 'shop-tk-ramp2', '2026-12-05', 1)).toBe(true);
+    const { task, recorder } = await sentThenDied({ channel: 'sms', shop: 'shop-tk-ramp2', at: lateNight });
+    expect(keysOf(recorder, task.taskId)).toEqual(['chat task#chat']);
+
+    // 00:02 on 12-06: the new day's SMS slot is free, and stays free.
+    expect(await fireTask(fireJob(task), plus(lateNight, 3), recorder.deps)).toBe('sent');
+    expect(await getTask(tenant, task.taskId)).toMatchObject({ status: 'sent', reach: { channel: 'chat' } });
+    expect(keysOf(recorder, task.taskId)).toEqual(['chat task#chat', 'chat task#chat']);
+    expect(await takeSmsSlot(tenant, 'shop-tk-ramp2', '2026-12-06', 1)).toBe(true);
+  });
+
+  it('a chat send that went by the platform chat because a question was pending, the question answered before the takeover: re-issued on the platform chat with its key, no copy appended to the conversation', async () => {
+    const buyerId = newBuyer();
+    const { conversation } = await openConversation({ tenantId: tenant, shopId, buyerId, stage: 'after-sale' });
+    await appendMessage(
+      { tenantId: tenant, conversation: { conversationId: conversation.conversationId }, sender: { userId: buyerId, role: 'buyer' }, clientMessageId: `q-${randomUUID()}`, text: '请问什么时候发货？', now: plus(morning, -1) },
+      appendSteps,
+    );
+    const { task, recorder } = await sentThenDied({ buyerId });
+    expect(keysOf(recorder, task.taskId)).toEqual(['chat task#chat']);
+    // The agent answers: no question pending any more.
+    const head = await getConversation(tenant, conversation.conversationId, { consistent: true });
+    await appendMessage({ tenantId: tenant, conversation: head!, sender: { userId: 'agent-1', role: 'agent' }, clientMessageId: `r-${randomUUID()}`, text: '亲，今天发', now: plus(morning, 1) }, appendSteps);
+    expect((await getConversation(tenant, conversation.conversationId, { consistent: true }))?.pendingQuestionSince).toBeUndefined();
+
+    expect(await fireTask(fireJob(task), plus(morning, 3), recorder.deps)).toBe('sent');
+    expect(keysOf(recorder, task.taskId)).toEqual(['chat task#chat', 'chat task#chat']);
+    expect(messagesOf(await partitionOf(tenant, conversation.conversationId)).map((message) => message.senderRole)).toEqual(['buyer', 'agent']);
+    expect((await getTask(tenant, task.taskId))?.reach?.conversationId).toBeUndefined();
+  });
+});
+
+describe('the SMS slot, taken before the buyer\'s daily slot that records the channel (DynamoDB Local)', () => {
+  it('given back when the daily slot then refuses (an opt-out between the read and the write): the ramp is not spent on a message that did not go', async () => {
+    await createShop(tenant, 'shop-tk-ramp3');
+    await saveSettings(tenant, 'shop-tk-ramp3', { brandId: 'brand-tk', quietHours: { start: '00:00', end: '00:00' }, channels: { sms: { enabled: true, startPerDay: 1, growth: 1, maxPerDay: 1 } } });
+    const buyerId = newBuyer();
+    const task = await campaign(buyerId, morning, 'sms', 'shop-tk-ramp3');
+    const { recorder } = platform();
+    const optsOutFirst: FireDependencies = {
+      ...recorder.deps,
+      takeBuyerDaySlot: async (...args) => {
+        expect(await optOut(buyerId, morning)).toBe(true);
+        return recorder.deps.takeBuyerDaySlot(...args);
+      },
+    };
+    expect(await fireTask(fireJob(task), morning, optsOutFirst)).toBe('cancelled');
+    expect(recorder.to(task.taskId)).toHaveLength(0);
+    // The day's one SMS is still there.
+    expect(await takeSmsSlot(tenant, 'shop-tk-ramp3', '2026-12-05', 1)).toBe(true);
+  });
+});
+
+describe('a takeover long after the claim, and a reach check after the order moved on (DynamoDB Local)', () => {
+  it('a takeover more than an hour after the claim (a DLQ redrive) sends nothing and records the send as maybe sent (takeover-expired), though nothing stops it', async () => {
+    const { task, recorder } = await sentThenDied();
+    expect(await fireTask(fireJob(task), plus(morning, 61), recorder.deps)).toBe('maybe-sent');
+    expect(await getTask(tenant, task.taskId)).toMatchObject({ status: 'cancelled', reason: 'takeover-expired', maybeSentOn: '2026-12-05' });
+    expect(recorder.to(task.taskId)).toHaveLength(1);
+  });
+
+  it('an urge to pay sent, then the order paid: its reach check, unread after 24 h, sends no resend and records why (order-paid)', async () => {
+    const orderId = '7000000000000077002';
+    const task = await plannedUrgeToPay(orderId, 'buyer-tko-reach');
+    const { recorder } = platform();
+    expect(await fireTask(fireJob(task), morning, recorder.deps)).toBe('sent');
+    expect(keysOf(recorder, task.taskId)).toEqual(['chat task#chat']);
+    await applyOrderEventToStore(tenant, orderEnvelope(shopId, orderId, 'paid', plus(morning, 5), 'buyer-tko-reach'), plus(morning, 5));
+
+    const reachMinute = minuteOf(plus(morning, 24 * 60));
+    expect(await fireTask({ ...fireJob(task, 'reach'), dueMinute: reachMinute }, plus(morning, 24 * 60), recorder.deps)).toBe('resend-stopped');
+    expect((await getTask(tenant, task.taskId))?.reach).toMatchObject({ channel: 'chat', resendStopped: 'order-paid' });
+    expect((await getTask(tenant, task.taskId))?.reach?.resentOn).toBeUndefined();
+    expect(keysOf(recorder, task.taskId)).toEqual(['chat task#chat']);
+    // A second copy of the check does nothing.
+    expect(await fireTask({ ...fireJob(task, 'reach'), dueMinute: reachMinute }, plus(morning, 24 * 60 + 1), recorder.deps)).toBe('nothing-to-do');
     expect(recorder.to(task.taskId)).toHaveLength(1);
   });
 });

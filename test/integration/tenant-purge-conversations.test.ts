@@ -4,7 +4,6 @@ import { DynamoDBDocumentClient, PutCommand, QueryCommand, paginateScan } from '
 import { handler as createTenant } from '../../functions/http/create-tenant';
 import { handler as requestDeletion } from '../../functions/http/request-tenant-deletion';
 import { handler as confirmDeletion } from '../../functions/http/confirm-tenant-deletion';
-import type { Identity } from '../../shared/auth/identity';
 import { dynamo } from '../../shared/runtime/clients';
 import { env } from '../../shared/runtime/env';
 import { openConversation } from '../../shared/store/conversations';
@@ -14,6 +13,7 @@ import { conversationIndexSince, monthsBetween, purgeDependencies, purgeDueTenan
 import { callHttp } from '../support/call-http';
 import { itemsOfPartition, storedItem } from '../support/table';
 import { createShop } from './routing-fixtures';
+import { operator, tenantBody } from './tenant-purge-fixtures';
 
 /**
  * Issue 12 §1, the last gap: a deleted tenant's conversations (head, messages, transfers, rotations, stage
@@ -21,23 +21,14 @@ import { createShop } from './routing-fixtures';
  * the per-tenant conversation index, by Query, never a Scan; another tenant using the very same shop,
  * buyer and conversation ids keeps every item (row 14). A run cut short by its budget is finished by the
  * next (row 3: what was done is not redone; rows 25: a repeated run changes nothing more). The Scans
- * below are the test's own check of what is left, never the purge's.
+ * below are the test's own check of what is left; the purge's own sweep (its last phase, a Scan) finds
+ * nothing here, since every kind seeded is one the index and the walk name (tenant-purge-sweep.test.ts
+ * seeds the kinds only the sweep finds).
  */
 const run = Date.now().toString(36);
-const operator: Identity = { tenantId: 'kefu-platform', userId: 'op-1', role: 'platform', shopIds: [] };
 const tenantA = `purge-a-${run}`;
 const tenantB = `purge-b-${run}`;
 const table = () => env().TABLE_NAME;
-
-const tenantBody = (tenantId: string) => ({
-  tenantId,
-  name: `Firm ${tenantId}`,
-  region: 'cn-north-1',
-  timeZone: 'Asia/Shanghai',
-  limits: { shops: 10, seats: 10 },
-  restoreDays: 60,
-  firstAdmin: { userId: 'boss', name: '老板' },
-});
 
 /** Every item whose partition is the tenant's (`T#<tenant>` or under `T#<tenant>#`): the test's Scan, never the purge's. */
 async function scanTenant(tenantId: string): Promise<string[]> {
@@ -134,7 +125,7 @@ const onlyOurs = {
 describe('purging a deleted tenant\'s conversations through its conversation index (DynamoDB Local)', () => {
   it('removes every conversation, message, transfer, rotation and buyer record of the tenant across two months, by Query, in runs cut short and resumed; the other tenant with the same ids keeps everything (rows 3, 14, 25)', async () => {
     for (const tenantId of [tenantA, tenantB]) {
-      expect((await callHttp(createTenant, operator, { method: 'POST', path: '/v1/tenants', body: tenantBody(tenantId) })).status).toBe(201);
+      expect((await callHttp(createTenant, operator, { method: 'POST', path: '/v1/tenants', body: tenantBody(tenantId, 60) })).status).toBe(201);
     }
     const requested = await callHttp(requestDeletion, operator, { method: 'POST', path: `/v1/tenants/${tenantA}/deletion`, pathParameters: { tenantId: tenantA } });
     const confirmed = await callHttp(confirmDeletion, operator, {
@@ -182,7 +173,8 @@ describe('purging a deleted tenant\'s conversations through its conversation ind
     const second = await purgeDueTenants(purgeAt, { conversationLimit: 3 }, onlyOurs);
     expect(second.continuing).toMatchObject({ tenantId: tenantA, conversations: 3 });
     const third = await purgeDueTenants(purgeAt, { conversationLimit: 3 }, onlyOurs);
-    expect(third).toEqual({ purged: [{ tenantId: tenantA, conversations: 1, itemsDeleted: expect.any(Number) }] });
+    // Every kind seeded here is one the index and the walk name: the sweep that follows finds nothing left.
+    expect(third).toEqual({ purged: [{ tenantId: tenantA, conversations: 1, itemsDeleted: expect.any(Number), sweptItems: 0 }] });
 
     // Every partition the purge can name is empty, the index is empty, and a Scan finds nothing under the tenant but its stub.
     for (const pk of partitionsOf(tenantA, [...conversations, late])) expect(await itemsOfPartition(pk), pk).toEqual([]);
