@@ -11,8 +11,9 @@ import { toSimplifiedText, type FaqMatch } from './match-question';
  * A buyer asking for a person: 转人工, 人工客服, 找客服, 真人 and their variants ("人工人工", "接人工",
  * "别让机器人回", "有没有活人"), or for someone in charge (找你们领导, 叫负责人来, 店长呢). Checked before the FAQ, so 人工 never reaches the matcher.
  */
+// Another person (换个人来, 让客服小姐姐来回答), the shop's agent by name or nickname.
 // Someone in charge only when asked for (找/叫/要 …, … 呢/来/在吗): 店长推荐 and 经理同款 are a shop's own words, not a request.
-const personRequest = /人工|真人|活人|找客服|叫客服|要客服|客服来|客服呢|机器人|领导|负责人|主管|(?:找|叫|要|让)(?:你们)?(?:店长|经理)|(?:店长|经理)(?:呢|来|在吗|出来)/;
+const personRequest = /人工|真人|活人|(?:找|叫|要|让)(?:个|你们)?客服|客服(?:小姐姐|小哥哥)?(?:来|呢)|换个?人(?:来|回|跟|和|说)|机器人|领导|负责人|主管|(?:找|叫|要|让)(?:你们)?(?:店长|经理)|(?:店长|经理)(?:呢|来|在吗|出来)/;
 
 /**
  * Complaints and disputes go to a person at once, never to the robot: 投诉, 差评, 12315 and the
