@@ -5,6 +5,7 @@ import { batchWriteAll, deleteRequest } from './batch-write';
 import { keys, type Key } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
+import { forgetTenantSettings } from './tenants';
 import { isConditionalCheckFailed } from './write-failures';
 
 /**
@@ -244,17 +245,54 @@ export async function deleteItem(key: { pk: string; sk: string }, client: Dynamo
 }
 
 /**
+ * The purge's first write, before it deletes anything: the tenant moves from `deleted` to `purging`, its
+ * version bumped, only if its restore window has ended. A restore that read the tenant before this then
+ * fails on the version (TENANT_CHANGED), and one that committed first made the tenant `active` so this
+ * fails: a restored tenant's data is never deleted. A tenant already `purging` (an earlier run's) carries
+ * on; `purged` means a run died between the tombstone and the marker's deletion; `not-due` anything else.
+ */
+export async function beginTenantPurge(tenantId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<'purging' | 'purged' | 'not-due'> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: 'SET #status = :purging, #version = #version + :one, updatedAt = :now',
+        ConditionExpression: '#status = :deleted AND #deletion.purgeAfter <= :now',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version', '#deletion': 'deletion' },
+        ExpressionAttributeValues: { ':purging': 'purging', ':deleted': 'deleted', ':one': 1, ':now': now.toISOString() },
+      }),
+    );
+    forgetTenantSettings(tenantId);
+    return 'purging';
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+  const stored = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.tenant(tenantId), ConsistentRead: true }));
+  const status = stored.Item?.status;
+  return status === 'purging' || status === 'purged' ? status : 'not-due';
+}
+
+/**
  * What stays of a purged tenant: its tenant item, status `purged`, every other attribute removed but its
  * id, so its old tokens stay refused (a tenant with no item at all would count as a legacy, open one).
+ * Only from `purging`: false if the tenant is in any other state (another run tombstoned it already).
  */
-export async function markTenantPurged(tenantId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
-  await client.send(
-    new UpdateCommand({
-      TableName: env().TABLE_NAME,
-      Key: keys.tenant(tenantId),
-      UpdateExpression: 'SET #status = :purged, purgedAt = :now REMOVE #name, firstAdmin, deletionCodeHash',
-      ExpressionAttributeNames: { '#status': 'status', '#name': 'name' },
-      ExpressionAttributeValues: { ':purged': 'purged', ':now': now.toISOString() },
-    }),
-  );
+export async function markTenantPurged(tenantId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: 'SET #status = :purged, purgedAt = :now REMOVE #name, firstAdmin, deletionCodeHash',
+        ConditionExpression: '#status = :purging',
+        ExpressionAttributeNames: { '#status': 'status', '#name': 'name' },
+        ExpressionAttributeValues: { ':purged': 'purged', ':purging': 'purging', ':now': now.toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
 }

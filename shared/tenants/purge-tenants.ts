@@ -28,6 +28,8 @@ import { logger } from '../runtime/observability';
  *    (LastEvaluatedKey) is written to the purge marker after each page, conditionally, so a run cut short
  *    (its time budget, a crash) is resumed by the next and two concurrent runs never move a segment back.
  *
+ * Before the first delete the tenant item moves from `deleted` to `purging` (conditionally, its version
+ * bumped), so a restore racing the purge's start fails instead of restoring a half-deleted tenant.
  * Only when every segment is done is the tenant item cut down to a `purged` tombstone (its old tokens stay
  * refused) and the purge marker deleted, in that order: a run that dies between the two leaves the marker,
  * and the next run finds every segment done and finishes.
@@ -228,6 +230,17 @@ export async function purgeDueTenants(now: Date, options: PurgeRunOptions = {}, 
   for (const marker of due) {
     let conversations = 0;
     let itemsDeleted = 0;
+    // Nothing is deleted before the tenant is `purging`: a restore racing this start fails, or wins and this stops.
+    const state = await deps.beginTenantPurge(marker.tenantId, now);
+    if (state === 'not-due') {
+      logger.warn('tenant purge skipped: the tenant is not deleted past its restore window (restored meanwhile?)', { tenantId: marker.tenantId });
+      continue;
+    }
+    if (state === 'purged') {
+      // A run died between the tombstone and the marker's deletion: only the marker is left to delete.
+      await deps.deleteItem(marker.key);
+      continue;
+    }
     if (!marker.walkedAt) {
       const purgedConversations = await purgeConversationsOfTenant(marker.tenantId, now, budget, deps, options.stopTakingConversationsAt);
       budget -= purgedConversations.conversations;
@@ -245,7 +258,11 @@ export async function purgeDueTenants(now: Date, options: PurgeRunOptions = {}, 
       logger.info('tenant sweep continues next run', { tenantId: marker.tenantId, sweptItems: sweep.itemsDeleted });
       return { purged, continuing: { tenantId: marker.tenantId, conversations, itemsDeleted, sweptItems: sweep.itemsDeleted } };
     }
-    await deps.markTenantPurged(marker.tenantId, now);
+    if (!(await deps.markTenantPurged(marker.tenantId, now))) {
+      // Another run tombstoned it first (and deletes the marker), or the tenant left `purging` some other way: the marker stays for a look.
+      logger.warn('tenant not tombstoned: it is no longer purging', { tenantId: marker.tenantId });
+      continue;
+    }
     await deps.deleteItem(marker.key);
     // Items the sweep found were missed by the walk, or written after it: a number worth watching.
     logger.info('tenant purged', { tenantId: marker.tenantId, itemsDeleted, conversations, sweptItems: sweep.itemsDeleted });

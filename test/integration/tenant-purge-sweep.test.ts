@@ -252,7 +252,7 @@ describe("the tenant purge's sweep of the table (DynamoDB Local)", () => {
     // Two pages were deleted and recorded (their records may land just after the rejection); no other page was.
     const afterCrash = await eventually(() => pagesStored(tenantA, purgeAt), (pages) => pages === 2, 5_000);
     expect(afterCrash).toBe(2);
-    expect((await storedItem(keys.tenant(tenantA)))?.status).toBe('deleted');
+    expect((await storedItem(keys.tenant(tenantA)))?.status).toBe('purging');
 
     // Runs with a tiny time budget and page: each takes a few pages, stores them and stops; the next resumes.
     const progress: number[] = [afterCrash!];
