@@ -1,4 +1,4 @@
-import { GetCommand, paginateQuery, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, paginateQuery, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { batchWriteAll, deleteRequest } from './batch-write';
@@ -238,6 +238,25 @@ export async function deletePartition(pk: string, client: DynamoDBDocumentClient
   const items = await itemsOf(pk, skPrefix, client);
   await batchWriteAll(client, items.map((item) => deleteRequest({ pk: String(item[tableSchema.partitionKey]), sk: String(item[tableSchema.sortKey]) })));
   return items.length;
+}
+
+/**
+ * Deletes a webhook endpoint of the tenant (keys.webhookEndpoint), only if it names this tenant: the walk
+ * takes each shop's endpoint before its integration, the only item that names it, so none outlives it.
+ */
+export async function deleteWebhookEndpoint(tenantId: string, endpointId: string, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  try {
+    await client.send(
+      new DeleteCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.webhookEndpoint(endpointId),
+        ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
+        ExpressionAttributeValues: { ':tenantId': tenantId },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
 }
 
 export async function deleteItem(key: { pk: string; sk: string }, client: DynamoDBDocumentClient = dynamo()): Promise<void> {

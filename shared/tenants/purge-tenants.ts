@@ -61,6 +61,10 @@ export async function purgeTenant(tenantId: string, deps = purgeDependencies): P
     }
     deleted += await deps.deletePartition(keys.catalogue(tenantId, shop.shopId).pk);
     deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'shop', shopId: shop.shopId })).pk);
+    // Its webhook endpoint before the order integration, the item that names it: deliveries stop finding the shop.
+    for (const integration of await deps.itemsOf(keys.orderIntegration(tenantId, shop.shopId).pk)) {
+      if (typeof integration.endpointId === 'string') await deps.deleteWebhookEndpoint(tenantId, integration.endpointId);
+    }
     for (const pk of keys.settingsPartitionsOfShop(tenantId, shop.shopId)) deleted += await deps.deletePartition(pk);
     for (const groupId of groupsOfShop(shop.routing)) for (const agentId of await deps.agentIdsOfGroup(tenantId, groupId)) agentIds.add(agentId);
   }
