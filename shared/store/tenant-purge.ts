@@ -31,6 +31,8 @@ export interface PurgeMarker {
   walkedAt?: string;
   /** Progress by Scan segment; a segment not yet started is absent. */
   sweep: Record<number, SweepSegmentProgress>;
+  /** The Scan's segment count, stored with the sweep's first progress write: every later run uses it. */
+  sweepSegments?: number;
 }
 
 const segmentAttribute = (segment: number) => `sweepSegment${segment}`;
@@ -54,6 +56,7 @@ function purgeMarkerOf(item: Record<string, unknown>): PurgeMarker {
     key: { pk: String(item.pk), sk: String(item.sk) },
     ...(typeof item.walkedAt === 'string' ? { walkedAt: item.walkedAt } : {}),
     sweep,
+    ...(typeof item.sweepSegments === 'number' ? { sweepSegments: item.sweepSegments } : {}),
   };
 }
 
@@ -99,20 +102,30 @@ export async function recordWalkDone(key: Key, now: Date, client: DynamoDBDocume
 
 /**
  * Moves one segment's progress from the page count read (`expectedPages`) to `progress`, only if nobody
- * moved it meanwhile and the marker still exists: two runs of one tenant never write the same segment
- * backwards, and a run finishing after another deleted the marker does not bring it back. False when
- * the condition failed (the caller re-reads the marker).
+ * moved it meanwhile, the marker still exists and its segmentation is `totalSegments` (stored by the
+ * first write, kept by the others): two runs of one tenant never write the same segment backwards, a run
+ * finishing after another deleted the marker does not bring it back, and a run with another segment count
+ * (a deploy mid-sweep) never records places of its segmentation. False when the condition failed (the
+ * caller re-reads the marker).
  */
-export async function recordSweepProgress(key: Key, segment: number, expectedPages: number, progress: SweepSegmentProgress, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+export async function recordSweepProgress(
+  key: Key,
+  segment: number,
+  expectedPages: number,
+  progress: SweepSegmentProgress,
+  totalSegments: number,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<boolean> {
+  const segmentation = '(attribute_not_exists(#total) OR #total = :total)';
   try {
     await client.send(
       new UpdateCommand({
         TableName: env().TABLE_NAME,
         Key: key,
-        UpdateExpression: 'SET #segment = :progress',
-        ConditionExpression: expectedPages === 0 ? 'attribute_exists(pk) AND attribute_not_exists(#segment)' : 'attribute_exists(pk) AND #segment.pages = :expected',
-        ExpressionAttributeNames: { '#segment': segmentAttribute(segment) },
-        ExpressionAttributeValues: { ':progress': progress, ...(expectedPages === 0 ? {} : { ':expected': expectedPages }) },
+        UpdateExpression: 'SET #segment = :progress, #total = :total',
+        ConditionExpression: `attribute_exists(pk) AND ${segmentation} AND ${expectedPages === 0 ? 'attribute_not_exists(#segment)' : '#segment.pages = :expected'}`,
+        ExpressionAttributeNames: { '#segment': segmentAttribute(segment), '#total': 'sweepSegments' },
+        ExpressionAttributeValues: { ':progress': progress, ':total': totalSegments, ...(expectedPages === 0 ? {} : { ':expected': expectedPages }) },
       }),
     );
     return true;

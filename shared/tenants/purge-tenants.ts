@@ -150,7 +150,8 @@ export async function purgeConversationsOfTenant(tenantId: string, now: Date, bu
  * taking 100-200 ms). A 1 TB table then takes 3.8-7.6 hours of Scan, 17-33 hourly runs of 14 minutes: about
  * a day, after a restore window of weeks; 100 GB takes two to four runs. More segments would sweep
  * faster but take more of the table's throughput from the live paths. Progress is kept per segment, so
- * this number must not change while a sweep is under way (a marker would hold the old segmentation's).
+ * the count is stored on the marker with the sweep's first progress write, and a sweep under way keeps its
+stored count whatever this constant says after a deploy.
  */
 export const sweepSegments = 8;
 
@@ -175,21 +176,23 @@ type SegmentOutcome = { done: boolean; itemsDeleted: number; markerGone: boolean
  * fails, another run moved the segment on (or finished the tenant and deleted the marker): this one
  * carries on from the stored place, or stops.
  */
-async function sweepSegment(marker: PurgeMarker, segment: number, stopAt: number, deps: typeof purgeDependencies, pageLimit: number | undefined): Promise<SegmentOutcome> {
+async function sweepSegment(marker: PurgeMarker, segment: number, total: number, stopAt: number, deps: typeof purgeDependencies, pageLimit: number | undefined): Promise<SegmentOutcome> {
   let progress = marker.sweep[segment] ?? segmentNotStarted;
   let itemsDeleted = 0;
   while (!progress.done) {
     if (!mayTakePage(Date.now(), stopAt)) return { done: false, itemsDeleted, markerGone: false };
-    const page = await deps.sweepPage(marker.tenantId, segment, sweepSegments, { startKey: progress.next, limit: pageLimit });
+    const page = await deps.sweepPage(marker.tenantId, segment, total, { startKey: progress.next, limit: pageLimit });
     await deps.deleteKeys(page.keys);
     itemsDeleted += page.keys.length;
     const next = progressAfterPage(progress, page.next);
-    if (await deps.recordSweepProgress(marker.key, segment, progress.pages, next)) {
+    if (await deps.recordSweepProgress(marker.key, segment, progress.pages, next, total)) {
       progress = next;
       continue;
     }
     const stored = await deps.purgeMarker(marker.key);
     if (!stored) return { done: true, itemsDeleted, markerGone: true };
+    // A run of another segmentation stored its count first: this run stops; the next reads the stored count.
+    if (stored.sweepSegments !== undefined && stored.sweepSegments !== total) return { done: false, itemsDeleted, markerGone: false };
     progress = stored.sweep[segment] ?? segmentNotStarted;
   }
   return { done: true, itemsDeleted, markerGone: false };
@@ -200,7 +203,9 @@ async function sweepSegment(marker: PurgeMarker, segment: number, stopAt: number
  * `stopAt`. `finished` when every segment is done; `markerGone` when another run finished the tenant.
  */
 export async function sweepTenant(marker: PurgeMarker, stopAt: number, deps = purgeDependencies, pageLimit?: number) {
-  const outcomes = await Promise.all(Array.from({ length: sweepSegments }, (_, segment) => sweepSegment(marker, segment, stopAt, deps, pageLimit)));
+  // The stored segmentation if the sweep has begun (a deploy may have changed sweepSegments since), else this build's.
+  const total = marker.sweepSegments ?? sweepSegments;
+  const outcomes = await Promise.all(Array.from({ length: total }, (_, segment) => sweepSegment(marker, segment, total, stopAt, deps, pageLimit)));
   return {
     finished: outcomes.every((outcome) => outcome.done),
     markerGone: outcomes.some((outcome) => outcome.markerGone),
