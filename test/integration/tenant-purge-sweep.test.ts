@@ -83,6 +83,27 @@ async function itemsOfTenants(...tenantIds: string[]): Promise<Record<string, un
   }
   return found.map((items) => items.sort((a, b) => `${a.pk} ${a.sk}`.localeCompare(`${b.pk} ${b.sk}`)));
 }
+/** Every string in a value, nested maps, lists and sets included. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) || value instanceof Set) return [...value].flatMap(stringsIn);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+/**
+ * Every item of the whole table with any string attribute, at any depth, that names the tenant as a
+ * token (not inside a longer id: tenant ids are letters, digits, `_` and `-`), whatever its key.
+ * Independent of every key rule: it would find a kind the sweep's filter and this file's own rule miss.
+ */
+async function itemsNaming(tenantId: string): Promise<string[]> {
+  const token = new RegExp(`(?<![A-Za-z0-9_-])${tenantId}(?![A-Za-z0-9_-])`);
+  const found: string[] = [];
+  for await (const page of paginateScan({ client: dynamo() }, { TableName: table(), ConsistentRead: true })) {
+    for (const item of page.Items ?? []) if (stringsIn(item).some((text) => token.test(text))) found.push(`${item.pk} ${item.sk}`);
+  }
+  return found.sort();
+}
 const keysOf = (items: readonly Record<string, unknown>[]) => items.map((item) => `${item.pk} ${item.sk}`);
 
 function afterSalesCase(tenantId: string): AfterSalesCase {
@@ -241,6 +262,8 @@ describe("the tenant purge's sweep of the table (DynamoDB Local)", () => {
       for (const kind of seededKinds) expect(seeded.some((key) => kind.test(key)), `${tenantId}: ${kind}`).toBe(true);
     }
     const ours = only([tenantA]);
+    const itemsNamedBefore = await itemsNaming(tenantA);
+    for (const kind of seededKinds) expect(itemsNamedBefore.some((key) => kind.test(key)), `named before: ${kind}`).toBe(true);
 
     // A run killed mid-sweep: from the third page on, every page's deletes die, as the whole process would.
     let deletes = 0;
@@ -274,6 +297,10 @@ describe("the tenant purge's sweep of the table (DynamoDB Local)", () => {
     const [aAfter, neighbourAfter, unrelatedAfter] = await itemsOfTenants(tenantA, neighbour, unrelated);
     expect(keysOf(aAfter!)).toEqual([`T#${tenantA} TENANT`]);
     expect((await storedItem(keys.tenant(tenantA)))?.status).toBe('purged');
+    // Nor anywhere else: no item of the whole table names the tenant in any string, at any depth, but the tombstone.
+    // Before the purge the same Scan finds every seeded kind's item (checked, so the search can find them).
+    expect(itemsNamedBefore.length).toBeGreaterThanOrEqual(seededKinds.length);
+    expect(await itemsNaming(tenantA)).toEqual([`T#${tenantA} TENANT`]);
     expect(neighbourAfter).toEqual(neighbourBefore);
     expect(unrelatedAfter).toEqual(unrelatedBefore);
     expect(await purgeDueTenants(purgeAt, {}, ours)).toEqual({ purged: [] });
