@@ -2,7 +2,9 @@ import { conversationIndexShards, keys } from '../store/keys';
 import * as purgeStore from '../store/tenant-purge';
 import type { IndexedConversation, PurgeMarker, SweepSegmentProgress } from '../store/tenant-purge';
 import { shopSchema, groupsOfShop } from '../routing/shop';
-import { logger } from '../runtime/observability';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { isThrottlingError } from '@smithy/service-error-classification';
+import { logger, metrics } from '../runtime/observability';
 
 /**
  * The scheduled purge of deleted tenants whose restore window has ended (docs/onboarding.md, "Tenant
@@ -205,7 +207,18 @@ async function sweepSegment(marker: PurgeMarker, segment: number, total: number,
 export async function sweepTenant(marker: PurgeMarker, stopAt: number, deps = purgeDependencies, pageLimit?: number) {
   // The stored segmentation if the sweep has begun (a deploy may have changed sweepSegments since), else this build's.
   const total = marker.sweepSegments ?? sweepSegments;
-  const outcomes = await Promise.all(Array.from({ length: total }, (_, segment) => sweepSegment(marker, segment, total, stopAt, deps, pageLimit)));
+  // Settled, not all: a segment that fails (throttled, most likely) leaves the others reading to their budget;
+  // its stored place is safe and the next run resumes it. Only when every segment failed is the run's error raised.
+  const settled = await Promise.allSettled(Array.from({ length: total }, (_, segment) => sweepSegment(marker, segment, total, stopAt, deps, pageLimit)));
+  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length > 0) {
+    const throttled = failures.filter((error) => isThrottlingError(error as never)).length;
+    metrics.addMetric('TenantSweepSegmentsFailed', MetricUnit.Count, failures.length);
+    metrics.addMetric('TenantSweepSegmentsThrottled', MetricUnit.Count, throttled);
+    logger.warn('tenant sweep segments failed; the next run resumes them', { tenantId: marker.tenantId, failed: failures.length, throttled, segments: total, error: String(failures[0]) });
+    if (failures.length === settled.length) throw failures[0];
+  }
+  const outcomes = settled.map((result): SegmentOutcome => (result.status === 'fulfilled' ? result.value : { done: false, itemsDeleted: 0, markerGone: false }));
   return {
     finished: outcomes.every((outcome) => outcome.done),
     markerGone: outcomes.some((outcome) => outcome.markerGone),
@@ -273,8 +286,11 @@ export async function purgeDueTenants(now: Date, options: PurgeRunOptions = {}, 
       continue;
     }
     await deps.deleteItem(marker.key);
-    // Items the sweep found were missed by the walk, or written after it: a number worth watching.
-    logger.info('tenant purged', { tenantId: marker.tenantId, itemsDeleted, conversations, sweptItems: sweep.itemsDeleted });
+    // The record that the purge happened: the tenant's own audit log is among what it deleted. A structured
+    // line in the schedule's log group (and a metric); the tombstone keeps purgedAt. Items the sweep found were
+    // missed by the walk, or written after it: a number worth watching.
+    metrics.addMetric('TenantsPurged', MetricUnit.Count, 1);
+    logger.info('tenant purged', { event: 'tenant.purged', tenantId: marker.tenantId, purgeAfter: marker.purgeAfter, purgedAt: now.toISOString(), itemsDeleted, conversations, sweptItems: sweep.itemsDeleted });
     purged.push({ tenantId: marker.tenantId, itemsDeleted, conversations, sweptItems: sweep.itemsDeleted });
   }
   return { purged };

@@ -166,3 +166,25 @@ describe('sweepTenant (fakes of the store)', () => {
     expect(fake.marker()!.sweep).toEqual({});
   });
 });
+
+describe('sweepTenant when a segment fails', () => {
+  it('lets the other segments read to their end when one is throttled, and reports the sweep unfinished for the next run', async () => {
+    const fake = fakeSweep(3, markerOf());
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    const deps = { ...fake.deps, sweepPage: async (tenantId: string, segment: number, total: number, options: { startKey?: Record<string, unknown> | undefined }) => {
+      if (segment === 2) throw throttled;
+      return fake.deps.sweepPage(tenantId, segment, total, options);
+    } };
+    const outcome = await sweepTenant(markerOf(), Number.POSITIVE_INFINITY, deps);
+    expect(outcome).toEqual({ finished: false, markerGone: false, itemsDeleted: 3 * (sweepSegments - 1) });
+    const sweep = fake.marker()!.sweep;
+    expect(sweep[2]).toBeUndefined();
+    expect(Object.values(sweep).filter((segment) => segment.done)).toHaveLength(sweepSegments - 1);
+  });
+
+  it('raises the error when every segment failed', async () => {
+    const fake = fakeSweep(3, markerOf());
+    const deps = { ...fake.deps, sweepPage: async () => Promise.reject(new Error('table gone')) };
+    await expect(sweepTenant(markerOf(), Number.POSITIVE_INFINITY, deps)).rejects.toThrow('table gone');
+  });
+});
