@@ -31,10 +31,11 @@ const fillerWords = new Set(
 /**
  * Places in China (provinces, regions and the large cities buyers name): where a parcel goes is not what
  * the question is about (到北京多久, 寄广东要几天: a delivery time), so they weigh nothing, like filler.
- * A place abroad stays an unknown word: 能寄到美国吗 is not answered by the delivery times.
+ * A place abroad stays an unknown word: 能寄到美国吗 is not answered by the delivery times; so do Hong Kong,
+ * Macao and Taiwan (香港, 澳门, 台湾: cross-border shipping, with customs, which no delivery-time answer covers).
  */
 const placeWords = new Set(
-  '北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 内蒙 广西 西藏 宁夏 新疆 香港 澳门 广州 深圳 杭州 南京 苏州 无锡 宁波 温州 成都 武汉 西安 长沙 郑州 济南 青岛 沈阳 大连 哈尔滨 长春 合肥 福州 厦门 南昌 昆明 贵阳 南宁 海口 三亚 兰州 西宁 银川 乌鲁木齐 拉萨 呼和浩特 石家庄 太原 东莞 佛山 珠海 汕头 惠州 中山 泉州 常州 徐州 烟台 洛阳 北方 南方 东北 西北 华南 华北 华东 老家 农村 乡下 村里 县城 镇上'.split(' '),
+  '北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 内蒙古 内蒙 广西 西藏 宁夏 新疆 广州 深圳 杭州 南京 苏州 无锡 宁波 温州 成都 武汉 西安 长沙 郑州 济南 青岛 沈阳 大连 哈尔滨 长春 合肥 福州 厦门 南昌 昆明 贵阳 南宁 海口 三亚 兰州 西宁 银川 乌鲁木齐 拉萨 呼和浩特 石家庄 太原 东莞 佛山 珠海 汕头 惠州 中山 泉州 常州 徐州 烟台 洛阳 北方 南方 东北 西北 华南 华北 华东 老家 农村 乡下 村里 县城 镇上'.split(' '),
 );
 
 /** OpenCC's traditional → simplified (Taiwan and Hong Kong variants too: 裡 → 里, 麼 → 么), pure JS. */
