@@ -296,9 +296,7 @@ export class FaqIndex {
     const holding = this.entriesOfWord.get(word)?.size ?? 0;
     // A product attribute no entry answers (牌子, 型号, 毫升, 功率) asks for product advice: it weighs as the
     // rarest word of the FAQ, so one FAQ keyword beside it (压缩机是什么牌子的) is not an answer.
-    const EXP = process.env.EXP_UNKNOWN;
-    const unknownLong = holding === 0 && EXP && [...word].length >= 2 && /^\p{Script=Han}+$/u.test(word) && !lightWords.has(word) && !timeWords.has(word);
-    const weight = Math.log(1 + (holding === 0 ? (productAttributes.has(word) || (unknownLong && EXP === 'rarest') ? this.size : unknownLong ? Number(EXP) : 3) : this.size / holding));
+    const weight = Math.log(1 + (holding === 0 ? (productAttributes.has(word) ? this.size : 3) : this.size / holding));
     return (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word) ? weight * lightWeight : weight;
   }
 
