@@ -317,7 +317,8 @@ export class FaqIndex {
    * question meets the FAQ. Entries written for another stage than the conversation's are passed over.
    */
   match(question: string, stage?: Stage): FaqMatch | undefined {
-    if (aboutOwnOrder.test(normalizeText(question))) return undefined;
+    const normalized = normalizeText(question);
+    if (aboutOwnOrder.test(normalized) || aboutOwnRecord.test(normalized)) return undefined;
     const whole = this.matchWords(this.wordsOf(question), stage);
     // A long question often tells a story and asks at the end (…现在还没动静，到底什么时候能发啊): its last
     // clause that has words is matched on its own too, and the more confident of the two counts.
@@ -369,6 +370,14 @@ export class FaqIndex {
  * a person.
  */
 const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快递|订单|包裹|单号)|帮我查|单号|改.{0,3}地址|地址.{0,2}(写|填)错|签收了.{0,8}没(收到|拿到)/;
+
+/**
+ * The state of something of the buyer's own (我的…, 我这单, 我付的…: an order, a coupon, a claim, an
+ * invoice, a payment) — cancelled, refused, gone, shown wrongly, done yet — or money of theirs paid twice or
+ * still out: only their records can say, so a person must, whatever FAQ words the question holds
+ * (我的价保申请被拒了 is no price-protection question, 尾款我付了两次 no final-payment one).
+ */
+const aboutOwnRecord = /我(的|这单|那单|付的|买的|拍的|领的|申请的|交的).{0,8}(被|不见|显示|好了没|了没|到哪一步|进度|怎么没)|(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发/;
 
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
 const clauseBreak = /[，。,.!！?？；;~～\s]+/;
