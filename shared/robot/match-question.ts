@@ -242,7 +242,7 @@ export class FaqIndex {
     this.size = enabled.length;
     this.keywords = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)));
     this.vocabulary = new Set([...this.keywords].filter((word) => word.length >= 2 && !/\s/.test(word)));
-    this.dictionary = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords], this.vocabulary);
+    this.dictionary = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords, ...productAttributes, ...neighbouringTopics], this.vocabulary);
     // Each text once: MiniSearch cuts an entry's keywords again for every question of it.
     const cut = new Map<string, string[]>();
     const tokenize = (text: string) => cut.get(text) ?? cut.set(text, wordsOf(text, this.vocabulary, this.dictionary)).get(text)!;
@@ -296,7 +296,7 @@ export class FaqIndex {
     const holding = this.entriesOfWord.get(word)?.size ?? 0;
     // A product attribute no entry answers (牌子, 型号, 毫升, 功率) asks for product advice: it weighs as the
     // rarest word of the FAQ, so one FAQ keyword beside it (压缩机是什么牌子的) is not an answer.
-    const weight = Math.log(1 + (holding === 0 ? (productAttributes.has(word) ? this.size : 3) : this.size / holding));
+    const weight = Math.log(1 + (holding === 0 ? (productAttributes.has(word) || neighbouringTopics.has(word) ? this.size : 3) : this.size / holding));
     return (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word) ? weight * lightWeight : weight;
   }
 
@@ -400,6 +400,17 @@ const lightWords = new Set(
  */
 const productAttributes = new Set(
   '牌子 品牌 型号 规格 参数 配置 容量 升数 毫升 克重 净含量 功率 能效 能耗 耗电 噪音 静音 变频 定频 频率 尺寸 长宽高 宽度 高度 厚度 重量 颜色 色号 配色 款式 价格 单价 原价 多少钱 产地证 口味 香型 度数'.split(' '),
+);
+
+/**
+ * Neighbouring services and policies a shop's service FAQ seldom answers and buyers ask about in its words:
+ * ways to pay (花呗, 分期, 到付), membership and points, customs, papers other than an invoice (收据, 合同,
+ * 检测报告), the service's hours, a product's smell and safety (香味, 甲醛). Like a product attribute, such a
+ * word weighs as the FAQ's rarest when no entry holds it, so 定金能用花呗付吗 is not the deposit answer; a
+ * shop that writes an entry with the word (a keyword 花呗) makes it an ordinary word again.
+ */
+const neighbouringTopics = new Set(
+  '花呗 分期 信用卡 白条 到付 货到付款 手续费 会员 会员日 积分 等级 淘金币 报关 清关 关税 海关 收据 合同 检测报告 质检报告 证书 上班 下班 营业 营业时间 香味 气味 味道 异味 甲醛 农残'.split(' '),
 );
 
 /**
