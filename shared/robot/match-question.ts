@@ -421,7 +421,7 @@ const productAttributes = new Set(
  * shop that writes an entry with the word (a keyword 花呗) makes it an ordinary word again.
  */
 const neighbouringTopics = new Set(
-  '花呗 分期 信用卡 白条 到付 货到付款 手续费 会员 会员日 积分 等级 淘金币 报关 清关 关税 海关 收据 合同 检测报告 质检报告 证书 上班 下班 营业 营业时间 香味 气味 味道 异味 甲醛 农残'.split(' '),
+  '花呗 分期 信用卡 白条 到付 货到付款 手续费 会员 会员日 积分 等级 淘金币 报关 清关 关税 海关 收据 合同 检测报告 质检报告 证书 上班 下班 营业 营业时间 香味 气味 味道 异味 甲醛 农残 国外 海外 境外 出国 港澳台 香港 澳门 台湾 美国 日本 韩国 英国 法国 德国 加拿大 澳洲 澳大利亚 新西兰 新加坡 马来西亚 泰国'.split(' '),
 );
 
 /**
