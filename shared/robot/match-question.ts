@@ -326,6 +326,8 @@ export class FaqIndex {
     for (let i = clauses.length - 1; i > 0; i--) {
       const words = this.wordsOf(clauses[i]!);
       if (words.length === 0) continue;
+      // A last clause of generic words only (啥时候还我, 要多久) names no topic: the whole question decides.
+      if (words.every((word) => (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word))) break;
       // A question whose other clauses have no words is one clause: nothing to add.
       if (!clauses.slice(0, i).some((clause) => this.wordsOf(clause).length > 0)) break;
       const last = this.matchWords(words, stage);
