@@ -380,10 +380,10 @@ const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快�
 /**
  * The state of something of the buyer's own (我的…, 我这单, 我付的…: an order, a coupon, a claim, an
  * invoice, a payment) — cancelled, refused, gone, shown wrongly, done yet — or money of theirs paid twice or
- * still out: only their records can say, so a person must, whatever FAQ words the question holds
+ * still out, a parcel short or wrong (少了一件, 发错了): only their records can say, so a person must, whatever FAQ words the question holds
  * (我的价保申请被拒了 is no price-protection question, 尾款我付了两次 no final-payment one).
  */
-const aboutOwnRecord = /我(的|这单|那单|付的|买的|拍的|领的|申请的|交的).{0,8}(被|不见|显示|好了没|了没|到哪一步|进度|怎么没)|(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发/;
+const aboutOwnRecord = /我(的|这单|那单|付的|买的|拍的|领的|申请的|交的).{0,8}(被|不见|显示|好了没|了没|到哪一步|进度|怎么没)|(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
 
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
 const clauseBreak = /[，。,.!！?？；;~～\s]+/;
@@ -423,7 +423,7 @@ const productAttributes = new Set(
  * shop that writes an entry with the word (a keyword 花呗) makes it an ordinary word again.
  */
 const neighbouringTopics = new Set(
-  '花呗 分期 信用卡 白条 到付 货到付款 手续费 会员 会员日 积分 等级 淘金币 报关 清关 关税 海关 收据 合同 检测报告 质检报告 证书 上班 下班 营业 营业时间 香味 气味 味道 异味 甲醛 农残 国外 海外 境外 出国 港澳台 香港 澳门 台湾 美国 日本 韩国 英国 法国 德国 加拿大 澳洲 澳大利亚 新西兰 新加坡 马来西亚 泰国'.split(' '),
+  '花呗 分期 信用卡 白条 到付 货到付款 手续费 会员 会员日 积分 等级 淘金币 报关 清关 关税 海关 收据 合同 检测报告 质检报告 证书 上班 下班 营业 营业时间 香味 气味 味道 异味 甲醛 农残 仓库 发货地 到账 国外 海外 境外 出国 港澳台 香港 澳门 台湾 美国 日本 韩国 英国 法国 德国 加拿大 澳洲 澳大利亚 新西兰 新加坡 马来西亚 泰国'.split(' '),
 );
 
 /**
