@@ -2,8 +2,8 @@
  * `npm run robot:accuracy`: the FAQ robot's accuracy against the demo shops' FAQ (infra/local/demo-faq.ts),
  * through the same matcher and rules the robot runs (a conversation's first question: no misses yet), on
  * labelled sets reported separately:
- * - the tuning sets, test/fixtures/robot-questions.json, robot-questions-tuning-2.json and
- *   robot-questions-tuning-3.json: the matcher, the demo FAQ and the threshold are tuned on them (their
+ * - the tuning sets, test/fixtures/robot-questions.json, robot-questions-tuning-2.json,
+ *   robot-questions-tuning-3.json and robot-questions-tuning-4.json: the matcher, the demo FAQ and the threshold are tuned on them (their
  *   failures are printed, and a threshold sweep over all of them shows where the default sits);
  * - the held-out set, test/fixtures/robot-questions-holdout.json: written before any tuning and never tuned
  *   on. It is not even loaded unless `--holdout` is given, and then only its rates are printed (its
@@ -27,6 +27,7 @@ const tuningSets = [
   { name: 'tuning set (test/fixtures/robot-questions.json)', questions: load('test/fixtures/robot-questions.json') },
   { name: 'tuning set 2 (test/fixtures/robot-questions-tuning-2.json)', questions: load('test/fixtures/robot-questions-tuning-2.json') },
   { name: 'tuning set 3 (test/fixtures/robot-questions-tuning-3.json)', questions: load('test/fixtures/robot-questions-tuning-3.json') },
+  { name: 'tuning set 4 (test/fixtures/robot-questions-tuning-4.json)', questions: load('test/fixtures/robot-questions-tuning-4.json') },
 ];
 const tuningAll = tuningSets.flatMap((set) => set.questions);
 

@@ -167,12 +167,15 @@ const fillerANotA = new Set(['是', '能', '会', '要', '可以', '对', '好']
 /** A spelled-out promo rule (满300减50, 每满三百减五十) is what shops call 满减. */
 const amount = '[\\d零一二两三四五六七八九十百千万]+(?:元|块)?';
 const fullReduction = new RegExp(`每?满${amount}减${amount}`, 'g');
+/** Haggling by an amount (便宜十块, 便宜50元, 少20块) asks for a lower price: 议价, like 便宜点. */
+const hagglingByAmount = new RegExp(`(?:便宜|少)${amount.replace('(?:元|块)?', '(?:元|块|块钱)')}`, 'g');
 
 /** A normalised (NFKC, lower case, simplified) question in the FAQ's words; spaces around English words kept. */
 export function toFaqWording(normalized: string): string {
   return normalized
     .replace(aNotA, (span, a: string) => (fillerANotA.has(a) ? span : a))
     .replace(fullReduction, '满减')
+    .replace(hagglingByAmount, '议价')
     .replace(englishPattern, (word) => ` ${english[word.replace(/\s+/g, ' ')] ?? word} `)
     .replace(chinesePattern, (span) => chinese[span] ?? span);
 }

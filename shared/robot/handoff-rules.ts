@@ -11,16 +11,17 @@ import { toSimplifiedText, type FaqMatch } from './match-question';
  * A buyer asking for a person: 转人工, 人工客服, 找客服, 真人 and their variants ("人工人工", "接人工",
  * "别让机器人回", "有没有活人"), or for someone in charge (找你们领导, 叫负责人来, 店长呢). Checked before the FAQ, so 人工 never reaches the matcher.
  */
-// Another person (换个人来, 让客服小姐姐来回答), the shop's agent by name or nickname.
+// Another person (换个人来, 让客服小姐姐来回答), the shop's agent by name or nickname; pinyin typed without
+// the input method (zhuan ren gong); the auto-reply named (不要自动回复); a person called for (要人回, 人呢, 有人吗).
 // Someone in charge only when asked for (找/叫/要 …, … 呢/来/在吗): 店长推荐 and 经理同款 are a shop's own words, not a request.
-const personRequest = /人工|真人|活人|(?:找|叫|要|让)(?:个|你们)?客服|客服(?:小姐姐|小哥哥)?(?:来|呢)|换个?人(?:来|回|跟|和|说)|机器人|领导|负责人|主管|(?:找|叫|要|让)(?:你们)?(?:店长|经理)|(?:店长|经理)(?:呢|来|在吗|出来)/;
+const personRequest = /人工|ren\s*gong|真人|活人|(?:找|叫|要|让)(?:个|你们)?客服|客服(?:小姐姐|小哥哥)?(?:来|呢|在吗|在不在)|自动回复|要人(?:回|来|答)|人呢|有人(?:在)?吗|换个?人(?:来|回|跟|和|说)|机器人|领导|负责人|主管|(?:找|叫|要|让)(?:你们)?(?:店长|经理)|(?:店长|经理)(?:呢|来|在吗|出来)/;
 
 /**
  * Complaints and disputes go to a person at once, never to the robot: 投诉, 差评, 12315 and the
  * consumer-protection channels, legal threats, and refund disputes (退款 with a refusal or a dispute).
  */
 const sensitive = /投诉|差评|中评|12315|12345|消协|消费者协会|工商|市场监管|举报|起诉|律师|法院|维权|骗子|骗人|假货|纠纷|曝光/;
-const refundDispute = /(退款|退钱|退货).{0,8}(不给|不退|拒绝|凭什么|还没到|没到账|不同意|被拒)|(不给|拒绝|不同意|不肯).{0,6}(退款|退钱|退货)/;
+const refundDispute = /(退款|退钱|退货).{0,8}(不给|不退|拒绝|凭什么|还没到|没到账|不同意|被拒|拖着|不处理|不理)|(不给|拒绝|不同意|不肯).{0,6}(退款|退钱|退货)/;
 
 export function handoffAsked(text: string): Extract<HandoffReason, 'requested' | 'sensitive'> | undefined {
   // Traditional characters too (轉人工, 投訴): the matcher reads them simplified, so must the hand-off rules.

@@ -31,10 +31,11 @@ const fillerWords = new Set(
 /**
  * Places in China (provinces, regions and the large cities buyers name): where a parcel goes is not what
  * the question is about (到北京多久, 寄广东要几天: a delivery time), so they weigh nothing, like filler.
- * A place abroad stays an unknown word: 能寄到美国吗 is not answered by the delivery times.
+ * A place abroad stays an unknown word: 能寄到美国吗 is not answered by the delivery times; so do Hong Kong,
+ * Macao and Taiwan (香港, 澳门, 台湾: cross-border shipping, with customs, which no delivery-time answer covers).
  */
 const placeWords = new Set(
-  '北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 内蒙 广西 西藏 宁夏 新疆 香港 澳门 广州 深圳 杭州 南京 苏州 无锡 宁波 温州 成都 武汉 西安 长沙 郑州 济南 青岛 沈阳 大连 哈尔滨 长春 合肥 福州 厦门 南昌 昆明 贵阳 南宁 海口 三亚 兰州 西宁 银川 乌鲁木齐 拉萨 呼和浩特 石家庄 太原 东莞 佛山 珠海 汕头 惠州 中山 泉州 常州 徐州 烟台 洛阳 北方 南方 东北 西北 华南 华北 华东 老家 农村 乡下 村里 县城 镇上'.split(' '),
+  '北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 内蒙古 内蒙 广西 西藏 宁夏 新疆 广州 深圳 杭州 南京 苏州 无锡 宁波 温州 成都 武汉 西安 长沙 郑州 济南 青岛 沈阳 大连 哈尔滨 长春 合肥 福州 厦门 南昌 昆明 贵阳 南宁 海口 三亚 兰州 西宁 银川 乌鲁木齐 拉萨 呼和浩特 石家庄 太原 东莞 佛山 珠海 汕头 惠州 中山 泉州 常州 徐州 烟台 洛阳 北方 南方 东北 西北 华南 华北 华东 老家 农村 乡下 村里 县城 镇上'.split(' '),
 );
 
 /** OpenCC's traditional → simplified (Taiwan and Hong Kong variants too: 裡 → 里, 麼 → 么), pure JS. */
@@ -241,7 +242,7 @@ export class FaqIndex {
     this.size = enabled.length;
     this.keywords = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)));
     this.vocabulary = new Set([...this.keywords].filter((word) => word.length >= 2 && !/\s/.test(word)));
-    this.dictionary = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords], this.vocabulary);
+    this.dictionary = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords, ...productAttributes, ...neighbouringTopics], this.vocabulary);
     // Each text once: MiniSearch cuts an entry's keywords again for every question of it.
     const cut = new Map<string, string[]>();
     const tokenize = (text: string) => cut.get(text) ?? cut.set(text, wordsOf(text, this.vocabulary, this.dictionary)).get(text)!;
@@ -295,7 +296,7 @@ export class FaqIndex {
     const holding = this.entriesOfWord.get(word)?.size ?? 0;
     // A product attribute no entry answers (牌子, 型号, 毫升, 功率) asks for product advice: it weighs as the
     // rarest word of the FAQ, so one FAQ keyword beside it (压缩机是什么牌子的) is not an answer.
-    const weight = Math.log(1 + (holding === 0 ? (productAttributes.has(word) ? this.size : 3) : this.size / holding));
+    const weight = Math.log(1 + (holding === 0 ? (productAttributes.has(word) || neighbouringTopics.has(word) ? this.size : 3) : this.size / holding));
     return (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word) ? weight * lightWeight : weight;
   }
 
@@ -316,7 +317,8 @@ export class FaqIndex {
    * question meets the FAQ. Entries written for another stage than the conversation's are passed over.
    */
   match(question: string, stage?: Stage): FaqMatch | undefined {
-    if (aboutOwnOrder.test(normalizeText(question))) return undefined;
+    const normalized = normalizeText(question);
+    if (aboutOwnOrder.test(normalized) || aboutOwnRecord.test(normalized)) return undefined;
     const whole = this.matchWords(this.wordsOf(question), stage);
     // A long question often tells a story and asks at the end (…现在还没动静，到底什么时候能发啊): its last
     // clause that has words is matched on its own too, and the more confident of the two counts.
@@ -324,6 +326,8 @@ export class FaqIndex {
     for (let i = clauses.length - 1; i > 0; i--) {
       const words = this.wordsOf(clauses[i]!);
       if (words.length === 0) continue;
+      // A last clause of generic words only (啥时候还我, 要多久) names no topic: the whole question decides.
+      if (words.every((word) => (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word))) break;
       // A question whose other clauses have no words is one clause: nothing to add.
       if (!clauses.slice(0, i).some((clause) => this.wordsOf(clause).length > 0)) break;
       const last = this.matchWords(words, stage);
@@ -356,6 +360,10 @@ export class FaqIndex {
       const confidence = words.some((word) => matched.has(word) && this.telling(word)) ? Math.min(1, covered / total) : 0;
       candidates.push({ faqId, confidence, score: result.score, ofContentSet: this.ofContentSet.has(faqId) });
     }
+    // The question's most telling word is one no entry holds (定金能用花呗付吗: 花呗 outweighs 定金): what it
+    // asks is most likely what the FAQ does not answer, so every entry's confidence is lowered.
+    const heaviest = Math.max(...words.map((word) => this.weightOf(word)));
+    if (words.some((word) => !this.entriesOfWord.has(word) && this.weightOf(word) >= heaviest - 1e-9)) for (const candidate of candidates) candidate.confidence *= unknownTopicFactor;
     const chosen = chooseAnswer(candidates);
     return chosen && { faqId: chosen.faqId, confidence: chosen.confidence, score: chosen.score };
   }
@@ -369,8 +377,23 @@ export class FaqIndex {
  */
 const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快递|订单|包裹|单号)|帮我查|单号|改.{0,3}地址|地址.{0,2}(写|填)错|签收了.{0,8}没(收到|拿到)/;
 
+/**
+ * The state of something of the buyer's own (我的…, 我这单, 我付的…: an order, a coupon, a claim, an
+ * invoice, a payment) — cancelled, refused, gone, shown wrongly, done yet — or money of theirs paid twice or
+ * still out, a parcel short or wrong (少了一件, 发错了): only their records can say, so a person must, whatever FAQ words the question holds
+ * (我的价保申请被拒了 is no price-protection question, 尾款我付了两次 no final-payment one).
+ */
+const aboutOwnRecord = /我(的|这单|那单|付的|买的|拍的|领的|申请的|交的).{0,8}(被|不见|显示|好了没|了没|到哪一步|进度|怎么没)|(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
+
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
 const clauseBreak = /[，。,.!！?？；;~～\s]+/;
+
+/**
+ * The confidence kept when a question's heaviest word is unknown to every entry (a product attribute, a
+ * neighbouring topic, or an unknown word beside only common ones): chosen on the four tuning sets (0.5–0.7
+ * measured alike; the mildest kept, docs/robot.md).
+ */
+export const unknownTopicFactor = 0.7;
 
 /** The weight of a generic word against an unknown word's: chosen by the sweep on the tuning sets (docs/robot.md). */
 const lightWeight = 0.3;
@@ -390,6 +413,17 @@ const lightWords = new Set(
  */
 const productAttributes = new Set(
   '牌子 品牌 型号 规格 参数 配置 容量 升数 毫升 克重 净含量 功率 能效 能耗 耗电 噪音 静音 变频 定频 频率 尺寸 长宽高 宽度 高度 厚度 重量 颜色 色号 配色 款式 价格 单价 原价 多少钱 产地证 口味 香型 度数'.split(' '),
+);
+
+/**
+ * Neighbouring services and policies a shop's service FAQ seldom answers and buyers ask about in its words:
+ * ways to pay (花呗, 分期, 到付), membership and points, customs, papers other than an invoice (收据, 合同,
+ * 检测报告), the service's hours, a product's smell and safety (香味, 甲醛). Like a product attribute, such a
+ * word weighs as the FAQ's rarest when no entry holds it, so 定金能用花呗付吗 is not the deposit answer; a
+ * shop that writes an entry with the word (a keyword 花呗) makes it an ordinary word again.
+ */
+const neighbouringTopics = new Set(
+  '花呗 分期 信用卡 白条 到付 货到付款 手续费 会员 会员日 积分 等级 淘金币 报关 清关 关税 海关 收据 合同 检测报告 质检报告 证书 上班 下班 营业 营业时间 香味 气味 味道 异味 甲醛 农残 仓库 发货地 到账 国外 海外 境外 出国 港澳台 香港 澳门 台湾 美国 日本 韩国 英国 法国 德国 加拿大 澳洲 澳大利亚 新西兰 新加坡 马来西亚 泰国'.split(' '),
 );
 
 /**

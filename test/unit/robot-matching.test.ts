@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toFaqWording } from '../../shared/robot/colloquial';
 import { faqEntryBodySchema } from '../../shared/robot/faq';
-import { FaqIndex, userDictionary, wordsOf } from '../../shared/robot/match-question';
+import { FaqIndex, unknownTopicFactor, userDictionary, wordsOf } from '../../shared/robot/match-question';
 
 /** The matcher's handling of how buyers really type (docs/robot.md, issue 8 §3). */
 const entry = (faqId: string, questions: string[], keywords: string[] = []) => ({ faqId, ...faqEntryBodySchema.parse({ questions, keywords, answers: [`${faqId} 的回答`] }) });
@@ -112,6 +112,36 @@ describe('what a question is about', () => {
   it('never answers a question about the buyer’s own order from the FAQ (where is it, look it up, tracking number, change the address)', () => {
     for (const question of ['我的快递到哪了', '帮我查一下物流', '顺丰单号发我一下', '能帮我改下收货地址吗']) expect(answer(question)).toBeUndefined();
     expect(answer('发什么快递')?.faqId).toBe('courier');
+  });
+  it('reads haggling by an amount (便宜十块, 少20元) as 议价, a word no entry holds, not as price protection', () => {
+    expect(toFaqWording('能不能便宜十块')).toContain('议价');
+    expect(toFaqWording('少20元行不行')).toContain('议价');
+    expect(toFaqWording('买了就便宜了能补吗')).not.toContain('议价');
+  });
+  it('keeps Hong Kong, Macao and Taiwan as places no delivery-time answer covers (cross-border shipping)', () => {
+    expect(wordsOf('能寄到香港吗')).toContain('香港');
+    expect(answer('能寄到香港吗')?.confidence ?? 0).toBeLessThan(0.55);
+    expect(answer('能寄到广州吗')!.confidence).toBeGreaterThan(0.55);
+  });
+  it('never answers the state of the buyer’s own coupon, order, claim or payment (被拒, 不见了, 怎么没减, 付了两次)', () => {
+    for (const question of ['我的优惠券怎么不见了', '我这单怎么没减满减', '尾款我付了两次', '我的订单怎么被取消了', '我付的尾款怎么显示没付']) expect(answer(question)).toBeUndefined();
+    expect(answer('有优惠券吗')?.faqId).toBe('coupon');
+    expect(answer('满减怎么算')?.faqId).toBe('full-reduction');
+    expect(answer('尾款怎么付')?.faqId).toBe('final-payment');
+  });
+  it('weighs a neighbouring topic no entry answers (花呗, 分期, 甲醛) as the rarest word, and lowers every entry when it is the heaviest word', () => {
+    expect(answer('尾款能用花呗付吗')?.confidence ?? 0).toBeLessThan(0.55);
+    expect(answer('尾款能分期吗')?.confidence ?? 0).toBeLessThan(0.55);
+    // 面料 and 甲醛 weigh alike (one entry of nine holds 面料; none holds 甲醛): half the question, then the factor.
+    expect(answer('面料有没有甲醛')!.confidence).toBeCloseTo(unknownTopicFactor * 0.5, 5);
+    expect(answer('是什么面料')!.confidence).toBe(1);
+    // A shop that answers it makes the word an ordinary one again.
+    const withPayment = new FaqIndex([...['courier', 'coupon', 'warranty'].map((id) => entry(id, [`${id}?`], [id])), entry('final-payment', ['尾款怎么付'], ['尾款']), entry('pay-later', ['能用花呗吗', '可以分期吗'], ['花呗', '分期'])]);
+    expect(withPayment.match('能用花呗吗')).toMatchObject({ faqId: 'pay-later', confidence: 1 });
+  });
+  it('does not match a last clause of generic words alone (啥时候还我 is no shipping question)', () => {
+    expect(answer('运费我先垫了 啥时候还我')?.faqId).not.toBe('ship-time');
+    expect(answer('我上周就拍了 啥时候发货')).toMatchObject({ faqId: 'ship-time' });
   });
   it('matches a long story by the question in its last clause when that is more confident', () => {
     const story = '我上个月在朋友家看到你们的衣服，觉得很好看，今天终于下单了，想问一下到底什么时候发货';

@@ -102,14 +102,14 @@ describe('promo FAQ content sets (issue 10 §2)', () => {
 
 describe('hand-off rules', () => {
   // A shop's own words, not a request for a person: the FAQ may answer them.
-  it.each(['店长推荐的面霜有货吗', '经理同款还有吗', '换个人收货可以吗'])('does not hand %s off for naming 店长 or 经理, or another recipient', (text) => {
+  it.each(['店长推荐的面霜有货吗', '经理同款还有吗', '换个人收货可以吗', '有人用过吗 好用不'])('does not hand %s off for naming 店长 or 经理, or another recipient', (text) => {
     expect(handoffAsked(text)).toBeUndefined();
   });
 
-  it.each(['转人工', '人工客服', '找客服', '我要真人', '人工人工', '接人工谢谢', '别让机器人回我', '有没有活人', '找你们领导来', '叫负责人出来', '店长呢', '叫你们经理来', '换个人来回答', '让你们客服小姐姐来'])('hands %s to a person on request', (text) => {
+  it.each(['转人工', '人工客服', '找客服', '我要真人', '人工人工', '接人工谢谢', '别让机器人回我', '有没有活人', '找你们领导来', '叫负责人出来', '店长呢', '叫你们经理来', '换个人来回答', '让你们客服小姐姐来', '我不要自动回复 要人回', 'zhuan ren gong', '人呢', '有人在吗', '客服在吗'])('hands %s to a person on request', (text) => {
     expect(handoffAsked(text)).toBe('requested');
   });
-  it.each(['我要投诉', '给你差评', '打12315', '退款纠纷', '你们拒绝退款', '退款被拒了凭什么', '再不退钱去消协', '我要投訴', '退款糾紛'])('hands the complaint or dispute %s to a person', (text) => {
+  it.each(['我要投诉', '给你差评', '打12315', '退款纠纷', '你们拒绝退款', '退款被拒了凭什么', '再不退钱去消协', '我要投訴', '退款糾紛', '退款你们一直拖着不处理'])('hands the complaint or dispute %s to a person', (text) => {
     expect(handoffAsked(text)).toBe('sensitive');
   });
   it('reads traditional characters as the matcher does: 轉人工 and 投訴 are what 转人工 and 投诉 are', () => {
