@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handler as createTenant } from '../../functions/http/create-tenant';
 import { handler as requestDeletion } from '../../functions/http/request-tenant-deletion';
-import { handler as confirmDeletion } from '../../functions/http/confirm-tenant-deletion';
 import { handler as restoreTenantRoute } from '../../functions/http/restore-tenant';
 import { handler as getMe } from '../../functions/http/get-me';
 import type { Identity } from '../../shared/auth/identity';
@@ -12,7 +11,7 @@ import { purgeDependencies, purgeDueTenants } from '../../shared/tenants/purge-t
 import { callHttp } from '../support/call-http';
 import { storedItem } from '../support/table';
 import { createShop } from './routing-fixtures';
-import { operator, tenantBody } from './tenant-purge-fixtures';
+import { confirmDeletionOf, operator, tenantBody } from './tenant-purge-fixtures';
 
 /**
  * Issue 12 §1, "recoverable for N days" and never half: a restore and the purge's start racing each other
@@ -27,15 +26,7 @@ const restoreDays = 89;
 async function deletedTenant(tenantId: string): Promise<Date> {
   expect((await callHttp(createTenant, operator, { method: 'POST', path: '/v1/tenants', body: tenantBody(tenantId, restoreDays) })).status).toBe(201);
   await createShop(tenantId, 'shop-1');
-  const requested = await callHttp(requestDeletion, operator, { method: 'POST', path: `/v1/tenants/${tenantId}/deletion`, pathParameters: { tenantId } });
-  const confirmed = await callHttp(confirmDeletion, operator, {
-    method: 'POST',
-    path: `/v1/tenants/${tenantId}/deletion/confirm`,
-    pathParameters: { tenantId },
-    body: { confirmationCode: requested.body.confirmationCode },
-  });
-  expect(confirmed.status).toBe(200);
-  return new Date(new Date(confirmed.body.deletion.purgeAfter).getTime() + 1000);
+  return confirmDeletionOf(tenantId);
 }
 
 /** The purge seeing only this tenant's marker, as read at `snapshotAt` or now; its sweep takes no page (the walk is enough to tell). */

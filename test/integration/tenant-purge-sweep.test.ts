@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { handler as createTenant } from '../../functions/http/create-tenant';
-import { handler as requestDeletion } from '../../functions/http/request-tenant-deletion';
-import { handler as confirmDeletion } from '../../functions/http/confirm-tenant-deletion';
 import type { AfterSalesCase } from '../../shared/after-sales/case';
 import type { Promo } from '../../shared/promo/calendar';
 import { dynamo } from '../../shared/runtime/clients';
@@ -31,7 +29,7 @@ import { storedItem } from '../support/table';
 import { orderEvent, refundEvent } from './orders-fixtures';
 import { campaignTask } from './outreach-fixtures';
 import { createShop } from './routing-fixtures';
-import { operator, tenantBody } from './tenant-purge-fixtures';
+import { confirmDeletionOf, operator, tenantBody } from './tenant-purge-fixtures';
 
 /**
  * Issue 12 §1, "never leaves another tenant's data touched" and leaves none of its own: the purge's
@@ -225,18 +223,6 @@ const seededKinds = [
   /^TICKET#/,
   /#USER#boss RATE#MSG#/,
 ];
-
-async function confirmDeletionOf(tenantId: string): Promise<Date> {
-  const requested = await callHttp(requestDeletion, operator, { method: 'POST', path: `/v1/tenants/${tenantId}/deletion`, pathParameters: { tenantId } });
-  const confirmed = await callHttp(confirmDeletion, operator, {
-    method: 'POST',
-    path: `/v1/tenants/${tenantId}/deletion/confirm`,
-    pathParameters: { tenantId },
-    body: { confirmationCode: requested.body.confirmationCode },
-  });
-  expect(confirmed.status).toBe(200);
-  return new Date(new Date(confirmed.body.deletion.purgeAfter).getTime() + 1000);
-}
 
 /** The purge, seeing only the given tenants' markers (other files' due tenants share the table). */
 const only = (tenantIds: readonly string[], deps = purgeDependencies) => ({

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as createTenant } from '../../functions/http/create-tenant';
-import { handler as requestDeletion } from '../../functions/http/request-tenant-deletion';
-import { handler as confirmDeletion } from '../../functions/http/confirm-tenant-deletion';
 import { handler as putIntegration } from '../../functions/http/put-order-integration';
 import { handler as shopifyWebhook } from '../../functions/http/receive-shopify-webhook';
 import { shopifyHeaders } from '../../infra/local/platform-simulator/webhook-signing';
@@ -20,7 +18,7 @@ import { receiveAll } from '../support/queues';
 import { itemsOfPartition, storedItem } from '../support/table';
 import { campaignTask, ownOutreachQueue, recordingGateway } from './outreach-fixtures';
 import { createShop } from './routing-fixtures';
-import { operator, tenantBody } from './tenant-purge-fixtures';
+import { confirmDeletionOf, operator, tenantBody } from './tenant-purge-fixtures';
 
 /**
  * Issue 12 §1: a deleted tenant is one nobody works for any more, including the writers that are not
@@ -51,10 +49,7 @@ beforeAll(async () => {
   expect(integration.status).toBe(200);
   endpointId = integration.body.endpointId;
   expect(await createTask(task)).toBe('created');
-  const requested = await callHttp(requestDeletion, operator, { method: 'POST', path: `/v1/tenants/${tenantId}/deletion`, pathParameters: { tenantId } });
-  const confirmed = await callHttp(confirmDeletion, operator, { method: 'POST', path: `/v1/tenants/${tenantId}/deletion/confirm`, pathParameters: { tenantId }, body: { confirmationCode: requested.body.confirmationCode } });
-  expect(confirmed.status).toBe(200);
-  purgeAt = new Date(new Date(confirmed.body.deletion.purgeAfter).getTime() + 1000);
+  purgeAt = await confirmDeletionOf(tenantId);
 });
 
 describe('writers for a deleted tenant (DynamoDB Local + the SQS server)', () => {
