@@ -495,6 +495,11 @@ async function checkReach(task: OutreachTask, settings: OutreachSettings, now: D
     return 'reach-recorded';
   }
   if (await deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId)) return 'nothing-to-do';
+  // A deleted tenant's buyers get nothing more, a resend included (cached tenant state, as at the send).
+  if (!(await deps.tenantOpen(task.tenantId))) {
+    await deps.updateReach(task, { ...reach, resendStopped: 'tenant-deleted' }, now);
+    return 'resend-stopped';
+  }
   // The order moved on since the send (an urge to pay, then paid): no resend of a nudge it no longer wants.
   // One order read, on the resend branch only; the reason is recorded on the reach (conditional: once).
   if (task.kind !== 'campaign') {

@@ -55,7 +55,7 @@ export const reachSchema = z.object({
   resentOn: z.enum(channels).optional(),
   resentAt: isoTime.optional(),
   /** Why the reach check sent no resend though unread: the order moved on since the send (order-paid, order-closed, …). */
-  resendStopped: z.string().optional().describe('Why the unread message was not resent: the order moved on since the send (e.g. order-paid).'),
+  resendStopped: z.string().optional().describe('Why the unread message was not resent: the order moved on since the send (e.g. order-paid), or the tenant was deleted (tenant-deleted).'),
 });
 export type Reach = z.infer<typeof reachSchema>;
 

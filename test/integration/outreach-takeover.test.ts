@@ -345,4 +345,18 @@ describe('a takeover long after the claim, and a reach check after the order mov
     expect(await fireTask({ ...fireJob(task, 'reach'), dueMinute: reachMinute }, plus(morning, 24 * 60 + 1), recorder.deps)).toBe('nothing-to-do');
     expect(recorder.to(task.taskId)).toHaveLength(1);
   });
+
+  it("a message sent, then its tenant deleted: its reach check, unread after 24 h, resends nothing and records why (tenant-deleted)", async () => {
+    const orderId = '7000000000000077003';
+    const task = await plannedUrgeToPay(orderId, 'buyer-tko-reach-deleted');
+    const { recorder } = platform();
+    expect(await fireTask(fireJob(task), morning, recorder.deps)).toBe('sent');
+    const reachMinute = minuteOf(plus(morning, 24 * 60));
+    // The tenant gate as the consumer reads it (cached tenant state): deleted since the send.
+    const deleted = { ...recorder.deps, tenantOpen: async () => false };
+    expect(await fireTask({ ...fireJob(task, 'reach'), dueMinute: reachMinute }, plus(morning, 24 * 60), deleted)).toBe('resend-stopped');
+    expect((await getTask(tenant, task.taskId))?.reach).toMatchObject({ channel: 'chat', resendStopped: 'tenant-deleted' });
+    expect((await getTask(tenant, task.taskId))?.reach?.resentOn).toBeUndefined();
+    expect(keysOf(recorder, task.taskId)).toEqual(['chat task#chat']);
+  });
 });
