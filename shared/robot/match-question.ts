@@ -386,7 +386,7 @@ const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快�
 const aboutOwnRecord = /我(的|这单|那单|付的|买的|拍的|领的|申请的|交的).{0,8}(被|不见|显示|好了没|了没|到哪一步|进度|怎么没)|(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
 
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
-const clauseBreak = /[，。,.!！?？；;~～\s]+/;
+export const clauseBreak = /[，。,.!！?？；;~～\s]+/;
 
 /**
  * The confidence kept when a question's heaviest word is unknown to every entry (a product attribute, a

@@ -109,6 +109,15 @@ describe('hand-off rules', () => {
   it.each(['转人工', '人工客服', '找客服', '我要真人', '人工人工', '接人工谢谢', '别让机器人回我', '有没有活人', '找你们领导来', '叫负责人出来', '店长呢', '叫你们经理来', '换个人来回答', '让你们客服小姐姐来', '我不要自动回复 要人回', 'zhuan ren gong', '人呢', '有人在吗', '客服在吗'])('hands %s to a person on request', (text) => {
     expect(handoffAsked(text)).toBe('requested');
   });
+  it.each(['孕妇能用吗 老人呢', '小孩能穿吗 大人呢', '发货的人呢', '安装需要人来吗', '要人来装吗', '需要人回访吗', '让客服备注顺丰可以吗', '我已经让客服改过地址了', '家里有人吗 能送上门吗', '想换个人来收货', '换人来安装可以吗', 'Children gong', '安装人工费多少', '退货需要客服审核吗'])(
+    'does not hand the ordinary question %s off for a person word inside it',
+    (text) => {
+      expect(handoffAsked(text)).toBeUndefined();
+    },
+  );
+  it.each(['转人工', '有人吗?', '人呢？', '客服在吗', '换个人来跟我说', '喂 有人吗 我要找客服', '客服有人在吗', '人呢 出来回话', '让客服来处理'])('still hands the request %s to a person', (text) => {
+    expect(handoffAsked(text)).toBe('requested');
+  });
   it.each(['我要投诉', '给你差评', '打12315', '退款纠纷', '你们拒绝退款', '退款被拒了凭什么', '再不退钱去消协', '我要投訴', '退款糾紛', '退款你们一直拖着不处理'])('hands the complaint or dispute %s to a person', (text) => {
     expect(handoffAsked(text)).toBe('sensitive');
   });
