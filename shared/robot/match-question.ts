@@ -309,7 +309,28 @@ export class FaqIndex {
   wordsOf(question: string): string[] {
     const normalized = normalizeText(question);
     const { boundaries } = cutsOf(normalized, this.dictionary);
-    return [...new Set(wordsOf(this.homophones.fold(normalized, boundaries), this.vocabulary, this.dictionary))];
+    const words = wordsOf(this.homophones.fold(normalized, boundaries), this.vocabulary, this.dictionary);
+    return [...new Set(words.flatMap((word) => this.heldInside(word) ?? [word]))];
+  }
+
+  /**
+   * The held words inside a word no entry holds, longest first from the left: the cut prefers a list word
+   * (保修期, 安装费, 电子发票) to the shop's shorter keyword inside it (保修, 安装, 发票), and a shop that only
+   * wrote the short one asks the same question. A product attribute or a neighbouring topic stays whole (发货地
+   * is not 发货): what it asks is what the FAQ does not answer.
+   */
+  private heldInside(word: string): string[] | undefined {
+    if (word.length < 3 || this.entriesOfWord.has(word) || productAttributes.has(word) || neighbouringTopics.has(word)) return undefined;
+    const held: string[] = [];
+    for (let i = 0; i < word.length - 1; ) {
+      let length = word.length - i - (i === 0 ? 1 : 0);
+      while (length >= 2 && !this.entriesOfWord.has(word.slice(i, i + length))) length--;
+      if (length >= 2) {
+        held.push(word.slice(i, i + length));
+        i += length;
+      } else i++;
+    }
+    return held.length > 0 ? held : undefined;
   }
 
   /**

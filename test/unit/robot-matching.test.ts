@@ -149,3 +149,27 @@ describe('what a question is about', () => {
     expect(answer(story)!.confidence).toBeGreaterThan(0.55);
   });
 });
+
+describe("a shop's own FAQ, not the demo's", () => {
+  // A shop that wrote only the short keyword (保修, not 保修期): the shared word list must not hide it.
+  const shortKeywords = new FaqIndex([
+    entry('warranty', ['保修多久'], ['保修']),
+    entry('installation', ['怎么安装'], ['安装']),
+    entry('invoice', ['能开票吗'], ['发票']),
+    entry('size', ['尺码怎么选'], ['尺码']),
+    entry('authenticity', ['怎么查真假'], ['防伪']),
+    entry('courier', ['发什么快递'], ['快递']),
+  ]);
+  it.each([
+    ['保修期多久', 'warranty'],
+    ['安装费多少', 'installation'],
+    ['能开电子发票吗', 'invoice'],
+    ['有尺码表吗', 'size'],
+    ['防伪码在哪', 'authenticity'],
+    ['快递费多少', 'courier'],
+  ])('answers %s from the entry holding the shorter keyword inside its list word', (question, faqId) => {
+    const found = shortKeywords.match(question);
+    expect(found?.faqId).toBe(faqId);
+    expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
+  });
+});
