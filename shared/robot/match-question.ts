@@ -210,6 +210,20 @@ interface IndexedQuestion {
   faqId: string;
   text: string;
   keywords: string;
+  /** The neighbouring topics the entry mentions anywhere (`topicsOf`), one word each. */
+  topics: string;
+}
+
+/**
+ * The neighbouring topics (花呗, 分期, 海外, 到账) an entry mentions anywhere in its normalised questions, keywords
+ * or answers, also inside a longer word (花呗分期, 海外直邮) or a sentence (退款1-3天原路到账): the entry holds
+ * them, so they are matched and weigh as ordinary words. Answers count because the rule is for shops that
+ * never speak of a topic: an entry that tells the buyer about it (支持花呗分期, 3天内到账) answers it, whatever
+ * its questions say.
+ */
+function topicsOf(entry: Pick<FaqEntry, 'questions' | 'keywords' | 'answers'>): string[] {
+  const text = [...entry.questions, ...entry.keywords, ...entry.answers].map(normalizeText).join(' ');
+  return [...neighbouringTopics].filter((word) => text.includes(word));
 }
 
 /** One shop's FAQ, indexed: built once per FAQ version and kept in the container (faq-index-cache.ts). */
@@ -247,9 +261,9 @@ export class FaqIndex {
     const cut = new Map<string, string[]>();
     const tokenize = (text: string) => cut.get(text) ?? cut.set(text, wordsOf(text, this.vocabulary, this.dictionary)).get(text)!;
     this.search = new MiniSearch<IndexedQuestion>({
-      fields: ['text', 'keywords'],
+      fields: ['text', 'keywords', 'topics'],
       storeFields: ['faqId'],
-      tokenize,
+      tokenize: (text, field) => (field === 'topics' ? text.split(' ').filter((word) => word.length > 0) : tokenize(text)),
       // wordsOf already normalised every word.
       processTerm: (term) => term,
       searchOptions: {
@@ -266,8 +280,9 @@ export class FaqIndex {
       this.stageOf.set(entry.faqId, entry.stage);
       this.entries.set(entry.faqId, entry);
       const keywords = entry.keywords.join(' ');
-      for (const question of entry.questions) docs.push({ id: docs.length, faqId: entry.faqId, text: question, keywords });
-      for (const word of [...entry.questions, ...entry.keywords].flatMap(tokenize)) {
+      const topics = topicsOf(entry);
+      for (const question of entry.questions) docs.push({ id: docs.length, faqId: entry.faqId, text: question, keywords, topics: topics.join(' ') });
+      for (const word of [...[...entry.questions, ...entry.keywords].flatMap(tokenize), ...topics]) {
         let set = this.entriesOfWord.get(word);
         if (!set) this.entriesOfWord.set(word, (set = new Set()));
         set.add(entry.faqId);

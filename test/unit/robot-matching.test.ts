@@ -172,4 +172,23 @@ describe("a shop's own FAQ, not the demo's", () => {
     expect(found?.faqId).toBe(faqId);
     expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
   });
+
+  // A neighbouring topic (花呗, 海外, 到账) the shop speaks of inside a longer word or in an answer is held.
+  const neighbouring = new FaqIndex([
+    entry('installments', ['支持花呗分期吗'], ['花呗分期', '分期付款']),
+    entry('overseas', ['可以海外直邮吗'], ['海外直邮']),
+    { ...entry('refund-time', ['退款多久能退回来'], ['退款']), answers: ['原路退回，1-3个工作日到账'] },
+    entry('ship-time', ['什么时候发货'], ['发货']),
+    entry('deposit', ['定金能退吗'], ['定金']),
+  ]);
+  it.each([
+    ['能用花呗吗', 'installments'],
+    ['花呗能分期吗', 'installments'],
+    ['能寄海外吗', 'overseas'],
+    ['退款多久到账', 'refund-time'],
+  ])('answers %s from the entry that mentions its neighbouring topic inside a longer word or in its answer', (question, faqId) => {
+    const found = neighbouring.match(question);
+    expect(found?.faqId).toBe(faqId);
+    expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
+  });
 });
