@@ -354,7 +354,7 @@ export class FaqIndex {
    */
   match(question: string, stage?: Stage): FaqMatch | undefined {
     const normalized = normalizeText(question);
-    if (aboutOwnOrder.test(normalized) || aboutOwnRecord.test(normalized)) return undefined;
+    if (aboutOwnOrder.test(normalized) || this.aboutOwnRecord(normalized)) return undefined;
     const whole = this.matchWords(this.wordsOf(question), stage);
     // A long question often tells a story and asks at the end (…现在还没动静，到底什么时候能发啊): its last
     // clause that has words is matched on its own too, and the more confident of the two counts.
@@ -370,6 +370,14 @@ export class FaqIndex {
       return last && (!whole || last.confidence > whole.confidence) ? last : whole;
     }
     return whole;
+  }
+
+  /** A question about the buyer's own records (`aboutOwnRecordState`, `aboutOwnParcelOrPayment`, below). */
+  private aboutOwnRecord(normalized: string): boolean {
+    if (aboutOwnRecordState.test(normalized)) return true;
+    const span = aboutOwnParcelOrPayment.exec(normalized)?.[0];
+    // An entry holding a word of the span (发错, 漏发, 多扣) is the shop's answer to it: the rule is off.
+    return span !== undefined && ![...span].some((_, i) => [2, 3].some((length) => i + length <= span.length && this.entriesOfWord.has(span.slice(i, i + length))));
   }
 
   private matchWords(words: string[], stage?: Stage): FaqMatch | undefined {
@@ -414,12 +422,18 @@ export class FaqIndex {
 const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快递|订单|包裹|单号)|帮我查|单号|改.{0,3}地址|地址.{0,2}(写|填)错|签收了.{0,8}没(收到|拿到)/;
 
 /**
- * The state of something of the buyer's own (我的…, 我这单, 我付的…: an order, a coupon, a claim, an
- * invoice, a payment) — cancelled, refused, gone, shown wrongly, done yet — or money of theirs paid twice or
- * still out, a parcel short or wrong (少了一件, 发错了): only their records can say, so a person must, whatever FAQ words the question holds
- * (我的价保申请被拒了 is no price-protection question, 尾款我付了两次 no final-payment one).
+ * The state of a record of the buyer's own (我的订单, 我这单, 我付的尾款, 我领的券, 我的退款/申请/发票/包裹) —
+ * cancelled, refused, gone, shown wrongly, done yet: only their records can say, so a person must, whatever FAQ
+ * words the question holds (我的价保申请被拒了 is no price-protection question). A record noun is required:
+ * 我的皮肤很容易被刺激 and 我的脸被晒伤了 ask about a product.
  */
-const aboutOwnRecord = /我(的|这单|那单|付的|买的|拍的|领的|申请的|交的).{0,8}(被|不见|显示|好了没|了没|到哪一步|进度|怎么没)|(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
+const aboutOwnRecordState = /我(?:的|这|那|付的|买的|拍的|领的|申请的|交的)?[^，。,.!！?？；;\s]{0,6}?(?:订单|单|券|退款|申请|发票|包裹|快递|尾款|定金|款|钱|售后)[^，。,.!！?？；;\s]{0,8}?(?:被|不见|显示|好了没|了没|到哪一步|进度|怎么没)/;
+
+/**
+ * Money of the buyer's paid twice or still out, a parcel short or wrong (少了一件, 发错了): a person, unless the
+ * shop wrote an entry holding the word (a 发错/漏发 entry answers its own question), see `FaqIndex.aboutOwnRecord`.
+ */
+const aboutOwnParcelOrPayment = /(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
 
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
 export const clauseBreak = /[，。,.!！?？；;~～\s]+/;

@@ -191,4 +191,28 @@ describe("a shop's own FAQ, not the demo's", () => {
     expect(found?.faqId).toBe(faqId);
     expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
   });
+
+  // The own-record rule: only a record of the buyer's (订单, 券, 退款 …), and off where the shop answers the word.
+  const ownRecords = new FaqIndex([
+    entry('sensitive-skin', ['敏感肌能用吗', '皮肤容易过敏能用吗'], ['敏感肌', '过敏', '刺激']),
+    entry('sunburn', ['晒伤了能用吗'], ['晒伤']),
+    entry('no-effect', ['用了没效果怎么办'], ['效果']),
+    entry('cancel', ['订单怎么取消'], ['取消', '订单']),
+  ]);
+  const withWrongParcels = new FaqIndex([entry('wrong-parcel', ['发错货了怎么办', '漏发了怎么办'], ['发错', '漏发']), entry('cancel', ['订单怎么取消'], ['取消'])]);
+  it.each([
+    ['我的皮肤很容易被刺激 这个能用吗', 'sensitive-skin'],
+    ['我的脸被晒伤了能用吗', 'sunburn'],
+    ['我买的面霜用了没效果怎么办', 'no-effect'],
+  ])('answers %s: a question about the buyer, not about a record of theirs', (question, faqId) => {
+    expect(ownRecords.match(question)?.faqId).toBe(faqId);
+  });
+  it.each(['我的订单被取消了', '我这单怎么没取消'])('still leaves %s, the state of the buyer’s own order, to a person', (question) => {
+    expect(ownRecords.match(question)).toBeUndefined();
+  });
+  it('answers 发错/漏发 from a shop entry that holds the word, and leaves them to a person where none does', () => {
+    expect(withWrongParcels.match('发错货了怎么办')?.faqId).toBe('wrong-parcel');
+    expect(withWrongParcels.match('漏发了一件怎么处理')?.faqId).toBe('wrong-parcel');
+    expect(ownRecords.match('发错货了怎么办')).toBeUndefined();
+  });
 });
