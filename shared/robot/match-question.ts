@@ -406,8 +406,12 @@ export class FaqIndex {
     }
     // The question's most telling word is one no entry holds (定金能用花呗付吗: 花呗 outweighs 定金): what it
     // asks is most likely what the FAQ does not answer, so every entry's confidence is lowered.
-    const heaviest = Math.max(...words.map((word) => this.weightOf(word)));
-    if (words.some((word) => !this.entriesOfWord.has(word) && this.weightOf(word) >= heaviest - 1e-9)) for (const candidate of candidates) candidate.confidence *= unknownTopicFactor;
+    // An ordinary unknown word must outweigh every known word of the question: in a small FAQ (3 entries) it
+    // weighs as much as a keyword held by one entry, and 冰箱保修多久 is still the warranty question. A product
+    // attribute or a neighbouring topic weighs as the FAQ's rarest by design, so a tie is enough for it.
+    const heaviestKnown = Math.max(0, ...words.filter((word) => this.entriesOfWord.has(word)).map((word) => this.weightOf(word)));
+    const outweighs = (word: string) => this.weightOf(word) > heaviestKnown + (productAttributes.has(word) || neighbouringTopics.has(word) ? -1e-9 : 1e-9);
+    if (words.some((word) => !this.entriesOfWord.has(word) && outweighs(word))) for (const candidate of candidates) candidate.confidence *= unknownTopicFactor;
     const chosen = chooseAnswer(candidates);
     return chosen && { faqId: chosen.faqId, confidence: chosen.confidence, score: chosen.score };
   }

@@ -215,4 +215,11 @@ describe("a shop's own FAQ, not the demo's", () => {
     expect(withWrongParcels.match('漏发了一件怎么处理')?.faqId).toBe('wrong-parcel');
     expect(ownRecords.match('发错货了怎么办')).toBeUndefined();
   });
+
+  it('keeps the confidence when an unknown word (冰箱) only ties the known keyword of a 3-entry FAQ', () => {
+    const small = new FaqIndex([entry('warranty', ['保修多久'], ['保修']), entry('ship-time', ['什么时候发货'], ['发货']), entry('courier', ['发什么快递'], ['快递'])]);
+    const found = small.match('冰箱保修多久');
+    expect(found?.faqId).toBe('warranty');
+    expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
+  });
 });
