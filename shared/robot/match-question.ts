@@ -65,6 +65,7 @@ const quantity = /^(\d+|[一二两三四五六七八九十几]+)[个件盒罐支
  * shop's `keywords`, preferred to ICU's cuts where they overlap (below).
  */
 export interface UserDictionary {
+  /** Kept whole (with `keywords`): may be shared by every index, so it need not hold the keywords. */
   words: ReadonlySet<string>;
   keywords: ReadonlySet<string>;
   longest: number;
@@ -75,6 +76,19 @@ export function userDictionary(words: Iterable<string>, keywords: Iterable<strin
   const keptKeywords = new Set([...keywords].filter(han));
   const kept = new Set([...[...words].filter(han), ...keptKeywords]);
   return { words: kept, keywords: keptKeywords, longest: Math.max(0, ...[...kept].map((word) => word.length)) };
+}
+
+/** The words of the matcher's lists and shopping-words.ts, one set for every index (built on first use). */
+let staticWords: { words: ReadonlySet<string>; longest: number } | undefined;
+
+/** A shop's user dictionary: the shared static words and the shop's own keywords. */
+function shopDictionary(keywords: Iterable<string>): UserDictionary {
+  staticWords ??= (() => {
+    const { words, longest } = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords, ...productAttributes, ...neighbouringTopics]);
+    return { words, longest };
+  })();
+  const own = userDictionary([], keywords);
+  return { words: staticWords.words, keywords: own.keywords, longest: Math.max(staticWords.longest, own.longest) };
 }
 
 interface Piece {
@@ -103,7 +117,7 @@ function piecesOf(normalized: string, dictionary?: UserDictionary): Piece[] {
     const at = candidates[i]!;
     for (let length = Math.min(dictionary.longest, n - i); length >= 2; length--) {
       const word = normalized.slice(i, i + length);
-      if (dictionary.words.has(word) && !at.some((piece) => piece.segment === word)) at.push({ segment: word, index: i, isWordLike: true });
+      if ((dictionary.words.has(word) || dictionary.keywords.has(word)) && !at.some((piece) => piece.segment === word)) at.push({ segment: word, index: i, isWordLike: true });
     }
     if (!at.some((piece) => piece.segment.length === 1)) at.push({ segment: normalized[i]!, index: i, isWordLike: wordLike.test(normalized[i]!) });
   }
@@ -118,7 +132,7 @@ function piecesOf(normalized: string, dictionary?: UserDictionary): Piece[] {
     let best: number[] | undefined;
     for (const piece of candidates[i]!) {
       const rest = cost[i + piece.segment.length]!;
-      const own = [1, piece.segment.length === 1 && piece.isWordLike ? 1 : 0, dictionary.keywords.has(piece.segment) ? -piece.segment.length : 0, dictionary.words.has(piece.segment) ? -piece.segment.length : 0];
+      const own = [1, piece.segment.length === 1 && piece.isWordLike ? 1 : 0, dictionary.keywords.has(piece.segment) ? -piece.segment.length : 0, dictionary.words.has(piece.segment) || dictionary.keywords.has(piece.segment) ? -piece.segment.length : 0];
       const total = own.map((value, k) => value + rest[k]!);
       if (!best || better(total, best)) {
         best = total;
@@ -256,7 +270,7 @@ export class FaqIndex {
     this.size = enabled.length;
     this.keywords = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)));
     this.vocabulary = new Set([...this.keywords].filter((word) => word.length >= 2 && !/\s/.test(word)));
-    this.dictionary = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords, ...productAttributes, ...neighbouringTopics], this.vocabulary);
+    this.dictionary = shopDictionary(this.vocabulary);
     // Each text once: MiniSearch cuts an entry's keywords again for every question of it.
     const cut = new Map<string, string[]>();
     const tokenize = (text: string) => cut.get(text) ?? cut.set(text, wordsOf(text, this.vocabulary, this.dictionary)).get(text)!;
@@ -293,6 +307,8 @@ export class FaqIndex {
       enabled.flatMap((entry) => [...entry.questions, ...entry.keywords]).map(normalizeText),
       enabled.flatMap((entry) => [...entry.keywords.map(normalizeText), ...entry.questions.flatMap(tokenize)].map((word): [string, string] => [word, entry.faqId])),
     );
+    // MiniSearch keeps `tokenize` (and so this cache) for the index's life, and never adds again: let it go.
+    cut.clear();
   }
 
   /** An indexed (enabled) entry, for its answers. */

@@ -6,6 +6,7 @@ import type { Promo } from '../../shared/promo/calendar';
 import { promoContentSet, promoWaitingLinePolicies } from '../../shared/promo/promo-routing';
 import { accuracyReport, isCorrect, sweepPick } from '../../shared/robot/accuracy';
 import { defaultRobotSettings, faqEntryBodySchema, robotSettingsBodySchema } from '../../shared/robot/faq';
+import { faqIndexOf, forgetFaqIndexes, maxFaqIndexes } from '../../shared/robot/faq-index-cache';
 import { handoffAsked, robotTakesNew, robotTurn } from '../../shared/robot/handoff-rules';
 import { chooseAnswer, contentSetLead, FaqIndex, wordsOf } from '../../shared/robot/match-question';
 import { robotFirst, type RobotFirstDependencies } from '../../shared/robot/robot-first';
@@ -306,5 +307,26 @@ describe('robotFirst (unit, fake dependencies)', () => {
     const again = fakes('always');
     expect(await robotFirst(buyer, head({ robot: { since: 'x', misses: 0 } } as Partial<Conversation>), { ...stored('发什么快递', 3), duplicate: true }, false, now, undefined, again.deps)).toEqual({ held: true, did: 'resend' });
     expect(again.raw.sendDeliveryJob).not.toHaveBeenCalled();
+  });
+});
+
+describe('the FAQ index cache (one container, many shops)', () => {
+  it('keeps at most maxFaqIndexes indexes and drops the least recently used, not all of them', async () => {
+    forgetFaqIndexes();
+    const reads: string[] = [];
+    const list = async (_tenantId: string, shopId: string) => {
+      reads.push(shopId);
+      return [{ faqId: 'f', shopId, updatedAt: '2026-01-01T00:00:00.000Z', updatedBy: 'u', ...faqEntryBodySchema.parse({ questions: ['包邮吗'], keywords: ['包邮'], answers: ['包邮'] }) }];
+    };
+    for (let i = 0; i < maxFaqIndexes; i++) await faqIndexOf('t', `shop-${i}`, 1, list);
+    await faqIndexOf('t', 'shop-0', 1, list); // used again: now the most recent
+    await faqIndexOf('t', 'shop-new', 1, list); // over the cap: shop-1 goes
+    reads.length = 0;
+    await faqIndexOf('t', 'shop-0', 1, list);
+    await faqIndexOf('t', `shop-${maxFaqIndexes - 1}`, 1, list);
+    expect(reads).toEqual([]);
+    await faqIndexOf('t', 'shop-1', 1, list);
+    expect(reads).toEqual(['shop-1']);
+    forgetFaqIndexes();
   });
 });
