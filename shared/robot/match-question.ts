@@ -371,17 +371,25 @@ export class FaqIndex {
   match(question: string, stage?: Stage): FaqMatch | undefined {
     const normalized = normalizeText(question);
     if (aboutOwnOrder.test(normalized) || this.aboutOwnRecord(normalized)) return undefined;
-    const whole = this.matchWords(this.wordsOf(question), stage);
+    // A long message (a pasted story, 4,000 characters) asks at its end: only its last `longMessage`
+    // characters are matched, from a clause's start, so the time per message stays that of a short one.
+    const asked = question.length > longMessage ? lastClausesOf(question) : question;
+    const clauses = asked.split(clauseBreak);
+    // Each clause cut once (the whole question's words are cut apart, with the homophones of its whole text).
+    const clauseWords = new Map<number, string[]>();
+    const wordsOfClause = (i: number) => clauseWords.get(i) ?? clauseWords.set(i, this.wordsOf(clauses[i]!)).get(i)!;
+    const whole = this.matchWords(this.wordsOf(asked), stage);
     // A long question often tells a story and asks at the end (…现在还没动静，到底什么时候能发啊): its last
     // clause that has words is matched on its own too, and the more confident of the two counts.
-    const clauses = question.split(clauseBreak);
     for (let i = clauses.length - 1; i > 0; i--) {
-      const words = this.wordsOf(clauses[i]!);
+      const words = wordsOfClause(i);
       if (words.length === 0) continue;
       // A last clause of generic words only (啥时候还我, 要多久) names no topic: the whole question decides.
       if (words.every((word) => (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word))) break;
       // A question whose other clauses have no words is one clause: nothing to add.
-      if (!clauses.slice(0, i).some((clause) => this.wordsOf(clause).length > 0)) break;
+      let others = false;
+      for (let j = 0; j < i && !others; j++) others = wordsOfClause(j).length > 0;
+      if (!others) break;
       const last = this.matchWords(words, stage);
       return last && (!whole || last.confidence > whole.confidence) ? last : whole;
     }
@@ -454,6 +462,16 @@ const aboutOwnRecordState = /我(?:的|这|那|付的|买的|拍的|领的|申�
  * shop wrote an entry holding the word (a 发错/漏发 entry answers its own question), see `FaqIndex.aboutOwnRecord`.
  */
 const aboutOwnParcelOrPayment = /(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
+
+/** The length past which only a message's end is matched (`lastClausesOf`). */
+const longMessage = 200;
+
+/** A long message's last `longMessage` characters, from the first clause start inside them (no half word). */
+function lastClausesOf(message: string): string {
+  const tail = message.slice(-longMessage);
+  const start = tail.search(clauseBreak);
+  return start >= 0 && start < tail.length - 1 ? tail.slice(start).replace(/^[，。,.!！?？；;~～\s]+/, '') : tail;
+}
 
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
 export const clauseBreak = /[，。,.!！?？；;~～\s]+/;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toFaqWording } from '../../shared/robot/colloquial';
 import { faqEntryBodySchema } from '../../shared/robot/faq';
 import { FaqIndex, unknownTopicFactor, userDictionary, wordsOf } from '../../shared/robot/match-question';
@@ -221,5 +221,15 @@ describe("a shop's own FAQ, not the demo's", () => {
     const found = small.match('冰箱保修多久');
     expect(found?.faqId).toBe('warranty');
     expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
+  });
+
+  it('matches a 4,000-character message by its last clauses only, each cut once', () => {
+    const small = new FaqIndex([entry('free-shipping', ['包邮吗'], ['包邮']), entry('ship-time', ['什么时候发货'], ['发货'])]);
+    const story = '我上周买了一个东西，朋友说挺好用的，然后我就想再买一个送给我妈妈，'.repeat(130).slice(0, 3990);
+    const cut = vi.spyOn(small, 'wordsOf');
+    const found = small.match(`${story}，请问包邮吗`);
+    expect(found?.faqId).toBe('free-shipping');
+    expect(Math.max(...cut.mock.calls.map(([text]) => text.length))).toBeLessThanOrEqual(200);
+    expect(new Set(cut.mock.calls.map(([text]) => text)).size).toBe(cut.mock.calls.length);
   });
 });
