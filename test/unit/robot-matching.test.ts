@@ -32,6 +32,11 @@ describe('colloquial wording read as the FAQ is written', () => {
   ])('reads the slang, dialect or regional %s as %s', (typed, meant) => {
     expect(toFaqWording(typed)).toBe(meant);
   });
+  it('reads haggling by an amount with a unit as 议价, but not a minimum (至少/最少/不少 N元) or a quantity', () => {
+    expect(toFaqWording('便宜十块吧')).toBe('议价吧');
+    expect(toFaqWording('能少20块钱吗')).toBe('能议价吗');
+    for (const text of ['至少50元才包邮吗', '最少100块起送吗', '不少10元吧', '少2件']) expect(toFaqWording(text)).toBe(text);
+  });
   it('replaces English shopping words only as whole words, longest phrase first', () => {
     expect(toFaqWording('可以寄sf吗').replace(/\s/g, '')).toBe('可以寄顺丰吗');
     expect(toFaqWording('shipping fee多少').replace(/\s/g, '')).toBe('运费多少');
