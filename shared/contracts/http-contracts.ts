@@ -499,6 +499,7 @@ function webhookContracts(): Record<string, HttpContract> {
             codes: ['MISSING_SIGNATURE', 'MALFORMED_SIGNATURE', 'SIGNATURE_MISMATCH', 'MISSING_TIMESTAMP', 'STALE_TIMESTAMP', 'FUTURE_TIMESTAMP'],
             description: 'The signature is missing, garbled, made with no valid secret, or (kefu format) signed more than 300 s away from now. Nothing was stored.',
           },
+          { status: 410, codes: ['TENANT_DELETED'], description: "The endpoint's tenant has been deleted (restorable, being purged, or purged): nothing was stored or queued." },
         ],
       } satisfies HttpContract,
     ]),

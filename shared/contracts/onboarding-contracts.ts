@@ -104,12 +104,12 @@ export const onboardingContracts: Record<string, HttpContract> = {
   },
   'DELETE /v1/tenants/{tenantId}/deletion': {
     summary: 'Cancel a deletion request, or restore a deleted tenant',
-    description: 'Before `deletion.purgeAfter` only; nothing of the tenant was touched, so it is back as it was. Audited.',
+    description: 'Before `deletion.purgeAfter` only, and never once the purge has begun (status `purging`); nothing of the tenant was touched, so it is back as it was. A restore racing the purge\'s start is a 409 TENANT_CHANGED, and reading the tenant again shows `purging`. Audited.',
     tag: 'tenants',
     auth: ['platform'],
     path: tenantPathParams,
     responses: { 200: { description: 'The tenant, `active` again.', schema: tenantSchema } },
-    errors: [tenantNotFound, { status: 409, codes: ['TENANT_ACTIVE', 'RESTORE_WINDOW_CLOSED', 'TENANT_CHANGED'], description: 'Nothing to restore, or too late.' }],
+    errors: [tenantNotFound, { status: 409, codes: ['TENANT_ACTIVE', 'RESTORE_WINDOW_CLOSED', 'TENANT_CHANGED'], description: 'Nothing to restore, too late (`purging`), or changed meanwhile (the purge began).' }],
   },
   'POST /v1/shops/{shopId}/catalogue-imports': {
     summary: "Import a shop's product catalogue (CSV or JSON), asynchronously",

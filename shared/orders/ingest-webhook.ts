@@ -4,13 +4,17 @@ import { logger, metrics } from '../runtime/observability';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { recordOrderEventLog } from '../store/order-event-log';
 import { getWebhookEndpoint } from '../store/order-integrations';
+import { tenantSettings } from '../store/tenants';
 import { openSecret } from '../store/secret-box';
 import { validSecrets, webhookKindsOf } from './integration';
 import type { Headers } from './ingest/signature';
 import { isSignatureRejection, receiveWebhook, type WebhookKind } from './ingest/receive-webhook';
 import { sortResults } from './order-event-log';
 
-export const webhookDependencies = { getWebhookEndpoint, openSecret, sendOrderEvents, recordOrderEventLog };
+/** False once the tenant's deletion is confirmed; cached per instance (tenantSettings), as for signed-in requests. */
+const tenantOpen = async (tenantId: string) => (await tenantSettings(tenantId)).open;
+
+export const webhookDependencies = { getWebhookEndpoint, tenantOpen, openSecret, sendOrderEvents, recordOrderEventLog };
 
 /** What a webhook delivery came to; the platform only needs the 200. */
 export interface WebhookReceipt {
@@ -23,7 +27,7 @@ export interface WebhookReceipt {
 
 /**
  * One webhook delivery (issue 7 §1): find the endpoint the URL names (404 if unknown, inactive or not
- * accepting this format), verify the signature on the raw bytes with the endpoint's valid secrets before
+ * accepting this format; 410 TENANT_DELETED if its tenant is deleted, being purged or purged), verify the signature on the raw bytes with the endpoint's valid secrets before
  * anything parses them (401, nothing stored, reliability row 23), adapt, put accepted events on the
  * orders queue, record ignored and rejected ones, then answer. If the queue or the record refused
  * anything the answer is 503, so the platform sends it again (the consumer's dedupe drops what did get
@@ -38,6 +42,8 @@ export async function ingestWebhook(
 ): Promise<WebhookReceipt> {
   const endpoint = await deps.getWebhookEndpoint(endpointId);
   if (!endpoint || !endpoint.active || !webhookKindsOf(endpoint.platform).includes(kind)) throw new NotFoundError('webhook endpoint');
+  // A deleted tenant's shops take no more orders (its data is being purged, or waits for a restore): 410, nothing stored or queued.
+  if (!(await deps.tenantOpen(endpoint.tenantId))) throw new AppError(410, 'TENANT_DELETED', 'the tenant of this endpoint has been deleted; stop sending');
   const context = (purpose: string) => ({ tenantId: endpoint.tenantId, shopId: endpoint.shopId, purpose });
   const secrets = await Promise.all(validSecrets(endpoint.webhookSecrets, now).map((secret) => deps.openSecret(secret.sealed, context('webhook-secret'))));
 

@@ -12,6 +12,7 @@ import { batchGetAll } from '../store/read-all';
 import { keys } from '../store/keys';
 import { dynamo } from '../runtime/clients';
 import { getShop } from '../store/shops';
+import { tenantSettings } from '../store/tenants';
 import {
   assignTask,
   cancelClaimedTask,
@@ -108,6 +109,8 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
     updateReach: (task: OutreachTask, reach: Reach, now: Date) => updateReach(task, reach, now),
     assignTask: (task: OutreachTask, agentId: string, cap: number, now: Date) => assignTask(task, agentId, cap, now),
     getSettings: (tenantId: string, shopId: string) => getOutreachSettings(tenantId, shopId),
+    /** False once the tenant's deletion is confirmed (cached per instance, tenantSettings): its buyers get nothing more. */
+    tenantOpen: async (tenantId: string) => (await tenantSettings(tenantId)).open,
     getOrder: (task: OutreachTask) => (task.orderId ? store.getOrder({ tenantId: task.tenantId, shopId: task.shopId, platform: task.platform, orderId: task.orderId }) : Promise.resolve(undefined)),
     hasOptedOut: store.hasOptedOut,
     /** The promo calendar (cached per instance): phases that defer outreach (issue 10 §2). */
@@ -274,14 +277,15 @@ export async function fireTask(job: FireJob, now: Date, deps: FireDependencies =
   const slotDay = takeover && sends ? (task.maybeSentOn ?? localDayOf(claimedAt, settings.timeZone)) : undefined;
   if (slotDay !== undefined && now.getTime() - claimedAt.getTime() > takeoverBoundMs) return stopTakenOverSend(task, slotDay, 'takeover-expired', now, deps);
   // The batch's reads, all at once: opt-out and order (strongly consistent), the open-conversation pointer for a chat copy.
-  const [optedOut, order, conversation, heldChannel] = await Promise.all([
+  const [optedOut, order, conversation, heldChannel, tenantOpen] = await Promise.all([
     deps.hasOptedOut(task.tenantId, task.brandId, task.buyerId),
     task.kind !== 'campaign' ? deps.getOrder(task) : undefined,
     sends && (task.channel ?? 'chat') === 'chat' ? deps.openConversationId(task).then((conversationId) => ({ conversationId })) : undefined,
     slotDay === undefined ? undefined : deps.holdsBuyerDaySlot(task, slotDay),
+    deps.tenantOpen(task.tenantId),
   ]);
   const verdict = task.kind === 'campaign' ? { wanted: true } : order ? stillWanted(task.kind, task.nudge, order, settings, now) : { wanted: false, reason: 'order-missing' };
-  const stop = optedOut ? 'opted-out' : verdict.wanted ? undefined : (verdict.reason ?? 'order-changed');
+  const stop = !tenantOpen ? 'tenant-deleted' : optedOut ? 'opted-out' : verdict.wanted ? undefined : (verdict.reason ?? 'order-changed');
   if (heldChannel !== undefined || task.maybeSentOn !== undefined) return finishTakenOverSend(task, job, slotDay!, heldChannel, stop, settings, now, deps, conversation);
   if (stop) {
     if (!takeover) {

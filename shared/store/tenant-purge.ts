@@ -1,10 +1,11 @@
-import { GetCommand, paginateQuery, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, paginateQuery, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../runtime/clients';
 import { env } from '../runtime/env';
 import { batchWriteAll, deleteRequest } from './batch-write';
 import { keys, type Key } from './keys';
 import { batchGetAll } from './read-all';
 import { tableSchema } from './table-schema';
+import { forgetTenantSettings } from './tenants';
 import { isConditionalCheckFailed } from './write-failures';
 
 /**
@@ -30,6 +31,8 @@ export interface PurgeMarker {
   walkedAt?: string;
   /** Progress by Scan segment; a segment not yet started is absent. */
   sweep: Record<number, SweepSegmentProgress>;
+  /** The Scan's segment count, stored with the sweep's first progress write: every later run uses it. */
+  sweepSegments?: number;
 }
 
 const segmentAttribute = (segment: number) => `sweepSegment${segment}`;
@@ -53,6 +56,7 @@ function purgeMarkerOf(item: Record<string, unknown>): PurgeMarker {
     key: { pk: String(item.pk), sk: String(item.sk) },
     ...(typeof item.walkedAt === 'string' ? { walkedAt: item.walkedAt } : {}),
     sweep,
+    ...(typeof item.sweepSegments === 'number' ? { sweepSegments: item.sweepSegments } : {}),
   };
 }
 
@@ -98,20 +102,30 @@ export async function recordWalkDone(key: Key, now: Date, client: DynamoDBDocume
 
 /**
  * Moves one segment's progress from the page count read (`expectedPages`) to `progress`, only if nobody
- * moved it meanwhile and the marker still exists: two runs of one tenant never write the same segment
- * backwards, and a run finishing after another deleted the marker does not bring it back. False when
- * the condition failed (the caller re-reads the marker).
+ * moved it meanwhile, the marker still exists and its segmentation is `totalSegments` (stored by the
+ * first write, kept by the others): two runs of one tenant never write the same segment backwards, a run
+ * finishing after another deleted the marker does not bring it back, and a run with another segment count
+ * (a deploy mid-sweep) never records places of its segmentation. False when the condition failed (the
+ * caller re-reads the marker).
  */
-export async function recordSweepProgress(key: Key, segment: number, expectedPages: number, progress: SweepSegmentProgress, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+export async function recordSweepProgress(
+  key: Key,
+  segment: number,
+  expectedPages: number,
+  progress: SweepSegmentProgress,
+  totalSegments: number,
+  client: DynamoDBDocumentClient = dynamo(),
+): Promise<boolean> {
+  const segmentation = '(attribute_not_exists(#total) OR #total = :total)';
   try {
     await client.send(
       new UpdateCommand({
         TableName: env().TABLE_NAME,
         Key: key,
-        UpdateExpression: 'SET #segment = :progress',
-        ConditionExpression: expectedPages === 0 ? 'attribute_exists(pk) AND attribute_not_exists(#segment)' : 'attribute_exists(pk) AND #segment.pages = :expected',
-        ExpressionAttributeNames: { '#segment': segmentAttribute(segment) },
-        ExpressionAttributeValues: { ':progress': progress, ...(expectedPages === 0 ? {} : { ':expected': expectedPages }) },
+        UpdateExpression: 'SET #segment = :progress, #total = :total',
+        ConditionExpression: `attribute_exists(pk) AND ${segmentation} AND ${expectedPages === 0 ? 'attribute_not_exists(#segment)' : '#segment.pages = :expected'}`,
+        ExpressionAttributeNames: { '#segment': segmentAttribute(segment), '#total': 'sweepSegments' },
+        ExpressionAttributeValues: { ':progress': progress, ':total': totalSegments, ...(expectedPages === 0 ? {} : { ':expected': expectedPages }) },
       }),
     );
     return true;
@@ -239,22 +253,78 @@ export async function deletePartition(pk: string, client: DynamoDBDocumentClient
   return items.length;
 }
 
+/**
+ * Deletes a webhook endpoint of the tenant (keys.webhookEndpoint), only if it names this tenant: the walk
+ * takes each shop's endpoint before its integration, the only item that names it, so none outlives it.
+ */
+export async function deleteWebhookEndpoint(tenantId: string, endpointId: string, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
+  try {
+    await client.send(
+      new DeleteCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.webhookEndpoint(endpointId),
+        ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
+        ExpressionAttributeValues: { ':tenantId': tenantId },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+}
+
 export async function deleteItem(key: { pk: string; sk: string }, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
   await batchWriteAll(client, [deleteRequest(key)]);
 }
 
 /**
+ * The purge's first write, before it deletes anything: the tenant moves from `deleted` to `purging`, its
+ * version bumped, only if its restore window has ended. A restore that read the tenant before this then
+ * fails on the version (TENANT_CHANGED), and one that committed first made the tenant `active` so this
+ * fails: a restored tenant's data is never deleted. A tenant already `purging` (an earlier run's) carries
+ * on; `purged` means a run died between the tombstone and the marker's deletion; `not-due` anything else.
+ */
+export async function beginTenantPurge(tenantId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<'purging' | 'purged' | 'not-due'> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: 'SET #status = :purging, #version = #version + :one, updatedAt = :now',
+        ConditionExpression: '#status = :deleted AND #deletion.purgeAfter <= :now',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version', '#deletion': 'deletion' },
+        ExpressionAttributeValues: { ':purging': 'purging', ':deleted': 'deleted', ':one': 1, ':now': now.toISOString() },
+      }),
+    );
+    forgetTenantSettings(tenantId);
+    return 'purging';
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+  const stored = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.tenant(tenantId), ConsistentRead: true }));
+  const status = stored.Item?.status;
+  return status === 'purging' || status === 'purged' ? status : 'not-due';
+}
+
+/**
  * What stays of a purged tenant: its tenant item, status `purged`, every other attribute removed but its
  * id, so its old tokens stay refused (a tenant with no item at all would count as a legacy, open one).
+ * Only from `purging`: false if the tenant is in any other state (another run tombstoned it already).
  */
-export async function markTenantPurged(tenantId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<void> {
-  await client.send(
-    new UpdateCommand({
-      TableName: env().TABLE_NAME,
-      Key: keys.tenant(tenantId),
-      UpdateExpression: 'SET #status = :purged, purgedAt = :now REMOVE #name, firstAdmin, deletionCodeHash',
-      ExpressionAttributeNames: { '#status': 'status', '#name': 'name' },
-      ExpressionAttributeValues: { ':purged': 'purged', ':now': now.toISOString() },
-    }),
-  );
+export async function markTenantPurged(tenantId: string, now: Date, client: DynamoDBDocumentClient = dynamo()): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: env().TABLE_NAME,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: 'SET #status = :purged, purgedAt = :now REMOVE #name, firstAdmin, deletionCodeHash',
+        ConditionExpression: '#status = :purging',
+        ExpressionAttributeNames: { '#status': 'status', '#name': 'name' },
+        ExpressionAttributeValues: { ':purged': 'purged', ':purging': 'purging', ':now': now.toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
 }

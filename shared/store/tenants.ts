@@ -67,8 +67,11 @@ export function purgeDueDelete(purgeAfter: string, tenantId: string): TransactIt
   return { Delete: { TableName: env().TABLE_NAME, Key: keys.tenantPurgeDue(purgeAfter, tenantId) } };
 }
 
+/** A tenant in these states is served no more: deleted (restorable), being purged, purged. */
+const closedTenantStatuses = new Set(['deleted', 'purging', 'purged']);
+
 export interface TenantSettings {
-  /** Whether the tenant may be served: false once its deletion is confirmed (a tombstone). */
+  /** Whether the tenant may be served: false once its deletion is confirmed (deleted, purging, purged). */
   open: boolean;
   auditRetentionDays: number;
 }
@@ -92,7 +95,7 @@ export async function tenantSettings(tenantId: string, client: DynamoDBDocumentC
   const result = await client.send(new GetCommand({ TableName: env().TABLE_NAME, Key: keys.tenant(tenantId) }));
   const item = result?.Item;
   const settings: TenantSettings = {
-    open: item?.status !== 'deleted' && item?.status !== 'purged',
+    open: !closedTenantStatuses.has(String(item?.status)),
     auditRetentionDays: typeof item?.auditRetentionDays === 'number' ? item.auditRetentionDays : defaultAuditRetentionDays,
   };
   settingsCache.set(tenantId, { settings, until: now + settingsTtlMs });

@@ -109,7 +109,7 @@ export async function updateTenant(identity: Identity, tenantId: string, body: P
  */
 export async function requestTenantDeletion(identity: Identity, tenantId: string, deps = tenantDependencies) {
   const { tenant } = await load(identity, tenantId, deps);
-  if (tenant.status === 'deleted') throw new ConflictError('TENANT_DELETED', 'the tenant is already deleted');
+  if (tenant.status === 'deleted' || tenant.status === 'purging') throw new ConflictError('TENANT_DELETED', 'the tenant is already deleted');
   const now = deps.now();
   const confirmationCode = randomBytes(18).toString('base64url');
   const next: Tenant = {
@@ -153,11 +153,16 @@ export async function confirmTenantDeletion(identity: Identity, tenantId: string
   return next;
 }
 
-/** Cancels a pending deletion, or restores a deleted tenant before its purge; its data was never touched. */
+/**
+ * Cancels a pending deletion, or restores a deleted tenant before its purge; its data was never touched.
+ * The write is conditional on the version read, which the purge bumps when it begins (`purging`): a
+ * restore racing the purge's start fails with TENANT_CHANGED, and the next read sees `purging` (409).
+ */
 export async function restoreTenant(identity: Identity, tenantId: string, deps = tenantDependencies): Promise<Tenant> {
   const { tenant } = await load(identity, tenantId, deps);
   const now = deps.now();
   if (tenant.status === 'active') throw new ConflictError('TENANT_ACTIVE', 'the tenant is not being deleted');
+  if (tenant.status === 'purging') throw new ConflictError('RESTORE_WINDOW_CLOSED', 'the restore window has ended; the tenant is being purged');
   const purgeAfter = tenant.deletion?.purgeAfter;
   if (tenant.status === 'deleted' && (!purgeAfter || now.toISOString() >= purgeAfter)) {
     throw new ConflictError('RESTORE_WINDOW_CLOSED', 'the restore window has ended; the tenant is being purged');

@@ -2,7 +2,9 @@ import { conversationIndexShards, keys } from '../store/keys';
 import * as purgeStore from '../store/tenant-purge';
 import type { IndexedConversation, PurgeMarker, SweepSegmentProgress } from '../store/tenant-purge';
 import { shopSchema, groupsOfShop } from '../routing/shop';
-import { logger } from '../runtime/observability';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { isThrottlingError } from '@smithy/service-error-classification';
+import { logger, metrics } from '../runtime/observability';
 
 /**
  * The scheduled purge of deleted tenants whose restore window has ended (docs/onboarding.md, "Tenant
@@ -28,6 +30,8 @@ import { logger } from '../runtime/observability';
  *    (LastEvaluatedKey) is written to the purge marker after each page, conditionally, so a run cut short
  *    (its time budget, a crash) is resumed by the next and two concurrent runs never move a segment back.
  *
+ * Before the first delete the tenant item moves from `deleted` to `purging` (conditionally, its version
+ * bumped), so a restore racing the purge's start fails instead of restoring a half-deleted tenant.
  * Only when every segment is done is the tenant item cut down to a `purged` tombstone (its old tokens stay
  * refused) and the purge marker deleted, in that order: a run that dies between the two leaves the marker,
  * and the next run finds every segment done and finishes.
@@ -59,6 +63,10 @@ export async function purgeTenant(tenantId: string, deps = purgeDependencies): P
     }
     deleted += await deps.deletePartition(keys.catalogue(tenantId, shop.shopId).pk);
     deleted += await deps.deletePartition(keys.quickRepliesOfScope(tenantId, keys.quickReplyScope({ kind: 'shop', shopId: shop.shopId })).pk);
+    // Its webhook endpoint before the order integration, the item that names it: deliveries stop finding the shop.
+    for (const integration of await deps.itemsOf(keys.orderIntegration(tenantId, shop.shopId).pk)) {
+      if (typeof integration.endpointId === 'string') await deps.deleteWebhookEndpoint(tenantId, integration.endpointId);
+    }
     for (const pk of keys.settingsPartitionsOfShop(tenantId, shop.shopId)) deleted += await deps.deletePartition(pk);
     for (const groupId of groupsOfShop(shop.routing)) for (const agentId of await deps.agentIdsOfGroup(tenantId, groupId)) agentIds.add(agentId);
   }
@@ -144,7 +152,8 @@ export async function purgeConversationsOfTenant(tenantId: string, now: Date, bu
  * taking 100-200 ms). A 1 TB table then takes 3.8-7.6 hours of Scan, 17-33 hourly runs of 14 minutes: about
  * a day, after a restore window of weeks; 100 GB takes two to four runs. More segments would sweep
  * faster but take more of the table's throughput from the live paths. Progress is kept per segment, so
- * this number must not change while a sweep is under way (a marker would hold the old segmentation's).
+ * the count is stored on the marker with the sweep's first progress write, and a sweep under way keeps its
+stored count whatever this constant says after a deploy.
  */
 export const sweepSegments = 8;
 
@@ -169,21 +178,23 @@ type SegmentOutcome = { done: boolean; itemsDeleted: number; markerGone: boolean
  * fails, another run moved the segment on (or finished the tenant and deleted the marker): this one
  * carries on from the stored place, or stops.
  */
-async function sweepSegment(marker: PurgeMarker, segment: number, stopAt: number, deps: typeof purgeDependencies, pageLimit: number | undefined): Promise<SegmentOutcome> {
+async function sweepSegment(marker: PurgeMarker, segment: number, total: number, stopAt: number, deps: typeof purgeDependencies, pageLimit: number | undefined): Promise<SegmentOutcome> {
   let progress = marker.sweep[segment] ?? segmentNotStarted;
   let itemsDeleted = 0;
   while (!progress.done) {
     if (!mayTakePage(Date.now(), stopAt)) return { done: false, itemsDeleted, markerGone: false };
-    const page = await deps.sweepPage(marker.tenantId, segment, sweepSegments, { startKey: progress.next, limit: pageLimit });
+    const page = await deps.sweepPage(marker.tenantId, segment, total, { startKey: progress.next, limit: pageLimit });
     await deps.deleteKeys(page.keys);
     itemsDeleted += page.keys.length;
     const next = progressAfterPage(progress, page.next);
-    if (await deps.recordSweepProgress(marker.key, segment, progress.pages, next)) {
+    if (await deps.recordSweepProgress(marker.key, segment, progress.pages, next, total)) {
       progress = next;
       continue;
     }
     const stored = await deps.purgeMarker(marker.key);
     if (!stored) return { done: true, itemsDeleted, markerGone: true };
+    // A run of another segmentation stored its count first: this run stops; the next reads the stored count.
+    if (stored.sweepSegments !== undefined && stored.sweepSegments !== total) return { done: false, itemsDeleted, markerGone: false };
     progress = stored.sweep[segment] ?? segmentNotStarted;
   }
   return { done: true, itemsDeleted, markerGone: false };
@@ -194,7 +205,20 @@ async function sweepSegment(marker: PurgeMarker, segment: number, stopAt: number
  * `stopAt`. `finished` when every segment is done; `markerGone` when another run finished the tenant.
  */
 export async function sweepTenant(marker: PurgeMarker, stopAt: number, deps = purgeDependencies, pageLimit?: number) {
-  const outcomes = await Promise.all(Array.from({ length: sweepSegments }, (_, segment) => sweepSegment(marker, segment, stopAt, deps, pageLimit)));
+  // The stored segmentation if the sweep has begun (a deploy may have changed sweepSegments since), else this build's.
+  const total = marker.sweepSegments ?? sweepSegments;
+  // Settled, not all: a segment that fails (throttled, most likely) leaves the others reading to their budget;
+  // its stored place is safe and the next run resumes it. Only when every segment failed is the run's error raised.
+  const settled = await Promise.allSettled(Array.from({ length: total }, (_, segment) => sweepSegment(marker, segment, total, stopAt, deps, pageLimit)));
+  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length > 0) {
+    const throttled = failures.filter((error) => isThrottlingError(error as never)).length;
+    metrics.addMetric('TenantSweepSegmentsFailed', MetricUnit.Count, failures.length);
+    metrics.addMetric('TenantSweepSegmentsThrottled', MetricUnit.Count, throttled);
+    logger.warn('tenant sweep segments failed; the next run resumes them', { tenantId: marker.tenantId, failed: failures.length, throttled, segments: total, error: String(failures[0]) });
+    if (failures.length === settled.length) throw failures[0];
+  }
+  const outcomes = settled.map((result): SegmentOutcome => (result.status === 'fulfilled' ? result.value : { done: false, itemsDeleted: 0, markerGone: false }));
   return {
     finished: outcomes.every((outcome) => outcome.done),
     markerGone: outcomes.some((outcome) => outcome.markerGone),
@@ -228,6 +252,17 @@ export async function purgeDueTenants(now: Date, options: PurgeRunOptions = {}, 
   for (const marker of due) {
     let conversations = 0;
     let itemsDeleted = 0;
+    // Nothing is deleted before the tenant is `purging`: a restore racing this start fails, or wins and this stops.
+    const state = await deps.beginTenantPurge(marker.tenantId, now);
+    if (state === 'not-due') {
+      logger.warn('tenant purge skipped: the tenant is not deleted past its restore window (restored meanwhile?)', { tenantId: marker.tenantId });
+      continue;
+    }
+    if (state === 'purged') {
+      // A run died between the tombstone and the marker's deletion: only the marker is left to delete.
+      await deps.deleteItem(marker.key);
+      continue;
+    }
     if (!marker.walkedAt) {
       const purgedConversations = await purgeConversationsOfTenant(marker.tenantId, now, budget, deps, options.stopTakingConversationsAt);
       budget -= purgedConversations.conversations;
@@ -245,10 +280,17 @@ export async function purgeDueTenants(now: Date, options: PurgeRunOptions = {}, 
       logger.info('tenant sweep continues next run', { tenantId: marker.tenantId, sweptItems: sweep.itemsDeleted });
       return { purged, continuing: { tenantId: marker.tenantId, conversations, itemsDeleted, sweptItems: sweep.itemsDeleted } };
     }
-    await deps.markTenantPurged(marker.tenantId, now);
+    if (!(await deps.markTenantPurged(marker.tenantId, now))) {
+      // Another run tombstoned it first (and deletes the marker), or the tenant left `purging` some other way: the marker stays for a look.
+      logger.warn('tenant not tombstoned: it is no longer purging', { tenantId: marker.tenantId });
+      continue;
+    }
     await deps.deleteItem(marker.key);
-    // Items the sweep found were missed by the walk, or written after it: a number worth watching.
-    logger.info('tenant purged', { tenantId: marker.tenantId, itemsDeleted, conversations, sweptItems: sweep.itemsDeleted });
+    // The record that the purge happened: the tenant's own audit log is among what it deleted. A structured
+    // line in the schedule's log group (and a metric); the tombstone keeps purgedAt. Items the sweep found were
+    // missed by the walk, or written after it: a number worth watching.
+    metrics.addMetric('TenantsPurged', MetricUnit.Count, 1);
+    logger.info('tenant purged', { event: 'tenant.purged', tenantId: marker.tenantId, purgeAfter: marker.purgeAfter, purgedAt: now.toISOString(), itemsDeleted, conversations, sweptItems: sweep.itemsDeleted });
     purged.push({ tenantId: marker.tenantId, itemsDeleted, conversations, sweptItems: sweep.itemsDeleted });
   }
   return { purged };

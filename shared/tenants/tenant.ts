@@ -31,7 +31,8 @@ export const tenantLimitsSchema = z.strictObject({
   seats: z.number().int().min(1).max(50_000),
 });
 
-export const tenantStatuses = ['active', 'deletion-requested', 'deleted'] as const;
+/** `purging`: the restore window ended and the purge has begun; no restore any more. */
+export const tenantStatuses = ['active', 'deletion-requested', 'deleted', 'purging'] as const;
 export type TenantStatus = (typeof tenantStatuses)[number];
 
 /** Days a deleted tenant can be restored before the purge job removes its data. */

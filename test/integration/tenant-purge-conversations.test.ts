@@ -164,7 +164,7 @@ describe('purging a deleted tenant\'s conversations through its conversation ind
     const first = await purgeDueTenants(purgeAt, { conversationLimit: 2 }, onlyOurs);
     expect(first).toEqual({ purged: [], continuing: { tenantId: tenantA, conversations: 2, itemsDeleted: expect.any(Number) } });
     expect(await indexEntries(tenantA, purgeAt)).toBe(3);
-    expect((await storedItem(keys.tenant(tenantA)))?.status).toBe('deleted');
+    expect((await storedItem(keys.tenant(tenantA)))?.status).toBe('purging');
 
     // A conversation opened between runs (an in-flight socket; see docs/onboarding.md) is in the index, so the next runs take it too.
     const late = { conversationId: 'conv-late', shopId: 'shop-2', buyerId: 'buyer-9', at: nextMonth };

@@ -89,24 +89,27 @@ describe("the sweep's progress and time budget", () => {
 /** A table of `pagesPerSegment` pages in each segment, one key a page, and a marker the fakes keep. */
 function fakeSweep(pagesPerSegment: number, stored: PurgeMarker | undefined) {
   const deleted: string[] = [];
+  const scans: string[] = [];
   let marker = stored;
   const deps = {
     ...purgeDependencies,
-    sweepPage: async (_tenantId: string, segment: number, _total: number, options: { startKey?: Record<string, unknown> | undefined }) => {
+    sweepPage: async (_tenantId: string, segment: number, total: number, options: { startKey?: Record<string, unknown> | undefined }) => {
+      scans.push(`${segment}/${total}`);
       const page = options.startKey ? Number(options.startKey.page) : 0;
       return { keys: [{ pk: `T#t#S${segment}`, sk: `P${page}` }], next: page + 1 < pagesPerSegment ? { page: page + 1 } : undefined, scanned: 1 };
     },
     deleteKeys: async (itemKeys: readonly Key[]) => {
       deleted.push(...itemKeys.map((k) => `${k.pk} ${k.sk}`));
     },
-    recordSweepProgress: async (_key: Key, segment: number, expectedPages: number, progress: SweepSegmentProgress) => {
-      if (!marker || (marker.sweep[segment]?.pages ?? 0) !== expectedPages) return false;
-      marker = { ...marker, sweep: { ...marker.sweep, [segment]: progress } };
+    // The store's condition (tested on DynamoDB Local in tenant-purge-progress): marker there, same segmentation, same page count.
+    recordSweepProgress: async (_key: Key, segment: number, expectedPages: number, progress: SweepSegmentProgress, total: number) => {
+      if (!marker || (marker.sweepSegments ?? total) !== total || (marker.sweep[segment]?.pages ?? 0) !== expectedPages) return false;
+      marker = { ...marker, sweepSegments: total, sweep: { ...marker.sweep, [segment]: progress } };
       return true;
     },
     purgeMarker: async () => marker,
   };
-  return { deps, deleted, marker: () => marker, setMarker: (next: PurgeMarker | undefined) => (marker = next) };
+  return { deps, deleted, scans, marker: () => marker, setMarker: (next: PurgeMarker | undefined) => (marker = next) };
 }
 const markerOf = (sweep: Record<number, SweepSegmentProgress> = {}): PurgeMarker => ({ tenantId: 't', purgeAfter: '2027-01-01T00:00:00.000Z', key: { pk: 'TENANT-PURGE', sk: 'x#T#t' }, sweep });
 
@@ -139,5 +142,49 @@ describe('sweepTenant (fakes of the store)', () => {
     const gone = fakeSweep(4, markerOf());
     gone.setMarker(undefined);
     expect(await sweepTenant(markerOf(), Number.POSITIVE_INFINITY, gone.deps)).toMatchObject({ finished: true, markerGone: true });
+  });
+
+  it('stores its segment count with the first progress write, and a sweep under way keeps the stored count after a deploy changed sweepSegments', async () => {
+    const fresh = fakeSweep(1, markerOf());
+    expect(await sweepTenant(markerOf(), Number.POSITIVE_INFINITY, fresh.deps)).toMatchObject({ finished: true });
+    expect(fresh.marker()!.sweepSegments).toBe(sweepSegments);
+
+    // Begun by a build of 3 segments, resumed by this one: segments 0-2 of a 3-way Scan, never this build's segmentation.
+    const begun: PurgeMarker = { ...markerOf({ 0: { pages: 1, done: false, next: { page: 1 } }, 1: { pages: 2, done: true } }), sweepSegments: 3 };
+    const resumed = fakeSweep(2, begun);
+    const outcome = await sweepTenant(begun, Number.POSITIVE_INFINITY, resumed.deps);
+    expect(outcome).toEqual({ finished: true, markerGone: false, itemsDeleted: 1 + 0 + 2 });
+    expect([...new Set(resumed.scans)].sort()).toEqual(['0/3', '2/3']);
+    expect(resumed.marker()!.sweep).toEqual({ 0: { pages: 2, done: true }, 1: { pages: 2, done: true }, 2: { pages: 2, done: true } });
+  });
+
+  it('stops, unfinished, when a run of another segmentation stored its count first (two builds at once)', async () => {
+    const fake = fakeSweep(3, markerOf());
+    fake.setMarker({ ...markerOf(), sweepSegments: sweepSegments + 4 });
+    const outcome = await sweepTenant(markerOf(), Number.POSITIVE_INFINITY, fake.deps);
+    expect(outcome.finished).toBe(false);
+    expect(fake.marker()!.sweep).toEqual({});
+  });
+});
+
+describe('sweepTenant when a segment fails', () => {
+  it('lets the other segments read to their end when one is throttled, and reports the sweep unfinished for the next run', async () => {
+    const fake = fakeSweep(3, markerOf());
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    const deps = { ...fake.deps, sweepPage: async (tenantId: string, segment: number, total: number, options: { startKey?: Record<string, unknown> | undefined }) => {
+      if (segment === 2) throw throttled;
+      return fake.deps.sweepPage(tenantId, segment, total, options);
+    } };
+    const outcome = await sweepTenant(markerOf(), Number.POSITIVE_INFINITY, deps);
+    expect(outcome).toEqual({ finished: false, markerGone: false, itemsDeleted: 3 * (sweepSegments - 1) });
+    const sweep = fake.marker()!.sweep;
+    expect(sweep[2]).toBeUndefined();
+    expect(Object.values(sweep).filter((segment) => segment.done)).toHaveLength(sweepSegments - 1);
+  });
+
+  it('raises the error when every segment failed', async () => {
+    const fake = fakeSweep(3, markerOf());
+    const deps = { ...fake.deps, sweepPage: async () => Promise.reject(new Error('table gone')) };
+    await expect(sweepTenant(markerOf(), Number.POSITIVE_INFINITY, deps)).rejects.toThrow('table gone');
   });
 });
