@@ -348,14 +348,15 @@ export class FaqIndex {
    * The held words inside a word no entry holds, longest first from the left: the cut prefers a list word
    * (保修期, 安装费, 电子发票) to the shop's shorter keyword inside it (保修, 安装, 发票), and a shop that only
    * wrote the short one asks the same question. A product attribute or a neighbouring topic stays whole (发货地
-   * is not 发货): what it asks is what the FAQ does not answer.
+   * is not 发货), and one inside the word is read too (分期付款 → 分期|付款): what it asks is what the FAQ does
+   * not answer.
    */
   private heldInside(word: string): string[] | undefined {
-    if (word.length < 3 || this.entriesOfWord.has(word) || productAttributes.has(word) || neighbouringTopics.has(word)) return undefined;
+    if (word.length < 3 || this.entriesOfWord.has(word) || unanswered(word)) return undefined;
     const held: string[] = [];
     for (let i = 0; i < word.length - 1; ) {
       let length = word.length - i - (i === 0 ? 1 : 0);
-      while (length >= 2 && !this.entriesOfWord.has(word.slice(i, i + length))) length--;
+      while (length >= 2 && !this.entriesOfWord.has(word.slice(i, i + length)) && !unanswered(word.slice(i, i + length))) length--;
       if (length >= 2) {
         held.push(word.slice(i, i + length));
         i += length;
@@ -462,6 +463,11 @@ const aboutOwnRecordState = /我(?:的|这|那|付的|买的|拍的|领的|申�
  * shop wrote an entry holding the word (a 发错/漏发 entry answers its own question), see `FaqIndex.aboutOwnRecord`.
  */
 const aboutOwnParcelOrPayment = /(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
+
+/** A product attribute or a neighbouring topic: weighs as the FAQ's rarest word where no entry holds it. */
+function unanswered(word: string): boolean {
+  return productAttributes.has(word) || neighbouringTopics.has(word);
+}
 
 /** The length past which only a message's end is matched (`lastClausesOf`). */
 const longMessage = 200;

@@ -178,6 +178,13 @@ describe("a shop's own FAQ, not the demo's", () => {
     expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
   });
 
+  it('reads a neighbouring topic inside an unknown word too (分期付款 → 分期|付款): 付款 alone does not answer it', () => {
+    const payments = new FaqIndex([entry('payment', ['怎么付款'], ['付款']), entry('ship-time', ['什么时候发货'], ['发货']), entry('courier', ['发什么快递'], ['快递']), entry('invoice', ['能开发票吗'], ['发票'])]);
+    expect(payments.wordsOf('可以分期付款吗')).toEqual(['分期', '付款']);
+    const found = payments.match('可以分期付款吗');
+    expect(found?.faqId).toBe('payment');
+    expect(found!.confidence).toBeLessThan(0.55);
+  });
   // A neighbouring topic (花呗, 海外, 到账) the shop speaks of inside a longer word or in an answer is held.
   const neighbouring = new FaqIndex([
     entry('installments', ['支持花呗分期吗'], ['花呗分期', '分期付款']),
