@@ -3,6 +3,7 @@ import { sendOrderEvents } from '../notify/job-queues';
 import { recordOrderEventLog } from '../store/order-event-log';
 import { listOrderIntegrations } from '../store/order-integrations';
 import { openSecret } from '../store/secret-box';
+import { tenantSettings } from '../store/tenants';
 import { platformCredentialsSchema, type OrderIntegration } from './integration';
 import { platformClient } from './platform-client';
 import { pullShop, type PullResult } from './pull-connector';
@@ -13,7 +14,27 @@ import { reconciledPlatforms, reconcileShop, type ReconcileResult } from './reco
  * shop's credentials, and run the shop's part with the platform client. One shop failing (its credentials,
  * its platform) does not stop the others; its error is logged without the credentials.
  */
-export const connectorDependencies = { listOrderIntegrations, openSecret, platformClient, sendOrderEvents, recordOrderEventLog };
+export const connectorDependencies = {
+  listOrderIntegrations,
+  /** False once the tenant's deletion is confirmed (cached per instance, as for signed-in requests and webhooks). */
+  tenantOpen: async (tenantId: string) => (await tenantSettings(tenantId)).open,
+  openSecret,
+  platformClient,
+  sendOrderEvents,
+  recordOrderEventLog,
+};
+
+/**
+ * The integrations a run works: active, with credentials, of a tenant not deleted. A deleted tenant's shops
+ * pull no more orders while its data waits for a restore or is purged (the purge's walk removes the
+ * integrations themselves; until it reaches them, this keeps new orders from landing behind it).
+ */
+async function workableIntegrations(deps: typeof connectorDependencies): Promise<OrderIntegration[]> {
+  const withCredentials = (await deps.listOrderIntegrations()).filter((i) => i.active && i.credentials);
+  const tenants = [...new Set(withCredentials.map((i) => i.tenantId))];
+  const open = new Set((await Promise.all(tenants.map(async (t) => ((await deps.tenantOpen(t)) ? t : undefined)))).filter((t) => t !== undefined));
+  return withCredentials.filter((i) => open.has(i.tenantId));
+}
 
 /** How many shops are worked at once in a run. */
 const shopsInParallel = 4;
@@ -48,7 +69,7 @@ async function forEachShop<R>(integrations: OrderIntegration[], work: (integrati
 
 /** Every minute: each active Taobao shop with credentials is pulled until drained or `deadline`. */
 export async function pullAllShops(options: { deadline: number }, deps = connectorDependencies) {
-  const integrations = (await deps.listOrderIntegrations()).filter((i) => i.active && i.platform === 'taobao' && i.credentials);
+  const integrations = (await workableIntegrations(deps)).filter((i) => i.platform === 'taobao');
   const run = await forEachShop(integrations, async (integration) => {
     const client = await clientOf(integration, deps);
     return pullShop(integration, { consume: client.consume, confirm: client.confirm, send: (m) => deps.sendOrderEvents(m), record: (e) => deps.recordOrderEventLog(integration.tenantId, integration.shopId, e) }, { deadline: options.deadline });
@@ -61,7 +82,7 @@ export async function pullAllShops(options: { deadline: number }, deps = connect
  * order APIs have readers; Douyin shops are counted as skipped (docs/orders-design.md §9.4).
  */
 export async function reconcileAllShops(window: { from: Date; to: Date }, now: Date, deps = connectorDependencies) {
-  const active = (await deps.listOrderIntegrations()).filter((i) => i.active && i.credentials);
+  const active = await workableIntegrations(deps);
   const readable = active.filter((i) => reconciledPlatforms.includes(i.platform));
   const run = await forEachShop(readable, async (integration) => {
     const client = await clientOf(integration, deps);
