@@ -167,8 +167,11 @@ const fillerANotA = new Set(['是', '能', '会', '要', '可以', '对', '好']
 /** A spelled-out promo rule (满300减50, 每满三百减五十) is what shops call 满减. */
 const amount = '[\\d零一二两三四五六七八九十百千万]+(?:元|块)?';
 const fullReduction = new RegExp(`每?满${amount}减${amount}`, 'g');
-/** Haggling by an amount (便宜十块, 便宜50元, 少20块) asks for a lower price: 议价, like 便宜点. */
-const hagglingByAmount = new RegExp(`(?:便宜|少)${amount.replace('(?:元|块)?', '(?:元|块|块钱)')}`, 'g');
+/**
+ * Haggling by an amount (便宜十块, 便宜50元, 少20块) asks for a lower price: 议价, like 便宜点. The unit is required
+ * (少2件 is a quantity), and 至少/最少/不少 N元 state a minimum, not a haggle.
+ */
+const hagglingByAmount = new RegExp(`(?<![至最不])(?:便宜|少)[\\d零一二两三四五六七八九十百千万]+(?:块钱|元|块)`, 'g');
 
 /** A normalised (NFKC, lower case, simplified) question in the FAQ's words; spaces around English words kept. */
 export function toFaqWording(normalized: string): string {

@@ -1,6 +1,6 @@
 import type { Stage } from '../conversations/conversation';
 import type { HandoffReason, RobotMode, RobotSettings } from './faq';
-import { toSimplifiedText, type FaqMatch } from './match-question';
+import { clauseBreak, toSimplifiedText, type FaqMatch } from './match-question';
 
 /**
  * When the FAQ robot answers and when it hands a conversation to a person (issue 8 §3; docs/robot.md).
@@ -11,10 +11,18 @@ import { toSimplifiedText, type FaqMatch } from './match-question';
  * A buyer asking for a person: 转人工, 人工客服, 找客服, 真人 and their variants ("人工人工", "接人工",
  * "别让机器人回", "有没有活人"), or for someone in charge (找你们领导, 叫负责人来, 店长呢). Checked before the FAQ, so 人工 never reaches the matcher.
  */
-// Another person (换个人来, 让客服小姐姐来回答), the shop's agent by name or nickname; pinyin typed without
-// the input method (zhuan ren gong); the auto-reply named (不要自动回复); a person called for (要人回, 人呢, 有人吗).
+// Another person (换个人来跟我说, 让客服小姐姐来回答), the shop's agent by name or nickname; pinyin typed without
+// the input method (zhuan ren gong, a whole word: not "Children gong"); the auto-reply named (不要自动回复); a
+// person asked to reply (要人回). Each only as a request: 人工费 and 人工智能 are a price and a product, 需要客服审核吗
+// and 安装需要人来吗 ask how a service works, 让客服备注顺丰 and 换个人来收货 name someone doing something else.
 // Someone in charge only when asked for (找/叫/要 …, … 呢/来/在吗): 店长推荐 and 经理同款 are a shop's own words, not a request.
-const personRequest = /人工|ren\s*gong|真人|活人|(?:找|叫|要|让)(?:个|你们)?客服|客服(?:小姐姐|小哥哥)?(?:来|呢|在吗|在不在)|自动回复|要人(?:回|来|答)|人呢|有人(?:在)?吗|换个?人(?:来|回|跟|和|说)|机器人|领导|负责人|主管|(?:找|叫|要|让)(?:你们)?(?:店长|经理)|(?:店长|经理)(?:呢|来|在吗|出来)/;
+const personRequest = /人工(?!费|智能|成本)|\bren\s*gong\b|真人|活人|(?:找|叫|(?<!需)要)(?:个|你们)?客服|让(?:个|你们的?)?客服(?:小姐姐|小哥哥)?(?:来|回我|处理)|客服(?:小姐姐|小哥哥)?(?:来|呢|在吗|在不在)|自动回复|(?<!需)要个?人来?(?:回(?:我|复|答|话)?(?!访)|答|说|跟我|处理)|换个?人来?(?:回|跟我|和我|同我|说|答|处理|接待)|机器人|领导|负责人|主管|(?:找|叫|要|让)(?:你们)?(?:店长|经理)|(?:店长|经理)(?:呢|来|在吗|出来)/;
+
+/**
+ * A person called for in a clause of its own (人呢？, 有人吗, 客服有人在吗, 喂 有没有人, 换个人吧): 老人呢, 发货的人呢
+ * and 家里有人吗 ask about someone else, inside a question the FAQ may answer.
+ */
+const personCalled = /^(?:喂|亲|哈喽|你好|请问|那个|到底)?(?:客服|店家|老板|卖家|掌柜|店主|你们|店里)?(?:人呢|(?:还)?有人(?:在)?(?:吗|没|不|没有)?|有没有人(?:在)?|换个?人(?:吧|呗|好吗)?)[啊呀吗哦嘛]*$/;
 
 /**
  * Complaints and disputes go to a person at once, never to the robot: 投诉, 差评, 12315 and the
@@ -27,7 +35,7 @@ export function handoffAsked(text: string): Extract<HandoffReason, 'requested' |
   // Traditional characters too (轉人工, 投訴): the matcher reads them simplified, so must the hand-off rules.
   const normalized = toSimplifiedText(text);
   if (sensitive.test(normalized) || refundDispute.test(normalized)) return 'sensitive';
-  if (personRequest.test(normalized)) return 'requested';
+  if (personRequest.test(normalized) || normalized.split(clauseBreak).some((clause) => personCalled.test(clause))) return 'requested';
   return undefined;
 }
 

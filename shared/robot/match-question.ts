@@ -65,6 +65,7 @@ const quantity = /^(\d+|[一二两三四五六七八九十几]+)[个件盒罐支
  * shop's `keywords`, preferred to ICU's cuts where they overlap (below).
  */
 export interface UserDictionary {
+  /** Kept whole (with `keywords`): may be shared by every index, so it need not hold the keywords. */
   words: ReadonlySet<string>;
   keywords: ReadonlySet<string>;
   longest: number;
@@ -75,6 +76,19 @@ export function userDictionary(words: Iterable<string>, keywords: Iterable<strin
   const keptKeywords = new Set([...keywords].filter(han));
   const kept = new Set([...[...words].filter(han), ...keptKeywords]);
   return { words: kept, keywords: keptKeywords, longest: Math.max(0, ...[...kept].map((word) => word.length)) };
+}
+
+/** The words of the matcher's lists and shopping-words.ts, one set for every index (built on first use). */
+let staticWords: { words: ReadonlySet<string>; longest: number } | undefined;
+
+/** A shop's user dictionary: the shared static words and the shop's own keywords. */
+function shopDictionary(keywords: Iterable<string>): UserDictionary {
+  staticWords ??= (() => {
+    const { words, longest } = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords, ...productAttributes, ...neighbouringTopics]);
+    return { words, longest };
+  })();
+  const own = userDictionary([], keywords);
+  return { words: staticWords.words, keywords: own.keywords, longest: Math.max(staticWords.longest, own.longest) };
 }
 
 interface Piece {
@@ -103,7 +117,7 @@ function piecesOf(normalized: string, dictionary?: UserDictionary): Piece[] {
     const at = candidates[i]!;
     for (let length = Math.min(dictionary.longest, n - i); length >= 2; length--) {
       const word = normalized.slice(i, i + length);
-      if (dictionary.words.has(word) && !at.some((piece) => piece.segment === word)) at.push({ segment: word, index: i, isWordLike: true });
+      if ((dictionary.words.has(word) || dictionary.keywords.has(word)) && !at.some((piece) => piece.segment === word)) at.push({ segment: word, index: i, isWordLike: true });
     }
     if (!at.some((piece) => piece.segment.length === 1)) at.push({ segment: normalized[i]!, index: i, isWordLike: wordLike.test(normalized[i]!) });
   }
@@ -118,7 +132,7 @@ function piecesOf(normalized: string, dictionary?: UserDictionary): Piece[] {
     let best: number[] | undefined;
     for (const piece of candidates[i]!) {
       const rest = cost[i + piece.segment.length]!;
-      const own = [1, piece.segment.length === 1 && piece.isWordLike ? 1 : 0, dictionary.keywords.has(piece.segment) ? -piece.segment.length : 0, dictionary.words.has(piece.segment) ? -piece.segment.length : 0];
+      const own = [1, piece.segment.length === 1 && piece.isWordLike ? 1 : 0, dictionary.keywords.has(piece.segment) ? -piece.segment.length : 0, dictionary.words.has(piece.segment) || dictionary.keywords.has(piece.segment) ? -piece.segment.length : 0];
       const total = own.map((value, k) => value + rest[k]!);
       if (!best || better(total, best)) {
         best = total;
@@ -210,6 +224,20 @@ interface IndexedQuestion {
   faqId: string;
   text: string;
   keywords: string;
+  /** The neighbouring topics the entry mentions anywhere (`topicsOf`), one word each. */
+  topics: string;
+}
+
+/**
+ * The neighbouring topics (花呗, 分期, 海外, 到账) an entry mentions anywhere in its normalised questions, keywords
+ * or answers, also inside a longer word (花呗分期, 海外直邮) or a sentence (退款1-3天原路到账): the entry holds
+ * them, so they are matched and weigh as ordinary words. Answers count because the rule is for shops that
+ * never speak of a topic: an entry that tells the buyer about it (支持花呗分期, 3天内到账) answers it, whatever
+ * its questions say.
+ */
+function topicsOf(entry: Pick<FaqEntry, 'questions' | 'keywords' | 'answers'>): string[] {
+  const text = [...entry.questions, ...entry.keywords, ...entry.answers].map(normalizeText).join(' ');
+  return [...neighbouringTopics].filter((word) => text.includes(word));
 }
 
 /** One shop's FAQ, indexed: built once per FAQ version and kept in the container (faq-index-cache.ts). */
@@ -242,14 +270,14 @@ export class FaqIndex {
     this.size = enabled.length;
     this.keywords = new Set(enabled.flatMap((entry) => entry.keywords.map(normalizeText)));
     this.vocabulary = new Set([...this.keywords].filter((word) => word.length >= 2 && !/\s/.test(word)));
-    this.dictionary = userDictionary([...shoppingWords, ...fillerWords, ...placeWords, ...lightWords, ...timeWords, ...productAttributes, ...neighbouringTopics], this.vocabulary);
+    this.dictionary = shopDictionary(this.vocabulary);
     // Each text once: MiniSearch cuts an entry's keywords again for every question of it.
     const cut = new Map<string, string[]>();
     const tokenize = (text: string) => cut.get(text) ?? cut.set(text, wordsOf(text, this.vocabulary, this.dictionary)).get(text)!;
     this.search = new MiniSearch<IndexedQuestion>({
-      fields: ['text', 'keywords'],
+      fields: ['text', 'keywords', 'topics'],
       storeFields: ['faqId'],
-      tokenize,
+      tokenize: (text, field) => (field === 'topics' ? text.split(' ').filter((word) => word.length > 0) : tokenize(text)),
       // wordsOf already normalised every word.
       processTerm: (term) => term,
       searchOptions: {
@@ -266,8 +294,9 @@ export class FaqIndex {
       this.stageOf.set(entry.faqId, entry.stage);
       this.entries.set(entry.faqId, entry);
       const keywords = entry.keywords.join(' ');
-      for (const question of entry.questions) docs.push({ id: docs.length, faqId: entry.faqId, text: question, keywords });
-      for (const word of [...entry.questions, ...entry.keywords].flatMap(tokenize)) {
+      const topics = topicsOf(entry);
+      for (const question of entry.questions) docs.push({ id: docs.length, faqId: entry.faqId, text: question, keywords, topics: topics.join(' ') });
+      for (const word of [...[...entry.questions, ...entry.keywords].flatMap(tokenize), ...topics]) {
         let set = this.entriesOfWord.get(word);
         if (!set) this.entriesOfWord.set(word, (set = new Set()));
         set.add(entry.faqId);
@@ -278,6 +307,8 @@ export class FaqIndex {
       enabled.flatMap((entry) => [...entry.questions, ...entry.keywords]).map(normalizeText),
       enabled.flatMap((entry) => [...entry.keywords.map(normalizeText), ...entry.questions.flatMap(tokenize)].map((word): [string, string] => [word, entry.faqId])),
     );
+    // MiniSearch keeps `tokenize` (and so this cache) for the index's life, and never adds again: let it go.
+    cut.clear();
   }
 
   /** An indexed (enabled) entry, for its answers. */
@@ -309,7 +340,29 @@ export class FaqIndex {
   wordsOf(question: string): string[] {
     const normalized = normalizeText(question);
     const { boundaries } = cutsOf(normalized, this.dictionary);
-    return [...new Set(wordsOf(this.homophones.fold(normalized, boundaries), this.vocabulary, this.dictionary))];
+    const words = wordsOf(this.homophones.fold(normalized, boundaries), this.vocabulary, this.dictionary);
+    return [...new Set(words.flatMap((word) => this.heldInside(word) ?? [word]))];
+  }
+
+  /**
+   * The held words inside a word no entry holds, longest first from the left: the cut prefers a list word
+   * (保修期, 安装费, 电子发票) to the shop's shorter keyword inside it (保修, 安装, 发票), and a shop that only
+   * wrote the short one asks the same question. A product attribute or a neighbouring topic stays whole (发货地
+   * is not 发货), and one inside the word is read too (分期付款 → 分期|付款): what it asks is what the FAQ does
+   * not answer.
+   */
+  private heldInside(word: string): string[] | undefined {
+    if (word.length < 3 || this.entriesOfWord.has(word) || unanswered(word)) return undefined;
+    const held: string[] = [];
+    for (let i = 0; i < word.length - 1; ) {
+      let length = word.length - i - (i === 0 ? 1 : 0);
+      while (length >= 2 && !this.entriesOfWord.has(word.slice(i, i + length)) && !unanswered(word.slice(i, i + length))) length--;
+      if (length >= 2) {
+        held.push(word.slice(i, i + length));
+        i += length;
+      } else i++;
+    }
+    return held.length > 0 ? held : undefined;
   }
 
   /**
@@ -318,22 +371,38 @@ export class FaqIndex {
    */
   match(question: string, stage?: Stage): FaqMatch | undefined {
     const normalized = normalizeText(question);
-    if (aboutOwnOrder.test(normalized) || aboutOwnRecord.test(normalized)) return undefined;
-    const whole = this.matchWords(this.wordsOf(question), stage);
+    if (aboutOwnOrder.test(normalized) || this.aboutOwnRecord(normalized)) return undefined;
+    // A long message (a pasted story, 4,000 characters) asks at its end: only its last `longMessage`
+    // characters are matched, from a clause's start, so the time per message stays that of a short one.
+    const asked = question.length > longMessage ? lastClausesOf(question) : question;
+    const clauses = asked.split(clauseBreak);
+    // Each clause cut once (the whole question's words are cut apart, with the homophones of its whole text).
+    const clauseWords = new Map<number, string[]>();
+    const wordsOfClause = (i: number) => clauseWords.get(i) ?? clauseWords.set(i, this.wordsOf(clauses[i]!)).get(i)!;
+    const whole = this.matchWords(this.wordsOf(asked), stage);
     // A long question often tells a story and asks at the end (…现在还没动静，到底什么时候能发啊): its last
     // clause that has words is matched on its own too, and the more confident of the two counts.
-    const clauses = question.split(clauseBreak);
     for (let i = clauses.length - 1; i > 0; i--) {
-      const words = this.wordsOf(clauses[i]!);
+      const words = wordsOfClause(i);
       if (words.length === 0) continue;
       // A last clause of generic words only (啥时候还我, 要多久) names no topic: the whole question decides.
       if (words.every((word) => (lightWords.has(word) || timeWords.has(word)) && !this.keywords.has(word))) break;
       // A question whose other clauses have no words is one clause: nothing to add.
-      if (!clauses.slice(0, i).some((clause) => this.wordsOf(clause).length > 0)) break;
+      let others = false;
+      for (let j = 0; j < i && !others; j++) others = wordsOfClause(j).length > 0;
+      if (!others) break;
       const last = this.matchWords(words, stage);
       return last && (!whole || last.confidence > whole.confidence) ? last : whole;
     }
     return whole;
+  }
+
+  /** A question about the buyer's own records (`aboutOwnRecordState`, `aboutOwnParcelOrPayment`, below). */
+  private aboutOwnRecord(normalized: string): boolean {
+    if (aboutOwnRecordState.test(normalized)) return true;
+    const span = aboutOwnParcelOrPayment.exec(normalized)?.[0];
+    // An entry holding a word of the span (发错, 漏发, 多扣) is the shop's answer to it: the rule is off.
+    return span !== undefined && ![...span].some((_, i) => [2, 3].some((length) => i + length <= span.length && this.entriesOfWord.has(span.slice(i, i + length))));
   }
 
   private matchWords(words: string[], stage?: Stage): FaqMatch | undefined {
@@ -362,8 +431,12 @@ export class FaqIndex {
     }
     // The question's most telling word is one no entry holds (定金能用花呗付吗: 花呗 outweighs 定金): what it
     // asks is most likely what the FAQ does not answer, so every entry's confidence is lowered.
-    const heaviest = Math.max(...words.map((word) => this.weightOf(word)));
-    if (words.some((word) => !this.entriesOfWord.has(word) && this.weightOf(word) >= heaviest - 1e-9)) for (const candidate of candidates) candidate.confidence *= unknownTopicFactor;
+    // An ordinary unknown word must outweigh every known word of the question: in a small FAQ (3 entries) it
+    // weighs as much as a keyword held by one entry, and 冰箱保修多久 is still the warranty question. A product
+    // attribute or a neighbouring topic weighs as the FAQ's rarest by design, so a tie is enough for it.
+    const heaviestKnown = Math.max(0, ...words.filter((word) => this.entriesOfWord.has(word)).map((word) => this.weightOf(word)));
+    const outweighs = (word: string) => this.weightOf(word) > heaviestKnown + (productAttributes.has(word) || neighbouringTopics.has(word) ? -1e-9 : 1e-9);
+    if (words.some((word) => !this.entriesOfWord.has(word) && outweighs(word))) for (const candidate of candidates) candidate.confidence *= unknownTopicFactor;
     const chosen = chooseAnswer(candidates);
     return chosen && { faqId: chosen.faqId, confidence: chosen.confidence, score: chosen.score };
   }
@@ -378,15 +451,36 @@ export class FaqIndex {
 const aboutOwnOrder = /(到|在)哪(里|儿)?了|查(一)?下.{0,4}(物流|快递|订单|包裹|单号)|帮我查|单号|改.{0,3}地址|地址.{0,2}(写|填)错|签收了.{0,8}没(收到|拿到)/;
 
 /**
- * The state of something of the buyer's own (我的…, 我这单, 我付的…: an order, a coupon, a claim, an
- * invoice, a payment) — cancelled, refused, gone, shown wrongly, done yet — or money of theirs paid twice or
- * still out, a parcel short or wrong (少了一件, 发错了): only their records can say, so a person must, whatever FAQ words the question holds
- * (我的价保申请被拒了 is no price-protection question, 尾款我付了两次 no final-payment one).
+ * The state of a record of the buyer's own (我的订单, 我这单, 我付的尾款, 我领的券, 我的退款/申请/发票/包裹) —
+ * cancelled, refused, gone, shown wrongly, done yet: only their records can say, so a person must, whatever FAQ
+ * words the question holds (我的价保申请被拒了 is no price-protection question). A record noun is required:
+ * 我的皮肤很容易被刺激 and 我的脸被晒伤了 ask about a product.
  */
-const aboutOwnRecord = /我(的|这单|那单|付的|买的|拍的|领的|申请的|交的).{0,8}(被|不见|显示|好了没|了没|到哪一步|进度|怎么没)|(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
+const aboutOwnRecordState = /我(?:的|这|那|付的|买的|拍的|领的|申请的|交的)?[^，。,.!！?？；;\s]{0,6}?(?:订单|单|券|退款|申请|发票|包裹|快递|尾款|定金|款|钱|售后)[^，。,.!！?？；;\s]{0,8}?(?:被|不见|显示|好了没|了没|到哪一步|进度|怎么没)/;
+
+/**
+ * Money of the buyer's paid twice or still out, a parcel short or wrong (少了一件, 发错了): a person, unless the
+ * shop wrote an entry holding the word (a 发错/漏发 entry answers its own question), see `FaqIndex.aboutOwnRecord`.
+ */
+const aboutOwnParcelOrPayment = /(付|扣|交|支付)了两次|重复(付|扣|支付)|多扣|少(发|寄)了?|漏发|少了[一两几\d]*[件个样瓶盒支套条包]|发错了?(货|颜色|尺码|码)?/;
+
+/** A product attribute or a neighbouring topic: weighs as the FAQ's rarest word where no entry holds it. */
+function unanswered(word: string): boolean {
+  return productAttributes.has(word) || neighbouringTopics.has(word);
+}
+
+/** The length past which only a message's end is matched (`lastClausesOf`). */
+const longMessage = 200;
+
+/** A long message's last `longMessage` characters, from the first clause start inside them (no half word). */
+function lastClausesOf(message: string): string {
+  const tail = message.slice(-longMessage);
+  const start = tail.search(clauseBreak);
+  return start >= 0 && start < tail.length - 1 ? tail.slice(start).replace(/^[，。,.!！?？；;~～\s]+/, '') : tail;
+}
 
 /** Where a question's clauses end: punctuation (full and half width) and spaces. */
-const clauseBreak = /[，。,.!！?？；;~～\s]+/;
+export const clauseBreak = /[，。,.!！?？；;~～\s]+/;
 
 /**
  * The confidence kept when a question's heaviest word is unknown to every entry (a product attribute, a

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toFaqWording } from '../../shared/robot/colloquial';
 import { faqEntryBodySchema } from '../../shared/robot/faq';
 import { FaqIndex, unknownTopicFactor, userDictionary, wordsOf } from '../../shared/robot/match-question';
@@ -31,6 +31,11 @@ describe('colloquial wording read as the FAQ is written', () => {
     ['代金券怎么用', '优惠券怎么用'],
   ])('reads the slang, dialect or regional %s as %s', (typed, meant) => {
     expect(toFaqWording(typed)).toBe(meant);
+  });
+  it('reads haggling by an amount with a unit as 议价, but not a minimum (至少/最少/不少 N元) or a quantity', () => {
+    expect(toFaqWording('便宜十块吧')).toBe('议价吧');
+    expect(toFaqWording('能少20块钱吗')).toBe('能议价吗');
+    for (const text of ['至少50元才包邮吗', '最少100块起送吗', '不少10元吧', '少2件']) expect(toFaqWording(text)).toBe(text);
   });
   it('replaces English shopping words only as whole words, longest phrase first', () => {
     expect(toFaqWording('可以寄sf吗').replace(/\s/g, '')).toBe('可以寄顺丰吗');
@@ -147,5 +152,96 @@ describe('what a question is about', () => {
     const story = '我上个月在朋友家看到你们的衣服，觉得很好看，今天终于下单了，想问一下到底什么时候发货';
     expect(answer(story)).toMatchObject({ faqId: 'ship-time' });
     expect(answer(story)!.confidence).toBeGreaterThan(0.55);
+  });
+});
+
+describe("a shop's own FAQ, not the demo's", () => {
+  // A shop that wrote only the short keyword (保修, not 保修期): the shared word list must not hide it.
+  const shortKeywords = new FaqIndex([
+    entry('warranty', ['保修多久'], ['保修']),
+    entry('installation', ['怎么安装'], ['安装']),
+    entry('invoice', ['能开票吗'], ['发票']),
+    entry('size', ['尺码怎么选'], ['尺码']),
+    entry('authenticity', ['怎么查真假'], ['防伪']),
+    entry('courier', ['发什么快递'], ['快递']),
+  ]);
+  it.each([
+    ['保修期多久', 'warranty'],
+    ['安装费多少', 'installation'],
+    ['能开电子发票吗', 'invoice'],
+    ['有尺码表吗', 'size'],
+    ['防伪码在哪', 'authenticity'],
+    ['快递费多少', 'courier'],
+  ])('answers %s from the entry holding the shorter keyword inside its list word', (question, faqId) => {
+    const found = shortKeywords.match(question);
+    expect(found?.faqId).toBe(faqId);
+    expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
+  });
+
+  it('reads a neighbouring topic inside an unknown word too (分期付款 → 分期|付款): 付款 alone does not answer it', () => {
+    const payments = new FaqIndex([entry('payment', ['怎么付款'], ['付款']), entry('ship-time', ['什么时候发货'], ['发货']), entry('courier', ['发什么快递'], ['快递']), entry('invoice', ['能开发票吗'], ['发票'])]);
+    expect(payments.wordsOf('可以分期付款吗')).toEqual(['分期', '付款']);
+    const found = payments.match('可以分期付款吗');
+    expect(found?.faqId).toBe('payment');
+    expect(found!.confidence).toBeLessThan(0.55);
+  });
+  // A neighbouring topic (花呗, 海外, 到账) the shop speaks of inside a longer word or in an answer is held.
+  const neighbouring = new FaqIndex([
+    entry('installments', ['支持花呗分期吗'], ['花呗分期', '分期付款']),
+    entry('overseas', ['可以海外直邮吗'], ['海外直邮']),
+    { ...entry('refund-time', ['退款多久能退回来'], ['退款']), answers: ['原路退回，1-3个工作日到账'] },
+    entry('ship-time', ['什么时候发货'], ['发货']),
+    entry('deposit', ['定金能退吗'], ['定金']),
+  ]);
+  it.each([
+    ['能用花呗吗', 'installments'],
+    ['花呗能分期吗', 'installments'],
+    ['能寄海外吗', 'overseas'],
+    ['退款多久到账', 'refund-time'],
+  ])('answers %s from the entry that mentions its neighbouring topic inside a longer word or in its answer', (question, faqId) => {
+    const found = neighbouring.match(question);
+    expect(found?.faqId).toBe(faqId);
+    expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
+  });
+
+  // The own-record rule: only a record of the buyer's (订单, 券, 退款 …), and off where the shop answers the word.
+  const ownRecords = new FaqIndex([
+    entry('sensitive-skin', ['敏感肌能用吗', '皮肤容易过敏能用吗'], ['敏感肌', '过敏', '刺激']),
+    entry('sunburn', ['晒伤了能用吗'], ['晒伤']),
+    entry('no-effect', ['用了没效果怎么办'], ['效果']),
+    entry('cancel', ['订单怎么取消'], ['取消', '订单']),
+  ]);
+  const withWrongParcels = new FaqIndex([entry('wrong-parcel', ['发错货了怎么办', '漏发了怎么办'], ['发错', '漏发']), entry('cancel', ['订单怎么取消'], ['取消'])]);
+  it.each([
+    ['我的皮肤很容易被刺激 这个能用吗', 'sensitive-skin'],
+    ['我的脸被晒伤了能用吗', 'sunburn'],
+    ['我买的面霜用了没效果怎么办', 'no-effect'],
+  ])('answers %s: a question about the buyer, not about a record of theirs', (question, faqId) => {
+    expect(ownRecords.match(question)?.faqId).toBe(faqId);
+  });
+  it.each(['我的订单被取消了', '我这单怎么没取消'])('still leaves %s, the state of the buyer’s own order, to a person', (question) => {
+    expect(ownRecords.match(question)).toBeUndefined();
+  });
+  it('answers 发错/漏发 from a shop entry that holds the word, and leaves them to a person where none does', () => {
+    expect(withWrongParcels.match('发错货了怎么办')?.faqId).toBe('wrong-parcel');
+    expect(withWrongParcels.match('漏发了一件怎么处理')?.faqId).toBe('wrong-parcel');
+    expect(ownRecords.match('发错货了怎么办')).toBeUndefined();
+  });
+
+  it('keeps the confidence when an unknown word (冰箱) only ties the known keyword of a 3-entry FAQ', () => {
+    const small = new FaqIndex([entry('warranty', ['保修多久'], ['保修']), entry('ship-time', ['什么时候发货'], ['发货']), entry('courier', ['发什么快递'], ['快递'])]);
+    const found = small.match('冰箱保修多久');
+    expect(found?.faqId).toBe('warranty');
+    expect(found!.confidence).toBeGreaterThanOrEqual(0.55);
+  });
+
+  it('matches a 4,000-character message by its last clauses only, each cut once', () => {
+    const small = new FaqIndex([entry('free-shipping', ['包邮吗'], ['包邮']), entry('ship-time', ['什么时候发货'], ['发货'])]);
+    const story = '我上周买了一个东西，朋友说挺好用的，然后我就想再买一个送给我妈妈，'.repeat(130).slice(0, 3990);
+    const cut = vi.spyOn(small, 'wordsOf');
+    const found = small.match(`${story}，请问包邮吗`);
+    expect(found?.faqId).toBe('free-shipping');
+    expect(Math.max(...cut.mock.calls.map(([text]) => text.length))).toBeLessThanOrEqual(200);
+    expect(new Set(cut.mock.calls.map(([text]) => text)).size).toBe(cut.mock.calls.length);
   });
 });

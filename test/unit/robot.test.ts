@@ -6,6 +6,7 @@ import type { Promo } from '../../shared/promo/calendar';
 import { promoContentSet, promoWaitingLinePolicies } from '../../shared/promo/promo-routing';
 import { accuracyReport, isCorrect, sweepPick } from '../../shared/robot/accuracy';
 import { defaultRobotSettings, faqEntryBodySchema, robotSettingsBodySchema } from '../../shared/robot/faq';
+import { faqIndexOf, forgetFaqIndexes, maxFaqIndexes } from '../../shared/robot/faq-index-cache';
 import { handoffAsked, robotTakesNew, robotTurn } from '../../shared/robot/handoff-rules';
 import { chooseAnswer, contentSetLead, FaqIndex, wordsOf } from '../../shared/robot/match-question';
 import { robotFirst, type RobotFirstDependencies } from '../../shared/robot/robot-first';
@@ -56,7 +57,11 @@ describe('the FAQ matcher (Intl.Segmenter zh + MiniSearch)', () => {
   });
   it('gives low confidence to a question the FAQ does not cover, and nothing for one it has no word of', () => {
     expect(faq.match('今天天气怎么样')).toBeUndefined();
-    expect(faq.match('快递员态度怎么这样')?.confidence ?? 0).toBeLessThan(0.5);
+    // 快递 is the courier entry's keyword (inside 快递员), 态度 and 这样 no entry's word: a match, and a weak one.
+    const weak = faq.match('快递员态度怎么这样');
+    expect(weak?.faqId).toBe('courier');
+    expect(weak!.confidence).toBeGreaterThan(0);
+    expect(weak!.confidence).toBeLessThan(0.5);
   });
   it('never matches a disabled entry or one written for another stage', () => {
     expect(faq.match('以前的活动')).toBeUndefined();
@@ -107,6 +112,15 @@ describe('hand-off rules', () => {
   });
 
   it.each(['转人工', '人工客服', '找客服', '我要真人', '人工人工', '接人工谢谢', '别让机器人回我', '有没有活人', '找你们领导来', '叫负责人出来', '店长呢', '叫你们经理来', '换个人来回答', '让你们客服小姐姐来', '我不要自动回复 要人回', 'zhuan ren gong', '人呢', '有人在吗', '客服在吗'])('hands %s to a person on request', (text) => {
+    expect(handoffAsked(text)).toBe('requested');
+  });
+  it.each(['孕妇能用吗 老人呢', '小孩能穿吗 大人呢', '发货的人呢', '安装需要人来吗', '要人来装吗', '需要人回访吗', '让客服备注顺丰可以吗', '我已经让客服改过地址了', '家里有人吗 能送上门吗', '想换个人来收货', '换人来安装可以吗', 'Children gong', '安装人工费多少', '退货需要客服审核吗'])(
+    'does not hand the ordinary question %s off for a person word inside it',
+    (text) => {
+      expect(handoffAsked(text)).toBeUndefined();
+    },
+  );
+  it.each(['转人工', '有人吗?', '人呢？', '客服在吗', '换个人来跟我说', '喂 有人吗 我要找客服', '客服有人在吗', '人呢 出来回话', '让客服来处理'])('still hands the request %s to a person', (text) => {
     expect(handoffAsked(text)).toBe('requested');
   });
   it.each(['我要投诉', '给你差评', '打12315', '退款纠纷', '你们拒绝退款', '退款被拒了凭什么', '再不退钱去消协', '我要投訴', '退款糾紛', '退款你们一直拖着不处理'])('hands the complaint or dispute %s to a person', (text) => {
@@ -297,5 +311,26 @@ describe('robotFirst (unit, fake dependencies)', () => {
     const again = fakes('always');
     expect(await robotFirst(buyer, head({ robot: { since: 'x', misses: 0 } } as Partial<Conversation>), { ...stored('发什么快递', 3), duplicate: true }, false, now, undefined, again.deps)).toEqual({ held: true, did: 'resend' });
     expect(again.raw.sendDeliveryJob).not.toHaveBeenCalled();
+  });
+});
+
+describe('the FAQ index cache (one container, many shops)', () => {
+  it('keeps at most maxFaqIndexes indexes and drops the least recently used, not all of them', async () => {
+    forgetFaqIndexes();
+    const reads: string[] = [];
+    const list = async (_tenantId: string, shopId: string) => {
+      reads.push(shopId);
+      return [{ faqId: 'f', shopId, updatedAt: '2026-01-01T00:00:00.000Z', updatedBy: 'u', ...faqEntryBodySchema.parse({ questions: ['包邮吗'], keywords: ['包邮'], answers: ['包邮'] }) }];
+    };
+    for (let i = 0; i < maxFaqIndexes; i++) await faqIndexOf('t', `shop-${i}`, 1, list);
+    await faqIndexOf('t', 'shop-0', 1, list); // used again: now the most recent
+    await faqIndexOf('t', 'shop-new', 1, list); // over the cap: shop-1 goes
+    reads.length = 0;
+    await faqIndexOf('t', 'shop-0', 1, list);
+    await faqIndexOf('t', `shop-${maxFaqIndexes - 1}`, 1, list);
+    expect(reads).toEqual([]);
+    await faqIndexOf('t', 'shop-1', 1, list);
+    expect(reads).toEqual(['shop-1']);
+    forgetFaqIndexes();
   });
 });
