@@ -94,7 +94,6 @@ async function deliverCopy(task: OutreachTask, conversation: { conversationId: s
  * the records of an SQS batch, fired concurrently, share one BatchGet / block lease / BatchWrite per step
  * instead of one call each (docs/outreach-design.md §5, "the send path").
  */
-
 export function createFireDependencies(store: CoalescedOutreachStore = coalescedOutreachStore(), append: AppendSteps = appendSteps) {
   return {
     getTask: store.getTask,
