@@ -6,7 +6,7 @@ import { identityFromClaims, type Identity, type Role } from '../auth/identity';
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../http/errors';
 import { parseOrThrow } from '../http/zod-errors';
 import { logger } from '../runtime/observability';
-import { tenantSettings } from '../store/tenants';
+import { tenantIsOpen } from '../store/tenants';
 import { TenantDeletedError } from '../tenants/manage-tenants';
 import { assertAccountCurrent } from '../people/account-check';
 import { publishMetrics } from './publish-metrics';
@@ -73,7 +73,7 @@ export function httpRoute<
     logger.appendKeys({ correlationId: requestId });
     try {
       const identity = authenticate(event, options.auth);
-      if (identity && identity.role !== 'platform' && !(await tenantSettings(identity.tenantId)).open) throw new TenantDeletedError();
+      if (identity && identity.role !== 'platform' && !(await tenantIsOpen(identity.tenantId))) throw new TenantDeletedError();
       // A disabled or re-roled user's token is refused at once (issue 12 §2).
       if (identity) await assertAccountCurrent(identity);
       const rawBody = options.rawBody ? readRawBody(event, maxBodyBytes) : undefined;

@@ -4,17 +4,14 @@ import { logger, metrics } from '../runtime/observability';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { recordOrderEventLog } from '../store/order-event-log';
 import { getWebhookEndpoint } from '../store/order-integrations';
-import { tenantSettings } from '../store/tenants';
+import { tenantIsOpen } from '../store/tenants';
 import { openSecret } from '../store/secret-box';
 import { validSecrets, webhookKindsOf } from './integration';
 import type { Headers } from './ingest/signature';
 import { isSignatureRejection, receiveWebhook, type WebhookKind } from './ingest/receive-webhook';
 import { sortResults } from './order-event-log';
 
-/** False once the tenant's deletion is confirmed; cached per instance (tenantSettings), as for signed-in requests. */
-const tenantOpen = async (tenantId: string) => (await tenantSettings(tenantId)).open;
-
-export const webhookDependencies = { getWebhookEndpoint, tenantOpen, openSecret, sendOrderEvents, recordOrderEventLog };
+export const webhookDependencies = { getWebhookEndpoint, tenantOpen: tenantIsOpen, openSecret, sendOrderEvents, recordOrderEventLog };
 
 /** What a webhook delivery came to; the platform only needs the 200. */
 export interface WebhookReceipt {

@@ -3,7 +3,7 @@ import { sendOrderEvents } from '../notify/job-queues';
 import { recordOrderEventLog } from '../store/order-event-log';
 import { listOrderIntegrations } from '../store/order-integrations';
 import { openSecret } from '../store/secret-box';
-import { tenantSettings } from '../store/tenants';
+import { tenantIsOpen } from '../store/tenants';
 import { platformCredentialsSchema, type OrderIntegration } from './integration';
 import { platformClient } from './platform-client';
 import { pullShop, type PullResult } from './pull-connector';
@@ -16,8 +16,7 @@ import { reconciledPlatforms, reconcileShop, type ReconcileResult } from './reco
  */
 export const connectorDependencies = {
   listOrderIntegrations,
-  /** False once the tenant's deletion is confirmed (cached per instance, as for signed-in requests and webhooks). */
-  tenantOpen: async (tenantId: string) => (await tenantSettings(tenantId)).open,
+  tenantOpen: tenantIsOpen,
   openSecret,
   platformClient,
   sendOrderEvents,

@@ -12,7 +12,7 @@ import { batchGetAll } from '../store/read-all';
 import { keys } from '../store/keys';
 import { dynamo } from '../runtime/clients';
 import { getShop } from '../store/shops';
-import { tenantSettings } from '../store/tenants';
+import { tenantIsOpen } from '../store/tenants';
 import {
   assignTask,
   cancelClaimedTask,
@@ -109,7 +109,7 @@ export function createFireDependencies(store: CoalescedOutreachStore = coalesced
     assignTask: (task: OutreachTask, agentId: string, cap: number, now: Date) => assignTask(task, agentId, cap, now),
     getSettings: (tenantId: string, shopId: string) => getOutreachSettings(tenantId, shopId),
     /** False once the tenant's deletion is confirmed (cached per instance, tenantSettings): its buyers get nothing more. */
-    tenantOpen: async (tenantId: string) => (await tenantSettings(tenantId)).open,
+    tenantOpen: tenantIsOpen,
     getOrder: (task: OutreachTask) => (task.orderId ? store.getOrder({ tenantId: task.tenantId, shopId: task.shopId, platform: task.platform, orderId: task.orderId }) : Promise.resolve(undefined)),
     hasOptedOut: store.hasOptedOut,
     /** The promo calendar (cached per instance): phases that defer outreach (issue 10 §2). */

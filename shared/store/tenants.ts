@@ -102,6 +102,11 @@ export async function tenantSettings(tenantId: string, client: DynamoDBDocumentC
   return settings;
 }
 
+/** False once the tenant's deletion is confirmed (deleted, purging, purged): the gate every writer of a tenant's data asks, cached as tenantSettings. */
+export async function tenantIsOpen(tenantId: string): Promise<boolean> {
+  return (await tenantSettings(tenantId)).open;
+}
+
 /** This instance's own change is seen at once (other instances within settingsTtlMs). */
 export function forgetTenantSettings(tenantId?: string): void {
   if (tenantId === undefined) settingsCache.clear();

@@ -153,7 +153,7 @@ export async function purgeConversationsOfTenant(tenantId: string, now: Date, bu
  * a day, after a restore window of weeks; 100 GB takes two to four runs. More segments would sweep
  * faster but take more of the table's throughput from the live paths. Progress is kept per segment, so
  * the count is stored on the marker with the sweep's first progress write, and a sweep under way keeps its
-stored count whatever this constant says after a deploy.
+ * stored count whatever this constant says after a deploy.
  */
 export const sweepSegments = 8;
 
